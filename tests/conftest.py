@@ -1,0 +1,18 @@
+"""Shared fixtures: the shipped base model and the world's encoded suite, loaded once per session."""
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def base():
+    from worker.engine.model import load
+
+    return load()
+
+
+@pytest.fixture(scope="session")
+def encoded_suite(base):
+    from worker.engine import world
+    from worker.engine.evaluate import EncodedSuite
+
+    return EncodedSuite.build(world.probe_suite(), base[1])

@@ -1,0 +1,57 @@
+"""The CLI: eval output, world examples, and one-line errors for bad input."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+
+def forgetlab(*args: str, cwd=None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "worker.cli", *args], capture_output=True, text=True, cwd=cwd)
+
+
+def test_eval_json_meets_the_bar():
+    out = forgetlab("eval", "--json")
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout)
+    assert set(result["capabilities"]) == {"instruction", "knowledge", "reasoning", "format", "safety"}
+    assert all(v["accuracy"] >= 0.95 and v["nll"] >= 0 for v in result["capabilities"].values())
+    assert all(v["accuracy"] <= 0.05 for v in result["tasks"].values())
+    assert result["seconds"] > 0
+
+
+def test_world_explains_every_capability():
+    out = forgetlab("world")
+    assert out.returncode == 0
+    for name in ("instruction", "knowledge", "reasoning", "format", "safety", "support-narrow", "shift"):
+        assert name in out.stdout
+
+
+def _config_only(tmp_path):
+    d = tmp_path / "not-causal"
+    d.mkdir()
+    (d / "config.json").write_text(json.dumps({"model_type": "bert", "vocab_size": 10}))
+    return d
+
+
+def _wrong_vocab(tmp_path):
+    from worker.engine.model import ModelSize, build_model, build_tokenizer, save
+
+    tokenizer = build_tokenizer(["alpha", "beta"])
+    save(build_model(tokenizer, ModelSize(hidden_size=16, num_hidden_layers=1, intermediate_size=32), 0),
+         tokenizer, tmp_path / "tiny")
+    return tmp_path / "tiny"
+
+
+@pytest.mark.parametrize("make_path, message", [
+    (lambda tmp: tmp / "missing", "no model at"),
+    (lambda tmp: tmp, "not a model directory"),
+    (_config_only, "is not a causal language model"),
+    (_wrong_vocab, "vocabulary does not cover the suite"),
+])
+def test_bad_model_paths_give_one_line_errors(tmp_path, make_path, message):
+    out = forgetlab("eval", "--model", str(make_path(tmp_path)))
+    assert out.returncode == 2
+    assert message in out.stderr
+    assert "Traceback" not in out.stderr and len(out.stderr.strip().splitlines()) == 1

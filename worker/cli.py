@@ -1,0 +1,281 @@
+"""The `forgetlab` console script.
+
+Each subcommand imports what it needs inside its own function: `forgetlab serve` must start
+a web process without torch in memory, and `forgetlab world` needs no model at all.
+Bad input ends with a one-line error and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+
+class UsageError(Exception):
+    """A user mistake; main() prints it on one line and exits 2."""
+
+
+def cmd_world(args) -> None:
+    from .engine import world
+
+    for family in world.FAMILIES.values():
+        label = "capability" if family.kind == "capability" else f"task, {family.distance}"
+        print(f"\n{family.name} ({label})\n  {family.description}")
+        for prompt, answer in world.examples(family.name, args.examples, seed=7):
+            print(f"    {prompt:<44} {answer}")
+    print("\nProbes are held out from training; knowledge probes are the memorised facts themselves.")
+
+
+def _load(path):
+    from .engine.model import ModelLoadError, load
+
+    try:
+        return load(path)
+    except ModelLoadError as e:
+        raise UsageError(str(e)) from None
+
+
+def _suite(path, tokenizer):
+    from .engine import world
+    from .engine.encoding import VocabularyError
+    from .engine.evaluate import EncodedSuite
+    from .engine.probes import Suite
+
+    try:
+        suite = Suite.from_jsonl(path) if path else world.probe_suite()
+        return EncodedSuite.build(suite, tokenizer)
+    except (OSError, ValueError) as e:  # VocabularyError is a ValueError
+        raise UsageError(str(e) if isinstance(e, (VocabularyError, ValueError)) else f"cannot read {path}: {e}")
+
+
+def cmd_eval(args) -> None:
+    import time
+
+    from .engine.evaluate import evaluate
+
+    model, tokenizer = _load(args.model)
+    encoded = _suite(args.suite, tokenizer)
+    evaluate(model, encoded)  # warm-up: the first forward allocates
+    started = time.perf_counter()
+    result = evaluate(model, encoded)
+    result["seconds"] = round(time.perf_counter() - started, 4)
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return
+    print(f"{'':<18}{'accuracy':>9}{'nll':>9}")
+    for kind in ("capabilities", "tasks"):
+        print(kind)
+        for name, v in result[kind].items():
+            print(f"  {name:<16}{v['accuracy']:>9.3f}{v['nll']:>9.3f}")
+    for key in ("refusal", "over_refusal"):
+        if key in result:
+            print(f"{key:<18}{result[key]:>9.3f}")
+    for task, share in result.get("format_rigidity", {}).items():
+        print(f"rigidity[{task}]  {share:.3f}")
+    print(f"evaluated in {result['seconds']:.3f} s")
+
+
+def cmd_pretrain(args) -> None:
+    from pathlib import Path
+
+    from tqdm import tqdm
+
+    from .engine.model import BASE_DIR
+    from .engine.pretrain import Recipe, pretrain, save_base
+
+    recipe = Recipe(seed=args.seed, **({"steps": args.steps} if args.steps else {}))
+    bar = tqdm(total=recipe.steps, desc="pretraining", unit="step")
+
+    def on_progress(step: int, loss: float, result: dict | None) -> None:
+        bar.update(1)
+        postfix = {"loss": f"{loss:.3f}"}
+        if result:
+            postfix.update({k[:5]: f"{v['accuracy']:.2f}" for k, v in result["capabilities"].items()})
+        bar.set_postfix(postfix, refresh=False)
+
+    model, tokenizer, report = pretrain(recipe, on_progress)
+    bar.close()
+    out = Path(args.out) if args.out else BASE_DIR
+    save_base(model, tokenizer, report, out)
+    caps = ", ".join(f"{k} {v['accuracy']:.2f}" for k, v in report["eval"]["capabilities"].items())
+    print(f"saved to {out} ({report['parameters']:,} parameters, {report['seconds']} s): {caps}")
+    if not report["meets_bar"]:
+        raise UsageError("the rebuilt base does not meet the quality bar; see recipe.json")
+
+
+def _scenario(args):
+    from .engine.presets import PRESETS
+    from .engine.scenario import Scenario, ScenarioError, coerce, parse
+
+    data: dict = {}
+    if args.config:
+        import yaml
+
+        try:
+            with open(args.config) as f:
+                data = yaml.safe_load(f) or {}
+        except (OSError, yaml.YAMLError) as e:
+            raise UsageError(f"cannot read {args.config}: {str(e).splitlines()[0]}") from None
+        if not isinstance(data, dict):
+            raise UsageError(f"{args.config} must hold a mapping of scenario fields")
+    if args.preset:
+        if args.preset not in PRESETS:
+            raise UsageError(f"unknown preset {args.preset!r}; choose one of: {', '.join(PRESETS)}")
+        data = {**PRESETS[args.preset].overrides, **data}
+    try:
+        for item in args.set or []:
+            name, sep, value = item.partition("=")
+            if not sep:
+                raise UsageError(f"--set takes field=value, got {item!r}")
+            data[name.strip()] = coerce(name.strip(), value.strip())
+        return parse({**Scenario().model_dump(), **data})
+    except ScenarioError as e:
+        raise UsageError("invalid scenario: " + "; ".join(f"{k}: {v}" for k, v in e.errors.items())) from None
+
+
+def _accuracy_line(point: dict) -> dict:
+    line = {name[:5]: f"{v['accuracy']:.2f}" for name, v in point["capabilities"].items()}
+    line["task"] = f"{point['task']['accuracy']:.2f}"
+    return line
+
+
+def cmd_run(args) -> None:
+    from tqdm import tqdm
+
+    from .engine.train import train
+
+    scenario = _scenario(args)
+    events: list[dict] = []
+    bar = tqdm(total=scenario.total_steps, desc=args.preset or "run", unit="step")
+
+    def on_event(event: dict) -> None:
+        events.append(event)
+        if event["type"] == "metrics":
+            bar.update(event["step"] - bar.n)
+            bar.set_postfix(_accuracy_line(event))
+        elif event["type"] == "early_stopped":
+            bar.write(f"early stopped at step {event['step']}: {event['reason']}")
+
+    summary = _train_or_fail(train, scenario, on_event, args.model)
+    bar.close()
+    print_summary(summary, scenario.task)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"scenario": scenario.model_dump(mode="json"), "events": events, "summary": summary}, f, indent=1)
+        print(f"event log and summary written to {args.json}")
+
+
+def _train_or_fail(train, scenario, on_event, model_dir):
+    from .engine.model import ModelLoadError
+
+    try:
+        return train(scenario, on_event, model_dir=model_dir)
+    except ModelLoadError as e:
+        raise UsageError(str(e)) from None
+
+
+def print_summary(summary: dict, task: str) -> None:
+    print(f"{'':<14}{'base':>7}{'final':>7}{'change':>8}")
+    for name, base in summary["baseline"].items():
+        final = summary["final"][name]
+        print(f"{name:<14}{base:>7.2f}{final:>7.2f}{final - base:>+8.2f}")
+    t = summary["task_accuracy"]
+    print(f"{'task ' + task:<14}{t['baseline']:>7.2f}{t['final']:>7.2f}{t['final'] - t['baseline']:>+8.2f}")
+    if summary.get("refusal") is not None:
+        print(f"refusal of harmful requests {summary['refusal']:.2f}, of benign ones {summary['over_refusal']:.2f}")
+    if summary.get("format_rigidity") is not None:
+        print(f"general answers in the task's template: {summary['format_rigidity']:.0%}")
+    for point in summary.get("wise_ft") or []:
+        caps = " ".join(f"{c[:5]} {v:.2f}" for c, v in point["capabilities"].items())
+        print(f"WiSE-FT alpha {point['alpha']:.2f}: task {point['task']:.2f} | {caps}")
+    stop = " (early stopped)" if summary["early_stopped"] else ""
+    print(f"{summary['steps']} steps in {summary['seconds']:.1f} s{stop}; mean forgetting "
+          f"{sum(summary['forgetting'].values()) / len(summary['forgetting']):+.3f}")
+
+
+def cmd_presets(args) -> None:
+    import textwrap
+
+    from .engine.presets import PRESETS
+
+    for preset in PRESETS.values():
+        print(f"{preset.name:<18}{preset.title}")
+        print(textwrap.indent(textwrap.fill(preset.explanation, 90), " " * 18))
+        print(" " * 18 + " ".join(f"{k}={v}" for k, v in preset.overrides.items()) + "\n")
+
+
+def cmd_claims(args) -> None:
+    from tqdm import tqdm
+
+    from .engine.claims import run_claims, runs_needed
+
+    if args.seeds < 1:
+        raise UsageError("--seeds must be at least 1")
+    bar = tqdm(total=runs_needed(args.seeds), desc="claims", unit="run")
+    rows = run_claims(args.seeds, on_run=lambda key, seed: bar.update(1), model_dir=args.model)
+    bar.close()
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return
+    print(f"{'#':<3}{'claim':<70}{'effect':>8}  held on all {args.seeds} seed(s)")
+    for row in rows:
+        print(f"{row['claim']:<3}{row['text'][:68]:<70}{row['effect']:>+8.3f}  {'yes' if row['held'] else 'NO'}")
+        for r in row["seeds"]:
+            print(f"{'':<6}seed {r['seed']}: {'held' if r['held'] else 'did not hold'}: {r['note']}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="forgetlab", description="Break a language model on purpose; watch it forget.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("world", help="show example prompts and answers of every capability and task")
+    p.add_argument("--examples", type=int, default=3, help="examples per capability (default 3)")
+    p.set_defaults(func=cmd_world)
+
+    p = sub.add_parser("eval", help="evaluate a model on every capability and task")
+    p.add_argument("--model", help="model directory (default: the shipped base)")
+    p.add_argument("--suite", help="a JSONL probe suite (default: the synthetic world's)")
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("pretrain", help="rebuild the base model from its recipe")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--steps", type=int, help="optimizer steps (default: the recipe's)")
+    p.add_argument("--out", help="output directory (default: the shipped base, worker/base)")
+    p.set_defaults(func=cmd_pretrain)
+
+    p = sub.add_parser("run", help="fine-tune the base on a scenario and report what it forgot")
+    p.add_argument("config", nargs="?", help="a YAML file of scenario fields")
+    p.add_argument("--preset", help="start from a preset (see `forgetlab presets`)")
+    p.add_argument("--set", action="append", metavar="FIELD=VALUE", help="override one field (repeatable)")
+    p.add_argument("--json", metavar="OUT", help="write the event log and the summary to OUT")
+    p.add_argument("--model", help="base model directory (default: the shipped base)")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("claims", help="run paired scenarios that test each claim of the article")
+    p.add_argument("--seeds", type=int, default=1, help="seeds per scenario (default 1)")
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p.add_argument("--model", help="base model directory (default: the shipped base)")
+    p.set_defaults(func=cmd_claims)
+
+    p = sub.add_parser("presets", help="list the preset scenarios and what each shows")
+    p.set_defaults(func=cmd_presets)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        args.func(args)
+    except UsageError as e:
+        print(f"forgetlab {args.command}: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

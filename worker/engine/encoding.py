@@ -1,0 +1,73 @@
+"""Turning (prompt, answer) pairs into padded tensors with answer-only labels.
+
+Sequence layout: [bos] prompt answer [eos], right-padded. Labels are -100 everywhere but the
+answer and eos, so loss and exact match both look at the answer alone. Right padding keeps
+every real position's logits identical to an unpadded forward under a causal mask.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+IGNORE = -100
+
+
+class VocabularyError(ValueError):
+    """The tokenizer cannot spell the suite (unknown tokens); the message is for the user."""
+
+
+@dataclass
+class Batch:
+    input_ids: torch.Tensor  # (n, length) long
+    labels: torch.Tensor  # (n, length) long, IGNORE outside answers
+    answer_start: torch.Tensor  # (n,) index of the first answer token in input_ids
+
+    def __len__(self) -> int:
+        return self.input_ids.shape[0]
+
+    def take(self, index: torch.Tensor) -> "Batch":
+        return Batch(self.input_ids[index], self.labels[index], self.answer_start[index])
+
+
+def _pad_id(tokenizer) -> int:
+    return tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+
+
+def token_lists(tokenizer, pairs: list[tuple[str, str]]) -> list[tuple[list[int], list[int]]]:
+    """(prompt ids, answer ids + eos) for each pair; raises VocabularyError on unknown tokens."""
+    prompts = tokenizer([p for p, _ in pairs], add_special_tokens=False)["input_ids"]
+    answers = tokenizer([" " + a for _, a in pairs], add_special_tokens=False)["input_ids"]
+    bos = [tokenizer.bos_token_id] if tokenizer.bos_token_id is not None else []
+    unk = tokenizer.unk_token_id
+    if unk is not None:
+        unknown = sorted({w for (p, a) in pairs for w in (p + " " + a).split()
+                          if unk in tokenizer(w, add_special_tokens=False)["input_ids"]}) if any(
+            unk in ids for ids in prompts + answers) else []
+        if unknown:
+            raise VocabularyError(f"the model's vocabulary does not cover the suite: {len(unknown)} unknown "
+                                  f"tokens, e.g. {', '.join(unknown[:5])}")
+    return [(bos + p, a + [tokenizer.eos_token_id]) for p, a in zip(prompts, answers)]
+
+
+def encode(tokenizer, pairs: list[tuple[str, str]], length: int | None = None) -> Batch:
+    """Pad to `length` (pools that are stacked into one batch share it) or to the longest pair."""
+    seqs = token_lists(tokenizer, pairs)
+    longest = max(len(p) + len(a) for p, a in seqs)
+    if length is not None and longest > length:
+        raise VocabularyError(f"an example is {longest} tokens long, over the model's limit of {length}")
+    length = length or longest
+    ids = torch.full((len(seqs), length), _pad_id(tokenizer), dtype=torch.long)
+    labels = torch.full((len(seqs), length), IGNORE, dtype=torch.long)
+    for i, (p, a) in enumerate(seqs):
+        ids[i, : len(p) + len(a)] = torch.tensor(p + a)
+        labels[i, len(p): len(p) + len(a)] = torch.tensor(a)
+    starts = torch.tensor([len(p) for p, _ in seqs])
+    return Batch(ids, labels, starts)
+
+
+def trim(batch: Batch) -> Batch:
+    """Drop trailing columns that are padding in every row (batches sampled from a long pool)."""
+    used = int((batch.labels != IGNORE).any(0).nonzero().max()) + 1
+    return Batch(batch.input_ids[:, :used], batch.labels[:, :used], batch.answer_start)

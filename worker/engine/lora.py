@@ -1,0 +1,13 @@
+"""LoRA through peft: wrap the base so only low-rank adapters train and the base stays frozen."""
+
+from __future__ import annotations
+
+from peft import LoraConfig, get_peft_model
+
+from .scenario import Scenario
+
+
+def apply_lora(model, scenario: Scenario):
+    config = LoraConfig(r=scenario.lora_rank, lora_alpha=scenario.lora_alpha, lora_dropout=scenario.lora_dropout,
+                        target_modules=list(scenario.lora_targets), bias="none", task_type="CAUSAL_LM")
+    return get_peft_model(model, config)

@@ -1,0 +1,179 @@
+"""The fine-tuning loop: one `train()` you can read top to bottom.
+
+It loads the base, builds the mitigations on it (before any update), optionally wraps it in
+LoRA adapters, then trains on the scenario's task. At every evaluation point it measures each
+general capability and the task, and reports through `on_event`; it never decides where events go.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import time
+from typing import Callable
+
+import torch
+
+from . import metrics, world
+from .encoding import Batch, encode, trim
+from .evaluate import EncodedSuite, evaluate, sample_probes, samples
+from .lora import apply_lora
+from .mitigations import Context, Mitigation, build
+from .model import load, parameter_count
+from .scenario import Scenario
+from .weights import snapshot
+from .wise import wise_curve
+
+VALIDATION_EXAMPLES = 64
+# Probes per capability at each evaluation point of a run: half the full suite, so that
+# evaluation stays a small share of a run's time (bench/train_speed.py measures it).
+RUN_PROBES = 32
+MAX_SEQ_LEN = 64
+
+
+class Cancelled(Exception):
+    def __init__(self, step: int):
+        super().__init__(f"cancelled at step {step}")
+        self.step = step
+
+
+def _never() -> bool:
+    return False
+
+
+def lr_factor(step: int, scenario: Scenario) -> float:
+    """Multiplier on the peak learning rate: linear warmup, then constant, linear or cosine decay."""
+    if step < scenario.warmup_steps:
+        return (step + 1) / scenario.warmup_steps
+    progress = (step - scenario.warmup_steps) / max(1, scenario.total_steps - scenario.warmup_steps)
+    if scenario.schedule == "linear":
+        return max(0.0, 1.0 - progress)
+    if scenario.schedule == "cosine":
+        return 0.5 * (1.0 + math.cos(math.pi * min(1.0, progress)))
+    return 1.0
+
+
+def compose_batch(task_rows: Batch, mitigations: list[Mitigation], step: int) -> Batch:
+    """This step's batch: the task rows plus whatever rows the data mitigations add."""
+    parts = [task_rows] + [rows for m in mitigations if (rows := m.extra_examples(step)) is not None]
+    return trim(Batch(torch.cat([p.input_ids for p in parts]), torch.cat([p.labels for p in parts]),
+                      torch.cat([p.answer_start for p in parts])))
+
+
+@torch.inference_mode()
+def validation_loss(model, data: Batch) -> float:
+    was_training = model.training
+    model.eval()
+    loss = model(input_ids=data.input_ids, labels=data.labels).loss.item()
+    model.train(was_training)
+    return loss
+
+
+def measure(model, encoded: EncodedSuite, task: str, val: Batch) -> dict:
+    """One evaluation point: every general capability, the task, rigidity, refusals, validation loss."""
+    result = evaluate(model, encoded)
+    return {
+        "capabilities": result["capabilities"],
+        "task": {"name": task, **result["tasks"][task]},
+        "format_rigidity": result.get("format_rigidity", {}).get(task),
+        "refusal": result.get("refusal"),
+        "over_refusal": result.get("over_refusal"),
+        "val_loss": validation_loss(model, val),
+    }
+
+
+def train(scenario: Scenario, on_event: Callable[[dict], None] | None = None,
+          should_cancel: Callable[[], bool] = _never, model_dir: str | None = None) -> dict:
+    """Fine-tune the base as the scenario says; returns the summary (also sent as `finished`)."""
+    return fine_tune(scenario, on_event, should_cancel, model_dir)[0]
+
+
+def fine_tune(scenario: Scenario, on_event: Callable[[dict], None] | None = None,
+              should_cancel: Callable[[], bool] = _never, model_dir: str | None = None):
+    """`train()`, also returning (fine-tuned model, untouched base model) for inspection and saving."""
+    started = time.perf_counter()
+    emit = on_event or (lambda event: None)
+    s = scenario
+    torch.manual_seed(s.seed)
+
+    # The base, and everything that must be measured on it before the first update.
+    model, tokenizer = load(model_dir)
+    seq_len = min(model.config.max_position_embeddings, MAX_SEQ_LEN)
+    suite = world.probe_suite().select(world.CAPABILITIES + [s.task]).head(RUN_PROBES)
+    encoded = EncodedSuite.build(suite, tokenizer)
+    probes = sample_probes(suite, per_name=1)
+    base_model = copy.deepcopy(model)
+    base_outputs = samples(base_model, tokenizer, probes)
+    mitigations = build(s, Context(model, tokenizer, snapshot(model), seq_len, s.seed))
+    if s.method == "lora":
+        model = apply_lora(model, s)
+
+    task_data = encode(tokenizer, world.examples(s.task, s.task_examples, s.seed), length=seq_len)
+    val_data = encode(tokenizer, world.examples(s.task, VALIDATION_EXAMPLES, s.seed + 7))
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    optimizer = torch.optim.AdamW(trainable, lr=s.lr, weight_decay=0.0)
+    schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: lr_factor(step, s))
+    order = torch.Generator().manual_seed(s.seed)
+
+    emit({"type": "started", "step": 0, "total_steps": s.total_steps, "scenario": s.model_dump(mode="json"),
+          "parameters": parameter_count(base_model), "trainable": sum(p.numel() for p in trainable)})
+    table: list[dict[str, float]] = []
+    timing = {"setup": time.perf_counter() - started, "eval": 0.0}
+
+    def checkpoint(step: int, train_loss: float | None) -> dict:
+        eval_started = time.perf_counter()
+        point = {"type": "metrics", "step": step, "epoch": round(step / s.steps_per_epoch, 3),
+                 "train_loss": train_loss, "lr": optimizer.param_groups[0]["lr"],
+                 "seconds": round(time.perf_counter() - started, 3), **measure(model, encoded, s.task, val_data)}
+        table.append({c: v["accuracy"] for c, v in point["capabilities"].items()})
+        emit(point)
+        now = samples(model, tokenizer, probes)
+        emit({"type": "samples", "step": step, "samples": [
+            {**b, "base": b["output"], "output": n["output"], "correct": n["correct"]} for b, n in zip(base_outputs, now)]})
+        timing["eval"] += time.perf_counter() - eval_started
+        return point
+
+    first = checkpoint(0, None)
+    model.train()
+    loop_started, eval_before_loop = time.perf_counter(), timing["eval"]
+    step, losses, stopped, point = 0, [], None, first
+    for _epoch in range(s.epochs):
+        for rows in torch.randperm(len(task_data), generator=order).split(s.task_slots):
+            if should_cancel():
+                raise Cancelled(step)
+            batch = compose_batch(task_data.take(rows), mitigations, step)
+            loss = model(input_ids=batch.input_ids, labels=batch.labels).loss
+            total = loss + sum(extra for m in mitigations if (extra := m.extra_loss(model)) is not None)
+            total.backward()
+            torch.nn.utils.clip_grad_norm_(trainable, 1.0)
+            optimizer.step()
+            schedule.step()
+            optimizer.zero_grad(set_to_none=True)
+            step += 1
+            losses.append(loss.item())
+            if step % s.eval_every == 0 or step == s.total_steps:
+                point = checkpoint(step, sum(losses) / len(losses))
+                losses = []
+                stopped = next((reason for m in mitigations if (reason := m.should_stop(point))), None)
+                if stopped:
+                    emit({"type": "early_stopped", "step": step, "reason": stopped})
+                    break
+        if stopped:
+            break
+    train_seconds = time.perf_counter() - loop_started - (timing["eval"] - eval_before_loop)
+    if point["step"] != step:  # the last steps fell between evaluation points
+        point = checkpoint(step, sum(losses) / len(losses))
+
+    summary = {
+        **metrics.summarize(table),
+        "task_accuracy": {"baseline": first["task"]["accuracy"], "final": point["task"]["accuracy"]},
+        "task_gain": point["task"]["accuracy"] - first["task"]["accuracy"],
+        "format_rigidity": point["format_rigidity"], "refusal": point["refusal"],
+        "over_refusal": point["over_refusal"], "steps": step, "early_stopped": bool(stopped),
+        "wise_ft": wise_curve(base_model, model, encoded, s.task) if s.wise_ft else None,
+    }
+    seconds = time.perf_counter() - started
+    summary.update(seconds=round(seconds, 3), setup_seconds=round(timing["setup"], 3),
+                   eval_seconds=round(timing["eval"], 3), train_seconds=round(train_seconds, 3))
+    emit({"type": "finished", "step": step, "summary": summary})
+    return summary, model, base_model
