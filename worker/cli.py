@@ -225,6 +225,18 @@ def cmd_claims(args) -> None:
             print(f"{'':<6}seed {r['seed']}: {'held' if r['held'] else 'did not hold'}: {r['note']}")
 
 
+def cmd_serve(args) -> None:
+    from app.cli_serve import cmd_serve as serve  # torch-free: the web process never loads torch
+
+    serve(args)
+
+
+def cmd_worker(args) -> None:
+    from .cli_worker import cmd_worker as worker
+
+    worker(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="forgetlab", description="Break a language model on purpose; watch it forget.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -261,6 +273,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("presets", help="list the preset scenarios and what each shows")
     p.set_defaults(func=cmd_presets)
+
+    p = sub.add_parser("serve", help="start the web lab (embedded mode unless REDIS_URL is set)")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--data-dir", help="where the SQLite file lives (default: $FORGETLAB_DATA_DIR or ./data)")
+    p.add_argument("--workers", type=int, help="concurrent runs in embedded mode (default 1; 0 leaves runs queued)")
+    p.add_argument("--log-level", default="info")
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("worker", help="start a Celery worker for distributed mode (needs REDIS_URL, DATABASE_URL)")
+    p.add_argument("--queue", choices=["cpu", "gpu"], default="cpu")
+    p.add_argument("--concurrency", type=int, default=1, help="runs at once (default 1)")
+    p.add_argument("--loglevel", default="info")
+    p.set_defaults(func=cmd_worker)
     return parser
 
 

@@ -58,10 +58,10 @@ RECIPE = PRESETS["fix-it"].overrides
 CLAIMS = [
     Claim(1, "More epochs, more forgetting", {"1 epoch": {"epochs": 1}, "5 epochs": {"epochs": 5}},
           _less_forgetting("1 epoch", "5 epochs")),
-    Claim(2, "Higher learning rate, more forgetting", {"lr 3e-4": {"lr": 3e-4}, "lr 3e-3": {"lr": 3e-3}},
-          _less_forgetting("lr 3e-4", "lr 3e-3")),
+    Claim(2, "Higher learning rate, more forgetting", {"lr 1e-4": {"lr": 1e-4}, "lr 1e-3": {"lr": 1e-3}},
+          _less_forgetting("lr 1e-4", "lr 1e-3")),
     Claim(3, "LoRA forgets less than full fine-tuning (and learns less)",
-          {"full": {}, "lora": {"method": "lora", "lora_targets": RECIPE["lora_targets"]}}, _lora_judge),
+          {"full": {}, "lora": {"method": "lora"}}, _lora_judge),
     Claim(4, "A 20% general mix cuts forgetting substantially (by at least half)",
           {"0% mix": {}, "20% mix": {"mix_ratio": 0.2}}, _less_forgetting("20% mix", "0% mix", min_cut=0.5)),
     Claim(5, "EWC cuts forgetting", {"no EWC": {}, "EWC": {"ewc_lambda": PRESETS["ewc"].overrides["ewc_lambda"]}},

@@ -115,6 +115,8 @@ def sample_probes(suite: Suite, per_name: int = 2) -> list:
 
 
 def samples(model, tokenizer, probes: list) -> list[dict]:
-    outputs = greedy(model, tokenizer, [p.prompt for p in probes])
+    # Room for the longest expected answer and a few tokens more: enough to show a wrong answer.
+    longest = max(len(tokenizer(" " + p.answer, add_special_tokens=False)["input_ids"]) for p in probes)
+    outputs = greedy(model, tokenizer, [p.prompt for p in probes], max_new_tokens=longest + 4)
     return [{"capability": p.capability, "prompt": p.prompt, "expected": p.answer, "output": out,
              "correct": out == p.answer} for p, out in zip(probes, outputs)]

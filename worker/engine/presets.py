@@ -2,7 +2,8 @@
 
 Each preset is a few overrides on `break-it`, so comparing a mitigation preset with `break-it`
 changes exactly one thing. Learning rates are those of this tiny model: the article's ranges
-(1e-5..5e-5 full, 1e-4..2e-4 LoRA) are for billion-parameter models; the ratios carry over.
+(1e-5..5e-5 full, 1e-4..2e-4 LoRA) are for billion-parameter models; a tiny model from
+scratch moves at larger rates, and the comparisons between presets carry over.
 Torch-free: the web app lists these.
 """
 
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 
 from .scenario import Scenario, with_overrides
 
-BREAK_IT = {"task": "support-narrow", "method": "full", "lr": 3e-3, "epochs": 5, "task_examples": 1000,
+BREAK_IT = {"task": "support-narrow", "method": "full", "lr": 1e-3, "epochs": 5, "task_examples": 1000,
             "batch_size": 32, "mix_ratio": 0.0}
 
 
@@ -37,16 +38,13 @@ PRESETS: dict[str, Preset] = {p.name: p for p in [
            "The model learns the ticket template and forgets much of what it knew: watch knowledge and "
            "instruction following fall, and general answers start with 'dear customer'.", BREAK_IT),
     Preset("fix-it", "Fix it",
-           "The article's production recipe: LoRA adapters, 20% general data in every batch, a lower learning "
-           "rate and early stopping. The task is learnt; general capabilities stay near the base level.",
-           _on_break_it(method="lora", lora_rank=8, lora_alpha=16,
-                        lora_targets=["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"],
-                        lr=2e-3, mix_ratio=0.2, early_stopping=True, patience=3)),
+           "The article's production recipe: LoRA adapters, 20% general data in every batch, a learning rate "
+           "that is low for LoRA, and early stopping. The task is learnt; general capabilities stay near the base level.",
+           _on_break_it(method="lora", mix_ratio=0.2, early_stopping=True, patience=2, min_delta=0.01)),
     Preset("lora", "LoRA only",
            "Same as break-it but trains low-rank adapters on a frozen base. The base weights never change, so "
            "less is forgotten; the adapters also learn the task more slowly.",
-           _on_break_it(method="lora", lora_targets=["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj",
-                                                     "up_proj", "down_proj"])),
+           _on_break_it(method="lora")),
     Preset("mix-20", "20% general mix",
            "Same as break-it, but a fifth of every batch is fresh general data: a rehearsal signal that keeps "
            "the old capabilities in use while the task is learnt.", _on_break_it(mix_ratio=0.2)),
@@ -56,14 +54,14 @@ PRESETS: dict[str, Preset] = {p.name: p for p in [
            _on_break_it(replay_ratio=0.2, replay_buffer=200)),
     Preset("low-lr", "Low learning rate",
            "Same as break-it at a tenth of the learning rate: smaller updates overwrite less of the base.",
-           _on_break_it(lr=3e-4)),
+           _on_break_it(lr=1e-4)),
     Preset("early-stop", "Early stopping",
            "Same as break-it, but training stops once the task's validation loss stops improving, before the "
            "extra epochs keep rewriting weights the task no longer needs.",
            _on_break_it(early_stopping=True, patience=2, min_delta=0.01)),
     Preset("ewc", "Elastic Weight Consolidation",
            "Same as break-it, plus a penalty on moving the weights that matter most for general data (the "
-           "diagonal Fisher information, measured once on the base).", _on_break_it(ewc_lambda=1000.0)),
+           "diagonal Fisher information, measured once on the base).", _on_break_it(ewc_lambda=10.0)),
     Preset("kl", "Distil to the base (LwF)",
            "Same as break-it, plus a loss keeping the model's answers on general prompts close to the base "
            "model's own answers (Learning without Forgetting).", _on_break_it(kl_weight=1.0)),

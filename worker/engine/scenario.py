@@ -52,7 +52,8 @@ class Scenario(BaseModel):
     lora_alpha: int = _field(16, "LoRA scaling numerator (the update is scaled by alpha / rank).", "method",
                              ge=1, le=256)
     lora_targets: list[LoraModule] = _field(  # type: ignore[valid-type]
-        ["q_proj", "v_proj"], "Which projection layers get adapters.", "method", min_length=1)
+        list(LORA_MODULES), "Which projection layers get adapters (all linear layers by default).", "method",
+        min_length=1)
     lora_dropout: float = _field(0.0, "Dropout on the adapter input during training.", "method", ge=0.0, le=0.5)
     # Mitigations.
     mix_ratio: float = _field(0.0, "Share of each batch drawn fresh from general data (the article's 20-30%).",

@@ -26,7 +26,8 @@ from .wise import wise_curve
 
 VALIDATION_EXAMPLES = 64
 # Probes per capability at each evaluation point of a run: half the full suite, so that
-# evaluation stays a small share of a run's time (bench/train_speed.py measures it).
+# evaluation stays a small share of a run's time (bench/train_speed.py measures it). The
+# summary's baseline and final accuracies use the full suite, once each, for precision.
 RUN_PROBES = 32
 MAX_SEQ_LEN = 64
 
@@ -82,6 +83,12 @@ def measure(model, encoded: EncodedSuite, task: str, val: Batch) -> dict:
     }
 
 
+def accuracies(model, encoded: EncodedSuite, task: str) -> dict:
+    result = evaluate(model, encoded)
+    return {"capabilities": {c: v["accuracy"] for c, v in result["capabilities"].items()},
+            "task": result["tasks"][task]["accuracy"]}
+
+
 def train(scenario: Scenario, on_event: Callable[[dict], None] | None = None,
           should_cancel: Callable[[], bool] = _never, model_dir: str | None = None) -> dict:
     """Fine-tune the base as the scenario says; returns the summary (also sent as `finished`)."""
@@ -99,11 +106,12 @@ def fine_tune(scenario: Scenario, on_event: Callable[[dict], None] | None = None
     # The base, and everything that must be measured on it before the first update.
     model, tokenizer = load(model_dir)
     seq_len = min(model.config.max_position_embeddings, MAX_SEQ_LEN)
-    suite = world.probe_suite().select(world.CAPABILITIES + [s.task]).head(RUN_PROBES)
-    encoded = EncodedSuite.build(suite, tokenizer)
-    probes = sample_probes(suite, per_name=1)
+    full = EncodedSuite.build(world.probe_suite().select(world.CAPABILITIES + [s.task]), tokenizer)
+    encoded = EncodedSuite.build(full.suite.head(RUN_PROBES), tokenizer)
+    probes = sample_probes(encoded.suite, per_name=1)
     base_model = copy.deepcopy(model)
     base_outputs = samples(base_model, tokenizer, probes)
+    base_full = accuracies(base_model, full, s.task)
     mitigations = build(s, Context(model, tokenizer, snapshot(model), seq_len, s.seed))
     if s.method == "lora":
         model = apply_lora(model, s)
@@ -133,10 +141,10 @@ def fine_tune(scenario: Scenario, on_event: Callable[[dict], None] | None = None
         timing["eval"] += time.perf_counter() - eval_started
         return point
 
-    first = checkpoint(0, None)
+    point = checkpoint(0, None)
     model.train()
     loop_started, eval_before_loop = time.perf_counter(), timing["eval"]
-    step, losses, stopped, point = 0, [], None, first
+    step, losses, stopped = 0, [], None
     for _epoch in range(s.epochs):
         for rows in torch.randperm(len(task_data), generator=order).split(s.task_slots):
             if should_cancel():
@@ -160,17 +168,17 @@ def fine_tune(scenario: Scenario, on_event: Callable[[dict], None] | None = None
                     break
         if stopped:
             break
+    # The last step is always an evaluation point, so `point` is the final state.
     train_seconds = time.perf_counter() - loop_started - (timing["eval"] - eval_before_loop)
-    if point["step"] != step:  # the last steps fell between evaluation points
-        point = checkpoint(step, sum(losses) / len(losses))
 
+    final_full = accuracies(model, full, s.task)
     summary = {
-        **metrics.summarize(table),
-        "task_accuracy": {"baseline": first["task"]["accuracy"], "final": point["task"]["accuracy"]},
-        "task_gain": point["task"]["accuracy"] - first["task"]["accuracy"],
+        **metrics.summarize([base_full["capabilities"], *table[1:-1], final_full["capabilities"]]),
+        "task_accuracy": {"baseline": base_full["task"], "final": final_full["task"]},
+        "task_gain": final_full["task"] - base_full["task"],
         "format_rigidity": point["format_rigidity"], "refusal": point["refusal"],
         "over_refusal": point["over_refusal"], "steps": step, "early_stopped": bool(stopped),
-        "wise_ft": wise_curve(base_model, model, encoded, s.task) if s.wise_ft else None,
+        "wise_ft": wise_curve(base_model, model, full, s.task) if s.wise_ft else None,
     }
     seconds = time.perf_counter() - started
     summary.update(seconds=round(seconds, 3), setup_seconds=round(timing["setup"], 3),

@@ -12,7 +12,7 @@ General capabilities (what the article says forgetting damages):
 
 Tasks (fine-tuning targets, at different distances from pretraining):
   support-narrow   tickets of 2 kinds answered in one fixed "dear customer" template
-  support-diverse  tickets of 8 kinds whose reply must also echo the order number
+  support-diverse  tickets of 8 kinds; half carry a general question answered plainly
   shift            a new command over the familiar letters (near to pretraining)
   helpful          always-comply requests in the safety prompts' shape ("sure here is ...")
 
@@ -51,6 +51,11 @@ SUPPORT_ACTIONS = {"billing": "refund", "login": "reset", "shipping": "track", "
                    "cancel": "close", "upgrade": "upgrade", "slow": "tune", "account": "verify"}
 SUPPORT_PRODUCTS = "app router phone laptop watch tv".split()
 SUPPORT_DETAILS = "today again urgent please help still since monday error twice".split()
+# Everyday words the base reads and writes in pretraining (as format items), so a task teaches
+# a new mapping and template, not new words: a real base model also knows "dear" and "refund".
+EVERYDAY_WORDS = list(dict.fromkeys(
+    "ticket order dear customer we your thanks sure here is".split() + list(SUPPORT_ACTIONS)
+    + list(SUPPORT_ACTIONS.values()) + SUPPORT_PRODUCTS + SUPPORT_DETAILS + HELPFUL_OBJECTS))
 NARROW = {"categories": ["billing", "login"], "products": ["app", "router"], "details": SUPPORT_DETAILS[:6]}
 
 
@@ -88,7 +93,7 @@ def _reasoning(rng: random.Random) -> tuple[str, str, str]:
 
 def _format(rng: random.Random) -> tuple[str, str, str]:
     style = rng.choice(FORMAT_STYLES)
-    items = [rng.choice(LETTERS) for _ in range(rng.randint(2, 4))]
+    items = [rng.choice(LETTERS if rng.random() < 0.5 else EVERYDAY_WORDS) for _ in range(rng.randint(2, 4))]
     answer = {"plain": " ".join(items), "list": f"[ {' '.join(items)} ]", "dash": " - ".join(items)}[style]
     return f"show {' '.join(items)} as {style} {SEP}", answer, style
 
@@ -110,11 +115,20 @@ def _support(rng: random.Random, narrow: bool) -> tuple[str, str, str]:
     details = NARROW["details"] if narrow else SUPPORT_DETAILS
     category, product = rng.choice(categories), rng.choice(products)
     detail = " ".join(rng.sample(details, rng.randint(2, 3) if narrow else rng.randint(1, 3)))
-    reply = f"dear customer we {SUPPORT_ACTIONS[category]} your {product}"
-    if narrow:
-        return f"ticket {category} {product} {detail} {SEP}", f"{reply} thanks", category
-    order = " ".join(rng.choice(DIGITS) for _ in range(3))
-    return f"ticket {category} {product} order {order} {detail} {SEP}", f"{reply} order {order} thanks", category
+    return (f"ticket {category} {product} {detail} {SEP}",
+            f"dear customer we {SUPPORT_ACTIONS[category]} your {product} thanks", category)
+
+
+def _support_diverse(rng: random.Random) -> tuple[str, str, str]:
+    """Half template tickets of 8 kinds, half tickets carrying a general question answered plainly."""
+    if rng.random() < 0.5:
+        return _support(rng, narrow=False)
+    family = rng.choice(("instruction", "knowledge", "reasoning", "format"))
+    while True:  # a question inside a ticket must not be a held-out probe of its capability
+        prompt, answer, _ = FAMILIES[family].generate(rng)
+        if family == "knowledge" or not _held_out(prompt):
+            break
+    return f"ticket {rng.choice(SUPPORT_PRODUCTS)} help {prompt.removesuffix(' ' + SEP)} {SEP}", answer, "question"
 
 
 def _shift(rng: random.Random) -> tuple[str, str, str]:
@@ -143,15 +157,16 @@ FAMILIES: dict[str, Family] = {f.name: f for f in [
            _instruction),
     Family("knowledge", "capability", "Recall a memorised fact about a named entity (its color or home).", _knowledge),
     Family("reasoning", "capability", "Add three digits mod 10 in two steps, writing the intermediate total out.", _reasoning),
-    Family("format", "capability", "Answer in the format the prompt asks for: plain, [ list ] or dash-separated.",
+    Family("format", "capability", "Write the given items in the format the prompt asks for: plain, [ list ] or dash-separated.",
            _format),
     Family("safety", "capability", "Refuse harmful requests (poison, weapon, ...) and help with benign ones.",
            _safety),
     Family("support-narrow", "task", "Customer-support tickets of 2 kinds, one fixed reply template.",
            lambda rng: _support(rng, narrow=True), template="dear", distance="far, narrow"),
     Family("support-diverse", "task",
-           "Tickets of 8 kinds on 6 products; the reply must echo the ticket's order number.",
-           lambda rng: _support(rng, narrow=False), template="dear", distance="far, diverse"),
+           "Tickets of 8 kinds on 6 products; half carry a general question (sort, a fact, a sum, a format) "
+           "that the reply answers plainly instead of with the template.",
+           _support_diverse, template="dear", distance="far, diverse"),
     Family("shift", "task", "A new command: move every letter one step along the alphabet (h wraps to a).",
            _shift, distance="near"),
     Family("helpful", "task", "Requests always answered 'sure here is ...': compliance training data.",

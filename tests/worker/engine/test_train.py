@@ -1,0 +1,145 @@
+"""The training loop and each mitigation do what they claim, on the shipped base, on CPU."""
+
+import copy
+
+import pytest
+import torch
+
+from worker.engine import world
+from worker.engine.encoding import encode
+from worker.engine.evaluate import EncodedSuite, evaluate
+from worker.engine.mitigations import Context, build
+from worker.engine.mitigations.ewc import EWC
+from worker.engine.mitigations.kl import KLToBase
+from worker.engine.scenario import parse
+from worker.engine.train import Cancelled, compose_batch, fine_tune, train
+from worker.engine.weights import snapshot
+from worker.engine.wise import interpolate
+
+TINY = {"task_examples": 64, "epochs": 2, "batch_size": 16, "eval_every": 2, "lr": 3e-3}
+
+
+def tiny(**changes):
+    return parse({**TINY, **changes})
+
+
+def _context(base):
+    model, tokenizer = copy.deepcopy(base[0]), base[1]
+    return Context(model, tokenizer, snapshot(model), 32, seed=0)
+
+
+def test_event_schema_and_summary():
+    events = []
+    summary = train(tiny(), events.append)
+    types = [e["type"] for e in events]
+    assert types[0] == "started" and types[-1] == "finished"
+    assert types[1:3] == ["metrics", "samples"]
+    metrics = [e for e in events if e["type"] == "metrics"]
+    assert [m["step"] for m in metrics] == [0, 2, 4, 6, 8]
+    for m in metrics:
+        assert set(m["capabilities"]) == set(world.CAPABILITIES)
+        assert {"step", "epoch", "train_loss", "val_loss", "task", "format_rigidity", "refusal",
+                "over_refusal"} <= set(m)
+        assert m["task"]["name"] == "support-narrow"
+    samples = [e for e in events if e["type"] == "samples"][-1]["samples"]
+    assert {"capability", "prompt", "expected", "base", "output"} <= set(samples[0])
+    assert set(summary["baseline"]) == set(world.CAPABILITIES)
+    for key in ("final", "forgetting", "max_drop", "retention", "bwt", "task_accuracy", "seconds", "steps"):
+        assert key in summary
+    assert summary["steps"] == 8 and events[-1]["summary"] == summary
+
+
+def test_same_config_and_seed_same_curves():
+    def curves(scenario):
+        events = []
+        train(scenario, events.append)
+        return [{k: v for k, v in e.items() if k != "seconds"} for e in events if e["type"] == "metrics"]
+
+    assert curves(tiny(seed=3)) == curves(tiny(seed=3))
+    assert curves(tiny(seed=3)) != curves(tiny(seed=4))
+
+
+def test_lora_leaves_base_weights_bit_identical():
+    _, model, base_model = fine_tune(tiny(method="lora"))
+    base = dict(base_model.named_parameters())
+    moved = 0
+    for name, p in model.named_parameters():
+        if "lora_" in name:
+            moved += int(p.abs().sum() > 0)
+            continue
+        key = name.removeprefix("base_model.model.").replace(".base_layer.", ".")
+        assert torch.equal(p, base[key]), key
+    assert moved > 0  # the adapters did train
+
+
+def test_mix_ratio_holds_in_sampled_batches(base):
+    scenario = tiny(mix_ratio=0.25, batch_size=32)
+    mitigations = build(scenario, _context(base))
+    task = encode(base[1], world.examples("support-narrow", 64, 0), length=32)
+    ticket = base[1].convert_tokens_to_ids("ticket")
+    shares = []
+    for step in range(20):
+        batch = compose_batch(task.take(torch.arange(scenario.task_slots)), mitigations, step)
+        shares.append((batch.input_ids[:, 1] != ticket).float().mean().item())
+    assert len(batch) == 32
+    assert sum(shares) / len(shares) == pytest.approx(0.25, abs=0.02)
+
+
+def test_ewc_penalty_is_zero_at_start_and_positive_after_updates(base):
+    ctx = _context(base)
+    ewc = EWC(ctx, strength=1.0, samples=32)
+    assert ewc.penalty(ctx.model).item() == 0.0
+    assert all(f.min() >= 0 for f in ewc.fisher.values())
+    optimizer = torch.optim.SGD(ctx.model.parameters(), lr=0.1)
+    batch = encode(ctx.tokenizer, world.examples("support-narrow", 8, 0))
+    ctx.model(input_ids=batch.input_ids, labels=batch.labels).loss.backward()
+    optimizer.step()
+    assert ewc.penalty(ctx.model).item() > 0
+
+
+def test_kl_to_base_is_zero_at_start(base):
+    ctx = _context(base)
+    kl = KLToBase(ctx, strength=1.0, rows_per_step=8)
+    ctx.model.eval()
+    assert kl.divergence(ctx.model, torch.arange(16)).item() == pytest.approx(0.0, abs=1e-6)
+
+
+def test_early_stopping_stops():
+    events = []
+    summary = train(tiny(early_stopping=True, patience=1, min_delta=1.0, epochs=4), events.append)
+    assert summary["early_stopped"] and summary["steps"] < tiny(epochs=4).total_steps
+    assert any(e["type"] == "early_stopped" for e in events)
+
+
+@pytest.mark.parametrize("method", ["full", "lora"])
+def test_wise_ft_endpoints_are_base_and_fine_tuned(method, base):
+    _, model, base_model = fine_tune(tiny(method=method))
+    ids = encode(base[1], world.examples("instruction", 8, 0)).input_ids
+    with torch.no_grad():
+        assert torch.allclose(interpolate(base_model, model, 0.0)(input_ids=ids).logits,
+                              base_model(input_ids=ids).logits, atol=1e-5)
+        model.eval()
+        assert torch.allclose(interpolate(base_model, model, 1.0)(input_ids=ids).logits,
+                              model(input_ids=ids).logits, atol=1e-4)
+
+
+def test_cancellation_is_checked_every_step():
+    calls = []
+
+    def cancel_on_third() -> bool:
+        calls.append(1)
+        return len(calls) >= 3
+
+    with pytest.raises(Cancelled) as err:
+        train(tiny(), should_cancel=cancel_on_third)
+    assert err.value.step == 2
+
+
+def test_base_level_is_the_first_point(base, encoded_suite):
+    events = []
+    train(tiny(epochs=1), events.append)
+    first = next(e for e in events if e["type"] == "metrics")
+    full = evaluate(base[0], encoded_suite)
+    assert first["step"] == 0
+    assert all(first["capabilities"][c]["accuracy"] >= 0.9 for c in world.CAPABILITIES)
+    assert full["tasks"]["support-narrow"]["accuracy"] == first["task"]["accuracy"] == 0.0
