@@ -237,6 +237,43 @@ def cmd_worker(args) -> None:
     worker(args)
 
 
+def cmd_sweep(args) -> None:
+    import yaml
+    from tqdm import tqdm
+
+    from .engine.compare import best, config_diff, mean_drop
+    from .engine.parallel import run_many
+    from .engine.scenario import ScenarioError
+    from .engine.sweep import expand
+
+    try:
+        with open(args.grid) as f:
+            spec = yaml.safe_load(f)
+        scenarios = expand(spec)
+    except (OSError, yaml.YAMLError) as e:
+        raise UsageError(f"cannot read {args.grid}: {str(e).splitlines()[0]}") from None
+    except ScenarioError as e:
+        raise UsageError("invalid sweep: " + "; ".join(f"{k}: {v}" for k, v in e.errors.items())) from None
+    bar = tqdm(total=len({s.canonical_hash() for s in scenarios}), desc="sweep", unit="run")
+    summaries = run_many(scenarios, on_done=lambda done, summary: bar.update(1), model_dir=args.model)
+    bar.close()
+    runs = [{"id": i + 1, "config": s.model_dump(mode="json"), "summary": summary}
+            for i, (s, summary) in enumerate(zip(scenarios, summaries))]
+    fields = config_diff(runs) or ["seed"]
+    pick = best(runs)
+    print(f"{'run':<5}" + "".join(f"{f:>16}" for f in fields) + f"{'task acc':>10}{'mean drop':>11}")
+    for run in runs:
+        mark = "  <- learns the task with the least forgetting" if pick and run["id"] == pick["id"] else ""
+        print(f"{run['id']:<5}" + "".join(f"{str(run['config'][f]):>16}" for f in fields)
+              + f"{run['summary']['task_accuracy']['final']:>10.2f}{mean_drop(run['summary']):>11.3f}{mark}")
+    if pick is None:
+        print("no run reached 0.90 task accuracy")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"runs": runs, "varying": fields, "best": pick and pick["id"]}, f, indent=1)
+        print(f"sweep results written to {args.json}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="forgetlab", description="Break a language model on purpose; watch it forget.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -270,6 +307,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.add_argument("--model", help="base model directory (default: the shipped base)")
     p.set_defaults(func=cmd_claims)
+
+    p = sub.add_parser("sweep", help="run a grid of scenarios in parallel and compare them")
+    p.add_argument("grid", help="YAML: {preset: NAME or base: {...}, grid: {field: [values]}}")
+    p.add_argument("--json", metavar="OUT", help="write every run's config and summary to OUT")
+    p.add_argument("--model", help="base model directory (default: the shipped base)")
+    p.set_defaults(func=cmd_sweep)
 
     p = sub.add_parser("presets", help="list the preset scenarios and what each shows")
     p.set_defaults(func=cmd_presets)

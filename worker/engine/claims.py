@@ -90,9 +90,9 @@ def run_claims(seeds: int, on_run: Callable[[str, int], None] | None = None, mod
         scenario = scenario_for(overrides, seed)
         key = scenario.canonical_hash()
         if key not in cache:
+            cache[key] = train(scenario, model_dir=model_dir)
             if on_run:
                 on_run(key, seed)
-            cache[key] = train(scenario, model_dir=model_dir)
         return cache[key]
 
     rows = []

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import warnings
+
 from peft import LoraConfig, get_peft_model
+
+# peft calls a transformers method deprecated in v5; the warning is theirs, not the user's.
+warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
 
 from .scenario import Scenario
 

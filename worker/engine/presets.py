@@ -38,9 +38,10 @@ PRESETS: dict[str, Preset] = {p.name: p for p in [
            "The model learns the ticket template and forgets much of what it knew: watch knowledge and "
            "instruction following fall, and general answers start with 'dear customer'.", BREAK_IT),
     Preset("fix-it", "Fix it",
-           "The article's production recipe: LoRA adapters, 20% general data in every batch, a learning rate "
-           "that is low for LoRA, and early stopping. The task is learnt; general capabilities stay near the base level.",
-           _on_break_it(method="lora", mix_ratio=0.2, early_stopping=True, patience=2, min_delta=0.01)),
+           "The article's production recipe: LoRA adapters (the common r=8, alpha=16), 20% general data in every "
+           "batch, a learning rate that is low for LoRA, and early stopping. The task is learnt; general capabilities stay near the base level.",
+           _on_break_it(method="lora", lora_rank=8, lora_alpha=16, mix_ratio=0.2, early_stopping=True, patience=2,
+                        min_delta=0.01)),
     Preset("lora", "LoRA only",
            "Same as break-it but trains low-rank adapters on a frozen base. The base weights never change, so "
            "less is forgotten; the adapters also learn the task more slowly.",

@@ -48,8 +48,9 @@ class Scenario(BaseModel):
     # Parameter-efficient fine-tuning.
     method: Literal["full", "lora"] = _field(
         "full", "Update every weight (full) or train small low-rank adapters on a frozen base (lora).", "method")
-    lora_rank: int = _field(8, "LoRA adapter rank: capacity of the update.", "method", ge=1, le=64)
-    lora_alpha: int = _field(16, "LoRA scaling numerator (the update is scaled by alpha / rank).", "method",
+    # Rank 2 of a 64-wide model is already 1/32 of full rank (r=8 of a 4096-wide LLM is 1/512).
+    lora_rank: int = _field(2, "LoRA adapter rank: capacity of the update.", "method", ge=1, le=64)
+    lora_alpha: int = _field(4, "LoRA scaling numerator (the update is scaled by alpha / rank).", "method",
                              ge=1, le=256)
     lora_targets: list[LoraModule] = _field(  # type: ignore[valid-type]
         list(LORA_MODULES), "Which projection layers get adapters (all linear layers by default).", "method",

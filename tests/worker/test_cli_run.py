@@ -1,0 +1,60 @@
+"""`forgetlab run`, `presets` and `claims` from the command line."""
+
+import json
+
+from tests.worker.test_cli import forgetlab
+from worker.engine.claims import CLAIMS, run_claims
+
+
+def test_run_writes_events_and_summary(tmp_path):
+    out = forgetlab("run", "--preset", "break-it", "--set", "epochs=1", "--set", "task_examples=128",
+                    "--json", str(tmp_path / "run.json"))
+    assert out.returncode == 0, out.stderr
+    assert "instruction" in out.stdout and "base" in out.stdout
+    log = json.loads((tmp_path / "run.json").read_text())
+    summary = log["summary"]
+    for key in ("baseline", "final", "task_accuracy", "forgetting", "seconds", "steps"):
+        assert key in summary
+    assert log["events"][0]["type"] == "started" and log["events"][-1]["type"] == "finished"
+    assert log["scenario"]["epochs"] == 1
+
+
+def test_run_reads_a_yaml_config(tmp_path):
+    (tmp_path / "s.yaml").write_text("task: shift\nepochs: 1\ntask_examples: 64\n")
+    out = forgetlab("run", str(tmp_path / "s.yaml"), "--json", str(tmp_path / "r.json"))
+    assert out.returncode == 0, out.stderr
+    assert json.loads((tmp_path / "r.json").read_text())["scenario"]["task"] == "shift"
+
+
+def test_invalid_configs_exit_nonzero_naming_the_field(tmp_path):
+    (tmp_path / "bad.yaml").write_text("- not\n- a mapping\n")
+    cases = [
+        (["run", "--set", "lr=5"], "lr"),
+        (["run", "--set", "mix_ratio=0.95"], "0 to 0.9"),
+        (["run", "--set", "colour=red"], "colour: unknown field"),
+        (["run", "--preset", "nope"], "unknown preset"),
+        (["run", "--set", "epochs"], "field=value"),
+        (["run", str(tmp_path / "bad.yaml")], "mapping"),
+        (["run", str(tmp_path / "missing.yaml")], "cannot read"),
+    ]
+    for args, words in cases:
+        out = forgetlab(*args)
+        assert out.returncode == 2, args
+        assert words in out.stderr and "Traceback" not in out.stderr, (args, out.stderr)
+
+
+def test_presets_are_listed_with_explanations():
+    out = forgetlab("presets")
+    assert out.returncode == 0
+    assert "break-it" in out.stdout and "fix-it" in out.stdout and "safety-regression" in out.stdout
+
+
+def test_short_claims_run_on_one_seed():
+    rows = run_claims(seeds=1)
+    assert [r["claim"] for r in rows] == [c.number for c in CLAIMS]
+    by_number = {r["claim"]: r for r in rows}
+    # The robust effects of this world: a high LR and no general data forget far more.
+    assert by_number[2]["held"] and by_number[2]["effect"] > 0.2
+    assert by_number[4]["held"] and by_number[4]["effect"] > 0.2
+    for row in rows:
+        assert row["seeds"][0]["note"]

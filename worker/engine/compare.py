@@ -1,0 +1,69 @@
+"""Comparing finished runs: deltas against a baseline run, the config diff, the learning-vs-forgetting
+frontier, and the pick "learns the task with the least forgetting". Pure functions, torch-free.
+
+A run here is a mapping {"id", "config": scenario dict, "summary": train()'s summary}.
+"""
+
+from __future__ import annotations
+
+from .scenario import Scenario
+
+LEARNED = 0.9  # task accuracy at which a run counts as having learnt the task
+
+
+def mean_drop(summary: dict) -> float:
+    """Mean general-capability drop from base to final (the y axis of the frontier)."""
+    return sum(summary["forgetting"].values()) / len(summary["forgetting"])
+
+
+def config_diff(runs: list[dict]) -> list[str]:
+    """Scenario fields whose values differ between the runs, in schema order."""
+    return [name for name in Scenario.model_fields
+            if len({repr(r["config"].get(name)) for r in runs}) > 1]
+
+
+def headline(summary: dict) -> dict[str, float]:
+    """The numbers a comparison table shows for one run (accuracies: higher is better)."""
+    row = {f"final {c}": v for c, v in summary["final"].items()}
+    row["task accuracy"] = summary["task_accuracy"]["final"]
+    row["mean drop"] = mean_drop(summary)
+    return row
+
+
+def deltas(runs: list[dict], baseline_id) -> dict:
+    """Each run's headline minus the baseline's, marked better or worse (drops: lower is better)."""
+    base = next((r for r in runs if r["id"] == baseline_id), None)
+    if base is None:
+        raise KeyError(f"baseline run {baseline_id} is not among the compared runs")
+    base_row = headline(base["summary"])
+    out = {}
+    for run in runs:
+        row = headline(run["summary"])
+        out[run["id"]] = {}
+        for key, value in row.items():
+            change = value - base_row[key]
+            lower_is_better = key == "mean drop"
+            better = change < -1e-9 if lower_is_better else change > 1e-9
+            worse = change > 1e-9 if lower_is_better else change < -1e-9
+            out[run["id"]][key] = {"value": value, "delta": change,
+                                   "verdict": "better" if better else "worse" if worse else "same"}
+    return out
+
+
+def frontier(runs: list[dict]) -> list[dict]:
+    """One point per run: task gain (x) against mean general drop (y), and whether it is Pareto-optimal."""
+    points = [{"id": r["id"], "task_gain": r["summary"]["task_gain"], "mean_drop": mean_drop(r["summary"])}
+              for r in runs]
+    for p in points:
+        p["pareto"] = not any(q is not p and q["task_gain"] >= p["task_gain"] and q["mean_drop"] <= p["mean_drop"]
+                              and (q["task_gain"] > p["task_gain"] or q["mean_drop"] < p["mean_drop"])
+                              for q in points)
+    return points
+
+
+def best(runs: list[dict]):
+    """The run that learns the task (accuracy >= LEARNED) with the least forgetting, or None."""
+    learned = [r for r in runs if r["summary"]["task_accuracy"]["final"] >= LEARNED]
+    if not learned:
+        return None
+    return min(learned, key=lambda r: (mean_drop(r["summary"]), -r["summary"]["task_accuracy"]["final"]))
