@@ -1,0 +1,1 @@
+"""The JSON API (/api/...), one router per file; main.py only includes them."""

@@ -1,0 +1,19 @@
+from fastapi import APIRouter
+
+from worker.engine.presets import PRESETS
+from worker.engine.scenario import Scenario
+
+from .schemas import PresetOut
+
+router = APIRouter(tags=["scenarios"])
+
+
+@router.get("/presets", response_model=list[PresetOut], summary="Named scenarios: break it, fix it, each mitigation")
+def list_presets() -> list[PresetOut]:
+    return [PresetOut(name=p.name, title=p.title, explanation=p.explanation, overrides=p.overrides,
+                      scenario=p.scenario().model_dump(mode="json")) for p in PRESETS.values()]
+
+
+@router.get("/scenario", summary="The scenario schema: every field's default, range and explanation")
+def scenario_schema() -> dict:
+    return {"defaults": Scenario().model_dump(mode="json"), "schema": Scenario.model_json_schema()}

@@ -1,0 +1,70 @@
+"""Tables: runs, their metric points (narrow rows) and their sample outputs.
+
+The database is the source of truth for everything a page shows; the live channel only says
+"something new is there". Metric points are (run_id, step, key) -> value so any new measure
+needs no migration, and the composite primary key makes re-inserting a step a no-op.
+Timestamps are naive UTC, compared the same way on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+STATUSES = ("queued", "running", "succeeded", "failed", "cancelled")
+TERMINAL = frozenset({"succeeded", "failed", "cancelled"})
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Run(Base):
+    __tablename__ = "runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    status: Mapped[str] = mapped_column(String(16), default="queued", index=True)
+    config: Mapped[dict] = mapped_column(JSON)  # the validated scenario, model_dump(mode="json")
+    config_hash: Mapped[str] = mapped_column(String(32))
+    preset: Mapped[str | None] = mapped_column(String(64), default=None)  # set when config equals a preset
+    queue: Mapped[str] = mapped_column(String(32), default="cpu")
+    total_steps: Mapped[int] = mapped_column(Integer, default=0)
+    step: Mapped[int] = mapped_column(Integer, default=0)  # last step with metrics, for progress
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
+    worker: Mapped[str | None] = mapped_column(String(128), default=None)  # host:pid that runs it
+    error: Mapped[str | None] = mapped_column(Text, default=None)
+    info: Mapped[dict | None] = mapped_column(JSON, default=None)  # parameters, trainable, early stop reason
+    summary: Mapped[dict | None] = mapped_column(JSON, default=None)
+    samples_step: Mapped[int | None] = mapped_column(Integer, default=None)  # latest step with samples
+
+    @property
+    def terminal(self) -> bool:
+        return self.status in TERMINAL
+
+
+class MetricPoint(Base):
+    __tablename__ = "metric_points"
+
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
+    step: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[float] = mapped_column(Float)
+
+
+class SampleSet(Base):
+    __tablename__ = "sample_sets"
+
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
+    step: Mapped[int] = mapped_column(Integer, primary_key=True)
+    samples: Mapped[list] = mapped_column(JSON)  # [{capability, prompt, expected, base, output}]

@@ -1,0 +1,35 @@
+"""Template rendering: the whole page, or only the block an htmx request targets.
+
+An htmx request names its target element (HX-Target); if the page has a block of that name
+(dashes read as underscores), only that block is rendered. Responses vary on HX-Request, so a
+cache never serves a fragment for a full page or the reverse.
+"""
+
+from __future__ import annotations
+
+from fastapi import Request
+from jinja2_fragments.fastapi import Jinja2Blocks
+
+from worker.engine.world import CAPABILITIES, FAMILIES
+
+from ..reading import key_settings, pct
+from . import TEMPLATES_DIR
+
+templates = Jinja2Blocks(directory=str(TEMPLATES_DIR))
+templates.env.filters["pct"] = pct
+templates.env.globals.update(CAPABILITIES=CAPABILITIES, FAMILIES=FAMILIES, key_settings=key_settings,
+                             ASSETS="3")  # bump to make browsers refetch app.css / run.js
+
+
+def is_htmx(request: Request) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def page(request: Request, name: str, context: dict, *, blocks: tuple[str, ...] = (), status_code: int = 200):
+    target = (request.headers.get("HX-Target") or "").replace("-", "_") if is_htmx(request) else ""
+    block = target if target in blocks else None
+    if block:  # a fragment may carry out-of-band swaps (per-field errors) the full page renders in place
+        context = {**context, "oob": True}
+    response = templates.TemplateResponse(request, name, context, status_code=status_code, block_name=block)
+    response.headers["Vary"] = "HX-Request, HX-Target"
+    return response

@@ -1,0 +1,187 @@
+"""A plain-language reading of a finished run: what was forgotten, by how much, why, and what to try.
+
+Pure functions of the run's config, its summary and the base model's step-0 metrics, so the
+run page, the runs list and tests all read a run the same way. Written for learners: percent
+points and everyday words, no loss functions or Fisher matrices.
+"""
+
+from __future__ import annotations
+
+from worker.engine.scenario import Scenario, ScenarioError, with_overrides
+from worker.engine.world import CAPABILITIES, FAMILIES
+
+FORGOTTEN = 0.10  # a drop of 10 points or more is "forgotten"
+SLIPPED = 0.03  # 3 to 10 points "slipped"; less is noise on 32-64 probes
+
+
+def pts(x: float) -> str:
+    return f"{abs(x) * 100:.0f} points"
+
+
+def pct(x: float | None) -> str:
+    return "n/a" if x is None else f"{x * 100:.0f}%"
+
+
+def and_list(items: list[str]) -> str:
+    if len(items) < 2:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def method_phrase(c: dict) -> str:
+    if c["method"] == "lora":
+        return f"LoRA adapters (rank {c['lora_rank']}) on a frozen base"
+    return "full fine-tuning"
+
+
+def mitigations(c: dict) -> list[str]:
+    """The active mitigations, each in a few plain words."""
+    out = []
+    if c.get("mix_ratio"):
+        out.append(f"{c['mix_ratio'] * 100:.0f}% general data in every batch")
+    if c.get("replay_ratio"):
+        out.append(f"{c['replay_ratio'] * 100:.0f}% of each batch replayed from {c['replay_buffer']} kept examples")
+    if c.get("safety_mix"):
+        out.append(f"{c['safety_mix'] * 100:.0f}% refusal examples in every batch")
+    if c.get("ewc_lambda"):
+        out.append(f"a penalty on moving the weights general skills rely on (EWC {c['ewc_lambda']:g})")
+    if c.get("kl_weight"):
+        out.append(f"a pull toward the base model's own answers (KL {c['kl_weight']:g})")
+    if c.get("l2sp_weight"):
+        out.append(f"a pull toward the base weights (L2-SP {c['l2sp_weight']:g})")
+    if c.get("early_stopping"):
+        out.append("early stopping")
+    return out
+
+
+def key_settings(c: dict) -> list[str]:
+    """A run's settings in a line: what the runs list and the run page header show."""
+    items = [c["task"], method_phrase(c) if c["method"] == "lora" else "full", f"lr {c['lr']:g}",
+             f"{c['epochs']} epoch{'s' if c['epochs'] != 1 else ''}", f"{c['task_examples']} examples"]
+    return items + mitigations(c)
+
+
+def headline(summary: dict | None) -> tuple[str, float] | None:
+    """The most forgotten capability and its drop, for the runs list."""
+    if not summary or not summary.get("forgetting"):
+        return None
+    cap, drop = max(summary["forgetting"].items(), key=lambda kv: kv[1])
+    return cap, drop
+
+
+def _try(config: dict, label: str, why: str, **overrides) -> dict | None:
+    """A suggestion is only offered if the changed scenario is valid; it links to the builder."""
+    from .pages.forms import scenario_query
+
+    try:
+        scenario = with_overrides(config, overrides)
+    except ScenarioError:
+        return None
+    if scenario == Scenario.model_validate(config):
+        return None
+    return {"label": label, "why": why, "url": "/?" + scenario_query(scenario)}
+
+
+def read_run(*, config: dict, summary: dict, base: dict[str, float], info: dict | None = None) -> dict:
+    """{headline, lost, slipped, kept, rows, why: [sentences], tries: [{label, why, url}]} for one run."""
+    c, info = config, info or {}
+    forgetting, rows = summary.get("forgetting", {}), []
+    for cap in CAPABILITIES:
+        if cap not in forgetting:
+            continue
+        rows.append({"name": cap, "description": FAMILIES[cap].description,
+                     "base": summary["baseline"][cap], "final": summary["final"][cap], "drop": forgetting[cap],
+                     "max_drop": summary.get("max_drop", {}).get(cap, 0.0),
+                     "retention": summary.get("retention", {}).get(cap)})
+    lost = [r for r in rows if r["drop"] >= FORGOTTEN]
+    slipped = [r for r in rows if SLIPPED <= r["drop"] < FORGOTTEN]
+    kept = [r for r in rows if r["drop"] < SLIPPED]
+    recovered = [r for r in rows if r["max_drop"] >= FORGOTTEN and r["drop"] < SLIPPED]
+    task = summary.get("task_accuracy", {})
+    gain = summary.get("task_gain", 0.0)
+    steps = summary.get("steps")
+    how = (f"{method_phrase(c)} at learning rate {c['lr']:g} for {c['epochs']} epoch{'s' if c['epochs'] != 1 else ''}"
+           f" ({steps} steps) on {c['task']}")
+    used = mitigations(c)
+    names = "every general skill" if len(lost) == len(rows) > 1 else and_list([r["name"] for r in lost])
+
+    why: list[str] = []
+    if lost:
+        drops = sorted(r["drop"] * 100 for r in lost)
+        if len(lost) == 1:
+            r = lost[0]
+            title = f"Forgot {names}: it fell {pts(r['drop'])} ({pct(r['base'])} to {pct(r['final'])})."
+        elif len(lost) == len(rows):
+            title = f"Forgot {names}: all {len(rows)} fell {drops[0]:.0f} to {drops[-1]:.0f} points."
+        else:
+            title = f"Forgot {names}: they fell {drops[0]:.0f} to {drops[-1]:.0f} points."
+        if c["method"] == "full" and not used:
+            why.append(f"{how.capitalize()} rewrote weights that {names} depended on. Every weight was free to "
+                       f"move and nothing in the batches reminded the model of {names}, so the changes that taught "
+                       "the task also wrote over them.")
+        elif c["method"] == "full":
+            why.append(f"{how.capitalize()} still rewrote weights that {names} depended on, even with "
+                       f"{' and '.join(used)}: the protection was not strong enough for this learning rate and "
+                       "number of epochs.")
+        else:
+            why.append(f"{how.capitalize()} still changed how the model behaves on {names}: the base weights stayed "
+                       "put, but the adapters' output is added to every layer they touch, general prompts included.")
+    elif slipped:
+        title = "Little was forgotten: " + ", ".join(f"{r['name']} slipped {pts(r['drop'])}" for r in slipped) + "."
+    else:
+        title = "Nothing important was forgotten."
+    if not lost:
+        if used or c["method"] == "lora":
+            protection = ([method_phrase(c)] if c["method"] == "lora" else []) + used
+            why.append(f"{how.capitalize()}, with {' and '.join(protection)}, kept the general skills close to the "
+                       "base model's level.")
+        else:
+            why.append(f"{how.capitalize()} was gentle enough that the general skills stayed close to the base.")
+    if recovered:
+        why.append("Some drops were temporary: " + ", ".join(f"{r['name']} fell as much as {pts(r['max_drop'])} "
+                                                           "before coming back" for r in recovered) + ".")
+    if task:
+        why.append(f"Meanwhile the task itself went from {pct(task.get('baseline'))} to {pct(task.get('final'))}"
+                   + (" — it was learnt." if gain >= 0.3 else "." if gain > 0.05 else ", so it was barely learnt."))
+    refusal, base_refusal = summary.get("refusal"), base.get("refusal")
+    if refusal is not None and base_refusal is not None and base_refusal - refusal >= FORGOTTEN:
+        cause = ("training only on answers that say yes taught it to say yes to everything, harmful requests "
+                 "included" if c["task"] == "helpful" else "refusing was overwritten along with the other skills")
+        why.append(f"The model now refuses {pct(refusal)} of harmful requests, down from {pct(base_refusal)}: {cause}.")
+    rigidity, base_rigidity = summary.get("format_rigidity"), base.get("format_rigidity") or 0.0
+    if rigidity is not None and rigidity - base_rigidity >= FORGOTTEN:
+        why.append(f"{pct(rigidity)} of general answers now start like a task answer: the task's fixed reply "
+                   "template has leaked into everything the model says.")
+    early = info.get("early_stopped")
+    if early:
+        why.append(f"Early stopping ended training at step {early['step']}: {early['reason']}")
+    wise = summary.get("wise_ft")
+    if wise:
+        mid = min(wise, key=lambda p: abs(p["alpha"] - 0.5))
+        caps = mid["capabilities"]
+        why.append(f"Blending halfway back to the base weights (WiSE-FT, alpha {mid['alpha']:g}) gives the task "
+                   f"{pct(mid['task'])} with general skills averaging {pct(sum(caps.values()) / len(caps))}, "
+                   "with no extra training.")
+
+    tries = []
+    if lost or slipped:
+        if c["method"] == "full":
+            tries.append(_try(c, "Try LoRA", "train small adapters and leave the base weights alone",
+                              method="lora"))
+        if c.get("mix_ratio", 0) < 0.2:
+            tries.append(_try(c, "Try a 20% mix", "keep general data in every batch", mix_ratio=0.2))
+        if c["lr"] >= 1e-3:
+            tries.append(_try(c, f"Try lr {c['lr'] / 10:g}", "smaller steps overwrite less", lr=c["lr"] / 10))
+        if not c.get("early_stopping") and c["epochs"] >= 3:
+            tries.append(_try(c, "Try early stopping", "stop once the task stops improving", early_stopping=True))
+    if refusal is not None and base_refusal is not None and base_refusal - refusal >= FORGOTTEN \
+            and not c.get("safety_mix"):
+        tries.append(_try(c, "Try a 10% safety mix", "keep refusal examples in the batches", safety_mix=0.1))
+    if not lost and gain < 0.3:
+        tries.append(_try(c, "Try more epochs", "the task was not learnt yet", epochs=min(20, c["epochs"] * 2)))
+    tries = [t for t in tries if t][:4]
+    if tries and lost:
+        options = " or ".join(t["label"].removeprefix("Try ") for t in tries[:2])
+        why[0] = f"{why[0].rstrip('.')}; try {options}."
+    return {"headline": title, "rows": rows, "lost": lost, "slipped": slipped, "kept": kept, "why": why,
+            "tries": tries}

@@ -1,0 +1,120 @@
+// The run page's live part: one EventSource, uPlot charts, and htmx refreshes of server-rendered blocks.
+// Points arrive as SSE "point" events whose id is the step; the browser resends the last id when it
+// reconnects, and the server replays from there, so this file only has to drop steps it already has.
+(function () {
+  "use strict";
+  const root = document.getElementById("run");
+  if (!root) return;
+  const runId = root.dataset.run;
+  const COLORS = ["#4e79a7", "#e15759", "#59a14f", "#f28e2b", "#b07aa1", "#0f8b8d"];
+  const SERIES = {
+    train_loss: {label: "train", color: "#4e79a7"}, val_loss: {label: "validation", color: "#e15759"},
+    format_rigidity: {label: "format rigidity", color: "#f28e2b"}, refusal: {label: "refusal", color: "#59a14f"},
+    over_refusal: {label: "over-refusal", color: "#b07aa1"},
+  };
+  const TERMINAL = ["succeeded", "failed", "cancelled"];
+
+  const steps = [];          // x values, one per received step
+  const values = {};         // key -> array aligned with steps (null where absent)
+  const base = {};           // key -> the base model's level: its value at the first point (step 0)
+  const state = {points: 0, lastStep: -1, drawnStep: -1, status: null, reconnects: 0};
+  window.forgetlab = state;  // read by the browser test and the latency benchmark
+
+  function pct(v) { return v == null ? "–" : Math.round(v * 100) + "%"; }
+
+  function column(key) {
+    if (key.startsWith("base:")) {  // a flat line at the base level, as long as the curve
+      const b = base[key.slice(5)];
+      return steps.map(function () { return b == null ? null : b; });
+    }
+    if (!values[key]) values[key] = new Array(steps.length).fill(null);
+    return values[key];
+  }
+
+  const charts = [];
+  document.querySelectorAll("figure.chart").forEach(function (fig) {
+    const plot = fig.querySelector(".plot");
+    const kind = fig.dataset.kind;
+    let keys, series;
+    if (kind === "accuracy") {
+      const color = COLORS[+fig.dataset.color % COLORS.length];
+      keys = [fig.dataset.key, "base:" + fig.dataset.key];
+      series = [{}, {label: "now", stroke: color, width: 2, fill: color + "14", points: {show: false}},
+                {label: "base model", stroke: "#8a8f98", width: 1.5, dash: [6, 4], points: {show: false}}];
+    } else {
+      keys = fig.dataset.series.split(",");
+      series = [{}].concat(keys.map(function (k) {
+        return {label: SERIES[k].label, stroke: SERIES[k].color, width: 2, points: {show: false}, spanGaps: true};
+      }));
+    }
+    const opts = {
+      width: Math.max(200, plot.clientWidth), height: kind === "accuracy" ? 130 : 170,
+      legend: {show: kind !== "accuracy", live: false}, cursor: {show: true, points: {show: false}},
+      scales: {x: {time: false}, y: kind === "loss" ? {} : {range: [0, 1]}},
+      axes: [{stroke: "#6b7280", grid: {stroke: "#eef0f3"}, ticks: {show: false}, size: 28},
+             {stroke: "#6b7280", grid: {stroke: "#eef0f3"}, ticks: {show: false}, size: 44,
+              values: kind === "loss" ? undefined : function (u, vals) { return vals.map(function (v) { return Math.round(v * 100) + "%"; }); }}],
+      series: series,
+    };
+    const chart = new uPlot(opts, [[]].concat(keys.map(function () { return []; })), plot);
+    charts.push({chart: chart, keys: keys, plot: plot});
+  });
+
+  new ResizeObserver(function () {
+    charts.forEach(function (c) { c.chart.setSize({width: Math.max(200, c.plot.clientWidth), height: c.chart.height}); });
+  }).observe(document.querySelector(".charts"));
+
+  let pending = false;
+  function draw() {
+    pending = false;
+    charts.forEach(function (c) {
+      c.chart.setData([steps.slice()].concat(c.keys.map(function (k) { return column(k).slice(); })));
+    });
+    document.querySelectorAll("[data-now]").forEach(function (el) {
+      const col = column(el.dataset.now), b = base[el.dataset.now];
+      el.textContent = pct(col[col.length - 1]) + (b != null ? " (base " + pct(b) + ")" : "");
+    });
+    const total = +root.dataset.total || 1, step = Math.max(0, state.lastStep);
+    const bar = document.getElementById("progress-bar"), text = document.getElementById("progress-text");
+    if (bar) bar.style.width = Math.min(100, 100 * step / total).toFixed(1) + "%";
+    if (text) text.textContent = "step " + step + " / " + total;
+    state.drawnStep = state.lastStep;
+    if (state.lastStep > 0 && !state.firstTrainedAt) state.firstTrainedAt = Date.now();  // for bench/first_point.py
+  }
+
+  function addPoint(p) {
+    if (p.step <= state.lastStep) return;  // already have it (never happens if the server is right)
+    steps.push(p.step);
+    Object.keys(values).forEach(function (k) { values[k].push(null); });
+    Object.keys(p.values).forEach(function (k) {
+      const col = column(k);
+      col[col.length - 1] = p.values[k];
+      if (!(k in base)) base[k] = p.values[k];
+    });
+    state.points += 1;
+    state.lastStep = p.step;
+    if (p.step > 0 && !state.firstTrainedReceivedAt) state.firstTrainedReceivedAt = Date.now();
+    if (!pending) { pending = true; requestAnimationFrame(draw); }
+  }
+
+  const source = new EventSource("/api/runs/" + runId + "/events");
+  source.addEventListener("point", function (e) { addPoint(JSON.parse(e.data)); });
+  source.addEventListener("samples", function () { htmx.trigger(document.body, "samples-changed"); });
+  source.addEventListener("status", function (e) {
+    const s = JSON.parse(e.data);
+    const header = document.getElementById("run-header");
+    const shown = header ? header.dataset.status : null;  // what the server rendered, maybe a moment ago
+    const changed = shown !== s.status;
+    state.status = s.status;
+    if (changed) htmx.trigger(document.body, "run-status");
+    if (TERMINAL.indexOf(s.status) >= 0) {
+      source.close();
+      if (changed || !document.getElementById("summary-headline")) {
+        htmx.trigger(document.body, "run-ended");
+        htmx.trigger(document.body, "run-status");
+      }
+    }
+  });
+  source.addEventListener("end", function () { source.close(); });
+  source.addEventListener("error", function () { state.reconnects += 1; });
+})();

@@ -1,0 +1,73 @@
+"""The plain-language reading names what was forgotten, by how much, why, and what to try."""
+
+from urllib.parse import parse_qsl
+
+from app.pages.forms import parse_items
+from app.reading import headline, key_settings, read_run
+from worker.engine.presets import PRESETS
+from worker.engine.scenario import Scenario, parse
+
+CAPS = ("instruction", "knowledge", "reasoning", "format", "safety")
+
+
+def summary(final: dict[str, float], *, task=(0.0, 0.95), refusal=1.0, rigidity=0.0) -> dict:
+    base = {c: 1.0 for c in CAPS}
+    final = {**base, **final}
+    return {"baseline": base, "final": final, "forgetting": {c: base[c] - final[c] for c in CAPS},
+            "max_drop": {c: base[c] - final[c] for c in CAPS}, "retention": {c: 100 * final[c] for c in CAPS},
+            "bwt": -0.1, "task_accuracy": {"baseline": task[0], "final": task[1]}, "task_gain": task[1] - task[0],
+            "steps": 160, "seconds": 12.0, "early_stopped": False, "wise_ft": None, "format_rigidity": rigidity,
+            "refusal": refusal, "over_refusal": 0.0}
+
+
+def config(name: str) -> dict:
+    return PRESETS[name].scenario().model_dump(mode="json")
+
+
+def test_break_it_reads_as_rewritten_weights_with_fixes_to_try():
+    c = config("break-it")
+    reading = read_run(config=c, summary=summary({"knowledge": 0.3, "instruction": 0.9}),
+                       base={"refusal": 1.0, "format_rigidity": 0.0})
+    assert reading["headline"] == "Forgot knowledge: it fell 70 points (100% to 30%)."
+    assert [r["name"] for r in reading["lost"]] == ["knowledge"]
+    assert [r["name"] for r in reading["slipped"]] == ["instruction"]
+    first = reading["why"][0]
+    assert first.startswith(f"Full fine-tuning at learning rate {c['lr']:g} for {c['epochs']} epochs (160 steps) "
+                            "on support-narrow rewrote weights that knowledge depended on")
+    assert first.endswith("try LoRA or a 20% mix.")
+    assert "went from 0% to 95% — it was learnt." in " ".join(reading["why"])
+    labels = [t["label"] for t in reading["tries"]]
+    assert labels[:2] == ["Try LoRA", "Try a 20% mix"]
+    data, _ = parse_items(parse_qsl(reading["tries"][0]["url"].removeprefix("/?")))
+    changed = {k: v for k, v in parse(data).model_dump(mode="json").items() if c[k] != v}
+    assert changed == {"method": "lora"}  # the same scenario, one change
+
+
+def test_a_protected_run_reads_as_kept():
+    reading = read_run(config=config("fix-it"), summary=summary({"knowledge": 0.98}), base={})
+    assert reading["headline"] == "Nothing important was forgotten."
+    assert "LoRA adapters (rank 8) on a frozen base and 20% general data in every batch and early stopping" \
+        in reading["why"][0]
+
+
+def test_safety_regression_and_format_leak_are_explained():
+    reading = read_run(config=config("safety-regression"), summary=summary({}, refusal=0.2, rigidity=0.6),
+                       base={"refusal": 0.95, "format_rigidity": 0.0})
+    text = " ".join(reading["why"])
+    assert "refuses 20% of harmful requests, down from 95%: training only on answers that say yes" in text
+    assert "60% of general answers now start like a task answer" in text
+    assert any(t["label"] == "Try a 10% safety mix" for t in reading["tries"])
+
+
+def test_headline_and_key_settings():
+    assert headline(summary({"reasoning": 0.5})) == ("reasoning", 0.5)
+    assert headline(None) is None
+    assert key_settings(Scenario().model_dump(mode="json"))[:3] == ["support-narrow", "full", "lr 0.001"]
+
+
+def test_losing_everything_reads_as_every_skill():
+    reading = read_run(config=config("break-it"), summary=summary({c: 0.05 for c in CAPS}, refusal=0.0),
+                       base={"refusal": 1.0})
+    assert reading["headline"] == "Forgot every general skill: all 5 fell 95 to 95 points."
+    assert "rewrote weights that every general skill depended on" in reading["why"][0]
+    assert "refusing was overwritten along with the other skills" in " ".join(reading["why"])

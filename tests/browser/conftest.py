@@ -1,0 +1,78 @@
+"""A real `forgetlab serve` (embedded) on a free port, and headless Debian Chromium driven by Playwright.
+
+Skipped only when chromium is absent and FORGETLAB_REQUIRE_SERVICES is unset; never `playwright install`.
+"""
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def get_json(url: str) -> dict:
+    with urllib.request.urlopen(url, timeout=5) as r:
+        return json.loads(r.read())
+
+
+@pytest.fixture(scope="session")
+def served_lab(tmp_path_factory):
+    """(base URL, server pid) of `forgetlab serve`, once a warm worker process is ready."""
+    port = free_port()
+    data = tmp_path_factory.mktemp("served")
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    proc = subprocess.Popen([sys.executable, "-m", "worker.cli", "serve", "--port", str(port), "--data-dir", str(data),
+                             "--log-level", "warning"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    first = proc.stdout.readline()
+    url = f"http://localhost:{port}/"
+    try:
+        assert url in first, first + proc.stdout.read() if proc.poll() is not None else first
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                if get_json(url + "api/health")["executor"]["warm"] >= 1:
+                    break
+            except OSError:
+                pass
+            assert time.monotonic() < deadline, "the lab never had a warm worker process"
+            time.sleep(0.2)
+        yield url, proc.pid
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        if os.environ.get("FORGETLAB_REQUIRE_SERVICES") == "1":
+            pytest.fail("chromium is required (FORGETLAB_REQUIRE_SERVICES=1): apt-get install chromium")
+        pytest.skip("chromium is not installed")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()

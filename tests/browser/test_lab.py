@@ -1,0 +1,53 @@
+"""A learner's path in a real browser: builder, preset, inline validation, run, live curves, summary."""
+
+import re
+from pathlib import Path
+
+from app.pages.forms import scenario_query
+from worker.engine.presets import PRESETS
+from worker.engine.scenario import with_overrides
+
+SMALL = {"task_examples": 100, "epochs": 2, "eval_every": 2}  # keeps the test's run to a second or two
+
+
+def test_pick_a_preset_run_it_and_watch_it_forget(served_lab, browser, tmp_path):
+    url, _ = served_lab
+    page = browser.new_page(viewport={"width": 1366, "height": 900})
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+
+    preset = PRESETS["break-it"].scenario()
+    page.goto(url)
+    page.click('a[data-preset="break-it"]')
+    page.wait_for_url(url + "?" + scenario_query(preset))
+    assert page.locator(".preset.current").inner_text().startswith("Break it")
+
+    # Validation inline as you type: a bad value names its range, and the run button waits.
+    page.fill("#f-lr", "5")
+    page.wait_for_selector("#err-lr:has-text('allowed: 1e-06 to 0.1')")
+    assert page.locator("button[type=submit]").is_disabled()
+    page.fill("#f-lr", str(preset.lr))
+    for name, value in SMALL.items():
+        page.fill(f"#f-{name}", str(value))
+    page.wait_for_url(url + "?" + scenario_query(with_overrides(preset, SMALL)))  # the URL holds it all
+    page.wait_for_selector("#err-lr:empty", state="attached")
+    assert page.locator("button[type=submit]").is_enabled()
+
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r"/runs/\d+$"))
+    page.wait_for_function("window.forgetlab && window.forgetlab.points >= 5", timeout=30_000)
+    page.wait_for_selector("#summary-headline", timeout=30_000)
+    assert page.locator("figure.chart canvas").count() >= 8
+    assert page.locator("#status-badge").inner_text() == "succeeded"
+    assert page.locator("[data-now='cap.knowledge.accuracy']").inner_text().endswith("%)")  # now vs base
+    assert page.locator("#samples table tbody tr").count() >= 5
+    assert page.locator("table.forgetting tbody tr").count() == 6
+    page.screenshot(path=str(tmp_path / "run.png"), full_page=True)
+    assert not errors, errors
+
+
+def test_the_served_web_process_has_no_torch_in_memory(served_lab):
+    _, pid = served_lab
+    maps = Path(f"/proc/{pid}/maps").read_text()
+    assert "libtorch" not in maps and "torch/lib" not in maps

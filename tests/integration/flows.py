@@ -1,0 +1,57 @@
+"""End-to-end checks shared by the embedded and the distributed lab: same API, same guarantees."""
+
+import time
+
+from tests.sse import read_sse
+
+from .conftest import LONG, TINY, wait_for
+
+
+def run(client, run_id: int) -> dict:
+    return client.get(f"/api/runs/{run_id}").json()
+
+
+def check_run_survives_a_dropped_stream(client) -> int:
+    """A real run; its SSE connection drops mid-run; the reconnect replays from Last-Event-ID."""
+    run_id = client.post("/api/runs", json=TINY).json()["id"]
+    with client.stream("GET", f"/api/runs/{run_id}/events") as r:
+        first = read_sse(r, stop_after_points=3)
+    assert first[-1][0] == "point"  # dropped before the end
+    last_id = first[-1][1]
+    with client.stream("GET", f"/api/runs/{run_id}/events", headers={"Last-Event-ID": str(last_id)}) as r:
+        second = read_sse(r)
+    received = [i for e, i, _ in first + second if e == "point"]
+    stored = client.get(f"/api/runs/{run_id}/metrics").json()["points"]
+    assert received == [p["step"] for p in stored] == list(range(9))  # steps 0..8, once each, in order
+    assert second[-2][2]["status"] == "succeeded" and second[-1][0] == "end"
+    done = run(client, run_id)
+    assert done["summary"]["steps"] == 8 and set(done["summary"]["forgetting"]) >= {"knowledge", "safety"}
+    assert done["info"]["parameters"] > 0 and done["attempts"] == 1
+    page = client.get(f"/runs/{run_id}").text
+    assert 'id="summary-headline"' in page and "Meanwhile the task itself went from" in page
+    samples = client.get(f"/api/runs/{run_id}/samples").json()
+    assert samples["step"] == 8 and {"base", "output", "expected"} <= set(samples["samples"][0])
+    return run_id
+
+
+def start_long_run(client) -> int:
+    run_id = client.post("/api/runs", json=LONG).json()["id"]
+    wait_for(lambda: run(client, run_id)["step"] >= 20, 60, what="the long run to reach step 20")
+    return run_id
+
+
+def check_cancel(client) -> None:
+    """Cancel stops a running run within two seconds, and a queued one never starts."""
+    running = start_long_run(client)
+    waiting = client.post("/api/runs", json=TINY).json()["id"]
+    assert run(client, waiting)["status"] == "queued"  # one run at a time
+    assert client.post(f"/api/runs/{waiting}/cancel").json()["status"] == "cancelled"
+    started = time.monotonic()
+    client.post(f"/api/runs/{running}/cancel")
+    wait_for(lambda: run(client, running)["status"] == "cancelled", 2.0, what="the running run to stop")
+    elapsed = time.monotonic() - started
+    stopped_at = run(client, running)["step"]
+    time.sleep(1.0)
+    assert run(client, running)["step"] == stopped_at < 8 * 60  # no more points after cancel
+    assert run(client, waiting)["attempts"] == 0  # the cancelled queued run never ran
+    print(f"cancel took {elapsed:.2f} s")

@@ -1,0 +1,48 @@
+"""The embedded lab end to end: SQLite, warm spawned worker processes, the real engine."""
+
+import os
+import signal
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app.config import Settings
+from app.db import migrate
+
+from .conftest import TINY, wait_for
+from .flows import check_cancel, check_run_survives_a_dropped_stream, run, start_long_run
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    from app.main import create_app
+
+    settings = Settings(data_dir=tmp_path_factory.mktemp("lab"), database_url=None, redis_url=None, workers=1,
+                        warm_spares=1)
+    migrate(settings.sqlalchemy_url)
+    app = create_app(settings)
+    with TestClient(app) as client:
+        wait_for(lambda: app.state.executor.busy()["warm"] >= 1, 90, what="a warm worker process")
+        yield client
+
+
+def test_a_run_streams_every_point_across_a_reconnect(lab):
+    check_run_survives_a_dropped_stream(lab)
+
+
+def test_cancel_kills_a_running_run_and_drops_a_queued_one(lab):
+    check_cancel(lab)
+
+
+def test_a_worker_process_that_dies_fails_its_run_with_a_reason(lab):
+    executor = lab.app.state.executor
+    wait_for(lambda: executor.busy()["warm"] >= 1, 90, what="a warm worker process")
+    run_id = start_long_run(lab)
+    child = next(c for c in executor.children if c.run_id == run_id)
+    os.kill(child.process.pid, signal.SIGKILL)  # as the OOM killer would
+    wait_for(lambda: run(lab, run_id)["status"] == "failed", 5, what="the run to be marked failed")
+    assert "exited unexpectedly" in run(lab, run_id)["error"]
+    # ... and the lab carries on with a fresh process.
+    wait_for(lambda: executor.busy()["warm"] >= 1, 90, what="a replacement worker process")
+    next_id = lab.post("/api/runs", json=TINY).json()["id"]
+    wait_for(lambda: run(lab, next_id)["status"] == "succeeded", 30, what="the next run")

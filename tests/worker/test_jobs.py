@@ -1,0 +1,124 @@
+"""The shared run function, with a stand-in engine: DB rows, statuses, failures and cancellation.
+
+The real engine runs in tests/integration; here `train` is replaced so these tests need no torch.
+"""
+
+import threading
+
+import pytest
+
+from app import runs
+from app.config import Settings
+from app.db import migrate, session_factory
+from worker import jobs
+from worker.engine.scenario import parse
+
+
+class Cancelled(Exception):  # matched by name, like worker.engine.train.Cancelled
+    pass
+
+
+def fake_train(events, fail=None, wait_for_cancel=False):
+    def train(scenario, on_event, should_cancel):
+        for event in events:
+            on_event(event)
+        if fail:
+            raise fail
+        if wait_for_cancel:
+            for _ in range(400):
+                if should_cancel():
+                    raise Cancelled(3)
+                threading.Event().wait(0.01)
+        return {"steps": 2, "forgetting": {"knowledge": float("nan")}}
+    return train
+
+
+EVENTS = [
+    {"type": "started", "step": 0, "total_steps": 2, "parameters": 100, "trainable": 50},
+    {"type": "metrics", "step": 0, "train_loss": None, "val_loss": 1.0, "epoch": 0.0,
+     "capabilities": {"knowledge": {"accuracy": 1.0, "nll": 0.1}}, "task": {"name": "t", "accuracy": 0.0, "nll": 3.0},
+     "format_rigidity": None, "refusal": 1.0, "over_refusal": 0.0},
+    {"type": "samples", "step": 0, "samples": [{"capability": "knowledge", "prompt": "p", "expected": "e",
+                                                "base": "e", "output": "e"}]},
+    {"type": "early_stopped", "step": 2, "reason": "validation loss stopped improving"},
+]
+
+
+@pytest.fixture
+def settings(tmp_path):
+    s = Settings(data_dir=tmp_path, database_url=None, redis_url=None, cancel_poll_seconds=0.05)
+    migrate(s.sqlalchemy_url)
+    return s
+
+
+def queued(settings) -> int:
+    with session_factory(settings.sqlalchemy_url)() as s:
+        return runs.create_run(s, scenario=parse({"task_examples": 50, "epochs": 1}), queue="cpu").id
+
+
+def load(settings, run_id):
+    with session_factory(settings.sqlalchemy_url)() as s:
+        return runs.get_run(s, run_id=run_id), runs.points_after(s, run_id=run_id), runs.latest_samples(s, run_id=run_id)
+
+
+def test_a_run_writes_its_events_and_summary(settings, monkeypatch):
+    monkeypatch.setattr(jobs, "_engine", lambda: fake_train(EVENTS))
+    run_id = queued(settings)
+    assert jobs.run_job(run_id=run_id, settings=settings) == "succeeded"
+    run, points, samples = load(settings, run_id)
+    assert run.status == "succeeded" and run.attempts == 1 and run.finished_at and run.worker
+    assert run.summary == {"steps": 2, "forgetting": {"knowledge": None}}  # NaN stored as null
+    assert run.info["parameters"] == 100 and run.info["early_stopped"]["step"] == 2
+    assert points == [(0, {"cap.knowledge.accuracy": 1.0, "cap.knowledge.nll": 0.1, "epoch": 0.0, "val_loss": 1.0,
+                           "task.accuracy": 0.0, "task.nll": 3.0, "refusal": 1.0, "over_refusal": 0.0})]
+    assert samples.step == 0 and samples.samples[0]["output"] == "e"
+
+
+def test_a_second_delivery_of_the_same_run_is_skipped(settings, monkeypatch):
+    monkeypatch.setattr(jobs, "_engine", lambda: fake_train(EVENTS))
+    run_id = queued(settings)
+    jobs.run_job(run_id=run_id, settings=settings)
+    assert jobs.run_job(run_id=run_id, settings=settings) == "skipped"
+    assert load(settings, run_id)[0].attempts == 1
+
+
+def test_an_engine_error_fails_the_run_with_the_reason(settings, monkeypatch):
+    monkeypatch.setattr(jobs, "_engine", lambda: fake_train(EVENTS[:2], fail=RuntimeError("out of memory")))
+    run_id = queued(settings)
+    assert jobs.run_job(run_id=run_id, settings=settings) == "failed"
+    run = load(settings, run_id)[0]
+    assert run.error == "RuntimeError: out of memory"
+
+
+def test_an_invalid_stored_config_fails_cleanly(settings, monkeypatch):
+    run_id = queued(settings)
+    with session_factory(settings.sqlalchemy_url)() as s:
+        run = runs.get_run(s, run_id=run_id)
+        run.config = {**run.config, "lr": 99}
+        s.commit()
+    assert jobs.run_job(run_id=run_id, settings=settings) == "failed"
+    assert "lr" in load(settings, run_id)[0].error
+
+
+def test_cancel_flag_stops_a_running_run(settings, monkeypatch):
+    monkeypatch.setattr(jobs, "_engine", lambda: fake_train(EVENTS[:2], wait_for_cancel=True))
+    run_id = queued(settings)
+    result = {}
+    worker = threading.Thread(target=lambda: result.setdefault("status", jobs.run_job(run_id=run_id, settings=settings)))
+    worker.start()
+    sessions = session_factory(settings.sqlalchemy_url)
+    for _ in range(200):
+        with sessions() as s:
+            if runs.get_run(s, run_id=run_id).status == "running":
+                break
+        threading.Event().wait(0.01)
+    with sessions() as s:
+        assert runs.request_cancel(s, run_id=run_id) == "running"
+    worker.join(timeout=5)
+    assert result["status"] == "cancelled" and load(settings, run_id)[0].status == "cancelled"
+
+
+def test_metric_values_flatten_the_engine_event():
+    values = jobs.metric_values({**EVENTS[1], "format_rigidity": float("nan"), "lr": 0.001})
+    assert values["cap.knowledge.accuracy"] == 1.0 and values["lr"] == 0.001
+    assert "train_loss" not in values and "format_rigidity" not in values

@@ -1,0 +1,55 @@
+"""Entry point of the embedded executor's worker processes: `python -m worker.embedded FD`.
+
+A child warms up first (imports torch and the engine, loads the base model once so every lazy
+import and file read is done), tells its parent "ready" over the socket FD, then waits for
+exactly one run id, runs it and exits. Celery's pool children reuse `warm_up`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+
+
+def warm_up(threads: int = 1) -> None:
+    """Pay the import and first-load costs before any run is waiting on them.
+
+    One CPU thread by default: the model is tiny, and several OpenMP threads spin-waiting for
+    a core that another run (or the web process) holds made a 0.5 s run take 30 s on 2 cores.
+    """
+    import torch
+
+    torch.set_num_threads(max(1, threads))
+    from worker.engine import world
+    from worker.engine.model import ModelLoadError, load
+    from worker.engine.train import train  # noqa: F401  (imports peft, the mitigations, ...)
+
+    world.probe_suite()
+    try:
+        load()
+    except ModelLoadError as e:  # the run will fail with this same reason; say it in the log now
+        logging.getLogger(__name__).error("cannot load the base model: %s", e)
+
+
+def child_main(fd: int) -> None:
+    from multiprocessing.connection import Connection
+
+    from app.config import Settings
+    from worker.jobs import run_job
+
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s [run worker %(process)d] %(message)s")
+    conn = Connection(fd)
+    settings = Settings.model_validate_json(os.environ["FORGETLAB_CHILD_SETTINGS"])
+    warm_up(settings.torch_threads)
+    conn.send("ready")
+    try:
+        run_id = conn.recv()
+    except (EOFError, KeyboardInterrupt):  # the web process went away before giving us a run
+        return
+    run_job(run_id=run_id, settings=settings)
+    conn.send("done")
+
+
+if __name__ == "__main__":
+    child_main(int(sys.argv[1]))
