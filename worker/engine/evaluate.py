@@ -114,9 +114,25 @@ def sample_probes(suite: Suite, per_name: int = 2) -> list:
     return picked
 
 
-def samples(model, tokenizer, probes: list) -> list[dict]:
-    # Room for the longest expected answer and a few tokens more: enough to show a wrong answer.
-    longest = max(len(tokenizer(" " + p.answer, add_special_tokens=False)["input_ids"]) for p in probes)
-    outputs = greedy(model, tokenizer, [p.prompt for p in probes], max_new_tokens=longest + 4)
+def samples(model, tokenizer, probes: list, previous: list[str] | None = None) -> list[dict]:
+    """Greedy outputs of the probes, decoding as little as possible.
+
+    A candidate answer that is right under teacher forcing is exactly what greedy decoding would
+    produce (see the module doc). So one forward checks, per probe, the expected answer and the
+    previous output (from the last evaluation point); only probes matching neither are decoded.
+    Late in a run most outputs no longer change, and the samples cost one small forward.
+    """
+    previous = previous or [p.answer for p in probes]
+    pairs = [(p.prompt, p.answer) for p in probes] + [(p.prompt, prev) for p, prev in zip(probes, previous)]
+    right = score(model, encode(tokenizer, pairs))[0].tolist()
+    n = len(probes)
+    known = [p.answer if right[i] else prev if right[n + i] else None
+             for i, (p, prev) in enumerate(zip(probes, previous))]
+    todo = [p for p, k in zip(probes, known) if k is None]
+    if todo:
+        # Room for the longest expected answer and a few tokens more: enough to show a wrong answer.
+        longest = max(len(tokenizer(" " + p.answer, add_special_tokens=False)["input_ids"]) for p in todo)
+        decoded = iter(greedy(model, tokenizer, [p.prompt for p in todo], max_new_tokens=longest + 4))
+        known = [k if k is not None else next(decoded) for k in known]
     return [{"capability": p.capability, "prompt": p.prompt, "expected": p.answer, "output": out,
-             "correct": out == p.answer} for p, out in zip(probes, outputs)]
+             "correct": out == p.answer} for p, out in zip(probes, known)]

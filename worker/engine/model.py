@@ -66,6 +66,9 @@ def load(path: str | Path | None = None):
     except (OSError, ValueError, KeyError, json.JSONDecodeError) as e:
         first_line = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         raise ModelLoadError(f"{path} is not a causal language model: {first_line}") from None
+    # Training and teacher-forced evaluation never reuse keys and values; without this each
+    # forward builds a KV cache it throws away. generate() still turns the cache on for itself.
+    model.config.use_cache = False
     model.eval()
     return model, tokenizer
 

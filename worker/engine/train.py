@@ -8,8 +8,10 @@ general capability and the task, and reports through `on_event`; it never decide
 from __future__ import annotations
 
 import copy
+import functools
 import math
 import time
+from dataclasses import dataclass
 from typing import Callable
 
 import torch
@@ -24,12 +26,16 @@ from .scenario import Scenario
 from .weights import snapshot
 from .wise import wise_curve
 
-VALIDATION_EXAMPLES = 64
-# Probes per capability at each evaluation point of a run: half the full suite, so that
-# evaluation stays a small share of a run's time (bench/train_speed.py measures it). The
-# summary's baseline and final accuracies use the full suite, once each, for precision.
-RUN_PROBES = 32
+VALIDATION_EXAMPLES = 32
+# Probes per capability at the evaluation points between the first and the last: a subset, so
+# that evaluation stays a small share of a run's time (bench/train_speed.py measures it). The
+# first point (the base) and the last use the full suite, so the summary is precise and equals
+# the curves' endpoints.
+RUN_PROBES = 24
 MAX_SEQ_LEN = 64
+# One extra evaluation point early in every run: the first drop shows within a second of the
+# start, where the first regular point (step eval_every) would come seconds later.
+EARLY_POINT = 5
 
 
 class Cancelled(Exception):
@@ -54,6 +60,10 @@ def lr_factor(step: int, scenario: Scenario) -> float:
     return 1.0
 
 
+def is_eval_point(step: int, scenario: Scenario) -> bool:
+    return step % scenario.eval_every == 0 or step == EARLY_POINT or step == scenario.total_steps
+
+
 def compose_batch(task_rows: Batch, mitigations: list[Mitigation], step: int) -> Batch:
     """This step's batch: the task rows plus whatever rows the data mitigations add."""
     parts = [task_rows] + [rows for m in mitigations if (rows := m.extra_examples(step)) is not None]
@@ -70,23 +80,38 @@ def validation_loss(model, data: Batch) -> float:
     return loss
 
 
-def measure(model, encoded: EncodedSuite, task: str, val: Batch) -> dict:
-    """One evaluation point: every general capability, the task, rigidity, refusals, validation loss."""
-    result = evaluate(model, encoded)
+def measure(result: dict, task: str) -> dict:
+    """evaluate()'s result as the fields of a metrics event."""
     return {
         "capabilities": result["capabilities"],
         "task": {"name": task, **result["tasks"][task]},
         "format_rigidity": result.get("format_rigidity", {}).get(task),
         "refusal": result.get("refusal"),
         "over_refusal": result.get("over_refusal"),
-        "val_loss": validation_loss(model, val),
     }
 
 
-def accuracies(model, encoded: EncodedSuite, task: str) -> dict:
-    result = evaluate(model, encoded)
-    return {"capabilities": {c: v["accuracy"] for c, v in result["capabilities"].items()},
-            "task": result["tasks"][task]["accuracy"]}
+@dataclass(frozen=True)
+class BaseView:
+    """The base model and what every run measures on it before the first update. Read-only:
+    a run trains a copy. Cached per process, so a warm worker pays for it once, not per run."""
+
+    model: torch.nn.Module
+    tokenizer: object
+    full: EncodedSuite  # every probe of the general capabilities and the task
+    run: EncodedSuite  # the first RUN_PROBES of each
+    probes: list  # the fixed sample probes
+    outputs: list  # the base's greedy answers to them
+    level: dict  # evaluate() on `full`: the curves' step-0 point, less the validation loss
+
+
+@functools.lru_cache(maxsize=8)
+def base_view(model_dir: str | None, task: str) -> BaseView:
+    model, tokenizer = load(model_dir)
+    full = EncodedSuite.build(world.probe_suite().select(world.CAPABILITIES + [task]), tokenizer)
+    run = EncodedSuite.build(full.suite.head(RUN_PROBES), tokenizer)
+    probes = sample_probes(run.suite, per_name=1)
+    return BaseView(model, tokenizer, full, run, probes, samples(model, tokenizer, probes), evaluate(model, full))
 
 
 def train(scenario: Scenario, on_event: Callable[[dict], None] | None = None,
@@ -104,14 +129,10 @@ def fine_tune(scenario: Scenario, on_event: Callable[[dict], None] | None = None
     torch.manual_seed(s.seed)
 
     # The base, and everything that must be measured on it before the first update.
-    model, tokenizer = load(model_dir)
+    base = base_view(str(model_dir) if model_dir else None, s.task)
+    base_model, tokenizer, encoded, probes = base.model, base.tokenizer, base.run, base.probes
+    model = copy.deepcopy(base_model)
     seq_len = min(model.config.max_position_embeddings, MAX_SEQ_LEN)
-    full = EncodedSuite.build(world.probe_suite().select(world.CAPABILITIES + [s.task]), tokenizer)
-    encoded = EncodedSuite.build(full.suite.head(RUN_PROBES), tokenizer)
-    probes = sample_probes(encoded.suite, per_name=1)
-    base_model = copy.deepcopy(model)
-    base_outputs = samples(base_model, tokenizer, probes)
-    base_full = accuracies(base_model, full, s.task)
     mitigations = build(s, Context(model, tokenizer, snapshot(model), seq_len, s.seed))
     if s.method == "lora":
         model = apply_lora(model, s)
@@ -127,21 +148,31 @@ def fine_tune(scenario: Scenario, on_event: Callable[[dict], None] | None = None
           "parameters": parameter_count(base_model), "trainable": sum(p.numel() for p in trainable)})
     table: list[dict[str, float]] = []
     timing = {"setup": time.perf_counter() - started, "eval": 0.0}
+    last_samples: list[dict] = []
 
-    def checkpoint(step: int, train_loss: float | None) -> dict:
+    def checkpoint(step: int, train_loss: float | None, last: bool = False) -> tuple[dict, str | None]:
+        """Measure, report and decide whether to stop. The stop decision needs only the validation
+        loss, so it comes first: a run's last point, stopped or not, is measured on the full suite."""
         eval_started = time.perf_counter()
+        val_loss = validation_loss(model, val_data)
+        stop = None if step == 0 else next(
+            (reason for m in mitigations if (reason := m.should_stop({"step": step, "val_loss": val_loss}))), None)
+        result = base.level if step == 0 else evaluate(model, base.full if last or stop else encoded)
         point = {"type": "metrics", "step": step, "epoch": round(step / s.steps_per_epoch, 3),
-                 "train_loss": train_loss, "lr": optimizer.param_groups[0]["lr"],
-                 "seconds": round(time.perf_counter() - started, 3), **measure(model, encoded, s.task, val_data)}
+                 "train_loss": train_loss, "val_loss": val_loss, "lr": optimizer.param_groups[0]["lr"],
+                 "seconds": round(time.perf_counter() - started, 3), **measure(result, s.task)}
         table.append({c: v["accuracy"] for c, v in point["capabilities"].items()})
         emit(point)
-        now = samples(model, tokenizer, probes)
+        now = base.outputs if step == 0 else samples(model, tokenizer, probes, [o["output"] for o in last_samples])
+        last_samples[:] = now
         emit({"type": "samples", "step": step, "samples": [
-            {**b, "base": b["output"], "output": n["output"], "correct": n["correct"]} for b, n in zip(base_outputs, now)]})
+            {**b, "base": b["output"], "output": n["output"], "correct": n["correct"]} for b, n in zip(base.outputs, now)]})
+        if stop:
+            emit({"type": "early_stopped", "step": step, "reason": stop})
         timing["eval"] += time.perf_counter() - eval_started
-        return point
+        return point, stop
 
-    point = checkpoint(0, None)
+    first, _ = checkpoint(0, None)
     model.train()
     loop_started, eval_before_loop = time.perf_counter(), timing["eval"]
     step, losses, stopped = 0, [], None
@@ -159,26 +190,23 @@ def fine_tune(scenario: Scenario, on_event: Callable[[dict], None] | None = None
             optimizer.zero_grad(set_to_none=True)
             step += 1
             losses.append(loss.item())
-            if step % s.eval_every == 0 or step == s.total_steps:
-                point = checkpoint(step, sum(losses) / len(losses))
+            if is_eval_point(step, s):
+                point, stopped = checkpoint(step, sum(losses) / len(losses), last=step == s.total_steps)
                 losses = []
-                stopped = next((reason for m in mitigations if (reason := m.should_stop(point))), None)
                 if stopped:
-                    emit({"type": "early_stopped", "step": step, "reason": stopped})
                     break
         if stopped:
             break
-    # The last step is always an evaluation point, so `point` is the final state.
+    # The last step is always an evaluation point on the full suite, so `point` is the final state.
     train_seconds = time.perf_counter() - loop_started - (timing["eval"] - eval_before_loop)
 
-    final_full = accuracies(model, full, s.task)
     summary = {
-        **metrics.summarize([base_full["capabilities"], *table[1:-1], final_full["capabilities"]]),
-        "task_accuracy": {"baseline": base_full["task"], "final": final_full["task"]},
-        "task_gain": final_full["task"] - base_full["task"],
+        **metrics.summarize(table),
+        "task_accuracy": {"baseline": first["task"]["accuracy"], "final": point["task"]["accuracy"]},
+        "task_gain": point["task"]["accuracy"] - first["task"]["accuracy"],
         "format_rigidity": point["format_rigidity"], "refusal": point["refusal"],
         "over_refusal": point["over_refusal"], "steps": step, "early_stopped": bool(stopped),
-        "wise_ft": wise_curve(base_model, model, full, s.task) if s.wise_ft else None,
+        "wise_ft": wise_curve(base_model, model, base.full, s.task) if s.wise_ft else None,
     }
     seconds = time.perf_counter() - started
     summary.update(seconds=round(seconds, 3), setup_seconds=round(timing["setup"], 3),

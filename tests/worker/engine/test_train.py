@@ -35,7 +35,7 @@ def test_event_schema_and_summary():
     assert types[0] == "started" and types[-1] == "finished"
     assert types[1:3] == ["metrics", "samples"]
     metrics = [e for e in events if e["type"] == "metrics"]
-    assert [m["step"] for m in metrics] == [0, 2, 4, 6, 8]
+    assert [m["step"] for m in metrics] == [0, 2, 4, 5, 6, 8]  # every eval_every, the early point 5, the end
     for m in metrics:
         assert set(m["capabilities"]) == set(world.CAPABILITIES)
         assert {"step", "epoch", "train_loss", "val_loss", "task", "format_rigidity", "refusal",
@@ -47,6 +47,10 @@ def test_event_schema_and_summary():
     for key in ("final", "forgetting", "max_drop", "retention", "bwt", "task_accuracy", "seconds", "steps"):
         assert key in summary
     assert summary["steps"] == 8 and events[-1]["summary"] == summary
+    # The summary is the curves' endpoints: both measured on the full suite.
+    assert summary["baseline"] == {c: v["accuracy"] for c, v in metrics[0]["capabilities"].items()}
+    assert summary["final"] == {c: v["accuracy"] for c, v in metrics[-1]["capabilities"].items()}
+    assert summary["task_accuracy"]["final"] == metrics[-1]["task"]["accuracy"]
 
 
 def test_same_config_and_seed_same_curves():
@@ -108,7 +112,10 @@ def test_early_stopping_stops():
     events = []
     summary = train(tiny(early_stopping=True, patience=1, min_delta=1.0, epochs=4), events.append)
     assert summary["early_stopped"] and summary["steps"] < tiny(epochs=4).total_steps
-    assert any(e["type"] == "early_stopped" for e in events)
+    stop = next(e for e in events if e["type"] == "early_stopped")
+    last_metrics = [e for e in events if e["type"] == "metrics"][-1]
+    assert stop["step"] == last_metrics["step"] == summary["steps"]
+    assert summary["final"] == {c: v["accuracy"] for c, v in last_metrics["capabilities"].items()}
 
 
 @pytest.mark.parametrize("method", ["full", "lora"])

@@ -2,7 +2,7 @@
 
 - `extra_examples(step)`: rows to append to this step's batch (general mix, replay, safety mix).
 - `extra_loss(model)`: a term to add to this step's loss (EWC, L2-SP, KL to base).
-- `should_stop(point)`: a reason to stop after an evaluation point (early stopping).
+- `should_stop(point)`: a reason to stop at an evaluation point, given {"step", "val_loss"} (early stopping).
 A mitigation that needs the base model's outputs or weights computes them in `__init__`, once,
 before training starts. None of them reassigns the loop's state.
 """
