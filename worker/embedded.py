@@ -22,12 +22,12 @@ def warm_up(threads: int = 1) -> None:
 
     torch.set_num_threads(max(1, threads))
     from worker.engine import world
-    from worker.engine.model import ModelLoadError, load
-    from worker.engine.train import train  # noqa: F401  (imports peft, the mitigations, ...)
+    from worker.engine.model import ModelLoadError
+    from worker.engine.train import base_view
 
-    world.probe_suite()
     try:
-        load()
+        for task in world.TASKS:  # the base, its suites and its scores: a run then only copies them
+            base_view(None, task)
     except ModelLoadError as e:  # the run will fail with this same reason; say it in the log now
         logging.getLogger(__name__).error("cannot load the base model: %s", e)
 
