@@ -7,11 +7,21 @@ The deployment mode follows from what is configured: REDIS_URL set means Celery 
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def usable_cores() -> int:
+    """CPU cores this process may run on (a container's or taskset's share, not the host's), at most 16."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(16, cores))
 
 
 class Settings(BaseSettings):
@@ -23,8 +33,10 @@ class Settings(BaseSettings):
     redis_url: str | None = Field(None, validation_alias=AliasChoices("REDIS_URL", "FORGETLAB_REDIS_URL"))
     redis_prefix: str = Field("forgetlab", description="Prefix of Redis stream keys; tests use their own.")
     queue: str = Field("cpu", description="Celery queue new runs go to (cpu or gpu).")
-    # Embedded executor: runs at once, and warm spare processes kept ready (torch imported, base loaded).
-    workers: int = Field(1, ge=0, le=16, description="Concurrent runs in embedded mode; 0 leaves runs queued.")
+    # Embedded executor: runs at once (one warm process each), and idle warm processes kept ready.
+    # One process per core with one torch thread each keeps every core busy without oversubscribing.
+    workers: int = Field(default_factory=lambda: usable_cores(), ge=0, le=16,
+                         description="Concurrent runs in embedded mode (default: the CPU cores); 0 leaves runs queued.")
     warm_spares: int = Field(1, ge=0, le=8)
     torch_threads: int = Field(1, ge=1, le=64, description="CPU threads per run; the base model is tiny.")
     # Lifecycle limits, shared by both modes.

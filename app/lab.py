@@ -1,4 +1,4 @@
-"""Actions shared by the JSON API and the HTML pages: submit a run, cancel a run, find a preset."""
+"""Actions shared by the JSON API and the HTML pages: submit or cancel a run or a sweep, find a preset."""
 
 from __future__ import annotations
 
@@ -9,10 +9,11 @@ from sqlalchemy.orm import Session
 
 from worker.engine.presets import PRESETS
 from worker.engine.scenario import Scenario
+from worker.engine.sweep import expand
 
-from . import runs
+from . import runs, sweeps
 from .live import status_message
-from .models import Run
+from .models import Run, Sweep
 
 
 @lru_cache
@@ -43,3 +44,27 @@ def cancel(request: Request, session: Session, *, run: Run) -> Run:
         state.publisher.publish(run.id, status_message(runs.get_run(session, run_id=run.id)))
     state.executor.cancel(run.id)
     return runs.get_run(session, run_id=run.id)
+
+
+def submit_sweep(request: Request, session: Session, *, spec: dict, queue: str | None = None,
+                 reuse: bool = True) -> Sweep:
+    """Expand the grid (a ScenarioError names the bad field; nothing is stored), store it, enqueue new runs.
+
+    Runs are enqueued in grid order; the executor fans them out over its workers (embedded: as many
+    processes as cores, one torch thread each; distributed: every Celery worker on the queue)."""
+    scenarios = expand(spec)
+    state = request.app.state
+    sweep, new = sweeps.create_sweep(session, spec=spec, scenarios=scenarios, queue=queue or state.settings.queue,
+                                     preset_of=preset_of, reuse=reuse)
+    # Longest first: the last runs to start are then the short ones, so no core idles at the end
+    # while one long run finishes alone (grid order is only how the sweep is shown).
+    for run in sorted(new, key=lambda r: -r.total_steps):
+        state.executor.submit(run.id, run.queue)
+    return sweep
+
+
+def cancel_sweep(request: Request, session: Session, *, sweep: Sweep) -> None:
+    """Cancel every grid point that has not ended; reused runs have, so they are never touched."""
+    for run in sweeps.unique_runs(sweeps.members(session, sweep_id=sweep.id)):
+        if not run.terminal:
+            cancel(request, session, run=run)

@@ -1,11 +1,14 @@
-"""The embedded executor: warm worker processes, one per run, each a fresh interpreter.
+"""The embedded executor: a pool of warm worker processes, as many as `workers` (default: the CPU cores).
 
 Each child is `python -m worker.embedded` (a spawn, never a fork: CUDA and torch stay out of
 the web process, and no main module is re-imported). It imports torch, loads the base model
-and says "ready" *before* any run exists, so a run starts in milliseconds. A child serves
-exactly one run and exits, so a hard cancel is just kill, and a fresh spare replaces it.
-Parent and child talk over a socket pair wrapped as multiprocessing Connections; the child's
-end closing is how the parent learns it died. One monitor thread owns all process bookkeeping.
+and says "ready" *before* any run exists, so a run starts in milliseconds. A child runs one run
+at a time with `torch_threads` threads (default 1), so N runs on N cores never oversubscribe
+them. It then takes the next run warm, which is what lets a sweep keep every core busy: a fresh
+process per run would spend seconds importing torch between runs. A hard cancel is still just
+kill, and a fresh child replaces it. Parent and child talk over a socket pair wrapped as
+multiprocessing Connections; the child's end closing is how the parent learns it died. One
+monitor thread owns all process bookkeeping.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from .live import status_message
 
 log = logging.getLogger(__name__)
 SPARE_DELAY = 2.0  # seconds after a dispatch before a replacement spare starts warming
+RUNS_PER_CHILD = 100  # then the child is replaced, so a slow leak in a library cannot grow without bound
 
 
 @dataclass
@@ -36,7 +40,7 @@ class _Child:
     run_id: int | None = None
     started: float = field(default_factory=time.monotonic)
     ready: bool = False
-    done: bool = False
+    runs: int = 0  # runs dispatched to it so far
 
 
 class LocalExecutor:
@@ -119,13 +123,21 @@ class LocalExecutor:
             self._dispatch()
 
     def _top_up(self) -> None:
-        # Hold the replacement spare back while a run just started: its torch import would take the
-        # CPU the run needs for its first curve points.
-        if time.monotonic() < max(self._retry_at, self._last_dispatch + SPARE_DELAY):
+        """Children for the running and queued runs (at least one) plus `warm_spares`, never more than
+        `workers`: children are reused, so beyond `workers` a spare could never start a run anyway.
+        At rest that is 1 + warm_spares, so the first two runs of a sweep start at once."""
+        if time.monotonic() < self._retry_at:
             return
         with self.lock:
-            spares = sum(c.run_id is None for c in self.children)
-            need = max(self.settings.warm_spares, 1) - spares
+            busy = sum(c.run_id is not None for c in self.children)
+            idle = len(self.children) - busy  # warming or ready
+            want = min(max(self.settings.workers, 1), max(1, busy + len(self.pending)) + self.settings.warm_spares)
+            need = want - len(self.children)
+            waited_for = len(self.pending) - idle  # queued runs that no existing child will take
+        # A spare that no queued run waits for is held back while a run just started: its torch import
+        # would take the CPU the run needs for its first curve points.
+        if need > 0 and waited_for <= 0 and time.monotonic() < self._last_dispatch + SPARE_DELAY:
+            return
         for _ in range(need):
             self._spawn()
 
@@ -134,7 +146,11 @@ class LocalExecutor:
             while not child.conn.closed and child.conn.poll():
                 message = child.conn.recv()
                 child.ready |= message == "ready"
-                child.done |= message == "done"
+                if message == "done":  # its run ended (the DB says how); it waits for the next one
+                    with self.lock:
+                        child.run_id = None
+                    if child.runs >= RUNS_PER_CHILD:
+                        child.conn.close()  # it sees end-of-file and exits; _top_up starts a fresh one
         except (EOFError, OSError):  # the child's end closed: it exited or is exiting
             child.conn.close()
         if child.run_id is not None and time.monotonic() - child.started > self.settings.run_time_limit:
@@ -149,7 +165,7 @@ class LocalExecutor:
             child.process.wait()
         with self.lock:
             self.children.remove(child)
-        if child.run_id is not None and not child.done:
+        if child.run_id is not None:
             code = child.process.returncode
             self._end(child.run_id, "failed", f"the worker process exited unexpectedly (exit code {code}); "
                                               "it may have run out of memory")
@@ -171,6 +187,7 @@ class LocalExecutor:
                     return
                 run_id = self.pending.popleft()
                 idle.run_id, idle.started = run_id, time.monotonic()
+                idle.runs += 1
                 self._last_dispatch = idle.started
             try:
                 idle.conn.send(run_id)

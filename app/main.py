@@ -20,7 +20,9 @@ from .config import Settings, get_settings
 from .db import session_factory
 from .live import Hub, get_publisher, status_message
 from .pages import STATIC_DIR
+from .pages.compare import router as compare_router
 from .pages.routes import router as pages_router
+from .pages.sweeps import router as sweeps_router
 from .queue import make_executor
 
 log = logging.getLogger(__name__)
@@ -73,5 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(api_router)
     app.include_router(pages_router)
+    app.include_router(sweeps_router)
+    app.include_router(compare_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

@@ -1,4 +1,4 @@
-"""Tables: runs, their metric points (narrow rows) and their sample outputs.
+"""Tables: runs, their metric points (narrow rows), their sample outputs, and sweeps of runs.
 
 The database is the source of truth for everything a page shows; the live channel only says
 "something new is there". Metric points are (run_id, step, key) -> value so any new measure
@@ -31,7 +31,7 @@ class Run(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     status: Mapped[str] = mapped_column(String(16), default="queued", index=True)
     config: Mapped[dict] = mapped_column(JSON)  # the validated scenario, model_dump(mode="json")
-    config_hash: Mapped[str] = mapped_column(String(32))
+    config_hash: Mapped[str] = mapped_column(String(32), index=True)  # the run cache's key
     preset: Mapped[str | None] = mapped_column(String(64), default=None)  # set when config equals a preset
     queue: Mapped[str] = mapped_column(String(32), default="cpu")
     total_steps: Mapped[int] = mapped_column(Integer, default=0)
@@ -47,6 +47,8 @@ class Run(Base):
     info: Mapped[dict | None] = mapped_column(JSON, default=None)  # parameters, trainable, early stop reason
     summary: Mapped[dict | None] = mapped_column(JSON, default=None)
     samples_step: Mapped[int | None] = mapped_column(Integer, default=None)  # latest step with samples
+    # The sweep that launched this run (no foreign key: see migration 0002); membership is SweepRun.
+    sweep_id: Mapped[int | None] = mapped_column(Integer, default=None, index=True)
 
     @property
     def terminal(self) -> bool:
@@ -68,3 +70,24 @@ class SampleSet(Base):
     run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
     step: Mapped[int] = mapped_column(Integer, primary_key=True)
     samples: Mapped[list] = mapped_column(JSON)  # [{capability, prompt, expected, base, output}]
+
+
+class Sweep(Base):
+    __tablename__ = "sweeps"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    spec: Mapped[dict] = mapped_column(JSON)  # as submitted: {preset | base, grid}
+    axes: Mapped[dict] = mapped_column(JSON)  # {field: [values]} in grid order, for tables and titles
+    size: Mapped[int] = mapped_column(Integer)
+
+
+class SweepRun(Base):
+    """One grid point of a sweep and the run that holds its result (new, or reused from the cache)."""
+
+    __tablename__ = "sweep_runs"
+
+    sweep_id: Mapped[int] = mapped_column(ForeignKey("sweeps.id", ondelete="CASCADE"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), index=True)
+    reused: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -18,13 +18,34 @@ from worker.engine.scenario import Scenario
 from .models import TERMINAL, MetricPoint, Run, SampleSet, utcnow
 
 
+def new_run(*, scenario: Scenario, queue: str, preset: str | None = None, sweep_id: int | None = None) -> Run:
+    """A queued run row, not yet added: create_run commits one, a sweep adds many in one transaction."""
+    return Run(config=scenario.model_dump(mode="json"), config_hash=scenario.canonical_hash(), preset=preset,
+               queue=queue, total_steps=scenario.total_steps, status="queued", step=0, attempts=0,
+               cancel_requested=False, created_at=utcnow(), sweep_id=sweep_id)
+
+
 def create_run(session: Session, *, scenario: Scenario, queue: str, preset: str | None = None) -> Run:
-    run = Run(config=scenario.model_dump(mode="json"), config_hash=scenario.canonical_hash(), preset=preset,
-              queue=queue, total_steps=scenario.total_steps, status="queued", step=0, attempts=0,
-              cancel_requested=False, created_at=utcnow())
+    run = new_run(scenario=scenario, queue=queue, preset=preset)
     session.add(run)
     session.commit()
     return run
+
+
+def cached_runs(session: Session, *, hashes: list[str]) -> dict[str, Run]:
+    """The newest succeeded run of each config hash: the run cache (same config and seed, same result).
+
+    Only succeeded runs count: a failed or cancelled run has no result, and a queued or running one may
+    still fail."""
+    if not hashes:
+        return {}
+    rows = session.scalars(select(Run).where(Run.config_hash.in_(set(hashes)), Run.status == "succeeded")
+                           .order_by(Run.id))
+    return {run.config_hash: run for run in rows}  # ascending ids: the newest wins
+
+
+def get_runs(session: Session, *, run_ids: list[int]) -> dict[int, Run]:
+    return {run.id: run for run in session.scalars(select(Run).where(Run.id.in_(run_ids)))}
 
 
 def get_run(session: Session, *, run_id: int) -> Run | None:

@@ -23,7 +23,7 @@ from worker.engine.presets import preset_scenario
 from worker.engine.scenario import with_overrides
 from worker.engine.train import train
 
-REPEATS = 3
+REPEATS = 5
 
 
 def bare_loop(steps: int, batch_size: int) -> float:

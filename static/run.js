@@ -1,4 +1,5 @@
-// The run page's live part: one EventSource, uPlot charts, and htmx refreshes of server-rendered blocks.
+// The run page's live part: one EventSource, uPlot charts (static/charts.js), and htmx refreshes of
+// server-rendered blocks.
 // Points arrive as SSE "point" events whose id is the step; the browser resends the last id when it
 // reconnects, and the server replays from there, so this file only has to drop steps it already has.
 (function () {
@@ -20,7 +21,7 @@
   const state = {points: 0, lastStep: -1, drawnStep: -1, status: null, reconnects: 0};
   window.forgetlab = state;  // read by the browser test and the latency benchmark
 
-  function pct(v) { return v == null ? "–" : Math.round(v * 100) + "%"; }
+  const pct = window.forgetlabCharts.pct;
 
   function column(key) {
     if (key.startsWith("base:")) {  // a flat line at the base level, as long as the curve
@@ -31,44 +32,34 @@
     return values[key];
   }
 
+  const FC = window.forgetlabCharts;
   const charts = [];
   document.querySelectorAll("figure.chart").forEach(function (fig) {
-    const plot = fig.querySelector(".plot");
     const kind = fig.dataset.kind;
-    let keys, series;
+    let keys, lines;
     if (kind === "accuracy") {
       const color = COLORS[+fig.dataset.color % COLORS.length];
       keys = [fig.dataset.key, "base:" + fig.dataset.key];
-      series = [{}, {label: "now", stroke: color, width: 2, fill: color + "14", points: {show: false}},
-                {label: "base model", stroke: "#8a8f98", width: 1.5, dash: [6, 4], points: {show: false}}];
+      lines = [{label: "now", color: color, fill: color + "14"},
+               {label: "base model", color: "#8a8f98", width: 1.5, dash: [6, 4]}];
     } else {
       keys = fig.dataset.series.split(",");
-      series = [{}].concat(keys.map(function (k) {
-        return {label: SERIES[k].label, stroke: SERIES[k].color, width: 2, points: {show: false}, spanGaps: true};
-      }));
+      lines = keys.map(function (k) { return {label: SERIES[k].label, color: SERIES[k].color}; });
     }
-    const opts = {
-      width: Math.max(200, plot.clientWidth), height: kind === "accuracy" ? 130 : 170,
-      legend: {show: kind !== "accuracy", live: false}, cursor: {show: true, points: {show: false}},
-      scales: {x: {time: false}, y: kind === "loss" ? {} : {range: [0, 1]}},
-      axes: [{stroke: "#6b7280", grid: {stroke: "#eef0f3"}, ticks: {show: false}, size: 28},
-             {stroke: "#6b7280", grid: {stroke: "#eef0f3"}, ticks: {show: false}, size: 44,
-              values: kind === "loss" ? undefined : function (u, vals) { return vals.map(function (v) { return Math.round(v * 100) + "%"; }); }}],
-      series: series,
-    };
-    const chart = new uPlot(opts, [[]].concat(keys.map(function () { return []; })), plot);
-    charts.push({chart: chart, keys: keys, plot: plot});
+    const chart = FC.line(fig.querySelector(".plot"), {kind: kind, height: kind === "accuracy" ? 130 : 170,
+                                                       legend: kind !== "accuracy", lines: lines});
+    chart.keys = keys;
+    charts.push(chart);
+    const title = fig.querySelector("figcaption b").textContent;
+    FC.addDownloads(fig, "forgetlab-run-" + runId + "-" + title.replace(/[^a-z0-9]+/gi, "-").toLowerCase(),
+                    function () { return FC.toSVG(chart, "Run " + runId + ": " + title); });
   });
-
-  new ResizeObserver(function () {
-    charts.forEach(function (c) { c.chart.setSize({width: Math.max(200, c.plot.clientWidth), height: c.chart.height}); });
-  }).observe(document.querySelector(".charts"));
 
   let pending = false;
   function draw() {
     pending = false;
     charts.forEach(function (c) {
-      c.chart.setData([steps.slice()].concat(c.keys.map(function (k) { return column(k).slice(); })));
+      c.u.setData([steps.slice()].concat(c.keys.map(function (k) { return column(k).slice(); })));
     });
     document.querySelectorAll("[data-now]").forEach(function (el) {
       const col = column(el.dataset.now), b = base[el.dataset.now];

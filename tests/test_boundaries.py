@@ -38,5 +38,6 @@ def test_engine_runs_without_fastapi_or_celery_loaded():
 
 def test_torch_free_engine_modules_stay_torch_free():
     # The web app reads these; importing them must not drag torch in.
-    loaded = _loaded_after("import worker.engine.scenario, worker.engine.presets, worker.engine.world")
+    loaded = _loaded_after("import worker.engine.scenario, worker.engine.presets, worker.engine.world, "
+                           "worker.engine.sweep, worker.engine.compare")
     assert not loaded & {"torch", "transformers", "peft"}

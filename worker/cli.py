@@ -274,6 +274,18 @@ def cmd_sweep(args) -> None:
         print(f"sweep results written to {args.json}")
 
 
+def cmd_export(args) -> None:
+    from app.cli_export import ExportFailed, export  # torch-free: it reads the lab's database only
+
+    try:
+        paths = export(args.target, out=args.out, data_dir=args.data_dir,
+                       formats=(args.format,) if args.format else ("csv", "json"))
+    except ExportFailed as e:
+        raise UsageError(str(e)) from None
+    for path in paths:
+        print(path)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="forgetlab", description="Break a language model on purpose; watch it forget.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -314,6 +326,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", help="base model directory (default: the shipped base)")
     p.set_defaults(func=cmd_sweep)
 
+    p = sub.add_parser("export", help="write the metrics and summaries of runs or a sweep from the lab's database")
+    p.add_argument("target", help="a run id (12), several (3,5,8) or a sweep (sweep:3)")
+    p.add_argument("--out", default=".", help="directory to write into (default: the current one)")
+    p.add_argument("--format", choices=["csv", "json"], help="only this format (default: both)")
+    p.add_argument("--data-dir", help="the lab's data directory (default: $FORGETLAB_DATA_DIR or ./data)")
+    p.set_defaults(func=cmd_export)
+
     p = sub.add_parser("presets", help="list the preset scenarios and what each shows")
     p.set_defaults(func=cmd_presets)
 
@@ -321,7 +340,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--data-dir", help="where the SQLite file lives (default: $FORGETLAB_DATA_DIR or ./data)")
-    p.add_argument("--workers", type=int, help="concurrent runs in embedded mode (default 1; 0 leaves runs queued)")
+    p.add_argument("--workers", type=int, help="concurrent runs in embedded mode (default: the CPU cores; 0 leaves runs queued)")
     p.add_argument("--log-level", default="info")
     p.set_defaults(func=cmd_serve)
 

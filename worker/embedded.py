@@ -1,8 +1,9 @@
 """Entry point of the embedded executor's worker processes: `python -m worker.embedded FD`.
 
 A child warms up first (imports torch and the engine, loads the base model once so every lazy
-import and file read is done), tells its parent "ready" over the socket FD, then waits for
-exactly one run id, runs it and exits. Celery's pool children reuse `warm_up`.
+import and file read is done), tells its parent "ready" over the socket FD, then runs the run ids
+it is sent, one at a time, saying "done" after each, until the parent closes the socket. Celery's
+pool children reuse `warm_up`.
 """
 
 from __future__ import annotations
@@ -43,12 +44,13 @@ def child_main(fd: int) -> None:
     settings = Settings.model_validate_json(os.environ["FORGETLAB_CHILD_SETTINGS"])
     warm_up(settings.torch_threads)
     conn.send("ready")
-    try:
-        run_id = conn.recv()
-    except (EOFError, KeyboardInterrupt):  # the web process went away before giving us a run
-        return
-    run_job(run_id=run_id, settings=settings)
-    conn.send("done")
+    while True:  # one run at a time, each started warm, until the parent closes our socket
+        try:
+            run_id = conn.recv()
+        except (EOFError, OSError, KeyboardInterrupt):  # the web process went away or retired us
+            return
+        run_job(run_id=run_id, settings=settings)
+        conn.send("done")
 
 
 if __name__ == "__main__":

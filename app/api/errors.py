@@ -14,6 +14,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from worker.engine.scenario import ScenarioError
 
+from ..comparison import CompareError
+from ..export import ExportError
+
 log = logging.getLogger(__name__)
 
 
@@ -37,6 +40,17 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ScenarioError)
     async def _scenario(request: Request, exc: ScenarioError):
         return invalid(exc.errors)
+
+    @app.exception_handler(CompareError)
+    @app.exception_handler(ExportError)
+    async def _selection(request: Request, exc: CompareError | ExportError):
+        """A bad list of runs to compare or export: 404 for an unknown run or sweep, 422 otherwise."""
+        if not wants_json(request):
+            return _html(request, exc.status, "Not found" if exc.status == 404 else "Cannot compare these",
+                         exc.message)
+        field = getattr(exc, "field", "runs")
+        return JSONResponse({"detail": exc.message, "errors": [{"field": field, "reason": exc.message}]},
+                            status_code=exc.status)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError):

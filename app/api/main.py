@@ -1,9 +1,11 @@
 from fastapi import APIRouter
 
-from . import events, health, presets, runs
+from . import compare, events, health, presets, runs, sweeps
 
 api_router = APIRouter(prefix="/api")
 api_router.include_router(runs.router)
 api_router.include_router(events.router)
+api_router.include_router(sweeps.router)
+api_router.include_router(compare.router)
 api_router.include_router(presets.router)
 api_router.include_router(health.router)

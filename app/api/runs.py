@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Query, Request
+from fastapi import APIRouter, Body, Query, Request, Response
 
 from worker.engine.scenario import Scenario, parse
 
@@ -24,11 +24,20 @@ ScenarioBody = Annotated[dict[str, Any], Body(
 
 
 @router.post("", status_code=201, response_model=RunCreated, responses=ERRORS, summary="Queue a run")
-def create_run(request: Request, session: SessionDep, scenario: ScenarioBody,
-               queue: Annotated[Literal["cpu", "gpu"] | None, Query(description="Celery queue (distributed)")] = None):
+def create_run(request: Request, response: Response, session: SessionDep, scenario: ScenarioBody,
+               queue: Annotated[Literal["cpu", "gpu"] | None, Query(description="Celery queue (distributed)")] = None,
+               reuse: Annotated[bool, Query(description="If a finished run has the same config and seed, answer "
+                                                        "200 with it instead of training again")] = False):
     parsed: Scenario = parse(scenario)  # ScenarioError -> 422 with each field's reason
-    run = lab.submit(request, session, scenario=parsed, queue=queue)
-    return RunCreated(id=run.id, status=run.status, url=f"/runs/{run.id}", events=f"/api/runs/{run.id}/events")
+    # Off by default: a learner who presses Run wants to watch the curves move, not an old result.
+    cached = runs.cached_runs(session, hashes=[parsed.canonical_hash()]) if reuse else {}
+    run = reused = next(iter(cached.values()), None)
+    if reused is not None:
+        response.status_code = 200
+    else:
+        run = lab.submit(request, session, scenario=parsed, queue=queue)
+    return RunCreated(id=run.id, status=run.status, url=f"/runs/{run.id}", events=f"/api/runs/{run.id}/events",
+                      reused=reused is not None)
 
 
 @router.get("", response_model=RunList, summary="Runs, newest first")

@@ -13,6 +13,7 @@ class RunCreated(BaseModel):
     status: str
     url: str
     events: str
+    reused: bool = False  # an earlier finished run with the same config and seed (POST ...?reuse=true)
 
 
 class RunOut(BaseModel):
@@ -36,6 +37,7 @@ class RunOut(BaseModel):
     error: str | None
     info: dict[str, Any] | None
     summary: dict[str, Any] | None
+    sweep_id: int | None = None  # the sweep that launched this run, if any
 
 
 class RunList(BaseModel):
@@ -66,3 +68,74 @@ class PresetOut(BaseModel):
     explanation: str
     overrides: dict[str, Any]
     scenario: dict[str, Any]
+
+
+class SweepPoint(BaseModel):
+    position: int
+    run_id: int
+    reused: bool  # the result of an earlier run with the same config and seed, not trained again
+    status: str
+    step: int
+    total_steps: int
+    values: dict[str, Any]  # this point's value of each grid field
+    task_accuracy: float | None
+    mean_drop: float | None
+
+
+class SweepOut(BaseModel):
+    id: int
+    title: str
+    created_at: datetime
+    spec: dict[str, Any]
+    axes: dict[str, list[Any]]
+    size: int
+    progress: dict[str, Any]
+    finished: bool
+    best: int | None  # the run that learns the task with the least forgetting, once known
+    url: str
+    compare: str
+    points: list[SweepPoint]
+
+
+class SweepCreated(BaseModel):
+    id: int
+    size: int
+    new_runs: list[int]
+    reused: int
+    url: str
+    api: str
+    compare: str
+
+
+class SweepSummary(BaseModel):
+    id: int
+    title: str
+    created_at: datetime
+    size: int
+    done: int
+    url: str
+
+
+class CompareRun(BaseModel):
+    id: int
+    status: str
+    color: str
+    label: str  # the values of the fields that differ between the compared runs
+    varying: dict[str, Any]
+    config: dict[str, Any]
+    summary: dict[str, Any] | None
+    deltas: dict[str, dict[str, Any]] | None  # metric -> {value, delta, verdict: better|worse|same}
+    frontier: dict[str, Any] | None  # {task_gain, mean_drop, pareto}
+    wise_ft: list[dict[str, float]]  # [{alpha, task, general}]
+    curve: dict[str, list[Any]] | None  # {"steps": [...], "cap.knowledge.accuracy": [...], ...}
+
+
+class Comparison(BaseModel):
+    runs: list[CompareRun]
+    varying: list[str]
+    baseline: int | None
+    best: int | None
+    metrics: list[str]
+    base: dict[str, float | None]
+    verdict: str
+    note: str | None = None

@@ -18,7 +18,7 @@ from worker.engine.scenario import Scenario, ScenarioError, allowed, coerce, fie
 GROUPS = {"data": "Task data", "training": "Training", "method": "Method", "mitigations": "Mitigations",
           "run": "Run and measurement"}
 HIDDEN = {"version"}  # not a choice a learner makes
-NOT_FIELDS = {"preset", "queue"}  # query and form keys that are not scenario fields
+NOT_FIELDS = {"preset", "queue", "sweep_field", "sweep_values"}  # query and form keys that are not scenario fields
 
 
 @dataclass(frozen=True)

@@ -12,13 +12,15 @@ from jinja2_fragments.fastapi import Jinja2Blocks
 
 from worker.engine.world import CAPABILITIES, FAMILIES
 
+from ..comparison import fmt
 from ..reading import key_settings, pct
 from . import TEMPLATES_DIR
 
 templates = Jinja2Blocks(directory=str(TEMPLATES_DIR))
 templates.env.filters["pct"] = pct
+templates.env.filters["fmtv"] = fmt  # a config value as a sweep grid or a comparison shows it
 templates.env.globals.update(CAPABILITIES=CAPABILITIES, FAMILIES=FAMILIES, key_settings=key_settings,
-                             ASSETS="3")  # bump to make browsers refetch app.css / run.js
+                             ASSETS="4")  # bump to make browsers refetch app.css / run.js
 
 
 def is_htmx(request: Request) -> bool:

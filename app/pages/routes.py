@@ -1,4 +1,6 @@
-"""HTML routes: builder (/), run page (/runs/{id}), runs list (/runs). Thin over app.lab and app.runs."""
+"""HTML routes: builder (/), run page (/runs/{id}), runs list (/runs). Thin over app.lab and app.runs.
+
+Sweeps and comparisons have their own routers (pages/sweeps.py, pages/compare.py)."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from .. import lab, runs
 from ..api.deps import RunDep
 from ..db import SessionDep
 from ..reading import headline, read_run
+from . import sweep_form
 from .forms import form_values, grouped_specs, parse_items, raw_query, scenario_query
 from .render import is_htmx, page
 
@@ -31,7 +34,8 @@ def _builder_context(items: list[tuple[str, str]]) -> dict:
     query = scenario_query(scenario) if scenario else raw_query(items)
     return {"groups": grouped_specs(), "values": form_values(scenario.model_dump(mode="json") if scenario else data),
             "errors": errors, "scenario": scenario, "query": query, "presets": PRESETS.values(),
-            "current": lab.preset_of(scenario) if scenario else None, "tasks": FAMILIES}
+            "current": lab.preset_of(scenario) if scenario else None, "tasks": FAMILIES,
+            "sweep": sweep_form.state(items, scenario)}
 
 
 def _queues(request: Request, context: dict) -> None:
@@ -72,6 +76,7 @@ async def submit_form(request: Request, session: SessionDep):
 
 @router.get("/runs")
 def runs_list(request: Request, session: SessionDep):
+    # Checkboxes pick runs to compare; hx-preserve keeps them ticked across the table's refreshes.
     rows = [{"run": run, "headline": headline(run.summary)} for run in runs.list_runs(session, limit=100)]
     active = any(not row["run"].terminal for row in rows)
     return page(request, "runs.html", {"rows": rows, "active": active}, blocks=("runs_table",))

@@ -38,3 +38,34 @@ def metrics_event(step: int, knowledge: float = 0.9, task: float = 0.1) -> dict:
     return {"type": "metrics", "step": step, "epoch": step / 10, "train_loss": None if step == 0 else 1.0 / step,
             "val_loss": 2.0, "capabilities": caps, "task": {"name": "support-narrow", "accuracy": task, "nll": 3.0},
             "format_rigidity": 0.0, "refusal": 1.0, "over_refusal": 0.0}
+
+
+CAPS = ("instruction", "knowledge", "reasoning", "format", "safety")
+
+
+def summary(drop: float, task: float, wise: bool = False) -> dict:
+    """A finished run's summary shaped like train()'s: every capability fell by `drop`, the task reached `task`."""
+    return {"baseline": {c: 1.0 for c in CAPS}, "final": {c: 1.0 - drop for c in CAPS},
+            "forgetting": {c: drop for c in CAPS}, "max_drop": {c: drop for c in CAPS},
+            "retention": {c: 100 * (1 - drop) for c in CAPS}, "bwt": -drop,
+            "task_accuracy": {"baseline": 0.0, "final": task}, "task_gain": task,
+            "wise_ft": [{"alpha": a, "capabilities": {c: 1 - drop * a for c in CAPS}, "task": task * a}
+                        for a in (0, 0.5, 1)] if wise else None,
+            "format_rigidity": 0.1, "refusal": 0.9, "over_refusal": 0.0, "steps": 10, "seconds": 1.0,
+            "early_stopped": False}
+
+
+def finish(sessions, run_id: int, drop: float = 0.2, task: float = 1.0, status: str = "succeeded",
+           wise: bool = False) -> None:
+    """Play a run through as a worker would: three metric points, then its terminal status and summary."""
+    from app import runs
+    from app.live import NullPublisher
+    from worker.jobs import EventSink
+
+    sink = EventSink(run_id, sessions, NullPublisher())
+    for step in (0, 5, 10):
+        sink(metrics_event(step, knowledge=0.9 - drop * step / 10, task=task * step / 10))
+    with sessions() as session:
+        runs.claim(session, run_id=run_id, worker="test:1")
+        runs.finish(session, run_id=run_id, status=status,
+                    summary=summary(drop, task, wise) if status == "succeeded" else None)

@@ -20,6 +20,10 @@ with TestClient(create_app()) as c:
     assert c.get("/api/presets").status_code == 200
     assert c.post("/api/runs", json={{"task_examples": 50, "epochs": 1}}).status_code == 201
     assert c.get("/runs/1").status_code == 200
+    assert c.post("/api/sweeps", json={{"base": {{"task_examples": 50}}, "grid": {{"seed": [0, 1]}}}}).status_code == 201
+    assert c.get("/sweeps/1").status_code == 200
+    assert c.get("/compare?sweep=1").status_code == 200
+    assert c.get("/api/export/metrics.csv?sweep=1").status_code == 200
 print(" ".join(sorted(sys.modules)))
 """
 
@@ -38,8 +42,10 @@ def test_web_app_serves_pages_and_api_without_torch(tmp_path):
 
 
 def test_app_package_never_imports_worker_runtime_code():
-    """app/ may read the torch-free engine modules (schema, presets, world) and nothing else of worker/."""
-    allowed = {"worker.engine.scenario", "worker.engine.presets", "worker.engine.world"}
+    """app/ may read the torch-free engine modules (schema, presets, world, sweep grids, comparisons) and
+    nothing else of worker/."""
+    allowed = {"worker.engine.scenario", "worker.engine.presets", "worker.engine.world", "worker.engine.sweep",
+               "worker.engine.compare"}
     for path in (ROOT / "app").rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
             names = [a.name for a in node.names] if isinstance(node, ast.Import) else \

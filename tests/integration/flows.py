@@ -55,3 +55,21 @@ def check_cancel(client) -> None:
     assert run(client, running)["step"] == stopped_at < 8 * 60  # no more points after cancel
     assert run(client, waiting)["attempts"] == 0  # the cancelled queued run never ran
     print(f"cancel took {elapsed:.2f} s")
+
+
+def check_sweep(client) -> list[dict]:
+    """A sweep runs every grid point; the same sweep again reuses them all (no training); the comparison
+    and the exports read them. Returns the first sweep's runs."""
+    spec = {"base": {**TINY, "lr": 2e-3}, "grid": {"seed": [0, 1]}}  # an lr no other test uses: nothing cached
+    created = client.post("/api/sweeps", json=spec).json()
+    assert created["size"] == 2 and len(created["new_runs"]) == 2
+    wait_for(lambda: client.get(created["api"]).json()["finished"], 60, what="the sweep to finish")
+    assert client.get(created["api"]).json()["progress"]["succeeded"] == 2
+    again = client.post("/api/sweeps", json=spec).json()
+    assert again["reused"] == 2 and again["new_runs"] == []
+    assert client.get(again["api"]).json()["finished"]  # done the moment it was made
+    data = client.get(f"/api/compare?sweep={again['id']}").json()
+    assert data["varying"] == ["seed"] and [r["curve"]["steps"] for r in data["runs"]] == [list(range(9))] * 2
+    metrics = client.get(f"/api/export/metrics.csv?sweep={created['id']}").text
+    assert metrics.count("\n") == 1 + 2 * 9  # a header, then every step of both runs
+    return [run(client, run_id) for run_id in created["new_runs"]]

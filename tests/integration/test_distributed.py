@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from app.config import Settings
 
 from .conftest import ROOT, service_env, wait_for
-from .flows import check_cancel, check_run_survives_a_dropped_stream, run, start_long_run
+from .flows import check_cancel, check_run_survives_a_dropped_stream, check_sweep, run, start_long_run
 
 
 @pytest.fixture(scope="module")
@@ -46,6 +46,10 @@ def test_a_run_whose_worker_died_is_retried_once(lab, celery_worker):
     lab.post(f"/api/runs/{run_id}/cancel")
     wait_for(lambda: run(lab, run_id)["status"] == "cancelled", 5, what="the retried run to stop")
     assert celery_worker.proc.poll() is None
+
+
+def test_a_sweep_fans_out_over_celery_and_is_cached(lab):
+    check_sweep(lab)
 
 
 def test_the_distributed_web_process_has_no_torch(pg_url, redis_url):

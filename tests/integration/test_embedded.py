@@ -10,7 +10,7 @@ from app.config import Settings
 from app.db import migrate
 
 from .conftest import TINY, wait_for
-from .flows import check_cancel, check_run_survives_a_dropped_stream, run, start_long_run
+from .flows import check_cancel, check_run_survives_a_dropped_stream, check_sweep, run, start_long_run
 
 
 @pytest.fixture(scope="module")
@@ -46,3 +46,14 @@ def test_a_worker_process_that_dies_fails_its_run_with_a_reason(lab):
     wait_for(lambda: executor.busy()["warm"] >= 1, 90, what="a replacement worker process")
     next_id = lab.post("/api/runs", json=TINY).json()["id"]
     wait_for(lambda: run(lab, next_id)["status"] == "succeeded", 30, what="the next run")
+
+
+def test_a_sweep_runs_in_warm_reused_processes_and_is_cached(lab):
+    first, second = check_sweep(lab)
+    assert first["worker"] == second["worker"]  # one process ran both, the second started warm
+    # The cache's premise: the same config and seed give the same result, in a reused process too.
+    rerun = lab.post("/api/runs", json=first["config"]).json()["id"]
+    wait_for(lambda: run(lab, rerun)["status"] == "succeeded", 30, what="the rerun")
+    timing = ("seconds", "setup_seconds", "eval_seconds", "train_seconds")
+    same = [{k: v for k, v in r["summary"].items() if k not in timing} for r in (first, run(lab, rerun))]
+    assert same[0] == same[1]

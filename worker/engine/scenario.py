@@ -17,6 +17,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from .world import TASKS
 
 SCHEMA_VERSION = 1
+# Bumped whenever the engine's results change for the same scenario (the base, the probes, the
+# evaluation schedule), so a cached run from an older engine never stands in for a new one.
+ENGINE_VERSION = 3
 MAX_STEPS = 3000  # bounds the work of one run: about a minute on 2 CPU cores
 LORA_MODULES = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
 
@@ -110,8 +113,9 @@ class Scenario(BaseModel):
         return self.steps_per_epoch * self.epochs
 
     def canonical_hash(self) -> str:
-        """Stable across field order and formatting: same config and seed, same hash, same result."""
-        blob = json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+        """Stable across field order and formatting: same config, seed and engine, same hash, same result."""
+        blob = json.dumps({"engine": ENGINE_VERSION, **self.model_dump(mode="json")}, sort_keys=True,
+                          separators=(",", ":"))
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 

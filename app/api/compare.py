@@ -1,0 +1,41 @@
+"""Comparisons and exports: several runs side by side, and their metrics and summaries as files."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+
+from .. import comparison, export
+from ..db import SessionDep
+from .schemas import Comparison
+
+router = APIRouter(tags=["compare"])
+ERRORS = {404: {"description": "An unknown run or sweep"},
+          422: {"description": "Not 2 to 8 runs, a run id that is not a number, or a baseline not among them"}}
+RunsQuery = Annotated[list[str], Query(description="Run ids, comma-separated or repeated: runs=3,5,8")]
+SweepQuery = Annotated[int | None, Query(description="A sweep id, instead of runs", ge=1)]
+
+
+@router.get("/compare", response_model=Comparison, responses=ERRORS,
+            summary="2 to 8 runs (or a sweep's): deltas against a baseline, config diff, frontier, curves")
+def compare_runs(session: SessionDep, runs: RunsQuery = [], sweep: SweepQuery = None,  # noqa: B006
+                 baseline: Annotated[int | None, Query(description="Run the deltas are against "
+                                                                   "(default: the first finished one)")] = None,
+                 curves: Annotated[bool, Query(description="Include each run's per-step accuracy curves")] = True):
+    chosen, note = comparison.select_runs(session, run_ids=comparison.parse_ids(runs), sweep_id=sweep)
+    order = comparison.grid_order(session, sweep)
+    return {**comparison.build(session, chosen, baseline=baseline, with_curves=curves, order=order), "note": note}
+
+
+@router.get("/export/{table}.{fmt}", responses={**ERRORS, 200: {"content": {"text/csv": {}, "application/json": {}}}},
+            summary="Per-step metrics or summaries of runs or a sweep, as a CSV or JSON download")
+def export_runs(session: SessionDep, table: Literal["metrics", "summary"], fmt: Literal["csv", "json"],
+                runs: RunsQuery = [], sweep: SweepQuery = None):  # noqa: B006
+    run_ids = comparison.parse_ids(runs)
+    chosen = export.select_runs(session, run_ids=run_ids, sweep_id=sweep)
+    name = export.filename(run_ids=run_ids, sweep_id=sweep, table=table, fmt=fmt)
+    media = "text/csv; charset=utf-8" if fmt == "csv" else "application/json"
+    return Response(export.render(session, chosen, table=table, fmt=fmt), media_type=media,
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -1,0 +1,72 @@
+"""Sweeps: queue a grid of scenarios in one request, follow it, cancel it."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request
+
+from worker.engine.scenario import ScenarioError
+
+from .. import lab, sweeps
+from ..db import SessionDep
+from ..models import Sweep
+from .errors import invalid
+from .schemas import SweepCreated, SweepOut, SweepSummary
+
+router = APIRouter(prefix="/sweeps", tags=["sweeps"])
+ERRORS = {422: {"description": "Invalid grid: an unknown field, a bad value (and at which combination), "
+                               "or more runs than the limit"},
+          404: {"description": "Unknown sweep id"}}
+
+SweepBody = Annotated[dict[str, Any], Body(
+    description="`grid`: {field: [values]} over any fields of GET /api/scenario; every combination is one run. "
+                "The other fields come from `preset` (a name from GET /api/presets) and/or `base` (fields), "
+                "else their defaults. At most 48 runs.",
+    openapi_examples={"method x lr x mix": {"value": {"preset": "break-it", "grid": {
+        "method": ["full", "lora"], "lr": [1e-4, 1e-3], "mix_ratio": [0, 0.2]}}},
+        "seeds": {"value": {"base": {"task_examples": 200}, "grid": {"seed": [0, 1, 2]}}}})]
+
+
+def sweep_from_path(sweep_id: str, session: SessionDep) -> Sweep:
+    sweep = sweeps.get_sweep(session, sweep_id=int(sweep_id)) if sweep_id.isdigit() and len(sweep_id) < 12 else None
+    if sweep is None:
+        raise HTTPException(404, f"no sweep {sweep_id}")
+    return sweep
+
+
+SweepDep = Annotated[Sweep, Depends(sweep_from_path)]
+
+
+@router.post("", status_code=201, response_model=SweepCreated, responses=ERRORS,
+             summary="Queue every combination of a grid; finished runs with the same config and seed are reused")
+def create_sweep(request: Request, session: SessionDep, spec: SweepBody,
+                 queue: Annotated[Literal["cpu", "gpu"] | None, Query(description="Celery queue (distributed)")] = None,
+                 reuse: Annotated[bool, Query(description="Reuse finished runs with the same config and seed")] = True):
+    try:
+        sweep = lab.submit_sweep(request, session, spec=spec, queue=queue, reuse=reuse)
+    except ScenarioError as e:  # an unknown field, a bad value (and where), too many runs: nothing was queued
+        return invalid(e.errors, "invalid sweep")
+    rows = sweeps.members(session, sweep_id=sweep.id)
+    new = [run.id for run in sweeps.unique_runs(rows) if run.sweep_id == sweep.id]
+    return SweepCreated(id=sweep.id, size=sweep.size, new_runs=new, reused=sum(p.reused for p, _ in rows),
+                        url=f"/sweeps/{sweep.id}", api=f"/api/sweeps/{sweep.id}", compare=f"/compare?sweep={sweep.id}")
+
+
+@router.get("", response_model=list[SweepSummary], summary="Sweeps, newest first, with how many runs ended")
+def list_sweeps(session: SessionDep, limit: Annotated[int, Query(ge=1, le=200)] = 50):
+    return [SweepSummary(id=s.id, title=sweeps.title(s), created_at=s.created_at, size=s.size, done=c["done"],
+                         url=f"/sweeps/{s.id}") for s, c in sweeps.list_sweeps(session, limit=limit)]
+
+
+@router.get("/{sweep_id}", response_model=SweepOut, responses=ERRORS,
+            summary="One sweep: progress, each grid point's run and result, and the best run once known")
+def get_sweep(sweep: SweepDep, session: SessionDep):
+    return sweeps.view(session, sweep)
+
+
+@router.post("/{sweep_id}/cancel", response_model=SweepOut, responses=ERRORS,
+             summary="Cancel every run of the sweep that has not ended")
+def cancel_sweep(request: Request, sweep: SweepDep, session: SessionDep):
+    lab.cancel_sweep(request, session, sweep=sweep)
+    return sweeps.view(session, sweep)

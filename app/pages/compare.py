@@ -1,0 +1,41 @@
+"""The comparison page: /compare?runs=3,5,8[&baseline=5] or /compare?sweep=2. The URL is the comparison."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse
+
+from worker.engine.world import CAPABILITIES
+
+from .. import comparison
+from ..db import SessionDep
+from ..scatter import render as scatter
+from .render import page
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/compare")
+def compare_page(request: Request, session: SessionDep, sweep: int | None = None, baseline: int | None = None):
+    values = request.query_params.getlist("runs")
+    ids = comparison.parse_ids(values)
+    if sweep is None and values and (len(values) != 1 or ",".join(map(str, ids)) != values[0]):
+        # Checkboxes send runs=9&runs=5 (newest first): answer with the short, shareable runs=5,9, oldest
+        # first, so the default baseline is the earliest run, usually the "before" of a change.
+        ids = sorted(ids) if len(values) > 1 else ids
+        query = "runs=" + ",".join(map(str, ids)) + (f"&baseline={baseline}" if baseline else "")
+        return RedirectResponse("/compare?" + query, status_code=303)
+    chosen, note = comparison.select_runs(session, run_ids=ids, sweep_id=sweep)
+    data = comparison.build(session, chosen, baseline=baseline, order=comparison.grid_order(session, sweep))
+    selection = f"sweep={sweep}" if sweep is not None else "runs=" + ",".join(map(str, ids))
+    context = {"data": data, "note": note, "sweep": sweep, "selection": selection,
+               "scatter": scatter(data["runs"], best=data["best"]), "charts": _charts(data),
+               "cap_metrics": [(c, f"final {c}") for c in CAPABILITIES]}
+    return page(request, "compare.html", context)
+
+
+def _charts(data: dict) -> list[dict]:
+    tasks = sorted({r["config"]["task"] for r in data["runs"]})
+    charts = [{"key": f"cap.{c}.accuracy", "title": c, "name": c} for c in CAPABILITIES]
+    charts.append({"key": "task.accuracy", "title": "task: " + ", ".join(tasks), "name": "task"})
+    return charts

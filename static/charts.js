@@ -1,0 +1,127 @@
+// Charts shared by the run page and the comparison page: uPlot line charts with the lab's look, and a
+// PNG / SVG download for any chart. The SVG is written from the chart's own data and scales (not a
+// screenshot of the canvas), and the PNG is that same SVG rasterised, so the two files always agree.
+(function () {
+  "use strict";
+  const AXIS = {stroke: "#6b7280", grid: {stroke: "#eef0f3"}, ticks: {show: false}};
+  const charts = [];
+
+  function pct(v) { return v == null ? "–" : Math.round(v * 100) + "%"; }
+  function pctAxis(u, vals) { return vals.map(function (v) { return Math.round(v * 100) + "%"; }); }
+  function esc(s) { return String(s).replace(/[&<>"]/g, function (c) { return {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}[c]; }); }
+
+  // spec: {kind: "accuracy" | "rates" | "loss" | "alpha", height, legend, lines: [{label, color, width, dash, fill}]}
+  function line(plot, spec) {
+    const scaled = spec.kind !== "loss";
+    const series = [{}].concat(spec.lines.map(function (l) {
+      return {label: l.label, stroke: l.color, width: l.width || 2, dash: l.dash, fill: l.fill,
+              points: {show: !!l.points, size: 5}, spanGaps: true};
+    }));
+    const opts = {
+      width: Math.max(200, plot.clientWidth), height: spec.height || 130,
+      legend: {show: !!spec.legend, live: false}, cursor: {show: true, points: {show: false}},
+      scales: {x: {time: false, range: spec.kind === "alpha" ? [0, 1] : undefined}, y: scaled ? {range: [0, 1]} : {}},
+      axes: [Object.assign({size: 28, values: spec.kind === "alpha" ? pctAxis : undefined}, AXIS),
+             Object.assign({size: 44, values: scaled ? pctAxis : undefined}, AXIS)],
+      series: series,
+    };
+    const chart = {u: new uPlot(opts, [[]].concat(spec.lines.map(function () { return []; })), plot), spec: spec, plot: plot};
+    charts.push(chart);
+    return chart;
+  }
+
+  new ResizeObserver(function () {
+    charts.forEach(function (c) { c.u.setSize({width: Math.max(200, c.plot.clientWidth), height: c.u.height}); });
+  }).observe(document.documentElement);
+
+  function niceTicks(min, max, count) {
+    if (!(max > min)) return [min];
+    const raw = (max - min) / count, mag = Math.pow(10, Math.floor(Math.log10(raw)));
+    const step = [1, 2, 2.5, 5, 10].map(function (m) { return m * mag; }).find(function (s) { return s >= raw; });
+    const out = [];
+    for (let v = Math.ceil(min / step) * step; v <= max + 1e-9; v += step) out.push(+v.toFixed(10));
+    return out;
+  }
+
+  // The chart as standalone SVG: title, grid, axes, every visible line, and a legend.
+  function toSVG(chart, title) {
+    const u = chart.u, spec = chart.spec, r = uPlot.pxRatio;
+    const L = u.bbox.left / r, T = 30 + u.bbox.top / r, PW = u.bbox.width / r, PH = u.bbox.height / r;
+    const legendRows = Math.ceil(spec.lines.length / 3), W = u.width, H = T + PH + 34 + legendRows * 18;
+    const font = 'font-family="system-ui, sans-serif" font-size="11" fill="#4b5563"';
+    const x = function (v) { return (L + u.valToPos(v, "x")).toFixed(1); };
+    const y = function (v) { return (T + u.valToPos(v, "y")).toFixed(1); };
+    const ys = spec.kind === "loss" ? niceTicks(u.scales.y.min, u.scales.y.max, 4) : [0, 0.25, 0.5, 0.75, 1];
+    const xs = spec.kind === "alpha" ? [0, 0.25, 0.5, 0.75, 1] : niceTicks(u.scales.x.min, u.scales.x.max, 5);
+    const out = ['<svg xmlns="http://www.w3.org/2000/svg" width="' + W + '" height="' + H + '" viewBox="0 0 ' + W + " " + H + '">',
+                 '<rect width="100%" height="100%" fill="#ffffff"/>',
+                 '<text x="8" y="18" font-family="system-ui, sans-serif" font-size="14" font-weight="600" fill="#1f2430">' + esc(title) + "</text>"];
+    ys.forEach(function (v) {
+      out.push('<line x1="' + L + '" x2="' + (L + PW) + '" y1="' + y(v) + '" y2="' + y(v) + '" stroke="#eef0f3"/>' +
+               '<text x="' + (L - 6) + '" y="' + (+y(v) + 4) + '" text-anchor="end" ' + font + ">" +
+               (spec.kind === "loss" ? v : Math.round(v * 100) + "%") + "</text>");
+    });
+    xs.forEach(function (v) {
+      out.push('<text x="' + x(v) + '" y="' + (T + PH + 16) + '" text-anchor="middle" ' + font + ">" +
+               (spec.kind === "alpha" ? Math.round(v * 100) + "%" : v) + "</text>");
+    });
+    out.push('<rect x="' + L + '" y="' + T + '" width="' + PW + '" height="' + PH + '" fill="none" stroke="#cfd4dc"/>');
+    spec.lines.forEach(function (l, i) {
+      const xs_ = u.data[0], vs = u.data[i + 1] || [];
+      const pts = [];
+      for (let j = 0; j < xs_.length; j++) if (vs[j] != null) pts.push(x(xs_[j]) + "," + y(vs[j]));
+      if (pts.length) {
+        out.push('<polyline fill="none" stroke="' + l.color + '" stroke-width="' + (l.width || 2) + '" points="' + pts.join(" ") + '"' +
+                 (l.dash ? ' stroke-dasharray="' + l.dash.join(" ") + '"' : "") + "/>");
+      }
+      const lx = 8 + (i % 3) * (W / 3), ly = T + PH + 34 + Math.floor(i / 3) * 18;
+      out.push('<line x1="' + lx + '" x2="' + (lx + 16) + '" y1="' + (ly - 4) + '" y2="' + (ly - 4) + '" stroke="' + l.color +
+               '" stroke-width="3"' + (l.dash ? ' stroke-dasharray="4 2"' : "") + "/>" +
+               '<text x="' + (lx + 22) + '" y="' + ly + '" ' + font + ">" + esc(l.label) + "</text>");
+    });
+    out.push("</svg>");
+    return out.join("");
+  }
+
+  function save(name, blob) {
+    const a = document.createElement("a");
+    a.href = URL.createObjectURL(blob);
+    a.download = name;
+    document.body.appendChild(a);
+    a.click();
+    setTimeout(function () { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
+  }
+
+  function savePNG(name, svg) {
+    const img = new Image(), scale = 2;
+    img.onload = function () {
+      const canvas = document.createElement("canvas");
+      canvas.width = img.width * scale;
+      canvas.height = img.height * scale;
+      const ctx = canvas.getContext("2d");
+      ctx.scale(scale, scale);
+      ctx.drawImage(img, 0, 0);
+      canvas.toBlob(function (blob) { save(name, blob); }, "image/png");
+    };
+    img.src = "data:image/svg+xml;charset=utf-8," + encodeURIComponent(svg);
+  }
+
+  // Two small buttons in the figure's caption; getSVG() returns the chart's SVG text when clicked.
+  function addDownloads(figure, base, getSVG) {
+    const box = document.createElement("span");
+    box.className = "dl";
+    [["PNG", function () { savePNG(base + ".png", getSVG()); }],
+     ["SVG", function () { save(base + ".svg", new Blob([getSVG()], {type: "image/svg+xml"})); }]].forEach(function (b) {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.textContent = b[0];
+      button.title = "download this chart as " + b[0];
+      button.dataset.format = b[0].toLowerCase();
+      button.addEventListener("click", b[1]);
+      box.appendChild(button);
+    });
+    figure.querySelector("figcaption").prepend(box);
+  }
+
+  window.forgetlabCharts = {pct: pct, line: line, toSVG: toSVG, addDownloads: addDownloads, esc: esc};
+})();

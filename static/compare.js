@@ -1,0 +1,85 @@
+// The comparison page: one uPlot chart per capability and for the task, one line per run in the run's
+// colour (the server picks it, so tables, charts and the scatter agree), the base level dashed; the
+// WiSE-FT curves; a hover label on the scatter; PNG/SVG downloads of every chart.
+(function () {
+  "use strict";
+  const root = document.getElementById("compare");
+  if (!root) return;
+  const FC = window.forgetlabCharts;
+  const data = JSON.parse(document.getElementById("compare-data").textContent);
+  const runs = data.runs;
+  const state = {charts: 0};
+  window.forgetlabCompare = state;  // read by the browser test
+
+  function slug(s) { return s.replace(/[^a-z0-9]+/gi, "-").replace(/^-|-$/g, "").toLowerCase(); }
+  const fileBase = "forgetlab-compare-" + slug(root.dataset.selection) + "-";
+
+  // All runs on one x axis: the union of their steps, each run null where it has no point.
+  function aligned(xsOf, valueOf) {
+    const xs = Array.from(new Set([].concat.apply([], runs.map(xsOf)))).sort(function (a, b) { return a - b; });
+    const columns = runs.map(function (r) {
+      const at = {};
+      xsOf(r).forEach(function (x, i) { at[x] = valueOf(r, i); });
+      return xs.map(function (x) { return x in at ? at[x] : null; });
+    });
+    return {xs: xs, columns: columns};
+  }
+
+  document.querySelectorAll("figure.cmp").forEach(function (fig) {
+    const key = fig.dataset.key;
+    const a = aligned(function (r) { return r.curve ? r.curve.steps : []; },
+                      function (r, i) { return r.curve[key][i]; });
+    const lines = runs.map(function (r) { return {label: "run " + r.id + (r.label !== "run " + r.id ? " " + r.label : ""), color: r.color}; });
+    const base = data.base[key];
+    lines.push({label: "base model", color: "#8a8f98", width: 1.5, dash: [6, 4]});
+    const chart = FC.line(fig.querySelector(".plot"), {kind: "accuracy", height: 150, lines: lines});
+    chart.u.setData([a.xs].concat(a.columns, [a.xs.map(function () { return base == null ? null : base; })]));
+    FC.addDownloads(fig, fileBase + fig.dataset.name, function () { return FC.toSVG(chart, fig.dataset.title + " accuracy"); });
+    state.charts += 1;
+  });
+
+  const wise = document.querySelector("figure.wise .plot");
+  if (wise) {
+    const withWise = runs.filter(function (r) { return r.wise_ft.length; });
+    const alphas = Array.from(new Set([].concat.apply([], withWise.map(function (r) {
+      return r.wise_ft.map(function (p) { return p.alpha; });
+    })))).sort(function (a, b) { return a - b; });
+    const lines = [], columns = [];
+    withWise.forEach(function (r) {
+      const at = {};
+      r.wise_ft.forEach(function (p) { at[p.alpha] = p; });
+      lines.push({label: "run " + r.id + " task", color: r.color, points: true});
+      columns.push(alphas.map(function (x) { return at[x] ? at[x].task : null; }));
+      lines.push({label: "run " + r.id + " general", color: r.color, dash: [6, 4], points: true});
+      columns.push(alphas.map(function (x) { return at[x] ? at[x].general : null; }));
+    });
+    // No legend under it: the colours are the runs' (legend above), solid is the task, dashed general skills.
+    const chart = FC.line(wise, {kind: "alpha", height: 260, lines: lines});
+    chart.u.setData([alphas].concat(columns));
+    const fig = wise.closest("figure");
+    FC.addDownloads(fig, fileBase + "wise-ft", function () { return FC.toSVG(chart, fig.dataset.title); });
+    state.charts += 1;
+  }
+
+  // The scatter is server-rendered SVG: download it as is; show each point's settings on hover.
+  const scatterFig = document.querySelector("figure.svgfig");
+  const svg = scatterFig.querySelector("svg");
+  FC.addDownloads(scatterFig, fileBase + scatterFig.dataset.name, function () {
+    return new XMLSerializer().serializeToString(svg);
+  });
+  const tip = document.createElement("div");
+  tip.className = "tip";
+  tip.hidden = true;
+  document.body.appendChild(tip);
+  svg.querySelectorAll(".pt").forEach(function (pt) {
+    const text = pt.querySelector("title").textContent;
+    pt.addEventListener("mousemove", function (e) {
+      tip.textContent = text;
+      tip.hidden = false;
+      tip.style.left = (e.clientX + 14) + "px";
+      tip.style.top = (e.clientY + 10) + "px";
+    });
+    pt.addEventListener("mouseleave", function () { tip.hidden = true; });
+  });
+  state.ready = true;
+})();

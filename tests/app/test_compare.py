@@ -1,0 +1,141 @@
+"""Comparisons and exports: the config diff, deltas against a baseline, the frontier, bad selections, files."""
+
+import csv
+import io
+import json
+import re
+
+import pytest
+
+from app.comparison import MAX_RUNS
+
+from .conftest import finish
+
+TINY = {"task_examples": 50, "epochs": 1}
+
+
+@pytest.fixture
+def three(client, sessions):
+    """Full at lr 1e-3 forgets most; LoRA forgets little; full at 1e-4 forgets least but learns only half."""
+    ids = []
+    for config, drop, task in ((dict(lr=1e-3), 0.5, 1.0), (dict(lr=1e-3, method="lora"), 0.1, 1.0),
+                               (dict(lr=1e-4), 0.02, 0.5)):
+        ids.append(client.post("/api/runs", json={**TINY, **config}).json()["id"])
+        finish(sessions, ids[-1], drop=drop, task=task, wise=config.get("method") == "lora")
+    return ids
+
+
+def test_the_api_compares_runs_against_a_baseline(client, three):
+    full, lora, slow = three
+    data = client.get(f"/api/compare?runs={full},{lora},{slow}").json()
+    assert data["varying"] == ["lr", "method"]  # only what differs; task_examples and epochs are shared
+    assert data["baseline"] == full and data["best"] == lora
+    assert "Run 2 (lr=0.001 · method=lora) learns the task (100%) with the least forgetting" in data["verdict"]
+    runs = {r["id"]: r for r in data["runs"]}
+    assert runs[lora]["label"] == "lr=0.001 · method=lora" and len({r["color"] for r in data["runs"]}) == 3
+    drop = runs[lora]["deltas"]["mean drop"]
+    assert drop["delta"] == pytest.approx(-0.4) and drop["verdict"] == "better"
+    assert runs[slow]["deltas"]["task accuracy"]["verdict"] == "worse"
+    assert runs[full]["deltas"]["final knowledge"]["verdict"] == "same"
+    assert runs[slow]["frontier"]["pareto"] and runs[lora]["frontier"]["pareto"] and not runs[full]["frontier"]["pareto"]
+    assert runs[lora]["wise_ft"][1] == {"alpha": 0.5, "task": 0.5, "general": pytest.approx(0.95)}
+    assert runs[full]["curve"]["steps"] == [0, 5, 10] and data["base"]["cap.knowledge.accuracy"] == 0.9
+    other = client.get(f"/api/compare?runs={full},{lora}&baseline={lora}").json()
+    assert {r["id"]: r["deltas"]["mean drop"]["verdict"] for r in other["runs"]} == {full: "worse", lora: "same"}
+
+
+@pytest.mark.parametrize("query, status, words", [
+    ("runs=1", 422, "compare 2 to 8 runs (got 1)"),
+    ("runs=" + ",".join(map(str, range(1, MAX_RUNS + 2))), 422, "compare 2 to 8 runs (got 9)"),
+    ("runs=1,99", 404, "no run 99"),
+    ("runs=1,abc", 422, "'abc' is not a run id"),
+    ("runs=1,2&baseline=3", 422, "the baseline must be one of the compared runs"),
+    ("sweep=7", 404, "no sweep 7"),
+    ("", 422, "compare 2 to 8 runs (got 0)"),
+])
+def test_bad_selections_are_4xx_with_the_reason(client, three, query, status, words):
+    r = client.get("/api/compare?" + query)
+    assert r.status_code == status and words in r.json()["detail"]
+    page = client.get("/compare?" + query)
+    assert page.status_code == status and words.replace("'", "&#39;") in page.text
+
+
+def test_an_unfinished_run_is_shown_but_cannot_be_the_baseline(client, three):
+    queued = client.post("/api/runs", json=TINY).json()["id"]
+    data = client.get(f"/api/compare?runs={three[0]},{queued}").json()
+    assert data["runs"][1]["deltas"] is None and data["runs"][1]["frontier"] is None
+    r = client.get(f"/api/compare?runs={three[0]},{queued}&baseline={queued}")
+    assert r.status_code == 422 and "pick a finished run as the baseline" in r.json()["detail"]
+
+
+def test_the_comparison_page(client, three):
+    full, lora, slow = three
+    r = client.get(f"/compare?runs={slow}&runs={lora}&runs={full}", follow_redirects=False)  # as ticked
+    assert r.status_code == 303 and r.headers["location"] == f"/compare?runs={full},{lora},{slow}"  # shareable form
+    html = client.get(r.headers["location"]).text
+    diff = html[html.index('id="config-diff"'):html.index("</table>", html.index('id="config-diff"'))]
+    assert "<th>lr</th><th>method</th>" in diff and "task_examples" not in diff
+    assert "<code>task_examples=50, epochs=1</code>" in html  # what they share, said once
+    assert re.search(r'class="better" data-metric="mean drop">10 pts\s*<small>-40</small>', html)
+    assert re.search(r'class="worse" data-metric="task accuracy">50%\s*<small>-50</small>', html)
+    assert html.count('<figure class="chart cmp"') == 6 and 'class="chart wise"' in html
+    assert html.count('<g class="pt"') == 3 and "learns the task with the least forgetting</title>" in html
+    assert f'href="/compare?runs={full},{lora},{slow}&baseline={lora}">use as baseline' in html
+    assert f"/api/export/metrics.csv?runs={full},{lora},{slow}" in html
+
+
+def test_a_big_sweep_compares_its_most_telling_runs(client, sessions):
+    created = client.post("/api/sweeps", json={"base": TINY, "grid": {"seed": list(range(10))}}).json()
+    ids = created["new_runs"]
+    for i, run_id in enumerate(ids):
+        finish(sessions, run_id, drop=0.5 - i * 0.04 if i != 3 else 0.01, task=0.5 if i == 3 else 1.0)
+    data = client.get(f"/api/compare?sweep={created['id']}").json()
+    chosen = [r["id"] for r in data["runs"]]
+    assert len(chosen) == MAX_RUNS and chosen == sorted(chosen)  # in grid order
+    assert data["best"] == ids[9] and ids[3] in chosen  # the best, and the frontier's low-forgetting end
+    assert "This sweep has 10 runs" in data["note"]
+    html = client.get(f"/sweeps/{created['id']}").text
+    assert html.count("checked") == MAX_RUNS
+
+
+def test_exports_of_a_run_a_comparison_and_a_sweep(client, three):
+    full, lora, _ = three
+    r = client.get(f"/api/export/metrics.csv?runs={full},{lora}")
+    assert r.headers["content-type"].startswith("text/csv")
+    assert r.headers["content-disposition"] == f'attachment; filename="forgetlab-runs-{full}-{lora}-metrics.csv"'
+    rows = list(csv.DictReader(io.StringIO(r.text)))
+    assert [(int(x["run_id"]), int(x["step"])) for x in rows] == [(full, 0), (full, 5), (full, 10),
+                                                                  (lora, 0), (lora, 5), (lora, 10)]
+    assert float(rows[0]["cap.knowledge.accuracy"]) == 0.9 and rows[0]["train_loss"] == ""
+    summary = list(csv.DictReader(io.StringIO(client.get(f"/api/export/summary.csv?runs={lora}").text)))[0]
+    assert summary["config.method"] == "lora" and float(summary["mean_drop"]) == pytest.approx(0.1)
+    assert float(summary["wise_ft.0.5.task"]) == 0.5 and summary["config.lora_targets"].startswith("q_proj k_proj")
+    doc = client.get(f"/api/export/metrics.json?runs={full}").json()
+    assert [p["step"] for p in doc["runs"][0]["points"]] == [0, 5, 10]
+    sweep = client.post("/api/sweeps", json={"base": TINY, "grid": {"lr": [1e-3], "method": ["full", "lora"]}}).json()
+    doc = client.get(f"/api/export/summary.json?sweep={sweep['id']}").json()
+    assert [r["run_id"] for r in doc["runs"]] == [full, lora] and doc["runs"][1]["summary"]["task_gain"] == 1.0
+    assert client.get("/api/export/metrics.csv?runs=99").status_code == 404
+    assert client.get("/api/export/metrics.xml?runs=1").status_code == 422
+    assert client.get("/api/export/metrics.csv").status_code == 422
+
+
+def test_the_runs_list_picks_runs_to_compare(client, three):
+    html = client.get("/runs").text
+    assert '<form id="compare-form" action="/compare" method="get"' in html
+    assert html.count('name="runs"') == 3 and 'form="compare-form"' in html and "hx-preserve" in html
+    assert 'href="/sweeps"' in html  # in the navigation
+
+
+def test_openapi_documents_sweeps_compare_and_exports(client):
+    paths = client.get("/openapi.json").json()["paths"]
+    for path in ("/api/sweeps", "/api/sweeps/{sweep_id}", "/api/sweeps/{sweep_id}/cancel", "/api/compare",
+                 "/api/export/{table}.{fmt}"):
+        assert path in paths, path
+    assert "/compare" not in paths and "/sweeps" not in paths
+
+
+def test_the_scatter_is_standalone_svg(client, three):
+    svg = client.get("/compare?runs=1,2,3").text.split('<div class="scatter" id="scatter">')[1].split("</svg>")[0]
+    assert svg.startswith('<svg xmlns="http://www.w3.org/2000/svg"') and "class=" not in svg.replace('class="pt"', "")
+    assert json.dumps("task gain")[1:-1] in svg

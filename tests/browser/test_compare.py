@@ -1,0 +1,50 @@
+"""A sweep from the builder in a real browser: it runs, opens its comparison on its own, and the comparison
+answers "which learns the task with the least forgetting", switches baseline and downloads its charts."""
+
+import re
+
+from app.pages.forms import scenario_query
+from worker.engine.scenario import Scenario, with_overrides
+
+SMALL = {"task_examples": 100, "epochs": 2, "eval_every": 2}  # a second or two per run
+
+
+def test_sweep_then_compare(served_lab, browser, tmp_path):
+    url, _ = served_lab
+    page = browser.new_page(viewport={"width": 1366, "height": 900})
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+
+    page.goto(url + "?" + scenario_query(with_overrides(Scenario(), SMALL)))
+    page.select_option("#sweep-field-1", "method")
+    page.fill("#sweep-values-1", "full, lora")
+    page.select_option("#sweep-field-2", "lr")
+    page.fill("#sweep-values-2", "1e-3, 1e-2")
+    page.wait_for_selector("#sweep-submit:has-text('Sweep 4 runs'):enabled")
+    page.click("#sweep-submit")
+    page.wait_for_url(re.compile(r"/sweeps/\d+$"))
+    assert page.locator("table.sweep-runs tbody tr").count() == 4
+    page.wait_for_url(re.compile(r"/compare\?sweep=\d+$"), timeout=60_000)  # opens by itself when all end
+    page.wait_for_function("window.forgetlabCompare && window.forgetlabCompare.ready")
+
+    assert re.search(r"learns the task .* with the least forgetting|No run learnt the task",
+                     page.locator("#verdict").inner_text())
+    assert page.locator("#config-diff thead th").all_inner_texts()[1:3] == ["method", "lr"]
+    assert page.locator("figure.chart.cmp canvas").count() >= 6
+    assert page.locator("#results tbody tr").count() == 4 and page.locator("#results td.worse, #results td.better").count()
+    assert page.locator("#scatter g.pt").count() == 4
+    page.hover("#scatter g.pt >> nth=0")
+    assert page.locator(".tip").inner_text().startswith("run ")  # the point's settings on hover
+
+    page.click("#results a:has-text('use as baseline') >> nth=0")
+    page.wait_for_url(re.compile(r"&baseline=\d+$"))
+    with page.expect_download() as svg:
+        page.click("figure.cmp[data-name=knowledge] .dl button[data-format=svg]")
+    text = open(svg.value.path()).read()
+    assert svg.value.suggested_filename.endswith("-knowledge.svg") and text.startswith("<svg") and "<polyline" in text
+    with page.expect_download() as png:
+        page.click("figure.svgfig .dl button[data-format=png]")
+    assert open(png.value.path(), "rb").read(8) == b"\x89PNG\r\n\x1a\n"
+    page.screenshot(path=str(tmp_path / "compare.png"), full_page=True)
+    assert not errors, errors
