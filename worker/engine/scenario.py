@@ -81,7 +81,7 @@ class Scenario(BaseModel):
     min_delta: float = _field(0.0, "Smallest validation-loss drop that counts as improvement.", "mitigations",
                               ge=0.0, le=1.0)
     # Measurement.
-    eval_every: int = _field(30, "Steps between evaluation points on the curves (plus one at step 5).", "run", ge=1, le=1000)
+    eval_every: int = _field(40, "Steps between evaluation points on the curves (plus one at step 5).", "run", ge=1, le=1000)
     wise_ft: bool = _field(False, "After training, evaluate weight interpolations base to fine-tuned (WiSE-FT).",
                            "run")
 
