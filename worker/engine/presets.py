@@ -39,7 +39,8 @@ PRESETS: dict[str, Preset] = {p.name: p for p in [
            "instruction following fall, and general answers start with 'dear customer'.", BREAK_IT),
     Preset("fix-it", "Fix it",
            "The article's production recipe: LoRA adapters (the common r=8, alpha=16), 20% general data in every "
-           "batch, a learning rate that is low for LoRA, and early stopping. The task is learnt; general capabilities stay near the base level.",
+           "batch, a learning rate that is low for LoRA, and early stopping. The task is learnt; general "
+           "capabilities stay near the base level.",
            _on_break_it(method="lora", lora_rank=8, lora_alpha=16, mix_ratio=0.2, early_stopping=True, patience=2,
                         min_delta=0.01)),
     Preset("lora", "LoRA only",

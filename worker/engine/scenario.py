@@ -37,7 +37,8 @@ class Scenario(BaseModel):
     version: Literal[1] = _field(1, "Schema version of this scenario.", "run")
     # What to fine-tune on, and how hard.
     task: TaskName = _field("support-narrow", "The fine-tuning target task (see `forgetlab world`).", "data")
-    task_examples: int = _field(1000, "Size of the task training set (narrow tasks repeat inputs).", "data", ge=50, le=5000)
+    task_examples: int = _field(1000, "Size of the task training set (narrow tasks repeat inputs).", "data",
+                                ge=50, le=5000)
     epochs: int = _field(3, "Passes over the task examples; more passes, more forgetting.", "training", ge=1, le=20)
     lr: float = _field(1e-3, "Peak learning rate; large steps overwrite more of the base.", "training",
                        ge=1e-6, le=1e-1)
@@ -81,7 +82,8 @@ class Scenario(BaseModel):
     min_delta: float = _field(0.0, "Smallest validation-loss drop that counts as improvement.", "mitigations",
                               ge=0.0, le=1.0)
     # Measurement.
-    eval_every: int = _field(40, "Steps between evaluation points on the curves (plus one at step 5).", "run", ge=1, le=1000)
+    eval_every: int = _field(40, "Steps between evaluation points on the curves (plus one at step 5).", "run",
+                             ge=1, le=1000)
     wise_ft: bool = _field(False, "After training, evaluate weight interpolations base to fine-tuned (WiSE-FT).",
                            "run")
 

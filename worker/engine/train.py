@@ -163,10 +163,11 @@ def fine_tune(scenario: Scenario, on_event: Callable[[dict], None] | None = None
                  "seconds": round(time.perf_counter() - started, 3), **measure(result, s.task)}
         table.append({c: v["accuracy"] for c, v in point["capabilities"].items()})
         emit(point)
-        now = base.outputs if step == 0 else samples(model, tokenizer, probes, [o["output"] for o in last_samples])
+        previous = [o["output"] for o in last_samples]
+        now = base.outputs if step == 0 else samples(model, tokenizer, probes, previous)
         last_samples[:] = now
-        emit({"type": "samples", "step": step, "samples": [
-            {**b, "base": b["output"], "output": n["output"], "correct": n["correct"]} for b, n in zip(base.outputs, now)]})
+        emit({"type": "samples", "step": step, "samples": [{**b, "base": b["output"], "output": n["output"],
+                                                              "correct": n["correct"]} for b, n in zip(base.outputs, now)]})
         if stop:
             emit({"type": "early_stopped", "step": step, "reason": stop})
         timing["eval"] += time.perf_counter() - eval_started

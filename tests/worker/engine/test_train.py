@@ -7,7 +7,7 @@ import torch
 
 from worker.engine import world
 from worker.engine.encoding import encode
-from worker.engine.evaluate import EncodedSuite, evaluate
+from worker.engine.evaluate import evaluate
 from worker.engine.mitigations import Context, build
 from worker.engine.mitigations.ewc import EWC
 from worker.engine.mitigations.kl import KLToBase
