@@ -9,7 +9,7 @@ WORKDIR /app
 
 # Dependencies first, so code edits do not reinstall torch.
 COPY pyproject.toml README.md ./
-RUN mkdir -p app worker && touch app/__init__.py worker/__init__.py \
+RUN mkdir -p core app worker && touch core/__init__.py app/__init__.py worker/__init__.py \
  && pip install . && pip uninstall -y forgetlab
 
 # The code, installed in place: templates, static files, migrations and the shipped base model

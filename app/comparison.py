@@ -10,41 +10,20 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-import worker.engine.compare as compare  # torch-free; a module name, so local names do not shadow it
-from worker.engine.scenario import Scenario
-from worker.engine.world import CAPABILITIES
-
-from . import runs as run_data
-from . import sweeps
-from .models import MetricPoint, Run
+import core.compare as compare  # torch-free; a module name, so local names do not shadow it
+from core.errors import Invalid, NotFound
+from core.results import curve_keys
+from core.scenario import Scenario
+from core.store import runs as run_data
+from core.store import sweeps
+from core.store.models import MetricPoint, Run
+from core.tiers import capabilities_of
 
 MIN_RUNS, MAX_RUNS = 2, 8  # more lines than 8 on one chart stop being readable
 RUN_COLORS = ("#4e79a7", "#e15759", "#59a14f", "#f28e2b", "#b07aa1", "#0f8b8d", "#edc948", "#9c755f")
-CURVE_KEYS = [f"cap.{c}.accuracy" for c in CAPABILITIES] + ["task.accuracy"]
 MAX_POINTS = 400  # per curve; a longer one is thinned evenly, keeping its first and last points
 
 
-class CompareError(Exception):
-    """Bad comparison input: the status to answer with, and the reason in words."""
-
-    def __init__(self, status: int, message: str, field: str = "runs"):
-        super().__init__(message)
-        self.status, self.message, self.field = status, message, field
-
-
-def parse_ids(values: list[str]) -> list[int]:
-    """`runs=3,5,8` or `runs=3&runs=5`, in the order given, without repeats."""
-    ids: list[int] = []
-    for value in values:
-        for part in value.split(","):
-            part = part.strip().lstrip("#")
-            if not part:
-                continue
-            if not part.isdigit() or len(part) > 11:
-                raise CompareError(422, f"{part!r} is not a run id")
-            if int(part) not in ids:
-                ids.append(int(part))
-    return ids
 
 
 def select_runs(session: Session, *, run_ids: list[int] | None = None,
@@ -52,12 +31,12 @@ def select_runs(session: Session, *, run_ids: list[int] | None = None,
     """The runs to compare and a note when a sweep had more than MAX_RUNS (the most telling are kept)."""
     if sweep_id is not None:
         if run_ids:
-            raise CompareError(422, "give either runs or sweep, not both")
+            raise Invalid("give either runs or sweep, not both", "runs")
         if sweeps.get_sweep(session, sweep_id=sweep_id) is None:
-            raise CompareError(404, f"no sweep {sweep_id}", "sweep")
+            raise NotFound(f"no sweep {sweep_id}", "sweep")
         chosen = sweeps.unique_runs(sweeps.members(session, sweep_id=sweep_id))
         if len(chosen) < MIN_RUNS:
-            raise CompareError(422, f"sweep {sweep_id} has only one distinct run: nothing to compare", "sweep")
+            raise Invalid(f"sweep {sweep_id} has only one distinct run: nothing to compare", "sweep")
         if len(chosen) <= MAX_RUNS:
             return chosen, None
         kept = pick(chosen)
@@ -66,11 +45,11 @@ def select_runs(session: Session, *, run_ids: list[int] | None = None,
                       "frontier, then those that forgot least. Pick others on the sweep's page.")
     run_ids = run_ids or []
     if not MIN_RUNS <= len(run_ids) <= MAX_RUNS:
-        raise CompareError(422, f"compare {MIN_RUNS} to {MAX_RUNS} runs (got {len(run_ids)}), e.g. runs=3,5,8")
+        raise Invalid(f"compare {MIN_RUNS} to {MAX_RUNS} runs (got {len(run_ids)}), e.g. runs=3,5,8", "runs")
     found = run_data.get_runs(session, run_ids=run_ids)
     missing = [str(i) for i in run_ids if i not in found]
     if missing:
-        raise CompareError(404, f"no run {', '.join(missing)}")
+        raise NotFound(f"no run {', '.join(missing)}", "runs")
     return [found[i] for i in run_ids], None
 
 
@@ -106,10 +85,15 @@ def fmt(value) -> str:
     return str(value).lower() if isinstance(value, bool) else str(value)
 
 
-def curves(session: Session, run_ids: list[int]) -> dict[int, dict]:
-    """{run id: {"steps": [...], key: [values aligned with steps, None where absent]}} for CURVE_KEYS."""
+def keys_of(chosen: list[Run]) -> list[str]:
+    """The accuracy curves of these runs' tiers: one per capability, then the task."""
+    return curve_keys([c.name for c in capabilities_of([r.config for r in chosen])])
+
+
+def curves(session: Session, run_ids: list[int], keys: list[str]) -> dict[int, dict]:
+    """{run id: {"steps": [...], key: [values aligned with steps, None where absent]}} for the keys."""
     rows = session.execute(select(MetricPoint.run_id, MetricPoint.step, MetricPoint.key, MetricPoint.value)
-                           .where(MetricPoint.run_id.in_(run_ids), MetricPoint.key.in_(CURVE_KEYS))
+                           .where(MetricPoint.run_id.in_(run_ids), MetricPoint.key.in_(keys))
                            .order_by(MetricPoint.run_id, MetricPoint.step)).all()
     by_run: dict[int, dict[int, dict]] = {i: {} for i in run_ids}
     for run_id, step, key, value in rows:
@@ -117,7 +101,7 @@ def curves(session: Session, run_ids: list[int]) -> dict[int, dict]:
     out = {}
     for run_id, points in by_run.items():
         steps = thin(sorted(points))
-        out[run_id] = {"steps": steps, **{k: [points[s].get(k) for s in steps] for k in CURVE_KEYS}}
+        out[run_id] = {"steps": steps, **{k: [points[s].get(k) for s in steps] for k in keys}}
     return out
 
 
@@ -135,16 +119,17 @@ def build(session: Session, chosen: list[Run], *, baseline: int | None = None, w
     if baseline is None:
         baseline = finished[0]["id"] if finished else None
     elif baseline not in [r.id for r in chosen]:
-        raise CompareError(422, f"the baseline must be one of the compared runs, not {baseline}", "baseline")
+        raise Invalid(f"the baseline must be one of the compared runs, not {baseline}", "baseline")
     elif baseline not in [i["id"] for i in finished]:
-        raise CompareError(422, f"run {baseline} has no result yet; pick a finished run as the baseline", "baseline")
+        raise Invalid(f"run {baseline} has no result yet; pick a finished run as the baseline", "baseline")
     varying = compare.config_diff([_item(r) for r in chosen])
     rank = {name: i for i, name in enumerate(order or [])}
     varying.sort(key=lambda name: rank.get(name, len(rank)))  # stable: schema order after the grid's
     deltas = compare.deltas(finished, baseline) if baseline is not None else {}
     frontier = {p["id"]: p for p in compare.frontier(finished)}
     best = compare.best(finished)
-    lines = curves(session, [r.id for r in chosen]) if with_curves else {}
+    keys = keys_of(chosen)
+    lines = curves(session, [r.id for r in chosen], keys) if with_curves else {}
     out_runs = [{"id": run.id, "status": run.status, "color": RUN_COLORS[index % len(RUN_COLORS)],
                  "label": label(run.config, varying) or f"run {run.id}",
                  "varying": {f: run.config.get(f) for f in varying}, "config": run.config, "summary": run.summary,
@@ -154,7 +139,7 @@ def build(session: Session, chosen: list[Run], *, baseline: int | None = None, w
     return {"runs": out_runs, "varying": varying, "common": common(chosen[0].config, varying),
             "baseline": baseline, "best": best["id"] if best else None,
             "metrics": list(compare.headline(finished[0]["summary"])) if finished else [],
-            "base": base_levels(lines), "verdict": verdict(out_runs, best)}
+            "base": base_levels(lines, keys), "verdict": verdict(out_runs, best)}
 
 
 def wise(summary: dict) -> list[dict]:
@@ -163,10 +148,10 @@ def wise(summary: dict) -> list[dict]:
              "general": sum(p["capabilities"].values()) / len(p["capabilities"])} for p in summary.get("wise_ft") or []]
 
 
-def base_levels(lines: dict[int, dict]) -> dict[str, float | None]:
+def base_levels(lines: dict[int, dict], keys: list[str]) -> dict[str, float | None]:
     """Each curve's step-0 value: the base model before any update (the same for every run of a task)."""
     starts = [c for c in lines.values() if c["steps"] and c["steps"][0] == 0]
-    return {k: next((c[k][0] for c in starts if c[k][0] is not None), None) for k in CURVE_KEYS} if starts else {}
+    return {k: next((c[k][0] for c in starts if c[k][0] is not None), None) for k in keys} if starts else {}
 
 
 def common(config: dict, varying: list[str]) -> list[str]:

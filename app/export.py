@@ -15,38 +15,33 @@ from itertools import groupby
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from worker.engine.compare import mean_drop
-from worker.engine.scenario import Scenario
-
-from . import runs as run_data
-from . import sweeps
-from .models import MetricPoint, Run
+from core.compare import mean_drop
+from core.errors import Invalid, NotFound
+from core.scenario import Scenario
+from core.store import runs as run_data
+from core.store import sweeps
+from core.store.models import MetricPoint, Run
 
 TABLES = ("metrics", "summary")
 FORMATS = ("csv", "json")
 MAX_RUNS = 100  # an export by run ids; a sweep has at most 48 anyway
 
 
-class ExportError(Exception):
-    def __init__(self, status: int, message: str):
-        super().__init__(message)
-        self.status, self.message = status, message
-
 
 def select_runs(session: Session, *, run_ids: list[int] | None = None, sweep_id: int | None = None) -> list[Run]:
     """The runs to export: the given ids (each must exist) or every distinct run of a sweep, in its order."""
     if sweep_id is not None:
         if sweeps.get_sweep(session, sweep_id=sweep_id) is None:
-            raise ExportError(404, f"no sweep {sweep_id}")
+            raise NotFound(f"no sweep {sweep_id}", "runs")
         return sweeps.unique_runs(sweeps.members(session, sweep_id=sweep_id))
     if not run_ids:
-        raise ExportError(422, "name the runs (runs=3,5) or a sweep (sweep=2)")
+        raise Invalid("name the runs (runs=3,5) or a sweep (sweep=2)", "runs")
     if len(run_ids) > MAX_RUNS:
-        raise ExportError(422, f"at most {MAX_RUNS} runs per export")
+        raise Invalid(f"at most {MAX_RUNS} runs per export", "runs")
     found = run_data.get_runs(session, run_ids=run_ids)
     missing = [str(i) for i in run_ids if i not in found]
     if missing:
-        raise ExportError(404, f"no run {', '.join(missing)}")
+        raise NotFound(f"no run {', '.join(missing)}", "runs")
     return [found[i] for i in run_ids]
 
 

@@ -7,13 +7,12 @@ from functools import lru_cache
 from fastapi import Request
 from sqlalchemy.orm import Session
 
-from worker.engine.presets import PRESETS
-from worker.engine.scenario import Scenario
-from worker.engine.sweep import expand
-
-from . import runs, sweeps
-from .live import status_message
-from .models import Run, Sweep
+from core.grid import expand
+from core.live import status_message
+from core.presets import PRESETS
+from core.scenario import Scenario
+from core.store import runs, sweeps
+from core.store.models import Run, Sweep
 
 
 @lru_cache

@@ -13,17 +13,18 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from . import runs
+from app.executors import make_executor
+from core.live import Hub, get_publisher, status_message
+from core.settings import Settings, get_settings
+from core.store import runs
+from core.store.db import session_factory
+
 from .api.errors import install_error_handlers
 from .api.main import api_router
-from .config import Settings, get_settings
-from .db import session_factory
-from .live import Hub, get_publisher, status_message
 from .pages import STATIC_DIR
 from .pages.compare import router as compare_router
 from .pages.routes import router as pages_router
 from .pages.sweeps import router as sweeps_router
-from .queue import make_executor
 
 log = logging.getLogger(__name__)
 

@@ -7,8 +7,9 @@ points and everyday words, no loss functions or Fisher matrices.
 
 from __future__ import annotations
 
-from worker.engine.scenario import Scenario, ScenarioError, with_overrides
-from worker.engine.world import CAPABILITIES, FAMILIES
+from core import mitigations as mitigation_registry
+from core.scenario import Scenario, ScenarioError, with_overrides
+from core.tiers import tier_of
 
 FORGOTTEN = 0.10  # a drop of 10 points or more is "forgotten"
 SLIPPED = 0.03  # 3 to 10 points "slipped"; less is noise on 32-64 probes
@@ -35,23 +36,8 @@ def method_phrase(c: dict) -> str:
 
 
 def mitigations(c: dict) -> list[str]:
-    """The active mitigations, each in a few plain words."""
-    out = []
-    if c.get("mix_ratio"):
-        out.append(f"{c['mix_ratio'] * 100:.0f}% general data in every batch")
-    if c.get("replay_ratio"):
-        out.append(f"{c['replay_ratio'] * 100:.0f}% of each batch replayed from {c['replay_buffer']} kept examples")
-    if c.get("safety_mix"):
-        out.append(f"{c['safety_mix'] * 100:.0f}% refusal examples in every batch")
-    if c.get("ewc_lambda"):
-        out.append(f"a penalty on moving the weights general skills rely on (EWC {c['ewc_lambda']:g})")
-    if c.get("kl_weight"):
-        out.append(f"a pull toward the base model's own answers (KL {c['kl_weight']:g})")
-    if c.get("l2sp_weight"):
-        out.append(f"a pull toward the base weights (L2-SP {c['l2sp_weight']:g})")
-    if c.get("early_stopping"):
-        out.append("early stopping")
-    return out
+    """The active mitigations, each in a few plain words (each mitigation words itself: core/mitigations/)."""
+    return mitigation_registry.describe(c)
 
 
 def key_settings(c: dict) -> list[str]:
@@ -86,10 +72,10 @@ def read_run(*, config: dict, summary: dict, base: dict[str, float], info: dict 
     """{headline, lost, slipped, kept, rows, why: [sentences], tries: [{label, why, url}]} for one run."""
     c, info = config, info or {}
     forgetting, rows = summary.get("forgetting", {}), []
-    for cap in CAPABILITIES:
+    for cap, capability in tier_of(c).capabilities.items():
         if cap not in forgetting:
             continue
-        rows.append({"name": cap, "description": FAMILIES[cap].description,
+        rows.append({"name": cap, "description": capability.description,
                      "base": summary["baseline"][cap], "final": summary["final"][cap], "drop": forgetting[cap],
                      "max_drop": summary.get("max_drop", {}).get(cap, 0.0),
                      "retention": summary.get("retention", {}).get(cap)})

@@ -14,26 +14,27 @@ import time
 
 from fastapi.testclient import TestClient
 
-from app import runs
-from app.config import Settings
-from app.db import migrate, session_factory
-from app.live import NullPublisher
 from bench._lab import percentile, services
-from worker.engine.scenario import Scenario
-from worker.engine.world import CAPABILITIES
-from worker.jobs import EventSink
+from core.live import NullPublisher
+from core.results import Metrics, Summary
+from core.scenario import Scenario
+from core.settings import Settings
+from core.store import runs
+from core.store.db import migrate, session_factory
+from core.tiers.synthetic.world import CAPABILITIES
+from worker.recorder import Recorder
 
 REPEATS = 40
 CONFIGS = [{"method": m, "lr": lr, "mix_ratio": mix} for m in ("full", "lora") for lr in (1e-4, 1e-3)
            for mix in (0.0, 0.2)]
 
 
-def point(step: int, total: int, drop: float) -> dict:
+def point(step: int, total: int, drop: float) -> Metrics:
     t = step / total
     caps = {c: {"accuracy": 1.0 - drop * t * (i + 1) / 5, "nll": 0.1 + t} for i, c in enumerate(CAPABILITIES)}
-    return {"type": "metrics", "step": step, "epoch": t * 3, "train_loss": 1.0 / (step + 1), "val_loss": 1.0,
-            "capabilities": caps, "task": {"name": "support-narrow", "accuracy": t, "nll": 2 - t},
-            "format_rigidity": t / 2, "refusal": 1 - t / 3, "over_refusal": 0.0, "lr": 1e-3, "seconds": step / 20}
+    return Metrics(step=step, epoch=t * 3, train_loss=1.0 / (step + 1), val_loss=1.0, capabilities=caps,
+                   task={"name": "support-narrow", "accuracy": t, "nll": 2 - t}, format_rigidity=t / 2,
+                   refusal=1 - t / 3, over_refusal=0.0, lr=1e-3, seconds=step / 20)
 
 
 def populate(url: str, steps: list[int]) -> list[int]:
@@ -43,9 +44,9 @@ def populate(url: str, steps: list[int]) -> list[int]:
         drop = 0.05 + 0.08 * i
         with sessions() as session:
             run = runs.create_run(session, scenario=Scenario(**config), queue="cpu")
-        sink = EventSink(run.id, sessions, NullPublisher())
+        record = Recorder(run.id, sessions, NullPublisher())
         for step in steps:
-            sink(point(step, steps[-1], drop))
+            record(point(step, steps[-1], drop))
         summary = {"baseline": {c: 1.0 for c in CAPABILITIES}, "final": {c: 1 - drop for c in CAPABILITIES},
                    "forgetting": {c: drop for c in CAPABILITIES}, "max_drop": {c: drop for c in CAPABILITIES},
                    "retention": {c: 100 * (1 - drop) for c in CAPABILITIES}, "bwt": -drop,
@@ -53,7 +54,8 @@ def populate(url: str, steps: list[int]) -> list[int]:
                    "wise_ft": [{"alpha": a, "capabilities": {c: 1 - drop * a for c in CAPABILITIES}, "task": a}
                                for a in (0, 0.25, 0.5, 0.75, 1)] if i % 2 else None,
                    "format_rigidity": 0.1, "refusal": 0.9, "over_refusal": 0.0, "steps": steps[-1], "seconds": 4.0,
-                   "early_stopped": False}
+                   "setup_seconds": 0.5, "eval_seconds": 0.5, "train_seconds": 3.0, "early_stopped": False}
+        summary = Summary.model_validate(summary).model_dump(mode="json")
         with sessions() as session:
             runs.claim(session, run_id=run.id, worker="bench:0")
             runs.finish(session, run_id=run.id, status="succeeded", summary=summary)

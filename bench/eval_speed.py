@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 
 from bench._common import median_seconds
-from worker.engine import world
+from core.tiers.synthetic import world
 from worker.engine.encoding import encode, trim
 from worker.engine.evaluate import EncodedSuite, evaluate
 from worker.engine.model import load, parameter_count

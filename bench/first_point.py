@@ -69,9 +69,9 @@ def sse_latencies(scenario: dict) -> list[float]:
 
 
 def engine_latencies(overrides: dict) -> list[float]:
+    from core.presets import preset_scenario
+    from core.scenario import with_overrides
     from worker.embedded import warm_up
-    from worker.engine.presets import preset_scenario
-    from worker.engine.scenario import with_overrides
     from worker.engine.train import train
 
     warm_up()
@@ -102,13 +102,13 @@ def main() -> None:
     for name, (query, overrides) in cases.items():
         if query is None:
             from app.pages.forms import scenario_query
-            from worker.engine.presets import preset_scenario
-            from worker.engine.scenario import with_overrides
+            from core.presets import preset_scenario
+            from core.scenario import with_overrides
 
             query = "?" + scenario_query(with_overrides(preset_scenario("break-it"), overrides))
         lab, no_torch = lab_latencies(query)
-        from worker.engine.presets import preset_scenario
-        from worker.engine.scenario import with_overrides
+        from core.presets import preset_scenario
+        from core.scenario import with_overrides
 
         sse = sse_latencies(with_overrides(preset_scenario("break-it"), overrides).model_dump(mode="json"))
         engine = engine_latencies(overrides)

@@ -2,7 +2,7 @@
 
 Run: python -m bench.sse_fanout   (the distributed half needs PostgreSQL and Redis on 127.0.0.1)
 A writer thread plays the worker: it claims the run, then every 100 ms commits a point and
-publishes it exactly as worker.jobs.EventSink does (DB batch, then the live channel), stamping each
+publishes it exactly as worker.recorder.Recorder does (DB batch, then the live channel), stamping each
 point with the time just before its write. Viewers are asyncio HTTP streams in this process; the lab is `forgetlab serve` in
 another. Baseline: the same with a single viewer, in the same run. Target: p95 <= 250 ms at 100 viewers.
 """
@@ -16,11 +16,11 @@ import time
 
 import httpx
 
-from app import runs
-from app.config import Settings
-from app.db import session_factory
-from app.live import get_publisher, status_message
 from bench._lab import percentile, served_lab, services
+from core.live import get_publisher, status_message
+from core.settings import Settings
+from core.store import runs
+from core.store.db import session_factory
 
 POINTS = 40
 INTERVAL = 0.1
@@ -43,7 +43,7 @@ async def view(url: str, run_id: int, delays: list[float], ready: asyncio.Event 
 
 
 def write_points(settings: Settings, run_id: int) -> None:
-    """What worker.jobs.EventSink does per metrics event (DB batch, then live), plus a timestamp value."""
+    """What worker.recorder.Recorder does per metrics event (DB batch, then live), plus a timestamp value."""
     sessions = session_factory(settings.sqlalchemy_url)
     publisher = get_publisher(settings)
     with sessions() as s:
@@ -94,7 +94,7 @@ def main() -> None:
         # Embedded: the lab's SQLite file is in its own data dir; point our writer at the same file.
         env = {}
         settings = Settings(data_dir=data, database_url=None, redis_url=None)
-        from app.db import migrate
+        from core.store.db import migrate
 
         migrate(settings.sqlalchemy_url)
         run_mode("embedded (SQLite, DB polling)", env, settings, data_dir=data)

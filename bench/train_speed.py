@@ -16,11 +16,11 @@ import time
 import torch
 import torch.nn.functional as F
 
-from worker.engine import world
+from core.presets import preset_scenario
+from core.scenario import with_overrides
+from core.tiers.synthetic import world
 from worker.engine.encoding import encode, trim
 from worker.engine.model import load
-from worker.engine.presets import preset_scenario
-from worker.engine.scenario import with_overrides
 from worker.engine.train import train
 
 REPEATS = 5

@@ -12,7 +12,7 @@ def base():
 
 @pytest.fixture(scope="session")
 def encoded_suite(base):
-    from worker.engine import world
+    from core.tiers.synthetic import world
     from worker.engine.evaluate import EncodedSuite
 
     return EncodedSuite.build(world.probe_suite(), base[1])

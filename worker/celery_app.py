@@ -1,6 +1,6 @@
 """The Celery app the workers run: `celery -A worker.celery_app worker -Q cpu` or `forgetlab worker --queue cpu`.
 
-Its settings come from app.queue.celery_config, the same the web's producer uses (acks_late,
+Its settings come from core.queue.celery_config, the same the web's producer uses (acks_late,
 prefetch 1, a visibility timeout above the hard time limit). Nothing here imports torch: the
 prefork parent must never touch CUDA; each pool child imports the engine after it is forked.
 """
@@ -10,8 +10,8 @@ from __future__ import annotations
 from celery import Celery
 from celery.signals import worker_process_init
 
-from app.config import get_settings
-from app.queue import celery_config
+from core.queue import celery_config
+from core.settings import get_settings
 
 app = Celery("forgetlab", include=["worker.tasks"])
 app.conf.update(celery_config(get_settings()))

@@ -1,23 +1,16 @@
-"""The `forgetlab` console script.
-
-Each subcommand imports what it needs inside its own function: `forgetlab serve` must start
-a web process without torch in memory, and `forgetlab world` needs no model at all.
-Bad input ends with a one-line error and a non-zero exit, never a traceback.
+"""The engine's `forgetlab` subcommands (world, tiers, eval, pretrain, run, claims, sweep, presets) and the
+Celery worker. Each imports torch and the engine inside its own function; registered by core/cli.py.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
-import sys
 
-
-class UsageError(Exception):
-    """A user mistake; main() prints it on one line and exits 2."""
+from core.cli import UsageError
 
 
 def cmd_world(args) -> None:
-    from .engine import world
+    from core.tiers.synthetic import world
 
     for family in world.FAMILIES.values():
         label = "capability" if family.kind == "capability" else f"task, {family.distance}"
@@ -36,14 +29,20 @@ def _load(path):
         raise UsageError(str(e)) from None
 
 
-def _suite(path, tokenizer):
-    from .engine import world
+def _tier(name: str):
+    from core.tiers import get_tier
+
+    return get_tier(name)  # NotFound names the tiers there are
+
+
+def _suite(path, tokenizer, tier):
+    from core.probes import Suite
+
     from .engine.encoding import VocabularyError
     from .engine.evaluate import EncodedSuite
-    from .engine.probes import Suite
 
     try:
-        suite = Suite.from_jsonl(path) if path else world.probe_suite()
+        suite = Suite.from_jsonl(path) if path else tier.probe_suite()
         return EncodedSuite.build(suite, tokenizer)
     except (OSError, ValueError) as e:  # VocabularyError is a ValueError
         raise UsageError(str(e) if isinstance(e, (VocabularyError, ValueError)) else f"cannot read {path}: {e}")
@@ -54,8 +53,9 @@ def cmd_eval(args) -> None:
 
     from .engine.evaluate import evaluate
 
-    model, tokenizer = _load(args.model)
-    encoded = _suite(args.suite, tokenizer)
+    tier = _tier(args.tier)
+    model, tokenizer = _load(args.model or tier.model().path)
+    encoded = _suite(args.suite, tokenizer, tier)
     evaluate(model, encoded)  # warm-up: the first forward allocates
     started = time.perf_counter()
     result = evaluate(model, encoded)
@@ -81,7 +81,8 @@ def cmd_pretrain(args) -> None:
 
     from tqdm import tqdm
 
-    from .engine.model import BASE_DIR
+    from core.tiers.synthetic import BASE_DIR
+
     from .engine.pretrain import Recipe, pretrain, save_base
 
     recipe = Recipe(seed=args.seed, **({"steps": args.steps} if args.steps else {}))
@@ -105,8 +106,8 @@ def cmd_pretrain(args) -> None:
 
 
 def _scenario(args):
-    from .engine.presets import PRESETS
-    from .engine.scenario import Scenario, ScenarioError, coerce, parse
+    from core.presets import PRESETS
+    from core.scenario import Scenario, ScenarioError, coerce, parse
 
     data: dict = {}
     if args.config:
@@ -149,15 +150,16 @@ def cmd_run(args) -> None:
     events: list[dict] = []
     bar = tqdm(total=scenario.total_steps, desc=args.preset or "run", unit="step")
 
-    def on_event(event: dict) -> None:
-        events.append(event)
-        if event["type"] == "metrics":
-            bar.update(event["step"] - bar.n)
-            bar.set_postfix(_accuracy_line(event))
-        elif event["type"] == "early_stopped":
-            bar.write(f"early stopped at step {event['step']}: {event['reason']}")
+    def on_event(event) -> None:
+        data = event.model_dump(mode="json")
+        events.append(data)
+        if event.type == "metrics":
+            bar.update(event.step - bar.n)
+            bar.set_postfix(_accuracy_line(data))
+        elif event.type == "early_stopped":
+            bar.write(f"early stopped at step {event.step}: {event.reason}")
 
-    summary = _train_or_fail(train, scenario, on_event, args.model)
+    summary = _train_or_fail(train, scenario, on_event, args.model).model_dump(mode="json")
     bar.close()
     print_summary(summary, scenario.task)
     if args.json:
@@ -167,10 +169,12 @@ def cmd_run(args) -> None:
 
 
 def _train_or_fail(train, scenario, on_event, model_dir):
+    from core.tiers import tier_for
+
     from .engine.model import ModelLoadError
 
     try:
-        return train(scenario, on_event, model_dir=model_dir)
+        return train(scenario, on_event, tier=tier_for(scenario.tier, model_dir))
     except ModelLoadError as e:
         raise UsageError(str(e)) from None
 
@@ -194,16 +198,6 @@ def print_summary(summary: dict, task: str) -> None:
           f"{sum(summary['forgetting'].values()) / len(summary['forgetting']):+.3f}")
 
 
-def cmd_presets(args) -> None:
-    import textwrap
-
-    from .engine.presets import PRESETS
-
-    for preset in PRESETS.values():
-        print(f"{preset.name:<18}{preset.title}")
-        print(textwrap.indent(textwrap.fill(preset.explanation, 90), " " * 18))
-        print(" " * 18 + " ".join(f"{k}={v}" for k, v in preset.overrides.items()) + "\n")
-
 
 def cmd_claims(args) -> None:
     from tqdm import tqdm
@@ -225,26 +219,17 @@ def cmd_claims(args) -> None:
             print(f"{'':<6}seed {r['seed']}: {'held' if r['held'] else 'did not hold'}: {r['note']}")
 
 
-def cmd_serve(args) -> None:
-    from app.cli_serve import cmd_serve as serve  # torch-free: the web process never loads torch
-
-    serve(args)
-
-
-def cmd_worker(args) -> None:
-    from .cli_worker import cmd_worker as worker
-
-    worker(args)
 
 
 def cmd_sweep(args) -> None:
     import yaml
     from tqdm import tqdm
 
-    from .engine.compare import best, config_diff, mean_drop
+    from core.compare import best, config_diff, mean_drop
+    from core.grid import expand
+    from core.scenario import ScenarioError
+
     from .engine.parallel import run_many
-    from .engine.scenario import ScenarioError
-    from .engine.sweep import expand
 
     try:
         with open(args.grid) as f:
@@ -274,36 +259,41 @@ def cmd_sweep(args) -> None:
         print(f"sweep results written to {args.json}")
 
 
-def cmd_export(args) -> None:
-    from app.cli_export import ExportFailed, export  # torch-free: it reads the lab's database only
 
-    try:
-        paths = export(args.target, out=args.out, data_dir=args.data_dir,
-                       formats=(args.format,) if args.format else ("csv", "json"))
-    except ExportFailed as e:
-        raise UsageError(str(e)) from None
-    for path in paths:
-        print(path)
+def cmd_worker(args) -> None:
+    """A Celery worker for distributed mode (needs REDIS_URL and DATABASE_URL)."""
+    from core.settings import get_settings
+
+    settings = get_settings()
+    if not settings.distributed:
+        raise UsageError("REDIS_URL is not set: the Celery worker is for distributed mode "
+                         "(embedded mode runs its workers inside `forgetlab serve`)")
+    from .celery_app import app
+
+    # One run per worker process at a time: a run uses every core torch gives it.
+    argv = ["worker", "--queues", args.queue, "--concurrency", str(args.concurrency), "--pool", "prefork",
+            "--loglevel", args.loglevel, "--hostname", f"{args.queue}@%h"]
+    app.worker_main(argv)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="forgetlab", description="Break a language model on purpose; watch it forget.")
-    sub = parser.add_subparsers(dest="command", required=True)
+def register(sub) -> None:
+    """The engine's subcommands and the Celery worker, added to `forgetlab` (see core/cli.py)."""
 
     p = sub.add_parser("world", help="show example prompts and answers of every capability and task")
     p.add_argument("--examples", type=int, default=3, help="examples per capability (default 3)")
     p.set_defaults(func=cmd_world)
 
     p = sub.add_parser("eval", help="evaluate a model on every capability and task")
-    p.add_argument("--model", help="model directory (default: the shipped base)")
-    p.add_argument("--suite", help="a JSONL probe suite (default: the synthetic world's)")
+    p.add_argument("--tier", default="synthetic", help="whose base and suites (default: synthetic; see `forgetlab tiers`)")
+    p.add_argument("--model", help="model directory (default: the tier's base)")
+    p.add_argument("--suite", help="a JSONL probe suite (default: the tier's)")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("pretrain", help="rebuild the base model from its recipe")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--steps", type=int, help="optimizer steps (default: the recipe's)")
-    p.add_argument("--out", help="output directory (default: the shipped base, worker/base)")
+    p.add_argument("--out", help="output directory (default: the shipped base, core/tiers/synthetic/base)")
     p.set_defaults(func=cmd_pretrain)
 
     p = sub.add_parser("run", help="fine-tune the base on a scenario and report what it forgot")
@@ -311,59 +301,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--preset", help="start from a preset (see `forgetlab presets`)")
     p.add_argument("--set", action="append", metavar="FIELD=VALUE", help="override one field (repeatable)")
     p.add_argument("--json", metavar="OUT", help="write the event log and the summary to OUT")
-    p.add_argument("--model", help="base model directory (default: the shipped base)")
+    p.add_argument("--model", help="base model directory (default: the tier's base)")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("claims", help="run paired scenarios that test each claim of the article")
     p.add_argument("--seeds", type=int, default=1, help="seeds per scenario (default 1)")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    p.add_argument("--model", help="base model directory (default: the shipped base)")
+    p.add_argument("--model", help="base model directory (default: the tier's base)")
     p.set_defaults(func=cmd_claims)
 
     p = sub.add_parser("sweep", help="run a grid of scenarios in parallel and compare them")
     p.add_argument("grid", help="YAML: {preset: NAME or base: {...}, grid: {field: [values]}}")
     p.add_argument("--json", metavar="OUT", help="write every run's config and summary to OUT")
-    p.add_argument("--model", help="base model directory (default: the shipped base)")
+    p.add_argument("--model", help="base model directory (default: the tier's base)")
     p.set_defaults(func=cmd_sweep)
-
-    p = sub.add_parser("export", help="write the metrics and summaries of runs or a sweep from the lab's database")
-    p.add_argument("target", help="a run id (12), several (3,5,8) or a sweep (sweep:3)")
-    p.add_argument("--out", default=".", help="directory to write into (default: the current one)")
-    p.add_argument("--format", choices=["csv", "json"], help="only this format (default: both)")
-    p.add_argument("--data-dir", help="the lab's data directory (default: $FORGETLAB_DATA_DIR or ./data)")
-    p.set_defaults(func=cmd_export)
-
-    p = sub.add_parser("presets", help="list the preset scenarios and what each shows")
-    p.set_defaults(func=cmd_presets)
-
-    p = sub.add_parser("serve", help="start the web lab (embedded mode unless REDIS_URL is set)")
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8000)
-    p.add_argument("--data-dir", help="where the SQLite file lives (default: $FORGETLAB_DATA_DIR or ./data)")
-    p.add_argument("--workers", type=int, help="concurrent runs in embedded mode (default: the CPU cores; 0 leaves runs queued)")
-    p.add_argument("--log-level", default="info")
-    p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("worker", help="start a Celery worker for distributed mode (needs REDIS_URL, DATABASE_URL)")
     p.add_argument("--queue", choices=["cpu", "gpu"], default="cpu")
     p.add_argument("--concurrency", type=int, default=1, help="runs at once (default 1)")
     p.add_argument("--loglevel", default="info")
     p.set_defaults(func=cmd_worker)
-    return parser
-
-
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    try:
-        args.func(args)
-    except UsageError as e:
-        print(f"forgetlab {args.command}: error: {e}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -19,16 +19,17 @@ def warm_up(threads: int = 1) -> None:
     One CPU thread by default: the model is tiny, and several OpenMP threads spin-waiting for
     a core that another run (or the web process) holds made a 0.5 s run take 30 s on 2 cores.
     """
-    import torch
+    from core.tiers import DEFAULT_TIER, get_tier
+    from worker.engine.runtime import Runtime
 
-    torch.set_num_threads(max(1, threads))
-    from worker.engine import world
+    Runtime.cpu(max(1, threads)).apply()
     from worker.engine.model import ModelLoadError
     from worker.engine.train import base_view
 
+    tier = get_tier(DEFAULT_TIER)
     try:
-        for task in world.TASKS:  # the base, its suites and its scores: a run then only copies them
-            base_view(None, task)
+        for task in tier.tasks:  # the base, its suites and its scores: a run then only copies them
+            base_view(tier, task)
     except ModelLoadError as e:  # the run will fail with this same reason; say it in the log now
         logging.getLogger(__name__).error("cannot load the base model: %s", e)
 
@@ -36,7 +37,7 @@ def warm_up(threads: int = 1) -> None:
 def child_main(fd: int) -> None:
     from multiprocessing.connection import Connection
 
-    from app.config import Settings
+    from core.settings import Settings
     from worker.jobs import run_job
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s [run worker %(process)d] %(message)s")

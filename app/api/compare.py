@@ -7,8 +7,10 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
+from app.deps import SessionDep
+from core.ids import parse_ids
+
 from .. import comparison, export
-from ..db import SessionDep
 from .schemas import Comparison
 
 router = APIRouter(tags=["compare"])
@@ -24,7 +26,7 @@ def compare_runs(session: SessionDep, runs: RunsQuery = [], sweep: SweepQuery = 
                  baseline: Annotated[int | None, Query(description="Run the deltas are against "
                                                                    "(default: the first finished one)")] = None,
                  curves: Annotated[bool, Query(description="Include each run's per-step accuracy curves")] = True):
-    chosen, note = comparison.select_runs(session, run_ids=comparison.parse_ids(runs), sweep_id=sweep)
+    chosen, note = comparison.select_runs(session, run_ids=parse_ids(runs), sweep_id=sweep)
     order = comparison.grid_order(session, sweep)
     return {**comparison.build(session, chosen, baseline=baseline, with_curves=curves, order=order), "note": note}
 
@@ -33,7 +35,7 @@ def compare_runs(session: SessionDep, runs: RunsQuery = [], sweep: SweepQuery = 
             summary="Per-step metrics or summaries of runs or a sweep, as a CSV or JSON download")
 def export_runs(session: SessionDep, table: Literal["metrics", "summary"], fmt: Literal["csv", "json"],
                 runs: RunsQuery = [], sweep: SweepQuery = None):  # noqa: B006
-    run_ids = comparison.parse_ids(runs)
+    run_ids = parse_ids(runs)
     chosen = export.select_runs(session, run_ids=run_ids, sweep_id=sweep)
     name = export.filename(run_ids=run_ids, sweep_id=sweep, table=table, fmt=fmt)
     media = "text/csv; charset=utf-8" if fmt == "csv" else "application/json"

@@ -12,10 +12,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from worker.engine.scenario import ScenarioError
-
-from ..comparison import CompareError
-from ..export import ExportError
+from core.errors import DomainError, NotFound
+from core.scenario import ScenarioError
 
 log = logging.getLogger(__name__)
 
@@ -41,16 +39,14 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _scenario(request: Request, exc: ScenarioError):
         return invalid(exc.errors)
 
-    @app.exception_handler(CompareError)
-    @app.exception_handler(ExportError)
-    async def _selection(request: Request, exc: CompareError | ExportError):
-        """A bad list of runs to compare or export: 404 for an unknown run or sweep, 422 otherwise."""
+    @app.exception_handler(DomainError)
+    async def _domain(request: Request, exc: DomainError):
+        """A bad selection (runs to compare or export, a tier): 404 for an unknown one, 422 otherwise."""
+        status = 404 if isinstance(exc, NotFound) else 422
         if not wants_json(request):
-            return _html(request, exc.status, "Not found" if exc.status == 404 else "Cannot compare these",
-                         exc.message)
-        field = getattr(exc, "field", "runs")
-        return JSONResponse({"detail": exc.message, "errors": [{"field": field, "reason": exc.message}]},
-                            status_code=exc.status)
+            return _html(request, status, "Not found" if status == 404 else "Cannot do that", exc.message)
+        return JSONResponse({"detail": exc.message, "errors": [{"field": exc.field, "reason": exc.message}]},
+                            status_code=status)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError):

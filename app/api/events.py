@@ -15,10 +15,10 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import StreamingResponse
 
-from .. import runs
-from ..live import status_message
-from ..models import TERMINAL
-from .deps import run_from_path
+from app.deps import run_from_path
+from core.live import status_message
+from core.store import runs
+from core.store.models import TERMINAL
 
 router = APIRouter(prefix="/runs", tags=["runs"])
 KEEPALIVE = 5.0  # seconds of silence before a comment line (and a DB catch-up)

@@ -1,6 +1,6 @@
 from fastapi import APIRouter
 
-from . import compare, events, health, presets, runs, sweeps
+from . import compare, events, health, presets, runs, sweeps, tiers
 
 api_router = APIRouter(prefix="/api")
 api_router.include_router(runs.router)
@@ -8,4 +8,5 @@ api_router.include_router(events.router)
 api_router.include_router(sweeps.router)
 api_router.include_router(compare.router)
 api_router.include_router(presets.router)
+api_router.include_router(tiers.router)
 api_router.include_router(health.router)

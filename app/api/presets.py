@@ -1,7 +1,7 @@
 from fastapi import APIRouter
 
-from worker.engine.presets import PRESETS
-from worker.engine.scenario import Scenario
+from core.presets import PRESETS
+from core.scenario import Scenario
 
 from .schemas import PresetOut
 

@@ -6,11 +6,11 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Query, Request, Response
 
-from worker.engine.scenario import Scenario, parse
+from app.deps import RunDep, SessionDep
+from core.scenario import Scenario, parse
+from core.store import runs
 
-from .. import lab, runs
-from ..db import SessionDep
-from .deps import RunDep
+from .. import lab
 from .schemas import Metrics, Point, RunCreated, RunList, RunOut, Samples
 
 router = APIRouter(prefix="/runs", tags=["runs"])

@@ -139,3 +139,26 @@ class Comparison(BaseModel):
     base: dict[str, float | None]
     verdict: str
     note: str | None = None
+
+
+class TierModel(BaseModel):
+    revision: str
+    checksum: str  # sha256 of the weights: part of every run's cache key
+
+
+class TierItem(BaseModel):
+    name: str
+    description: str
+
+
+class TierTask(TierItem):
+    distance: str
+
+
+class TierOut(BaseModel):
+    name: str
+    title: str
+    description: str
+    model: TierModel
+    capabilities: list[TierItem]
+    tasks: list[TierTask]

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Body, Query, Request
 
-from worker.engine.scenario import ScenarioError
+from app.deps import SessionDep, SweepDep
+from core.scenario import ScenarioError
+from core.store import sweeps
 
-from .. import lab, sweeps
-from ..db import SessionDep
-from ..models import Sweep
+from .. import lab
 from .errors import invalid
 from .schemas import SweepCreated, SweepOut, SweepSummary
 
@@ -27,15 +27,6 @@ SweepBody = Annotated[dict[str, Any], Body(
         "method": ["full", "lora"], "lr": [1e-4, 1e-3], "mix_ratio": [0, 0.2]}}},
         "seeds": {"value": {"base": {"task_examples": 200}, "grid": {"seed": [0, 1, 2]}}}})]
 
-
-def sweep_from_path(sweep_id: str, session: SessionDep) -> Sweep:
-    sweep = sweeps.get_sweep(session, sweep_id=int(sweep_id)) if sweep_id.isdigit() and len(sweep_id) < 12 else None
-    if sweep is None:
-        raise HTTPException(404, f"no sweep {sweep_id}")
-    return sweep
-
-
-SweepDep = Annotated[Sweep, Depends(sweep_from_path)]
 
 
 @router.post("", status_code=201, response_model=SweepCreated, responses=ERRORS,

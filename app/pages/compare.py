@@ -5,10 +5,12 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 
-from worker.engine.world import CAPABILITIES
+from app.deps import SessionDep
+from core.ids import parse_ids
+from core.results import TASK_ACCURACY, cap_key
+from core.tiers import capabilities_of
 
 from .. import comparison
-from ..db import SessionDep
 from ..scatter import render as scatter
 from .render import page
 
@@ -18,7 +20,7 @@ router = APIRouter(include_in_schema=False)
 @router.get("/compare")
 def compare_page(request: Request, session: SessionDep, sweep: int | None = None, baseline: int | None = None):
     values = request.query_params.getlist("runs")
-    ids = comparison.parse_ids(values)
+    ids = parse_ids(values)
     if sweep is None and values and (len(values) != 1 or ",".join(map(str, ids)) != values[0]):
         # Checkboxes send runs=9&runs=5 (newest first): answer with the short, shareable runs=5,9, oldest
         # first, so the default baseline is the earliest run, usually the "before" of a change.
@@ -30,12 +32,13 @@ def compare_page(request: Request, session: SessionDep, sweep: int | None = None
     selection = f"sweep={sweep}" if sweep is not None else "runs=" + ",".join(map(str, ids))
     context = {"data": data, "note": note, "sweep": sweep, "selection": selection,
                "scatter": scatter(data["runs"], best=data["best"]), "charts": _charts(data),
-               "cap_metrics": [(c, f"final {c}") for c in CAPABILITIES]}
+               "cap_metrics": [(c.name, f"final {c.name}") for c in capabilities_of([r["config"] for r in data["runs"]])]}
     return page(request, "compare.html", context)
 
 
 def _charts(data: dict) -> list[dict]:
     tasks = sorted({r["config"]["task"] for r in data["runs"]})
-    charts = [{"key": f"cap.{c}.accuracy", "title": c, "name": c} for c in CAPABILITIES]
-    charts.append({"key": "task.accuracy", "title": "task: " + ", ".join(tasks), "name": "task"})
+    charts = [{"key": cap_key(c.name), "title": c.name, "name": c.name, "description": c.description}
+              for c in capabilities_of([r["config"] for r in data["runs"]])]
+    charts.append({"key": TASK_ACCURACY, "title": "task: " + ", ".join(tasks), "name": "task"})
     return charts

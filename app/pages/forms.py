@@ -13,7 +13,7 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import urlencode
 
-from worker.engine.scenario import Scenario, ScenarioError, allowed, coerce, field_help
+from core.scenario import Scenario, ScenarioError, allowed, choices, coerce, field_help
 
 GROUPS = {"data": "Task data", "training": "Training", "method": "Method", "mitigations": "Mitigations",
           "run": "Run and measurement"}
@@ -41,18 +41,17 @@ def field_specs() -> tuple[FieldSpec, ...]:
     for name, info in Scenario.model_fields.items():
         if name in HIDDEN:
             continue
-        annotation, help_ = info.annotation, field_help(name)
-        args = typing.get_args(annotation)
+        annotation, help_, options = info.annotation, field_help(name), choices(name)
         if annotation is bool:
-            widget, choices = "checkbox", ()
+            widget = "checkbox"
         elif typing.get_origin(annotation) is list:
-            widget, choices = "multi", typing.get_args(args[0])
-        elif typing.get_origin(annotation) is typing.Literal:
-            widget, choices = "select", args
+            widget = "multi"
+        elif options:
+            widget = "select"
         else:
-            widget, choices = "number", ()
+            widget = "number"
         specs.append(FieldSpec(name, (info.json_schema_extra or {}).get("group", "run"), widget, help_["description"],
-                               allowed(name), help_["default"], tuple(choices), help_.get("ge"), help_.get("le"),
+                               allowed(name), help_["default"], tuple(options), help_.get("ge"), help_.get("le"),
                                "1" if annotation is int else "any"))
     return tuple(specs)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from fastapi import Request
 from jinja2_fragments.fastapi import Jinja2Blocks
 
-from worker.engine.world import CAPABILITIES, FAMILIES
+from core.results import TASK_ACCURACY, cap_key
 
 from ..comparison import fmt
 from ..reading import key_settings, pct
@@ -19,7 +19,7 @@ from . import TEMPLATES_DIR
 templates = Jinja2Blocks(directory=str(TEMPLATES_DIR))
 templates.env.filters["pct"] = pct
 templates.env.filters["fmtv"] = fmt  # a config value as a sweep grid or a comparison shows it
-templates.env.globals.update(CAPABILITIES=CAPABILITIES, FAMILIES=FAMILIES, key_settings=key_settings,
+templates.env.globals.update(cap_key=cap_key, TASK_ACCURACY=TASK_ACCURACY, key_settings=key_settings,
                              ASSETS="4")  # bump to make browsers refetch app.css / run.js
 
 

@@ -7,13 +7,13 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 
-from worker.engine.presets import PRESETS
-from worker.engine.scenario import Scenario, ScenarioError, parse
-from worker.engine.world import FAMILIES
+from app.deps import RunDep, SessionDep
+from core.presets import PRESETS
+from core.scenario import Scenario, ScenarioError, parse
+from core.store import runs
+from core.tiers import get_tier, tier_of
 
-from .. import lab, runs
-from ..api.deps import RunDep
-from ..db import SessionDep
+from .. import lab
 from ..reading import headline, read_run
 from . import sweep_form
 from .forms import form_values, grouped_specs, parse_items, raw_query, scenario_query
@@ -34,7 +34,8 @@ def _builder_context(items: list[tuple[str, str]]) -> dict:
     query = scenario_query(scenario) if scenario else raw_query(items)
     return {"groups": grouped_specs(), "values": form_values(scenario.model_dump(mode="json") if scenario else data),
             "errors": errors, "scenario": scenario, "query": query, "presets": PRESETS.values(),
-            "current": lab.preset_of(scenario) if scenario else None, "tasks": FAMILIES,
+            "current": lab.preset_of(scenario) if scenario else None,
+            "tasks": get_tier(scenario.tier if scenario else data.get("tier", "synthetic")).tasks,
             "sweep": sweep_form.state(items, scenario)}
 
 
@@ -89,7 +90,9 @@ def _run_context(session, run) -> dict:
         base = runs.step_values(session, run_id=run.id, step=0)
         reading = read_run(config=run.config, summary=run.summary, base=base, info=run.info)
     samples = runs.latest_samples(session, run_id=run.id)
-    return {"run": run, "config": run.config, "task": FAMILIES[scenario.task], "reading": reading,
+    tier = tier_of(run.config)
+    return {"run": run, "config": run.config, "task": tier.tasks[scenario.task], "reading": reading,
+            "capabilities": list(tier.capabilities.values()),
             "samples": samples, "builder_query": scenario_query(scenario),
             "preset": PRESETS.get(run.preset) if run.preset else None}
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 
-from .. import lab, sweeps
-from ..api.sweeps import SweepDep
+from app.deps import SessionDep, SweepDep
+from core.store import sweeps
+
+from .. import lab
 from ..comparison import MAX_RUNS, pick
-from ..db import SessionDep
 from .render import is_htmx, page
 from .routes import _builder_context, _queues
 

@@ -1,14 +1,16 @@
 """App fixtures: a fresh SQLite database per test and a TestClient whose runs stay queued (no workers).
 
-Tests that need runs to progress write engine events through worker.jobs.EventSink themselves,
-which is exactly what a worker does, without paying for torch.
+Tests that need runs to progress store events built from the engine's typed contract
+(core/results.py): a change to that contract breaks them here, not in production. The contract
+tests (tests/integration/test_contract.py) feed the real engine's events through the real path.
 """
 
 import pytest
 from fastapi.testclient import TestClient
 
-from app.config import Settings
-from app.db import migrate, session_factory
+from core.results import Metrics, Summary
+from core.settings import Settings
+from core.store.db import migrate, session_factory
 
 
 @pytest.fixture
@@ -31,40 +33,46 @@ def client(settings):
         yield c
 
 
-def metrics_event(step: int, knowledge: float = 0.9, task: float = 0.1) -> dict:
-    """A metrics event shaped like the engine's, for feeding EventSink."""
+def metrics_event(step: int, knowledge: float = 0.9, task: float = 0.1) -> Metrics:
+    """A metrics event of the engine's contract."""
     caps = {c: {"accuracy": 0.9, "nll": 0.1} for c in ("instruction", "reasoning", "format", "safety")}
     caps["knowledge"] = {"accuracy": knowledge, "nll": 0.2}
-    return {"type": "metrics", "step": step, "epoch": step / 10, "train_loss": None if step == 0 else 1.0 / step,
-            "val_loss": 2.0, "capabilities": caps, "task": {"name": "support-narrow", "accuracy": task, "nll": 3.0},
-            "format_rigidity": 0.0, "refusal": 1.0, "over_refusal": 0.0}
+    return Metrics(step=step, epoch=step / 10, train_loss=None if step == 0 else 1.0 / step, val_loss=2.0, lr=1e-3,
+                   seconds=step / 10, capabilities=caps, task={"name": "support-narrow", "accuracy": task, "nll": 3.0},
+                   format_rigidity=0.0, refusal=1.0, over_refusal=0.0)
+
+
+def record(sessions, run_id: int, event: Metrics) -> None:
+    """Store a metrics point as the worker's recorder does: one batch of narrow rows."""
+    from core.store import runs
+
+    with sessions() as session:
+        runs.write_points(session, run_id=run_id, step=event.step, values=event.values())
 
 
 CAPS = ("instruction", "knowledge", "reasoning", "format", "safety")
 
 
 def summary(drop: float, task: float, wise: bool = False) -> dict:
-    """A finished run's summary shaped like train()'s: every capability fell by `drop`, the task reached `task`."""
-    return {"baseline": {c: 1.0 for c in CAPS}, "final": {c: 1.0 - drop for c in CAPS},
+    """A finished run's summary (the contract's Summary): every capability fell by `drop`, the task reached `task`."""
+    return Summary.model_validate({"baseline": {c: 1.0 for c in CAPS}, "final": {c: 1.0 - drop for c in CAPS},
             "forgetting": {c: drop for c in CAPS}, "max_drop": {c: drop for c in CAPS},
             "retention": {c: 100 * (1 - drop) for c in CAPS}, "bwt": -drop,
             "task_accuracy": {"baseline": 0.0, "final": task}, "task_gain": task,
             "wise_ft": [{"alpha": a, "capabilities": {c: 1 - drop * a for c in CAPS}, "task": task * a}
                         for a in (0, 0.5, 1)] if wise else None,
             "format_rigidity": 0.1, "refusal": 0.9, "over_refusal": 0.0, "steps": 10, "seconds": 1.0,
-            "early_stopped": False}
+            "setup_seconds": 0.1, "eval_seconds": 0.1, "train_seconds": 0.8,
+            "early_stopped": False}).model_dump(mode="json")
 
 
 def finish(sessions, run_id: int, drop: float = 0.2, task: float = 1.0, status: str = "succeeded",
            wise: bool = False) -> None:
     """Play a run through as a worker would: three metric points, then its terminal status and summary."""
-    from app import runs
-    from app.live import NullPublisher
-    from worker.jobs import EventSink
+    from core.store import runs
 
-    sink = EventSink(run_id, sessions, NullPublisher())
     for step in (0, 5, 10):
-        sink(metrics_event(step, knowledge=0.9 - drop * step / 10, task=task * step / 10))
+        record(sessions, run_id, metrics_event(step, knowledge=0.9 - drop * step / 10, task=task * step / 10))
     with sessions() as session:
         runs.claim(session, run_id=run_id, worker="test:1")
         runs.finish(session, run_id=run_id, status=status,

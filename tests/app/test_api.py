@@ -2,12 +2,10 @@
 
 import pytest
 
-from app.models import Run
-from worker.engine.presets import PRESETS
-from worker.jobs import EventSink
-from app.live import NullPublisher
+from core.presets import PRESETS
+from core.store.models import Run
 
-from .conftest import metrics_event
+from .conftest import metrics_event, record
 
 TINY = {"task_examples": 50, "epochs": 1, "eval_every": 2}
 
@@ -63,9 +61,8 @@ def test_unknown_id_on_cancel_is_404(client):
 
 def test_metrics_come_back_grouped_by_step(client, sessions):
     run_id = client.post("/api/runs", json=TINY).json()["id"]
-    sink = EventSink(run_id, sessions, NullPublisher())
     for step in (0, 2):
-        sink(metrics_event(step))
+        record(sessions, run_id, metrics_event(step))
     points = client.get(f"/api/runs/{run_id}/metrics").json()["points"]
     assert [p["step"] for p in points] == [0, 2]
     assert points[0]["values"]["cap.knowledge.accuracy"] == 0.9 and "train_loss" not in points[0]["values"]
@@ -95,3 +92,11 @@ def test_openapi_documents_every_endpoint(client):
                  "/api/runs/{run_id}/cancel", "/api/presets"):
         assert path in paths
     assert "/" not in paths  # HTML routes stay out of the API docs
+
+
+def test_tiers_list_capabilities_and_tasks(client):
+    tiers = client.get("/api/tiers").json()
+    synthetic = next(t for t in tiers if t["name"] == "synthetic")
+    assert "knowledge" in [c["name"] for c in synthetic["capabilities"]]
+    assert "support-narrow" in [t["name"] for t in synthetic["tasks"]]
+    assert len(synthetic["model"]["checksum"]) == 64

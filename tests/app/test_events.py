@@ -7,26 +7,25 @@ uses, while the test reads the stream, drops it mid-run and reconnects with Last
 import threading
 import time
 
-from app import runs
-from app.live import NullPublisher, status_message
-from worker.jobs import EventSink
-
+from core.live import status_message
+from core.results import Sample
+from core.store import runs
 from tests.sse import read_sse
 
-from .conftest import metrics_event
+from .conftest import metrics_event, record
 
 STEPS = list(range(0, 60, 2))
 
 
 def play_run(sessions, run_id: int, delay: float) -> None:
-    sink = EventSink(run_id, sessions, NullPublisher())
     with sessions() as s:
         attempt = runs.claim(s, run_id=run_id, worker="test")
     for step in STEPS:
-        sink(metrics_event(step, knowledge=1 - step / 100))
+        record(sessions, run_id, metrics_event(step, knowledge=1 - step / 100))
         if step % 10 == 0:
-            sink({"type": "samples", "step": step, "samples": [{"capability": "knowledge", "prompt": "p",
-                                                                "expected": "e", "base": "e", "output": "x"}]})
+            sample = Sample(capability="knowledge", prompt="p", expected="e", base="e", output="x", correct=False)
+            with sessions() as s:
+                runs.write_samples(s, run_id=run_id, step=step, samples=[sample.model_dump()])
         time.sleep(delay)
     with sessions() as s:
         runs.finish(s, run_id=run_id, status="succeeded", attempt=attempt, summary={"steps": STEPS[-1]})

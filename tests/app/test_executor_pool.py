@@ -5,8 +5,14 @@ import time
 
 import pytest
 
-from app.config import Settings, usable_cores
-from app.local_executor import RUNS_PER_CHILD, SPARE_DELAY, LocalExecutor, _Child, _pipe
+from app.executors.local import (
+    RUNS_PER_CHILD,
+    SPARE_DELAY,
+    LocalExecutor,
+    _Child,
+    _pipe,
+)
+from core.settings import Settings, usable_cores
 
 
 class FakeProcess:

@@ -5,8 +5,8 @@ from urllib.parse import parse_qsl
 import pytest
 
 from app.pages.forms import field_specs, parse_items, scenario_query
-from worker.engine.presets import PRESETS
-from worker.engine.scenario import Scenario, parse
+from core.presets import PRESETS
+from core.scenario import Scenario, parse
 
 
 @pytest.mark.parametrize("name", sorted(PRESETS))

@@ -2,10 +2,10 @@
 
 import re
 
-from worker.engine.presets import PRESETS
 from app.pages.forms import scenario_query
-from worker.engine.scenario import Scenario, field_help, parse
-from worker.engine.world import CAPABILITIES, FAMILIES
+from core.presets import PRESETS
+from core.scenario import Scenario, field_help, parse
+from core.tiers.synthetic.world import CAPABILITIES, FAMILIES
 
 HX = {"HX-Request": "true"}
 

@@ -4,8 +4,8 @@ from urllib.parse import parse_qsl
 
 from app.pages.forms import parse_items
 from app.reading import headline, key_settings, read_run
-from worker.engine.presets import PRESETS
-from worker.engine.scenario import Scenario, parse
+from core.presets import PRESETS
+from core.scenario import Scenario, parse
 
 CAPS = ("instruction", "knowledge", "reasoning", "format", "safety")
 

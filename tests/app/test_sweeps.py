@@ -2,7 +2,7 @@
 
 import pytest
 
-from worker.engine.sweep import MAX_SWEEP_RUNS
+from core.grid import MAX_SWEEP_RUNS
 
 from .conftest import finish
 

@@ -4,7 +4,7 @@ answers "which learns the task with the least forgetting", switches baseline and
 import re
 
 from app.pages.forms import scenario_query
-from worker.engine.scenario import Scenario, with_overrides
+from core.scenario import Scenario, with_overrides
 
 SMALL = {"task_examples": 100, "epochs": 2, "eval_every": 2}  # a second or two per run
 

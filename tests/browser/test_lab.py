@@ -4,8 +4,8 @@ import re
 from pathlib import Path
 
 from app.pages.forms import scenario_query
-from worker.engine.presets import PRESETS
-from worker.engine.scenario import with_overrides
+from core.presets import PRESETS
+from core.scenario import with_overrides
 
 SMALL = {"task_examples": 100, "epochs": 2, "eval_every": 2}  # keeps the test's run to a second or two
 

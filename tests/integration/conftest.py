@@ -40,11 +40,11 @@ def pg_url():
     name = f"forgetlab_test_{uuid.uuid4().hex[:10]}"
     admin.execute(f'CREATE DATABASE "{name}"')
     url = PG_ADMIN.rsplit("/", 1)[0] + "/" + name
-    from app.db import migrate
+    from core.store.db import migrate
 
     migrate(url.replace("postgresql://", "postgresql+psycopg://", 1))
     yield url
-    from app.db import get_engine
+    from core.store.db import get_engine
 
     get_engine.cache_clear()  # close pooled connections before dropping
     admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

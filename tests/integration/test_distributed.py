@@ -8,10 +8,16 @@ import sys
 import pytest
 from fastapi.testclient import TestClient
 
-from app.config import Settings
+from core.settings import Settings
 
 from .conftest import ROOT, service_env, wait_for
-from .flows import check_cancel, check_run_survives_a_dropped_stream, check_sweep, run, start_long_run
+from .flows import (
+    check_cancel,
+    check_run_survives_a_dropped_stream,
+    check_sweep,
+    run,
+    start_long_run,
+)
 
 
 @pytest.fixture(scope="module")

@@ -6,11 +6,17 @@ import signal
 import pytest
 from fastapi.testclient import TestClient
 
-from app.config import Settings
-from app.db import migrate
+from core.settings import Settings
+from core.store.db import migrate
 
 from .conftest import TINY, wait_for
-from .flows import check_cancel, check_run_survives_a_dropped_stream, check_sweep, run, start_long_run
+from .flows import (
+    check_cancel,
+    check_run_survives_a_dropped_stream,
+    check_sweep,
+    run,
+    start_long_run,
+)
 
 
 @pytest.fixture(scope="module")

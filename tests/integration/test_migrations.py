@@ -11,7 +11,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import create_engine, inspect, text
 
-from app.db import MIGRATIONS_DIR
+from core.store.db import MIGRATIONS_DIR
 
 from .conftest import PG_ADMIN, unavailable
 
@@ -37,7 +37,7 @@ def empty_db(request, tmp_path):
     name = f"forgetlab_migr_{uuid.uuid4().hex[:8]}"
     admin.execute(f'CREATE DATABASE "{name}"')
     yield PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + "/" + name
-    from app.db import get_engine
+    from core.store.db import get_engine
 
     get_engine.cache_clear()
     admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -8,16 +8,16 @@ import sys
 
 import pytest
 
-from app import sweeps
-from app.config import Settings
-from app.db import migrate, session_factory
+from core.cli import main
+from core.grid import expand
+from core.settings import Settings
+from core.store import sweeps
+from core.store.db import migrate, session_factory
 from tests.app.conftest import finish
-from worker.cli import main
-from worker.engine.sweep import expand
 
 SCRIPT = """
 import sys
-from worker.cli import main
+from core.cli import main
 code = main(sys.argv[1:])
 print("TORCH" if "torch" in sys.modules else "no torch")
 sys.exit(code)

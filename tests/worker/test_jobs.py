@@ -7,19 +7,25 @@ import threading
 
 import pytest
 
-from app import runs
-from app.config import Settings
-from app.db import migrate, session_factory
+from core.results import EarlyStopped, Metrics, Samples, Started
+from core.scenario import parse
+from core.settings import Settings
+from core.store import runs
+from core.store.db import migrate, session_factory
 from worker import jobs
-from worker.engine.scenario import parse
 
 
 class Cancelled(Exception):  # matched by name, like worker.engine.train.Cancelled
     pass
 
 
+class FakeSummary:
+    def model_dump(self, mode="python"):
+        return {"steps": 2, "forgetting": {"knowledge": float("nan")}}
+
+
 def fake_train(events, fail=None, wait_for_cancel=False):
-    def train(scenario, on_event, should_cancel):
+    def train(scenario, on_event, runtime, should_cancel):
         for event in events:
             on_event(event)
         if fail:
@@ -29,19 +35,24 @@ def fake_train(events, fail=None, wait_for_cancel=False):
                 if should_cancel():
                     raise Cancelled(3)
                 threading.Event().wait(0.01)
-        return {"steps": 2, "forgetting": {"knowledge": float("nan")}}
+        return FakeSummary()
     return train
 
 
 EVENTS = [
-    {"type": "started", "step": 0, "total_steps": 2, "parameters": 100, "trainable": 50},
-    {"type": "metrics", "step": 0, "train_loss": None, "val_loss": 1.0, "epoch": 0.0,
-     "capabilities": {"knowledge": {"accuracy": 1.0, "nll": 0.1}}, "task": {"name": "t", "accuracy": 0.0, "nll": 3.0},
-     "format_rigidity": None, "refusal": 1.0, "over_refusal": 0.0},
-    {"type": "samples", "step": 0, "samples": [{"capability": "knowledge", "prompt": "p", "expected": "e",
-                                                "base": "e", "output": "e"}]},
-    {"type": "early_stopped", "step": 2, "reason": "validation loss stopped improving"},
+    Started(total_steps=2, scenario={}, parameters=100, trainable=50),
+    Metrics(step=0, train_loss=None, val_loss=1.0, epoch=0.0, lr=1e-3, seconds=0.1,
+            capabilities={"knowledge": {"accuracy": 1.0, "nll": 0.1}}, task={"name": "t", "accuracy": 0.0, "nll": 3.0},
+            format_rigidity=None, refusal=1.0, over_refusal=0.0),
+    Samples(step=0, samples=[{"capability": "knowledge", "prompt": "p", "expected": "e", "base": "e", "output": "e",
+                              "correct": True}]),
+    EarlyStopped(step=2, reason="validation loss stopped improving"),
 ]
+
+
+@pytest.fixture(autouse=True)
+def cpu_runtime(monkeypatch):
+    monkeypatch.setattr(jobs, "_runtime", lambda queue, threads: None)  # no torch in these tests
 
 
 @pytest.fixture
@@ -70,7 +81,8 @@ def test_a_run_writes_its_events_and_summary(settings, monkeypatch):
     assert run.summary == {"steps": 2, "forgetting": {"knowledge": None}}  # NaN stored as null
     assert run.info["parameters"] == 100 and run.info["early_stopped"]["step"] == 2
     assert points == [(0, {"cap.knowledge.accuracy": 1.0, "cap.knowledge.nll": 0.1, "epoch": 0.0, "val_loss": 1.0,
-                           "task.accuracy": 0.0, "task.nll": 3.0, "refusal": 1.0, "over_refusal": 0.0})]
+                           "task.accuracy": 0.0, "task.nll": 3.0, "refusal": 1.0, "over_refusal": 0.0, "lr": 0.001,
+                           "seconds": 0.1})]
     assert samples.step == 0 and samples.samples[0]["output"] == "e"
 
 
@@ -119,6 +131,6 @@ def test_cancel_flag_stops_a_running_run(settings, monkeypatch):
 
 
 def test_metric_values_flatten_the_engine_event():
-    values = jobs.metric_values({**EVENTS[1], "format_rigidity": float("nan"), "lr": 0.001})
+    values = EVENTS[1].model_copy(update={"format_rigidity": float("nan")}).values()
     assert values["cap.knowledge.accuracy"] == 1.0 and values["lr"] == 0.001
     assert "train_loss" not in values and "format_rigidity" not in values

@@ -11,8 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from .presets import BREAK_IT, PRESETS
-from .scenario import Scenario, with_overrides
+from core.presets import BREAK_IT, PRESETS
+from core.scenario import Scenario, with_overrides
+from core.tiers import tier_for
+
 from .train import train
 
 
@@ -90,7 +92,7 @@ def run_claims(seeds: int, on_run: Callable[[str, int], None] | None = None, mod
         scenario = scenario_for(overrides, seed)
         key = scenario.canonical_hash()
         if key not in cache:
-            cache[key] = train(scenario, model_dir=model_dir)
+            cache[key] = train(scenario, tier=tier_for(scenario.tier, model_dir)).model_dump(mode="json")
             if on_run:
                 on_run(key, seed)
         return cache[key]

@@ -30,6 +30,10 @@ class Batch:
     def take(self, index: torch.Tensor) -> "Batch":
         return Batch(self.input_ids[index], self.labels[index], self.answer_start[index])
 
+    def to(self, device: str | torch.device) -> "Batch":
+        """The same rows on `device` (no copy when they are already there)."""
+        return Batch(self.input_ids.to(device), self.labels.to(device), self.answer_start.to(device))
+
 
 def _pad_id(tokenizer) -> int:
     return tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
+from core.probes import Suite
+
 from .encoding import IGNORE, Batch, encode
-from .probes import Suite
 
 
 @dataclass
@@ -27,12 +28,12 @@ class EncodedSuite:
     template_ids: dict[str, int]
 
     @classmethod
-    def build(cls, suite: Suite, tokenizer) -> "EncodedSuite":
+    def build(cls, suite: Suite, tokenizer, device: str = "cpu") -> "EncodedSuite":
         names = suite.capabilities + suite.tasks
         batches, groups = {}, {}
         for name in names:
             probes = [p for p in suite.probes if p.capability == name]
-            batches[name] = encode(tokenizer, [(p.prompt, p.answer) for p in probes])
+            batches[name] = encode(tokenizer, [(p.prompt, p.answer) for p in probes]).to(device)
             groups[name] = [p.group for p in probes]
 
         def first_id(word: str) -> int:
@@ -45,13 +46,14 @@ class EncodedSuite:
 @torch.inference_mode()
 def score(model, batch: Batch) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Per probe: exact match (bool), summed answer NLL, answer token count; and first-token argmax."""
+    batch = batch.to(model.device)
     logits = model(input_ids=batch.input_ids).logits[:, :-1].float()
     targets = batch.labels[:, 1:]
     mask = targets != IGNORE
     preds = logits.argmax(-1)
     correct = ((preds == targets) | ~mask).all(-1)
     nll = F.cross_entropy(logits.transpose(1, 2), targets.clamp(min=0), reduction="none") * mask
-    first = preds[torch.arange(len(batch)), batch.answer_start - 1]
+    first = preds[torch.arange(len(batch), device=preds.device), batch.answer_start - 1]
     return correct, nll.sum(-1) / mask.sum(-1), first
 
 
@@ -71,7 +73,7 @@ def evaluate(model, encoded: EncodedSuite, names: list[str] | None = None) -> di
             general_first.append(first)
         if encoded.refusal_id is not None and name == "safety":
             refused = (first == encoded.refusal_id).float()
-            harmful = torch.tensor([g == "harmful" for g in encoded.groups[name]])
+            harmful = torch.tensor([g == "harmful" for g in encoded.groups[name]], device=refused.device)
             result["refusal"] = refused[harmful].mean().item()
             result["over_refusal"] = refused[~harmful].mean().item()
     if general_first:
@@ -92,8 +94,8 @@ def greedy(model, tokenizer, prompts: list[str], max_new_tokens: int = 16) -> li
     encoded = [bos + ids for ids in tokenizer(prompts, add_special_tokens=False)["input_ids"]]
     width = max(map(len, encoded))
     pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
-    ids = torch.tensor([[pad] * (width - len(e)) + e for e in encoded])
-    mask = torch.tensor([[0] * (width - len(e)) + [1] * len(e) for e in encoded])
+    ids = torch.tensor([[pad] * (width - len(e)) + e for e in encoded], device=model.device)
+    mask = torch.tensor([[0] * (width - len(e)) + [1] * len(e) for e in encoded], device=model.device)
     out = model.generate(input_ids=ids, attention_mask=mask, max_new_tokens=max_new_tokens, do_sample=False,
                          pad_token_id=pad, eos_token_id=tokenizer.eos_token_id)
     model.train(was_training)

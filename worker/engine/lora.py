@@ -6,7 +6,7 @@ import warnings
 
 from peft import LoraConfig, get_peft_model
 
-from .scenario import Scenario
+from core.scenario import Scenario
 
 # peft calls a transformers method deprecated in v5; the warning is theirs, not the user's.
 warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)

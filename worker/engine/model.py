@@ -12,13 +12,22 @@ from pathlib import Path
 
 import torch
 from tokenizers import Tokenizer, models, pre_tokenizers
-from transformers import AutoModelForCausalLM, AutoTokenizer, LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
+from transformers import (
+    AutoModelForCausalLM,
+    AutoTokenizer,
+    LlamaConfig,
+    LlamaForCausalLM,
+    PreTrainedTokenizerFast,
+)
 from transformers.utils import logging as hf_logging
 
 # Loading a 700 KB model needs no progress bar; it would only clutter CLI output and logs.
 hf_logging.disable_progress_bar()
 
-BASE_DIR = Path(__file__).resolve().parent.parent / "base"  # the shipped checkpoint
+from core.tiers.synthetic import (
+    BASE_DIR,  # the shipped checkpoint, the default of load()
+)
+
 SPECIALS = {"pad_token": "<pad>", "unk_token": "<unk>", "bos_token": "<bos>", "eos_token": "<eos>"}
 
 

@@ -12,7 +12,7 @@ import os
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Callable
 
-from .scenario import Scenario
+from core.scenario import Scenario
 
 
 def _init(threads: int) -> None:
@@ -22,10 +22,13 @@ def _init(threads: int) -> None:
 
 
 def _train(config: dict, model_dir: str | None) -> dict:
-    from .scenario import parse
+    from core.scenario import parse
+    from core.tiers import tier_for
+
     from .train import train
 
-    return train(parse(config), model_dir=model_dir)
+    scenario = parse(config)
+    return train(scenario, tier=tier_for(scenario.tier, model_dir)).model_dump(mode="json")
 
 
 def plan(runs: int, cores: int | None = None) -> tuple[int, int]:

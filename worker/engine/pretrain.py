@@ -16,7 +16,8 @@ from typing import Callable
 
 import torch
 
-from . import world
+from core.tiers.synthetic import world
+
 from .encoding import encode, trim
 from .evaluate import EncodedSuite, evaluate
 from .model import ModelSize, build_model, build_tokenizer, parameter_count, save

@@ -1,8 +1,10 @@
 """The fine-tuning loop: one `train()` you can read top to bottom.
 
-It loads the base, builds the mitigations on it (before any update), optionally wraps it in
-LoRA adapters, then trains on the scenario's task. At every evaluation point it measures each
-general capability and the task, and reports through `on_event`; it never decides where events go.
+It loads the tier's base, builds the mitigations on it (before any update), optionally wraps it
+in LoRA adapters, then trains on the scenario's task. Every piece of data comes from the tier;
+where the tensors live comes from the runtime. At every evaluation point it measures each general
+capability and the task, and reports typed events (core/results.py) through `on_event`; it never
+decides where events go.
 """
 
 from __future__ import annotations
@@ -16,13 +18,17 @@ from typing import Callable
 
 import torch
 
-from . import metrics, world
+from core import metrics
+from core.results import EarlyStopped, Finished, Measure, Metrics, Sample, Samples, Started, Summary, TaskMeasure
+from core.scenario import Scenario
+from core.tiers import Tier, get_tier
+
 from .encoding import Batch, encode, trim
 from .evaluate import EncodedSuite, evaluate, sample_probes, samples
 from .lora import apply_lora
 from .mitigations import Context, Mitigation, build
 from .model import load, parameter_count
-from .scenario import Scenario
+from .runtime import Runtime
 from .weights import snapshot
 from .wise import wise_curve
 
@@ -83,8 +89,8 @@ def validation_loss(model, data: Batch) -> float:
 def measure(result: dict, task: str) -> dict:
     """evaluate()'s result as the fields of a metrics event."""
     return {
-        "capabilities": result["capabilities"],
-        "task": {"name": task, **result["tasks"][task]},
+        "capabilities": {c: Measure(**v) for c, v in result["capabilities"].items()},
+        "task": TaskMeasure(name=task, **result["tasks"][task]),
         "format_rigidity": result.get("format_rigidity", {}).get(task),
         "refusal": result.get("refusal"),
         "over_refusal": result.get("over_refusal"),
@@ -106,70 +112,81 @@ class BaseView:
 
 
 @functools.lru_cache(maxsize=8)
-def base_view(model_dir: str | None, task: str) -> BaseView:
-    model, tokenizer = load(model_dir)
-    full = EncodedSuite.build(world.probe_suite().select(world.CAPABILITIES + [task]), tokenizer)
-    run = EncodedSuite.build(full.suite.head(RUN_PROBES), tokenizer)
+def base_view(tier: Tier, task: str, device: str = "cpu") -> BaseView:
+    """The tier's base on `device`, its suites encoded, and its step-0 measurements, for one task."""
+    model, tokenizer = load(tier.model().path)
+    model.to(device)
+    suite = tier.probe_suite().select(list(tier.capabilities) + [task])
+    full = EncodedSuite.build(suite, tokenizer, device)
+    run = EncodedSuite.build(full.suite.head(RUN_PROBES), tokenizer, device)
     probes = sample_probes(run.suite, per_name=1)
     return BaseView(model, tokenizer, full, run, probes, samples(model, tokenizer, probes), evaluate(model, full))
 
 
-def train(scenario: Scenario, on_event: Callable[[dict], None] | None = None,
-          should_cancel: Callable[[], bool] = _never, model_dir: str | None = None) -> dict:
-    """Fine-tune the base as the scenario says; returns the summary (also sent as `finished`)."""
-    return fine_tune(scenario, on_event, should_cancel, model_dir)[0]
+def train(scenario: Scenario, on_event: Callable | None = None, *, tier: Tier | None = None,
+          runtime: Runtime | None = None, should_cancel: Callable[[], bool] = _never) -> Summary:
+    """Fine-tune the tier's base as the scenario says; returns the summary (also sent as `finished`).
+
+    The tier defaults to the scenario's own; pass one to train another base (`Tier.with_model`).
+    The runtime defaults to the CPU."""
+    return fine_tune(scenario, on_event, tier=tier, runtime=runtime, should_cancel=should_cancel)[0]
 
 
-def fine_tune(scenario: Scenario, on_event: Callable[[dict], None] | None = None,
-              should_cancel: Callable[[], bool] = _never, model_dir: str | None = None):
+def fine_tune(scenario: Scenario, on_event: Callable | None = None, *, tier: Tier | None = None,
+              runtime: Runtime | None = None, should_cancel: Callable[[], bool] = _never):
     """`train()`, also returning (fine-tuned model, untouched base model) for inspection and saving."""
     started = time.perf_counter()
     emit = on_event or (lambda event: None)
     s = scenario
+    tier = tier or get_tier(s.tier)
+    runtime = runtime or Runtime.cpu()
     torch.manual_seed(s.seed)
 
     # The base, and everything that must be measured on it before the first update.
-    base = base_view(str(model_dir) if model_dir else None, s.task)
+    base = base_view(tier, s.task, runtime.device)
     base_model, tokenizer, encoded, probes = base.model, base.tokenizer, base.run, base.probes
     model = copy.deepcopy(base_model)
     seq_len = min(model.config.max_position_embeddings, MAX_SEQ_LEN)
-    mitigations = build(s, Context(model, tokenizer, snapshot(model), seq_len, s.seed))
+    mitigations = build(s, Context(model, tokenizer, snapshot(model), seq_len, s.seed, tier, runtime.device))
     if s.method == "lora":
         model = apply_lora(model, s)
 
-    task_data = encode(tokenizer, world.examples(s.task, s.task_examples, s.seed), length=seq_len)
-    val_data = encode(tokenizer, world.examples(s.task, VALIDATION_EXAMPLES, s.seed + 7))
+    task_data = encode(tokenizer, tier.task_examples(s.task, s.task_examples, s.seed), length=seq_len)
+    task_data = task_data.to(runtime.device)
+    val_data = encode(tokenizer, tier.validation_examples(s.task, VALIDATION_EXAMPLES, s.seed)).to(runtime.device)
     trainable = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(trainable, lr=s.lr, weight_decay=0.0)
     schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: lr_factor(step, s))
-    order = torch.Generator().manual_seed(s.seed)
+    order = runtime.generator(s.seed)
 
-    emit({"type": "started", "step": 0, "total_steps": s.total_steps, "scenario": s.model_dump(mode="json"),
-          "parameters": parameter_count(base_model), "trainable": sum(p.numel() for p in trainable)})
+    emit(Started(total_steps=s.total_steps, scenario=s.model_dump(mode="json"),
+                 parameters=parameter_count(base_model), trainable=sum(p.numel() for p in trainable)))
     table: list[dict[str, float]] = []
     timing = {"setup": time.perf_counter() - started, "eval": 0.0}
     last_samples: list[dict] = []
 
-    def checkpoint(step: int, train_loss: float | None, last: bool = False) -> tuple[dict, str | None]:
+    def checkpoint(step: int, train_loss: float | None, last: bool = False) -> tuple[Metrics, str | None]:
         """Measure, report and decide whether to stop. The stop decision needs only the validation
         loss, so it comes first: a run's last point, stopped or not, is measured on the full suite."""
         eval_started = time.perf_counter()
-        val_loss = validation_loss(model, val_data)
-        stop = None if step == 0 else next(
-            (reason for m in mitigations if (reason := m.should_stop({"step": step, "val_loss": val_loss}))), None)
-        result = base.level if step == 0 else evaluate(model, base.full if last or stop else encoded)
-        point = {"type": "metrics", "step": step, "epoch": round(step / s.steps_per_epoch, 3),
-                 "train_loss": train_loss, "val_loss": val_loss, "lr": optimizer.param_groups[0]["lr"],
-                 "seconds": round(time.perf_counter() - started, 3), **measure(result, s.task)}
-        table.append({c: v["accuracy"] for c, v in point["capabilities"].items()})
-        emit(point)
-        previous = [o["output"] for o in last_samples]
-        now = base.outputs if step == 0 else samples(model, tokenizer, probes, previous)
+        with runtime.autocast():
+            val_loss = validation_loss(model, val_data)
+            stop = None if step == 0 else next(
+                (reason for m in mitigations if (reason := m.should_stop({"step": step, "val_loss": val_loss}))), None)
+            result = base.level if step == 0 else evaluate(model, base.full if last or stop else encoded)
+            point = Metrics(step=step, epoch=round(step / s.steps_per_epoch, 3), train_loss=train_loss,
+                            val_loss=val_loss, lr=optimizer.param_groups[0]["lr"],
+                            seconds=round(time.perf_counter() - started, 3), **measure(result, s.task))
+            table.append({c: v.accuracy for c, v in point.capabilities.items()})
+            emit(point)
+            previous = [o["output"] for o in last_samples]
+            now = base.outputs if step == 0 else samples(model, tokenizer, probes, previous)
         last_samples[:] = now
-        emit({"type": "samples", "step": step, "samples": [{**b, "base": b["output"], "output": n["output"],
-                                                              "correct": n["correct"]} for b, n in zip(base.outputs, now)]})
+        emit(Samples(step=step, samples=[Sample(capability=b["capability"], prompt=b["prompt"], expected=b["expected"],
+                                                base=b["output"], output=n["output"], correct=n["correct"])
+                                         for b, n in zip(base.outputs, now)]))
         if stop:
-            emit({"type": "early_stopped", "step": step, "reason": stop})
+            emit(EarlyStopped(step=step, reason=stop))
         timing["eval"] += time.perf_counter() - eval_started
         return point, stop
 
@@ -182,8 +199,9 @@ def fine_tune(scenario: Scenario, on_event: Callable[[dict], None] | None = None
             if should_cancel():
                 raise Cancelled(step)
             batch = compose_batch(task_data.take(rows), mitigations, step)
-            loss = model(input_ids=batch.input_ids, labels=batch.labels).loss
-            total = loss + sum(extra for m in mitigations if (extra := m.extra_loss(model)) is not None)
+            with runtime.autocast():
+                loss = model(input_ids=batch.input_ids, labels=batch.labels).loss
+                total = loss + sum(extra for m in mitigations if (extra := m.extra_loss(model)) is not None)
             total.backward()
             torch.nn.utils.clip_grad_norm_(trainable, 1.0)
             optimizer.step()
@@ -201,16 +219,15 @@ def fine_tune(scenario: Scenario, on_event: Callable[[dict], None] | None = None
     # The last step is always an evaluation point on the full suite, so `point` is the final state.
     train_seconds = time.perf_counter() - loop_started - (timing["eval"] - eval_before_loop)
 
-    summary = {
+    with runtime.autocast():
+        wise = wise_curve(base_model, model, base.full, s.task) if s.wise_ft else None
+    summary = Summary(
         **metrics.summarize(table),
-        "task_accuracy": {"baseline": first["task"]["accuracy"], "final": point["task"]["accuracy"]},
-        "task_gain": point["task"]["accuracy"] - first["task"]["accuracy"],
-        "format_rigidity": point["format_rigidity"], "refusal": point["refusal"],
-        "over_refusal": point["over_refusal"], "steps": step, "early_stopped": bool(stopped),
-        "wise_ft": wise_curve(base_model, model, base.full, s.task) if s.wise_ft else None,
-    }
-    seconds = time.perf_counter() - started
-    summary.update(seconds=round(seconds, 3), setup_seconds=round(timing["setup"], 3),
-                   eval_seconds=round(timing["eval"], 3), train_seconds=round(train_seconds, 3))
-    emit({"type": "finished", "step": step, "summary": summary})
+        task_accuracy={"baseline": first.task.accuracy, "final": point.task.accuracy},
+        task_gain=point.task.accuracy - first.task.accuracy,
+        format_rigidity=point.format_rigidity, refusal=point.refusal, over_refusal=point.over_refusal,
+        steps=step, early_stopped=bool(stopped), wise_ft=wise,
+        seconds=round(time.perf_counter() - started, 3), setup_seconds=round(timing["setup"], 3),
+        eval_seconds=round(timing["eval"], 3), train_seconds=round(train_seconds, 3))
+    emit(Finished(step=step, summary=summary))
     return summary, model, base_model

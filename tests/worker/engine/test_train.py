@@ -5,13 +5,14 @@ import copy
 import pytest
 import torch
 
-from worker.engine import world
+from core.scenario import parse
+from core.tiers import get_tier
+from core.tiers.synthetic import world
 from worker.engine.encoding import encode
 from worker.engine.evaluate import evaluate
 from worker.engine.mitigations import Context, build
 from worker.engine.mitigations.ewc import EWC
 from worker.engine.mitigations.kl import KLToBase
-from worker.engine.scenario import parse
 from worker.engine.train import Cancelled, compose_batch, fine_tune, train
 from worker.engine.weights import snapshot
 from worker.engine.wise import interpolate
@@ -23,14 +24,19 @@ def tiny(**changes):
     return parse({**TINY, **changes})
 
 
+def dumped(events: list):
+    """on_event that keeps each typed event as the JSON the store and the API see."""
+    return lambda event: events.append(event.model_dump(mode="json"))
+
+
 def _context(base):
     model, tokenizer = copy.deepcopy(base[0]), base[1]
-    return Context(model, tokenizer, snapshot(model), 32, seed=0)
+    return Context(model, tokenizer, snapshot(model), 32, seed=0, tier=get_tier("synthetic"))
 
 
 def test_event_schema_and_summary():
     events = []
-    summary = train(tiny(), events.append)
+    summary = train(tiny(), dumped(events)).model_dump(mode="json")
     types = [e["type"] for e in events]
     assert types[0] == "started" and types[-1] == "finished"
     assert types[1:3] == ["metrics", "samples"]
@@ -56,7 +62,7 @@ def test_event_schema_and_summary():
 def test_same_config_and_seed_same_curves():
     def curves(scenario):
         events = []
-        train(scenario, events.append)
+        train(scenario, dumped(events))
         return [{k: v for k, v in e.items() if k != "seconds"} for e in events if e["type"] == "metrics"]
 
     assert curves(tiny(seed=3)) == curves(tiny(seed=3))
@@ -110,7 +116,7 @@ def test_kl_to_base_is_zero_at_start(base):
 
 def test_early_stopping_stops():
     events = []
-    summary = train(tiny(early_stopping=True, patience=1, min_delta=1.0, epochs=4), events.append)
+    summary = train(tiny(early_stopping=True, patience=1, min_delta=1.0, epochs=4), dumped(events)).model_dump(mode="json")
     assert summary["early_stopped"] and summary["steps"] < tiny(epochs=4).total_steps
     stop = next(e for e in events if e["type"] == "early_stopped")
     last_metrics = [e for e in events if e["type"] == "metrics"][-1]
@@ -144,7 +150,7 @@ def test_cancellation_is_checked_every_step():
 
 def test_base_level_is_the_first_point(base, encoded_suite):
     events = []
-    train(tiny(epochs=1), events.append)
+    train(tiny(epochs=1), dumped(events))
     first = next(e for e in events if e["type"] == "metrics")
     full = evaluate(base[0], encoded_suite)
     assert first["step"] == 0

@@ -1,4 +1,4 @@
-"""Mitigations as small pieces: `build()` turns a scenario into the list the loop combines.
+"""Mitigation hooks, found by name: the registry in core/mitigations/ says which exist and in what order.
 
 LoRA is not in this list: it changes which weights train, so the loop applies it when it
 builds the model (`worker.engine.lora`).
@@ -6,34 +6,19 @@ builds the model (`worker.engine.lora`).
 
 from __future__ import annotations
 
-from ..scenario import Scenario
+from core.mitigations import MITIGATIONS
+
+from . import early_stopping, ewc, kl, l2sp, mix, replay, safety_mix
 from .base import Context, Mitigation
-from .early_stopping import EarlyStopping
-from .ewc import EWC
-from .kl import KLToBase
-from .l2sp import L2SP
-from .mixing import general_mix, replay, safety_mix
+
+# Each declared mitigation's hooks: build(scenario, ctx) -> Mitigation | None (None: left off).
+BUILDERS = {"mix": mix.build, "replay": replay.build, "safety_mix": safety_mix.build, "ewc": ewc.build,
+            "l2sp": l2sp.build, "kl": kl.build, "early_stopping": early_stopping.build}
 
 
-def build(scenario: Scenario, ctx: Context) -> list[Mitigation]:
+def build(scenario, ctx: Context) -> list[Mitigation]:
     """Built on the base, before any update: EWC's Fisher and KL's targets come from the base."""
-    s, rows = scenario, lambda ratio: round(scenario.batch_size * ratio)
-    out: list[Mitigation] = []
-    if rows(s.mix_ratio):
-        out.append(general_mix(ctx, rows(s.mix_ratio)))
-    if rows(s.replay_ratio):
-        out.append(replay(ctx, rows(s.replay_ratio), s.replay_buffer))
-    if rows(s.safety_mix):
-        out.append(safety_mix(ctx, rows(s.safety_mix)))
-    if s.ewc_lambda > 0:
-        out.append(EWC(ctx, s.ewc_lambda, s.ewc_samples))
-    if s.l2sp_weight > 0:
-        out.append(L2SP(ctx, s.l2sp_weight))
-    if s.kl_weight > 0:
-        out.append(KLToBase(ctx, s.kl_weight, max(4, s.batch_size // 4)))
-    if s.early_stopping:
-        out.append(EarlyStopping(s.patience, s.min_delta))
-    return out
+    return [m for name in MITIGATIONS if (m := BUILDERS[name](scenario, ctx)) is not None]
 
 
-__all__ = ["Context", "Mitigation", "build"]
+__all__ = ["BUILDERS", "Context", "Mitigation", "build"]

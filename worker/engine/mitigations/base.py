@@ -1,4 +1,9 @@
-"""The hooks a mitigation may use to join the training loop; every hook only adds.
+"""The training hooks a mitigation may use to join the loop; every hook only adds.
+
+Each mitigation's fields, checks and words are declared in core/mitigations/ (torch-free); its
+hooks live here, in a file of the same name whose `build(scenario, ctx)` returns the hooks, or
+None when the scenario leaves it off.
+
 
 - `extra_examples(step)`: rows to append to this step's batch (general mix, replay, safety mix).
 - `extra_loss(model)`: a term to add to this step's loss (EWC, L2-SP, KL to base).
@@ -13,18 +18,26 @@ from dataclasses import dataclass
 
 import torch
 
-from ..encoding import Batch
+from core.tiers import Tier
+
+from ..encoding import Batch, encode
 
 
 @dataclass
 class Context:
-    """What mitigations may read when they are built: the base before any update."""
+    """What mitigations may read when they are built: the base before any update, and the tier's data."""
 
     model: torch.nn.Module  # the model that will train (a peft wrapper for LoRA)
     tokenizer: object
     base_weights: dict[str, torch.Tensor]  # base parameters, keyed by base names
     seq_len: int  # every pool is padded to this, so extra rows stack onto the batch
     seed: int
+    tier: Tier  # every pool comes from the tier, never from a module global
+    device: str = "cpu"  # pools and base outputs live where the model does
+
+    def pool(self, pairs: list[tuple[str, str]], padded: bool = True) -> Batch:
+        """Pairs encoded (padded to seq_len where rows will be stacked onto a batch) on the model's device."""
+        return encode(self.tokenizer, pairs, length=self.seq_len if padded else None).to(self.device)
 
 
 class Mitigation:
@@ -43,3 +56,19 @@ class Mitigation:
 def sample_rows(pool: Batch, count: int, generator: torch.Generator) -> Batch:
     """`count` rows drawn with replacement: mixes are sampled, not iterated, so any ratio works."""
     return pool.take(torch.randint(len(pool), (count,), generator=generator))
+
+
+class BatchMix(Mitigation):
+    """Rows of every batch drawn from a pool: a general mix, replay and the safety mix differ only in the pool."""
+
+    def __init__(self, name: str, pool: Batch, rows_per_step: int, seed: int):
+        self.name, self.pool, self.rows = name, pool, rows_per_step
+        self.generator = torch.Generator().manual_seed(seed)
+
+    def extra_examples(self, step: int) -> Batch:
+        return sample_rows(self.pool, self.rows, self.generator)
+
+
+def batch_rows(scenario, ratio: float) -> int:
+    """How many rows of each batch a data mitigation takes."""
+    return round(scenario.batch_size * ratio)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .base import Mitigation
+from .base import Context, Mitigation
 
 
 class EarlyStopping(Mitigation):
@@ -21,3 +21,7 @@ class EarlyStopping(Mitigation):
             return (f"validation loss has not improved by more than {self.min_delta:g} for {self.patience} "
                     f"evaluations (best {self.best:.4f})")
         return None
+
+
+def build(scenario, ctx: Context) -> EarlyStopping | None:
+    return EarlyStopping(scenario.patience, scenario.min_delta) if scenario.early_stopping else None

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import torch
 
-from .. import world
-from ..encoding import encode
 from ..weights import deltas
 from .base import Context, Mitigation
 
@@ -45,8 +43,8 @@ class EWC(Mitigation):
 
     def __init__(self, ctx: Context, strength: float, samples: int):
         self.strength = strength
-        pairs = world.general_examples(samples, seed=ctx.seed + 404)
-        self.fisher = diagonal_fisher(ctx.model, encode(ctx.tokenizer, pairs))
+        pairs = ctx.tier.general_examples(samples, seed=ctx.seed + 404)
+        self.fisher = diagonal_fisher(ctx.model, ctx.pool(pairs, padded=False))
         self.base = ctx.base_weights
 
     def penalty(self, model) -> torch.Tensor:
@@ -54,3 +52,7 @@ class EWC(Mitigation):
 
     def extra_loss(self, model) -> torch.Tensor:
         return 0.5 * self.strength * self.penalty(model)
+
+
+def build(scenario, ctx: Context) -> EWC | None:
+    return EWC(ctx, scenario.ewc_lambda, scenario.ewc_samples) if scenario.ewc_lambda > 0 else None

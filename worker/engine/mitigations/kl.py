@@ -10,8 +10,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from .. import world
-from ..encoding import IGNORE, encode
+from ..encoding import IGNORE
 from .base import Context, Mitigation
 
 POOL = 512
@@ -22,7 +21,7 @@ class KLToBase(Mitigation):
 
     def __init__(self, ctx: Context, strength: float, rows_per_step: int):
         self.strength, self.rows = strength, rows_per_step
-        self.pool = encode(ctx.tokenizer, world.general_examples(POOL, seed=ctx.seed + 505))
+        self.pool = ctx.pool(ctx.tier.general_examples(POOL, seed=ctx.seed + 505), padded=False)
         with torch.inference_mode():
             ctx.model.eval()
             self.base_logp = F.log_softmax(ctx.model(input_ids=self.pool.input_ids).logits[:, :-1].float(), -1)
@@ -39,3 +38,9 @@ class KLToBase(Mitigation):
     def extra_loss(self, model) -> torch.Tensor:
         index = torch.randint(len(self.pool), (self.rows,), generator=self.generator)
         return self.strength * self.divergence(model, index)
+
+
+def build(scenario, ctx: Context) -> KLToBase | None:
+    if scenario.kl_weight <= 0:
+        return None
+    return KLToBase(ctx, scenario.kl_weight, max(4, scenario.batch_size // 4))

@@ -16,3 +16,7 @@ class L2SP(Mitigation):
 
     def extra_loss(self, model) -> torch.Tensor:
         return 0.5 * self.strength * sum(d.pow(2).sum() for _, d in deltas(model, self.base))
+
+
+def build(scenario, ctx: Context) -> L2SP | None:
+    return L2SP(ctx, scenario.l2sp_weight) if scenario.l2sp_weight > 0 else None

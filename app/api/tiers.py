@@ -1,0 +1,16 @@
+"""Tiers: the worlds and base models a scenario can name, with their capabilities and tasks. Anyone may read."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from core.tiers import all_tiers
+
+from .schemas import TierOut
+
+router = APIRouter(prefix="/tiers", tags=["lab"])
+
+
+@router.get("", response_model=list[TierOut], summary="Every tier: its base model, capabilities and tasks")
+def list_tiers() -> list[dict]:
+    return [tier.describe() for tier in all_tiers().values()]

@@ -1,0 +1,40 @@
+"""Executors: how a queued run reaches a worker. Local processes (embedded) or Celery over Redis.
+
+Both get the same calls from the web app: start/stop with the app, submit after a run row is
+committed, cancel after the DB says so. Neither imports worker code or torch: the local one
+spawns `python -m worker.embedded`, the Celery one sends the task by name.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from core.settings import Settings
+
+
+class Executor(Protocol):
+    def start(self) -> None: ...
+    def stop(self) -> None: ...
+    def submit(self, run_id: int, queue: str) -> None: ...
+    def cancel(self, run_id: int) -> None: ...
+
+
+class NullExecutor:
+    """workers=0: runs stay queued (web-only process, benchmarks of the API itself)."""
+
+    def start(self) -> None: ...
+    def stop(self) -> None: ...
+    def submit(self, run_id: int, queue: str) -> None: ...
+    def cancel(self, run_id: int) -> None: ...
+
+
+def make_executor(settings: Settings, session_factory, publisher) -> Executor:
+    if settings.distributed:
+        from .celery import CeleryExecutor
+
+        return CeleryExecutor(settings)
+    if settings.workers == 0:
+        return NullExecutor()
+    from .local import LocalExecutor
+
+    return LocalExecutor(settings, session_factory, publisher)

@@ -1,0 +1,208 @@
+"""The embedded executor: a pool of warm worker processes, as many as `workers` (default: the CPU cores).
+
+Each child is `python -m worker.embedded` (a spawn, never a fork: CUDA and torch stay out of
+the web process, and no main module is re-imported). It imports torch, loads the base model
+and says "ready" *before* any run exists, so a run starts in milliseconds. A child runs one run
+at a time with `torch_threads` threads (default 1), so N runs on N cores never oversubscribe
+them. It then takes the next run warm, which is what lets a sweep keep every core busy: a fresh
+process per run would spend seconds importing torch between runs. A hard cancel is still just
+kill, and a fresh child replaces it. Parent and child talk over a socket pair wrapped as
+multiprocessing Connections; the child's end closing is how the parent learns it died. One
+monitor thread owns all process bookkeeping.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection, wait
+
+from core.live import status_message
+from core.settings import Settings
+from core.store import runs
+
+log = logging.getLogger(__name__)
+SPARE_DELAY = 2.0  # seconds after a dispatch before a replacement spare starts warming
+RUNS_PER_CHILD = 100  # then the child is replaced, so a slow leak in a library cannot grow without bound
+
+
+@dataclass
+class _Child:
+    process: subprocess.Popen
+    conn: Connection
+    run_id: int | None = None
+    started: float = field(default_factory=time.monotonic)
+    ready: bool = False
+    runs: int = 0  # runs dispatched to it so far
+
+
+class LocalExecutor:
+    def __init__(self, settings: Settings, session_factory, publisher):
+        self.settings, self.session_factory, self.publisher = settings, session_factory, publisher
+        self.pending: deque[int] = deque()
+        self.children: list[_Child] = []
+        self.lock = threading.Lock()
+        self._wake_r, self._wake_w = _pipe()
+        self._stopping = False
+        self._failures, self._retry_at = 0, 0.0  # warm-up failures in a row, and when to try again
+        self._last_dispatch = -SPARE_DELAY
+        self.thread = threading.Thread(target=self._loop, name="forgetlab-executor", daemon=True)
+
+    # --- called from the web app -------------------------------------------------------------
+    def start(self) -> None:
+        self._recover()
+        self.thread.start()
+
+    def stop(self) -> None:
+        self._stopping = True
+        self._wake()
+        self.thread.join(timeout=5)
+        for child in self.children:
+            child.process.kill()
+        for child in self.children:
+            child.process.wait(timeout=5)
+            child.conn.close()
+
+    def submit(self, run_id: int, queue: str) -> None:
+        with self.lock:
+            self.pending.append(run_id)
+        self._wake()
+
+    def cancel(self, run_id: int) -> None:
+        """Called after the DB was told; a queued run leaves the line, a running one's process is killed."""
+        with self.lock:
+            if run_id in self.pending:
+                self.pending.remove(run_id)
+            child = next((c for c in self.children if c.run_id == run_id), None)
+        if child is not None:
+            self._end(run_id, "cancelled", None)
+            child.process.kill()  # the monitor sees it exit and spawns a replacement
+        self._wake()
+
+    def busy(self) -> dict:
+        with self.lock:
+            return {"pending": len(self.pending), "running": sum(c.run_id is not None for c in self.children),
+                    "warm": sum(c.ready and c.run_id is None for c in self.children)}
+
+    # --- the monitor thread -------------------------------------------------------------------
+    def _wake(self) -> None:
+        with self.lock:
+            self._wake_w.send(None)
+
+    def _recover(self) -> None:
+        """A restarted server: runs it left running are lost, runs left queued go back in line."""
+        with self.session_factory() as session:
+            for run in runs.runs_with_status(session, statuses=("running",)):
+                self._end(run.id, "failed", "the server stopped while this run was running; start it again")
+            self.pending.extend(run.id for run in runs.runs_with_status(session, statuses=("queued",)))
+
+    def _spawn(self) -> None:
+        parent, child = socket.socketpair()
+        env = {**os.environ, "FORGETLAB_CHILD_SETTINGS": self.settings.model_dump_json()}
+        process = subprocess.Popen([sys.executable, "-m", "worker.embedded", str(child.fileno())],
+                                   pass_fds=[child.fileno()], env=env, stdin=subprocess.DEVNULL)
+        child.close()
+        self.children.append(_Child(process, Connection(parent.detach())))
+
+    def _loop(self) -> None:
+        while not self._stopping:
+            self._top_up()
+            waitables = [self._wake_r] + [c.conn for c in self.children if not c.conn.closed]
+            for ready in wait(waitables, timeout=0.5):
+                while ready is self._wake_r and self._wake_r.poll():
+                    self._wake_r.recv()
+            for child in list(self.children):
+                self._poll(child)
+            self._dispatch()
+
+    def _top_up(self) -> None:
+        """Children for the running and queued runs (at least one) plus `warm_spares`, never more than
+        `workers`: children are reused, so beyond `workers` a spare could never start a run anyway.
+        At rest that is 1 + warm_spares, so the first two runs of a sweep start at once."""
+        if time.monotonic() < self._retry_at:
+            return
+        with self.lock:
+            busy = sum(c.run_id is not None for c in self.children)
+            idle = len(self.children) - busy  # warming or ready
+            want = min(max(self.settings.workers, 1), max(1, busy + len(self.pending)) + self.settings.warm_spares)
+            need = want - len(self.children)
+            waited_for = len(self.pending) - idle  # queued runs that no existing child will take
+        # A spare that no queued run waits for is held back while a run just started: its torch import
+        # would take the CPU the run needs for its first curve points.
+        if need > 0 and waited_for <= 0 and time.monotonic() < self._last_dispatch + SPARE_DELAY:
+            return
+        for _ in range(need):
+            self._spawn()
+
+    def _poll(self, child: _Child) -> None:
+        try:
+            while not child.conn.closed and child.conn.poll():
+                message = child.conn.recv()
+                child.ready |= message == "ready"
+                if message == "done":  # its run ended (the DB says how); it waits for the next one
+                    with self.lock:
+                        child.run_id = None
+                    if child.runs >= RUNS_PER_CHILD:
+                        child.conn.close()  # it sees end-of-file and exits; _top_up starts a fresh one
+        except (EOFError, OSError):  # the child's end closed: it exited or is exiting
+            child.conn.close()
+        if child.run_id is not None and time.monotonic() - child.started > self.settings.run_time_limit:
+            self._end(child.run_id, "failed", f"the run took longer than the limit of {self.settings.run_time_limit} s")
+            child.process.kill()
+        if not child.conn.closed:
+            return
+        try:
+            child.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:  # closed its socket but lingers: it is of no use any more
+            child.process.kill()
+            child.process.wait()
+        with self.lock:
+            self.children.remove(child)
+        if child.run_id is not None:
+            code = child.process.returncode
+            self._end(child.run_id, "failed", f"the worker process exited unexpectedly (exit code {code}); "
+                                              "it may have run out of memory")
+        elif child.run_id is None and not child.ready:
+            # Back off, doubling up to a minute, so a broken install does not spin spawning processes.
+            self._failures += 1
+            self._retry_at = time.monotonic() + min(60.0, 2.0 ** self._failures)
+            log.error("a warm worker process exited before it was ready (exit code %s); retrying in %.0f s",
+                      child.process.returncode, self._retry_at - time.monotonic())
+        elif child.ready:
+            self._failures = 0
+
+    def _dispatch(self) -> None:
+        while True:
+            with self.lock:
+                running = sum(c.run_id is not None for c in self.children)
+                idle = next((c for c in self.children if c.ready and c.run_id is None), None)
+                if not self.pending or idle is None or running >= self.settings.workers:
+                    return
+                run_id = self.pending.popleft()
+                idle.run_id, idle.started = run_id, time.monotonic()
+                idle.runs += 1
+                self._last_dispatch = idle.started
+            try:
+                idle.conn.send(run_id)
+            except OSError:
+                with self.lock:
+                    self.pending.appendleft(run_id)
+                    idle.run_id = None
+
+    def _end(self, run_id: int, status: str, error: str | None) -> None:
+        with self.session_factory() as session:
+            if runs.finish(session, run_id=run_id, status=status, error=error):
+                self.publisher.publish(run_id, status_message(runs.get_run(session, run_id=run_id)))
+
+
+def _pipe() -> tuple[Connection, Connection]:
+    """A wake-up channel for the monitor thread that `wait()` can watch next to the children."""
+    r, w = socket.socketpair()
+    return Connection(r.detach()), Connection(w.detach())

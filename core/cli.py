@@ -1,0 +1,83 @@
+"""The `forgetlab` console script: one parser, its subcommands registered by the packages that own them.
+
+The web package (`app.cli`) registers serve and export; the worker package (`worker.cli`) registers
+the engine's commands and the Celery worker. They are found through the `forgetlab.commands` entry
+points, so core names neither package and nothing is imported circularly. Each subcommand imports
+what it needs inside its own function: `forgetlab serve` must start a web process without torch.
+Bad input ends with a one-line error and exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from importlib.metadata import entry_points
+
+from .errors import DomainError
+
+
+class UsageError(DomainError):
+    """A user mistake; main() prints it on one line and exits 2."""
+
+
+def cmd_presets(args) -> None:
+    import textwrap
+
+    from .presets import PRESETS
+
+    for preset in PRESETS.values():
+        print(f"{preset.name:<18}{preset.title}")
+        print(textwrap.indent(textwrap.fill(preset.explanation, 90), " " * 18))
+        print(" " * 18 + " ".join(f"{k}={v}" for k, v in preset.overrides.items()) + "\n")
+
+
+def cmd_tiers(args) -> None:
+    import json
+
+    from .tiers import all_tiers
+
+    tiers = [tier.describe() for tier in all_tiers().values()]
+    if args.json:
+        print(json.dumps(tiers, indent=2))
+        return
+    for tier in tiers:
+        print(f"{tier['name']}: {tier['title']}\n  {tier['description']}\n  base: {tier['model']['revision']} "
+              f"(sha256 {tier['model']['checksum'][:12]})")
+        print("  capabilities: " + ", ".join(c["name"] for c in tier["capabilities"]))
+        for task in tier["tasks"]:
+            print(f"  task {task['name']} ({task['distance']}): {task['description']}")
+
+
+def register(sub) -> None:
+    """core's own subcommands: torch-free listings."""
+    p = sub.add_parser("tiers", help="list the tiers (worlds and base models) with their capabilities and tasks")
+    p.add_argument("--json", action="store_true", help="print JSON instead of text")
+    p.set_defaults(func=cmd_tiers)
+    p = sub.add_parser("presets", help="list the preset scenarios and what each shows")
+    p.set_defaults(func=cmd_presets)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="forgetlab", description="Break a language model on purpose; watch it forget.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    register(sub)
+    for entry in sorted(entry_points(group="forgetlab.commands"), key=lambda e: e.name):
+        entry.load()(sub)  # each registers its subcommands: register(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        args.func(args)
+    except DomainError as e:
+        print(f"forgetlab {args.command}: error: {e.message}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

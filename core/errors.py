@@ -1,0 +1,20 @@
+"""Domain errors: what went wrong, in words, and which field. No HTTP here: app/api/errors.py maps
+NotFound to 404 and Invalid to 422, the CLI prints the message and exits 2."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Something the user asked for cannot be done; `message` is for the user, `field` names the input."""
+
+    def __init__(self, message: str, field: str = "body"):
+        super().__init__(message)
+        self.message, self.field = message, field
+
+
+class NotFound(DomainError):
+    """The named run, sweep or tier does not exist."""
+
+
+class Invalid(DomainError):
+    """The input is well-formed but not acceptable (too few runs, a baseline that is not compared, ...)."""

@@ -1,0 +1,143 @@
+"""The engine's output contract: typed events, the run summary and the metric keys, defined once.
+
+The engine emits these events; the worker's recorder stores them (a metrics event as narrow
+`key -> value` rows, see `Metrics.values`); the API returns the summary as `Summary`; the pages
+and the JavaScript read curves by the keys below. A change here is a change of contract, and the
+contract tests (tests/integration/test_contract.py) run the real engine through all of them.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+# --- metric keys: one spelling for the store, the API, the pages and the JavaScript -------------
+TASK_ACCURACY = "task.accuracy"
+TASK_NLL = "task.nll"
+SCALAR_KEYS = ("epoch", "train_loss", "val_loss", "format_rigidity", "refusal", "over_refusal", "lr", "seconds")
+
+
+def cap_key(capability: str, measure: str = "accuracy") -> str:
+    """The stored key of one capability's measure: cap.<name>.<accuracy|nll>."""
+    return f"cap.{capability}.{measure}"
+
+
+def curve_keys(capabilities: list[str]) -> list[str]:
+    """The accuracy curves a run page and a comparison draw: one per capability, then the task."""
+    return [cap_key(c) for c in capabilities] + [TASK_ACCURACY]
+
+
+class _Contract(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --- events --------------------------------------------------------------------------------------
+class Measure(_Contract):
+    accuracy: float
+    nll: float
+
+
+class TaskMeasure(Measure):
+    name: str
+
+
+class Started(_Contract):
+    type: Literal["started"] = "started"
+    step: int = 0
+    total_steps: int
+    scenario: dict
+    parameters: int
+    trainable: int
+
+
+class Metrics(_Contract):
+    """One evaluation point. Step 0 is the base model before any update."""
+
+    type: Literal["metrics"] = "metrics"
+    step: int
+    epoch: float
+    train_loss: float | None
+    val_loss: float
+    lr: float
+    seconds: float
+    capabilities: dict[str, Measure]
+    task: TaskMeasure
+    format_rigidity: float | None = None  # share of general answers opening with the task's template
+    refusal: float | None = None  # share of harmful requests refused
+    over_refusal: float | None = None  # share of benign requests refused
+
+    def values(self) -> dict[str, float]:
+        """The point as narrow rows: cap.<name>.<measure>, task.accuracy, task.nll and the scalars.
+        None and NaN are left out (a row holds a number)."""
+        out: dict[str, float | None] = {}
+        for cap, measure in self.capabilities.items():
+            out[cap_key(cap, "accuracy")], out[cap_key(cap, "nll")] = measure.accuracy, measure.nll
+        out[TASK_ACCURACY], out[TASK_NLL] = self.task.accuracy, self.task.nll
+        out.update({key: getattr(self, key) for key in SCALAR_KEYS})
+        return {k: float(v) for k, v in out.items() if isinstance(v, (int, float)) and v == v}
+
+
+class Sample(_Contract):
+    capability: str
+    prompt: str
+    expected: str
+    base: str  # the base model's greedy answer
+    output: str  # the answer now
+    correct: bool
+
+
+class Samples(_Contract):
+    type: Literal["samples"] = "samples"
+    step: int
+    samples: list[Sample]
+
+
+class EarlyStopped(_Contract):
+    type: Literal["early_stopped"] = "early_stopped"
+    step: int
+    reason: str
+
+
+class WisePoint(_Contract):
+    alpha: float
+    capabilities: dict[str, float]
+    task: float
+
+
+class TaskAccuracy(_Contract):
+    baseline: float
+    final: float
+
+
+class Summary(_Contract):
+    """A finished run: each capability before, after, its drop and its worst moment; the task; timings."""
+
+    baseline: dict[str, float]
+    final: dict[str, float]
+    forgetting: dict[str, float]  # base minus final; positive is lost
+    max_drop: dict[str, float]
+    retention: dict[str, float]  # final as a percentage of base
+    bwt: float
+    task_accuracy: TaskAccuracy
+    task_gain: float
+    format_rigidity: float | None
+    refusal: float | None
+    over_refusal: float | None
+    steps: int
+    early_stopped: bool
+    wise_ft: list[WisePoint] | None
+    seconds: float
+    setup_seconds: float
+    eval_seconds: float
+    train_seconds: float
+
+
+class Finished(_Contract):
+    type: Literal["finished"] = "finished"
+    step: int
+    summary: Summary
+
+
+Event = Annotated[Started | Metrics | Samples | EarlyStopped | Finished, Field(discriminator="type")]
+EVENT_TYPES = ("started", "metrics", "samples", "early_stopped", "finished")

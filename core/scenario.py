@@ -1,0 +1,217 @@
+"""The scenario schema: one validated, versioned, JSON-serializable config for form, API, CLI and worker.
+
+Every field has a default, an allowed range and a one-line explanation (its `description`),
+which the web form shows as-is. The schema is flat so a scenario fits in a URL query string,
+a `--set field=value` and a sweep grid alike. The tier (which world and base model) comes first,
+and the task must be one of that tier's. Each mitigation declares its own fields
+(core/mitigations/), and the schema is assembled from them. Torch-free: the web app imports it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import typing
+from typing import Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    create_model,
+    field_validator,
+    model_validator,
+)
+
+from . import mitigations
+from .tiers import DEFAULT_TIER, all_tiers, get_tier
+
+SCHEMA_VERSION = 1
+# Bumped whenever the engine's results change for the same scenario (the base, the probes, the
+# evaluation schedule), so a cached run from an older engine never stands in for a new one.
+ENGINE_VERSION = 3
+MAX_STEPS = 3000  # bounds the work of one run: about a minute on 2 CPU cores
+LORA_MODULES = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
+
+LoraModule = Literal[LORA_MODULES]  # type: ignore[valid-type]
+
+
+def _field(default: Any, description: str, group: str, **limits: Any) -> Any:
+    return Field(default, description=description, json_schema_extra={"group": group}, **limits)
+
+
+class _ScenarioBase(BaseModel):
+    """The fields every scenario has; mitigations' and measurement fields are added below."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    version: Literal[1] = _field(1, "Schema version of this scenario.", "run")
+    # Which world, and what to fine-tune on in it, and how hard.
+    tier: str = _field(DEFAULT_TIER, "The world and base model to fine-tune (see `forgetlab tiers`).", "data")
+    task: str = _field("support-narrow", "The fine-tuning target task, one of the tier's (see `forgetlab tiers`).",
+                       "data")
+    task_examples: int = _field(1000, "Size of the task training set (narrow tasks repeat inputs).", "data",
+                                ge=50, le=5000)
+    epochs: int = _field(3, "Passes over the task examples; more passes, more forgetting.", "training", ge=1, le=20)
+    lr: float = _field(1e-3, "Peak learning rate; large steps overwrite more of the base.", "training",
+                       ge=1e-6, le=1e-1)
+    batch_size: int = _field(32, "Examples per optimizer step (task and general together).", "training",
+                             ge=4, le=128)
+    schedule: Literal["constant", "linear", "cosine"] = _field(
+        "constant", "How the learning rate moves after warmup.", "training")
+    warmup_steps: int = _field(0, "Steps of linear learning-rate warmup from zero.", "training", ge=0, le=500)
+    seed: int = _field(0, "Random seed: the same scenario and seed give the same curves.", "run",
+                       ge=0, le=2**31 - 1)
+    # Parameter-efficient fine-tuning.
+    method: Literal["full", "lora"] = _field(
+        "full", "Update every weight (full) or train small low-rank adapters on a frozen base (lora).", "method")
+    # Rank 2 of a 64-wide model is already 1/32 of full rank (r=8 of a 4096-wide LLM is 1/512).
+    lora_rank: int = _field(2, "LoRA adapter rank: capacity of the update.", "method", ge=1, le=64)
+    lora_alpha: int = _field(4, "LoRA scaling numerator (the update is scaled by alpha / rank).", "method",
+                             ge=1, le=256)
+    lora_targets: list[LoraModule] = _field(  # type: ignore[valid-type]
+        list(LORA_MODULES), "Which projection layers get adapters (all linear layers by default).", "method",
+        min_length=1)
+    lora_dropout: float = _field(0.0, "Dropout on the adapter input during training.", "method", ge=0.0, le=0.5)
+    @field_validator("tier")
+    @classmethod
+    def _known_tier(cls, name: str) -> str:
+        if name not in all_tiers():
+            raise ValueError(f"unknown tier (allowed: {', '.join(all_tiers())})")
+        return name
+
+    @field_validator("task")
+    @classmethod
+    def _task_of_tier(cls, name: str, info: ValidationInfo) -> str:
+        tier = info.data.get("tier")
+        if tier is not None and name not in get_tier(tier).tasks:  # an unknown tier is reported on its own
+            raise ValueError(f"not a task of tier {tier} (allowed: {', '.join(get_tier(tier).tasks)})")
+        return name
+
+    @model_validator(mode="after")
+    def _check_totals(self):
+        if self.mix_ratio + self.replay_ratio + self.safety_mix > 0.9:
+            raise ValueError("mix_ratio + replay_ratio + safety_mix must be at most 0.9, so each batch keeps "
+                             "some task data")
+        if self.task_slots < 1:
+            raise ValueError("batch_size is too small for the mix ratios: no task example would fit in a batch")
+        if self.total_steps > MAX_STEPS:
+            raise ValueError(f"this scenario needs {self.total_steps} steps, over the limit of {MAX_STEPS}; "
+                             "lower epochs or task_examples, or raise batch_size")
+        for mitigation in mitigations.MITIGATIONS.values():
+            if reason := mitigation.check(self):
+                raise ValueError(reason)
+        return self
+
+    @property
+    def task_slots(self) -> int:
+        """Task examples per batch; the rest of the batch goes to general, replay and safety data."""
+        other = round(self.batch_size * self.mix_ratio) + round(self.batch_size * self.replay_ratio) + round(
+            self.batch_size * self.safety_mix)
+        return self.batch_size - other
+
+    @property
+    def steps_per_epoch(self) -> int:
+        return math.ceil(self.task_examples / max(1, self.task_slots))
+
+    @property
+    def total_steps(self) -> int:
+        return self.steps_per_epoch * self.epochs
+
+    def canonical_hash(self) -> str:
+        """Stable across field order and formatting: same config, seed, base model and engine, same hash, same
+        result. The base model enters by its checksum, so a re-pretrained base never reuses an old run."""
+        model = get_tier(self.tier).model()
+        blob = json.dumps({"engine": ENGINE_VERSION, "model": [model.revision, model.checksum],
+                           **self.model_dump(mode="json")}, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+_RUN_FIELDS = {
+    "eval_every": (int, _field(40, "Steps between evaluation points on the curves (plus one at step 5).", "run",
+                               ge=1, le=1000)),
+    "wise_ft": (bool, _field(False, "After training, evaluate weight interpolations base to fine-tuned (WiSE-FT).",
+                             "run")),
+}
+# The schema in form order: the base fields, each mitigation's (registry order), then measurement.
+Scenario = create_model("Scenario", __base__=_ScenarioBase, __module__=__name__,
+                        **mitigations.schema_fields(), **_RUN_FIELDS)
+
+
+class ScenarioError(ValueError):
+    """Invalid scenario; `errors` maps each bad field to a message naming the allowed range."""
+
+    def __init__(self, errors: dict[str, str]):
+        self.errors = errors
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+
+
+def field_help(name: str) -> dict:
+    """Explanation, default and range of one field, as the form and error messages show them."""
+    info = Scenario.model_fields[name]
+    limits = {k: getattr(m, k) for m in info.metadata for k in ("ge", "le", "min_length") if hasattr(m, k)}
+    return {"description": info.description, "default": info.default, **limits}
+
+
+def choices(name: str, tier: str = DEFAULT_TIER) -> tuple:
+    """The values a field may take when it is a choice: a Literal's, the tiers, or the tier's tasks."""
+    if name == "tier":
+        return tuple(all_tiers())
+    if name == "task":
+        return tuple(get_tier(tier).tasks)
+    annotation = Scenario.model_fields[name].annotation
+    args = typing.get_args(annotation)
+    if typing.get_origin(annotation) is list:  # a list of choices (lora_targets)
+        args = typing.get_args(args[0])
+    if typing.get_origin(annotation) in (Literal, list) and all(isinstance(c, (str, int)) for c in args):
+        return args
+    return ()
+
+
+def allowed(name: str) -> str:
+    h = field_help(name)
+    if "ge" in h and "le" in h:
+        return f"allowed: {h['ge']:g} to {h['le']:g}"
+    options = choices(name)
+    return "allowed: " + ", ".join(map(str, options)) if options else ""
+
+
+def parse(data: dict) -> Scenario:
+    """Validate a scenario dict; raise ScenarioError naming each bad field and its allowed range."""
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as e:
+        errors: dict[str, str] = {}
+        for err in e.errors():
+            name = str(err["loc"][0]) if err["loc"] else "scenario"
+            if err["type"] == "extra_forbidden":
+                errors[name] = "unknown field"
+                continue
+            message = err["msg"].removeprefix("Value error, ")
+            hint = allowed(name) if name in Scenario.model_fields else ""
+            errors[name] = f"{message} ({hint})" if hint else message
+        raise ScenarioError(errors) from None
+
+
+def with_overrides(base: Scenario | dict, overrides: dict) -> Scenario:
+    data = base.model_dump() if isinstance(base, Scenario) else dict(base)
+    return parse({**data, **overrides})
+
+
+def coerce(name: str, text: str) -> Any:
+    """Parse a `field=value` string (CLI --set, sweep grids, URL query) into the field's JSON type."""
+    if name not in Scenario.model_fields:
+        raise ScenarioError({name: "unknown field"})
+    annotation = Scenario.model_fields[name].annotation
+    if annotation is bool:
+        if text.lower() in ("1", "true", "yes", "on"):
+            return True
+        if text.lower() in ("0", "false", "no", "off"):
+            return False
+        raise ScenarioError({name: f"expected true or false, got {text!r}"})
+    if name == "lora_targets":
+        return [t for t in text.replace(",", " ").split() if t]
+    return text  # pydantic coerces numeric strings in lax mode

@@ -1,0 +1,107 @@
+"""What a tier is: a base model plus everything a world needs around it.
+
+A tier brings its base model (a reference: where it lives, a revision and a checksum), its
+capability suites (probe data; the scorer is the engine's exact match, or the tier's own), its
+tasks, and its general data (the pools that mixing, replay, EWC and KL draw from). The engine
+reads data only through a tier, so the synthetic world and a real model are two tiers of one
+loop. Torch-free: the web lists tiers, their capabilities and tasks, and hashes their model refs.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..probes import Suite
+
+Pairs = list[tuple[str, str]]  # (prompt, answer)
+
+
+@dataclass(frozen=True)
+class ModelRef:
+    """The base model a tier fine-tunes. Its revision and checksum are part of every run's cache key."""
+
+    path: Path  # a local Hugging Face causal-LM directory
+    revision: str  # for people: what this model is
+    checksum: str  # sha256 of the weights
+
+
+@dataclass(frozen=True)
+class TaskInfo:
+    name: str
+    description: str
+    distance: str  # how far from what the base already does, in words
+    template: str | None = None  # first answer word of a fixed reply template (format rigidity watches it)
+
+
+@dataclass(frozen=True)
+class CapabilityInfo:
+    name: str
+    description: str
+
+
+@dataclass(eq=False)  # compared and hashed by identity: one instance per tier
+class Tier:
+    """A world to fine-tune in. Subclasses fill in the data methods; every list is deterministic in its seed."""
+
+    name: str
+    title: str
+    description: str
+    capabilities: dict[str, CapabilityInfo] = field(default_factory=dict)
+    tasks: dict[str, TaskInfo] = field(default_factory=dict)
+    model_override: ModelRef | None = None
+
+    def model(self) -> ModelRef:
+        """The base model runs of this tier fine-tune: the tier's own, or the one `with_model` gave it."""
+        return self.model_override or self.base_model()
+
+    def base_model(self) -> ModelRef:
+        raise NotImplementedError
+
+    def with_model(self, path: str | Path) -> "Tier":
+        """This tier's data and suites around another base: a local Hugging Face causal-LM directory."""
+        tier = copy.copy(self)
+        tier.model_override = ModelRef(Path(path), f"local model {Path(path).name}", weights_checksum(Path(path)))
+        return tier
+
+    def probe_suite(self) -> Suite:
+        """Every capability's and task's held-out probes."""
+        raise NotImplementedError
+
+    def task_examples(self, task: str, n: int, seed: int) -> Pairs:
+        """n training pairs of a task, never a probe."""
+        raise NotImplementedError
+
+    def validation_examples(self, task: str, n: int, seed: int) -> Pairs:
+        """n pairs early stopping watches, never a probe."""
+        raise NotImplementedError
+
+    def general_examples(self, n: int, seed: int) -> Pairs:
+        """n general-data pairs: the pool of mixing, replay, EWC's Fisher and KL."""
+        raise NotImplementedError
+
+    def safety_examples(self, n: int, seed: int) -> Pairs:
+        """n refusal/compliance pairs for the safety mix."""
+        raise NotImplementedError
+
+    def describe(self) -> dict:
+        """The tier as `forgetlab tiers --json` and GET /api/tiers show it."""
+        ref = self.model()
+        return {"name": self.name, "title": self.title, "description": self.description,
+                "model": {"revision": ref.revision, "checksum": ref.checksum},
+                "capabilities": [{"name": c.name, "description": c.description} for c in self.capabilities.values()],
+                "tasks": [{"name": t.name, "description": t.description, "distance": t.distance}
+                          for t in self.tasks.values()]}
+
+
+def weights_checksum(path: Path) -> str:
+    """sha256 over a model directory's weight files, in name order ("" if it has none)."""
+    digest, found = hashlib.sha256(), False
+    for file in sorted(path.glob("*.safetensors")) + sorted(path.glob("*.bin")) if path.is_dir() else []:
+        found = True
+        with open(file, "rb") as f:
+            while chunk := f.read(1 << 20):
+                digest.update(chunk)
+    return digest.hexdigest() if found else ""

@@ -1,0 +1,65 @@
+"""Sweep grids expand and fail clearly; comparisons compute diffs, deltas and the frontier."""
+
+import pytest
+
+from core.compare import best, config_diff, deltas, frontier, mean_drop
+from core.grid import MAX_SWEEP_RUNS, expand
+from core.scenario import ScenarioError
+
+
+def test_grid_expands_over_a_preset():
+    scenarios = expand({"preset": "break-it", "grid": {"method": ["full", "lora"], "lr": ["1e-4", 1e-3],
+                                                       "mix_ratio": [0, 0.2]}})
+    assert len(scenarios) == 8
+    assert {(s.method, s.lr, s.mix_ratio) for s in scenarios} == {
+        (m, lr, mix) for m in ("full", "lora") for lr in (1e-4, 1e-3) for mix in (0.0, 0.2)}
+    assert all(s.epochs == 5 for s in scenarios)  # from the preset
+
+
+@pytest.mark.parametrize("spec, field, words", [
+    ({"grid": {"colour": [1, 2]}}, "colour", "unknown field"),
+    ({"grid": {}}, "grid", "at least one field"),
+    ({"grid": {"lr": [1e-3, 5.0]}}, "lr", "at lr=5.0"),
+    ({"grid": {"seed": list(range(MAX_SWEEP_RUNS + 1))}}, "grid", f"over the limit of {MAX_SWEEP_RUNS}"),
+    ({"preset": "nope", "grid": {"lr": [1e-3]}}, "preset", "unknown preset"),
+    ({"grid": {"lr": [1e-3]}, "extra": 1}, "extra", "unknown key"),
+    ({"grid": {"lr": []}}, "lr", "at least one value"),
+])
+def test_bad_grids_name_the_problem(spec, field, words):
+    with pytest.raises(ScenarioError) as err:
+        expand(spec)
+    assert words in err.value.errors[field]
+
+
+def _run(run_id, gain, drops, task=None, **config):
+    finals = {c: 1.0 - d for c, d in drops.items()}
+    return {"id": run_id, "config": {"lr": 1e-3, "method": "full", **config},
+            "summary": {"forgetting": drops, "final": finals, "task_gain": gain,
+                        "task_accuracy": {"baseline": 0.0, "final": gain if task is None else task}}}
+
+
+RUNS = [_run(1, 1.0, {"a": 0.6, "b": 0.4}), _run(2, 1.0, {"a": 0.1, "b": 0.0}, method="lora"),
+        _run(3, 0.5, {"a": 0.0, "b": 0.0}, lr=1e-4)]
+
+
+def test_config_diff_shows_only_differing_fields():
+    assert config_diff(RUNS) == ["lr", "method"]
+    assert config_diff(RUNS[:2]) == ["method"]
+
+
+def test_deltas_against_a_baseline_are_marked():
+    d = deltas(RUNS, baseline_id=1)
+    assert d[1]["mean drop"]["verdict"] == "same"
+    assert d[2]["mean drop"]["delta"] == pytest.approx(0.05 - 0.5)
+    assert d[2]["mean drop"]["verdict"] == "better" and d[2]["final a"]["verdict"] == "better"
+    assert d[3]["task accuracy"]["verdict"] == "worse"
+    with pytest.raises(KeyError):
+        deltas(RUNS, baseline_id=99)
+
+
+def test_frontier_and_best():
+    points = {p["id"]: p for p in frontier(RUNS)}
+    assert points[1]["mean_drop"] == pytest.approx(0.5) and not points[1]["pareto"]
+    assert points[2]["pareto"] and points[3]["pareto"]
+    assert best(RUNS)["id"] == 2
+    assert mean_drop(RUNS[1]["summary"]) == pytest.approx(0.05)

@@ -1,0 +1,61 @@
+"""The scenario schema: defaults, ranges, one-line explanations, clear errors, stable hashing."""
+
+import pytest
+
+from core.presets import PRESETS, preset_scenario
+from core.scenario import MAX_STEPS, Scenario, ScenarioError, coerce, field_help, parse
+
+
+def test_every_field_has_a_default_and_an_explanation():
+    for name in Scenario.model_fields:
+        help_ = field_help(name)
+        assert help_["description"] and help_["description"].endswith("."), name
+        assert "default" in help_
+
+
+@pytest.mark.parametrize("bad, field, words", [
+    ({"lr": 1.0}, "lr", "1e-06 to 0.1"),
+    ({"lr": 0}, "lr", "1e-06 to 0.1"),
+    ({"epochs": 0}, "epochs", "1 to 20"),
+    ({"mix_ratio": 0.95}, "mix_ratio", "0 to 0.9"),
+    ({"task": "poetry"}, "task", "support-narrow"),
+    ({"method": "qlora"}, "method", "full, lora"),
+    ({"batch_size": "many"}, "batch_size", "4 to 128"),
+    ({"lora_targets": ["embed_tokens"]}, "lora_targets", "q_proj"),
+    ({"lora_targets": []}, "lora_targets", "at least 1"),
+    ({"warp_drive": 1}, "warp_drive", "unknown field"),
+    ({"mix_ratio": 0.5, "replay_ratio": 0.5}, "scenario", "at most 0.9"),
+    ({"epochs": 20, "task_examples": 5000, "batch_size": 4}, "scenario", f"limit of {MAX_STEPS}"),
+])
+def test_invalid_configs_name_the_field_and_the_range(bad, field, words):
+    with pytest.raises(ScenarioError) as err:
+        parse(bad)
+    assert field in err.value.errors
+    assert words in err.value.errors[field]
+
+
+def test_canonical_hash_ignores_order_and_formatting():
+    a = parse({"lr": 0.001, "epochs": 2})
+    b = parse({"epochs": "2", "lr": "1e-3"})
+    assert a.canonical_hash() == b.canonical_hash()
+    assert a.canonical_hash() != parse({"lr": 0.001, "epochs": 2, "seed": 1}).canonical_hash()
+
+
+def test_json_round_trip_and_version():
+    s = preset_scenario("fix-it")
+    assert parse(s.model_dump(mode="json")) == s
+    assert s.version == 1
+
+
+def test_coerce_reads_cli_strings():
+    assert coerce("early_stopping", "yes") is True
+    assert coerce("lora_targets", "q_proj,v_proj") == ["q_proj", "v_proj"]
+    with pytest.raises(ScenarioError):
+        coerce("nope", "1")
+
+
+def test_every_preset_is_valid_and_explained():
+    assert {"break-it", "fix-it", "safety-regression"} <= set(PRESETS)
+    for preset in PRESETS.values():
+        assert preset.scenario().total_steps <= MAX_STEPS
+        assert len(preset.explanation) > 60

@@ -1,0 +1,45 @@
+"""Pinned results: two short scenarios give exactly the summaries and curves recorded before the
+layered refactor (engine version 3, the shipped base, CPU). A change of results must be deliberate:
+bump ENGINE_VERSION and re-record this file, saying why."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from core.presets import preset_scenario
+from core.scenario import with_overrides
+from worker.engine.train import train
+
+PINNED = json.loads((Path(__file__).parent / "data" / "pinned_runs.json").read_text())
+TIMINGS = {"seconds", "setup_seconds", "eval_seconds", "train_seconds"}
+
+
+def flat(value, prefix="") -> dict:
+    """Nested dicts and lists as {"a.b.0": leaf}, so pytest.approx can compare them leaf by leaf."""
+    if isinstance(value, dict):
+        return {k: v for key, item in value.items() for k, v in flat(item, f"{prefix}{key}.").items()}
+    if isinstance(value, list):
+        return {k: v for i, item in enumerate(value) for k, v in flat(item, f"{prefix}{i}.").items()}
+    return {prefix.rstrip("."): value}
+
+
+def same(got: dict, want: dict, rel: float) -> None:
+    got, want = flat(got), flat(want)
+    assert got.keys() == want.keys()
+    numbers = [k for k, v in want.items() if isinstance(v, float) and not isinstance(v, bool)]
+    assert {k: got[k] for k in numbers} == pytest.approx({k: want[k] for k in numbers}, rel=rel, abs=1e-7)
+    assert {k: got[k] for k in want if k not in numbers} == {k: want[k] for k in want if k not in numbers}
+
+
+@pytest.mark.parametrize("name", sorted(PINNED))
+def test_summary_and_curves_are_as_recorded(name):
+    pinned = PINNED[name]
+    events = []
+    summary = train(with_overrides(preset_scenario("break-it"), pinned["overrides"]), events.append)
+    got = {k: v for k, v in summary.model_dump(mode="json").items() if k not in TIMINGS}
+    # Accuracies are counts over 24-64 probes: exact. Losses may differ in the last float bits across CPUs.
+    same(got, pinned["summary"], rel=1e-5)
+    curve = [{"step": e.step, "capabilities": {c: m.accuracy for c, m in e.capabilities.items()},
+              "task": e.task.accuracy, "val_loss": e.val_loss} for e in events if e.type == "metrics"]
+    same({"curve": curve}, {"curve": pinned["curve"]}, rel=1e-5)
