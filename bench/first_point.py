@@ -80,7 +80,7 @@ def engine_latencies(overrides: dict) -> list[float]:
         started, first = time.perf_counter(), []
 
         def on_event(event, started=started, first=first):
-            if event["type"] == "metrics" and event["step"] > 0 and not first:
+            if event.type == "metrics" and event.step > 0 and not first:
                 first.append(time.perf_counter() - started)
         train(with_overrides(preset_scenario("break-it"), overrides), on_event)
         out.append(first[0])

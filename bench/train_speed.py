@@ -55,10 +55,10 @@ def main() -> None:
         started = time.perf_counter()
         summary = train(scenario)
         walls.append(time.perf_counter() - started)
-        shares.append(summary["eval_seconds"] / summary["seconds"])
+        shares.append(summary.eval_seconds / summary.seconds)
         quiet = train(no_evals)
-        loop_steps.append(quiet["train_seconds"] / quiet["steps"])
-        bare_steps.append(bare_loop(quiet["steps"], scenario.batch_size))
+        loop_steps.append(quiet.train_seconds / quiet.steps)
+        bare_steps.append(bare_loop(quiet.steps, scenario.batch_size))
     wall, share = statistics.median(walls), statistics.median(shares)
     loop, bare = statistics.median(loop_steps), statistics.median(bare_steps)
     print(f"torch threads {torch.get_num_threads()}; break-it = {scenario.total_steps} steps, "
