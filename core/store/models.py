@@ -1,4 +1,4 @@
-"""Tables: runs, their metric points (narrow rows), their sample outputs, and sweeps of runs.
+"""Tables: runs, their metric points (narrow rows), their sample outputs, sweeps of runs, and users' datasets.
 
 The database is the source of truth for everything a page shows; the live channel only says
 "something new is there". Metric points are (run_id, step, key) -> value so any new measure
@@ -91,3 +91,16 @@ class SweepRun(Base):
     position: Mapped[int] = mapped_column(Integer, primary_key=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), index=True)
     reused: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class StoredDataset(Base):
+    """A user's fine-tuning data (core/datasets.py), whole: it is written once and never changes, since
+    its id is the hash of its pairs. Stored as one JSON document; 2 MB at most."""
+
+    __tablename__ = "datasets"
+
+    id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)  # lists: newest first
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    pairs: Mapped[list] = mapped_column(JSON)  # [[prompt, response], ...] sorted by prompt

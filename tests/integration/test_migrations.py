@@ -71,3 +71,27 @@ def test_0002_keeps_existing_runs_and_their_points(empty_db):
         assert c.execute(text("SELECT count(*) FROM metric_points")).scalar() == 2
     engine.dispose()
     alembic(empty_db, "upgrade", "head")  # and back up again
+
+
+def test_0003_adds_datasets_and_drops_them_again(empty_db):
+    from sqlalchemy.orm import Session
+
+    from core.datasets import parse_jsonl
+    from core.store.datasets import create_dataset, get_dataset, pairs_of
+
+    alembic(empty_db, "upgrade", "head")
+    engine = create_engine(empty_db)
+    lines = "\n".join(f'{{"prompt": "frage {i} ü", "response": "antwort {i}"}}' for i in range(30)).encode()
+    dataset = parse_jsonl(lines, "umlaute")
+    with Session(engine) as session:
+        assert create_dataset(session, dataset=dataset)[1]
+    with Session(engine) as session:
+        assert pairs_of(get_dataset(session, dataset_id=dataset.id)) == dataset.pairs  # JSON round trip, UTF-8
+    assert "ix_datasets_created_at" in {i["name"] for i in inspect(engine).get_indexes("datasets")}
+    engine.dispose()
+
+    alembic(empty_db, "downgrade", "0002")
+    engine = create_engine(empty_db)
+    assert "datasets" not in inspect(engine).get_table_names()
+    engine.dispose()
+    alembic(empty_db, "upgrade", "head")

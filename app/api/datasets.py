@@ -1,0 +1,65 @@
+"""Datasets: upload your own fine-tuning data (JSONL of prompt/response pairs), list them, read one.
+
+Open to everyone for now, like the rest of the lab: there are no accounts yet, so anyone who can
+reach the lab can upload, list and read every dataset. A run trains on one by naming its task,
+`data:<id>`, in POST /api/runs or a sweep.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import JSONResponse
+
+from app.deps import DatasetDep, SessionDep
+from core import datasets
+from core.store.datasets import list_datasets
+
+from .. import lab
+from .errors import invalid
+from .schemas import DatasetCreated, DatasetOut, DatasetSummary
+
+router = APIRouter(prefix="/datasets", tags=["datasets"])
+ERRORS = {413: {"description": f"The file is over {datasets.MAX_BYTES // (1024 * 1024)} MB"},
+          422: {"description": "Invalid content: each bad line with its field and the reason (the first "
+                               f"{datasets.MAX_LISTED}); nothing is stored"},
+          404: {"description": "Unknown dataset id"}}
+UPLOAD = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+    "type": "object", "required": ["file"], "properties": {
+        "file": {"type": "string", "format": "binary",
+                 "description": 'JSONL, one {"prompt": ..., "response": ...} per line: '
+                                f"{datasets.MIN_PAIRS} to {datasets.MAX_LINES} pairs, prompts at most "
+                                f"{datasets.MAX_PROMPT} characters and unique, responses at most "
+                                f"{datasets.MAX_RESPONSE}"},
+        "name": {"type": "string", "maxLength": 200, "description": "A name for people (default: the file's)"}}}}}}}
+
+
+def rejected(e: datasets.DatasetError | datasets.TooLarge) -> JSONResponse:
+    """413 for a file over the size limit; 422 naming each bad line and field otherwise."""
+    if isinstance(e, datasets.TooLarge):
+        return JSONResponse({"detail": e.message, "errors": [{"field": "file", "reason": e.message}]}, status_code=413)
+    return invalid({datasets.where(err): err["reason"] for err in e.errors}, e.message)
+
+
+@router.post("", status_code=201, response_model=DatasetCreated, responses=ERRORS, openapi_extra=UPLOAD,
+             summary="Upload a JSONL dataset (200 with the same answer if these pairs are stored already)")
+async def create_dataset(request: Request, response: Response, session: SessionDep):
+    try:
+        row, created = await lab.upload_dataset(request, session)
+    except (datasets.DatasetError, datasets.TooLarge) as e:
+        return rejected(e)
+    if not created:
+        response.status_code = 200
+    return lab.dataset_view(row)
+
+
+@router.get("", response_model=list[DatasetSummary], summary="Datasets, newest first (without their pairs)")
+def list_all(session: SessionDep, limit: Annotated[int, Query(ge=1, le=200)] = 50):
+    return [lab.dataset_summary(row) for row in list_datasets(session, limit=limit)]
+
+
+@router.get("/{dataset_id}", response_model=DatasetOut, responses=ERRORS,
+            summary="One dataset: its split sizes and the first pairs of each split")
+def get_one(dataset: DatasetDep):
+    return lab.dataset_view(dataset, preview=5)

@@ -1,0 +1,112 @@
+"""Users' datasets: validation names each bad line and field, limits, the content id, the split, the store."""
+
+import json
+
+import pytest
+
+from core import datasets
+from core.datasets import DatasetError, TooLarge, parse_jsonl, split
+from core.store.datasets import create_dataset, get_dataset, list_datasets, pairs_of
+
+
+def jsonl(rows) -> bytes:
+    return "\n".join(r if isinstance(r, str) else json.dumps(r) for r in rows).encode()
+
+
+def good(n=40, offset=0) -> list[dict]:
+    return [{"prompt": f"question {i}", "response": f"answer {i}"} for i in range(offset, offset + n)]
+
+
+def errors_of(data: bytes) -> dict[str, str]:
+    with pytest.raises(DatasetError) as e:
+        parse_jsonl(data, "f.jsonl")
+    return {datasets.where(err): err["reason"] for err in e.value.errors}
+
+
+def test_a_valid_file_becomes_a_dataset_with_a_data_task():
+    d = parse_jsonl(jsonl(good()) + b"\n\n", "mine")  # blank lines are skipped
+    assert len(d.pairs) == 40 and d.name == "mine" and d.task == f"data:{d.id}"
+    assert len(d.id) == 16 and datasets.is_dataset_id(d.id)
+
+
+def test_every_bad_line_is_named_with_its_field():
+    rows = good(40)
+    rows[1] = "not json"
+    rows[2] = "[1, 2]"
+    rows[3] = {"prompt": "p3"}
+    rows[4] = {"prompt": 5, "response": "r"}
+    rows[5] = {"prompt": "   ", "response": "r"}
+    rows[6] = {"prompt": "p6", "response": "r", "label": "x"}
+    rows[7] = {"prompt": "x" * 2001, "response": "r"}
+    rows[8] = {"prompt": "p8", "response": "y" * 4001}
+    rows[9] = {"prompt": "question 0", "response": "again"}
+    errors = errors_of(jsonl(rows))
+    assert errors == {
+        "line 2: json": errors["line 2: json"], "line 3: json": errors["line 3: json"],
+        "line 4: response": "missing", "line 5: prompt": "must be a string", "line 6: prompt": "empty",
+        "line 7: label": "unknown key (only prompt and response)",
+        "line 8: prompt": "2001 characters, over the limit of 2000",
+        "line 9: response": "4001 characters, over the limit of 4000",
+        "line 10: prompt": "the same prompt as line 1"}
+    assert "not valid JSON" in errors["line 2: json"] and "object" in errors["line 3: json"]
+
+
+def test_limits_on_pairs_lines_size_and_encoding():
+    assert "at least 30" in errors_of(jsonl(good(29)))["file"]
+    assert "over the limit of 5000" in errors_of(jsonl(good(5001)))["file"]
+    assert errors_of(jsonl(good(40)[:3]) + b"\n\xff\xfe\n")["line 4: encoding"] == "not UTF-8 text"
+    with pytest.raises(TooLarge):
+        parse_jsonl(b"x" * (datasets.MAX_BYTES + 1), "big")
+    assert parse_jsonl(b"\xef\xbb\xbf" + jsonl(good()), "bom").pairs  # a byte-order mark is fine
+
+
+def test_at_most_20_errors_are_listed_but_all_are_counted():
+    with pytest.raises(DatasetError) as e:
+        parse_jsonl(jsonl(["nope"] * 50), "f")
+    assert len(e.value.errors) == 20 and e.value.total == 50 and "50 problems" in e.value.message
+
+
+def test_the_id_is_the_content_not_the_file():
+    a = parse_jsonl(jsonl(good()), "a")
+    assert parse_jsonl(jsonl(reversed(good())), "b").id == a.id  # order and name do not matter
+    assert parse_jsonl(jsonl([{**r, "prompt": r["prompt"] + "  "} for r in good()]), "c").id == a.id  # stripped
+    changed = good()
+    changed[0]["response"] = "other"
+    assert parse_jsonl(jsonl(changed), "d").id != a.id
+
+
+def test_split_is_disjoint_deterministic_and_order_free():
+    pairs = parse_jsonl(jsonl(good(1000)), "x").pairs
+    s = split(pairs)
+    prompts = {k: {p for p, _ in v} for k, v in s.items()}
+    assert sum(len(v) for v in prompts.values()) == 1000
+    assert not (prompts["train"] & prompts["validation"] or prompts["train"] & prompts["probe"]
+                or prompts["validation"] & prompts["probe"])
+    assert 700 < len(s["train"]) < 880 and 60 < len(s["validation"]) < 140 and 60 < len(s["probe"]) < 140
+    assert split(list(reversed(pairs))) == s
+    # Adding pairs never moves an existing probe into training (no leakage between uploads).
+    grown = split(pairs + parse_jsonl(jsonl(good(200, offset=1000)), "y").pairs)
+    assert prompts["probe"] <= {p for p, _ in grown["probe"]}
+
+
+@pytest.mark.parametrize("n", [30, 31, 45, 79, 80, 200])
+def test_small_files_still_get_validation_and_probe_pairs(n):
+    s = split(parse_jsonl(jsonl(good(n)), "x").pairs)
+    least = min(8, n // 10)
+    assert len(s["validation"]) >= least and len(s["probe"]) >= least
+    assert sum(map(len, s.values())) == n
+
+
+def test_store_is_idempotent_by_id(sessions):
+    d = parse_jsonl(jsonl(good()), "first")
+    with sessions() as session:
+        row, created = create_dataset(session, dataset=d)
+        assert created and row.id == d.id
+    with sessions() as session:
+        again, created = create_dataset(session, dataset=parse_jsonl(jsonl(reversed(good())), "second"))
+        assert not created and again.name == "first"
+        other, _ = create_dataset(session, dataset=parse_jsonl(jsonl(good(offset=100)), "other"))
+    with sessions() as session:
+        assert pairs_of(get_dataset(session, dataset_id=d.id)) == d.pairs
+        assert get_dataset(session, dataset_id="0" * 16) is None
+        assert [r.id for r in list_datasets(session, limit=10)] == [other.id, d.id]  # newest first
