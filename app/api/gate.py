@@ -1,0 +1,48 @@
+"""The regression gate between finished runs, and a run's saved model as a download. Open to everyone for
+now, like every run endpoint (accounts come with the instructors' issue)."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import Response
+
+from app.deps import RunDep, SessionDep, run_from_query
+
+from .. import gating
+
+router = APIRouter(tags=["gate"])
+ERRORS = {404: {"description": "An unknown run, or a run with no saved model"},
+          422: {"description": "A run that has not finished, runs of different tiers, or a bad max_drop"}}
+
+
+@router.get("/gate", responses=ERRORS, summary="Gate a run's model against its base or another run's model")
+def gate_runs(session: SessionDep, candidate: Annotated[str, Query(description="The run whose model would ship")],
+              base: Annotated[str | None, Query(description="Another run to compare against (default: the "
+                                                             "candidate's own base model)")] = None,
+              max_drop: Annotated[float, Query(ge=0.0, le=1.0, description="Largest accuracy drop that passes")] = 0.05):
+    return gating.report(run_from_query(session, candidate, "candidate"), run_from_query(session, base, "base"), max_drop=max_drop)
+
+
+def model_dir(request: Request, run_id: int) -> Path:
+    """Where the worker saved a run's model (the data dir is shared by the web and its workers)."""
+    return request.app.state.settings.data_dir / "artifacts" / f"run-{run_id}"
+
+
+@router.get("/runs/{run_id}/model", responses=ERRORS, summary="Download a run's saved model (zip)",
+            response_class=Response)
+def download_model(request: Request, run: RunDep):
+    folder = model_dir(request, run.id)
+    if not folder.is_dir():
+        raise HTTPException(404, f"run {run.id} has no saved model (only finished runs save one; full fine-tunes "
+                                 "of large models are not saved)")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(folder.iterdir()):
+            archive.write(path, f"run-{run.id}/{path.name}")
+    return Response(buffer.getvalue(), media_type="application/zip",
+                    headers={"Content-Disposition": f'attachment; filename="forgetlab-run-{run.id}-model.zip"'})
