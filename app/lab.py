@@ -1,4 +1,5 @@
-"""Actions shared by the JSON API and the HTML pages: submit or cancel a run or a sweep, find a preset."""
+"""Actions shared by the JSON API and the HTML pages: submit or cancel a run or a sweep, find a preset,
+upload a dataset."""
 
 from __future__ import annotations
 
@@ -6,13 +7,22 @@ from functools import lru_cache
 
 from fastapi import Request
 from sqlalchemy.orm import Session
+from starlette.datastructures import UploadFile
+from starlette.formparsers import MultiPartException, MultiPartParser
 
+from core import datasets
+from core.errors import Invalid
 from core.grid import expand
 from core.live import status_message
 from core.presets import PRESETS
-from core.scenario import Scenario
+from core.scenario import Scenario, ScenarioError
 from core.store import runs, sweeps
-from core.store.models import Run, Sweep
+from core.store.datasets import create_dataset, get_dataset, pairs_of
+from core.store.models import Run, StoredDataset, Sweep
+from core.tiers.base import DATASET_PREFIX, is_dataset_task
+
+# The whole request may be the file plus multipart framing and a name; anything larger is refused unread.
+MAX_UPLOAD_BODY = datasets.MAX_BYTES + 64 * 1024
 
 
 @lru_cache
@@ -25,7 +35,16 @@ def preset_of(scenario: Scenario) -> str | None:
     return _preset_hashes().get(scenario.canonical_hash())
 
 
+def check_datasets(session: Session, scenarios: list[Scenario]) -> None:
+    """A scenario may name a dataset task only if that dataset is stored: the schema checks only the
+    task's form (it has no database), so this is where a run or sweep naming an unknown one stops."""
+    for task in dict.fromkeys(s.task for s in scenarios):
+        if is_dataset_task(task) and get_dataset(session, dataset_id=task.removeprefix(DATASET_PREFIX)) is None:
+            raise ScenarioError({"task": f"no uploaded dataset is called {task}; upload the file first"})
+
+
 def submit(request: Request, session: Session, *, scenario: Scenario, queue: str | None = None) -> Run:
+    check_datasets(session, [scenario])
     state = request.app.state
     run = runs.create_run(session, scenario=scenario, queue=queue or state.settings.queue,
                           preset=preset_of(scenario))
@@ -52,6 +71,7 @@ def submit_sweep(request: Request, session: Session, *, spec: dict, queue: str |
     Runs are enqueued in grid order; the executor fans them out over its workers (embedded: as many
     processes as cores, one torch thread each; distributed: every Celery worker on the queue)."""
     scenarios = expand(spec)
+    check_datasets(session, scenarios)
     state = request.app.state
     sweep, new = sweeps.create_sweep(session, spec=spec, scenarios=scenarios, queue=queue or state.settings.queue,
                                      preset_of=preset_of, reuse=reuse)
@@ -67,3 +87,62 @@ def cancel_sweep(request: Request, session: Session, *, sweep: Sweep) -> None:
     for run in sweeps.unique_runs(sweeps.members(session, sweep_id=sweep.id)):
         if not run.terminal:
             cancel(request, session, run=run)
+
+
+async def read_upload(request: Request) -> tuple[bytes, str]:
+    """The uploaded file (multipart field `file`) and the dataset's name (field `name`, else the file's).
+
+    The size is checked before reading when the client declares it (Content-Length), and while
+    reading either way, so an oversized upload is refused without being held in memory or on disk."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_UPLOAD_BODY:
+        raise datasets.TooLarge(int(declared))
+    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
+        raise Invalid("send the dataset as a multipart/form-data upload, in the field `file`", "file")
+
+    async def limited():
+        seen = 0
+        async for chunk in request.stream():
+            seen += len(chunk)
+            if seen > MAX_UPLOAD_BODY:
+                raise datasets.TooLarge()
+            yield chunk
+
+    try:
+        form = await MultiPartParser(request.headers, limited(), max_files=1, max_fields=8).parse()
+    except MultiPartException as e:
+        raise Invalid(f"the upload could not be read: {e.message}", "file") from None
+    try:
+        upload, name = form.get("file"), form.get("name")
+        if not isinstance(upload, UploadFile) or not upload.filename:
+            raise Invalid("choose a JSONL file to upload", "file")
+        data = await upload.read()
+        if not isinstance(name, str) or not name.strip():
+            name = (upload.filename.rsplit("/", 1)[-1].removesuffix(".jsonl") or "dataset")[:200]
+        elif len(name.strip()) > 200:
+            raise Invalid("a dataset name is at most 200 characters", "name")
+        return data, name.strip()
+    finally:
+        await form.close()
+
+
+async def upload_dataset(request: Request, session: Session) -> tuple[StoredDataset, bool]:
+    """Validate the whole upload, then store it: (row, created). TooLarge, DatasetError or Invalid say
+    why not, and then nothing is stored. Storing the same pairs again returns the existing row."""
+    data, name = await read_upload(request)
+    return create_dataset(session, dataset=datasets.parse_jsonl(data, name))
+
+
+def dataset_summary(row: StoredDataset) -> dict:
+    """A stored dataset without its pairs: what lists show."""
+    return {"id": row.id, "task": DATASET_PREFIX + row.id, "name": row.name, "created_at": row.created_at,
+            "size_bytes": row.size_bytes, "url": f"/api/datasets/{row.id}"}
+
+
+def dataset_view(row: StoredDataset, preview: int = 0) -> dict:
+    """A stored dataset with its split sizes, and the first `preview` pairs of each split."""
+    splits = datasets.split(pairs_of(row))
+    view = {**dataset_summary(row), "counts": datasets.counts(splits)}
+    if preview:
+        view["preview"] = {k: [{"prompt": p, "response": r} for p, r in v[:preview]] for k, v in splits.items()}
+    return view

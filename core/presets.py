@@ -27,6 +27,10 @@ class Preset:
     def scenario(self) -> Scenario:
         return with_overrides(Scenario(), self.overrides)
 
+    @property
+    def tier(self) -> str:
+        return self.overrides.get("tier", "synthetic")
+
 
 def _on_break_it(**changes) -> dict:
     return {**BREAK_IT, **changes}
@@ -89,6 +93,66 @@ PRESETS: dict[str, Preset] = {p.name: p for p in [
            "Break it, then blend the fine-tuned weights back toward the base at several ratios, with no "
            "retraining: a cheap dial between task skill and general skill.", _on_break_it(wise_ft=True)),
 ]}
+
+
+# SmolLM2: a real 135M chat model, fine-tuned on customer-support tickets in one house style. LoRA at
+# lr 1e-3 is high for LoRA (the article's range is 1e-4 to 2e-4); 160 tickets, 2 epochs, batch 8 is
+# 40 steps: minutes on 2 CPU cores, seconds on a GPU.
+SMOLLM2_BREAK_IT = {"tier": "smollm2", "task": "support", "method": "lora", "lora_rank": 16, "lora_alpha": 32,
+                    "lr": 1e-3, "epochs": 2, "task_examples": 160, "batch_size": 8, "eval_every": 20}
+
+
+def _on_smollm2(**changes) -> dict:
+    return {**SMOLLM2_BREAK_IT, **changes}
+
+
+PRESETS.update({p.name: p for p in [
+    Preset("smollm2-break-it", "SmolLM2: break it",
+           "A real chat model (SmolLM2-135M-Instruct) fine-tuned with LoRA at a learning rate that is high for LoRA "
+           "(1e-3) on support tickets in one house style, with no general data. Watch general answers start with "
+           "'Dear customer,' and the reference answers of every capability grow less likely.", SMOLLM2_BREAK_IT),
+    Preset("smollm2-fix-it", "SmolLM2: fix it",
+           "The article's recipe on the real model: LoRA r=8 at 2e-4 (inside the usual 1e-4 to 2e-4 range for "
+           "LoRA), 20% general data in every batch, and early stopping.",
+           _on_smollm2(lora_rank=8, lora_alpha=16, lr=2e-4, mix_ratio=0.2, early_stopping=True, patience=2)),
+    Preset("smollm2-full", "SmolLM2: full fine-tuning",
+           "Every weight of the real model trains, at 1e-4 (high for full fine-tuning: the article's range is "
+           "1e-5 to 5e-5). Compare the forgetting with LoRA's.", _on_smollm2(method="full", lr=1e-4)),
+    Preset("smollm2-low-lr", "SmolLM2: low learning rate",
+           "SmolLM2 break-it at 2e-4, the top of the article's LoRA range.", _on_smollm2(lr=2e-4)),
+    Preset("smollm2-mix-20", "SmolLM2: 20% general mix",
+           "SmolLM2 break-it with a fifth of every batch from the shipped general data.", _on_smollm2(mix_ratio=0.2)),
+    Preset("smollm2-self-rehearsal", "SmolLM2: self-rehearsal",
+           "SmolLM2 break-it with a fifth of every batch from the base model's own answers to general prompts, "
+           "generated before fine-tuning: a mix that needs no general dataset.", _on_smollm2(rehearsal_ratio=0.2)),
+    Preset("smollm2-ewc", "SmolLM2: EWC",
+           "SmolLM2 break-it with Elastic Weight Consolidation on the adapters' updates.",
+           _on_smollm2(ewc_lambda=10.0, ewc_samples=64)),
+    Preset("smollm2-early-stop", "SmolLM2: early stopping",
+           "SmolLM2 break-it, stopping once the tickets' validation loss stops improving.",
+           _on_smollm2(early_stopping=True, patience=1, eval_every=10)),
+    Preset("smollm2-replay", "SmolLM2: replay buffer",
+           "SmolLM2 break-it with a fifth of every batch replayed from a fixed buffer of 200 general examples.",
+           _on_smollm2(replay_ratio=0.2, replay_buffer=200)),
+    Preset("smollm2-kl", "SmolLM2: distil to the base (LwF)",
+           "SmolLM2 break-it plus a loss keeping its answers on general prompts close to the base model's.",
+           _on_smollm2(kl_weight=1.0)),
+    Preset("smollm2-l2sp", "SmolLM2: pull to the base (L2-SP)",
+           "SmolLM2 break-it plus a penalty on the size of the adapters' update.", _on_smollm2(l2sp_weight=1.0)),
+    Preset("smollm2-safety-mix", "SmolLM2: safety data mix",
+           "SmolLM2 break-it with 10% refusal and benign look-alike examples in every batch.",
+           _on_smollm2(safety_mix=0.1)),
+    Preset("smollm2-wise-ft", "SmolLM2: weight interpolation (WiSE-FT)",
+           "SmolLM2 break-it, then blend the adapters' update back toward the base at several ratios.",
+           _on_smollm2(wise_ft=True)),
+    Preset("smollm2-sql", "SmolLM2: a nearer task (SQL)",
+           "SmolLM2 break-it on SQL over a fixed table instead of support tickets: structured output, nearer to "
+           "what the model already does.", _on_smollm2(task="sql")),
+]})
+
+
+def presets_for(tier: str) -> list[Preset]:
+    return [p for p in PRESETS.values() if p.tier == tier]
 
 
 def preset_scenario(name: str) -> Scenario:

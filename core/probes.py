@@ -9,6 +9,7 @@ probe per line: {"prompt": ..., "answer": ..., "capability": ..., "kind": "capab
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -20,15 +21,29 @@ class Probe:
     capability: str
     kind: str = "capability"  # "capability" (general, must not be forgotten) or "task" (fine-tuning target)
     group: str = ""  # sub-population, e.g. "harmful" / "benign" for safety
+    check: dict | None = field(default=None, hash=False)  # how a generated answer is judged (judged suites)
+
+
+@dataclass(frozen=True)
+class Judge:
+    """How a tier judges generated text, for suites scored on greedy generations rather than exact match."""
+
+    check: Callable[[dict, str], bool]  # does this output pass this probe's check?
+    is_refusal: Callable[[str], bool]
+    opens_with: Callable[[str, str], bool]  # does this output open with a task's template (text, prefix)?
 
 
 @dataclass
 class Suite:
     probes: list[Probe]
-    # The answer token a refusal starts with; refusal / over-refusal rates need it.
+    # Exact-match suites: the answer token a refusal starts with (refusal / over-refusal rates need it).
     refusal_token: str | None = None
-    # First answer token of each task's fixed template, for the format-rigidity measure.
+    # The start of each task's fixed template, for the format-rigidity measure: its first answer token
+    # (exact-match suites) or its opening words (judged suites).
     templates: dict[str, str] = field(default_factory=dict)
+    # Judged suites: accuracy is the share of greedy generations that pass each probe's check, and the
+    # answer is a reference whose likelihood is the continuous measure. None: exact match.
+    judge: Judge | None = None
 
     @property
     def capabilities(self) -> list[str]:
@@ -41,7 +56,7 @@ class Suite:
     def select(self, names: list[str]) -> "Suite":
         """The same suite restricted to the given capabilities and tasks."""
         keep = set(names)
-        return Suite([p for p in self.probes if p.capability in keep], self.refusal_token, self.templates)
+        return Suite([p for p in self.probes if p.capability in keep], self.refusal_token, self.templates, self.judge)
 
     def head(self, n: int) -> "Suite":
         """The first n probes of every capability and task (probe lists are ordered to stay balanced)."""
@@ -51,7 +66,7 @@ class Suite:
             counts[p.capability] = counts.get(p.capability, 0) + 1
             if counts[p.capability] <= n:
                 kept.append(p)
-        return Suite(kept, self.refusal_token, self.templates)
+        return Suite(kept, self.refusal_token, self.templates, self.judge)
 
     def to_jsonl(self, path: str | Path) -> None:
         with open(path, "w") as f:

@@ -127,6 +127,14 @@ class Summary(_Contract):
     steps: int
     early_stopped: bool
     wise_ft: list[WisePoint] | None
+    # Mean NLL of each capability's reference answers at the first and last points: the continuous
+    # measure that shows forgetting even where accuracy sits near a floor (None in older runs).
+    baseline_nll: dict[str, float] | None = None
+    final_nll: dict[str, float] | None = None
+    # Per probe [passed, reference NLL] of each capability at the first and last points, in suite
+    # order: what the regression gate compares item by item (core/gate.py). None in older runs.
+    baseline_items: dict[str, list[tuple[bool, float]]] | None = None
+    final_items: dict[str, list[tuple[bool, float]]] | None = None
     seconds: float
     setup_seconds: float
     eval_seconds: float

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 import typing
 from typing import Any, Literal
 
@@ -28,6 +29,7 @@ from pydantic import (
 
 from . import mitigations
 from .tiers import DEFAULT_TIER, all_tiers, get_tier
+from .tiers.base import DATASET_PREFIX, is_dataset_task
 
 SCHEMA_VERSION = 1
 # Bumped whenever the engine's results change for the same scenario (the base, the probes, the
@@ -37,6 +39,7 @@ MAX_STEPS = 3000  # bounds the work of one run: about a minute on 2 CPU cores
 LORA_MODULES = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
 
 LoraModule = Literal[LORA_MODULES]  # type: ignore[valid-type]
+_DATASET_ID = re.compile(r"[0-9a-f]{16}")
 
 
 def _field(default: Any, description: str, group: str, **limits: Any) -> Any:
@@ -87,15 +90,19 @@ class _ScenarioBase(BaseModel):
     @classmethod
     def _task_of_tier(cls, name: str, info: ValidationInfo) -> str:
         tier = info.data.get("tier")
+        if is_dataset_task(name):  # a user's dataset: its existence is checked where it is stored
+            if not _DATASET_ID.fullmatch(name.removeprefix(DATASET_PREFIX)):
+                raise ValueError(f"a dataset task is {DATASET_PREFIX}<id of an uploaded dataset>")
+            return name
         if tier is not None and name not in get_tier(tier).tasks:  # an unknown tier is reported on its own
             raise ValueError(f"not a task of tier {tier} (allowed: {', '.join(get_tier(tier).tasks)})")
         return name
 
     @model_validator(mode="after")
     def _check_totals(self):
-        if self.mix_ratio + self.replay_ratio + self.safety_mix > 0.9:
-            raise ValueError("mix_ratio + replay_ratio + safety_mix must be at most 0.9, so each batch keeps "
-                             "some task data")
+        shares = mitigations.batch_shares()
+        if sum(getattr(self, share) for share in shares) > 0.9:
+            raise ValueError(f"{' + '.join(shares)} must be at most 0.9, so each batch keeps some task data")
         if self.task_slots < 1:
             raise ValueError("batch_size is too small for the mix ratios: no task example would fit in a batch")
         if self.total_steps > MAX_STEPS:
@@ -109,8 +116,7 @@ class _ScenarioBase(BaseModel):
     @property
     def task_slots(self) -> int:
         """Task examples per batch; the rest of the batch goes to general, replay and safety data."""
-        other = round(self.batch_size * self.mix_ratio) + round(self.batch_size * self.replay_ratio) + round(
-            self.batch_size * self.safety_mix)
+        other = sum(round(self.batch_size * getattr(self, share)) for share in mitigations.batch_shares())
         return self.batch_size - other
 
     @property

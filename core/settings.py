@@ -10,9 +10,10 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import AliasChoices, Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 def usable_cores() -> int:
@@ -27,12 +28,20 @@ def usable_cores() -> int:
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="FORGETLAB_", extra="ignore", populate_by_name=True)
 
+    @field_validator("allowed_models", mode="before")
+    @classmethod
+    def _comma_separated(cls, value):
+        return [p.strip() for p in value.split(",") if p.strip()] if isinstance(value, str) else value
+
     data_dir: Path = Field(Path("./data"), description="Where the embedded SQLite file and local state live.")
     # DATABASE_URL and REDIS_URL are conventional names, so they are read without the prefix too.
     database_url: str | None = Field(None, validation_alias=AliasChoices("DATABASE_URL", "FORGETLAB_DATABASE_URL"))
     redis_url: str | None = Field(None, validation_alias=AliasChoices("REDIS_URL", "FORGETLAB_REDIS_URL"))
     redis_prefix: str = Field("forgetlab", description="Prefix of Redis stream keys; tests use their own.")
     queue: str = Field("cpu", description="Celery queue new runs go to (cpu or gpu).")
+    # Local Hugging Face chat-model directories the web lab may fine-tune, each listed as a tier
+    # ("local-<dir name>"); comma-separated in the environment. The web never takes a path from a user.
+    allowed_models: Annotated[list[str], NoDecode] = Field(default_factory=list)
     # Embedded executor: runs at once (one warm process each), and idle warm processes kept ready.
     # One process per core with one torch thread each keeps every core busy without oversubscribing.
     workers: int = Field(default_factory=lambda: usable_cores(), ge=0, le=16,

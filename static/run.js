@@ -68,9 +68,22 @@
     const total = +root.dataset.total || 1, step = Math.max(0, state.lastStep);
     const bar = document.getElementById("progress-bar"), text = document.getElementById("progress-text");
     if (bar) bar.style.width = Math.min(100, 100 * step / total).toFixed(1) + "%";
-    if (text) text.textContent = "step " + step + " / " + total;
+    if (text) text.textContent = "step " + step + " / " + total + pace(step, total);
     state.drawnStep = state.lastStep;
     if (state.lastStep > 0 && !state.firstTrainedAt) state.firstTrainedAt = Date.now();  // for bench/first_point.py
+  }
+
+  // Steps per second over the trained points so far (the wall clock of the run, evaluations included),
+  // and the time left at that pace: a real model on a CPU takes minutes, and the page says how many.
+  function pace(step, total) {
+    const secs = column("seconds"), first = steps.indexOf(5) >= 0 ? steps.indexOf(5) : 1;
+    const i = secs.length - 1;
+    if (i <= first || secs[i] == null || secs[first] == null || step >= total) return "";
+    const rate = (steps[i] - steps[first]) / (secs[i] - secs[first]);
+    if (!(rate > 0)) return "";
+    const left = (total - step) / rate;
+    const eta = left < 90 ? Math.round(left) + " s" : Math.round(left / 60) + " min";
+    return " · " + (rate >= 1 ? rate.toFixed(1) : rate.toFixed(2)) + " steps/s · about " + eta + " left";
   }
 
   function addPoint(p) {
@@ -102,7 +115,8 @@
       source.close();
       if (changed || !document.getElementById("summary-headline")) {
         htmx.trigger(document.body, "run-ended");
-        htmx.trigger(document.body, "run-status");
+        // Once per status: a second refresh of the header while the first is in flight would abort it.
+        if (!changed) htmx.trigger(document.body, "run-status");
       }
     }
   });

@@ -1,4 +1,4 @@
-"""The engine's `forgetlab` subcommands (world, tiers, eval, pretrain, run, claims, sweep, presets) and the
+"""The engine's `forgetlab` subcommands (world, tiers, eval, pretrain, run, claims, sweep, presets, gate) and the
 Celery worker. Each imports torch and the engine inside its own function; registered by core/cli.py.
 """
 
@@ -20,11 +20,12 @@ def cmd_world(args) -> None:
     print("\nProbes are held out from training; knowledge probes are the memorised facts themselves.")
 
 
-def _load(path):
-    from .engine.model import ModelLoadError, load
+def _load(path, tier=None):
+    """A model directory, or the tier's base (converted on first use when it comes as a GGUF)."""
+    from .engine.model import ModelLoadError, load, load_model
 
     try:
-        return load(path)
+        return load(path) if path else load_model(tier.model())
     except ModelLoadError as e:
         raise UsageError(str(e)) from None
 
@@ -43,7 +44,7 @@ def _suite(path, tokenizer, tier):
 
     try:
         suite = Suite.from_jsonl(path) if path else tier.probe_suite()
-        return EncodedSuite.build(suite, tokenizer)
+        return EncodedSuite.build(suite, tokenizer, max_new_tokens=tier.generation_tokens)
     except (OSError, ValueError) as e:  # VocabularyError is a ValueError
         raise UsageError(str(e) if isinstance(e, (VocabularyError, ValueError)) else f"cannot read {path}: {e}")
 
@@ -54,9 +55,10 @@ def cmd_eval(args) -> None:
     from .engine.evaluate import evaluate
 
     tier = _tier(args.tier)
-    model, tokenizer = _load(args.model or tier.model().path)
+    model, tokenizer = _load(args.model, tier)
     encoded = _suite(args.suite, tokenizer, tier)
-    evaluate(model, encoded)  # warm-up: the first forward allocates
+    if encoded.suite.judge is None:
+        evaluate(model, encoded)  # warm-up: the first forward allocates (a judged suite is slow enough)
     started = time.perf_counter()
     result = evaluate(model, encoded)
     result["seconds"] = round(time.perf_counter() - started, 4)
@@ -105,7 +107,28 @@ def cmd_pretrain(args) -> None:
         raise UsageError("the rebuilt base does not meet the quality bar; see recipe.json")
 
 
-def _scenario(args):
+def _dataset(path: str):
+    """--data FILE: the validated dataset, or a UsageError after printing every bad line (file:line: field: why)."""
+    import sys
+    from pathlib import Path
+
+    from core.datasets import DatasetError, TooLarge, parse_jsonl, where
+
+    try:
+        data = Path(path).read_bytes()
+    except OSError as e:
+        raise UsageError(f"cannot read {path}: {e.strerror or e}") from None
+    try:
+        return parse_jsonl(data, Path(path).name)
+    except TooLarge as e:
+        raise UsageError(f"{path}: {e.message}") from None
+    except DatasetError as e:
+        for err in e.errors:
+            print(f"{path}: {where(err)}: {err['reason']}", file=sys.stderr)
+        raise UsageError(f"{path} is not a valid dataset: {e.message.split(': ', 1)[-1]}") from None
+
+
+def _scenario(args, dataset=None):
     from core.presets import PRESETS
     from core.scenario import Scenario, ScenarioError, coerce, parse
 
@@ -120,16 +143,27 @@ def _scenario(args):
             raise UsageError(f"cannot read {args.config}: {str(e).splitlines()[0]}") from None
         if not isinstance(data, dict):
             raise UsageError(f"{args.config} must hold a mapping of scenario fields")
-    if args.preset:
-        if args.preset not in PRESETS:
-            raise UsageError(f"unknown preset {args.preset!r}; choose one of: {', '.join(PRESETS)}")
-        data = {**PRESETS[args.preset].overrides, **data}
+    preset = args.preset
+    if preset and args.tier and args.tier != "synthetic" and not preset.startswith(args.tier + "-"):
+        preset = f"{args.tier}-{preset}"  # --tier smollm2 --preset break-it: that tier's break-it
+    if preset:
+        if preset not in PRESETS:
+            raise UsageError(f"unknown preset {preset!r}; choose one of: {', '.join(PRESETS)}")
+        data = {**PRESETS[preset].overrides, **data}
+    if args.tier:
+        data["tier"] = args.tier
+        if "task" not in data:  # the tier's first task, as the builder does
+            data["task"] = next(iter(_tier(args.tier).tasks))
     try:
         for item in args.set or []:
             name, sep, value = item.partition("=")
             if not sep:
                 raise UsageError(f"--set takes field=value, got {item!r}")
             data[name.strip()] = coerce(name.strip(), value.strip())
+        if dataset is not None:  # --data names the task; a second task would be silently dropped
+            if any(item.partition("=")[0].strip() == "task" for item in args.set or []):
+                raise UsageError("--data sets the task; leave out --set task=...")
+            data["task"] = dataset.task
         return parse({**Scenario().model_dump(), **data})
     except ScenarioError as e:
         raise UsageError("invalid scenario: " + "; ".join(f"{k}: {v}" for k, v in e.errors.items())) from None
@@ -144,9 +178,11 @@ def _accuracy_line(point: dict) -> dict:
 def cmd_run(args) -> None:
     from tqdm import tqdm
 
-    from .engine.train import train
+    from .engine.train import fine_tune
 
-    scenario = _scenario(args)
+    dataset = _dataset(args.data) if args.data else None
+    scenario = _scenario(args, dataset)
+    save = _saver(args.save, args.model) if args.save else None  # checks --save before training
     events: list[dict] = []
     bar = tqdm(total=scenario.total_steps, desc=args.preset or "run", unit="step")
 
@@ -159,23 +195,31 @@ def cmd_run(args) -> None:
         elif event.type == "early_stopped":
             bar.write(f"early stopped at step {event.step}: {event.reason}")
 
-    summary = _train_or_fail(train, scenario, on_event, args.model).model_dump(mode="json")
+    summary, model, _ = _train_or_fail(fine_tune, scenario, on_event, args.model, dataset)
+    summary = summary.model_dump(mode="json")
     bar.close()
     print_summary(summary, scenario.task)
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"scenario": scenario.model_dump(mode="json"), "events": events, "summary": summary}, f, indent=1)
         print(f"event log and summary written to {args.json}")
+    if save:
+        save(model, scenario)
 
 
-def _train_or_fail(train, scenario, on_event, model_dir):
+def _train_or_fail(train, scenario, on_event, model_dir, dataset=None):
+    from core.datasets import split
     from core.tiers import tier_for
 
+    from .engine.encoding import VocabularyError
     from .engine.model import ModelLoadError
 
+    tier = tier_for(scenario.tier, model_dir)
+    if dataset is not None:  # the file is the task: no database, the CLI hands the pairs to the tier itself
+        tier = tier.with_dataset(dataset.task, split(dataset.pairs))
     try:
-        return train(scenario, on_event, tier=tier_for(scenario.tier, model_dir))
-    except ModelLoadError as e:
+        return train(scenario, on_event, tier=tier)
+    except (ModelLoadError, VocabularyError) as e:  # VocabularyError: --data words the base cannot spell
         raise UsageError(str(e)) from None
 
 
@@ -206,8 +250,12 @@ def cmd_claims(args) -> None:
 
     if args.seeds < 1:
         raise UsageError("--seeds must be at least 1")
-    bar = tqdm(total=runs_needed(args.seeds), desc="claims", unit="run")
-    rows = run_claims(args.seeds, on_run=lambda key, seed: bar.update(1), model_dir=args.model)
+    from .engine.runtime import Runtime
+
+    runtime = Runtime.cuda() if args.device == "cuda" else Runtime.cpu()
+    bar = tqdm(total=runs_needed(args.seeds, args.tier), desc="claims", unit="run")
+    rows = run_claims(args.seeds, on_run=lambda key, seed: bar.update(1), model_dir=args.model, tier=args.tier,
+                      runtime=runtime)
     bar.close()
     if args.json:
         print(json.dumps(rows, indent=2))
@@ -260,6 +308,85 @@ def cmd_sweep(args) -> None:
 
 
 
+def _saver(out_dir: str, model_dir: str | None):
+    """`run --save DIR`: the target checked now (a bad path fails before training, not after), and a
+    function that saves the fine-tuned model there (see worker/engine/artifacts.py)."""
+    from .engine.artifacts import ArtifactError, check_target
+
+    try:
+        check_target(out_dir)
+    except ArtifactError as e:
+        raise UsageError(f"--save: {e}") from None
+
+    def save(model, scenario) -> None:
+        from core.tiers import tier_for
+
+        from .engine.artifacts import save_run, size_text
+
+        manifest = save_run(model, scenario, tier_for(scenario.tier, model_dir), out_dir)
+        what = "LoRA adapter" if manifest["kind"] == "adapter" else "fine-tuned model"
+        print(f"{what} saved to {out_dir} ({size_text(out_dir)}); "
+              f"gate it: forgetlab gate --base {scenario.tier if not model_dir else model_dir} --candidate {out_dir}"
+              + (f" --tier {scenario.tier}" if model_dir else ""))
+
+    return save
+
+
+def cmd_gate(args) -> None:
+    """Gate a fine-tuned candidate against its base on every capability probe; exit 1 if one fails."""
+    import sys
+    from pathlib import Path
+
+    from core.errors import NotFound
+    from core.gate import table
+    from core.tiers import all_tiers, get_tier
+
+    from .engine.gate import GateError, run_gate
+
+    if args.base in all_tiers():  # a tier name: its base model and its suites
+        if args.tier and args.tier != args.base:
+            raise UsageError(f"--base {args.base} is a tier; --tier {args.tier} contradicts it")
+        tier_name, base_dir = args.base, None
+    elif Path(args.base).exists():
+        tier_name, base_dir = args.tier or "synthetic", args.base
+    else:
+        raise UsageError(f"--base {args.base} is neither a tier ({', '.join(all_tiers())}) nor a model directory")
+    try:
+        tier = get_tier(tier_name)
+    except NotFound as e:
+        raise UsageError(e.message) from None
+    if not 0.0 <= args.max_drop <= 1.0:
+        raise UsageError(f"--max-drop is an accuracy drop between 0 and 1, got {args.max_drop}")
+    if args.json and not Path(args.json).resolve().parent.is_dir():
+        raise UsageError(f"--json: {Path(args.json).parent} does not exist")
+    capabilities = [c.strip() for c in args.suite.split(",") if c.strip()] if args.suite else None
+    try:
+        report = run_gate(tier, args.candidate, base_dir=base_dir, capabilities=capabilities,
+                          max_drop=args.max_drop, seed=args.seed, device=args.device, cache=not args.no_cache)
+    except GateError as e:
+        raise UsageError(str(e)) from None
+    candidate = report["candidate"]
+    print(f"gate: {candidate['path']} ({candidate['kind']}) against {report['base']['label']}, "
+          f"{report['tier']} suites ({report['scoring']}), max drop {report['max_drop']:.3f}")
+    if candidate["same_base"] is False:  # allowed (a fine-tune against an earlier one), but worth knowing
+        print(f"note: {candidate['path']} was fine-tuned from another base "
+              f"({candidate['artifact']['base']['revision']})")
+    print("\n".join(table(report)))
+    for name in report["failed"]:
+        for item in report["capabilities"][name]["regressed"][:3]:
+            print(f"  {name} lost: {item['prompt']!r} expected {item['expected']!r}, got {item['output']!r}")
+    cached = " (the base's items from the cache)" if report["base"]["cached"] else ""
+    print(f"gated in {report['seconds']['total']:.1f} s{cached}: "
+          + ("PASSED" if report["passed"] else f"FAILED ({', '.join(report['failed'])})"))
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(report, f, indent=1)
+        print(f"report written to {args.json}")
+    if not report["passed"]:
+        sys.stdout.flush()
+        raise SystemExit(1)
+
+
 def cmd_worker(args) -> None:
     """A Celery worker for distributed mode (needs REDIS_URL and DATABASE_URL)."""
     from core.settings import get_settings
@@ -299,13 +426,21 @@ def register(sub) -> None:
     p = sub.add_parser("run", help="fine-tune the base on a scenario and report what it forgot")
     p.add_argument("config", nargs="?", help="a YAML file of scenario fields")
     p.add_argument("--preset", help="start from a preset (see `forgetlab presets`)")
+    p.add_argument("--tier", help="the world and base model (see `forgetlab tiers`); with --preset, that tier's "
+                                  "version of the preset")
     p.add_argument("--set", action="append", metavar="FIELD=VALUE", help="override one field (repeatable)")
     p.add_argument("--json", metavar="OUT", help="write the event log and the summary to OUT")
     p.add_argument("--model", help="base model directory (default: the tier's base)")
+    p.add_argument("--data", metavar="FILE.jsonl", help='fine-tune on your own data: one {"prompt": ..., "response": '
+                                                        '...} per line (sets the task to data:<id>)')
+    p.add_argument("--save", metavar="DIR", help="save the fine-tuned model to DIR (a LoRA run: its adapter only)")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("claims", help="run paired scenarios that test each claim of the article")
     p.add_argument("--seeds", type=int, default=1, help="seeds per scenario (default 1)")
+    p.add_argument("--tier", choices=["synthetic", "smollm2"], default="synthetic",
+                   help="whose scenarios (smollm2 judges forgetting by reference-answer NLL)")
+    p.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.add_argument("--model", help="base model directory (default: the tier's base)")
     p.set_defaults(func=cmd_claims)
@@ -315,6 +450,23 @@ def register(sub) -> None:
     p.add_argument("--json", metavar="OUT", help="write every run's config and summary to OUT")
     p.add_argument("--model", help="base model directory (default: the tier's base)")
     p.set_defaults(func=cmd_sweep)
+
+    p = sub.add_parser("gate", help="capability regression gate: a fine-tuned model against its base (exit 1: a "
+                                    "capability fails)")
+    p.add_argument("--base", required=True, metavar="DIR|TIER",
+                   help="a tier name (its base model) or a model directory")
+    p.add_argument("--candidate", required=True, metavar="DIR",
+                   help="the fine-tuned model: a model directory or a LoRA adapter directory (`run --save`)")
+    p.add_argument("--tier", help="whose capability suites, when --base is a directory (default: synthetic)")
+    p.add_argument("--suite", metavar="CAP1,CAP2", help="gate only these capabilities (default: every one)")
+    p.add_argument("--max-drop", type=float, default=0.05,
+                   help="a capability fails when its accuracy drops by more than this (default 0.05)")
+    p.add_argument("--json", metavar="OUT", help="write the report (schema: worker/engine/gate.py) to OUT")
+    p.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
+    p.add_argument("--device", choices=["cpu", "cuda"], help="where to evaluate (default: cuda when there is one)")
+    p.add_argument("--no-cache", action="store_true",
+                   help="measure the base again (judged suites keep its items in the data dir's cache)")
+    p.set_defaults(func=cmd_gate)
 
     p = sub.add_parser("worker", help="start a Celery worker for distributed mode (needs REDIS_URL, DATABASE_URL)")
     p.add_argument("--queue", choices=["cpu", "gpu"], default="cpu")

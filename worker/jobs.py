@@ -8,16 +8,21 @@ stops when the DB says cancel. torch is imported inside `_engine()` only, after 
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import socket
 import threading
 
+from core.datasets import split
 from core.live import get_publisher, status_message
 from core.scenario import ScenarioError, parse
 from core.settings import Settings, get_settings
 from core.store import runs
+from core.store.datasets import get_dataset, pairs_of
 from core.store.db import session_factory
+from core.tiers import Tier, get_tier
+from core.tiers.base import DATASET_PREFIX, is_dataset_task
 
 from .recorder import Recorder, finite
 
@@ -25,10 +30,31 @@ log = logging.getLogger(__name__)
 
 
 def _engine():
-    """train(), imported late: importing torch is the worker child's business, not its parent's."""
-    from worker.engine.train import train
+    """The engine, imported late: importing torch is the worker child's business, not its parent's.
+    Returns train_and_save(scenario, on_event, tier=, runtime=, should_cancel=, save_to=) -> (summary, saved),
+    where saved describes the model written to save_to (None when it was not kept)."""
+    from core.tiers import get_tier
+    from worker.engine.artifacts import save_run
+    from worker.engine.train import fine_tune
 
-    return train
+    def train_and_save(scenario, on_event, *, tier, runtime, should_cancel, save_to):
+        summary, model, _ = fine_tune(scenario, on_event, tier=tier, runtime=runtime, should_cancel=should_cancel)
+        tier = tier or get_tier(scenario.tier)
+        trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
+        if scenario.method == "full" and trainable > MAX_SAVED_PARAMETERS:
+            return summary, None  # a full fine-tune of a real model is hundreds of MB: not kept per run
+        try:
+            save_to.parent.mkdir(parents=True, exist_ok=True)
+            return summary, save_run(model, scenario, tier, save_to)
+        except Exception as e:  # a full disk must not fail a finished run; the page says the model is not kept
+            log.warning("could not save the model of %s: %s", save_to, e)
+            return summary, None
+
+    return train_and_save
+
+
+# Full fine-tunes up to this size are saved (the synthetic base: 0.17M); LoRA adapters always are.
+MAX_SAVED_PARAMETERS = 20_000_000
 
 
 def _runtime(queue: str, threads: int):
@@ -55,6 +81,25 @@ class Watchdog(threading.Thread):
                         self.cancel.set()
             except Exception as e:  # a DB blip: try again next beat; the reaper judges real silence
                 log.warning("heartbeat for run %s failed: %s", self.run_id, e)
+
+
+@functools.lru_cache(maxsize=4)
+def _with_dataset(tier: str, task: str, pairs: tuple) -> Tier:
+    """The tier with a user's dataset as its task. Cached: a dataset's id is the hash of its pairs, so
+    the same task always means the same data, and a warm worker then reuses the engine's base view
+    (cached per tier object) for every run on one dataset."""
+    return get_tier(tier).with_dataset(task, split(list(pairs)))
+
+
+def _tier(session, scenario) -> Tier | None:
+    """The tier to train in: None (the scenario's own), or with the stored dataset its task names.
+    LookupError when that dataset is no longer stored."""
+    if not is_dataset_task(scenario.task):
+        return None
+    row = get_dataset(session, dataset_id=scenario.task.removeprefix(DATASET_PREFIX))
+    if row is None:
+        raise LookupError(f"the dataset {scenario.task} is no longer stored; upload it again and start a new run")
+    return _with_dataset(scenario.tier, scenario.task, tuple(pairs_of(row)))
 
 
 def worker_name() -> str:
@@ -85,13 +130,19 @@ def run_job(*, run_id: int, settings: Settings | None = None) -> str:
         scenario = parse(config)
     except ScenarioError as e:
         return end("failed", error=f"invalid scenario: {e}")
+    try:
+        with sessions() as session:
+            tier = _tier(session, scenario)
+    except LookupError as e:
+        return end("failed", error=str(e))
 
     watchdog = Watchdog(run_id, attempt, sessions, min(settings.cancel_poll_seconds, settings.heartbeat_seconds))
     watchdog.start()
     recorder = Recorder(run_id, sessions, publisher)
     try:
         train = _engine()
-        summary = train(scenario, recorder, runtime=_runtime(queue, settings.torch_threads),
+        summary, saved = train(scenario, recorder, tier=tier, runtime=_runtime(queue, settings.torch_threads),
+                               save_to=settings.data_dir / "artifacts" / f"run-{run_id}",
                         should_cancel=watchdog.cancel.is_set)
     except Exception as e:
         if type(e).__name__ == "Cancelled":  # worker.engine.train.Cancelled, matched without importing torch
@@ -104,4 +155,7 @@ def run_job(*, run_id: int, settings: Settings | None = None) -> str:
         return end("failed", error=f"{type(e).__name__}: {e}")
     finally:
         watchdog.done.set()
+    if saved is not None:
+        with sessions() as session:
+            runs.update_info(session, run_id=run_id, model={"kind": saved["kind"], "url": f"/api/runs/{run_id}/model"})
     return end("succeeded", summary=finite(summary.model_dump(mode="json")))

@@ -1,12 +1,14 @@
 from fastapi import APIRouter
 
-from . import compare, events, health, presets, runs, sweeps, tiers
+from . import compare, datasets, events, gate, health, presets, runs, sweeps, tiers
 
 api_router = APIRouter(prefix="/api")
 api_router.include_router(runs.router)
 api_router.include_router(events.router)
 api_router.include_router(sweeps.router)
 api_router.include_router(compare.router)
+api_router.include_router(gate.router)
 api_router.include_router(presets.router)
 api_router.include_router(tiers.router)
+api_router.include_router(datasets.router)
 api_router.include_router(health.router)

@@ -143,7 +143,8 @@ class Comparison(BaseModel):
 
 class TierModel(BaseModel):
     revision: str
-    checksum: str  # sha256 of the weights: part of every run's cache key
+    checksum: str  # sha256 of the weights: part of every run's cache key ("" when not installed)
+    installed: bool
 
 
 class TierItem(BaseModel):
@@ -162,3 +163,36 @@ class TierOut(BaseModel):
     model: TierModel
     capabilities: list[TierItem]
     tasks: list[TierTask]
+
+
+class DatasetCounts(BaseModel):
+    train: int
+    validation: int
+    probe: int
+
+
+class DatasetCreated(BaseModel):
+    id: str
+    task: str  # "data:<id>": the scenario's task that trains on it
+    name: str
+    counts: DatasetCounts
+    url: str
+
+
+class DatasetSummary(BaseModel):
+    id: str
+    task: str
+    name: str
+    created_at: datetime
+    size_bytes: int
+    url: str
+
+
+class DatasetPair(BaseModel):
+    prompt: str
+    response: str
+
+
+class DatasetOut(DatasetSummary):
+    counts: DatasetCounts
+    preview: dict[str, list[DatasetPair]]  # the first pairs of each split: train, validation, probe

@@ -5,12 +5,13 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 
-from app.deps import SessionDep
+from app.deps import SessionDep, run_from_query
+from core.errors import Invalid
 from core.ids import parse_ids
 from core.results import TASK_ACCURACY, cap_key
 from core.tiers import capabilities_of
 
-from .. import comparison
+from .. import comparison, gating
 from ..scatter import render as scatter
 from .render import page
 
@@ -42,3 +43,12 @@ def _charts(data: dict) -> list[dict]:
               for c in capabilities_of([r["config"] for r in data["runs"]])]
     charts.append({"key": TASK_ACCURACY, "title": "task: " + ", ".join(tasks), "name": "task"})
     return charts
+
+
+@router.get("/gate")
+def gate_page(request: Request, session: SessionDep, candidate: str, base: str | None = None, max_drop: float = 0.05):
+    """A run's model gated against its base, or against another run's model (see app/gating.py)."""
+    if not 0.0 <= max_drop <= 1.0:
+        raise Invalid("max_drop must be between 0 and 1", "max_drop")
+    g = gating.report(run_from_query(session, candidate, "candidate"), run_from_query(session, base, "base"), max_drop=max_drop)
+    return page(request, "gate.html", {"g": g})

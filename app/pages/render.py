@@ -20,7 +20,7 @@ templates = Jinja2Blocks(directory=str(TEMPLATES_DIR))
 templates.env.filters["pct"] = pct
 templates.env.filters["fmtv"] = fmt  # a config value as a sweep grid or a comparison shows it
 templates.env.globals.update(cap_key=cap_key, TASK_ACCURACY=TASK_ACCURACY, key_settings=key_settings,
-                             ASSETS="4")  # bump to make browsers refetch app.css / run.js
+                             ASSETS="6")  # bump to make browsers refetch app.css / run.js
 
 
 def is_htmx(request: Request) -> bool:

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 
 from app.deps import SessionDep, SweepDep
+from core.scenario import ScenarioError
 from core.store import sweeps
 
 from .. import lab
@@ -20,7 +21,7 @@ router = APIRouter(include_in_schema=False)
 async def submit_sweep_form(request: Request, session: SessionDep):
     form = await request.form()
     items = [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
-    context = _builder_context(items)
+    context = _builder_context(items, session)
     _queues(request, context)
     sweep = context["sweep"]
     if context["scenario"] is None or not sweep["spec"]:
@@ -28,7 +29,11 @@ async def submit_sweep_form(request: Request, session: SessionDep):
             sweep["errors"] = {"sweep": "pick a field to sweep and list its values"}
         return page(request, "builder.html", context, status_code=422)
     queue = form.get("queue") if form.get("queue") in context["queues"] else None
-    created = lab.submit_sweep(request, session, spec=sweep["spec"], queue=queue)
+    try:
+        created = lab.submit_sweep(request, session, spec=sweep["spec"], queue=queue)
+    except ScenarioError as e:  # a swept task that names a dataset not stored
+        sweep["errors"] = e.errors
+        return page(request, "builder.html", context, status_code=422)
     return RedirectResponse(f"/sweeps/{created.id}", status_code=303)
 
 

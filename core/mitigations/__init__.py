@@ -5,13 +5,14 @@ mitigations' rows are stacked, penalties summed, in this order), so it is part o
 
 from __future__ import annotations
 
-from . import early_stopping, ewc, kl, l2sp, mix, replay, safety_mix
+from . import early_stopping, ewc, kl, l2sp, mix, replay, safety_mix, self_rehearsal
 from .base import Mitigation
 
 MITIGATIONS: dict[str, Mitigation] = {m.name: m for m in [
     mix.MITIGATION,
     replay.MITIGATION,
     safety_mix.MITIGATION,
+    self_rehearsal.MITIGATION,
     ewc.MITIGATION,
     l2sp.MITIGATION,
     kl.MITIGATION,
@@ -29,4 +30,9 @@ def describe(config: dict) -> list[str]:
     return [m.describe(config) for m in MITIGATIONS.values() if m.enabled(config)]
 
 
-__all__ = ["MITIGATIONS", "Mitigation", "describe", "schema_fields"]
+__all__ = ["MITIGATIONS", "Mitigation", "batch_shares", "describe", "schema_fields"]
+
+
+def batch_shares() -> list[str]:
+    """The fields whose values are shares of each batch taken by data mitigations."""
+    return [m.batch_share for m in MITIGATIONS.values() if m.batch_share]

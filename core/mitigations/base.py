@@ -28,6 +28,7 @@ class Mitigation:
     fields: dict[str, tuple[type, Any]]  # scenario field -> (type, field(...)); the first one switches it on
     describe: Callable[[dict], str]  # the mitigation in a few plain words, from a scenario dict
     check: Callable[[Any], str | None] = lambda scenario: None  # a reason the scenario is invalid, or None
+    batch_share: str | None = None  # the field holding the share of each batch its rows take, if any
 
     def enabled(self, config: dict) -> bool:
         """On when its first field is set (a ratio or strength above 0, or a flag)."""

@@ -3,7 +3,7 @@
 from .base import Mitigation, field
 
 MITIGATION = Mitigation(
-    name="mix", title="General data mix",
+    batch_share="mix_ratio", name="mix", title="General data mix",
     fields={"mix_ratio": (float, field(0.0, "Share of each batch drawn fresh from general data (the article's "
                                             "20-30%).", ge=0.0, le=0.9))},
     describe=lambda c: f"{c['mix_ratio'] * 100:.0f}% general data in every batch")

@@ -3,7 +3,7 @@
 from .base import Mitigation, field
 
 MITIGATION = Mitigation(
-    name="replay", title="Replay buffer",
+    batch_share="replay_ratio", name="replay", title="Replay buffer",
     fields={"replay_ratio": (float, field(0.0, "Share of each batch replayed from a fixed buffer of general "
                                                "examples.", ge=0.0, le=0.9)),
             "replay_buffer": (int, field(200, "Size of the replay buffer (general examples kept from before).",

@@ -3,7 +3,7 @@
 from .base import Mitigation, field
 
 MITIGATION = Mitigation(
-    name="safety_mix", title="Safety data mix",
+    batch_share="safety_mix", name="safety_mix", title="Safety data mix",
     fields={"safety_mix": (float, field(0.0, "Share of each batch drawn from refusal/safety examples.",
                                         ge=0.0, le=0.5))},
     describe=lambda c: f"{c['safety_mix'] * 100:.0f}% refusal examples in every batch")

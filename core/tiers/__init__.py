@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import functools
+from pathlib import Path
 
 from ..errors import NotFound
+from ..settings import get_settings
 from .base import CapabilityInfo, ModelRef, TaskInfo, Tier
 
 DEFAULT_TIER = "synthetic"
@@ -12,9 +14,22 @@ DEFAULT_TIER = "synthetic"
 
 @functools.cache
 def all_tiers() -> dict[str, Tier]:
+    from .smollm2 import SmolLM2Tier
     from .synthetic import SyntheticTier
 
-    return {t.name: t for t in [SyntheticTier()]}
+    tiers = [SyntheticTier(), SmolLM2Tier()] + [local_tier(path) for path in get_settings().allowed_models]
+    return {t.name: t for t in tiers}
+
+
+def local_tier(path: str) -> Tier:
+    """A chat model the server's operator allowed (FORGETLAB_ALLOWED_MODELS): SmolLM2's suites, tasks and
+    general data around that base. The web takes tier names, never paths, so only these directories load."""
+    from .smollm2 import SmolLM2Tier
+
+    tier = SmolLM2Tier().with_model(path)
+    tier.name, tier.title = f"local-{Path(path).name}", f"Local model {Path(path).name}"
+    tier.description = f"A local chat model ({path}), measured on SmolLM2's suites and tasks."
+    return tier
 
 
 def get_tier(name: str) -> Tier:

@@ -11,12 +11,19 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import random
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
-from ..probes import Suite
+from ..probes import Probe, Suite
 
 Pairs = list[tuple[str, str]]  # (prompt, answer)
+DATASET_PREFIX = "data:"  # a task named "data:<id>" is a dataset the user brought (core/datasets.py)
+
+
+def is_dataset_task(task: str) -> bool:
+    return task.startswith(DATASET_PREFIX)
 
 
 @dataclass(frozen=True)
@@ -25,7 +32,8 @@ class ModelRef:
 
     path: Path  # a local Hugging Face causal-LM directory
     revision: str  # for people: what this model is
-    checksum: str  # sha256 of the weights
+    checksum: str  # sha256 of the weights ("" when they are not installed)
+    gguf: Path | None = None  # the GGUF the engine converts into `path` on first use, if any
 
 
 @dataclass(frozen=True)
@@ -49,9 +57,17 @@ class Tier:
     name: str
     title: str
     description: str
+    # How the engine treats this tier's model and suites (class attributes; subclasses override them).
+    chat: ClassVar[bool] = False  # prompts go through the model's chat template
+    max_seq_len: ClassVar[int] = 64  # longest training example, in tokens
+    run_probes: ClassVar[int | None] = 24  # probes per capability at the points between the first and the last
+    final_probes: ClassVar[int | None] = None  # at the first and last points (None: every probe)
+    generation_tokens: ClassVar[int] = 16  # judged suites: most new tokens of a generated answer
     capabilities: dict[str, CapabilityInfo] = field(default_factory=dict)
     tasks: dict[str, TaskInfo] = field(default_factory=dict)
     model_override: ModelRef | None = None
+    # Tasks the user brought: name -> {"train", "validation", "probe"} pairs (see with_dataset).
+    datasets: dict[str, dict[str, Pairs]] = field(default_factory=dict)
 
     def model(self) -> ModelRef:
         """The base model runs of this tier fine-tune: the tier's own, or the one `with_model` gave it."""
@@ -66,17 +82,40 @@ class Tier:
         tier.model_override = ModelRef(Path(path), f"local model {Path(path).name}", weights_checksum(Path(path)))
         return tier
 
+    def with_dataset(self, task: str, splits: dict[str, Pairs]) -> "Tier":
+        """This tier with one more task: a user's dataset, already split into train, validation and probe.
+        The worker reads the dataset from the store and hands it over here; the engine never reads a DB."""
+        tier = copy.copy(self)
+        tier.datasets = {**self.datasets, task: splits}
+        tier.tasks = {**self.tasks, task: TaskInfo(task, f"your dataset {task.removeprefix(DATASET_PREFIX)}",
+                                                   "your own data")}
+        return tier
+
     def probe_suite(self) -> Suite:
         """Every capability's and task's held-out probes."""
         raise NotImplementedError
 
     def task_examples(self, task: str, n: int, seed: int) -> Pairs:
         """n training pairs of a task, never a probe."""
-        raise NotImplementedError
+        if task in self.datasets:
+            return draw(self.datasets[task]["train"], n, seed)
+        return self.own_task_examples(task, n, seed)
 
     def validation_examples(self, task: str, n: int, seed: int) -> Pairs:
         """n pairs early stopping watches, never a probe."""
+        if task in self.datasets:
+            return draw(self.datasets[task]["validation"], n, seed)
+        return self.own_validation_examples(task, n, seed)
+
+    def own_task_examples(self, task: str, n: int, seed: int) -> Pairs:
         raise NotImplementedError
+
+    def own_validation_examples(self, task: str, n: int, seed: int) -> Pairs:
+        raise NotImplementedError
+
+    def dataset_probes(self, task: str) -> list:
+        """A user dataset's probe split as probes of this tier's kind (see Probe)."""
+        return [Probe(prompt, answer, task, "task") for prompt, answer in self.datasets[task]["probe"]]
 
     def general_examples(self, n: int, seed: int) -> Pairs:
         """n general-data pairs: the pool of mixing, replay, EWC's Fisher and KL."""
@@ -86,11 +125,15 @@ class Tier:
         """n refusal/compliance pairs for the safety mix."""
         raise NotImplementedError
 
+    def rehearsal_prompts(self, n: int, seed: int) -> list[str]:
+        """n general prompts the base answers itself before fine-tuning (self-rehearsal)."""
+        return [prompt for prompt, _ in self.general_examples(n, seed)]
+
     def describe(self) -> dict:
         """The tier as `forgetlab tiers --json` and GET /api/tiers show it."""
         ref = self.model()
         return {"name": self.name, "title": self.title, "description": self.description,
-                "model": {"revision": ref.revision, "checksum": ref.checksum},
+                "model": {"revision": ref.revision, "checksum": ref.checksum, "installed": bool(ref.checksum)},
                 "capabilities": [{"name": c.name, "description": c.description} for c in self.capabilities.values()],
                 "tasks": [{"name": t.name, "description": t.description, "distance": t.distance}
                           for t in self.tasks.values()]}
@@ -105,3 +148,13 @@ def weights_checksum(path: Path) -> str:
             while chunk := f.read(1 << 20):
                 digest.update(chunk)
     return digest.hexdigest() if found else ""
+
+
+def draw(pool: Pairs, n: int, seed: int) -> Pairs:
+    """n pairs from a finite pool: a seeded shuffle, repeated in fresh orders when n is larger than the pool."""
+    rng, out = random.Random(seed), []
+    while len(out) < n:
+        order = list(pool)
+        rng.shuffle(order)
+        out += order[: n - len(out)]
+    return out

@@ -76,3 +76,18 @@ def browser():
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield b
         b.close()
+
+
+# htmx reports a request it cancels as a console error: a form's live validation still in flight when
+# the user presses Run and the page navigates away, or a refresh superseded by a newer swap. On a busy
+# machine those races happen; they lose nothing. Every other console error fails the tests.
+CANCELLED = ("htmx:sendAbort", "htmx:afterRequest")
+
+
+def collect_errors(page) -> list[str]:
+    """Page errors and console errors of a page, less htmx's notices of requests it cancelled."""
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("console", lambda m: errors.append(m.text)
+            if m.type == "error" and not m.text.startswith(CANCELLED) else None)
+    return errors

@@ -6,15 +6,15 @@ import re
 from app.pages.forms import scenario_query
 from core.scenario import Scenario, with_overrides
 
+from .conftest import collect_errors
+
 SMALL = {"task_examples": 100, "epochs": 2, "eval_every": 2}  # a second or two per run
 
 
 def test_sweep_then_compare(served_lab, browser, tmp_path):
     url, _ = served_lab
     page = browser.new_page(viewport={"width": 1366, "height": 900})
-    errors = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    errors = collect_errors(page)
 
     page.goto(url + "?" + scenario_query(with_overrides(Scenario(), SMALL)))
     page.select_option("#sweep-field-1", "method")

@@ -7,15 +7,15 @@ from app.pages.forms import scenario_query
 from core.presets import PRESETS
 from core.scenario import with_overrides
 
+from .conftest import collect_errors
+
 SMALL = {"task_examples": 100, "epochs": 2, "eval_every": 2}  # keeps the test's run to a second or two
 
 
 def test_pick_a_preset_run_it_and_watch_it_forget(served_lab, browser, tmp_path):
     url, _ = served_lab
     page = browser.new_page(viewport={"width": 1366, "height": 900})
-    errors = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    errors = collect_errors(page)
 
     preset = PRESETS["break-it"].scenario()
     page.goto(url)
@@ -26,15 +26,15 @@ def test_pick_a_preset_run_it_and_watch_it_forget(served_lab, browser, tmp_path)
     # Validation inline as you type: a bad value names its range, and the run button waits.
     page.fill("#f-lr", "5")
     page.wait_for_selector("#err-lr:has-text('allowed: 1e-06 to 0.1')")
-    assert page.locator("button[type=submit]").is_disabled()
+    assert page.locator("#scenario button[type=submit]").is_disabled()
     page.fill("#f-lr", str(preset.lr))
     for name, value in SMALL.items():
         page.fill(f"#f-{name}", str(value))
     page.wait_for_url(url + "?" + scenario_query(with_overrides(preset, SMALL)))  # the URL holds it all
     page.wait_for_selector("#err-lr:empty", state="attached")
-    assert page.locator("button[type=submit]").is_enabled()
+    assert page.locator("#scenario button[type=submit]").is_enabled()
 
-    page.click("button[type=submit]")
+    page.click("#scenario button[type=submit]")
     page.wait_for_url(re.compile(r"/runs/\d+$"))
     page.wait_for_function("window.forgetlab && window.forgetlab.points >= 5", timeout=30_000)
     page.wait_for_selector("#summary-headline", timeout=30_000)

@@ -58,3 +58,23 @@ def test_cli_lists_tiers_as_json():
     out = subprocess.run([sys.executable, "-m", "core.cli", "tiers", "--json"], capture_output=True, text=True,
                          check=True)
     assert {t["name"] for t in json.loads(out.stdout)} == set(all_tiers())
+
+
+def test_the_operator_allow_list_adds_local_model_tiers(monkeypatch, tmp_path):
+    from core.settings import get_settings
+
+    model = tmp_path / "my-model"
+    model.mkdir()
+    (model / "model.safetensors").write_bytes(b"weights")
+    monkeypatch.setenv("FORGETLAB_ALLOWED_MODELS", f"{model}, ")
+    get_settings.cache_clear()
+    all_tiers.cache_clear()
+    try:
+        tier = get_tier("local-my-model")
+        assert tier.model().path == model and tier.chat and set(tier.tasks) == {"support", "sql"}
+        assert parse({"tier": "local-my-model", "task": "sql"}).tier == "local-my-model"
+    finally:
+        monkeypatch.delenv("FORGETLAB_ALLOWED_MODELS")
+        get_settings.cache_clear()
+        all_tiers.cache_clear()
+    assert "local-my-model" not in all_tiers()  # no path, no tier: the web cannot name one

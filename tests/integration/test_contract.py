@@ -69,3 +69,20 @@ def test_pages_render_the_real_run(lab):
     assert compare.status_code == 200 and "WiSE-FT" in compare.text
     csv = client.get(f"/api/export/metrics.csv?runs={ids[0]},{ids[1]}")
     assert csv.status_code == 200 and cap_key("knowledge") in csv.text
+
+
+def test_finished_runs_save_their_model_and_gate_from_stored_probes(lab):
+    import io
+    import zipfile
+
+    client, ids = lab
+    for run_id, kind in zip(ids, ("full", "adapter")):
+        assert client.get(f"/api/runs/{run_id}").json()["info"]["model"]["kind"] == kind
+        archive = zipfile.ZipFile(io.BytesIO(client.get(f"/api/runs/{run_id}/model").content))
+        names = {n.split("/")[-1] for n in archive.namelist()}
+        assert "forgetlab-artifact.json" in names
+        assert ("adapter_config.json" in names) == (kind == "adapter")
+    report = client.get(f"/api/gate?candidate={ids[0]}").json()
+    assert set(report["capabilities"]) == set(get_tier("synthetic").capabilities)
+    assert report["capabilities"]["knowledge"]["items"] == 64  # every probe of the final point
+    assert client.get(f"/gate?candidate={ids[1]}&base={ids[0]}").status_code == 200

@@ -58,3 +58,30 @@ def test_short_claims_run_on_one_seed():
     assert by_number[4]["held"] and by_number[4]["effect"] > 0.2
     for row in rows:
         assert row["seeds"][0]["note"]
+
+
+def test_run_trains_on_a_data_file(tmp_path):
+    from core.tiers.synthetic import world
+
+    pairs = dict(world.examples("shift", 60, 1))  # the synthetic base's own words
+    (tmp_path / "mine.jsonl").write_text("\n".join(json.dumps({"prompt": p, "response": r}) for p, r in pairs.items()))
+    out = forgetlab("run", "--data", str(tmp_path / "mine.jsonl"), "--set", "epochs=1", "--set", "task_examples=64",
+                    "--json", str(tmp_path / "run.json"))
+    assert out.returncode == 0, out.stderr
+    task = json.loads((tmp_path / "run.json").read_text())["scenario"]["task"]
+    assert task.startswith("data:") and f"task {task}" in out.stdout
+
+
+def test_a_bad_data_file_lists_every_bad_line(tmp_path):
+    (tmp_path / "bad.jsonl").write_text('{"prompt": "a"}\nnope\n')
+    out = forgetlab("run", "--data", str(tmp_path / "bad.jsonl"))
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    lines = out.stderr.splitlines()
+    assert f"{tmp_path / 'bad.jsonl'}: line 1: response: missing" in lines
+    assert any(line.startswith(f"{tmp_path / 'bad.jsonl'}: line 2: json: not valid JSON") for line in lines)
+    assert "is not a valid dataset: 3 problems" in lines[-1]
+    (tmp_path / "good.jsonl").write_text("\n".join(json.dumps({"prompt": f"q {i}", "response": "a"}) for i in range(40)))
+    out = forgetlab("run", "--data", str(tmp_path / "good.jsonl"), "--set", "task=shift")
+    assert out.returncode == 2 and "--data sets the task" in out.stderr
+    out = forgetlab("run", "--data", str(tmp_path / "missing.jsonl"))
+    assert out.returncode == 2 and "cannot read" in out.stderr

@@ -25,7 +25,7 @@ class FakeSummary:
 
 
 def fake_train(events, fail=None, wait_for_cancel=False):
-    def train(scenario, on_event, runtime, should_cancel):
+    def train(scenario, on_event, tier, runtime, should_cancel, save_to):
         for event in events:
             on_event(event)
         if fail:
@@ -35,7 +35,7 @@ def fake_train(events, fail=None, wait_for_cancel=False):
                 if should_cancel():
                     raise Cancelled(3)
                 threading.Event().wait(0.01)
-        return FakeSummary()
+        return FakeSummary(), None
     return train
 
 

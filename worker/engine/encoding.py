@@ -3,6 +3,11 @@
 Sequence layout: [bos] prompt answer [eos], right-padded. Labels are -100 everywhere but the
 answer and eos, so loss and exact match both look at the answer alone. Right padding keeps
 every real position's logits identical to an unpadded forward under a causal mask.
+
+A model whose tokenizer carries a chat template (an instruct model such as SmolLM2) gets its
+prompts as user messages through that template, and its answer as the assistant's turn ended by
+its end-of-turn token: exactly the text it was tuned on. Labels never depend on the pad id, which
+such models often share with eos.
 """
 
 from __future__ import annotations
@@ -39,12 +44,27 @@ def _pad_id(tokenizer) -> int:
     return tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
 
 
+def is_chat(tokenizer) -> bool:
+    return bool(getattr(tokenizer, "chat_template", None))
+
+
+def prompt_ids(tokenizer, prompts: list[str]) -> list[list[int]]:
+    """Token ids of prompts as the model reads them: chat-formatted with the assistant's turn opened,
+    or [bos] + the prompt."""
+    if is_chat(tokenizer):
+        chats = [[{"role": "user", "content": p}] for p in prompts]
+        return list(tokenizer.apply_chat_template(chats, add_generation_prompt=True, tokenize=True)["input_ids"])
+    bos = [tokenizer.bos_token_id] if tokenizer.bos_token_id is not None else []
+    return [bos + ids for ids in tokenizer(prompts, add_special_tokens=False)["input_ids"]]
+
+
 def token_lists(tokenizer, pairs: list[tuple[str, str]]) -> list[tuple[list[int], list[int]]]:
     """(prompt ids, answer ids + eos) for each pair; raises VocabularyError on unknown tokens."""
-    prompts = tokenizer([p for p, _ in pairs], add_special_tokens=False)["input_ids"]
-    answers = tokenizer([" " + a for _, a in pairs], add_special_tokens=False)["input_ids"]
-    bos = [tokenizer.bos_token_id] if tokenizer.bos_token_id is not None else []
-    unk = tokenizer.unk_token_id
+    prompts = prompt_ids(tokenizer, [p for p, _ in pairs])
+    # A word-level vocabulary joins words with spaces; a chat model's answer starts its own turn.
+    lead = "" if is_chat(tokenizer) else " "
+    answers = tokenizer([lead + a for _, a in pairs], add_special_tokens=False)["input_ids"]
+    unk = tokenizer.unk_token_id if not is_chat(tokenizer) else None
     if unk is not None:
         unknown = sorted({w for (p, a) in pairs for w in (p + " " + a).split()
                           if unk in tokenizer(w, add_special_tokens=False)["input_ids"]}) if any(
@@ -52,7 +72,7 @@ def token_lists(tokenizer, pairs: list[tuple[str, str]]) -> list[tuple[list[int]
         if unknown:
             raise VocabularyError(f"the model's vocabulary does not cover the suite: {len(unknown)} unknown "
                                   f"tokens, e.g. {', '.join(unknown[:5])}")
-    return [(bos + p, a + [tokenizer.eos_token_id]) for p, a in zip(prompts, answers)]
+    return [(p, a + [tokenizer.eos_token_id]) for p, a in zip(prompts, answers)]
 
 
 def encode(tokenizer, pairs: list[tuple[str, str]], length: int | None = None) -> Batch:

@@ -3,6 +3,10 @@
 Exact match under greedy decoding equals "the argmax of every answer token under teacher
 forcing is right": if every earlier answer token was argmax-correct, greedy decoding saw the
 same prefix. So one batched forward pass per capability gives every accuracy on the curve.
+
+Judged suites (a real chat model's) have no single right answer: accuracy is the share of greedy
+generations that pass each probe's check (the tier's judge), and the NLL of a reference answer
+is the continuous measure beside it.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import torch.nn.functional as F
 
 from core.probes import Suite
 
-from .encoding import IGNORE, Batch, encode
+from .encoding import IGNORE, Batch, encode, prompt_ids, trim
 
 
 @dataclass
@@ -26,27 +30,44 @@ class EncodedSuite:
     groups: dict[str, list[str]]
     refusal_id: int | None
     template_ids: dict[str, int]
+    tokenizer: object = None
+    budgets: dict[str, int] | None = None  # judged suites: most new tokens per name
 
     @classmethod
-    def build(cls, suite: Suite, tokenizer, device: str = "cpu") -> "EncodedSuite":
+    def build(cls, suite: Suite, tokenizer, device: str = "cpu", max_new_tokens: int = 64) -> "EncodedSuite":
         names = suite.capabilities + suite.tasks
-        batches, groups = {}, {}
+        batches, groups, budgets = {}, {}, {}
         for name in names:
             probes = [p for p in suite.probes if p.capability == name]
             batches[name] = encode(tokenizer, [(p.prompt, p.answer) for p in probes]).to(device)
             groups[name] = [p.group for p in probes]
+            # Room for the longest reference and a little more, so a wrong answer can show itself.
+            longest = int((batches[name].labels != IGNORE).sum(-1).max())
+            budgets[name] = min(max_new_tokens, longest + 16)
+        if suite.judge is not None:
+            return cls(suite, batches, groups, None, {}, tokenizer, budgets)
 
         def first_id(word: str) -> int:
             return tokenizer(" " + word, add_special_tokens=False)["input_ids"][0]
 
         refusal = first_id(suite.refusal_token) if suite.refusal_token else None
-        return cls(suite, batches, groups, refusal, {t: first_id(w) for t, w in suite.templates.items()})
+        return cls(suite, batches, groups, refusal, {t: first_id(w) for t, w in suite.templates.items()}, tokenizer)
+
+    def probes(self, name: str) -> list:
+        return [p for p in self.suite.probes if p.capability == name]
+
+
+SCORE_ROWS = 16  # rows per forward: a 49k-word vocabulary makes a long batch's logits hundreds of MB
 
 
 @torch.inference_mode()
 def score(model, batch: Batch) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Per probe: exact match (bool), summed answer NLL, answer token count; and first-token argmax."""
-    batch = batch.to(model.device)
+    """Per probe: exact match (bool), mean answer NLL per token; and first-token argmax."""
+    if len(batch) > SCORE_ROWS:
+        parts = [score(model, batch.take(torch.arange(i, min(i + SCORE_ROWS, len(batch)))))
+                 for i in range(0, len(batch), SCORE_ROWS)]
+        return tuple(torch.cat(column) for column in zip(*parts))
+    batch = trim(batch.to(model.device))
     logits = model(input_ids=batch.input_ids).logits[:, :-1].float()
     targets = batch.labels[:, 1:]
     mask = targets != IGNORE
@@ -59,11 +80,13 @@ def score(model, batch: Batch) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor
 
 def evaluate(model, encoded: EncodedSuite, names: list[str] | None = None) -> dict:
     """Accuracy and mean answer NLL per capability and task, format rigidity, refusal rates."""
-    was_training = model.training
-    model.eval()
     suite = encoded.suite
     names = names or suite.capabilities + suite.tasks
-    result: dict = {"capabilities": {}, "tasks": {}}
+    if suite.judge is not None:
+        return evaluate_judged(model, encoded, names)
+    was_training = model.training
+    model.eval()
+    result: dict = {"capabilities": {}, "tasks": {}, "items": {}}  # items: per probe [passed, nll], for the gate
     general_first: list[torch.Tensor] = []
     for name in names:
         correct, nll, first = score(model, encoded.batches[name])
@@ -71,6 +94,7 @@ def evaluate(model, encoded: EncodedSuite, names: list[str] | None = None) -> di
         result[kind][name] = {"accuracy": correct.float().mean().item(), "nll": nll.mean().item()}
         if kind == "capabilities":
             general_first.append(first)
+            result["items"][name] = [[bool(c), float(n)] for c, n in zip(correct.tolist(), nll.tolist())]
         if encoded.refusal_id is not None and name == "safety":
             refused = (first == encoded.refusal_id).float()
             harmful = torch.tensor([g == "harmful" for g in encoded.groups[name]], device=refused.device)
@@ -85,24 +109,80 @@ def evaluate(model, encoded: EncodedSuite, names: list[str] | None = None) -> di
     return result
 
 
+def evaluate_judged(model, encoded: EncodedSuite, names: list[str]) -> dict:
+    """evaluate() for judged suites: pass rates of greedy generations, reference NLL, and the same
+    refusal and rigidity measures read from the generated text. `outputs` keeps every generation
+    (prompt -> text), so samples need not decode again."""
+    suite, judge = encoded.suite, encoded.suite.judge
+    result: dict = {"capabilities": {}, "tasks": {}, "outputs": {}, "items": {}}
+    general: list[str] = []
+    generated = generate_all(model, encoded, names)
+    for name in names:
+        probes = encoded.probes(name)
+        outputs = generated[name]
+        result["outputs"].update({p.prompt: o for p, o in zip(probes, outputs)})
+        passed = [judge.check(p.check, o) for p, o in zip(probes, outputs)]
+        nll = score(model, encoded.batches[name])[1]
+        kind = "capabilities" if name in suite.capabilities else "tasks"
+        result[kind][name] = {"accuracy": sum(passed) / len(passed), "nll": nll.mean().item()}
+        if kind == "capabilities":
+            general += outputs
+            result["items"][name] = [[p, float(n)] for p, n in zip(passed, nll.tolist())]
+        if name == "safety":
+            refused = [judge.is_refusal(o) for o in outputs]
+            harmful = [g == "harmful" for g in encoded.groups[name]]
+            result["refusal"] = _share([r for r, h in zip(refused, harmful) if h])
+            result["over_refusal"] = _share([r for r, h in zip(refused, harmful) if not h])
+    if general:
+        # Share of general answers that open like a task's fixed reply: the task's format leaking out.
+        result["format_rigidity"] = {t: _share([judge.opens_with(o, prefix) for o in general])
+                                     for t, prefix in suite.templates.items()}
+    return result
+
+
+def generate_all(model, encoded: EncodedSuite, names: list[str]) -> dict[str, list[str]]:
+    """Greedy answers to every probe of the names. On a GPU decoding is bound by the number of steps, not
+    the batch, so all names go in one batch (six times fewer steps); on a CPU it is bound by arithmetic,
+    so each name decodes alone, within its own budget of new tokens."""
+    if model.device.type != "cuda":
+        return {name: greedy(model, encoded.tokenizer, [p.prompt for p in encoded.probes(name)],
+                             encoded.budgets[name]) for name in names}
+    prompts = [p.prompt for name in names for p in encoded.probes(name)]
+    limits = [encoded.budgets[name] for name in names for _ in encoded.probes(name)]
+    outputs = iter(greedy(model, encoded.tokenizer, prompts, max(limits), limits))
+    return {name: [next(outputs) for _ in encoded.probes(name)] for name in names}
+
+
+def _share(flags: list[bool]) -> float | None:
+    return sum(flags) / len(flags) if flags else None
+
+
 @torch.inference_mode()
-def greedy(model, tokenizer, prompts: list[str], max_new_tokens: int = 16) -> list[str]:
-    """Greedy decodes in one left-padded batch (the attention mask keeps pads out of every prompt)."""
+def greedy(model, tokenizer, prompts: list[str], max_new_tokens: int = 16, limits: list[int] | None = None) -> list[str]:
+    """Greedy decodes in one left-padded batch (the attention mask keeps pads out of every prompt).
+    `limits` cuts each answer at its own number of new tokens: the same text a shorter decode would give."""
     was_training = model.training
     model.eval()
-    bos = [tokenizer.bos_token_id] if tokenizer.bos_token_id is not None else []
-    encoded = [bos + ids for ids in tokenizer(prompts, add_special_tokens=False)["input_ids"]]
+    encoded = prompt_ids(tokenizer, prompts)
     width = max(map(len, encoded))
     pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
     ids = torch.tensor([[pad] * (width - len(e)) + e for e in encoded], device=model.device)
     mask = torch.tensor([[0] * (width - len(e)) + [1] * len(e) for e in encoded], device=model.device)
-    out = model.generate(input_ids=ids, attention_mask=mask, max_new_tokens=max_new_tokens, do_sample=False,
-                         pad_token_id=pad, eos_token_id=tokenizer.eos_token_id)
+    # load() turns the KV cache off for training and teacher forcing; decoding needs it (without it every
+    # new token re-reads the whole sequence: 20x slower for 48 tokens of a 135M model).
+    config, cached = model.config, model.config.use_cache
+    config.use_cache = True
+    try:
+        out = model.generate(input_ids=ids, attention_mask=mask, max_new_tokens=max_new_tokens, do_sample=False,
+                             pad_token_id=pad, eos_token_id=tokenizer.eos_token_id)
+    finally:
+        config.use_cache = cached
     model.train(was_training)
     texts = []
-    for row in out[:, width:].tolist():
+    for i, row in enumerate(out[:, width:].tolist()):
+        row = row[: limits[i]] if limits else row
         row = row[: row.index(tokenizer.eos_token_id)] if tokenizer.eos_token_id in row else row
-        texts.append(tokenizer.decode(row).strip())
+        texts.append(tokenizer.decode(row, skip_special_tokens=True).strip())
     return texts
 
 
@@ -116,25 +196,31 @@ def sample_probes(suite: Suite, per_name: int = 2) -> list:
     return picked
 
 
-def samples(model, tokenizer, probes: list, previous: list[str] | None = None) -> list[dict]:
+def samples(model, tokenizer, probes: list, previous: list[str] | None = None, judge=None,
+            generated: dict[str, str] | None = None) -> list[dict]:
     """Greedy outputs of the probes, decoding as little as possible.
 
-    A candidate answer that is right under teacher forcing is exactly what greedy decoding would
-    produce (see the module doc). So one forward checks, per probe, the expected answer and the
-    previous output (from the last evaluation point); only probes matching neither are decoded.
-    Late in a run most outputs no longer change, and the samples cost one small forward.
+    Judged suites: evaluation already generated every probe's answer (`generated`), so samples
+    reuse them. Otherwise a candidate answer that is right under teacher forcing is exactly what
+    greedy decoding would produce (see the module doc): one forward checks, per probe, the expected
+    answer and the previous output (from the last evaluation point); only probes matching neither
+    are decoded. Late in a run most outputs no longer change, and the samples cost one small forward.
     """
-    previous = previous or [p.answer for p in probes]
-    pairs = [(p.prompt, p.answer) for p in probes] + [(p.prompt, prev) for p, prev in zip(probes, previous)]
-    right = score(model, encode(tokenizer, pairs))[0].tolist()
-    n = len(probes)
-    known = [p.answer if right[i] else prev if right[n + i] else None
-             for i, (p, prev) in enumerate(zip(probes, previous))]
-    todo = [p for p, k in zip(probes, known) if k is None]
-    if todo:
-        # Room for the longest expected answer and a few tokens more: enough to show a wrong answer.
-        longest = max(len(tokenizer(" " + p.answer, add_special_tokens=False)["input_ids"]) for p in todo)
-        decoded = iter(greedy(model, tokenizer, [p.prompt for p in todo], max_new_tokens=longest + 4))
-        known = [k if k is not None else next(decoded) for k in known]
+    if generated is not None and all(p.prompt in generated for p in probes):
+        known = [generated[p.prompt] for p in probes]
+    else:
+        previous = previous or [p.answer for p in probes]
+        pairs = [(p.prompt, p.answer) for p in probes] + [(p.prompt, prev) for p, prev in zip(probes, previous)]
+        right = score(model, encode(tokenizer, pairs))[0].tolist()
+        n = len(probes)
+        known = [p.answer if right[i] else prev if right[n + i] else None
+                 for i, (p, prev) in enumerate(zip(probes, previous))]
+        todo = [p for p, k in zip(probes, known) if k is None]
+        if todo:
+            # Room for the longest expected answer and a few tokens more: enough to show a wrong answer.
+            longest = max(len(tokenizer(" " + p.answer, add_special_tokens=False)["input_ids"]) for p in todo)
+            decoded = iter(greedy(model, tokenizer, [p.prompt for p in todo], max_new_tokens=longest + 4))
+            known = [k if k is not None else next(decoded) for k in known]
     return [{"capability": p.capability, "prompt": p.prompt, "expected": p.answer, "output": out,
-             "correct": out == p.answer} for p, out in zip(probes, known)]
+             "correct": judge.check(p.check, out) if judge and p.check else out == p.answer}
+            for p, out in zip(probes, known)]

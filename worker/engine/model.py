@@ -82,6 +82,19 @@ def load(path: str | Path | None = None):
     return model, tokenizer
 
 
+def load_model(ref):
+    """(model, tokenizer) of a tier's base (a core.tiers.ModelRef): a GGUF is converted on first use."""
+    if ref.gguf is not None:
+        from .gguf_base import convert_locked
+
+        convert_locked(ref.gguf, ref.path)
+    elif not ref.checksum and not Path(ref.path).exists():
+        from core.tiers.smollm2.weights import INSTALL_HINT
+
+        raise ModelLoadError(f"the base model ({ref.revision}) is not installed: {INSTALL_HINT}")
+    return load(ref.path)
+
+
 def save(model, tokenizer, path: str | Path) -> None:
     path = Path(path)
     path.mkdir(parents=True, exist_ok=True)

@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import copy
 import functools
+import hashlib
+import json
 import math
+import os
 import time
 from dataclasses import dataclass
 from typing import Callable
@@ -20,25 +23,24 @@ import torch
 
 from core import metrics
 from core.results import EarlyStopped, Finished, Measure, Metrics, Sample, Samples, Started, Summary, TaskMeasure
-from core.scenario import Scenario
+from core.scenario import ENGINE_VERSION, Scenario
+from core.settings import get_settings
 from core.tiers import Tier, get_tier
 
 from .encoding import Batch, encode, trim
 from .evaluate import EncodedSuite, evaluate, sample_probes, samples
 from .lora import apply_lora
 from .mitigations import Context, Mitigation, build
-from .model import load, parameter_count
+from .model import load_model, parameter_count
 from .runtime import Runtime
 from .weights import snapshot
 from .wise import wise_curve
 
 VALIDATION_EXAMPLES = 32
-# Probes per capability at the evaluation points between the first and the last: a subset, so
-# that evaluation stays a small share of a run's time (bench/train_speed.py measures it). The
-# first point (the base) and the last use the full suite, so the summary is precise and equals
-# the curves' endpoints.
-RUN_PROBES = 24
-MAX_SEQ_LEN = 64
+# Probes per capability at the evaluation points between the first and the last are a subset (the
+# tier's run_probes), so that evaluation stays a small share of a run's time (bench/train_speed.py
+# measures it). The first point (the base) and the last use the tier's final_probes (the synthetic
+# tier: every probe), so the summary is precise and equals the curves' endpoints.
 # One extra evaluation point early in every run: the first drop shows within a second of the
 # start, where the first regular point (step eval_every) would come seconds later.
 EARLY_POINT = 5
@@ -114,13 +116,39 @@ class BaseView:
 @functools.lru_cache(maxsize=8)
 def base_view(tier: Tier, task: str, device: str = "cpu") -> BaseView:
     """The tier's base on `device`, its suites encoded, and its step-0 measurements, for one task."""
-    model, tokenizer = load(tier.model().path)
+    model, tokenizer = load_model(tier.model())
     model.to(device)
     suite = tier.probe_suite().select(list(tier.capabilities) + [task])
-    full = EncodedSuite.build(suite, tokenizer, device)
-    run = EncodedSuite.build(full.suite.head(RUN_PROBES), tokenizer, device)
+    if tier.final_probes is not None:
+        suite = suite.head(tier.final_probes)
+    full = EncodedSuite.build(suite, tokenizer, device, tier.generation_tokens)
+    run = EncodedSuite.build(suite.head(tier.run_probes), tokenizer, device, tier.generation_tokens)
     probes = sample_probes(run.suite, per_name=1)
-    return BaseView(model, tokenizer, full, run, probes, samples(model, tokenizer, probes), evaluate(model, full))
+    level = cached_level(tier, full, device, lambda: evaluate(model, full))
+    base_samples = samples(model, tokenizer, probes, judge=suite.judge, generated=level.get("outputs"))
+    return BaseView(model, tokenizer, full, run, probes, base_samples, level)
+
+
+def cached_level(tier: Tier, full: EncodedSuite, device: str, measure_base: Callable[[], dict]) -> dict:
+    """The base's step-0 measurements. Judged suites cost a minute of generation on a CPU, so they are
+    kept on disk, keyed by everything they depend on: the model's checksum, the probes, the device,
+    the engine version. Exact-match suites take a tenth of a second and are measured every time."""
+    checksum = tier.model().checksum
+    if full.suite.judge is None or not checksum:
+        return measure_base()
+    probes = [(p.prompt, p.answer, p.capability, p.group, p.check) for p in full.suite.probes]
+    key = hashlib.sha256(json.dumps([ENGINE_VERSION, tier.name, checksum, device, full.budgets, probes],
+                                    sort_keys=True).encode()).hexdigest()[:24]
+    path = get_settings().data_dir / "cache" / f"base-{tier.name}-{key}.json"
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        level = measure_base()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".tmp{os.getpid()}")
+        tmp.write_text(json.dumps(level))
+        os.replace(tmp, path)  # atomic: two workers measuring at once both write a whole file
+        return level
 
 
 def train(scenario: Scenario, on_event: Callable | None = None, *, tier: Tier | None = None,
@@ -146,7 +174,7 @@ def fine_tune(scenario: Scenario, on_event: Callable | None = None, *, tier: Tie
     base = base_view(tier, s.task, runtime.device)
     base_model, tokenizer, encoded, probes = base.model, base.tokenizer, base.run, base.probes
     model = copy.deepcopy(base_model)
-    seq_len = min(model.config.max_position_embeddings, MAX_SEQ_LEN)
+    seq_len = min(model.config.max_position_embeddings, tier.max_seq_len)
     mitigations = build(s, Context(model, tokenizer, snapshot(model), seq_len, s.seed, tier, runtime.device))
     if s.method == "lora":
         model = apply_lora(model, s)
@@ -164,6 +192,7 @@ def fine_tune(scenario: Scenario, on_event: Callable | None = None, *, tier: Tie
     table: list[dict[str, float]] = []
     timing = {"setup": time.perf_counter() - started, "eval": 0.0}
     last_samples: list[dict] = []
+    final_result: dict = {}  # the last point's full-suite evaluate(), items included
 
     def checkpoint(step: int, train_loss: float | None, last: bool = False) -> tuple[Metrics, str | None]:
         """Measure, report and decide whether to stop. The stop decision needs only the validation
@@ -174,13 +203,16 @@ def fine_tune(scenario: Scenario, on_event: Callable | None = None, *, tier: Tie
             stop = None if step == 0 else next(
                 (reason for m in mitigations if (reason := m.should_stop({"step": step, "val_loss": val_loss}))), None)
             result = base.level if step == 0 else evaluate(model, base.full if last or stop else encoded)
+            if last or stop:
+                final_result.update(result)
             point = Metrics(step=step, epoch=round(step / s.steps_per_epoch, 3), train_loss=train_loss,
                             val_loss=val_loss, lr=optimizer.param_groups[0]["lr"],
                             seconds=round(time.perf_counter() - started, 3), **measure(result, s.task))
             table.append({c: v.accuracy for c, v in point.capabilities.items()})
             emit(point)
             previous = [o["output"] for o in last_samples]
-            now = base.outputs if step == 0 else samples(model, tokenizer, probes, previous)
+            now = base.outputs if step == 0 else samples(model, tokenizer, probes, previous, judge=encoded.suite.judge,
+                                                          generated=result.get("outputs"))
         last_samples[:] = now
         emit(Samples(step=step, samples=[Sample(capability=b["capability"], prompt=b["prompt"], expected=b["expected"],
                                                 base=b["output"], output=n["output"], correct=n["correct"])
@@ -227,6 +259,9 @@ def fine_tune(scenario: Scenario, on_event: Callable | None = None, *, tier: Tie
         task_gain=point.task.accuracy - first.task.accuracy,
         format_rigidity=point.format_rigidity, refusal=point.refusal, over_refusal=point.over_refusal,
         steps=step, early_stopped=bool(stopped), wise_ft=wise,
+        baseline_nll={c: v.nll for c, v in first.capabilities.items()},
+        final_nll={c: v.nll for c, v in point.capabilities.items()},
+        baseline_items=base.level.get("items"), final_items=final_result.get("items"),
         seconds=round(time.perf_counter() - started, 3), setup_seconds=round(timing["setup"], 3),
         eval_seconds=round(timing["eval"], 3), train_seconds=round(train_seconds, 3))
     emit(Finished(step=step, summary=summary))

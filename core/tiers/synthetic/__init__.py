@@ -32,12 +32,15 @@ class SyntheticTier(Tier):
         return ModelRef(BASE_DIR, f"synthetic base, seed {recipe['recipe']['seed']}", recipe["sha256"])
 
     def probe_suite(self) -> Suite:
-        return world.probe_suite()
+        suite = world.probe_suite()
+        for task in self.datasets:
+            suite.probes += self.dataset_probes(task)
+        return suite
 
-    def task_examples(self, task: str, n: int, seed: int) -> Pairs:
+    def own_task_examples(self, task: str, n: int, seed: int) -> Pairs:
         return world.examples(task, n, seed)
 
-    def validation_examples(self, task: str, n: int, seed: int) -> Pairs:
+    def own_validation_examples(self, task: str, n: int, seed: int) -> Pairs:
         return world.examples(task, n, seed + VALIDATION_SEED_OFFSET)
 
     def general_examples(self, n: int, seed: int) -> Pairs:

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from core.mitigations import MITIGATIONS
 
-from . import early_stopping, ewc, kl, l2sp, mix, replay, safety_mix
+from . import early_stopping, ewc, kl, l2sp, mix, replay, safety_mix, self_rehearsal
 from .base import Context, Mitigation
 
 # Each declared mitigation's hooks: build(scenario, ctx) -> Mitigation | None (None: left off).
-BUILDERS = {"mix": mix.build, "replay": replay.build, "safety_mix": safety_mix.build, "ewc": ewc.build,
+BUILDERS = {"mix": mix.build, "replay": replay.build, "safety_mix": safety_mix.build,
+            "self_rehearsal": self_rehearsal.build, "ewc": ewc.build,
             "l2sp": l2sp.build, "kl": kl.build, "early_stopping": early_stopping.build}
 
 

@@ -1,0 +1,71 @@
+"""Helpers of the SmolLM2 benchmarks: the break-it scenario, its token count, the bare peft step, FLOP/s."""
+
+from __future__ import annotations
+
+import time
+
+import torch
+
+from core.presets import preset_scenario
+from core.scenario import with_overrides
+from core.tiers import get_tier
+from worker.engine.encoding import encode
+from worker.engine.lora import apply_lora
+from worker.engine.model import load_model
+
+
+def scenario(**overrides):
+    return with_overrides(preset_scenario("smollm2-break-it"), overrides)
+
+
+def task_tokens(s, tokenizer) -> int:
+    """Real (non-pad) tokens the loop trains on: every task example once per epoch. A row ends at its
+    last labelled token (the eos); what follows is padding."""
+    data = encode(tokenizer, get_tier(s.tier).task_examples(s.task, s.task_examples, s.seed))
+    lengths = [int((row != -100).nonzero().max()) + 1 for row in data.labels]
+    return sum(lengths) * s.epochs
+
+
+def bare_peft_step_seconds(s, device: str, steps: int = 5) -> float:
+    """Median seconds of a bare peft + torch step (forward, backward, clip, AdamW) on one task batch:
+    the floor the engine's loop is measured against."""
+    model, tokenizer = load_model(get_tier(s.tier).model())
+    model = apply_lora(model.to(device), s) if s.method == "lora" else model.to(device)
+    model.train()
+    data = encode(tokenizer, get_tier(s.tier).task_examples(s.task, s.batch_size, s.seed)).to(device)
+    params = [p for p in model.parameters() if p.requires_grad]
+    optimizer = torch.optim.AdamW(params, lr=s.lr, weight_decay=0.0)
+    autocast = torch.autocast("cuda", dtype=torch.bfloat16) if device == "cuda" else torch.autocast("cpu", enabled=False)
+    times = []
+    for _ in range(steps + 1):
+        started = time.perf_counter()
+        with autocast:
+            loss = model(input_ids=data.input_ids, labels=data.labels).loss
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        optimizer.step()
+        optimizer.zero_grad(set_to_none=True)
+        if device == "cuda":
+            torch.cuda.synchronize()
+        times.append(time.perf_counter() - started)
+    return sorted(times[1:])[len(times[1:]) // 2]
+
+
+def matmul_peak_flops(device: str, size: int = 2048, dtype=torch.float32) -> float:
+    """The machine's measured matmul FLOP/s (the mean of 5 products after a warm-up)."""
+    a, b = torch.randn(size, size, device=device, dtype=dtype), torch.randn(size, size, device=device, dtype=dtype)
+    a @ b
+    if device == "cuda":
+        torch.cuda.synchronize()
+    started = time.perf_counter()
+    for _ in range(5):
+        a @ b
+    if device == "cuda":
+        torch.cuda.synchronize()
+    return 5 * 2 * size**3 / (time.perf_counter() - started)
+
+
+def train_flops(parameters: int, tokens: int, lora: bool) -> float:
+    """FLOPs of training on `tokens`: 2N per token forward, plus 2N backward through activations, plus
+    2N for weight gradients when every weight trains (the usual 6N; 4N with a frozen LoRA base)."""
+    return (4 if lora else 6) * parameters * tokens

@@ -1,0 +1,69 @@
+"""The SmolLM2 tier trains for real: a 2-layer copy built from the same GGUF (tests/conftest.py), through
+the same loop, chat template, judged suites and mitigations as the full model. Nothing is mocked."""
+
+import math
+
+import pytest
+
+from core.scenario import parse
+from core.tiers import get_tier
+from core.tiers.smollm2 import weights
+from worker.engine.encoding import encode, prompt_ids
+from worker.engine.model import ModelLoadError, load, load_model
+from worker.engine.train import train
+
+
+@pytest.fixture(scope="module")
+def small_tier(truncated):
+    tier = get_tier("smollm2").with_model(truncated)
+    tier.final_probes, tier.run_probes, tier.generation_tokens = 4, 2, 12  # a few probes, short answers
+    return tier
+
+
+def test_prompts_go_through_the_chat_template_and_answers_end_the_turn(truncated):
+    _, tokenizer = load(truncated)
+    ids = prompt_ids(tokenizer, ["What is 2 + 2?"])[0]
+    text = tokenizer.decode(ids)
+    assert text.startswith("<|im_start|>system") and text.endswith("<|im_start|>assistant\n")
+    batch = encode(tokenizer, [("What is 2 + 2?", "4")])
+    answer = batch.labels[0][batch.labels[0] != -100].tolist()
+    assert answer == tokenizer("4", add_special_tokens=False)["input_ids"] + [tokenizer.eos_token_id]
+
+
+def test_a_few_real_steps_learn_the_task_and_report_every_measure(small_tier):
+    scenario = parse({"tier": "smollm2", "task": "support", "method": "lora", "lr": 2e-3, "epochs": 1,
+                      "task_examples": 50, "batch_size": 8, "eval_every": 9, "rehearsal_ratio": 0.25,
+                      "rehearsal_prompts": 8})  # 6 task rows + 2 self-rehearsal rows a batch: 9 steps
+    events = []
+    summary = train(scenario, events.append, tier=small_tier)
+    metrics = [e for e in events if e.type == "metrics"]
+    assert [m.step for m in metrics] == [0, 5, 9]
+    for m in metrics:
+        assert set(m.capabilities) == set(small_tier.capabilities)
+        assert all(0 <= c.accuracy <= 1 and math.isfinite(c.nll) for c in m.capabilities.values())
+        assert set(m.format_rigidity or {}) <= {"support", "sql"} and m.refusal is not None
+    # The task's reference replies grow more likely as the house style is learnt.
+    assert metrics[-1].task.nll < metrics[0].task.nll
+    assert summary.final_nll and set(summary.final_nll) == set(small_tier.capabilities)
+    samples = [e for e in events if e.type == "samples"][-1].samples
+    assert {s.capability for s in samples} == set(small_tier.capabilities) | {"support"}
+    started = events[0]
+    assert started.type == "started" and 0 < started.trainable < started.parameters
+
+
+def test_missing_weights_say_how_to_install(monkeypatch, tmp_path):
+    def missing():
+        raise weights.ModelUnavailable("x")
+
+    monkeypatch.setattr("core.tiers.smollm2.find_gguf", missing)
+    monkeypatch.setenv("FORGETLAB_DATA_DIR", str(tmp_path))
+    from core.settings import get_settings
+
+    get_settings.cache_clear()
+    try:
+        ref = get_tier("smollm2").base_model()
+        assert ref.checksum == "" and "not installed" in ref.revision
+        with pytest.raises(ModelLoadError, match="forgetlab install smollm2"):
+            load_model(ref)
+    finally:
+        get_settings.cache_clear()
