@@ -24,15 +24,14 @@ whole: a stale adapter_config.json left beside new full weights would make it re
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
 from core.scenario import ENGINE_VERSION, Scenario
 from core.tiers import Tier
 from core.tiers.base import weights_checksum
+
+from .staging import staged_dir
 
 MANIFEST = "forgetlab-artifact.json"
 ADAPTER_CONFIG = "adapter_config.json"  # peft's name; its presence makes a directory an adapter
@@ -100,27 +99,12 @@ def save_artifact(model, tokenizer, out_dir: str | Path, *, tier: Tier | None = 
     if scenario is not None:
         manifest["scenario_hash"] = scenario.canonical_hash()
         manifest["scenario"] = scenario.model_dump(mode="json")
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
-    try:
+    with staged_dir(out) as tmp:
         # peft saves only the adapter weights of a PeftModel; transformers saves safetensors by default.
         model.save_pretrained(tmp)
         if kind == "full":
             tokenizer.save_pretrained(tmp)
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")  # last: a manifest means complete
-        # mkdtemp (0700) and safetensors (0600) make private modes; this is an ordinary model directory.
-        os.chmod(tmp, 0o755)
-        for f in tmp.iterdir():
-            f.chmod(0o644)
-        if out.exists():  # empty, or an earlier artifact: a directory cannot be renamed over
-            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
-            os.rename(out, old / "x")
-            os.rename(tmp, out)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.rename(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return manifest
 
 

@@ -15,13 +15,13 @@ import fcntl
 import hashlib
 import importlib.util
 import json
-import os
 import shutil
-import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
 from core.tiers.smollm2.weights import INSTALL_HINT, MODEL_NAME, ModelUnavailable, find_gguf
+
+from .staging import staged_dir
 
 MANIFEST = "forgetlab-model.json"
 WEIGHTS = "model.safetensors"
@@ -58,8 +58,7 @@ def _save(model, tokenizer, out_dir: Path, manifest: dict) -> Path:
 
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
-    try:
+    with staged_dir(out_dir) as tmp:
         model.save_pretrained(tmp)  # safetensors is the default format
         tokenizer.save_pretrained(tmp)
         manifest = {
@@ -70,20 +69,6 @@ def _save(model, tokenizer, out_dir: Path, manifest: dict) -> Path:
             "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         }
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
-        # mkdtemp (0700) and safetensors (0600) create private modes; make it an ordinary checkpoint.
-        os.chmod(tmp, 0o755)
-        for f in tmp.iterdir():
-            f.chmod(0o644)
-        if out_dir.exists():  # a stale or foreign copy: a directory cannot be renamed over
-            old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=out_dir.parent))
-            os.rename(out_dir, old / "x")
-            os.rename(tmp, out_dir)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.rename(tmp, out_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return out_dir
 
 
