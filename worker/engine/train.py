@@ -106,8 +106,8 @@ class BaseView:
 
     model: torch.nn.Module
     tokenizer: object
-    full: EncodedSuite  # every probe of the general capabilities and the task
-    run: EncodedSuite  # the first RUN_PROBES of each
+    full: EncodedSuite  # the first `tier.final_probes` (synthetic: every probe) of each capability and the task
+    run: EncodedSuite  # the first `tier.run_probes` of each: the points between the first and the last
     probes: list  # the fixed sample probes
     outputs: list  # the base's greedy answers to them
     level: dict  # evaluate() on `full`: the curves' step-0 point, less the validation loss
