@@ -1,7 +1,7 @@
 """Probe suites as data: (prompt, expected answer, capability) plus a little metadata.
 
 A suite is model-agnostic. The synthetic world builds one from a fixed seed
-(`worker.engine.world.probe_suite`); a real-model suite can be a JSONL file with one
+(`core.tiers.synthetic.world.probe_suite`); a real-model suite can be a JSONL file with one
 probe per line: {"prompt": ..., "answer": ..., "capability": ..., "kind": "capability"|"task",
 "group": optional}. This module is torch-free.
 """

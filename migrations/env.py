@@ -1,4 +1,4 @@
-"""Alembic environment: the URL comes from app settings unless the caller (app.db.migrate) passed one."""
+"""Alembic environment: the URL comes from app settings unless the caller (core.store.db.migrate) passed one."""
 
 from __future__ import annotations
 

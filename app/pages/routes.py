@@ -1,5 +1,5 @@
 """HTML routes: builder (/), run page (/runs/{id}), runs list (/runs), the builder's dataset upload
-(POST /datasets). Thin over app.lab and app.runs.
+(POST /datasets). Thin over app.lab and core.store.runs.
 
 Sweeps and comparisons have their own routers (pages/sweeps.py, pages/compare.py)."""
 

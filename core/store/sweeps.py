@@ -2,7 +2,7 @@
 
 The cache: a grid point whose scenario has the same canonical hash (same config and seed) as a
 stored succeeded run reuses that run instead of training again, and is marked `reused`. Two grid
-points with the same scenario in one sweep share one new run. Torch-free, like app.runs.
+points with the same scenario in one sweep share one new run. Torch-free, like core.store.runs.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """SSE: every point exactly once, in step order, across a dropped connection (embedded live channel).
 
-A writer thread plays the worker: it commits engine events through the same EventSink a worker
-uses, while the test reads the stream, drops it mid-run and reconnects with Last-Event-ID.
+A writer thread plays the worker: it stores metric points and samples as the worker's recorder
+does, while the test reads the stream, drops it mid-run and reconnects with Last-Event-ID.
 """
 
 import threading

@@ -1,6 +1,6 @@
 """Pretraining recipe for the shipped base model: the general mix until every capability is learnt.
 
-`forgetlab pretrain` runs this; the shipped checkpoint in worker/base/ records the recipe, its
+`forgetlab pretrain` runs this; the shipped checkpoint in core/tiers/synthetic/base/ records the recipe, its
 seed and a checksum of the weights, and a test checks that file against the recipe's quality bar.
 """
 
