@@ -68,13 +68,17 @@ def score(model, batch: Batch) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor
                  for i in range(0, len(batch), SCORE_ROWS)]
         return tuple(torch.cat(column) for column in zip(*parts))
     batch = trim(batch.to(model.device))
-    logits = model(input_ids=batch.input_ids).logits[:, :-1].float()
-    targets = batch.labels[:, 1:]
+    # Only positions from the earliest answer on are projected onto the vocabulary: with a 49k-word
+    # vocabulary the projection of the prompts was most of a real model's scoring time.
+    start = int(batch.answer_start.min())  # the first position whose next token is an answer token is start-1
+    kept = batch.input_ids.shape[1] - start + 1
+    logits = model(input_ids=batch.input_ids, logits_to_keep=kept).logits[:, :-1].float()
+    targets = batch.labels[:, start:]
     mask = targets != IGNORE
     preds = logits.argmax(-1)
     correct = ((preds == targets) | ~mask).all(-1)
     nll = F.cross_entropy(logits.transpose(1, 2), targets.clamp(min=0), reduction="none") * mask
-    first = preds[torch.arange(len(batch), device=preds.device), batch.answer_start - 1]
+    first = preds[torch.arange(len(batch), device=preds.device), batch.answer_start - start]
     return correct, nll.sum(-1) / mask.sum(-1), first
 
 
@@ -194,6 +198,20 @@ def sample_probes(suite: Suite, per_name: int = 2) -> list:
         step = max(1, len(probes) // per_name)
         picked += probes[::step][:per_name]
     return picked
+
+
+def forgotten_probes(fixed: list, encoded: EncodedSuite, base_items: dict, items: dict) -> list:
+    """The sample probes, each capability's fixed one swapped for the first probe the base passed and the
+    model now fails (unless the fixed one is such a probe), so the samples show what was forgotten and not
+    only what was kept. `items` are evaluate()'s per-probe results on `encoded`; `base_items` the base's on
+    a suite whose head is `encoded` (the run suite is the full suite's head), so indices agree."""
+    shown = []
+    for probe in fixed:
+        now, before = items.get(probe.capability), base_items.get(probe.capability)
+        lost = [p for p, (passed, _), (was, _) in zip(encoded.probes(probe.capability), now or [], before or [])
+                if was and not passed]
+        shown.append(probe if not lost or any(p.prompt == probe.prompt for p in lost) else lost[0])
+    return shown
 
 
 def samples(model, tokenizer, probes: list, previous: list[str] | None = None, judge=None,
