@@ -1,0 +1,113 @@
+"""Assignments: read one, start an attempt (student), list attempts, the leaderboard, the grade CSV, edit or
+delete one (instructor). Actions live in app/teaching.py."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Request
+from fastapi.responses import Response
+
+from app import teaching
+from app.auth import CurrentUser, InstructorUser, MemberUser
+from app.deps import SessionDep
+from core.assignments import describe
+from core.scenario import ScenarioError
+from core.store.models import Run
+
+from .classes import AssignmentIn
+from .errors import invalid
+
+router = APIRouter(prefix="/assignments", tags=["assignments"])
+ERRORS = {404: {"description": "Unknown assignment, or not one of your classes'"},
+          422: {"description": "A locked or hidden field changed, or a value outside the allowed range"},
+          429: {"description": "Over a quota or budget (Retry-After says when to try again)"}}
+TAUGHT = {404: ERRORS[404], 403: {"description": "Only the class's instructor may do this"},
+          422: {"description": "A bad part of the assignment, named"}}
+
+
+def assignment_out(session, assignment, user) -> dict:
+    """What the user may know: students do not see hidden fields or their values."""
+    template = teaching.template_of(assignment)
+    taught = teaching.teaches(session, assignment, user)
+    base = {k: v for k, v in template.base.items() if taught or template.mode(k) != "hidden"}
+    out = {"id": assignment.id, "class_id": assignment.class_id, "title": assignment.title,
+           "instructions": assignment.instructions, "goal": assignment.goal, "score": assignment.score,
+           "higher_is_better": assignment.higher_is_better, "qualify": assignment.qualify,
+           "attempt_budget": assignment.attempt_budget, "run_budget": assignment.run_budget,
+           "due_at": assignment.due_at, "show_names": assignment.show_names, "scenario": base,
+           "locked": template.locked, "ranges": {k: r.model_dump(exclude_none=True) for k, r in template.ranges.items()},
+           "rules": describe(template), "url": f"/assignments/{assignment.id}"}
+    if taught:
+        out["hidden"] = template.hidden
+    return out
+
+
+def attempt_out(attempt, run, user) -> dict:
+    return {"id": attempt.id, "student": user.name, "run_id": run.id, "status": run.status, "passed": attempt.passed,
+            "reason": attempt.reason, "created_at": attempt.created_at, "url": f"/runs/{run.id}",
+            "events": f"/api/runs/{run.id}/events"}
+
+
+@router.get("/{assignment_id}", responses=ERRORS, summary="One assignment as the caller may see it")
+def get_assignment(session: SessionDep, user: CurrentUser, assignment: teaching.AssignmentDep):
+    """The class's instructor and students (hidden fields left out for students)."""
+    return assignment_out(session, assignment, user)
+
+
+@router.post("/{assignment_id}/attempts", status_code=201, responses=ERRORS, summary="Start an attempt")
+def start_attempt(request: Request, session: SessionDep, user: MemberUser, assignment: teaching.AssignmentDep,
+                  scenario: Annotated[dict[str, Any], Body(description="The fields the student sets; the rest "
+                                                                       "come from the assignment")]):
+    """The class's students (and its instructor, to try it out). 422 names a changed locked or hidden field
+    or a value out of range; 429 over the per-user quota or a budget; 403 past the due date."""
+    attempt = teaching.start_attempt(request, session, assignment=assignment, user=user, data=scenario)
+    run = session.get(Run, attempt.run_id)
+    return attempt_out(attempt, run, user)
+
+
+@router.put("/{assignment_id}", responses=TAUGHT, summary="Edit an assignment (instructor); attempts made stay")
+def edit_assignment(session: SessionDep, user: InstructorUser, assignment: teaching.TaughtAssignmentDep,
+                    body: Annotated[AssignmentIn, Body()]):
+    """The class's instructor only: the whole assignment again, as when creating it. Attempts already made keep
+    their runs and verdicts; a new goal is refused (422 on goal) while attempts are queued or running."""
+    try:
+        teaching.edit_assignment(session, assignment=assignment, spec=body.model_dump())
+    except ScenarioError as e:
+        return invalid(e.errors, "invalid assignment")
+    return assignment_out(session, assignment, user)
+
+
+@router.delete("/{assignment_id}", responses=TAUGHT, summary="Delete an assignment and its attempts (instructor)")
+def delete_assignment(request: Request, session: SessionDep, user: InstructorUser,
+                      assignment: teaching.TaughtAssignmentDep):
+    """The class's instructor only. Its queued attempt runs are cancelled; every run stays its student's."""
+    assignment_id = assignment.id
+    return {"deleted": assignment_id, "cancelled": teaching.delete_assignment(request, session, assignment=assignment)}
+
+
+@router.get("/{assignment_id}/attempts", responses=ERRORS, summary="Attempts: mine (all of them: instructor)")
+def list_attempts(session: SessionDep, user: CurrentUser, assignment: teaching.AssignmentDep):
+    """Students see their own attempts, the instructor everyone's; each with pass/fail once it has ended."""
+    mine = None if teaching.teaches(session, assignment, user) else user.id
+    rows = teaching.attempt_rows(session, assignment=assignment, user_id=mine)
+    return {"attempts": [attempt_out(a, r, u) for a, r, u in rows]}
+
+
+@router.get("/{assignment_id}/leaderboard", responses=ERRORS, summary="Best attempt per student, ranked")
+def get_leaderboard(session: SessionDep, user: CurrentUser, assignment: teaching.AssignmentDep):
+    """The class's instructor and students; students see others' names only if the instructor chose so."""
+    rows = teaching.leaderboard(session, assignment=assignment, viewer=user)
+    return {"score": assignment.score, "higher_is_better": assignment.higher_is_better,
+            "qualify": assignment.qualify,
+            "rows": [{"rank": r.rank, "student": r.username, "score": r.score, "steps": r.steps,
+                      "passed": r.passed, "attempt_id": r.attempt_id} for r in rows]}
+
+
+@router.get("/{assignment_id}/grades.csv", responses=ERRORS, summary="Grade export for an LMS (instructor)",
+            response_class=Response)
+def grades_csv(session: SessionDep, user: InstructorUser, assignment: teaching.TaughtAssignmentDep):
+    """The class's instructor only: one row per student (username, grade 0/100, passed, attempts, best)."""
+    name = f"assignment-{assignment.id}-grades.csv"
+    return Response(teaching.grades(session, assignment=assignment), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -1,0 +1,166 @@
+"""Classes: create (instructor), list mine, read one, join by code (student), add assignments and lessons,
+cancel a class's queued runs, rename or delete a class (instructor). Actions live in app/teaching.py."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Request
+from pydantic import BaseModel, Field
+
+from app import teaching
+from app.auth import CurrentUser, InstructorUser, MemberUser
+from app.deps import SessionDep
+from core.errors import NotFound
+from core.scenario import ScenarioError
+from core.store import classes
+
+from .errors import invalid
+
+router = APIRouter(tags=["classes"])
+ERRORS = {404: {"description": "Unknown class, or not one of yours"},
+          403: {"description": "Only the class's instructor may do this"}}
+
+
+class ClassIn(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+
+
+class JoinIn(BaseModel):
+    code: str = Field(min_length=4, max_length=32, description="The join code the instructor gave")
+
+
+class AssignmentIn(BaseModel):
+    """An assignment: a scenario template (a preset and/or settings, with locked, hidden and narrowed
+    fields), a goal in the goal language (README, "For instructors"), budgets and a due date."""
+
+    title: str = Field(min_length=1, max_length=200)
+    instructions: str = Field("", max_length=20_000, description="Markdown; HTML in it is shown as text")
+    preset: str | None = Field(None, description="Start from this preset's scenario")
+    settings: dict[str, Any] = Field(default_factory=dict, description="Fields set on top of the preset")
+    locked: list[str] = Field(default_factory=list, description="Shown, but students cannot change them")
+    hidden: list[str] = Field(default_factory=list, description="Not shown; students cannot change them")
+    ranges: dict[str, dict] = Field(default_factory=dict,
+                                    description='Per field {"min": a, "max": b} or {"choices": [...]}')
+    goal: str = Field(max_length=500, examples=["task >= 0.9 and all(drop) <= 0.10"])
+    score: str = Field("mean(retention)", max_length=200, description="What the leaderboard ranks by")
+    higher_is_better: bool = True
+    qualify: str | None = Field(None, max_length=500, description="Only attempts meeting this are ranked")
+    attempt_budget: int | None = Field(None, ge=1, le=1000, description="Attempts per student")
+    run_budget: int | None = Field(None, ge=1, le=100_000, description="Runs of all students together")
+    due_at: datetime | None = Field(None, description="UTC; attempts after it are refused")
+    show_names: bool = Field(False, description="Students see each other's names on the leaderboard")
+
+
+class LessonIn(BaseModel):
+    title: str = Field(min_length=1, max_length=200)
+    description: str = Field("", max_length=5000)
+    assignment_ids: list[int] = Field(min_length=1, max_length=50, description="In the order students take them")
+    published: bool = True
+
+
+def class_out(request: Request, session, room, *, taught: bool) -> dict:
+    out = {"id": room.id, "name": room.name, "url": f"/classes/{room.id}", "teaching": taught,
+           "assignments": [{"id": a.id, "title": a.title, "url": f"/assignments/{a.id}"}
+                           for a in classes.assignments_of(session, class_id=room.id)],
+           "lessons": [{"id": x.id, "title": x.title, "published": x.published, "url": f"/lessons/{x.id}"}
+                       for x in classes.lessons_of(session, class_id=room.id, published_only=not taught)]}
+    if taught:
+        out.update(join_code=room.join_code, join_url=teaching.join_url(request, room),
+                   roster=[u.name for u in classes.roster(session, class_id=room.id)])
+    return out
+
+
+@router.post("/classes", status_code=201, summary="Create a class (instructor): its join code and link")
+def create_class(request: Request, session: SessionDep, user: InstructorUser, body: ClassIn):
+    """Instructor only."""
+    room = classes.create_class(session, name=body.name.strip(), instructor_id=user.id)
+    return class_out(request, session, room, taught=True)
+
+
+@router.get("/classes", summary="The classes I teach or have joined")
+def list_classes(request: Request, session: SessionDep, user: CurrentUser):
+    """Anyone signed in: an instructor's taught classes and a student's joined ones (a guest has none)."""
+    taught = classes.classes_taught(session, user_id=user.id)
+    joined = classes.classes_joined(session, user_id=user.id)
+    return {"teaching": [class_out(request, session, c, taught=True) for c in taught],
+            "joined": [class_out(request, session, c, taught=False) for c in joined]}
+
+
+@router.post("/classes/join", summary="Join a class with its code (student)")
+def join_class(request: Request, session: SessionDep, user: MemberUser, body: JoinIn):
+    """Students and instructors (an instructor may join another's class to see it as a student)."""
+    room = classes.class_by_code(session, code=body.code)
+    if room is None:
+        raise NotFound(f"no class has the join code {body.code!r}; check it with your instructor", "code")
+    if room.instructor_id != user.id:
+        classes.join(session, class_id=room.id, user_id=user.id)
+    return class_out(request, session, room, taught=room.instructor_id == user.id)
+
+
+@router.get("/classes/{class_id}", responses=ERRORS, summary="One class: assignments, lessons (roster: instructor)")
+def get_class(request: Request, session: SessionDep, user: CurrentUser, room: teaching.ClassDep):
+    """Its instructor and its students; anyone else gets 404."""
+    return class_out(request, session, room, taught=room.instructor_id == user.id)
+
+
+@router.patch("/classes/{class_id}", responses=ERRORS, summary="Rename a class (instructor)")
+def rename_class(request: Request, session: SessionDep, user: InstructorUser, room: teaching.TaughtClassDep,
+                 body: ClassIn):
+    """The class's instructor only (its students 403, anyone else 404). The join code stays."""
+    room = teaching.rename_class(session, room=room, name=body.name)
+    return class_out(request, session, room, taught=True)
+
+
+@router.delete("/classes/{class_id}", responses=ERRORS,
+               summary="Delete a class: memberships, assignments, attempts and lessons (instructor)")
+def delete_class(request: Request, session: SessionDep, user: InstructorUser, room: teaching.TaughtClassDep):
+    """The class's instructor only. Its queued attempt runs are cancelled; every run stays its student's."""
+    class_id = room.id
+    return {"deleted": class_id, "cancelled": teaching.delete_class(request, session, room=room)}
+
+
+@router.post("/classes/{class_id}/assignments", status_code=201, responses=ERRORS,
+             summary="Add an assignment (instructor)")
+def create_assignment(session: SessionDep, user: InstructorUser, room: teaching.TaughtClassDep,
+                      body: Annotated[AssignmentIn, Body()]):
+    """The class's instructor only. 422 names each bad part (settings: FIELD, locked, ranges, goal, ...)."""
+    try:
+        row = teaching.build_assignment(session, room=room, spec=body.model_dump())
+    except ScenarioError as e:
+        return invalid(e.errors, "invalid assignment")
+    return {"id": row.id, "url": f"/assignments/{row.id}"}
+
+
+@router.post("/classes/{class_id}/cancel-queued", responses=ERRORS,
+             summary="Cancel every queued run of the class's attempts (instructor)")
+def cancel_queued(request: Request, session: SessionDep, user: InstructorUser, room: teaching.TaughtClassDep):
+    """The class's instructor only."""
+    return {"cancelled": teaching.cancel_queued(request, session, room=room)}
+
+
+@router.post("/classes/{class_id}/lessons", status_code=201, responses=ERRORS,
+             summary="Publish a sequence of the class's assignments as a lesson (instructor)")
+def create_lesson(session: SessionDep, user: InstructorUser, room: teaching.TaughtClassDep, body: LessonIn):
+    """The class's instructor only."""
+    lesson = teaching.make_lesson(session, room=room, title=body.title, description=body.description,
+                                  assignment_ids=body.assignment_ids, published=body.published)
+    return {"id": lesson.id, "url": f"/lessons/{lesson.id}"}
+
+
+@router.post("/classes/{class_id}/lessons/starter", status_code=201, responses=ERRORS,
+             summary="Add the shipped presets' lesson to the class (instructor)")
+def add_starter(session: SessionDep, user: InstructorUser, room: teaching.TaughtClassDep):
+    """The class's instructor only: creates the lesson's assignments in the class and publishes it."""
+    lesson = teaching.add_starter_lesson(session, room=room)
+    return {"id": lesson.id, "url": f"/lessons/{lesson.id}"}
+
+
+@router.get("/lessons/{lesson_id}", summary="A lesson: its assignments in order")
+def get_lesson(session: SessionDep, user: CurrentUser, lesson: teaching.LessonDep):
+    """The class's instructor, and its students once the lesson is published."""
+    steps = classes.lesson_assignments(session, lesson_id=lesson.id)
+    return {"id": lesson.id, "title": lesson.title, "description": lesson.description,
+            "published": lesson.published, "steps": [{"id": a.id, "title": a.title, "goal": a.goal,
+                                                      "url": f"/assignments/{a.id}"} for a in steps]}

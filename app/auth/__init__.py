@@ -1,0 +1,66 @@
+"""Accounts on the web side: who is asking (identity.py), what they may call (policy.py), and the
+cross-site request guard (csrf.py, cookies.py). The account pages are app/pages/account.py; the data
+functions core/store/accounts.py; who sees which run core/store/access.py."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+
+from .cookies import AuthCookies, cookie_header
+from .csrf import CSRF_FIELD, CSRF_HEADER, csrf_guard, csrf_token
+from .identity import SESSION_COOKIE, Identity, Unauthorized, identify, viewer
+from .policy import (
+    GUEST,
+    INSTRUCTOR,
+    PUBLIC,
+    STUDENT,
+    CurrentUser,
+    InstructorUser,
+    MemberUser,
+    OptionalUser,
+    Policy,
+    current_user,
+    policy_of,
+    require,
+)
+
+# Routes that are not FastAPI routes and so carry no policy dependency: static files and the API docs
+# (they show the API's shape, never data). The role-matrix test accepts these paths and no others.
+UNGUARDED = {"/static": "static files", "/openapi.json": "the API's schema", "/docs": "API docs",
+             "/docs/oauth2-redirect": "API docs", "/redoc": "API docs"}
+
+
+def install(app: FastAPI) -> None:
+    """The cookie middleware and the 401 handler: a page sends the browser to log in, the API answers 401."""
+    from app.api.errors import wants_json
+
+    @app.exception_handler(Unauthorized)
+    async def _unauthorized(request: Request, exc: Unauthorized):
+        if wants_json(request):
+            return JSONResponse({"detail": exc.detail, "errors": []}, status_code=401, headers=exc.headers)
+        target = "/login?next=" + quote(request.url.path + ("?" + request.url.query if request.url.query else ""))
+        if request.headers.get("HX-Request") == "true":
+            return Response(status_code=401, headers={"HX-Redirect": target})
+        return RedirectResponse(target, status_code=303)
+
+    app.add_middleware(AuthCookies)
+
+
+def set_session_cookie(request: Request, response: Response, secret: str, *, days: float) -> None:
+    request.state.clear_session = False
+    response.raw_headers.append((b"set-cookie", cookie_header(SESSION_COOKIE, secret,
+                                                               secure=request.url.scheme == "https",
+                                                               max_age=int(days * 86400))))
+
+
+def clear_session_cookie(request: Request) -> None:
+    request.state.clear_session = True
+
+
+__all__ = ["CSRF_FIELD", "CSRF_HEADER", "GUEST", "INSTRUCTOR", "PUBLIC", "SESSION_COOKIE", "STUDENT", "UNGUARDED",
+           "CurrentUser", "Identity", "InstructorUser", "MemberUser", "OptionalUser", "Policy", "Unauthorized",
+           "csrf_guard", "csrf_token", "current_user", "identify", "install", "policy_of", "require",
+           "set_session_cookie", "viewer"]

@@ -1,0 +1,116 @@
+"""An assignment's leaderboard and grade export: pure functions over its attempts.
+
+Each student's best attempt counts: the one with the best score (the instructor's `score` value
+in the goal language, higher or lower better) among the attempts that qualify (finished, measured,
+and meeting the instructor's `qualify` condition, e.g. `task >= 0.9`), ties broken by fewer
+training steps, then by the earlier attempt. The grade export has one row per student on the
+roster, attempts or not, in a shape LMS gradebooks import (map `username` and `grade`).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from .goals import check, fmt, score
+from .results import Summary
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One student's run on the assignment, as the leaderboard needs it."""
+
+    id: int
+    user_id: int
+    username: str
+    run_id: int
+    status: str  # the run's
+    summary: dict | None
+    passed: bool | None  # None until checked
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Standing:
+    rank: int
+    user_id: int
+    username: str
+    attempt_id: int
+    run_id: int
+    score: float
+    steps: int
+    passed: bool | None
+
+    @property
+    def shown_score(self) -> str:
+        return fmt(self.score)
+
+
+@dataclass(frozen=True)
+class Rules:
+    score: str = "mean(retention)"
+    higher_is_better: bool = True
+    qualify: str | None = None  # a condition an attempt must meet to be ranked (None: every finished one)
+
+
+def _ranked_value(attempt: Attempt, rules: Rules) -> tuple[float, int] | None:
+    """(score, steps) of an attempt that may be ranked, else None."""
+    if attempt.status != "succeeded" or not attempt.summary:
+        return None
+    summary = Summary.model_validate(attempt.summary)
+    if rules.qualify and not check(rules.qualify, summary).passed:
+        return None
+    value = score(rules.score, summary)
+    return None if value is None else (value, summary.steps)
+
+
+def standings(attempts: list[Attempt], rules: Rules) -> list[Standing]:
+    """The best qualifying attempt of each student, best first; equal score and steps share a rank."""
+    best: dict[int, tuple[tuple, Standing]] = {}
+    for attempt in attempts:
+        measured = _ranked_value(attempt, rules)
+        if measured is None:
+            continue
+        value, steps = measured
+        key = (-value if rules.higher_is_better else value, steps, attempt.id)
+        row = Standing(0, attempt.user_id, attempt.username, attempt.id, attempt.run_id, value, steps, attempt.passed)
+        if attempt.user_id not in best or key < best[attempt.user_id][0]:
+            best[attempt.user_id] = (key, row)
+    ordered = sorted(best.values(), key=lambda pair: pair[0])
+    out: list[Standing] = []
+    for position, (key, row) in enumerate(ordered, 1):
+        tied = out and (out[-1].score, out[-1].steps) == (row.score, row.steps)
+        out.append(replace(row, rank=out[-1].rank if tied else position))
+    return out
+
+
+def anonymous(rows: list[Standing], viewer_id: int | None) -> list[Standing]:
+    """Names hidden from students when the instructor chose so: each sees their own name and "student N"."""
+    return [row if row.user_id == viewer_id else replace(row, username=f"student {row.rank}") for row in rows]
+
+
+def _cell(text: str) -> str:
+    """A spreadsheet would run a cell that starts like a formula; a leading quote keeps it text."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def grades_csv(roster: list[tuple[int, str]], attempts: list[Attempt], rules: Rules) -> str:
+    """One row per student on the roster: username, grade (100 if any attempt passed the goal, else 0),
+    passed, attempts, best score and its run."""
+    best = {row.user_id: row for row in standings(attempts, rules)}
+    counts: dict[int, int] = {}
+    passed: set[int] = set()
+    for attempt in attempts:
+        counts[attempt.user_id] = counts.get(attempt.user_id, 0) + 1
+        if attempt.passed:
+            passed.add(attempt.user_id)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(["username", "grade", "passed", "attempts", "best_score", "best_run"])
+    for user_id, username in sorted(roster, key=lambda r: r[1]):
+        top = best.get(user_id)
+        writer.writerow([_cell(username), 100 if user_id in passed else 0, "yes" if user_id in passed else "no",
+                         counts.get(user_id, 0), fmt(top.score) if top else "", top.run_id if top else ""])
+    return out.getvalue()

@@ -1,0 +1,134 @@
+"""Who sees and who manages what: the one place visibility is decided, as SQL filters.
+
+Each rule is a boolean SQL expression over the table, so one definition serves a list ("my runs"),
+a single lookup (`can_view_run`) and a join, and the database does the filtering. The web app applies
+them in its dependencies (app/deps.py: RunDep, ManagedRunDep, SweepDep, DatasetDep, Visible) and
+nowhere else.
+
+The rules (README, "Accounts and roles"):
+- a run: its owner sees it; instructors see runs with no owner (made before accounts); everyone
+  signed in, guests included, sees runs their owner shared; plus what classes grant (below).
+- a run is managed (cancelled, deleted, shared) by its owner, or by an instructor for runs with no
+  owner, plus what classes grant (below). Guests manage nothing.
+- sweeps and datasets follow the runs' rules, without sharing.
+
+EXTENSION POINT for classes (migration 0005): `through_classes(user, owner)` returns the clauses
+by which class membership lets `user` see things owned by `owner` (a column: Run.owner_id,
+Sweep.owner_id, StoredDataset.owner_id), e.g. an instructor sees the runs of the students of the
+classes they teach. `managed_through_classes` is the same for managing (an instructor of the
+class may cancel or delete a student's run). A class sharing of runs ("what my class shares")
+goes in `shared_through_classes`. Today there are no classes: they return nothing.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, false, or_, select
+from sqlalchemy.orm import Session
+
+from .classes import students_taught
+from .models import Run, StoredDataset, Sweep, User
+
+INSTRUCTOR, STUDENT, GUEST = "instructor", "student", "guest"
+
+
+# --- the extension point: filled by the classes module (migration 0005) ----------------------------------
+
+
+def through_classes(user: User, owner) -> list[ColumnElement[bool]]:
+    """Clauses over `owner` (an owner_id column) that class membership adds to what `user` sees: an
+    instructor sees what the students of the classes they teach own (core/store/classes.py)."""
+    return [owner.in_(students_taught(user.id))] if user.role == INSTRUCTOR else []
+
+
+def managed_through_classes(user: User, owner) -> list[ColumnElement[bool]]:
+    """Clauses over `owner` that class membership adds to what `user` may cancel or delete: the same
+    students' things, for their instructor."""
+    return through_classes(user, owner)
+
+
+def shared_through_classes(user: User) -> list[ColumnElement[bool]]:
+    """Clauses over Run that a class's sharing adds to the runs `user` sees (e.g. a run shared with the class)."""
+    return []
+
+
+# --- the rules ---------------------------------------------------------------------------------------------
+
+
+def _owned(user: User, owner) -> list[ColumnElement[bool]]:
+    """Owner, or an instructor for things made before accounts, or what classes grant."""
+    if user.role == GUEST:
+        return []
+    clauses = [owner == user.id]
+    if user.role == INSTRUCTOR:
+        clauses.append(owner.is_(None))
+    return clauses + through_classes(user, owner)
+
+
+def _managed(user: User, owner) -> ColumnElement[bool]:
+    if user.role == GUEST:
+        return false()
+    clauses = [owner == user.id]
+    if user.role == INSTRUCTOR:
+        clauses += [owner.is_(None), *managed_through_classes(user, owner)]
+    return or_(*clauses)
+
+
+def run_filter(user: User | None) -> ColumnElement[bool]:
+    """The runs `user` may see."""
+    if user is None:
+        return false()
+    return or_(Run.shared.is_(True), *_owned(user, Run.owner_id), *shared_through_classes(user))
+
+
+def run_manage_filter(user: User | None) -> ColumnElement[bool]:
+    """The runs `user` may cancel, delete or share."""
+    return false() if user is None else _managed(user, Run.owner_id)
+
+
+def sweep_filter(user: User | None) -> ColumnElement[bool]:
+    clauses = _owned(user, Sweep.owner_id) if user is not None else []
+    return or_(*clauses) if clauses else false()
+
+
+def sweep_manage_filter(user: User | None) -> ColumnElement[bool]:
+    return false() if user is None else _managed(user, Sweep.owner_id)
+
+
+def dataset_filter(user: User | None) -> ColumnElement[bool]:
+    clauses = _owned(user, StoredDataset.owner_id) if user is not None else []
+    return or_(*clauses) if clauses else false()
+
+
+def visible_runs_query(user: User | None):
+    """select(Run) limited to what `user` sees; add ordering and limits as needed."""
+    return select(Run).where(run_filter(user))
+
+
+def _holds(session: Session, model, key, rule: ColumnElement[bool]) -> bool:
+    return session.scalar(select(model.id).where(model.id == key).where(rule).limit(1)) is not None
+
+
+def can_view_run(session: Session, user: User | None, run: Run) -> bool:
+    return _holds(session, Run, run.id, run_filter(user))
+
+
+def can_manage_run(session: Session, user: User | None, run: Run) -> bool:
+    return _holds(session, Run, run.id, run_manage_filter(user))
+
+
+def can_view_sweep(session: Session, user: User | None, sweep: Sweep) -> bool:
+    return _holds(session, Sweep, sweep.id, sweep_filter(user))
+
+
+def can_manage_sweep(session: Session, user: User | None, sweep: Sweep) -> bool:
+    return _holds(session, Sweep, sweep.id, sweep_manage_filter(user))
+
+
+def can_view_dataset(session: Session, user: User | None, dataset: StoredDataset) -> bool:
+    return _holds(session, StoredDataset, dataset.id, dataset_filter(user))
+
+
+def can_start_runs(user: User | None) -> bool:
+    """Students and instructors start runs, sweeps and uploads; guests only look."""
+    return user is not None and user.role in (STUDENT, INSTRUCTOR)
+

@@ -1,0 +1,114 @@
+"""The classroom story in a real browser: an instructor makes a class and an assignment with a locked
+learning rate and a goal; a student joins by code, tries to change the locked field (refused by the
+server, not only greyed out), runs an attempt and sees pass/fail; the leaderboard and the CSV show it.
+
+The embedded lab's visitor is its local instructor; the student signs up in a second browser context.
+With FORGETLAB_SCREENSHOTS=1 it also writes the README's screenshots into docs/.
+"""
+
+import csv
+import io
+import os
+import re
+import uuid
+from pathlib import Path
+
+from .conftest import collect_errors, wait_until
+
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+GOAL = "all(drop) <= 0.5 and task >= 0"
+VIEW = {"width": 1100, "height": 760}
+
+
+def shoot(page, name: str) -> None:
+    if os.environ.get("FORGETLAB_SCREENSHOTS") == "1":
+        page.screenshot(path=str(DOCS / name))
+
+
+def test_instructor_and_student_story(served_lab, browser):
+    url, _ = served_lab
+    teacher_ctx, student_ctx = browser.new_context(viewport=VIEW), browser.new_context(viewport=VIEW)
+    teacher, student = teacher_ctx.new_page(), student_ctx.new_page()
+    teacher_errors, student_errors = collect_errors(teacher), collect_errors(student)
+
+    # The instructor creates a class: its join code and link are on its page.
+    teacher.goto(url + "classes")
+    teacher.fill("#class-name", "Forgetting 101")
+    teacher.click("text=Create class")
+    teacher.wait_for_url(re.compile(r"/classes/\d+$"))
+    class_url = teacher.url
+    code = teacher.locator("#join-code").inner_text()
+    assert teacher.locator("#join-link").get_attribute("href").endswith(f"/join/{code}")
+
+    # ... and an assignment: break-it made short, the learning rate locked, a goal.
+    teacher.click("text=New assignment")
+    teacher.fill("#a-title", "Keep it in one piece")
+    teacher.fill("#a-instructions", "Fine-tune, but **keep** what the model knew.")
+    teacher.select_option("#a-preset", "break-it")
+    teacher.fill("#a-settings", "epochs=1\ntask_examples=64\neval_every=2")
+    teacher.fill("#a-locked", "lr")
+    teacher.fill("#a-hidden", "seed")
+    teacher.fill("#a-ranges", "epochs=1..2")
+    teacher.fill("#a-goal", GOAL)
+    teacher.click("text=Create assignment")
+    teacher.wait_for_url(re.compile(r"/assignments/\d+$"))
+    assignment_url = teacher.url
+
+    # A student signs up, opens the join link and joins by the code it fills in.
+    name = "stu" + uuid.uuid4().hex[:6]
+    student.goto(url + "signup")
+    student.fill("#signup-name", name)
+    student.fill("#signup-password", "a long enough password")
+    student.locator("#signup-password").press("Enter")
+    student.wait_for_load_state()
+    student.goto(url + f"join/{code}")
+    assert student.locator("#join-code").input_value() == code
+    student.click("form[action='/join'] button[type=submit]")
+    student.wait_for_url(class_url)
+    student.click("text=Keep it in one piece")
+    student.wait_for_url(assignment_url)
+    assert student.locator("#f-seed").count() == 0  # hidden: not on the page at all
+    assert student.locator(".instructions strong").inner_text() == "keep"
+    shoot(student, "assignment-student.png")
+
+    # The locked field is read-only; forcing a change past the page is refused by the server, naming it.
+    lr = student.locator("#f-lr")
+    assert lr.get_attribute("readonly") is not None and lr.input_value() == "0.001"
+    lr.evaluate("el => { el.removeAttribute('readonly'); el.value = '0.01'; }")
+    student.click("#run-attempt")
+    student.wait_for_selector("#refused")
+    assert "locked by the assignment at 0.001" in student.locator("#refused").inner_text()
+    assert student.locator("#err-lr").inner_text().startswith("locked by the assignment")
+    assert student.locator("#f-lr").input_value() == "0.001"  # the page puts the locked value back
+
+    # A real attempt: it runs, ends, and is checked against the goal with the reason.
+    student.fill("#f-epochs", "2")
+    student.wait_for_selector("#run-attempt:enabled")
+    student.click("#run-attempt")
+    student.wait_for_url(re.compile(r"/assignments/\d+\?attempt=\d+"))
+    verdict = student.locator("#attempts .verdict").first
+    wait_until(student, "/Passed|Not passed/.test(document.querySelector('#attempts .verdict').innerText)", 120)
+    text = verdict.inner_text()
+    assert re.match(r"(Passed: drop <= 0\.5 for every capability and task \d.* >= 0"
+                    r"|Not passed: drop\(\w+\) .* not <= 0\.5)", text), text
+
+    # The leaderboard shows the attempt; the instructor's dashboard and CSV export too.
+    student.goto(assignment_url + "/leaderboard")
+    assert student.locator("table.leaderboard tbody tr").count() == 1
+    assert student.locator("table.leaderboard tbody tr td").nth(1).inner_text() == name  # their own name
+    teacher.goto(assignment_url + "/dashboard")
+    row = teacher.locator("#board tbody tr", has_text=name)
+    assert row.locator("td").nth(1).inner_text() == "1"
+    shoot(teacher, "instructor-dashboard.png")
+    grades = teacher.request.get(url.rstrip("/") + teacher.locator("#grades-csv").get_attribute("href"))
+    assert grades.ok and grades.headers["content-type"].startswith("text/csv")
+    rows = {r["username"]: r for r in csv.DictReader(io.StringIO(grades.text()))}
+    assert rows[name]["attempts"] == "1" and rows[name]["grade"] in ("0", "100")
+    assert rows[name]["grade"] == ("100" if text.startswith("Passed") else "0")
+    teacher.goto(class_url)
+    shoot(teacher, "instructor-class.png")
+    # Chromium logs the refused attempt's 422 page load; that refusal is what this test wants.
+    student_errors = [e for e in student_errors if "status of 422" not in e]
+    assert not teacher_errors and not student_errors, (teacher_errors, student_errors)
+    teacher_ctx.close()
+    student_ctx.close()
