@@ -3,10 +3,14 @@
 Revision ID: 0006
 Revises: 0005
 Create Date: 2026-11-28
+
+`runs.sent_at` is the outbox: when the run's message last went to the executor. A queued run with
+none was never sent (the broker was down when it was created or re-queued); the web's reconciler
+sends it. A plain nullable column: SQLite adds it in place, without rebuilding `runs`.
 """
 
-import sqlalchemy as sa  # noqa: F401
-from alembic import op  # noqa: F401
+import sqlalchemy as sa
+from alembic import op
 
 revision = "0006"
 down_revision = "0005"
@@ -15,8 +19,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass
+    op.add_column("runs", sa.Column("sent_at", sa.DateTime(), nullable=True))
 
 
 def downgrade() -> None:
-    pass
+    op.drop_column("runs", "sent_at")

@@ -1,0 +1,40 @@
+"""Bulk cancel: every queued run of one's own, in one request (a flood of runs is undone in one call)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel
+
+from app.auth import MemberUser
+from app.deps import SessionDep
+from core import checkpoints
+from core.ids import parse_ids
+from core.live import status_message
+from core.store import runs
+
+router = APIRouter(prefix="/runs", tags=["runs"])
+
+
+class Cancelled(BaseModel):
+    cancelled: list[int]  # the runs this call cancelled, in id order
+    count: int
+
+
+@router.post("/cancel-queued", response_model=Cancelled,
+             responses={422: {"description": "A run id that is not a number"}},
+             summary="Cancel all of your queued runs (or those of `runs` among them); running ones are not touched")
+def cancel_queued(request: Request, session: SessionDep, user: MemberUser,
+                  run_ids: Annotated[list[str], Query(alias="runs", description="Only these run ids "
+                                                      "(comma-separated or repeated); others' runs are skipped")]
+                  = []):  # noqa: B006
+    """Students and instructors: only runs they own (an instructor cancels a student's run one by one)."""
+    state = request.app.state
+    chosen = parse_ids(run_ids) if run_ids else None
+    done = runs.cancel_all_queued(session, owner_id=user.id, run_ids=chosen)
+    for run_id in done:
+        state.publisher.publish(run_id, status_message(runs.get_run(session, run_id=run_id)))
+        state.executor.cancel(run_id)  # leaves the local line at once; a Celery worker skips it on arrival
+        checkpoints.drop(state.settings.data_dir, run_id)  # a retry that waited to resume
+    return Cancelled(cancelled=done, count=len(done))
