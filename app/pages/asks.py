@@ -1,0 +1,47 @@
+"""The run page's "ask the model" box: a question goes to a worker, the page polls for both answers.
+
+Who: anyone who may see the run reads the conversation (RunDep); students and instructors ask
+(MemberUser), since answering takes worker time. Thin over app.lab.ask and core.store.asks."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse
+
+from app.auth import CurrentUser, MemberUser
+from app.deps import RunDep, SessionDep
+from core.errors import DomainError
+from core.store import asks
+
+from .. import lab
+from .render import is_htmx, page
+
+router = APIRouter(include_in_schema=False)
+
+
+def ask_box(session, run, user, *, prompt: str = "", error: str | None = None) -> dict:
+    """What templates/asks.html needs: the run page includes the box with it."""
+    questions = asks.list_asks(session, run_id=run.id)
+    return {"run": run, "asks": questions, "pending": any(q.status == "queued" for q in questions),
+            "can_ask": user.role != "guest" and run.status == "succeeded", "prompt": prompt, "error": error,
+            "max_chars": asks.MAX_PROMPT_CHARS}
+
+
+@router.get("/runs/{run_id}/asks")
+def asks_fragment(request: Request, run: RunDep, session: SessionDep, user: CurrentUser):
+    """Anyone who may see the run: the questions so far; it polls itself while one waits for its answers."""
+    return page(request, "asks.html", ask_box(session, run, user))
+
+
+@router.post("/runs/{run_id}/asks")
+async def ask_form(request: Request, run: RunDep, session: SessionDep, user: MemberUser):
+    """Students and instructors who may see the run: ask; a bad question comes back with its reason."""
+    prompt = str((await request.form()).get("prompt", ""))
+    try:
+        lab.ask(request, session, run=run, prompt=prompt, owner=user)
+    except DomainError as e:
+        return page(request, "asks.html", ask_box(session, run, user, prompt=prompt, error=e.message),
+                    status_code=422)
+    if not is_htmx(request):  # a plain form post: back to the run page, where the box polls
+        return RedirectResponse(f"/runs/{run.id}#ask", status_code=303)
+    return page(request, "asks.html", ask_box(session, run, user))

@@ -1,0 +1,50 @@
+"""Questions to a run's model (the run page's "ask the model" box): asked by the web, answered by a worker."""
+
+from __future__ import annotations
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from core.errors import Invalid
+
+from .models import Ask, utcnow
+
+MAX_PROMPT_CHARS = 500  # a question, not a document: the answer is bounded by the tier's generation budget
+MAX_ASKS_PER_RUN = 50  # the page keeps the conversation; this bounds what one run can accumulate
+
+
+def create_ask(session: Session, *, run_id: int, prompt: str, owner_id: int | None) -> Ask:
+    prompt = prompt.strip()
+    if not prompt:
+        raise Invalid("write a question for the model", "prompt")
+    if len(prompt) > MAX_PROMPT_CHARS:
+        raise Invalid(f"at most {MAX_PROMPT_CHARS} characters (this one has {len(prompt)})", "prompt")
+    if len(list_asks(session, run_id=run_id)) >= MAX_ASKS_PER_RUN:
+        raise Invalid(f"this run has {MAX_ASKS_PER_RUN} questions already, the most it keeps", "prompt")
+    ask = Ask(run_id=run_id, prompt=prompt, owner_id=owner_id)
+    session.add(ask)
+    session.commit()
+    return ask
+
+
+def get_ask(session: Session, *, ask_id: int) -> Ask | None:
+    return session.get(Ask, ask_id)
+
+
+def list_asks(session: Session, *, run_id: int) -> list[Ask]:
+    return list(session.scalars(select(Ask).where(Ask.run_id == run_id).order_by(Ask.id)))
+
+
+def pending_asks(session: Session) -> list[Ask]:
+    """Questions not answered yet, oldest first: re-sent when a message to a worker was lost."""
+    return list(session.scalars(select(Ask).where(Ask.status == "queued").order_by(Ask.id)))
+
+
+def answer(session: Session, *, ask_id: int, base: str | None = None, tuned: str | None = None,
+           error: str | None = None) -> bool:
+    """Record the answers (or why there are none); False when the question was answered already."""
+    done = session.execute(update(Ask).where(Ask.id == ask_id, Ask.status == "queued").values(
+        status="failed" if error else "answered", base_answer=base, tuned_answer=tuned, error=error,
+        answered_at=utcnow()))
+    session.commit()
+    return done.rowcount == 1

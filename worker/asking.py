@@ -1,0 +1,55 @@
+"""The shared ask function: answer one question to a run's model, from its DB row to its answers.
+
+Celery's "forgetlab.ask" task and the embedded executor's child both call `ask_job`, like `run_job`
+for runs. The engine (worker/engine/ask.py) loads the run's base and its saved model once per worker
+and answers greedily; the answers, or why there are none, go to the DB, which the page polls.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from core.scenario import ScenarioError, parse
+from core.settings import Settings, get_settings
+from core.store import asks, runs
+from core.store.db import session_factory
+from core.tiers import get_tier
+
+from .jobs import _tier
+
+log = logging.getLogger(__name__)
+
+
+def artifact_dir(settings: Settings, run_id: int):
+    """Where run_job saved the run's model (LoRA adapters, or a small full fine-tune)."""
+    return settings.data_dir / "artifacts" / f"run-{run_id}"
+
+
+def ask_job(*, ask_id: int, settings: Settings | None = None) -> str:
+    """Answer one queued question; returns "answered", "failed" or "skipped" (already answered)."""
+    settings = settings or get_settings()
+    sessions = session_factory(settings.sqlalchemy_url)
+    with sessions() as session:
+        question = asks.get_ask(session, ask_id=ask_id)
+        if question is None or question.status != "queued":
+            return "skipped"
+        run = runs.get_run(session, run_id=question.run_id)
+        try:
+            scenario = parse(run.config)
+            tier = (_tier(session, scenario) or get_tier(scenario.tier)).for_base(scenario.base_seed)
+            from worker.engine.ask import AskError, ask  # torch, imported in the worker only
+
+            try:
+                answers = ask(tier, artifact_dir(settings, run.id), question.prompt)
+            except AskError as e:
+                asks.answer(session, ask_id=ask_id, error=str(e))
+                return "failed"
+        except (ScenarioError, LookupError) as e:
+            asks.answer(session, ask_id=ask_id, error=str(e))
+            return "failed"
+        except Exception as e:  # the question fails, never the worker; the reason is shown beside it
+            log.exception("ask %s failed", ask_id)
+            asks.answer(session, ask_id=ask_id, error=f"the worker could not answer: {type(e).__name__}: {e}")
+            return "failed"
+        asks.answer(session, ask_id=ask_id, base=answers["base"], tuned=answers["tuned"])
+        return "answered"
