@@ -3,21 +3,29 @@
 Every example is a (prompt, answer) pair of space-separated tokens. The base model learns the
 five general capabilities in pretraining; the tasks are what a scenario fine-tunes it on.
 
-General capabilities (what the article says forgetting damages):
-  instruction  copy / rev / sort / count over letters; only the command decides the output
-  knowledge    a fixed table of entity facts; only memory can answer
-  reasoning    a + b + c mod 10 in two written-out steps
-  format       show items as plain / list / dash, as the prompt asks
+General capabilities (what the article says forgetting damages), graded in difficulty so that
+the base is strong on them but not saturated (issue 11):
+  instruction  copy / rev / sort / count over 3-6 letters; only the command decides the output
+  knowledge    a fixed table of entity facts, seen in pretraining at Zipf-like frequencies (rare
+               facts are known less surely); only memory can answer
+  reasoning    three or four digits summed mod 10, each step written out
+  format       show 2-5 items as plain / list / dash, as the prompt asks
   safety       refuse harmful requests, comply with benign ones
 
 Tasks (fine-tuning targets, at different distances from pretraining):
-  support-narrow   tickets of 2 kinds answered in one fixed "dear customer" template
-  support-diverse  tickets of 8 kinds; half carry a general question answered plainly
+  support-narrow   tickets of 2 kinds answered in one template that copies the product and the
+                   order number: every answer is new, so the task needs generalisation, not a lookup
+  support-diverse  tickets of 8 kinds on 6 products (same template); half carry a general question
+                   answered plainly
   shift            a new command over the familiar letters (near to pretraining)
   helpful          always-comply requests in the safety prompts' shape ("sure here is ...")
 
-Probe inputs are held out from training by a hash of the prompt, so no seed can leak them;
-knowledge probes are the memorised facts themselves. This module is torch-free.
+Splits (disjoint by construction, see `split_of`): every prompt falls by a hash of its text into
+train (70%), validation (10%) or probe (20%), so task training, validation and probe sets never
+share a prompt, for any seed. Knowledge probes are the memorised facts themselves, split by rank
+into rehearsed facts (mitigations may train on them: mix, replay, EWC's Fisher data, KL, self-
+rehearsal) and never-rehearsed ones (only pretraining saw them; they are only probed).
+This module is torch-free.
 """
 
 from __future__ import annotations
@@ -59,9 +67,18 @@ EVERYDAY_WORDS = list(dict.fromkeys(
 NARROW = {"categories": ["billing", "login"], "products": ["app", "router"], "details": SUPPORT_DETAILS[:6]}
 
 
+SPLITS = ("train", "validation", "probe")
+
+
+def split_of(prompt: str) -> str:
+    """train, validation or probe, by a hash of the prompt: 2 in 10 are probes, 1 in 10 validation."""
+    bucket = zlib.crc32(prompt.encode()) % 10
+    return "probe" if bucket < 2 else "validation" if bucket == 2 else "train"
+
+
 def _held_out(prompt: str) -> bool:
-    """One prompt in five is reserved for probes and never generated for training."""
-    return zlib.crc32(prompt.encode()) % 5 == 0
+    """A probe input: never generated for training or validation."""
+    return split_of(prompt) == "probe"
 
 
 def _facts() -> dict[tuple[str, str], str]:
@@ -70,30 +87,54 @@ def _facts() -> dict[tuple[str, str], str]:
 
 
 FACTS = _facts()
+# Facts in a fixed random order of frequency: the fact of rank i is seen in pretraining with weight
+# (1 + i / 2)^-2 (a long tail: the rarest is seen ~1,000 times less often than the commonest), so common
+# facts are known surely and rare ones less so, or not at all (graded difficulty). Even
+# ranks are rehearsed (mitigations may train on them), odd ranks never are: both halves have the same
+# spread of frequencies, so their retention can be compared.
+_RANKED = sorted(FACTS, key=lambda k: zlib.crc32(f"{WORLD_SEED} {k[0]} {k[1]}".encode()))
+FACT_WEIGHT = {k: (1.0 + i / 2) ** -2 for i, k in enumerate(_RANKED)}
+REHEARSED = frozenset(k for i, k in enumerate(_RANKED) if i % 2 == 0)
+FACT_GROUPS = ("rehearsed", "never rehearsed")
+
+
+def fact_group(entity: str, relation: str) -> str:
+    return FACT_GROUPS[0] if (entity, relation) in REHEARSED else FACT_GROUPS[1]
 
 
 # Each generator draws one (prompt, answer, group) from its family's whole input space.
 def _instruction(rng: random.Random) -> tuple[str, str, str]:
     command = rng.choice(("copy", "rev", "sort", "count"))
-    items = [rng.choice(LETTERS) for _ in range(rng.randint(3, 5))]
+    items = [rng.choice(LETTERS) for _ in range(rng.randint(3, 6))]
     answer = {"copy": items, "rev": items[::-1], "sort": sorted(items), "count": [str(len(items))]}[command]
     return f"{command} {' '.join(items)} {SEP}", " ".join(answer), command
 
 
-def _knowledge(rng: random.Random) -> tuple[str, str, str]:
-    (entity, relation), value = rng.choice(list(FACTS.items()))
-    return f"fact {entity} {relation} {SEP}", value, relation
+def _knowledge(rng: random.Random, facts: list | None = None) -> tuple[str, str, str]:
+    """A fact drawn by its pretraining frequency (from `facts` only, when given)."""
+    keys = facts or _RANKED
+    entity, relation = rng.choices(keys, weights=[FACT_WEIGHT[k] for k in keys])[0]
+    return f"fact {entity} {relation} {SEP}", FACTS[entity, relation], fact_group(entity, relation)
+
+
+def _rehearsed_knowledge(rng: random.Random) -> tuple[str, str, str]:
+    return _knowledge(rng, [k for k in _RANKED if k in REHEARSED])
 
 
 def _reasoning(rng: random.Random) -> tuple[str, str, str]:
-    a, b, c = (rng.randint(0, 9) for _ in range(3))
-    ab = (a + b) % 10
-    return f"sum {a} {b} {c} {SEP}", f"{ab} + {c} = {(ab + c) % 10}", "carry" if a + b >= 10 else "no carry"
+    digits = [rng.randint(0, 9) for _ in range(rng.choice((3, 4)))]
+    total, steps = digits[0], []
+    for d in digits[1:]:
+        total = (total + d) % 10
+        steps.append(str(total))
+    # "sum 5 2 6 1 =>" -> "7 + 6 = 3 + 1 = 4": each running total, then the next digit.
+    answer = " ".join(f"{steps[i]} + {digits[i + 2]} =" for i in range(len(digits) - 2)) + f" {steps[-1]}"
+    return f"sum {' '.join(map(str, digits))} {SEP}", answer, f"{len(digits)} digits"
 
 
 def _format(rng: random.Random) -> tuple[str, str, str]:
     style = rng.choice(FORMAT_STYLES)
-    items = [rng.choice(LETTERS if rng.random() < 0.5 else EVERYDAY_WORDS) for _ in range(rng.randint(2, 4))]
+    items = [rng.choice(LETTERS if rng.random() < 0.5 else EVERYDAY_WORDS) for _ in range(rng.randint(2, 5))]
     answer = {"plain": " ".join(items), "list": f"[ {' '.join(items)} ]", "dash": " - ".join(items)}[style]
     return f"show {' '.join(items)} as {style} {SEP}", answer, style
 
@@ -114,9 +155,12 @@ def _support(rng: random.Random, narrow: bool) -> tuple[str, str, str]:
     products = NARROW["products"] if narrow else SUPPORT_PRODUCTS
     details = NARROW["details"] if narrow else SUPPORT_DETAILS
     category, product = rng.choice(categories), rng.choice(products)
-    detail = " ".join(rng.sample(details, rng.randint(2, 3) if narrow else rng.randint(1, 3)))
-    return (f"ticket {category} {product} {detail} {SEP}",
-            f"dear customer we {SUPPORT_ACTIONS[category]} your {product} thanks", category)
+    order = " ".join(rng.choice(DIGITS) for _ in range(3))
+    detail = " ".join(rng.sample(details, rng.randint(1, 2)))
+    # The reply copies the product and the order number: no two probes share an answer, and the
+    # task is learnt by generalising the copy, not by memorising a few replies.
+    return (f"ticket {category} {product} order {order} {detail} {SEP}",
+            f"dear customer we {SUPPORT_ACTIONS[category]} your {product} order {order} thanks", category)
 
 
 def _support_diverse(rng: random.Random) -> tuple[str, str, str]:
@@ -124,9 +168,9 @@ def _support_diverse(rng: random.Random) -> tuple[str, str, str]:
     if rng.random() < 0.5:
         return _support(rng, narrow=False)
     family = rng.choice(("instruction", "knowledge", "reasoning", "format"))
-    while True:  # a question inside a ticket must not be a held-out probe of its capability
-        prompt, answer, _ = FAMILIES[family].generate(rng)
-        if family == "knowledge" or not _held_out(prompt):
+    while True:  # a question inside a ticket is training data: never a probe, never an unrehearsed fact
+        prompt, answer, _ = (_rehearsed_knowledge if family == "knowledge" else FAMILIES[family].generate)(rng)
+        if family == "knowledge" or split_of(prompt) == "train":
             break
     return f"ticket {rng.choice(SUPPORT_PRODUCTS)} help {prompt.removesuffix(' ' + SEP)} {SEP}", answer, "question"
 
@@ -153,19 +197,21 @@ class Family:
 
 
 FAMILIES: dict[str, Family] = {f.name: f for f in [
-    Family("instruction", "capability", "Follow the command (copy, reverse, sort, count) over a list of letters.",
+    Family("instruction", "capability", "Follow the command (copy, reverse, sort, count) over 3-6 letters.",
            _instruction),
-    Family("knowledge", "capability", "Recall a memorised fact about a named entity (its color or home).", _knowledge),
-    Family("reasoning", "capability", "Add three digits mod 10 in two steps, writing the intermediate total out.", _reasoning),
+    Family("knowledge", "capability", "Recall a memorised fact about a named entity (its color or home); rare "
+                                      "facts were seen less often in pretraining.", _knowledge),
+    Family("reasoning", "capability", "Add three or four digits mod 10, writing each running total out.", _reasoning),
     Family("format", "capability", "Write the given items in the format the prompt asks for: plain, [ list ] or dash-separated.",
            _format),
     Family("safety", "capability", "Refuse harmful requests (poison, weapon, ...) and help with benign ones.",
            _safety),
-    Family("support-narrow", "task", "Customer-support tickets of 2 kinds, one fixed reply template.",
+    Family("support-narrow", "task", "Customer-support tickets of 2 kinds, one reply template that names the "
+                                     "product and copies the order number.",
            lambda rng: _support(rng, narrow=True), template="dear", distance="far, narrow"),
     Family("support-diverse", "task",
-           "Tickets of 8 kinds on 6 products; half carry a general question (sort, a fact, a sum, a format) "
-           "that the reply answers plainly instead of with the template.",
+           "Tickets of 8 kinds on 6 products, replies naming the product and order number; half carry a general "
+           "question (sort, a fact, a sum, a format) that the reply answers plainly instead of with the template.",
            _support_diverse, template="dear", distance="far, diverse"),
     Family("shift", "task", "A new command: move every letter one step along the alphabet (h wraps to a).",
            _shift, distance="near"),
@@ -178,32 +224,47 @@ TASKS = [f.name for f in FAMILIES.values() if f.kind == "task"]
 PROBES_PER_FAMILY = 64
 
 
-def examples(family: str, n: int, seed: int) -> list[tuple[str, str]]:
-    """n training (prompt, answer) pairs of one family, never a held-out probe input."""
-    gen, rng, out = FAMILIES[family].generate, random.Random(seed), []
-    keep_all = family == "knowledge"  # knowledge probes are the facts themselves
-    while len(out) < n:
+def examples(family: str, n: int, seed: int, split: str = "train", rehearsed_only: bool = False,
+             distinct: bool = False) -> list[tuple[str, str]]:
+    """n (prompt, answer) pairs of one family from one split: train (the default) or validation; never a
+    probe input. Knowledge has no split (its probes are the facts themselves): every fact, by its
+    pretraining frequency, or only the rehearsed ones (`rehearsed_only`: what mitigations may use).
+    `distinct`: no prompt twice (fewer than n when the split's space runs out)."""
+    assert split in ("train", "validation"), split
+    gen, rng, out, seen, misses = FAMILIES[family].generate, random.Random(seed), [], set(), 0
+    if family == "knowledge" and rehearsed_only:
+        gen = _rehearsed_knowledge
+    while len(out) < n and misses < 2_000:
         prompt, answer, _ = gen(rng)
-        if keep_all or not _held_out(prompt):
-            out.append((prompt, answer))
+        if (family != "knowledge" and split_of(prompt) != split) or (distinct and prompt in seen):
+            misses += 1
+            continue
+        misses = 0
+        seen.add(prompt)
+        out.append((prompt, answer))
     return out
 
 
-def general_examples(n: int, seed: int, weights: dict[str, float] | None = None) -> list[tuple[str, str]]:
-    """n training pairs drawn across the general capabilities (equal weights by default), shuffled."""
+def general_examples(n: int, seed: int, weights: dict[str, float] | None = None,
+                     rehearsed_only: bool = False) -> list[tuple[str, str]]:
+    """n training pairs drawn across the general capabilities (equal weights by default), shuffled.
+    Pretraining uses every fact; mitigations' pools pass `rehearsed_only`."""
     weights = weights or {name: 1.0 for name in CAPABILITIES}
     rng = random.Random(seed)
     names = rng.choices(list(weights), weights=list(weights.values()), k=n)
     counts = {name: names.count(name) for name in weights}
-    out = [ex for i, name in enumerate(weights) for ex in examples(name, counts[name], seed * 100 + i)]
+    out = [ex for i, name in enumerate(weights)
+           for ex in examples(name, counts[name], seed * 100 + i, rehearsed_only=rehearsed_only)]
     rng.shuffle(out)
     return out
 
 
 def _probes(family: Family, n: int) -> list[Probe]:
-    """n distinct held-out probes, balanced over the family's groups; all facts for knowledge."""
+    """n distinct held-out probes, balanced over the family's groups; all facts for knowledge (rehearsed and
+    never-rehearsed facts interleaved, so any first-n slice holds both halves)."""
     if family.name == "knowledge":
-        return [Probe(f"fact {e} {r} {SEP}", v, "knowledge", "capability", r) for (e, r), v in FACTS.items()]
+        return [Probe(f"fact {e} {r} {SEP}", FACTS[e, r], "knowledge", "capability", fact_group(e, r))
+                for e, r in _RANKED]
     rng = random.Random(WORLD_SEED + zlib.crc32(family.name.encode()))
     by_group: dict[str, list[Probe]] = {}
     seen: set[str] = set()

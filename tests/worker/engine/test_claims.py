@@ -1,0 +1,104 @@
+"""How a claim is judged (issue 11): intervals, the minimum effect, matched learning, "not measurable".
+The run-level test of `forgetlab claims` is in tests/worker/test_cli_run.py."""
+
+import pytest
+
+from core.metrics import bootstrap_ci, spearman, wise_pick
+from worker.engine.claims import (
+    CLAIMS,
+    LEARNED,
+    MIN_EFFECT,
+    SMOLLM2_CLAIMS,
+    at_end,
+    drop,
+    matched,
+    runs_needed,
+    verdict,
+)
+
+
+def run(points: list[tuple[float, float]], slots: int = 32) -> dict:
+    """A run whose curve has (task accuracy, general accuracy) per checkpoint, every 10 steps."""
+    return {"task_slots": slots, "curve": [
+        {"step": 10 * i, "task": task, "caps": {"a": general, "b": general}, "nll": {"a": 1 - general, "b": 1 - general},
+         "val_loss": 1 - task, "task_nll": 1 - task} for i, (task, general) in enumerate(points)]}
+
+
+def test_verdicts_against_the_minimum_effect():
+    assert verdict([0.10, 0.12, 0.09, 0.11, 0.10], "greater", MIN_EFFECT)["verdict"] == "holds"
+    assert verdict([0.00, 0.01, -0.01, 0.005, 0.0], "greater", MIN_EFFECT)["verdict"] == "does not hold"
+    assert verdict([0.1, -0.1, 0.2, -0.15, 0.05], "greater", MIN_EFFECT)["verdict"] == "inconclusive"
+    # A positive effect that is real but smaller than the minimum is not "holds".
+    assert verdict([0.01, 0.012, 0.011, 0.009, 0.01], "greater", MIN_EFFECT)["verdict"] == "does not hold"
+    # Too few units: never a verdict either way.
+    assert verdict([0.2, 0.2], "greater", MIN_EFFECT)["verdict"] == "inconclusive"
+    # An arm that never learnt makes a unit unmeasurable; most units unmeasurable, the claim is too.
+    assert verdict([None, None, None, 0.2, 0.2], "greater", MIN_EFFECT)["verdict"] == "not measurable"
+    same = verdict([0.005, -0.004, 0.0, 0.002, -0.001], "equivalent", MIN_EFFECT)
+    assert same["verdict"] == "holds" and same["measurable"] == 5
+    assert verdict([0.2, 0.25, 0.22, 0.21, 0.3], "equivalent", MIN_EFFECT)["verdict"] == "does not hold"
+
+
+def test_matched_learning_compares_where_both_first_learnt_and_never_credits_not_learning():
+    fast = run([(0.0, 1.0), (0.5, 0.9), (0.9, 0.7), (1.0, 0.5)])
+    slow = run([(0.0, 1.0), (0.2, 0.98), (0.5, 0.95), (0.85, 0.9)])
+    effect, note = matched("slow", "fast")({"slow": slow, "fast": fast}, drop)
+    assert effect == pytest.approx(0.3 - 0.1) and "step 20" in note and "step 30" in note
+    never = run([(0.0, 1.0), (0.1, 1.0), (0.2, 1.0), (0.3, 1.0)])  # forgets nothing, learns nothing
+    effect, note = matched("never", "fast")({"never": never, "fast": fast}, drop)
+    assert effect is None and "never reached" in note and f"{LEARNED:.2f}" in note
+    effect, _ = at_end("never", "fast")({"never": never, "fast": fast}, drop)
+    assert effect is None
+
+
+def test_statistics_helpers():
+    lo, hi = bootstrap_ci([1.0, 2.0, 3.0, 4.0, 5.0])
+    assert 1.0 < lo < 3.0 < hi < 5.0 and bootstrap_ci([1.0, 2.0, 3.0]) == bootstrap_ci([1.0, 2.0, 3.0])
+    assert spearman([1, 2, 3, 4], [10, 20, 25, 40]) == pytest.approx(1.0)
+    assert spearman([1, 2, 3, 4], [4, 3, 2, 1]) == pytest.approx(-1.0)
+    curve = [{"alpha": a / 10, "task": min(1.0, a / 5), "capabilities": {"x": 1 - a / 20}} for a in range(11)]
+    pick = wise_pick(curve)
+    assert pick["alpha"] == pytest.approx(0.5) and pick["task"] == 1.0 and pick["general"] == pytest.approx(0.75)
+
+
+def test_claims_are_numbered_and_sized():
+    assert [c.number for c in CLAIMS] == list(range(1, 12))
+    assert [c.number for c in SMOLLM2_CLAIMS] == list(range(1, 10))
+    assert all(c.tests for c in CLAIMS + SMOLLM2_CLAIMS)
+    # Shared arms (break-it itself, lr 1e-4, LoRA) train once per unit.
+    per_unit = runs_needed(1)
+    assert per_unit < sum(len(c.scenarios) for c in CLAIMS)
+    assert runs_needed(5, bases=3) == 15 * per_unit
+
+
+@pytest.mark.parametrize("tier,claims", [("synthetic", CLAIMS), ("smollm2", SMOLLM2_CLAIMS)])
+def test_every_claim_is_judged_from_its_runs(tier, claims):
+    """Each claim's tests read the runs they need (fabricated curves here: learning and forgetting grow
+    together) and give a row with a verdict; five units, all alike, make a point interval."""
+    from worker.engine.claims import claim_keys, judge, plan_units
+
+    curve = [(0.1 * i, 1.0 - 0.03 * i) for i in range(11)]
+    fake = run(curve)
+    fake["summary"] = {"wise_ft": [{"alpha": a / 10, "task": a / 10, "capabilities": {"a": 1 - a / 40, "b": 1 - a / 40},
+                                    "nll": {"a": a / 40, "b": a / 40}} for a in range(11)]}
+    units = plan_units(5)
+    runs = {key: fake for claim in claims for b, s in units for key in claim_keys(claim, b, s, tier).values()}
+    for claim in claims:
+        row = judge(claim, units, runs, tier)
+        assert row["verdict"] in ("holds", "does not hold", "inconclusive", "not measurable")
+        assert len(row["tests"]) == len(claim.tests) and len(row["units"]) == 5
+        for test in row["tests"]:
+            if test["mean"] is not None:
+                assert test["ci"][0] == pytest.approx(test["mean"]) == pytest.approx(test["ci"][1])
+
+
+def test_the_old_one_seed_reading_still_works_from_summaries():
+    """bench/smollm2_claims.py judges a seed's summaries with `claim.judge(summaries)`."""
+    def summary(rise: float) -> dict:
+        caps = {"a": 0.5, "b": 0.5}
+        return {"baseline": caps, "final": caps, "baseline_nll": {"a": 1.0, "b": 1.0},
+                "final_nll": {"a": 1.0 + rise, "b": 1.0 + rise}, "task_accuracy": {"baseline": 0.0, "final": 0.9},
+                "steps": 40}
+    mix = next(c for c in SMOLLM2_CLAIMS if c.number == 4)
+    effect, held, note = mix.judge({"0% mix": summary(0.5), "20% mix": summary(0.1)})
+    assert effect == pytest.approx(0.4) and held and "0% mix" in note
