@@ -10,7 +10,10 @@ from pathlib import Path
 
 from core.cli import UsageError
 
+from . import cli_users
 from .export import FORMATS, TABLES, filename, render, select_runs
+
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 def cmd_serve(args) -> None:
@@ -21,6 +24,8 @@ def cmd_serve(args) -> None:
         os.environ["FORGETLAB_DATA_DIR"] = args.data_dir
     if args.workers is not None:
         os.environ["FORGETLAB_WORKERS"] = str(args.workers)
+    if args.public:
+        os.environ["FORGETLAB_PUBLIC"] = "1"
 
     import uvicorn
 
@@ -29,6 +34,13 @@ def cmd_serve(args) -> None:
 
     get_settings.cache_clear()
     settings = get_settings()
+    if not settings.login_required and args.host not in LOOPBACK:
+        # Without log-in every visitor is the lab's instructor: fine on this computer, not on a network.
+        os.environ["FORGETLAB_PUBLIC"] = "1"
+        get_settings.cache_clear()
+        settings = get_settings()
+        print(f"serving on {args.host}, beyond this computer: log-in is on (as with --public). Create the first "
+              "instructor with `forgetlab user create NAME --role instructor`.", flush=True)
     migrate()
     where = "SQLite in " + str(settings.data_dir.resolve()) if not settings.database_url else "DATABASE_URL"
     host = "localhost" if args.host in ("127.0.0.1", "0.0.0.0") else args.host
@@ -93,7 +105,10 @@ def register(sub) -> None:
     p.add_argument("--data-dir", help="where the SQLite file lives (default: $FORGETLAB_DATA_DIR or ./data)")
     p.add_argument("--workers", type=int, help="concurrent runs in embedded mode (default: the CPU cores; 0 leaves runs queued)")
     p.add_argument("--log-level", default="info")
+    p.add_argument("--public", action="store_true", help="ask everyone to log in (on by itself in distributed mode "
+                                                         "and on a host other than localhost)")
     p.set_defaults(func=cmd_serve)
+    cli_users.register(sub)
 
     p = sub.add_parser("export", help="write the metrics and summaries of runs or a sweep from the lab's database")
     p.add_argument("target", help="a run id (12), several (3,5,8) or a sweep (sweep:3)")

@@ -26,13 +26,15 @@ MAX_POINTS = 400  # per curve; a longer one is thinned evenly, keeping its first
 
 
 
-def select_runs(session: Session, *, run_ids: list[int] | None = None,
-                sweep_id: int | None = None) -> tuple[list[Run], str | None]:
-    """The runs to compare and a note when a sweep had more than MAX_RUNS (the most telling are kept)."""
+def select_runs(session: Session, *, run_ids: list[int] | None = None, sweep_id: int | None = None,
+                where=None, sweep_where=None) -> tuple[list[Run], str | None]:
+    """The runs to compare and a note when a sweep had more than MAX_RUNS (the most telling are kept).
+    `where` and `sweep_where` are the caller's visibility rules (core/store/access.py): what they leave
+    out is "no run" / "no sweep", like an unknown id."""
     if sweep_id is not None:
         if run_ids:
             raise Invalid("give either runs or sweep, not both", "runs")
-        if sweeps.get_sweep(session, sweep_id=sweep_id) is None:
+        if sweeps.get_sweep(session, sweep_id=sweep_id, where=sweep_where) is None:
             raise NotFound(f"no sweep {sweep_id}", "sweep")
         chosen = sweeps.unique_runs(sweeps.members(session, sweep_id=sweep_id))
         if len(chosen) < MIN_RUNS:
@@ -46,7 +48,7 @@ def select_runs(session: Session, *, run_ids: list[int] | None = None,
     run_ids = run_ids or []
     if not MIN_RUNS <= len(run_ids) <= MAX_RUNS:
         raise Invalid(f"compare {MIN_RUNS} to {MAX_RUNS} runs (got {len(run_ids)}), e.g. runs=3,5,8", "runs")
-    found = run_data.get_runs(session, run_ids=run_ids)
+    found = run_data.get_runs(session, run_ids=run_ids, where=where)
     missing = [str(i) for i in run_ids if i not in found]
     if missing:
         raise NotFound(f"no run {', '.join(missing)}", "runs")

@@ -28,17 +28,20 @@ MAX_RUNS = 100  # an export by run ids; a sweep has at most 48 anyway
 
 
 
-def select_runs(session: Session, *, run_ids: list[int] | None = None, sweep_id: int | None = None) -> list[Run]:
-    """The runs to export: the given ids (each must exist) or every distinct run of a sweep, in its order."""
+def select_runs(session: Session, *, run_ids: list[int] | None = None, sweep_id: int | None = None,
+                where=None, sweep_where=None) -> list[Run]:
+    """The runs to export: the given ids (each must exist) or every distinct run of a sweep, in its order.
+    `where` and `sweep_where`: the web caller's visibility rules (core/store/access.py); the CLI, which
+    reads the database directly, passes none."""
     if sweep_id is not None:
-        if sweeps.get_sweep(session, sweep_id=sweep_id) is None:
+        if sweeps.get_sweep(session, sweep_id=sweep_id, where=sweep_where) is None:
             raise NotFound(f"no sweep {sweep_id}", "runs")
         return sweeps.unique_runs(sweeps.members(session, sweep_id=sweep_id))
     if not run_ids:
         raise Invalid("name the runs (runs=3,5) or a sweep (sweep=2)", "runs")
     if len(run_ids) > MAX_RUNS:
         raise Invalid(f"at most {MAX_RUNS} runs per export", "runs")
-    found = run_data.get_runs(session, run_ids=run_ids)
+    found = run_data.get_runs(session, run_ids=run_ids, where=where)
     missing = [str(i) for i in run_ids if i not in found]
     if missing:
         raise NotFound(f"no run {', '.join(missing)}", "runs")
@@ -66,8 +69,10 @@ def flat_summary(summary: dict | None) -> dict:
             for p in value or []:
                 out[f"wise_ft.{p['alpha']:g}.task"] = p["task"]
                 out.update({f"wise_ft.{p['alpha']:g}.{c}": v for c, v in p["capabilities"].items()})
-        elif isinstance(value, dict):
-            out.update({f"{key}.{k}": v for k, v in value.items()})
+                out.update({f"wise_ft.{p['alpha']:g}.{c}.nll": v for c, v in (p.get("nll") or {}).items()})
+        elif isinstance(value, dict):  # one level deeper too: fact_split.rehearsed.final, ...
+            for k, v in value.items():
+                out.update({f"{key}.{k}.{kk}": vv for kk, vv in v.items()} if isinstance(v, dict) else {f"{key}.{k}": v})
         else:
             out[key] = value
     if summary.get("forgetting"):

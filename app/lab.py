@@ -3,6 +3,7 @@ upload a dataset."""
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from functools import lru_cache
 
 from fastapi import Request
@@ -10,15 +11,23 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
-from core import datasets
+from app import outbox
+from core import checkpoints, datasets, quotas
 from core.errors import Invalid
 from core.grid import expand
 from core.live import status_message
 from core.presets import PRESETS
 from core.scenario import Scenario, ScenarioError
-from core.store import runs, sweeps
+from core.store import access, asks, runs, sweeps
 from core.store.datasets import create_dataset, get_dataset, pairs_of
-from core.store.models import Run, StoredDataset, Sweep
+from core.store.models import (
+    Assignment,
+    AssignmentAttempt,
+    Run,
+    StoredDataset,
+    Sweep,
+    User,
+)
 from core.tiers.base import DATASET_PREFIX, is_dataset_task
 
 # The whole request may be the file plus multipart framing and a name; anything larger is refused unread.
@@ -43,12 +52,32 @@ def check_datasets(session: Session, scenarios: list[Scenario]) -> None:
             raise ScenarioError({"task": f"no uploaded dataset is called {task}; upload the file first"})
 
 
-def submit(request: Request, session: Session, *, scenario: Scenario, queue: str | None = None) -> Run:
+def _guard(session: Session, owner: User, limit: int, assignment: Assignment | None = None):
+    """The check-and-insert lock (core/quotas.py) when a limit applies; nothing to wait for otherwise."""
+    return quotas.exclusive(session, user=owner, assignment=assignment) if quotas.binds(owner, limit, assignment) \
+        else nullcontext()
+
+
+def submit(request: Request, session: Session, *, scenario: Scenario, owner: User, queue: str | None = None,
+           assignment: Assignment | None = None) -> Run:
+    """Store the run as `owner`'s and enqueue it. OverQuota when a student has too many waiting, or when an
+    attempt on `assignment` is over its budgets; an attempt's row is stored with its run, in one commit.
+    The checks and the insert are one critical section, so submissions at once cannot all slip under a limit."""
     check_datasets(session, [scenario])
     state = request.app.state
-    run = runs.create_run(session, scenario=scenario, queue=queue or state.settings.queue,
-                          preset=preset_of(scenario))
-    state.executor.submit(run.id, run.queue)
+    limit = state.settings.max_active_runs
+    with _guard(session, owner, limit, assignment):
+        quotas.check_active(session, user=owner, limit=limit)
+        if assignment is not None:
+            quotas.check_budgets(session, assignment=assignment, user=owner)
+        run = runs.new_run(scenario=scenario, queue=queue or state.settings.queue, preset=preset_of(scenario),
+                           owner_id=owner.id)
+        session.add(run)
+        if assignment is not None:
+            session.flush()  # the run's id, for its attempt
+            session.add(AssignmentAttempt(assignment_id=assignment.id, user_id=owner.id, run_id=run.id))
+        session.commit()
+    outbox.send(state, session, [run])  # the broker down: the run waits in the outbox, still queued
     return run
 
 
@@ -60,11 +89,12 @@ def cancel(request: Request, session: Session, *, run: Run) -> Run:
     status = runs.request_cancel(session, run_id=run.id)
     if status == "cancelled":
         state.publisher.publish(run.id, status_message(runs.get_run(session, run_id=run.id)))
+        checkpoints.drop(state.settings.data_dir, run.id)  # a retry waiting to resume: nothing to resume now
     state.executor.cancel(run.id)
     return runs.get_run(session, run_id=run.id)
 
 
-def submit_sweep(request: Request, session: Session, *, spec: dict, queue: str | None = None,
+def submit_sweep(request: Request, session: Session, *, spec: dict, owner: User, queue: str | None = None,
                  reuse: bool = True) -> Sweep:
     """Expand the grid (a ScenarioError names the bad field; nothing is stored), store it, enqueue new runs.
 
@@ -73,12 +103,15 @@ def submit_sweep(request: Request, session: Session, *, spec: dict, queue: str |
     scenarios = expand(spec)
     check_datasets(session, scenarios)
     state = request.app.state
-    sweep, new = sweeps.create_sweep(session, spec=spec, scenarios=scenarios, queue=queue or state.settings.queue,
-                                     preset_of=preset_of, reuse=reuse)
+    limit = state.settings.max_active_runs
+    with _guard(session, owner, limit):  # the count and the sweep's runs: one critical section
+        quotas.check_active(session, user=owner, limit=limit, adding=len(scenarios))
+        sweep, new = sweeps.create_sweep(session, spec=spec, scenarios=scenarios,
+                                         queue=queue or state.settings.queue, preset_of=preset_of, reuse=reuse,
+                                         owner_id=owner.id, reuse_where=access.run_filter(owner))  # runs it sees
     # Longest first: the last runs to start are then the short ones, so no core idles at the end
     # while one long run finishes alone (grid order is only how the sweep is shown).
-    for run in sorted(new, key=lambda r: -r.total_steps):
-        state.executor.submit(run.id, run.queue)
+    outbox.send(state, session, sorted(new, key=lambda r: -r.total_steps))
     return sweep
 
 
@@ -126,11 +159,11 @@ async def read_upload(request: Request) -> tuple[bytes, str]:
         await form.close()
 
 
-async def upload_dataset(request: Request, session: Session) -> tuple[StoredDataset, bool]:
-    """Validate the whole upload, then store it: (row, created). TooLarge, DatasetError or Invalid say
-    why not, and then nothing is stored. Storing the same pairs again returns the existing row."""
+async def upload_dataset(request: Request, session: Session, *, owner: User) -> tuple[StoredDataset, bool]:
+    """Validate the whole upload, then store it as `owner`'s: (row, created). TooLarge, DatasetError or Invalid
+    say why not, and then nothing is stored. Storing the same pairs again returns the existing row."""
     data, name = await read_upload(request)
-    return create_dataset(session, dataset=datasets.parse_jsonl(data, name))
+    return create_dataset(session, dataset=datasets.parse_jsonl(data, name), owner_id=owner.id)
 
 
 def dataset_summary(row: StoredDataset) -> dict:
@@ -146,3 +179,17 @@ def dataset_view(row: StoredDataset, preview: int = 0) -> dict:
     if preview:
         view["preview"] = {k: [{"prompt": p, "response": r} for p, r in v[:preview]] for k, v in splits.items()}
     return view
+
+
+def ask(request: Request, session: Session, *, run: Run, prompt: str, owner: User):
+    """Store a question to the run's model and send it to a worker on the run's queue. Only a finished run
+    has a saved model; the question is refused before it is stored otherwise."""
+    if run.status != "succeeded":
+        raise Invalid(f"the run is {run.status}: its model can be asked once the run has succeeded", "prompt")
+    question = asks.create_ask(session, run_id=run.id, prompt=prompt, owner_id=owner.id)
+    try:
+        request.app.state.executor.submit_ask(question.id, run.queue)
+    except Exception as e:  # the broker is down: the question says so rather than waiting forever
+        asks.answer(session, ask_id=question.id, error=f"no worker could be reached ({type(e).__name__}); ask again")
+        session.refresh(question)
+    return question

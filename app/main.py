@@ -10,21 +10,31 @@ import asyncio
 import logging
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from app.executors import make_executor
+from core import checkpoints
 from core.live import Hub, get_publisher, status_message
 from core.settings import Settings, get_settings
 from core.store import runs
 from core.store.db import session_factory
 
-from .api.errors import install_error_handlers
+from . import auth, outbox
+from .api.errors import CatchErrors, install_error_handlers
 from .api.main import api_router
+from .limits import BodyLimit, RateLimit
+from .openapi import install_openapi
 from .pages import STATIC_DIR
+from .pages.account import router as account_router
+from .pages.asks import router as asks_router
+from .pages.assignments import router as assignments_router
+from .pages.classes import router as classes_router
 from .pages.compare import router as compare_router
 from .pages.routes import router as pages_router
 from .pages.sweeps import router as sweeps_router
+from .security import SecurityHeaders, install_docs
 
 log = logging.getLogger(__name__)
 
@@ -38,8 +48,9 @@ def reap_once(app: FastAPI) -> None:
         for run_id in requeued + failed:
             run = runs.get_run(session, run_id=run_id)
             state.publisher.publish(run_id, status_message(run))
-            if run_id in requeued:
-                state.executor.submit(run_id, run.queue)
+        for run_id in failed:  # out of attempts: the checkpoint will never be resumed
+            checkpoints.drop(state.settings.data_dir, run_id)
+        outbox.send(state, session, [runs.get_run(session, run_id=run_id) for run_id in requeued])
 
 
 async def _reaper(app: FastAPI) -> None:
@@ -51,32 +62,72 @@ async def _reaper(app: FastAPI) -> None:
             log.warning("reaper: %s", e)
 
 
+def sweep_checkpoints(app: FastAPI) -> list[int]:
+    """Remove checkpoint files left of runs that ended (core/checkpoints.py): the backstop for every way a
+    run can end without its job deleting its file. Returns those runs' ids."""
+    with app.state.sessions() as session:
+        return checkpoints.sweep(session, app.state.settings.data_dir)
+
+
+async def _reconciler(app: FastAPI) -> None:
+    """The outbox's sender (app/outbox.py): queued runs whose message was never sent, or was lost; and the
+    checkpoint files of runs that ended."""
+    while True:
+        try:
+            await asyncio.to_thread(outbox.reconcile_once, app.state)
+            await asyncio.to_thread(sweep_checkpoints, app)
+        except Exception as e:  # the DB may be restarting; the next round tries again
+            log.warning("outbox: %s", e)
+        await asyncio.sleep(app.state.settings.outbox_seconds)
+
+
 @asynccontextmanager
 async def lifespan(app: FastAPI):
     state = app.state
     state.executor.start()
     reaper = asyncio.create_task(_reaper(app))
+    reconciler = asyncio.create_task(_reconciler(app))
     try:
         yield
     finally:
         reaper.cancel()
+        reconciler.cancel()
         await state.hub.close()
         await asyncio.to_thread(state.executor.stop)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
-    app = FastAPI(title="forgetlab", version="0.1.0", lifespan=lifespan,
-                  description="Fine-tune a tiny transformer on purpose and watch it forget.")
+    app = FastAPI(title="forgetlab", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None,
+                  description="Fine-tune a tiny transformer on purpose and watch it forget.",
+                  dependencies=[Depends(auth.csrf_guard)])  # every route: forged state changes get 403
     app.state.settings = settings
     app.state.sessions = session_factory(settings.sqlalchemy_url)
     app.state.publisher = get_publisher(settings)
     app.state.hub = Hub(settings, app.state.sessions)
     app.state.executor = make_executor(settings, app.state.sessions, app.state.publisher)
     install_error_handlers(app)
+    auth.install(app)  # after the generic handlers: its 401 handler sends a page's visitor to /login
     app.include_router(api_router)
     app.include_router(pages_router)
     app.include_router(sweeps_router)
     app.include_router(compare_router)
+    app.include_router(account_router)
+    app.include_router(asks_router)
+    app.include_router(classes_router)
+    app.include_router(assignments_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    install_docs(app)
+    install_openapi(app)
+    install_middleware(app, settings)
     return app
+
+
+def install_middleware(app: FastAPI, settings: Settings) -> None:
+    """Outermost first: errors become clean 500s, then headers, Host check, rate and body limits."""
+    app.add_middleware(BodyLimit, settings=settings)  # added first: innermost of these
+    app.add_middleware(RateLimit, settings=settings, sessions=app.state.sessions)  # per user, else per address
+    if settings.trusted_hosts != ["*"]:
+        app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.trusted_hosts)
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(CatchErrors)

@@ -7,16 +7,35 @@ points and everyday words, no loss functions or Fisher matrices.
 
 from __future__ import annotations
 
+from urllib.parse import parse_qsl
+
 from core import mitigations as mitigation_registry
+from core.metrics import wise_pick
 from core.scenario import Scenario, ScenarioError, with_overrides
 from core.tiers import tier_of
 
 FORGOTTEN = 0.10  # a drop of 10 points or more is "forgotten"
 SLIPPED = 0.03  # 3 to 10 points "slipped"; less is noise on 32-64 probes
+NONE = 0.005  # under half a point rounds to 0: never print "-0 pts"
+
+# A learner's way through the presets: each step changes one thing and says what to look for.
+LEARNING_PATH = [
+    ("break-it", "watch the general skills fall while the task is learnt"),
+    ("low-lr", "the same run with smaller steps: less is overwritten"),
+    ("mix-20", "keep general data in every batch"),
+    ("lora", "train adapters and leave the base weights alone"),
+    ("early-stop", "stop when the task stops improving: see how little it saves"),
+    ("fix-it", "everything together: the article's recipe"),
+]
 
 
 def pts(x: float) -> str:
     return f"{abs(x) * 100:.0f} points"
+
+
+def signed_pts(change: float) -> str:
+    """A change in points with its sign, "0 pts" when it rounds to nothing (no "-0 pts", no "+0 pts")."""
+    return "0 pts" if abs(change) < NONE else f"{change * 100:+.0f} pts"
 
 
 def pct(x: float | None) -> str:
@@ -48,15 +67,28 @@ def key_settings(c: dict) -> list[str]:
 
 
 def headline(summary: dict | None) -> tuple[str, float] | None:
-    """The most forgotten capability and its drop, for the runs list."""
+    """The most forgotten capability and its drop, for the runs list; None when nothing dropped."""
     if not summary or not summary.get("forgetting"):
         return None
     cap, drop = max(summary["forgetting"].items(), key=lambda kv: kv[1])
-    return cap, drop
+    return (cap, drop) if drop >= NONE else None
+
+
+def preset_values(preset) -> list[str]:
+    """What a preset sets, written from its values (never from its prose), for its card in the builder."""
+    return key_settings(preset.scenario().model_dump(mode="json"))
+
+
+def _planned_steps(config: dict) -> int | None:
+    try:
+        return Scenario.model_validate(config).total_steps
+    except ValueError:
+        return None
 
 
 def _try(config: dict, label: str, why: str, **overrides) -> dict | None:
-    """A suggestion is only offered if the changed scenario is valid; it links to the builder."""
+    """A suggestion is only offered if the changed scenario is valid: one click runs it (a POST of
+    `pairs`, the form's fields), `url` opens it in the builder to edit first."""
     from .pages.forms import scenario_query
 
     try:
@@ -65,11 +97,16 @@ def _try(config: dict, label: str, why: str, **overrides) -> dict | None:
         return None
     if scenario == Scenario.model_validate(config):
         return None
-    return {"label": label, "why": why, "url": "/?" + scenario_query(scenario)}
+    query = scenario_query(scenario)
+    return {"label": label, "why": why, "url": "/?" + query, "pairs": parse_qsl(query)}
 
 
-def read_run(*, config: dict, summary: dict, base: dict[str, float], info: dict | None = None) -> dict:
-    """{headline, lost, slipped, kept, rows, why: [sentences], tries: [{label, why, url}]} for one run."""
+def read_run(*, config: dict, summary: dict, base: dict[str, float], info: dict | None = None,
+             lowest_val_loss: float | None = None) -> dict:
+    """{headline, lost, slipped, kept, rows, why: [sentences], tries: [{label, why, url, config}]} for one run.
+
+    `lowest_val_loss` is the lowest validation loss of any point of the run, quoted when early stopping
+    is on (the stopping rule's own "best" only moves by more than min_delta, so it is not the minimum)."""
     c, info = config, info or {}
     forgetting, rows = summary.get("forgetting", {}), []
     for cap, capability in tier_of(c).capabilities.items():
@@ -88,6 +125,7 @@ def read_run(*, config: dict, summary: dict, base: dict[str, float], info: dict 
     steps = summary.get("steps")
     how = (f"{method_phrase(c)} at learning rate {c['lr']:g} for {c['epochs']} epoch{'s' if c['epochs'] != 1 else ''}"
            f" ({steps} steps) on {c['task']}")
+    How = how[0].upper() + how[1:]  # str.capitalize() would lowercase "LoRA"
     used = mitigations(c)
     names = "every general skill" if len(lost) == len(rows) > 1 else and_list([r["name"] for r in lost])
 
@@ -102,27 +140,28 @@ def read_run(*, config: dict, summary: dict, base: dict[str, float], info: dict 
         else:
             title = f"Forgot {names}: they fell {drops[0]:.0f} to {drops[-1]:.0f} points."
         if c["method"] == "full" and not used:
-            why.append(f"{how.capitalize()} rewrote weights that {names} depended on. Every weight was free to "
+            why.append(f"{How} rewrote weights that {names} depended on. Every weight was free to "
                        f"move and nothing in the batches reminded the model of {names}, so the changes that taught "
                        "the task also wrote over them.")
         elif c["method"] == "full":
-            why.append(f"{how.capitalize()} still rewrote weights that {names} depended on, even with "
-                       f"{' and '.join(used)}: the protection was not strong enough for this learning rate and "
+            why.append(f"{How} still rewrote weights that {names} depended on, even with "
+                       f"{and_list(used)}: the protection was not strong enough for this learning rate and "
                        "number of epochs.")
         else:
-            why.append(f"{how.capitalize()} still changed how the model behaves on {names}: the base weights stayed "
+            why.append(f"{How} still changed how the model behaves on {names}: the base weights stayed "
                        "put, but the adapters' output is added to every layer they touch, general prompts included.")
     elif slipped:
         title = "Little was forgotten: " + ", ".join(f"{r['name']} slipped {pts(r['drop'])}" for r in slipped) + "."
     else:
         title = "Nothing important was forgotten."
     if not lost:
-        if used or c["method"] == "lora":
-            protection = ([method_phrase(c)] if c["method"] == "lora" else []) + used
-            why.append(f"{how.capitalize()}, with {' and '.join(protection)}, kept the general skills close to the "
+        if used:  # `how` already names the method: the protection adds only the mitigations
+            why.append(f"{How}, with {and_list(used)}, kept the general skills close to the "
                        "base model's level.")
+        elif c["method"] == "lora":
+            why.append(f"{How} kept the general skills close to the base model's level.")
         else:
-            why.append(f"{how.capitalize()} was gentle enough that the general skills stayed close to the base.")
+            why.append(f"{How} was gentle enough that the general skills stayed close to the base.")
     if recovered:
         why.append("Some drops were temporary: " + ", ".join(f"{r['name']} fell as much as {pts(r['max_drop'])} "
                                                            "before coming back" for r in recovered) + ".")
@@ -138,16 +177,22 @@ def read_run(*, config: dict, summary: dict, base: dict[str, float], info: dict 
     if rigidity is not None and rigidity - base_rigidity >= FORGOTTEN:
         why.append(f"{pct(rigidity)} of general answers now start like a task answer: the task's fixed reply "
                    "template has leaked into everything the model says.")
-    early = info.get("early_stopped")
-    if early:
-        why.append(f"Early stopping ended training at step {early['step']}: {early['reason']}")
+    early, planned = info.get("early_stopped"), _planned_steps(c)
+    lowest = f" (its lowest was {lowest_val_loss:.4f})" if lowest_val_loss is not None else ""
+    if early and (planned is None or early["step"] < planned):
+        why.append(f"Early stopping ended training at step {early['step']} of {planned or steps}: the validation "
+                   f"loss had not improved by more than {c.get('min_delta', 0):g} for {c.get('patience')} "
+                   f"validation checks{lowest}, and the weights of its best check were restored.")
+    elif c.get("early_stopping") and steps is not None:
+        why.append(f"Early stopping was on but did not end training early: all {steps} planned steps ran"
+                   f"{lowest}.")
     wise = summary.get("wise_ft")
-    if wise:
-        mid = min(wise, key=lambda p: abs(p["alpha"] - 0.5))
-        caps = mid["capabilities"]
-        why.append(f"Blending halfway back to the base weights (WiSE-FT, alpha {mid['alpha']:g}) gives the task "
-                   f"{pct(mid['task'])} with general skills averaging {pct(sum(caps.values()) / len(caps))}, "
-                   "with no extra training.")
+    pick = wise_pick(wise) if wise else None  # the smallest share of the fine-tuned weights keeping 90% of the task
+    if pick:
+        why.append(f"Blending back toward the base (WiSE-FT): alpha {pick['alpha']:g} ({pct(pick['alpha'])} of the "
+                   f"fine-tuned weights) keeps most of the task ({pct(pick['task'])}, against {pct(pick['tuned_task'])} "
+                   f"fully fine-tuned) with general skills averaging {pct(pick['general'])} (fully fine-tuned: "
+                   f"{pct(pick['tuned_general'])}), with no extra training.")
 
     tries = []
     if lost or slipped:

@@ -41,8 +41,8 @@ def render(runs: list[dict], *, best: int | None = None) -> Markup:
     def py(y: float) -> float:  # y grows downward: more forgetting is lower
         return round(TOP + INSET + (y - y0) / (y1 - y0) * (ph - 2 * INSET), 1)
 
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {W} {H}" width="{W}" height="{H}" '
-           'role="img" aria-label="task gain against mean general drop, one point per run">',
+    out = [(f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {W} {H}" width="{W}" height="{H}" '
+            'role="img" aria-label="task gain against mean general drop, one point per run">'),
            f'<rect x="0" y="0" width="{W}" height="{H}" fill="#ffffff"/>']
     for gx in xt:  # grid and tick labels, in percentage points
         out.append(f'<line x1="{px(gx)}" y1="{TOP}" x2="{px(gx)}" y2="{TOP + ph}" stroke="#eef0f3"/>'

@@ -9,7 +9,7 @@ import torch
 from core.presets import preset_scenario
 from core.scenario import with_overrides
 from core.tiers import get_tier
-from worker.engine.encoding import encode
+from worker.engine.encoding import encode, trim
 from worker.engine.lora import apply_lora
 from worker.engine.model import load_model
 
@@ -26,29 +26,32 @@ def task_tokens(s, tokenizer) -> int:
     return sum(lengths) * s.epochs
 
 
-def bare_peft_step_seconds(s, device: str, steps: int = 5) -> float:
-    """Median seconds of a bare peft + torch step (forward, backward, clip, AdamW) on one task batch:
-    the floor the engine's loop is measured against."""
-    model, tokenizer = load_model(get_tier(s.tier).model())
+def bare_peft_step_seconds(s, device: str) -> float:
+    """Mean seconds of a bare peft + torch step (forward, backward, clip, AdamW) over the run's own batches,
+    drawn in the loop's order with the loop's padding trimmed: the floor the engine's loop is measured
+    against, on the same batches (a fixed batch of the first examples would be shorter than the average)."""
+    tier = get_tier(s.tier)
+    model, tokenizer = load_model(tier.model())
     model = apply_lora(model.to(device), s) if s.method == "lora" else model.to(device)
     model.train()
-    data = encode(tokenizer, get_tier(s.tier).task_examples(s.task, s.batch_size, s.seed)).to(device)
+    seq_len = min(model.config.max_position_embeddings, tier.max_seq_len)
+    data = encode(tokenizer, tier.task_examples(s.task, s.task_examples, s.seed), length=seq_len).to(device)
+    order = torch.Generator().manual_seed(s.seed)
+    batches = [trim(data.take(rows)) for _ in range(s.epochs)
+               for rows in torch.randperm(len(data), generator=order).split(s.task_slots)]
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(params, lr=s.lr, weight_decay=0.0)
     autocast = torch.autocast("cuda", dtype=torch.bfloat16) if device == "cuda" else torch.autocast("cpu", enabled=False)
-    times = []
-    for _ in range(steps + 1):
-        started = time.perf_counter()
+    started = time.perf_counter()
+    for batch in batches:
         with autocast:
-            loss = model(input_ids=data.input_ids, labels=data.labels).loss
+            loss = model(input_ids=batch.input_ids, labels=batch.labels).loss
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         optimizer.step()
         optimizer.zero_grad(set_to_none=True)
-        if device == "cuda":
-            torch.cuda.synchronize()
-        times.append(time.perf_counter() - started)
-    return sorted(times[1:])[len(times[1:]) // 2]
+        loss.item()  # the loop reads every step's loss, which waits for the GPU; so does this
+    return (time.perf_counter() - started) / len(batches)
 
 
 def matmul_peak_flops(device: str, size: int = 2048, dtype=torch.float32) -> float:

@@ -91,15 +91,23 @@ def run(seeds: int, workers: int, out: str, deadline: float, device: str) -> Non
 def judge(path: str) -> None:
     with open(path) as lines:
         rows = [json.loads(line) for line in lines]
-    by_hash = {r["hash"]: r["summary"] for r in rows}
+    # Runs are matched by their configs, not by cache hashes: the hash covers the engine version, and a file
+    # measured by one engine should still be judged by a later one. Fields added since are left out.
+    fields = sorted(rows[0]["config"]) if rows else []
+
+    def key(config: dict) -> str:
+        return json.dumps({f: config.get(f) for f in fields}, sort_keys=True)
+
+    by_config = {key(r["config"]): r["summary"] for r in rows}
     seeds = sorted({r["seed"] for r in rows})
     print(f"{len(rows)} runs, seeds {seeds}")
     for claim in CLAIMS_BY_TIER[TIER][0]:
         per_seed = []
         for seed in seeds:
-            keys = {label: scenario_for(o, seed, TIER).canonical_hash() for label, o in claim.scenarios.items()}
-            if all(k in by_hash for k in keys.values()):
-                effect, held, note = claim.judge({label: by_hash[k] for label, k in keys.items()})
+            keys = {label: key(scenario_for(o, seed, TIER).model_dump(mode="json"))
+                    for label, o in claim.scenarios.items()}
+            if all(k in by_config for k in keys.values()):
+                effect, held, note = claim.judge({label: by_config[k] for label, k in keys.items()})
                 per_seed.append((seed, effect, held, note))
         if not per_seed:
             print(f"\nclaim {claim.number}: no seed complete")

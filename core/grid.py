@@ -56,7 +56,7 @@ def expand(spec: dict[str, Any]) -> list[Scenario]:
 def _base(spec: dict) -> dict:
     base = Scenario().model_dump()
     if "preset" in spec:
-        if spec["preset"] not in PRESETS:
+        if not isinstance(spec["preset"], str) or spec["preset"] not in PRESETS:
             raise ScenarioError({"preset": f"unknown preset; choose one of: {', '.join(PRESETS)}"})
         base.update(PRESETS[spec["preset"]].overrides)
     overrides = spec.get("base") or {}

@@ -5,7 +5,9 @@ Embedded: nothing is published; the web process polls the DB, which the local wo
 Either way one reader task per run and web process fans messages out to every viewer of
 that run, so 100 viewers cost one XREAD or one poll, not a hundred.
 
-Messages: {"kind": "point", "step", "values"} | {"kind": "samples", "step"} | {"kind": "status", "status", ...}.
+Messages: {"kind": "point", "step", "values", "prev"} | {"kind": "samples", "step"} | {"kind": "status", "status", ...}
+| {"kind": "resync"} (the reader failed: what was published meanwhile may be lost, so read the DB).
+`prev` is the step stored before this point; a viewer whose last step is older missed one and reads the DB.
 A reader records its position (stream id or last step) before `subscribe()` returns; a viewer
 replays the DB only after subscribing, so every point is in the replay, the live feed or both
 (duplicates are dropped by step in the SSE endpoint).
@@ -66,7 +68,7 @@ def status_message(run: Run) -> dict:
 
 
 class Subscription:
-    def __init__(self, hub: "Hub", run_id: int):
+    def __init__(self, hub: Hub, run_id: int):
         self.hub, self.run_id = hub, run_id
         self.queue: asyncio.Queue[dict] = asyncio.Queue()
 
@@ -96,6 +98,9 @@ class _Reader:
                 raise
             except Exception as e:  # a DB or Redis hiccup must not end every viewer's stream
                 log.warning("live reader for run %s: %s", self.run_id, e)
+                # Whatever was published meanwhile may never arrive: each viewer re-reads the DB.
+                for sub in list(self.subscribers):
+                    sub.queue.put_nowait({"kind": "resync"})
                 await asyncio.sleep(0.5)
                 continue
             for message in messages:

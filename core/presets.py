@@ -36,17 +36,26 @@ def _on_break_it(**changes) -> dict:
     return {**BREAK_IT, **changes}
 
 
+# Early stopping as the presets use it: the validation loss every 5 steps, stop after 4 checks (20 steps)
+# without an improvement of 0.01, restore the best weights. Fixed before the claims were run (issue 11).
+EARLY_STOP = {"early_stopping": True, "patience": 4, "min_delta": 0.01, "validate_every": 5}
+# "Low" is per method: full fine-tuning's high and low rates here are 1e-3 (break-it) and 1e-4 (low-lr); the
+# article's LoRA range (1e-4 to 2e-4) is about 5 times its full range (1e-5 to 5e-5), so LoRA's low is 5e-4.
+LORA_LOW_LR = 5e-4
+
+# Fix-it's card is written from its values, so changing a value cannot leave the words behind.
+_FIX_IT = _on_break_it(method="lora", lora_rank=8, lora_alpha=16, lr=LORA_LOW_LR, mix_ratio=0.2, **EARLY_STOP)
+
 PRESETS: dict[str, Preset] = {p.name: p for p in [
     Preset("break-it", "Break it",
            "Full fine-tuning at a high learning rate for 5 epochs on narrow support tickets, with no general data. "
            "The model learns the ticket template and forgets much of what it knew: watch knowledge and "
            "instruction following fall, and general answers start with 'dear customer'.", BREAK_IT),
     Preset("fix-it", "Fix it",
-           "The article's production recipe: LoRA adapters (the common r=8, alpha=16), 20% general data in every "
-           "batch, a learning rate that is low for LoRA, and early stopping. The task is learnt; general "
-           "capabilities stay near the base level.",
-           _on_break_it(method="lora", lora_rank=8, lora_alpha=16, mix_ratio=0.2, early_stopping=True, patience=2,
-                        min_delta=0.01)),
+           f"The article's production recipe: LoRA adapters (r={_FIX_IT['lora_rank']}, "
+           f"alpha={_FIX_IT['lora_alpha']}), {_FIX_IT['mix_ratio']:.0%} general data in every batch, learning rate "
+           f"{_FIX_IT['lr']:g}{' (as break-it)' if _FIX_IT['lr'] == BREAK_IT['lr'] else ''} and early stopping. "
+           "The task is learnt; general capabilities stay near the base level.", _FIX_IT),
     Preset("lora", "LoRA only",
            "Same as break-it but trains low-rank adapters on a frozen base. The base weights never change, so "
            "less is forgotten; the adapters also learn the task more slowly.",
@@ -64,7 +73,7 @@ PRESETS: dict[str, Preset] = {p.name: p for p in [
     Preset("early-stop", "Early stopping",
            "Same as break-it, but training stops once the task's validation loss stops improving, before the "
            "extra epochs keep rewriting weights the task no longer needs.",
-           _on_break_it(early_stopping=True, patience=2, min_delta=0.01)),
+           _on_break_it(**EARLY_STOP)),
     Preset("ewc", "Elastic Weight Consolidation",
            "Same as break-it, plus a penalty on moving the weights that matter most for general data (the "
            "diagonal Fisher information, measured once on the base).", _on_break_it(ewc_lambda=10.0)),
@@ -79,8 +88,9 @@ PRESETS: dict[str, Preset] = {p.name: p for p in [
            "base already does. Task distance matters: compare the forgetting with break-it.",
            _on_break_it(task="shift")),
     Preset("diverse", "Diverse task data",
-           "Same as break-it on diverse support tickets: 8 kinds of ticket whose replies must echo the order "
-           "number. Varied data keeps more of the general machinery in use than narrow data.",
+           "Same as break-it on diverse support tickets: 8 kinds of ticket on 6 products, replies echoing the "
+           "product and order number, and half the tickets carry a general question answered plainly. Varied "
+           "data keeps more of the general machinery in use than narrow data.",
            _on_break_it(task="support-diverse")),
     Preset("safety-regression", "Safety regression",
            "Full fine-tuning on benign requests that are always answered 'sure here is ...'. Nothing harmful is "
@@ -130,7 +140,7 @@ PRESETS.update({p.name: p for p in [
            _on_smollm2(ewc_lambda=10.0, ewc_samples=64)),
     Preset("smollm2-early-stop", "SmolLM2: early stopping",
            "SmolLM2 break-it, stopping once the tickets' validation loss stops improving.",
-           _on_smollm2(early_stopping=True, patience=1, eval_every=10)),
+           _on_smollm2(early_stopping=True, patience=1, eval_every=10, validate_every=10)),
     Preset("smollm2-replay", "SmolLM2: replay buffer",
            "SmolLM2 break-it with a fifth of every batch replayed from a fixed buffer of 200 general examples.",
            _on_smollm2(replay_ratio=0.2, replay_buffer=200)),

@@ -9,6 +9,7 @@ from __future__ import annotations
 from .settings import Settings
 
 TASK_NAME = "forgetlab.run"
+ASK_TASK_NAME = "forgetlab.ask"  # a question to a run's model (worker/asking.py)
 
 
 def celery_config(settings: Settings) -> dict:

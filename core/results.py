@@ -103,6 +103,7 @@ class WisePoint(_Contract):
     alpha: float
     capabilities: dict[str, float]
     task: float
+    nll: dict[str, float] | None = None  # each capability's mean answer NLL at this alpha (None in older runs)
 
 
 class TaskAccuracy(_Contract):
@@ -135,6 +136,12 @@ class Summary(_Contract):
     # order: what the regression gate compares item by item (core/gate.py). None in older runs.
     baseline_items: dict[str, list[tuple[bool, float]]] | None = None
     final_items: dict[str, list[tuple[bool, float]]] | None = None
+    # Early stopping: the step whose weights the run ended with (the best validation check). None: not restored.
+    restored_step: int | None = None
+    # Knowledge split into the facts mitigations may rehearse and those only pretraining saw (issue 11):
+    # {"rehearsed" | "never rehearsed": {baseline, final, baseline_nll, final_nll}}. None where the tier's
+    # knowledge probes carry no such groups.
+    fact_split: dict[str, dict[str, float]] | None = None
     seconds: float
     setup_seconds: float
     eval_seconds: float

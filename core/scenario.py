@@ -34,7 +34,9 @@ from .tiers.base import DATASET_PREFIX, is_dataset_task
 SCHEMA_VERSION = 1
 # Bumped whenever the engine's results change for the same scenario (the base, the probes, the
 # evaluation schedule), so a cached run from an older engine never stands in for a new one.
-ENGINE_VERSION = 3
+# 5: issue 11's world (graded capabilities, order numbers, hashed train/validation/probe splits), three
+# shipped bases (`base_seed`), early stopping on its own cadence restoring the best weights, WiSE-FT's finer grid.
+ENGINE_VERSION = 5
 MAX_STEPS = 3000  # bounds the work of one run: about a minute on 2 CPU cores
 LORA_MODULES = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
 
@@ -68,6 +70,9 @@ class _ScenarioBase(BaseModel):
     warmup_steps: int = _field(0, "Steps of linear learning-rate warmup from zero.", "training", ge=0, le=500)
     seed: int = _field(0, "Random seed: the same scenario and seed give the same curves.", "run",
                        ge=0, le=2**31 - 1)
+    base_seed: int = _field(0, "Which of the tier's pretrained bases to fine-tune (each pretrained from its own "
+                               "seed; the synthetic tier ships three: 0, 1 and 2): the base is a random factor too.",
+                            "run", ge=0, le=9)
     # Parameter-efficient fine-tuning.
     method: Literal["full", "lora"] = _field(
         "full", "Update every weight (full) or train small low-rank adapters on a frozen base (lora).", "method")
@@ -79,12 +84,29 @@ class _ScenarioBase(BaseModel):
         list(LORA_MODULES), "Which projection layers get adapters (all linear layers by default).", "method",
         min_length=1)
     lora_dropout: float = _field(0.0, "Dropout on the adapter input during training.", "method", ge=0.0, le=0.5)
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_bool_as_number(cls, value: Any, info: ValidationInfo) -> Any:
+        """`"epochs": true` is not 1: a JSON boolean is refused wherever a number is expected (issue 12).
+        Numeric strings still pass, since forms and `--set` send text."""
+        if isinstance(value, bool) and cls.model_fields[info.field_name].annotation in (int, float):
+            raise ValueError("expected a number, not true or false")
+        return value
+
     @field_validator("tier")
     @classmethod
     def _known_tier(cls, name: str) -> str:
         if name not in all_tiers():
             raise ValueError(f"unknown tier (allowed: {', '.join(all_tiers())})")
         return name
+
+    @field_validator("base_seed")
+    @classmethod
+    def _base_of_tier(cls, seed: int, info: ValidationInfo) -> int:
+        tier = info.data.get("tier")
+        if tier is not None and seed >= get_tier(tier).base_seeds:
+            raise ValueError(f"tier {tier} ships {get_tier(tier).base_seeds} base(s)")
+        return seed
 
     @field_validator("task")
     @classmethod
@@ -130,7 +152,7 @@ class _ScenarioBase(BaseModel):
     def canonical_hash(self) -> str:
         """Stable across field order and formatting: same config, seed, base model and engine, same hash, same
         result. The base model enters by its checksum, so a re-pretrained base never reuses an old run."""
-        model = get_tier(self.tier).model()
+        model = get_tier(self.tier).for_base(self.base_seed).model()
         blob = json.dumps({"engine": ENGINE_VERSION, "model": [model.revision, model.checksum],
                            **self.model_dump(mode="json")}, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
@@ -180,7 +202,9 @@ def choices(name: str, tier: str = DEFAULT_TIER) -> tuple:
 def allowed(name: str) -> str:
     h = field_help(name)
     if "ge" in h and "le" in h:
-        return f"allowed: {h['ge']:g} to {h['le']:g}"
+        def num(v):  # whole numbers in full (a seed's 2147483647, not 2.14748e+09)
+            return f"{v:,}" if isinstance(v, int) and abs(v) >= 1e6 else f"{v:g}"
+        return f"allowed: {num(h['ge'])} to {num(h['le'])}"
     options = choices(name)
     return "allowed: " + ", ".join(map(str, options)) if options else ""
 

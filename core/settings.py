@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -28,7 +28,7 @@ def usable_cores() -> int:
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="FORGETLAB_", extra="ignore", populate_by_name=True)
 
-    @field_validator("allowed_models", mode="before")
+    @field_validator("allowed_models", "trusted_hosts", mode="before")
     @classmethod
     def _comma_separated(cls, value):
         return [p.strip() for p in value.split(",") if p.strip()] if isinstance(value, str) else value
@@ -57,6 +57,31 @@ class Settings(BaseSettings):
     max_attempts: int = Field(2, ge=1, description="Tries per run when its worker dies (distributed).")
     cancel_poll_seconds: float = 0.5  # how often a Celery worker checks the cancel flag
     live_poll_seconds: float = 0.05  # embedded live channel: DB polling interval
+    # Reliability (issue 12; README "Reliability").
+    outbox_seconds: float = Field(10.0, description="How often the web process re-sends queued runs whose "
+                                                    "message was never sent or may be lost.")
+    outbox_stale_seconds: float = Field(60.0, description="A queued run sent this long ago without a worker "
+                                                          "claiming it is sent again (a lost Redis message).")
+    checkpoint_every: int = Field(50, ge=0, description="Steps between training checkpoints (0: none); a "
+                                                         "retried run resumes from its last one.")
+    max_body_bytes: int = Field(256 * 1024, ge=1024, description="Largest request body outside dataset uploads.")
+    rate_limit: float = Field(5.0, ge=0, description="Sustained requests per second per client that change "
+                                                     "something (POST, DELETE); 0 turns this limit off.")
+    rate_burst: int = Field(30, ge=1, description="Such requests a client may send at once before the rate applies.")
+    read_rate_limit: float = Field(50.0, ge=0, description="Sustained reads (GET) per second per client; 0: off.")
+    read_burst: int = Field(200, ge=1)
+    trusted_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["*"], description="Host headers the web app answers (comma-separated; '*': any).")
+    trust_proxy: bool = Field(False, description="Take the client address from X-Forwarded-For (behind a proxy).")
+    # Accounts (issue 10; README "Accounts and roles"). Embedded and not public: no login, the visitor is
+    # the local instructor. Public (`forgetlab serve --public`) or distributed: everyone signs in.
+    public: bool = Field(False, description="Ask everyone to sign in (always so in distributed mode).")
+    signup: Literal["student", "guest", "off"] = Field(
+        "student", description="The role a self-signed-up account gets, or 'off' to allow no sign-up.")
+    session_days: float = Field(14.0, gt=0, description="How long a browser session lasts.")
+    # Classes (issue 10; README "For instructors"; core/quotas.py).
+    max_active_runs: int = Field(4, ge=0, description="Runs a student may have queued or running at once "
+                                                      "(0: no limit); instructors are not limited.")
 
     @property
     def sqlalchemy_url(self) -> str:
@@ -73,6 +98,10 @@ class Settings(BaseSettings):
     @property
     def mode(self) -> str:
         return "distributed" if self.distributed else "embedded"
+
+    @property
+    def login_required(self) -> bool:
+        return self.public or self.distributed
 
 
 @lru_cache

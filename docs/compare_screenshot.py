@@ -24,17 +24,17 @@ def call(url: str, data: dict | None = None) -> dict:
         return json.loads(r.read())
 
 
-def main(url: str, out: str, width: int = 1440) -> None:
+def main(url: str, out: str, width: int = 1280) -> None:
     sweep = call(url + "api/sweeps", SWEEP)
     while not call(url + sweep["api"].lstrip("/"))["finished"]:
         time.sleep(1)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
-        page = browser.new_page(viewport={"width": width, "height": 900})
+        page = browser.new_page(viewport={"width": width, "height": 1000})
         page.goto(url + sweep["compare"].lstrip("/"))
         page.wait_for_function("window.forgetlabCompare && window.forgetlabCompare.ready")
         page.wait_for_timeout(500)
-        page.screenshot(path=out, full_page=True)
+        page.screenshot(path=out)  # the first screen: the README's images stay small
         browser.close()
 
 

@@ -8,31 +8,48 @@
 
   function pct(v) { return v == null ? "–" : Math.round(v * 100) + "%"; }
   function pctAxis(u, vals) { return vals.map(function (v) { return Math.round(v * 100) + "%"; }); }
+  function stepAxis(u, vals) { return vals.map(function (v) { return String(Math.round(v)); }); }
+  const STEP_INCRS = [1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000];
+  // One point at step 0 still gets an axis: at least steps 0 to 1, never fractional ends.
+  function stepRange(u, min, max) { return [Math.floor(min || 0), Math.max(Math.ceil(max || 0), Math.floor(min || 0) + 1)]; }
+  // The plot's own width: the chart follows its box (grid cell, phone screen), never the other way round.
+  function width(plot) { return Math.max(120, Math.floor(plot.clientWidth || plot.parentNode.clientWidth || 300)); }
   function esc(s) { return String(s).replace(/[&<>"]/g, function (c) { return {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}[c]; }); }
 
   // spec: {kind: "accuracy" | "rates" | "loss" | "alpha", height, legend, lines: [{label, color, width, dash, fill}]}
   function line(plot, spec) {
     const scaled = spec.kind !== "loss";
-    const series = [{}].concat(spec.lines.map(function (l) {
+    // A line needs two points: until a series has them (the base model's step 0 alone), draw its points.
+    function sparse(u, i) { return !!spec.lines[i - 1].points || (u.data[0] || []).length < 3; }
+    const series = [{label: spec.kind === "alpha" ? "share" : "step"}].concat(spec.lines.map(function (l) {
       return {label: l.label, stroke: l.color, width: l.width || 2, dash: l.dash, fill: l.fill,
-              points: {show: !!l.points, size: 5}, spanGaps: true};
+              points: {show: sparse, size: 6}, spanGaps: true};
     }));
+    const steps = spec.kind !== "alpha";
     const opts = {
-      width: Math.max(200, plot.clientWidth), height: spec.height || 130,
+      width: width(plot), height: spec.height || 130,
       legend: {show: !!spec.legend, live: false}, cursor: {show: true, points: {show: false}},
-      scales: {x: {time: false, range: spec.kind === "alpha" ? [0, 1] : undefined}, y: scaled ? {range: [0, 1]} : {}},
-      axes: [Object.assign({size: 28, values: spec.kind === "alpha" ? pctAxis : undefined}, AXIS),
+      scales: {x: {time: false, range: steps ? stepRange : [0, 1]}, y: scaled ? {range: [0, 1]} : {}},
+      // Steps are whole numbers: ticks only at integers, labelled without decimals.
+      axes: [Object.assign({size: 24, label: steps ? "step" : "share of fine-tuned weights", labelSize: 14,
+                            labelFont: "11px system-ui, sans-serif",
+                            incrs: steps ? STEP_INCRS : undefined, values: steps ? stepAxis : pctAxis}, AXIS),
              Object.assign({size: 44, values: scaled ? pctAxis : undefined}, AXIS)],
       series: series,
     };
     const chart = {u: new uPlot(opts, [[]].concat(spec.lines.map(function () { return []; })), plot), spec: spec, plot: plot};
     charts.push(chart);
+    resized.observe(plot);
     return chart;
   }
 
-  new ResizeObserver(function () {
-    charts.forEach(function (c) { c.u.setSize({width: Math.max(200, c.plot.clientWidth), height: c.u.height}); });
-  }).observe(document.documentElement);
+  // Each chart follows its own box: a rotated phone, a narrowed window or a grid that reflows.
+  const resized = new ResizeObserver(function (entries) {
+    entries.forEach(function (entry) {
+      const c = charts.find(function (x) { return x.plot === entry.target; });
+      if (c && width(c.plot) !== c.u.width) c.u.setSize({width: width(c.plot), height: c.u.height});
+    });
+  });
 
   function niceTicks(min, max, count) {
     if (!(max > min)) return [min];

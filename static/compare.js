@@ -6,6 +6,8 @@
   const root = document.getElementById("compare");
   if (!root) return;
   const FC = window.forgetlabCharts;
+  // Swatches carry their run's colour as data (no inline styles in the markup: the CSP forbids them).
+  document.querySelectorAll(".swatch[data-color]").forEach(function (el) { el.style.background = el.dataset.color; });
   const data = JSON.parse(document.getElementById("compare-data").textContent);
   const runs = data.runs;
   const state = {charts: 0};
@@ -76,8 +78,13 @@
     pt.addEventListener("mousemove", function (e) {
       tip.textContent = text;
       tip.hidden = false;
-      tip.style.left = (e.clientX + 14) + "px";
-      tip.style.top = (e.clientY + 10) + "px";
+      // Beside the pointer, but always whole inside the window: flipped left or up near an edge.
+      const w = tip.offsetWidth, h = tip.offsetHeight, vw = document.documentElement.clientWidth;
+      let x = e.clientX + 14, y = e.clientY + 10;
+      if (x + w > vw - 4) x = Math.max(4, e.clientX - 14 - w);
+      if (y + h > window.innerHeight - 4) y = Math.max(4, e.clientY - 10 - h);
+      tip.style.left = x + "px";
+      tip.style.top = y + "px";
     });
     pt.addEventListener("mouseleave", function () { tip.hidden = true; });
   });

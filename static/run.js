@@ -67,7 +67,7 @@
     });
     const total = +root.dataset.total || 1, step = Math.max(0, state.lastStep);
     const bar = document.getElementById("progress-bar"), text = document.getElementById("progress-text");
-    if (bar) bar.style.width = Math.min(100, 100 * step / total).toFixed(1) + "%";
+    if (bar) bar.value = Math.min(total, step);
     if (text) text.textContent = "step " + step + " / " + total + pace(step, total);
     state.drawnStep = state.lastStep;
     if (state.lastStep > 0 && !state.firstTrainedAt) state.firstTrainedAt = Date.now();  // for bench/first_point.py

@@ -21,5 +21,7 @@ app.conf.update(celery_config(get_settings()))
 def _warm_child(**_kwargs) -> None:
     """In each forked pool child (never the parent): import torch and load the base before the first run."""
     from worker.embedded import warm_up
+    from worker.parent_death import die_with_parent
 
+    die_with_parent()  # a pool child whose worker was killed -9 stops too, instead of training for no one
     warm_up(get_settings().torch_threads)

@@ -83,10 +83,13 @@ def cmd_pretrain(args) -> None:
 
     from tqdm import tqdm
 
-    from core.tiers.synthetic import BASE_DIR
+    from core.tiers.synthetic import PRETRAIN_SEEDS, base_dir
 
     from .engine.pretrain import Recipe, pretrain, save_base
 
+    if not args.out and args.seed not in PRETRAIN_SEEDS:
+        raise UsageError(f"--seed: the shipped bases are seeds {', '.join(map(str, PRETRAIN_SEEDS))}; "
+                         "give --out for another seed")
     recipe = Recipe(seed=args.seed, **({"steps": args.steps} if args.steps else {}))
     bar = tqdm(total=recipe.steps, desc="pretraining", unit="step")
 
@@ -99,7 +102,7 @@ def cmd_pretrain(args) -> None:
 
     model, tokenizer, report = pretrain(recipe, on_progress)
     bar.close()
-    out = Path(args.out) if args.out else BASE_DIR
+    out = Path(args.out) if args.out else base_dir(PRETRAIN_SEEDS.index(args.seed))  # base/, base-1/, base-2/
     save_base(model, tokenizer, report, out)
     caps = ", ".join(f"{k} {v['accuracy']:.2f}" for k, v in report["eval"]["capabilities"].items())
     print(f"saved to {out} ({report['parameters']:,} parameters, {report['seconds']} s): {caps}")
@@ -243,28 +246,66 @@ def print_summary(summary: dict, task: str) -> None:
 
 
 
+# `claims --full`: 5 seeds on each of 2 of the 3 shipped bases (10 units). All 3 bases would take 50% longer
+# than the ~40 minutes 2 shared cores gave this; --bases 3 runs them.
+FULL_CLAIMS = {"seeds": 5, "bases": 2}
+
+
 def cmd_claims(args) -> None:
+    import os
+
     from tqdm import tqdm
+
+    from core.tiers import get_tier
 
     from .engine.claims import run_claims, runs_needed
 
-    if args.seeds < 1:
-        raise UsageError("--seeds must be at least 1")
+    seeds = args.seeds or (FULL_CLAIMS["seeds"] if args.full else 1)
+    bases = args.bases or min(FULL_CLAIMS["bases"] if args.full else 1, get_tier(args.tier).base_seeds)
+    if seeds < 1 or bases < 1:
+        raise UsageError("--seeds and --bases must be at least 1")
+    if bases > get_tier(args.tier).base_seeds:
+        raise UsageError(f"--bases: tier {args.tier} ships {get_tier(args.tier).base_seeds} base(s)")
+    workers = args.workers or 1
+    if workers < 1 or workers > (os.cpu_count() or 1) * 4:
+        raise UsageError("--workers must be between 1 and four times the cores")
+    if workers > 1 and (args.device == "cuda" or args.model):
+        raise UsageError("--workers runs on the CPU with the tier's own bases; leave out --device cuda and --model")
     from .engine.runtime import Runtime
 
-    runtime = Runtime.cuda() if args.device == "cuda" else Runtime.cpu()
-    bar = tqdm(total=runs_needed(args.seeds, args.tier), desc="claims", unit="run")
-    rows = run_claims(args.seeds, on_run=lambda key, seed: bar.update(1), model_dir=args.model, tier=args.tier,
-                      runtime=runtime)
+    runtime = Runtime.cuda() if args.device == "cuda" else None
+    if workers == 1 and args.device == "cpu" and args.tier == "synthetic":
+        import torch
+
+        torch.set_num_threads(1)  # one thread per process, as with --workers (SmolLM2 on a CPU keeps them all)
+    bar = tqdm(total=runs_needed(seeds, args.tier, bases), desc="claims", unit="run")
+    from core.settings import get_settings
+
+    cache = None if args.no_cache else get_settings().data_dir / "cache" / "claims"
+    rows = run_claims(seeds, on_run=lambda key, seed: bar.update(1), model_dir=args.model, tier=args.tier,
+                      runtime=runtime, bases=bases, workers=workers, cache_dir=cache)
     bar.close()
     if args.json:
         print(json.dumps(rows, indent=2))
         return
-    print(f"{'#':<3}{'claim':<70}{'effect':>8}  held on all {args.seeds} seed(s)")
+    print_claims(rows, seeds, bases)
+
+
+def print_claims(rows: list[dict], seeds: int, bases: int) -> None:
+    """The claims as a table: each test's mean effect, 90% interval and verdict, then each unit's notes."""
+    def interval(t: dict, prefix: str = "") -> str:
+        mean, ci = t[prefix + "mean"], t[prefix + "ci"]
+        return "n/a" if mean is None else f"{mean:+.3f} [{ci[0]:+.3f}, {ci[1]:+.3f}]"
+
+    print(f"{seeds} seed(s) x {bases} base(s); effects: mean [90% bootstrap interval]; verdicts against a minimum "
+          f"effect fixed before the runs")
     for row in rows:
-        print(f"{row['claim']:<3}{row['text'][:68]:<70}{row['effect']:>+8.3f}  {'yes' if row['held'] else 'NO'}")
-        for r in row["seeds"]:
-            print(f"{'':<6}seed {r['seed']}: {'held' if r['held'] else 'did not hold'}: {r['note']}")
+        print(f"\n{row['claim']}. {row['text']} ({row['source']}): {row['verdict'].upper()}")
+        for t in row["tests"]:
+            print(f"   {t['name']}: {interval(t)} (min {t['min_effect']:g}, {t['kind']}; "
+                  f"{t['measurable']}/{t['units']} units) -> {t['verdict']}; beside it: {interval(t, 'beside_')}")
+        for u in row["units"]:
+            print(f"     base {u['base_seed']} seed {u['seed']}: {'; '.join(u['notes'])}")
 
 
 
@@ -363,9 +404,10 @@ def register(sub) -> None:
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("pretrain", help="rebuild the base model from its recipe")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0, help="the base's seed (default 0; the tier ships seeds 0, 1 and 3)")
     p.add_argument("--steps", type=int, help="optimizer steps (default: the recipe's)")
-    p.add_argument("--out", help="output directory (default: the shipped base, core/tiers/synthetic/base)")
+    p.add_argument("--out", help="output directory (default: the shipped base of that seed, "
+                                 "core/tiers/synthetic/base, base-1 or base-2)")
     p.set_defaults(func=cmd_pretrain)
 
     p = sub.add_parser("run", help="fine-tune the base on a scenario and report what it forgot")
@@ -382,7 +424,13 @@ def register(sub) -> None:
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("claims", help="run paired scenarios that test each claim of the article")
-    p.add_argument("--seeds", type=int, default=1, help="seeds per scenario (default 1)")
+    p.add_argument("--seeds", type=int, help="seeds per base (default 1; --full: 5)")
+    p.add_argument("--bases", type=int, help="shipped bases to run on (default 1; --full: 3)")
+    p.add_argument("--full", action="store_true", help="the reviewer's protocol: 5 seeds on each of 2 bases")
+    p.add_argument("--no-cache", action="store_true", help="retrain every run (by default each run's result is "
+                                                           "kept under the data dir and reused)")
+    p.add_argument("--workers", type=int, help="processes to fan the runs out over, one torch thread each "
+                                               "(default 1)")
     p.add_argument("--tier", choices=["synthetic", "smollm2"], default="synthetic",
                    help="whose scenarios (smollm2 judges forgetting by reference-answer NLL)")
     p.add_argument("--device", choices=["cpu", "cuda"], default="cpu")

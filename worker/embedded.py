@@ -2,8 +2,8 @@
 
 A child warms up first (imports torch and the engine, loads the base model once so every lazy
 import and file read is done), tells its parent "ready" over the socket FD, then runs the run ids
-it is sent, one at a time, saying "done" after each, until the parent closes the socket. Celery's
-pool children reuse `warm_up`.
+it is sent and answers the questions to a run's model (worker/asking.py), one at a time, saying
+"done" after each, until the parent closes the socket. Celery's pool children reuse `warm_up`.
 """
 
 from __future__ import annotations
@@ -13,44 +13,74 @@ import os
 import sys
 
 
-def warm_up(threads: int = 1) -> None:
+def warm_up(threads: int = 1, *, first_only: bool = False) -> list[str]:
     """Pay the import and first-load costs before any run is waiting on them.
 
     One CPU thread by default: the model is tiny, and several OpenMP threads spin-waiting for
     a core that another run (or the web process) holds made a 0.5 s run take 30 s on 2 cores.
+    `first_only`: warm the default task alone and return the other tasks, for warm_rest() to do
+    once the worker has said it is ready (the embedded worker); else warm every task.
     """
     from core.tiers import DEFAULT_TIER, get_tier
     from worker.engine.runtime import Runtime
 
     Runtime.cpu(max(1, threads)).apply()
+    tasks = list(get_tier(DEFAULT_TIER).tasks)
+    _warm(tasks[:1] if first_only else tasks)
+    return tasks[1:] if first_only else []
+
+
+def _warm(tasks: list[str]) -> bool:
+    """The base, its suites and its scores for these tasks: a run then only copies them."""
+    from core.tiers import DEFAULT_TIER, get_tier
     from worker.engine.model import ModelLoadError
     from worker.engine.train import base_view
 
-    tier = get_tier(DEFAULT_TIER)
     try:
-        for task in tier.tasks:  # the base, its suites and its scores: a run then only copies them
-            base_view(tier, task)
+        for task in tasks:
+            base_view(get_tier(DEFAULT_TIER), task)
     except ModelLoadError as e:  # the run will fail with this same reason; say it in the log now
         logging.getLogger(__name__).error("cannot load the base model: %s", e)
+        return False
+    return True
+
+
+def warm_rest(conn, tasks: list[str]) -> None:
+    """After "ready": the other tasks and peft (LoRA runs need it), one piece at a time, stopping as soon
+    as a run is waiting, so the first run starts as early as the first warm worker can take it."""
+    for task in tasks:
+        if conn.poll(0) or not _warm([task]):
+            return
+    if not conn.poll(0):
+        import peft  # noqa: F401  (a LoRA run's first import, paid while idle)
 
 
 def child_main(fd: int) -> None:
     from multiprocessing.connection import Connection
 
     from core.settings import Settings
+    from worker.asking import ask_job
     from worker.jobs import run_job
+    from worker.parent_death import die_with_parent
 
+    # First of all: a killed server must not leave this process training with no one to report to.
+    die_with_parent(int(os.environ.get("FORGETLAB_PARENT_PID", "0")) or None)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s [run worker %(process)d] %(message)s")
     conn = Connection(fd)
     settings = Settings.model_validate_json(os.environ["FORGETLAB_CHILD_SETTINGS"])
-    warm_up(settings.torch_threads)
+    # Ready after the default task alone: the rest warms while nothing waits (cold start, issue 13).
+    rest = warm_up(settings.torch_threads, first_only=True)
     conn.send("ready")
-    while True:  # one run at a time, each started warm, until the parent closes our socket
+    warm_rest(conn, rest)
+    while True:  # one job at a time, each started warm, until the parent closes our socket
         try:
-            run_id = conn.recv()
+            job = conn.recv()  # a run id, or ("ask", ask id): a question to a run's model
         except (EOFError, OSError, KeyboardInterrupt):  # the web process went away or retired us
             return
-        run_job(run_id=run_id, settings=settings)
+        if isinstance(job, tuple):
+            ask_job(ask_id=job[1], settings=settings)
+        else:
+            run_job(run_id=job, settings=settings)
         conn.send("done")
 
 

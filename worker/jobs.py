@@ -14,6 +14,7 @@ import os
 import socket
 import threading
 
+from core import checkpoints
 from core.datasets import split
 from core.live import get_publisher, status_message
 from core.scenario import ScenarioError, parse
@@ -31,14 +32,18 @@ log = logging.getLogger(__name__)
 
 def _engine():
     """The engine, imported late: importing torch is the worker child's business, not its parent's.
-    Returns train_and_save(scenario, on_event, tier=, runtime=, should_cancel=, save_to=) -> (summary, saved),
-    where saved describes the model written to save_to (None when it was not kept)."""
+    Returns train_and_save(scenario, on_event, tier=, runtime=, should_cancel=, save_to=, checkpoint_to=,
+    checkpoint_every=) -> (summary, saved), where saved describes the model written to save_to (None when it
+    was not kept). A checkpoint at checkpoint_to (from an earlier attempt) is resumed from."""
     from core.tiers import get_tier
     from worker.engine.artifacts import save_run
+    from worker.engine.checkpoint import Checkpoints
     from worker.engine.train import fine_tune
 
-    def train_and_save(scenario, on_event, *, tier, runtime, should_cancel, save_to):
-        summary, model, _ = fine_tune(scenario, on_event, tier=tier, runtime=runtime, should_cancel=should_cancel)
+    def train_and_save(scenario, on_event, *, tier, runtime, should_cancel, save_to, checkpoint_to, checkpoint_every):
+        checkpoints = Checkpoints(checkpoint_to, checkpoint_every)
+        summary, model, _ = fine_tune(scenario, on_event, tier=tier, runtime=runtime, should_cancel=should_cancel,
+                                      checkpoints=checkpoints)
         tier = tier or get_tier(scenario.tier)
         trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
         if scenario.method == "full" and trainable > MAX_SAVED_PARAMETERS:
@@ -102,6 +107,11 @@ def _tier(session, scenario) -> Tier | None:
     return _with_dataset(scenario.tier, scenario.task, tuple(pairs_of(row)))
 
 
+def checkpoint_path(settings: Settings, run_id: int):
+    """Where a run's training checkpoint lives between attempts (worker/engine/checkpoint.py)."""
+    return checkpoints.path(settings.data_dir, run_id)
+
+
 def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
@@ -114,10 +124,13 @@ def run_job(*, run_id: int, settings: Settings | None = None) -> str:
 
     def end(status: str, **fields) -> str:
         with sessions() as session:
-            if runs.finish(session, run_id=run_id, status=status, attempt=attempt, **fields):
+            ended = runs.finish(session, run_id=run_id, status=status, attempt=attempt, **fields)
+            if ended:
                 publisher.publish(run_id, status_message(runs.get_run(session, run_id=run_id)))
-                return status
-            return runs.get_run(session, run_id=run_id).status  # someone else ended it (cancel, reaper)
+            # Files of runs that ended with no job to delete them (cancelled while queued, reaped...): on a
+            # Celery worker's own disk only this finds them. This run's own goes too, once it has ended.
+            checkpoints.sweep(session, settings.data_dir)
+            return status if ended else runs.get_run(session, run_id=run_id).status  # else: cancel, reaper
 
     with sessions() as session:
         attempt = runs.claim(session, run_id=run_id, worker=worker_name())
@@ -143,7 +156,9 @@ def run_job(*, run_id: int, settings: Settings | None = None) -> str:
         train = _engine()
         summary, saved = train(scenario, recorder, tier=tier, runtime=_runtime(queue, settings.torch_threads),
                                save_to=settings.data_dir / "artifacts" / f"run-{run_id}",
-                        should_cancel=watchdog.cancel.is_set)
+                               checkpoint_to=checkpoint_path(settings, run_id),
+                               checkpoint_every=settings.checkpoint_every,
+                               should_cancel=watchdog.cancel.is_set)
     except Exception as e:
         if type(e).__name__ == "Cancelled":  # worker.engine.train.Cancelled, matched without importing torch
             return end("cancelled")

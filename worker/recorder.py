@@ -39,7 +39,9 @@ class Recorder:
             elif isinstance(event, Metrics):
                 values = event.values()
                 runs.write_points(session, run_id=self.run_id, step=step, values=values)
-                self.publisher.publish(self.run_id, {"kind": "point", "step": step, "values": values})
+                # `prev`: the point before this one, so a viewer who never got it knows to read it from the DB.
+                prev = runs.step_before(session, run_id=self.run_id, step=step)
+                self.publisher.publish(self.run_id, {"kind": "point", "step": step, "values": values, "prev": prev})
             elif isinstance(event, Samples):
                 samples = finite([s.model_dump() for s in event.samples])
                 runs.write_samples(session, run_id=self.run_id, step=step, samples=samples)

@@ -1,4 +1,5 @@
-"""Celery tasks, thin: the web enqueues "forgetlab.run" by name; the shared job function does the work."""
+"""Celery tasks, thin: the web enqueues "forgetlab.run" and "forgetlab.ask" by name; the shared job
+functions do the work."""
 
 from __future__ import annotations
 
@@ -10,3 +11,10 @@ def run(run_id: int) -> str:
     from .jobs import run_job
 
     return run_job(run_id=run_id)
+
+
+@app.task(name="forgetlab.ask", acks_late=True, ignore_result=True)
+def ask(ask_id: int) -> str:
+    from .asking import ask_job
+
+    return ask_job(ask_id=ask_id)

@@ -7,8 +7,10 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
+from app.auth import CurrentUser
 from app.deps import SessionDep
-from core.ids import parse_ids
+from core.ids import MAX_ID, parse_ids
+from core.store import access
 
 from .. import comparison, export
 from .schemas import Comparison
@@ -17,26 +19,31 @@ router = APIRouter(tags=["compare"])
 ERRORS = {404: {"description": "An unknown run or sweep"},
           422: {"description": "Not 2 to 8 runs, a run id that is not a number, or a baseline not among them"}}
 RunsQuery = Annotated[list[str], Query(description="Run ids, comma-separated or repeated: runs=3,5,8")]
-SweepQuery = Annotated[int | None, Query(description="A sweep id, instead of runs", ge=1)]
+SweepQuery = Annotated[int | None, Query(description="A sweep id, instead of runs", ge=1, le=MAX_ID)]
 
 
 @router.get("/compare", response_model=Comparison, responses=ERRORS,
             summary="2 to 8 runs (or a sweep's): deltas against a baseline, config diff, frontier, curves")
-def compare_runs(session: SessionDep, runs: RunsQuery = [], sweep: SweepQuery = None,  # noqa: B006
+def compare_runs(session: SessionDep, user: CurrentUser, runs: RunsQuery = [], sweep: SweepQuery = None,  # noqa: B006
                  baseline: Annotated[int | None, Query(description="Run the deltas are against "
-                                                                   "(default: the first finished one)")] = None,
+                                                                   "(default: the first finished one)",
+                                                       ge=1, le=MAX_ID)] = None,
                  curves: Annotated[bool, Query(description="Include each run's per-step accuracy curves")] = True):
-    chosen, note = comparison.select_runs(session, run_ids=parse_ids(runs), sweep_id=sweep)
+    """Anyone signed in, over runs (or a sweep) they may see; others are "no run", as if unknown."""
+    chosen, note = comparison.select_runs(session, run_ids=parse_ids(runs), sweep_id=sweep,
+                                          where=access.run_filter(user), sweep_where=access.sweep_filter(user))
     order = comparison.grid_order(session, sweep)
     return {**comparison.build(session, chosen, baseline=baseline, with_curves=curves, order=order), "note": note}
 
 
 @router.get("/export/{table}.{fmt}", responses={**ERRORS, 200: {"content": {"text/csv": {}, "application/json": {}}}},
             summary="Per-step metrics or summaries of runs or a sweep, as a CSV or JSON download")
-def export_runs(session: SessionDep, table: Literal["metrics", "summary"], fmt: Literal["csv", "json"],
+def export_runs(session: SessionDep, user: CurrentUser, table: Literal["metrics", "summary"], fmt: Literal["csv", "json"],
                 runs: RunsQuery = [], sweep: SweepQuery = None):  # noqa: B006
     run_ids = parse_ids(runs)
-    chosen = export.select_runs(session, run_ids=run_ids, sweep_id=sweep)
+    """Anyone signed in, over runs (or a sweep) they may see."""
+    chosen = export.select_runs(session, run_ids=run_ids, sweep_id=sweep, where=access.run_filter(user),
+                                sweep_where=access.sweep_filter(user))
     name = export.filename(run_ids=run_ids, sweep_id=sweep, table=table, fmt=fmt)
     media = "text/csv; charset=utf-8" if fmt == "csv" else "application/json"
     return Response(export.render(session, chosen, table=table, fmt=fmt), media_type=media,

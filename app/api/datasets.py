@@ -1,8 +1,9 @@
 """Datasets: upload your own fine-tuning data (JSONL of prompt/response pairs), list them, read one.
 
-Open to everyone for now, like the rest of the lab: there are no accounts yet, so anyone who can
-reach the lab can upload, list and read every dataset. A run trains on one by naming its task,
-`data:<id>`, in POST /api/runs or a sweep.
+Students and instructors upload; a dataset belongs to its first uploader, who (with instructors, as
+for runs: core/store/access.py) lists and reads it. A run trains on one by naming its task,
+`data:<id>`, in POST /api/runs or a sweep: the id is the hash of the pairs, so whoever knows it holds
+the data or was given it, and may train on it.
 """
 
 from __future__ import annotations
@@ -12,8 +13,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
+from app.auth import CurrentUser, MemberUser
 from app.deps import DatasetDep, SessionDep
 from core import datasets
+from core.store import access
 from core.store.datasets import list_datasets
 
 from .. import lab
@@ -44,9 +47,10 @@ def rejected(e: datasets.DatasetError | datasets.TooLarge) -> JSONResponse:
 
 @router.post("", status_code=201, response_model=DatasetCreated, responses=ERRORS, openapi_extra=UPLOAD,
              summary="Upload a JSONL dataset (200 with the same answer if these pairs are stored already)")
-async def create_dataset(request: Request, response: Response, session: SessionDep):
+async def create_dataset(request: Request, response: Response, session: SessionDep, user: MemberUser):
+    """Students and instructors."""
     try:
-        row, created = await lab.upload_dataset(request, session)
+        row, created = await lab.upload_dataset(request, session, owner=user)
     except (datasets.DatasetError, datasets.TooLarge) as e:
         return rejected(e)
     if not created:
@@ -55,11 +59,13 @@ async def create_dataset(request: Request, response: Response, session: SessionD
 
 
 @router.get("", response_model=list[DatasetSummary], summary="Datasets, newest first (without their pairs)")
-def list_all(session: SessionDep, limit: Annotated[int, Query(ge=1, le=200)] = 50):
-    return [lab.dataset_summary(row) for row in list_datasets(session, limit=limit)]
+def list_all(session: SessionDep, user: CurrentUser, limit: Annotated[int, Query(ge=1, le=200)] = 50):
+    """Anyone signed in: the datasets they may see."""
+    return [lab.dataset_summary(row) for row in list_datasets(session, limit=limit, where=access.dataset_filter(user))]
 
 
 @router.get("/{dataset_id}", response_model=DatasetOut, responses=ERRORS,
             summary="One dataset: its split sizes and the first pairs of each split")
 def get_one(dataset: DatasetDep):
+    """Its owner, and instructors (DatasetDep)."""
     return lab.dataset_view(dataset, preview=5)

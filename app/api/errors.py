@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from core.errors import DomainError, NotFound
+from core.quotas import OverQuota
 from core.scenario import ScenarioError
 
 log = logging.getLogger(__name__)
@@ -38,6 +39,17 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ScenarioError)
     async def _scenario(request: Request, exc: ScenarioError):
         return invalid(exc.errors)
+
+    @app.exception_handler(OverQuota)
+    async def _over_quota(request: Request, exc: OverQuota):
+        """A quota or budget (core/quotas.py): 429 with Retry-After; a page says why."""
+        headers = {"Retry-After": str(exc.retry_after)}
+        if not wants_json(request):
+            response = _html(request, 429, "Over the limit", exc.message)
+            response.headers.update(headers)
+            return response
+        return JSONResponse({"detail": exc.message, "errors": [{"field": exc.field, "reason": exc.message}]},
+                            status_code=429, headers=headers)
 
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError):
@@ -68,7 +80,39 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception):
-        log.exception("unhandled error on %s", request.url.path)
-        if wants_json(request):
-            return JSONResponse({"detail": "internal error", "errors": []}, status_code=500)
-        return _html(request, 500, "Something went wrong", "The error was logged.")
+        return _server_error(request)
+
+
+def _server_error(request: Request):
+    log.exception("unhandled error on %s", request.url.path)
+    if wants_json(request):
+        return JSONResponse({"detail": "internal error", "errors": []}, status_code=500)
+    return _html(request, 500, "Something went wrong", "The error was logged.")
+
+
+class CatchErrors:
+    """An unexpected exception becomes a logged 500 and the connection stays usable.
+
+    Starlette's own last resort answers 500 and then re-raises, and uvicorn drops the keep-alive
+    connection without a word; here the error ends with its response. An exception after the response
+    started (a stream that broke midway) cannot be answered any more and is re-raised."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        started = False
+
+        async def tracking(message):
+            nonlocal started
+            started |= message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking)
+        except Exception:
+            if started:
+                raise
+            await _server_error(Request(scope))(scope, receive, send)

@@ -3,7 +3,9 @@
 The event id is the step. A reconnecting browser sends Last-Event-ID; we subscribe to the
 live channel first, replay every point after that id from the DB, then pass on live points
 newer than the last one sent. So a point is never lost (it is in the replay or arrives live)
-and never sent twice (anything at or below the last sent step is dropped).
+and never sent twice (anything at or below the last sent step is dropped). A point the live
+channel lost (a publish while Redis was down, a reader that failed) is found in the DB: each live
+point names the step stored before it (`prev`), and a failed reader says `resync`.
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import StreamingResponse
 
+from app.auth import CurrentUser
 from app.deps import run_from_path
+from core.ids import MAX_ID, parse_id
 from core.live import status_message
 from core.store import runs
 from core.store.models import TERMINAL
@@ -35,9 +39,9 @@ def _replay(sessions, run_id: int, after: int):
         return status_message(run), run.samples_step, runs.points_after(session, run_id=run_id, after=after)
 
 
-def _lookup(sessions, run_id: str) -> int:
+def _lookup(sessions, run_id: str, user) -> int:
     with sessions() as session:
-        return run_from_path(run_id, session).id
+        return run_from_path(run_id, session, user).id
 
 
 async def stream(request: Request, run_id: int, after: int):
@@ -70,6 +74,18 @@ async def stream(request: Request, run_id: int, after: int):
                     yield ": keepalive\n\n"
                     continue
             kind = message["kind"]
+            if kind == "resync" or (kind == "point" and message.get("prev", -1) > last):
+                # The live channel failed, or skipped a point this viewer never got (a publish lost while
+                # Redis was down): fill the gap from the DB, in step order, then carry on live.
+                status, _, points = await asyncio.to_thread(_replay, state.sessions, run_id, last)
+                for step, values in points:
+                    yield sse("point", {"step": step, "values": values}, step)
+                    last = step
+                if status["status"] in TERMINAL:  # its status message may have been lost too
+                    yield sse("status", status)
+                    yield sse("end", {})
+                    return
+                continue
             if kind == "point":
                 if message["step"] > last:
                     yield sse("point", {"step": message["step"], "values": message["values"]}, message["step"])
@@ -93,13 +109,17 @@ async def stream(request: Request, run_id: int, after: int):
 
 @router.get("/{run_id}/events", summary="Live metric points (SSE); the event id is the step",
             response_class=StreamingResponse, responses={404: {"description": "Unknown run id"}})
-async def events(request: Request, run_id: str,
+async def events(request: Request, run_id: str, user: CurrentUser,
                  last_event_id: Annotated[str | None, Header()] = None,
-                 after: Annotated[int | None, Query(ge=-1, description="Replay points after this step")] = None):
+                 after: Annotated[int | None, Query(ge=-1, le=MAX_ID, description="Replay points after this step")]
+                 = None):
+    """Anyone who may see the run (as RunDep checks it)."""
     # Not RunDep: a request-scoped session would hold a DB connection for the whole stream.
-    pk = await asyncio.to_thread(_lookup, request.app.state.sessions, run_id)
+    pk = await asyncio.to_thread(_lookup, request.app.state.sessions, run_id, user)
     start = after if after is not None else -1
-    if last_event_id and last_event_id.strip().lstrip("-").isdigit():
-        start = int(last_event_id)
+    if last_event_id is not None:  # a step (an id), or -1; anything else is ignored, as browsers expect
+        text = last_event_id.strip()
+        step = -1 if text == "-1" else parse_id(text)
+        start = step if step is not None else start
     return StreamingResponse(stream(request, pk, start), media_type="text/event-stream",
                              headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})

@@ -1,5 +1,5 @@
-"""The regression gate between finished runs, and a run's saved model as a download. Open to everyone for
-now, like every run endpoint (accounts come with the instructors' issue)."""
+"""The regression gate between finished runs, and a run's saved model as a download: anyone signed in, over
+runs they may see (core/store/access.py)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 
+from app.auth import CurrentUser
 from app.deps import RunDep, SessionDep, run_from_query
 
 from .. import gating
@@ -21,11 +22,13 @@ ERRORS = {404: {"description": "An unknown run, or a run with no saved model"},
 
 
 @router.get("/gate", responses=ERRORS, summary="Gate a run's model against its base or another run's model")
-def gate_runs(session: SessionDep, candidate: Annotated[str, Query(description="The run whose model would ship")],
+def gate_runs(session: SessionDep, user: CurrentUser, candidate: Annotated[str, Query(description="The run whose model would ship")],
               base: Annotated[str | None, Query(description="Another run to compare against (default: the "
                                                              "candidate's own base model)")] = None,
               max_drop: Annotated[float, Query(ge=0.0, le=1.0, description="Largest accuracy drop that passes")] = 0.05):
-    return gating.report(run_from_query(session, candidate, "candidate"), run_from_query(session, base, "base"), max_drop=max_drop)
+    """Anyone signed in, over runs they may see."""
+    return gating.report(run_from_query(session, candidate, "candidate", user=user),
+                         run_from_query(session, base, "base", user=user), max_drop=max_drop)
 
 
 def model_dir(request: Request, run_id: int) -> Path:
@@ -36,6 +39,7 @@ def model_dir(request: Request, run_id: int) -> Path:
 @router.get("/runs/{run_id}/model", responses=ERRORS, summary="Download a run's saved model (zip)",
             response_class=Response)
 def download_model(request: Request, run: RunDep):
+    """Anyone who may see the run (RunDep: its owner, an instructor of their class, everyone if shared)."""
     folder = model_dir(request, run.id)
     if not folder.is_dir():
         raise HTTPException(404, f"run {run.id} has no saved model (only finished runs save one; full fine-tunes "

@@ -1,16 +1,25 @@
-"""Runs: submit a scenario, list, read one, its metrics and samples, cancel."""
+"""Runs: submit a scenario, list, read one, its metrics and samples, cancel, share, delete.
+
+Who: students and instructors submit; anyone signed in lists and reads the runs they may see
+(RunDep, core/store/access.py); the owner or an instructor of their class cancels, shares and
+deletes (ManagedRunDep)."""
 
 from __future__ import annotations
 
+import shutil
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Query, Request, Response
+from pydantic import BaseModel
 
-from app.deps import RunDep, SessionDep
+from app.auth import CurrentUser, MemberUser
+from app.deps import ManagedRunDep, RunDep, SessionDep
+from core.ids import MAX_ID
 from core.scenario import Scenario, parse
-from core.store import runs
+from core.store import access, runs
 
-from .. import lab
+from .. import lab, run_labels
+from .gate import model_dir
 from .schemas import Metrics, Point, RunCreated, RunList, RunOut, Samples
 
 router = APIRouter(prefix="/runs", tags=["runs"])
@@ -24,39 +33,44 @@ ScenarioBody = Annotated[dict[str, Any], Body(
 
 
 @router.post("", status_code=201, response_model=RunCreated, responses=ERRORS, summary="Queue a run")
-def create_run(request: Request, response: Response, session: SessionDep, scenario: ScenarioBody,
+def create_run(request: Request, response: Response, session: SessionDep, user: MemberUser, scenario: ScenarioBody,
                queue: Annotated[Literal["cpu", "gpu"] | None, Query(description="Celery queue (distributed)")] = None,
                reuse: Annotated[bool, Query(description="If a finished run has the same config and seed, answer "
                                                         "200 with it instead of training again")] = False):
+    """Students and instructors; the run is theirs."""
     parsed: Scenario = parse(scenario)  # ScenarioError -> 422 with each field's reason
     # Off by default: a learner who presses Run wants to watch the curves move, not an old result.
-    cached = runs.cached_runs(session, hashes=[parsed.canonical_hash()]) if reuse else {}
+    cached = runs.cached_runs(session, hashes=[parsed.canonical_hash()], where=access.run_filter(user)) if reuse else {}
     run = reused = next(iter(cached.values()), None)
     if reused is not None:
         response.status_code = 200
     else:
-        run = lab.submit(request, session, scenario=parsed, queue=queue)
+        run = lab.submit(request, session, scenario=parsed, owner=user, queue=queue)
     return RunCreated(id=run.id, status=run.status, url=f"/runs/{run.id}", events=f"/api/runs/{run.id}/events",
                       reused=reused is not None)
 
 
 @router.get("", response_model=RunList, summary="Runs, newest first")
-def list_runs(session: SessionDep, limit: Annotated[int, Query(ge=1, le=200)] = 50,
-              offset: Annotated[int, Query(ge=0)] = 0,
+def list_runs(session: SessionDep, user: CurrentUser, limit: Annotated[int, Query(ge=1, le=200)] = 50,
+              offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
               status: Annotated[Literal["queued", "running", "succeeded", "failed", "cancelled"] | None,
                                 Query()] = None):
-    return RunList(runs=runs.list_runs(session, limit=limit, offset=offset, status=status), limit=limit,
+    """Anyone signed in: the runs they may see."""
+    return RunList(runs=runs.list_runs(session, limit=limit, offset=offset, status=status,
+                                       where=access.run_filter(user)), limit=limit,
                    offset=offset)
 
 
 @router.get("/{run_id}", response_model=RunOut, responses=ERRORS, summary="One run: status, config, summary")
 def get_run(run: RunDep):
+    """Anyone who may see the run (RunDep: its owner, an instructor of their class, everyone if shared)."""
     return run
 
 
 @router.get("/{run_id}/metrics", response_model=Metrics, responses=ERRORS,
             summary="Metric points after a step, grouped by step")
-def get_metrics(run: RunDep, session: SessionDep, after: Annotated[int, Query(ge=-1)] = -1):
+def get_metrics(run: RunDep, session: SessionDep, after: Annotated[int, Query(ge=-1, le=MAX_ID)] = -1):
+    """Anyone who may see the run (RunDep: its owner, an instructor of their class, everyone if shared)."""
     points = runs.points_after(session, run_id=run.id, after=after)
     return Metrics(run_id=run.id, points=[Point(step=s, values=v) for s, v in points])
 
@@ -64,12 +78,48 @@ def get_metrics(run: RunDep, session: SessionDep, after: Annotated[int, Query(ge
 @router.get("/{run_id}/samples", response_model=Samples, responses=ERRORS,
             summary="Latest sample outputs, base model vs now")
 def get_samples(run: RunDep, session: SessionDep):
+    """Anyone who may see the run (RunDep: its owner, an instructor of their class, everyone if shared)."""
     latest = runs.latest_samples(session, run_id=run.id)
     return Samples(run_id=run.id, step=latest.step if latest else None, samples=latest.samples if latest else [])
 
 
 @router.post("/{run_id}/cancel", response_model=RunOut, responses=ERRORS,
              summary="Cancel: a queued run is removed, a running one stops within a second or two")
-def cancel_run(request: Request, run: RunDep, session: SessionDep):
+def cancel_run(request: Request, run: ManagedRunDep, session: SessionDep):
+    """The run's owner, or an instructor of their class."""
     return lab.cancel(request, session, run=run)
 
+
+class Sharing(BaseModel):
+    shared: bool
+
+
+@router.post("/{run_id}/share", response_model=RunOut, responses=ERRORS,
+             summary="Share a run with everyone signed in, guests included (or stop sharing it)")
+def share_run(run: ManagedRunDep, session: SessionDep, body: Sharing):
+    """The run's owner, or an instructor of their class."""
+    return runs.set_shared(session, run_id=run.id, shared=body.shared)
+
+
+@router.delete("/{run_id}", status_code=204, responses=ERRORS,
+               summary="Delete an ended run with its points, samples and saved model")
+def delete_run(request: Request, run: ManagedRunDep, session: SessionDep):
+    """The run's owner, or an instructor of their class. A run still going or held by a sweep: 422 saying why."""
+    run_labels.delete(session, run)
+    shutil.rmtree(model_dir(request, run.id), ignore_errors=True)
+    return Response(status_code=204)
+
+
+class Labels(BaseModel):
+    name: str | None = None
+    tags: list[str] | str | None = None
+    note: str | None = None
+
+
+@router.patch("/{run_id}", response_model=RunOut, responses=ERRORS,
+              summary="Name, tag and annotate a run (each field given replaces the old; empty clears it)")
+def label_run(run: ManagedRunDep, session: SessionDep, body: Labels):
+    """The run's owner, or an instructor of their class. A bad field: 422 naming it."""
+    given = body.model_dump(exclude_unset=True)
+    tags = given.get("tags", runs.tags_of(run))
+    return run_labels.label(session, run, name=given.get("name", run.name), tags=tags, note=given.get("note", run.note))

@@ -2,10 +2,31 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+from datetime import UTC, datetime
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, ConfigDict
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    """The store keeps naive UTC (core/store/models.py); the API says so: 2026-01-01T12:00:00Z-style offsets."""
+    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+
+
+# Every datetime in a response carries its timezone (UTC).
+datetime = Annotated[datetime, AfterValidator(_aware)]
+
+
+class FieldError(BaseModel):
+    field: str  # the field, parameter or header at fault ("epochs", "grid", "offset", "body", "rate")
+    reason: str
+
+
+class ErrorOut(BaseModel):
+    """Every error the API returns (4xx): a message, and each field at fault with why."""
+
+    detail: str
+    errors: list[FieldError]
 
 
 class RunCreated(BaseModel):
@@ -38,6 +59,12 @@ class RunOut(BaseModel):
     info: dict[str, Any] | None
     summary: dict[str, Any] | None
     sweep_id: int | None = None  # the sweep that launched this run, if any
+    name: str | None = None  # a person's words on the run (PATCH /api/runs/{id})
+    tags: str | None = None  # comma-separated
+    note: str | None = None
+    parent_id: int | None = None  # the run a one-click follow-up was made from
+    owner_id: int | None = None  # who made it (None: made before accounts)
+    shared: bool = False  # shared by its owner with everyone signed in, guests included
 
 
 class RunList(BaseModel):

@@ -6,9 +6,10 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Query, Request
 
-from app.deps import SessionDep, SweepDep
+from app.auth import CurrentUser, MemberUser
+from app.deps import ManagedSweepDep, SessionDep, SweepDep
 from core.scenario import ScenarioError
-from core.store import sweeps
+from core.store import access, sweeps
 
 from .. import lab
 from .errors import invalid
@@ -31,11 +32,12 @@ SweepBody = Annotated[dict[str, Any], Body(
 
 @router.post("", status_code=201, response_model=SweepCreated, responses=ERRORS,
              summary="Queue every combination of a grid; finished runs with the same config and seed are reused")
-def create_sweep(request: Request, session: SessionDep, spec: SweepBody,
+def create_sweep(request: Request, session: SessionDep, user: MemberUser, spec: SweepBody,
                  queue: Annotated[Literal["cpu", "gpu"] | None, Query(description="Celery queue (distributed)")] = None,
                  reuse: Annotated[bool, Query(description="Reuse finished runs with the same config and seed")] = True):
+    """Students and instructors; the sweep and its new runs are theirs."""
     try:
-        sweep = lab.submit_sweep(request, session, spec=spec, queue=queue, reuse=reuse)
+        sweep = lab.submit_sweep(request, session, spec=spec, owner=user, queue=queue, reuse=reuse)
     except ScenarioError as e:  # an unknown field, a bad value (and where), too many runs: nothing was queued
         return invalid(e.errors, "invalid sweep")
     rows = sweeps.members(session, sweep_id=sweep.id)
@@ -45,19 +47,23 @@ def create_sweep(request: Request, session: SessionDep, spec: SweepBody,
 
 
 @router.get("", response_model=list[SweepSummary], summary="Sweeps, newest first, with how many runs ended")
-def list_sweeps(session: SessionDep, limit: Annotated[int, Query(ge=1, le=200)] = 50):
+def list_sweeps(session: SessionDep, user: CurrentUser, limit: Annotated[int, Query(ge=1, le=200)] = 50):
+    """Anyone signed in: the sweeps they may see."""
     return [SweepSummary(id=s.id, title=sweeps.title(s), created_at=s.created_at, size=s.size, done=c["done"],
-                         url=f"/sweeps/{s.id}") for s, c in sweeps.list_sweeps(session, limit=limit)]
+                         url=f"/sweeps/{s.id}")
+            for s, c in sweeps.list_sweeps(session, limit=limit, where=access.sweep_filter(user))]
 
 
 @router.get("/{sweep_id}", response_model=SweepOut, responses=ERRORS,
             summary="One sweep: progress, each grid point's run and result, and the best run once known")
 def get_sweep(sweep: SweepDep, session: SessionDep):
+    """Anyone who may see the sweep (SweepDep)."""
     return sweeps.view(session, sweep)
 
 
 @router.post("/{sweep_id}/cancel", response_model=SweepOut, responses=ERRORS,
              summary="Cancel every run of the sweep that has not ended")
-def cancel_sweep(request: Request, sweep: SweepDep, session: SessionDep):
+def cancel_sweep(request: Request, sweep: ManagedSweepDep, session: SessionDep):
+    """Its owner, or an instructor of their class."""
     lab.cancel_sweep(request, session, sweep=sweep)
     return sweeps.view(session, sweep)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from app.auth import CurrentUser
 from core.tiers import all_tiers
 
 from .schemas import TierOut
@@ -12,5 +13,6 @@ router = APIRouter(prefix="/tiers", tags=["lab"])
 
 
 @router.get("", response_model=list[TierOut], summary="Every tier: its base model, capabilities and tasks")
-def list_tiers() -> list[dict]:
+def list_tiers(user: CurrentUser) -> list[dict]:
+    """Anyone signed in, guests included."""
     return [tier.describe() for tier in all_tiers().values()]

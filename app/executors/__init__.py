@@ -15,8 +15,11 @@ from core.settings import Settings
 class Executor(Protocol):
     def start(self) -> None: ...
     def stop(self) -> None: ...
-    def submit(self, run_id: int, queue: str) -> None: ...
+    def submit(self, run_id: int, queue: str) -> None: ...  # may raise when the broker is down (app/outbox.py)
     def cancel(self, run_id: int) -> None: ...
+    def submit_ask(self, ask_id: int, queue: str) -> None: ...  # a question to a run's model (worker/asking.py)
+    def backlog(self, queue: str) -> int | None: ...  # messages waiting in a queue; None: cannot tell
+    def probe(self) -> dict: ...  # {"ok": bool, ...}: what /api/health reports of the executor
 
 
 class NullExecutor:
@@ -26,6 +29,13 @@ class NullExecutor:
     def stop(self) -> None: ...
     def submit(self, run_id: int, queue: str) -> None: ...
     def cancel(self, run_id: int) -> None: ...
+    def submit_ask(self, ask_id: int, queue: str) -> None: ...
+
+    def backlog(self, queue: str) -> int | None:
+        return 1  # nothing consumes the queue, so nothing is ever lost from it
+
+    def probe(self) -> dict:
+        return {"ok": True, "kind": "none", "detail": "workers=0: runs stay queued"}
 
 
 def make_executor(settings: Settings, session_factory, publisher) -> Executor:

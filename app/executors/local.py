@@ -24,9 +24,10 @@ from collections import deque
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 
+from core import checkpoints
 from core.live import status_message
 from core.settings import Settings
-from core.store import runs
+from core.store import asks, runs
 
 log = logging.getLogger(__name__)
 SPARE_DELAY = 2.0  # seconds after a dispatch before a replacement spare starts warming
@@ -38,6 +39,7 @@ class _Child:
     process: subprocess.Popen
     conn: Connection
     run_id: int | None = None
+    ask_id: int | None = None  # a question to a run's model it is answering (worker/asking.py)
     started: float = field(default_factory=time.monotonic)
     ready: bool = False
     runs: int = 0  # runs dispatched to it so far
@@ -47,6 +49,7 @@ class LocalExecutor:
     def __init__(self, settings: Settings, session_factory, publisher):
         self.settings, self.session_factory, self.publisher = settings, session_factory, publisher
         self.pending: deque[int] = deque()
+        self.questions: deque[int] = deque()  # asks waiting for a warm child; short, so they go first
         self.children: list[_Child] = []
         self.lock = threading.Lock()
         self._wake_r, self._wake_w = _pipe()
@@ -71,8 +74,26 @@ class LocalExecutor:
             child.conn.close()
 
     def submit(self, run_id: int, queue: str) -> None:
+        """Idempotent: a run already waiting or running here is not added again (the outbox re-sends)."""
         with self.lock:
+            if run_id in self.pending or any(c.run_id == run_id for c in self.children):
+                return
             self.pending.append(run_id)
+        self._wake()
+
+    def backlog(self, queue: str) -> int | None:
+        return None  # submit dedupes, so the outbox may re-send any queued run without harm
+
+    def probe(self) -> dict:
+        alive = self.thread.is_alive()
+        return {"ok": alive, "kind": "local", **self.busy(),
+                **({} if alive else {"detail": "the executor's monitor thread is not running"})}
+
+    def submit_ask(self, ask_id: int, queue: str) -> None:
+        """A question to a run's model: the next warm child that is free answers it between runs."""
+        with self.lock:
+            if ask_id not in self.questions:
+                self.questions.append(ask_id)
         self._wake()
 
     def cancel(self, run_id: int) -> None:
@@ -97,15 +118,20 @@ class LocalExecutor:
             self._wake_w.send(None)
 
     def _recover(self) -> None:
-        """A restarted server: runs it left running are lost, runs left queued go back in line."""
+        """A restarted server: runs it left running go back in line (they resume from their last
+        checkpoint) while attempts remain, else fail; runs left queued go back in line."""
         with self.session_factory() as session:
-            for run in runs.runs_with_status(session, statuses=("running",)):
-                self._end(run.id, "failed", "the server stopped while this run was running; start it again")
+            requeued, failed = runs.requeue_interrupted(session, max_attempts=self.settings.max_attempts,
+                                                        reason="the server stopped while this run was running")
+            for run_id in requeued + failed:
+                self.publisher.publish(run_id, status_message(runs.get_run(session, run_id=run_id)))
             self.pending.extend(run.id for run in runs.runs_with_status(session, statuses=("queued",)))
+            runs.mark_sent(session, run_ids=list(self.pending))
 
     def _spawn(self) -> None:
         parent, child = socket.socketpair()
-        env = {**os.environ, "FORGETLAB_CHILD_SETTINGS": self.settings.model_dump_json()}
+        env = {**os.environ, "FORGETLAB_CHILD_SETTINGS": self.settings.model_dump_json(),
+               "FORGETLAB_PARENT_PID": str(os.getpid())}  # the child dies with us (worker/parent_death.py)
         process = subprocess.Popen([sys.executable, "-m", "worker.embedded", str(child.fileno())],
                                    pass_fds=[child.fileno()], env=env, stdin=subprocess.DEVNULL)
         child.close()
@@ -134,6 +160,11 @@ class LocalExecutor:
             want = min(max(self.settings.workers, 1), max(1, busy + len(self.pending)) + self.settings.warm_spares)
             need = want - len(self.children)
             waited_for = len(self.pending) - idle  # queued runs that no existing child will take
+            warming_alone = not any(c.ready for c in self.children) and any(c.run_id is None for c in self.children)
+        # The first child warms alone: several importing torch at once on a few cores all get ready later.
+        # Spares follow once one is ready, or at once when queued runs wait for them.
+        if need > 0 and waited_for <= 0 and warming_alone:
+            return
         # A spare that no queued run waits for is held back while a run just started: its torch import
         # would take the CPU the run needs for its first curve points.
         if need > 0 and waited_for <= 0 and time.monotonic() < self._last_dispatch + SPARE_DELAY:
@@ -146,9 +177,9 @@ class LocalExecutor:
             while not child.conn.closed and child.conn.poll():
                 message = child.conn.recv()
                 child.ready |= message == "ready"
-                if message == "done":  # its run ended (the DB says how); it waits for the next one
+                if message == "done":  # its run or question ended (the DB says how); it waits for the next one
                     with self.lock:
-                        child.run_id = None
+                        child.run_id = child.ask_id = None
                     if child.runs >= RUNS_PER_CHILD:
                         child.conn.close()  # it sees end-of-file and exits; _top_up starts a fresh one
         except (EOFError, OSError):  # the child's end closed: it exited or is exiting
@@ -165,10 +196,13 @@ class LocalExecutor:
             child.process.wait()
         with self.lock:
             self.children.remove(child)
+        if child.ask_id is not None:
+            with self.session_factory() as session:
+                asks.answer(session, ask_id=child.ask_id, error="the worker process exited while answering; ask again")
         if child.run_id is not None:
             code = child.process.returncode
-            self._end(child.run_id, "failed", f"the worker process exited unexpectedly (exit code {code}); "
-                                              "it may have run out of memory")
+            self._retry(child.run_id, f"the worker process exited unexpectedly (exit code {code}); "
+                                      "it may have run out of memory")
         elif child.run_id is None and not child.ready:
             # Back off, doubling up to a minute, so a broken install does not spin spawning processes.
             self._failures += 1
@@ -179,10 +213,11 @@ class LocalExecutor:
             self._failures = 0
 
     def _dispatch(self) -> None:
+        self._dispatch_questions()
         while True:
             with self.lock:
                 running = sum(c.run_id is not None for c in self.children)
-                idle = next((c for c in self.children if c.ready and c.run_id is None), None)
+                idle = next((c for c in self.children if c.ready and c.run_id is None and c.ask_id is None), None)
                 if not self.pending or idle is None or running >= self.settings.workers:
                     return
                 run_id = self.pending.popleft()
@@ -196,10 +231,41 @@ class LocalExecutor:
                     self.pending.appendleft(run_id)
                     idle.run_id = None
 
+    def _dispatch_questions(self) -> None:
+        """Questions take a free warm child before queued runs do: an answer takes a second, a run minutes."""
+        while True:
+            with self.lock:
+                idle = next((c for c in self.children if c.ready and c.run_id is None and c.ask_id is None), None)
+                if not self.questions or idle is None:
+                    return
+                ask_id = idle.ask_id = self.questions.popleft()
+            try:
+                idle.conn.send(("ask", ask_id))
+            except OSError:
+                with self.lock:
+                    self.questions.appendleft(ask_id)
+                    idle.ask_id = None
+                return
+
+    def _retry(self, run_id: int, reason: str) -> None:
+        """A child died mid-run: the run goes back in line while attempts remain (and resumes from its
+        last checkpoint), else it fails with the reason."""
+        with self.session_factory() as session:
+            status = runs.retry_or_fail(session, run_id=run_id, max_attempts=self.settings.max_attempts,
+                                        reason=reason)
+            if status is not None:
+                self.publisher.publish(run_id, status_message(runs.get_run(session, run_id=run_id)))
+            if status == "queued":
+                runs.mark_sent(session, run_ids=[run_id])
+        if status == "queued":
+            with self.lock:
+                self.pending.appendleft(run_id)  # first in line: it was running already
+
     def _end(self, run_id: int, status: str, error: str | None) -> None:
         with self.session_factory() as session:
             if runs.finish(session, run_id=run_id, status=status, error=error):
                 self.publisher.publish(run_id, status_message(runs.get_run(session, run_id=run_id)))
+                checkpoints.drop(self.settings.data_dir, run_id)  # killed, not resumed: its job cannot delete it
 
 
 def _pipe() -> tuple[Connection, Connection]:

@@ -5,10 +5,12 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 
+from app.auth import CurrentUser
 from app.deps import SessionDep, run_from_query
 from core.errors import Invalid
 from core.ids import parse_ids
 from core.results import TASK_ACCURACY, cap_key
+from core.store import access
 from core.tiers import capabilities_of
 
 from .. import comparison, gating
@@ -19,7 +21,8 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/compare")
-def compare_page(request: Request, session: SessionDep, sweep: int | None = None, baseline: int | None = None):
+def compare_page(request: Request, session: SessionDep, user: CurrentUser, sweep: int | None = None, baseline: int | None = None):
+    """Anyone signed in, over runs (or a sweep) they may see."""
     values = request.query_params.getlist("runs")
     ids = parse_ids(values)
     if sweep is None and values and (len(values) != 1 or ",".join(map(str, ids)) != values[0]):
@@ -28,7 +31,8 @@ def compare_page(request: Request, session: SessionDep, sweep: int | None = None
         ids = sorted(ids) if len(values) > 1 else ids
         query = "runs=" + ",".join(map(str, ids)) + (f"&baseline={baseline}" if baseline else "")
         return RedirectResponse("/compare?" + query, status_code=303)
-    chosen, note = comparison.select_runs(session, run_ids=ids, sweep_id=sweep)
+    chosen, note = comparison.select_runs(session, run_ids=ids, sweep_id=sweep, where=access.run_filter(user),
+                                          sweep_where=access.sweep_filter(user))  # others: "no run", as unknown
     data = comparison.build(session, chosen, baseline=baseline, order=comparison.grid_order(session, sweep))
     selection = f"sweep={sweep}" if sweep is not None else "runs=" + ",".join(map(str, ids))
     context = {"data": data, "note": note, "sweep": sweep, "selection": selection,
@@ -46,9 +50,11 @@ def _charts(data: dict) -> list[dict]:
 
 
 @router.get("/gate")
-def gate_page(request: Request, session: SessionDep, candidate: str, base: str | None = None, max_drop: float = 0.05):
-    """A run's model gated against its base, or against another run's model (see app/gating.py)."""
+def gate_page(request: Request, session: SessionDep, user: CurrentUser, candidate: str, base: str | None = None, max_drop: float = 0.05):
+    """Anyone signed in, over runs they may see: a run's model gated against its base, or another run's model
+    (see app/gating.py)."""
     if not 0.0 <= max_drop <= 1.0:
         raise Invalid("max_drop must be between 0 and 1", "max_drop")
-    g = gating.report(run_from_query(session, candidate, "candidate"), run_from_query(session, base, "base"), max_drop=max_drop)
+    g = gating.report(run_from_query(session, candidate, "candidate", user=user),
+                      run_from_query(session, base, "base", user=user), max_drop=max_drop)
     return page(request, "gate.html", {"g": g})

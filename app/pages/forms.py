@@ -18,12 +18,27 @@ from core.scenario import Scenario, ScenarioError, allowed, choices, coerce, fie
 GROUPS = {"data": "Task data", "training": "Training", "method": "Method", "mitigations": "Mitigations",
           "run": "Run and measurement"}
 HIDDEN = {"version"}  # not a choice a learner makes
-NOT_FIELDS = {"preset", "queue", "sweep_field", "sweep_values"}  # query and form keys that are not scenario fields
+NOT_FIELDS = {"preset", "queue", "sweep_field", "sweep_values", "single", "parent", "csrf_token"}  # not fields
+# What a person calls a field where its name is an abbreviation; any other field reads as its name in words.
+# A field may carry its own {"label": ...} in json_schema_extra, which wins.
+LABELS = {"lr": "Learning rate", "lora_rank": "LoRA rank (r)", "lora_alpha": "LoRA alpha (α)",
+          "lora_targets": "LoRA target layers", "lora_dropout": "LoRA dropout", "mix_ratio": "General data mix",
+          "ewc_lambda": "EWC strength (λ)", "ewc_samples": "EWC Fisher examples", "l2sp_weight": "L2-SP weight",
+          "kl_weight": "Distillation (KL) weight", "min_delta": "Minimum improvement", "wise_ft": "WiSE-FT curve",
+          "eval_every": "Evaluate every (steps)", "task_examples": "Task examples", "safety_mix": "Safety data mix",
+          "warmup_steps": "Warmup steps", "batch_size": "Batch size", "replay_ratio": "Replay share",
+          "rehearsal_ratio": "Self-rehearsal share", "rehearsal_prompts": "Self-rehearsal prompts"}
+
+
+def label_of(name: str) -> str:
+    extra = Scenario.model_fields[name].json_schema_extra if name in Scenario.model_fields else None
+    return (extra or {}).get("label") or LABELS.get(name) or name.replace("_", " ").capitalize()
 
 
 @dataclass(frozen=True)
 class FieldSpec:
     name: str
+    label: str
     group: str
     widget: str  # number | select | checkbox | multi
     description: str
@@ -50,7 +65,7 @@ def field_specs() -> tuple[FieldSpec, ...]:
             widget = "select"
         else:
             widget = "number"
-        specs.append(FieldSpec(name, (info.json_schema_extra or {}).get("group", "run"), widget, help_["description"],
+        specs.append(FieldSpec(name, label_of(name), (info.json_schema_extra or {}).get("group", "run"), widget, help_["description"],
                                allowed(name), help_["default"], tuple(options), help_.get("ge"), help_.get("le"),
                                "1" if annotation is int else "any"))
     return tuple(specs)
@@ -78,7 +93,7 @@ def parse_items(items: list[tuple[str, str]]) -> tuple[dict, dict[str, str]]:
             data.setdefault(name, [])
             data[name] += [v for v in value if v not in data[name]]
         elif name in Scenario.model_fields and Scenario.model_fields[name].annotation is not bool and text == "":
-            errors[name] = "required"
+            errors[name] = "required: enter a value" + (f" ({allowed(name)})" if allowed(name) else "")
         else:
             data[name] = value
     return data, errors

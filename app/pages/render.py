@@ -8,19 +8,43 @@ cache never serves a fragment for a full page or the reverse.
 from __future__ import annotations
 
 from fastapi import Request
+from jinja2 import pass_context
 from jinja2_fragments.fastapi import Jinja2Blocks
+from markupsafe import Markup
 
 from core.results import TASK_ACCURACY, cap_key
 
+from ..auth import csrf_token, viewer
 from ..comparison import fmt
-from ..reading import key_settings, pct
+from ..reading import key_settings, pct, signed_pts
 from . import TEMPLATES_DIR
 
 templates = Jinja2Blocks(directory=str(TEMPLATES_DIR))
 templates.env.filters["pct"] = pct
 templates.env.filters["fmtv"] = fmt  # a config value as a sweep grid or a comparison shows it
 templates.env.globals.update(cap_key=cap_key, TASK_ACCURACY=TASK_ACCURACY, key_settings=key_settings,
-                             ASSETS="6")  # bump to make browsers refetch app.css / run.js
+                             signed_pts=signed_pts, ASSETS="7")  # bump to make browsers refetch app.css / run.js
+
+
+@pass_context
+def _csrf(context) -> str:
+    """This browser's CSRF token (app/auth/csrf.py): htmx sends it from base.html's hx-headers."""
+    return csrf_token(context["request"])
+
+
+@pass_context
+def _csrf_field(context) -> Markup:
+    """The hidden input every state-changing form carries: {{ csrf_field() }}."""
+    return Markup('<input type="hidden" name="csrf_token" value="{}">').format(csrf_token(context["request"]))
+
+
+@pass_context
+def _me(context):
+    """The signed-in user of this request, or None (the user menu)."""
+    return viewer(context["request"])
+
+
+templates.env.globals.update(csrf=_csrf, csrf_field=_csrf_field, me=_me)
 
 
 def is_htmx(request: Request) -> bool:

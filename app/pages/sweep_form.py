@@ -25,6 +25,15 @@ def rows_of(items: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return rows + [("", "")] * (ROWS - len(rows))
 
 
+def query_pairs(rows: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The filled rows as query pairs, so the page address (and a shared link) keeps the sweep too."""
+    pairs: list[tuple[str, str]] = []
+    for field, text in rows:
+        if field or text:
+            pairs += [("sweep_field", field), ("sweep_values", text)]
+    return pairs
+
+
 def grid_of(rows: list[tuple[str, str]]) -> tuple[dict[str, list[str]], dict[str, str]]:
     grid: dict[str, list[str]] = {}
     errors: dict[str, str] = {}
@@ -67,4 +76,5 @@ def state(items: list[tuple[str, str]], scenario: Scenario | None) -> dict:
         except ScenarioError as e:
             errors = e.errors
     return {"rows": rows, "grid": grid, "errors": errors, "size": size, "spec": spec if size else None,
+            "filled": bool(grid or errors), "query": query_pairs(rows),
             "fields": FIELDS, "limit": MAX_SWEEP_RUNS}

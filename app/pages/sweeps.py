@@ -5,9 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 
-from app.deps import SessionDep, SweepDep
+from app.auth import CurrentUser, MemberUser
+from app.deps import ManagedSweepDep, SessionDep, SweepDep
 from core.scenario import ScenarioError
-from core.store import sweeps
+from core.store import access, sweeps
 
 from .. import lab
 from ..comparison import MAX_RUNS, pick
@@ -18,7 +19,8 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.post("/sweeps")
-async def submit_sweep_form(request: Request, session: SessionDep):
+async def submit_sweep_form(request: Request, session: SessionDep, user: MemberUser):
+    """Students and instructors; the sweep and its new runs are theirs."""
     form = await request.form()
     items = [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
     context = _builder_context(items, session)
@@ -30,7 +32,7 @@ async def submit_sweep_form(request: Request, session: SessionDep):
         return page(request, "builder.html", context, status_code=422)
     queue = form.get("queue") if form.get("queue") in context["queues"] else None
     try:
-        created = lab.submit_sweep(request, session, spec=sweep["spec"], queue=queue)
+        created = lab.submit_sweep(request, session, spec=sweep["spec"], owner=user, queue=queue)
     except ScenarioError as e:  # a swept task that names a dataset not stored
         sweep["errors"] = e.errors
         return page(request, "builder.html", context, status_code=422)
@@ -38,8 +40,10 @@ async def submit_sweep_form(request: Request, session: SessionDep):
 
 
 @router.get("/sweeps")
-def sweeps_list(request: Request, session: SessionDep):
-    rows = [{"sweep": s, "title": sweeps.title(s), "counts": c} for s, c in sweeps.list_sweeps(session, limit=100)]
+def sweeps_list(request: Request, session: SessionDep, user: CurrentUser):
+    """Anyone signed in: the sweeps they may see."""
+    rows = [{"sweep": s, "title": sweeps.title(s), "counts": c} for s, c in sweeps.list_sweeps(session, limit=100,
+                                                                                         where=access.sweep_filter(user))]
     return page(request, "sweeps.html", {"rows": rows})
 
 
@@ -58,6 +62,7 @@ def _context(request: Request, session, sweep) -> dict:
 
 @router.get("/sweeps/{sweep_id}")
 def sweep_page(request: Request, sweep: SweepDep, session: SessionDep):
+    """Anyone who may see the sweep (SweepDep)."""
     context = _context(request, session, sweep)
     response = page(request, "sweep.html", context, blocks=("sweep_status",))
     # The page polls while runs are going; the poll that sees the last one end opens the comparison.
@@ -67,6 +72,7 @@ def sweep_page(request: Request, sweep: SweepDep, session: SessionDep):
 
 
 @router.post("/sweeps/{sweep_id}/cancel")
-def cancel_sweep_form(request: Request, sweep: SweepDep, session: SessionDep):
+def cancel_sweep_form(request: Request, sweep: ManagedSweepDep, session: SessionDep):
+    """Its owner, or an instructor of their class (ManagedSweepDep)."""
     lab.cancel_sweep(request, session, sweep=sweep)
     return RedirectResponse(f"/sweeps/{sweep.id}", status_code=303)

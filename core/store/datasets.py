@@ -15,13 +15,14 @@ from ..datasets import Dataset
 from .models import StoredDataset, utcnow
 
 
-def create_dataset(session: Session, *, dataset: Dataset) -> tuple[StoredDataset, bool]:
-    """(the row, True) when new; (the existing row, False) when these pairs are stored already."""
+def create_dataset(session: Session, *, dataset: Dataset, owner_id: int | None = None) -> tuple[StoredDataset, bool]:
+    """(the row, True) when new; (the existing row, False) when these pairs are stored already (its owner
+    stays the first uploader)."""
     existing = get_dataset(session, dataset_id=dataset.id)
     if existing is not None:
         return existing, False
     row = StoredDataset(id=dataset.id, name=dataset.name[:200], created_at=utcnow(), size_bytes=dataset.size_bytes,
-                        pairs=[[p, r] for p, r in dataset.pairs])
+                        pairs=[[p, r] for p, r in dataset.pairs], owner_id=owner_id)
     session.add(row)
     try:
         session.commit()
@@ -35,10 +36,13 @@ def get_dataset(session: Session, *, dataset_id: str) -> StoredDataset | None:
     return session.get(StoredDataset, dataset_id)
 
 
-def list_datasets(session: Session, *, limit: int = 50) -> list[StoredDataset]:
-    """Newest first, without loading their pairs (up to 2 MB each)."""
-    return list(session.scalars(select(StoredDataset).options(defer(StoredDataset.pairs))
-                                .order_by(StoredDataset.created_at.desc(), StoredDataset.id).limit(limit)))
+def list_datasets(session: Session, *, limit: int = 50, where=None) -> list[StoredDataset]:
+    """Newest first, without loading their pairs (up to 2 MB each); `where` limits them to what the caller
+    may see (core/store/access.py)."""
+    query = select(StoredDataset).options(defer(StoredDataset.pairs))
+    if where is not None:
+        query = query.where(where)
+    return list(session.scalars(query.order_by(StoredDataset.created_at.desc(), StoredDataset.id).limit(limit)))
 
 
 def pairs_of(row: StoredDataset) -> list[tuple[str, str]]:

@@ -1,4 +1,5 @@
-"""Tables: runs, their metric points (narrow rows), their sample outputs, sweeps of runs, and users' datasets.
+"""Tables: runs, their metric points (narrow rows), their sample outputs, sweeps of runs, users' datasets,
+and accounts (users, browser sessions, API tokens).
 
 The database is the source of truth for everything a page shows; the live channel only says
 "something new is there". Metric points are (run_id, step, key) -> value so any new measure
@@ -49,6 +50,20 @@ class Run(Base):
     samples_step: Mapped[int | None] = mapped_column(Integer, default=None)  # latest step with samples
     # The sweep that launched this run (no foreign key: see migration 0002); membership is SweepRun.
     sweep_id: Mapped[int | None] = mapped_column(Integer, default=None, index=True)
+    # Accounts (migration 0004): who made the run (NULL: made before accounts; instructors see those),
+    # and whether its owner shared it with everyone who can sign in, guests included. No foreign key,
+    # for the reason of sweep_id; users are disabled, never deleted, so an owner id never dangles.
+    owner_id: Mapped[int | None] = mapped_column(Integer, default=None, index=True)
+    shared: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The outbox (migration 0006): when the run's message last went to the executor. NULL while queued means
+    # it was never sent (the broker was down); the web's reconciler sends it, and again if it seems lost.
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
+    # A person's words on a run (migration 0007): a name, tags (comma-separated, lowercase) and a note; and the
+    # run a one-click follow-up was made from, so the run page can put the two side by side.
+    name: Mapped[str | None] = mapped_column(String(120), default=None)
+    tags: Mapped[str | None] = mapped_column(String(300), default=None)
+    note: Mapped[str | None] = mapped_column(Text, default=None)
+    parent_id: Mapped[int | None] = mapped_column(Integer, default=None, index=True)
 
     @property
     def terminal(self) -> bool:
@@ -80,6 +95,7 @@ class Sweep(Base):
     spec: Mapped[dict] = mapped_column(JSON)  # as submitted: {preset | base, grid}
     axes: Mapped[dict] = mapped_column(JSON)  # {field: [values]} in grid order, for tables and titles
     size: Mapped[int] = mapped_column(Integer)
+    owner_id: Mapped[int | None] = mapped_column(Integer, default=None, index=True)  # see Run.owner_id
 
 
 class SweepRun(Base):
@@ -104,3 +120,145 @@ class StoredDataset(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)  # lists: newest first
     size_bytes: Mapped[int] = mapped_column(Integer)
     pairs: Mapped[list] = mapped_column(JSON)  # [[prompt, response], ...] sorted by prompt
+    owner_id: Mapped[int | None] = mapped_column(Integer, default=None, index=True)  # the first uploader
+
+
+ROLES = ("instructor", "student", "guest")
+
+
+class User(Base):
+    """An account. `password_hash` is argon2 (core/store/accounts.py); NULL means password login is off for
+    it (the embedded lab's local instructor until someone sets one). Users are disabled, never deleted."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)  # the login name, lowercase
+    password_hash: Mapped[str | None] = mapped_column(String(255), default=None)
+    role: Mapped[str] = mapped_column(String(16), default="student")
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class UserSession(Base):
+    """A browser session: the cookie holds a random secret, the table only its SHA-256 (a leaked table
+    signs nobody in). Deleted on log-out, on a password change (the others) and when a user is disabled."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 hex of the cookie's secret
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class ApiToken(Base):
+    """A personal API token (`Authorization: Bearer fl_...`), stored as its SHA-256 only; revoked, not deleted,
+    so the account page can show when."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(16))  # the token's first characters, to recognise it by
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
+
+
+# --- classes (migration 0005; core/store/classes.py) ----------------------------------------------------
+class Classroom(Base):
+    """An instructor's class; students join it with its join code (/join/{code})."""
+
+    __tablename__ = "classes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(200))
+    instructor_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    join_code: Mapped[str] = mapped_column(String(16), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Membership(Base):
+    __tablename__ = "class_members"
+
+    class_id: Mapped[int] = mapped_column(ForeignKey("classes.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True)
+    joined_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Assignment(Base):
+    """A scenario template (core/assignments.Template as JSON), a goal, and the leaderboard's rules."""
+
+    __tablename__ = "assignments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    class_id: Mapped[int] = mapped_column(ForeignKey("classes.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    instructions: Mapped[str] = mapped_column(Text, default="")  # Markdown, rendered with HTML escaped
+    template: Mapped[dict] = mapped_column(JSON)
+    goal: Mapped[str] = mapped_column(String(500))
+    score: Mapped[str] = mapped_column(String(200), default="mean(retention)")
+    higher_is_better: Mapped[bool] = mapped_column(Boolean, default=True)
+    qualify: Mapped[str | None] = mapped_column(String(500), default=None)
+    attempt_budget: Mapped[int | None] = mapped_column(Integer, default=None)  # per student
+    run_budget: Mapped[int | None] = mapped_column(Integer, default=None)  # all students together
+    due_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)  # naive UTC
+    show_names: Mapped[bool] = mapped_column(Boolean, default=False)  # on the leaderboard students see
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class AssignmentAttempt(Base):
+    """A student's run on an assignment; `passed`/`reason` are the goal's verdict once the run has ended."""
+
+    __tablename__ = "attempts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    passed: Mapped[bool | None] = mapped_column(Boolean, default=None)
+    reason: Mapped[str | None] = mapped_column(Text, default=None)
+
+
+class Lesson(Base):
+    """A published sequence of a class's assignments (LessonStep), e.g. "break it, then fix it"."""
+
+    __tablename__ = "lessons"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    class_id: Mapped[int] = mapped_column(ForeignKey("classes.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    published: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class LessonStep(Base):
+    __tablename__ = "lesson_steps"
+
+    lesson_id: Mapped[int] = mapped_column(ForeignKey("lessons.id", ondelete="CASCADE"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id", ondelete="CASCADE"), index=True)
+
+
+class Ask(Base):
+    """A question to a run's model from the run page's "ask the model" box: a worker answers it with the
+    base's and the fine-tuned model's greedy answers (worker/asking.py). Kept, so the page shows the
+    conversation so far."""
+
+    __tablename__ = "asks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), index=True)
+    owner_id: Mapped[int | None] = mapped_column(Integer, default=None)  # who asked (users.id; no FK, as runs)
+    prompt: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="queued")  # queued | answered | failed
+    base_answer: Mapped[str | None] = mapped_column(Text, default=None)
+    tuned_answer: Mapped[str | None] = mapped_column(Text, default=None)
+    error: Mapped[str | None] = mapped_column(Text, default=None)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)

@@ -32,18 +32,22 @@ def axes_of(spec: dict, scenarios: list[Scenario]) -> dict[str, list]:
 
 
 def create_sweep(session: Session, *, spec: dict, scenarios: list[Scenario], queue: str,
-                 preset_of: Callable[[Scenario], str | None], reuse: bool = True) -> tuple[Sweep, list[Run]]:
-    """The sweep, its grid points and the new runs to enqueue, in one transaction."""
-    sweep = Sweep(spec=spec, axes=axes_of(spec, scenarios), size=len(scenarios), created_at=utcnow())
+                 preset_of: Callable[[Scenario], str | None], reuse: bool = True, owner_id: int | None = None,
+                 reuse_where=None) -> tuple[Sweep, list[Run]]:
+    """The sweep, its grid points and the new runs to enqueue, in one transaction. Only runs `reuse_where`
+    admits (those the owner may see: core/store/access.py) are reused; new runs belong to the owner."""
+    sweep = Sweep(spec=spec, axes=axes_of(spec, scenarios), size=len(scenarios), created_at=utcnow(),
+                  owner_id=owner_id)
     session.add(sweep)
     session.flush()
     hashes = [s.canonical_hash() for s in scenarios]
-    cached = runs.cached_runs(session, hashes=hashes) if reuse else {}
+    cached = runs.cached_runs(session, hashes=hashes, where=reuse_where) if reuse else {}
     fresh: dict[str, Run] = {}
     for position, (scenario, key) in enumerate(zip(scenarios, hashes)):
         run = cached.get(key)
         if run is None and key not in fresh:
-            fresh[key] = runs.new_run(scenario=scenario, queue=queue, preset=preset_of(scenario), sweep_id=sweep.id)
+            fresh[key] = runs.new_run(scenario=scenario, queue=queue, preset=preset_of(scenario), sweep_id=sweep.id,
+                                      owner_id=owner_id)
             session.add(fresh[key])
             session.flush()  # gives the run its id
         session.add(SweepRun(sweep_id=sweep.id, position=position, run_id=(run or fresh[key]).id,
@@ -52,8 +56,12 @@ def create_sweep(session: Session, *, spec: dict, scenarios: list[Scenario], que
     return sweep, list(fresh.values())
 
 
-def get_sweep(session: Session, *, sweep_id: int) -> Sweep | None:
-    return session.get(Sweep, sweep_id, populate_existing=True)
+def get_sweep(session: Session, *, sweep_id: int, where=None) -> Sweep | None:
+    """The sweep (None when `where`, a visibility rule of core/store/access.py, leaves it out)."""
+    sweep = session.get(Sweep, sweep_id, populate_existing=True)
+    if sweep is None or where is None:
+        return sweep
+    return sweep if session.scalar(select(Sweep.id).where(Sweep.id == sweep_id, where)) is not None else None
 
 
 def members(session: Session, *, sweep_id: int) -> list[tuple[SweepRun, Run]]:
@@ -79,9 +87,11 @@ def progress(rows: list[tuple[SweepRun, Run]]) -> dict:
             **{s: counts[s] for s in ("queued", "running", "succeeded", "failed", "cancelled")}}
 
 
-def list_sweeps(session: Session, *, limit: int = 50) -> list[tuple[Sweep, dict]]:
-    """Newest first, each with status counts over its grid points (one grouped query for all)."""
-    sweeps = list(session.scalars(select(Sweep).order_by(Sweep.id.desc()).limit(limit)))
+def list_sweeps(session: Session, *, limit: int = 50, where=None) -> list[tuple[Sweep, dict]]:
+    """Newest first, each with status counts over its grid points (one grouped query for all); `where`
+    limits them to what the caller may see (core/store/access.py)."""
+    query = select(Sweep).order_by(Sweep.id.desc()).limit(limit)
+    sweeps = list(session.scalars(query.where(where) if where is not None else query))
     if not sweeps:
         return []
     rows = session.execute(select(SweepRun.sweep_id, Run.status, func.count())

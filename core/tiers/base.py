@@ -10,6 +10,7 @@ loop. Torch-free: the web lists tiers, their capabilities and tasks, and hashes 
 from __future__ import annotations
 
 import copy
+import functools
 import hashlib
 import random
 from dataclasses import dataclass, field
@@ -63,6 +64,7 @@ class Tier:
     run_probes: ClassVar[int | None] = 24  # probes per capability at the points between the first and the last
     final_probes: ClassVar[int | None] = None  # at the first and last points (None: every probe)
     generation_tokens: ClassVar[int] = 16  # judged suites: most new tokens of a generated answer
+    base_seeds: ClassVar[int] = 1  # how many bases the tier ships, each pretrained from its own seed
     capabilities: dict[str, CapabilityInfo] = field(default_factory=dict)
     tasks: dict[str, TaskInfo] = field(default_factory=dict)
     model_override: ModelRef | None = None
@@ -75,6 +77,15 @@ class Tier:
 
     def base_model(self) -> ModelRef:
         raise NotImplementedError
+
+    def for_base(self, seed: int) -> "Tier":
+        """This tier around its base pretrained from `seed` (a scenario's `base_seed`; 0 is the default
+        base). A tier whose base was replaced (`with_model`) keeps it: the user's model is the base."""
+        if seed == 0 or self.model_override is not None:
+            return self
+        if not 0 <= seed < self.base_seeds:
+            raise ValueError(f"tier {self.name} ships {self.base_seeds} base(s); no base seed {seed}")
+        return _with_base(self, seed)
 
     def with_model(self, path: str | Path) -> "Tier":
         """This tier's data and suites around another base: a local Hugging Face causal-LM directory."""
@@ -137,6 +148,13 @@ class Tier:
                 "capabilities": [{"name": c.name, "description": c.description} for c in self.capabilities.values()],
                 "tasks": [{"name": t.name, "description": t.description, "distance": t.distance}
                           for t in self.tasks.values()]}
+
+
+@functools.cache  # one tier object per (tier, base seed): the engine caches its base view per tier object
+def _with_base(tier: Tier, seed: int) -> Tier:
+    other = copy.copy(tier)
+    other.model_override = tier.base_model(seed)  # type: ignore[call-arg]
+    return other
 
 
 def weights_checksum(path: Path) -> str:

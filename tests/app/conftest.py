@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from core.results import Metrics, Summary
 from core.settings import Settings
 from core.store.db import migrate, session_factory
+from tests.accounts import same_site
 
 
 @pytest.fixture
@@ -27,10 +28,12 @@ def sessions(settings):
 
 @pytest.fixture
 def client(settings):
+    """The embedded lab, not public: the client is its local instructor, and sends the CSRF token as the
+    lab's own pages do (tests/accounts.py). Tests of other roles sign in with tests/accounts.py."""
     from app.main import create_app
 
     with TestClient(create_app(settings)) as c:
-        yield c
+        yield same_site(c)
 
 
 def metrics_event(step: int, knowledge: float = 0.9, task: float = 0.1) -> Metrics:

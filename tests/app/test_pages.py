@@ -60,7 +60,14 @@ def test_full_page_shows_inline_errors_too(client):
     assert re.search(r'id="err-epochs">[^<]*allowed: 1 to 20', html)
 
 
+def token(client) -> str:
+    """The CSRF token a page gives this browser (app/auth/csrf.py): forms repeat it."""
+    client.get("/runs")
+    return client.cookies.get("forgetlab_csrf")
+
+
 def test_form_post_runs_or_reshows_errors(client):
+    client.headers["X-CSRF-Token"] = token(client)
     r = client.post("/runs", data={"epochs": "99"}, follow_redirects=False)
     assert r.status_code == 422 and "allowed: 1 to 20" in r.text
     r = client.post("/runs", data={"task_examples": "50", "epochs": "1", "eval_every": "2",
@@ -79,7 +86,7 @@ def test_run_page_and_its_fragments(client):
     assert "Cancel" in html and "queued" in html
     fragment = client.get(f"/runs/{run_id}", headers={**HX, "HX-Target": "samples"}).text
     assert fragment.lstrip().startswith('<section id="samples"')
-    r = client.post(f"/runs/{run_id}/cancel", headers={**HX, "HX-Target": "run-header"})
+    r = client.post(f"/runs/{run_id}/cancel", headers={**HX, "HX-Target": "run-header", "X-CSRF-Token": token(client)})
     assert r.text.lstrip().startswith('<section id="run-header"') and "cancelled" in r.text
 
 

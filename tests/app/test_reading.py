@@ -3,7 +3,7 @@
 from urllib.parse import parse_qsl
 
 from app.pages.forms import parse_items
-from app.reading import headline, key_settings, read_run
+from app.reading import headline, key_settings, preset_values, read_run, signed_pts
 from core.presets import PRESETS
 from core.scenario import Scenario, parse
 
@@ -46,8 +46,10 @@ def test_break_it_reads_as_rewritten_weights_with_fixes_to_try():
 def test_a_protected_run_reads_as_kept():
     reading = read_run(config=config("fix-it"), summary=summary({"knowledge": 0.98}), base={})
     assert reading["headline"] == "Nothing important was forgotten."
-    assert "LoRA adapters (rank 8) on a frozen base and 20% general data in every batch and early stopping" \
-        in reading["why"][0]
+    first = reading["why"][0]
+    assert first.startswith(f"LoRA adapters (rank 8) on a frozen base at learning rate {config('fix-it')['lr']:g}")
+    assert "with 20% general data in every batch and early stopping, kept" in first
+    assert first.count("LoRA adapters") == 1  # the method is named once, not again among the protections
 
 
 def test_safety_regression_and_format_leak_are_explained():
@@ -71,3 +73,28 @@ def test_losing_everything_reads_as_every_skill():
     assert reading["headline"] == "Forgot every general skill: all 5 fell 95 to 95 points."
     assert "rewrote weights that every general skill depended on" in reading["why"][0]
     assert "refusing was overwritten along with the other skills" in " ".join(reading["why"])
+
+
+def test_early_stopping_is_quoted_only_when_it_ended_training_early():
+    c = config("fix-it")
+    planned = Scenario.model_validate(c).total_steps
+    early = {"early_stopped": {"step": planned - 40, "reason": "(best 0.0073)"}}
+    why = " ".join(read_run(config=c, summary=summary({}), base={}, info=early, lowest_val_loss=0.0037)["why"])
+    assert f"ended training at step {planned - 40} of {planned}" in why and "0.0037" in why and "0.0073" not in why
+    at_end = {"early_stopped": {"step": planned, "reason": "x"}}
+    why = " ".join(read_run(config=c, summary={**summary({}), "steps": planned}, base={}, info=at_end)["why"])
+    assert "ended training" not in why and f"all {planned} planned steps ran" in why
+
+
+def test_nothing_dropped_prints_no_minus_zero():
+    assert signed_pts(-0.004) == "0 pts" and signed_pts(0.004) == "0 pts" and signed_pts(-0.06) == "-6 pts"
+    assert headline({"forgetting": {"knowledge": 0.001, "format": -0.02}}) is None
+    assert headline({"forgetting": {"knowledge": 0.2}}) == ("knowledge", 0.2)
+
+
+def test_preset_cards_are_written_from_their_values():
+    for preset in PRESETS.values():
+        values = " · ".join(preset_values(preset))
+        assert f"lr {preset.scenario().lr:g}" in values, preset.name
+    fix = PRESETS["fix-it"]
+    assert f"learning rate {fix.scenario().lr:g}" in fix.explanation and "low for LoRA" not in fix.explanation

@@ -91,3 +91,14 @@ def collect_errors(page) -> list[str]:
     page.on("console", lambda m: errors.append(m.text)
             if m.type == "error" and not m.text.startswith(CANCELLED) else None)
     return errors
+
+
+def wait_until(page, expression: str, timeout: float = 30.0) -> None:
+    """Poll a JavaScript expression from the test until it is truthy. Playwright's wait_for_function compiles
+    its predicate inside the page with eval, which the lab's CSP (script-src 'self') forbids once it has to
+    poll; page.evaluate goes through the DevTools protocol, which the CSP does not govern."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {expression}")
+        page.wait_for_timeout(100)

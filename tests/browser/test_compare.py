@@ -2,11 +2,12 @@
 answers "which learns the task with the least forgetting", switches baseline and downloads its charts."""
 
 import re
+from pathlib import Path
 
 from app.pages.forms import scenario_query
 from core.scenario import Scenario, with_overrides
 
-from .conftest import collect_errors
+from .conftest import collect_errors, wait_until
 
 SMALL = {"task_examples": 100, "epochs": 2, "eval_every": 2}  # a second or two per run
 
@@ -26,7 +27,7 @@ def test_sweep_then_compare(served_lab, browser, tmp_path):
     page.wait_for_url(re.compile(r"/sweeps/\d+$"))
     assert page.locator("table.sweep-runs tbody tr").count() == 4
     page.wait_for_url(re.compile(r"/compare\?sweep=\d+$"), timeout=60_000)  # opens by itself when all end
-    page.wait_for_function("window.forgetlabCompare && window.forgetlabCompare.ready")
+    wait_until(page, "window.forgetlabCompare && window.forgetlabCompare.ready")
 
     assert re.search(r"learns the task .* with the least forgetting|No run learnt the task",
                      page.locator("#verdict").inner_text())
@@ -41,10 +42,10 @@ def test_sweep_then_compare(served_lab, browser, tmp_path):
     page.wait_for_url(re.compile(r"&baseline=\d+$"))
     with page.expect_download() as svg:
         page.click("figure.cmp[data-name=knowledge] .dl button[data-format=svg]")
-    text = open(svg.value.path()).read()
+    text = Path(svg.value.path()).read_text()
     assert svg.value.suggested_filename.endswith("-knowledge.svg") and text.startswith("<svg") and "<polyline" in text
     with page.expect_download() as png:
         page.click("figure.svgfig .dl button[data-format=png]")
-    assert open(png.value.path(), "rb").read(8) == b"\x89PNG\r\n\x1a\n"
+    assert Path(png.value.path()).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     page.screenshot(path=str(tmp_path / "compare.png"), full_page=True)
     assert not errors, errors

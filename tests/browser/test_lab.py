@@ -7,7 +7,7 @@ from app.pages.forms import scenario_query
 from core.presets import PRESETS
 from core.scenario import with_overrides
 
-from .conftest import collect_errors
+from .conftest import collect_errors, wait_until
 
 SMALL = {"task_examples": 100, "epochs": 2, "eval_every": 2}  # keeps the test's run to a second or two
 
@@ -36,7 +36,7 @@ def test_pick_a_preset_run_it_and_watch_it_forget(served_lab, browser, tmp_path)
 
     page.click("#scenario button[type=submit]")
     page.wait_for_url(re.compile(r"/runs/\d+$"))
-    page.wait_for_function("window.forgetlab && window.forgetlab.points >= 5", timeout=30_000)
+    wait_until(page, "window.forgetlab && window.forgetlab.points >= 5", 30)
     page.wait_for_selector("#summary-headline", timeout=30_000)
     assert page.locator("figure.chart canvas").count() >= 8
     assert page.locator("#status-badge").inner_text() == "succeeded"

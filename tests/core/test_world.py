@@ -24,8 +24,41 @@ def test_probe_inputs_are_held_out_from_training():
 def test_knowledge_probes_are_the_memorised_facts():
     suite = world.probe_suite()
     facts = {(p.prompt, p.answer) for p in suite.probes if p.capability == "knowledge"}
-    assert facts <= set(world.examples("knowledge", 5000, seed=0))
+    assert facts <= set(world.examples("knowledge", 20000, seed=0))  # pretraining sees every fact
     assert len(facts) == len(world.FACTS)
+
+
+def test_facts_split_into_rehearsed_and_never_rehearsed_halves():
+    probes = [p for p in world.probe_suite().probes if p.capability == "knowledge"]
+    groups = [p.group for p in probes]
+    assert groups.count("rehearsed") == groups.count("never rehearsed") == len(world.FACTS) // 2
+    assert set(groups[:24]) == {"rehearsed", "never rehearsed"}  # the run's 24-probe head holds both
+    never = {p.prompt for p in probes if p.group == "never rehearsed"}
+    rehearsable = {p for p, _ in world.examples("knowledge", 5000, seed=1, rehearsed_only=True)}
+    assert rehearsable and not rehearsable & never
+
+
+def test_task_splits_are_disjoint_by_hash():
+    suite = world.probe_suite()
+    for task in world.TASKS:
+        train = {p for p, _ in world.examples(task, 3000, seed=0)}
+        validation = {p for p, _ in world.examples(task, 300, seed=7, split="validation")}
+        probes = {p.prompt for p in suite.probes if p.capability == task}
+        assert train and validation and probes, task
+        assert not train & validation and not train & probes and not validation & probes, task
+
+
+def test_support_answers_need_generalisation():
+    answers = [p.answer for p in world.probe_suite().probes if p.capability == "support-narrow"]
+    assert len(set(answers)) >= 60  # each copies its ticket's order number: no lookup of a few templates
+
+
+def test_base_difficulty_is_graded():
+    """Rare facts are seen far less often in pretraining; reasoning comes in three- and four-digit sums."""
+    weights = sorted(world.FACT_WEIGHT.values())
+    assert weights[-1] / weights[0] > 500
+    groups = {p.group for p in world.probe_suite().probes if p.capability == "reasoning"}
+    assert groups == {"3 digits", "4 digits"}
 
 
 def test_suite_covers_capabilities_and_tasks():

@@ -71,6 +71,18 @@ def redis_url():
     client.flushdb()
 
 
+@pytest.fixture(scope="session")
+def pg_token(pg_url) -> str:
+    """An instructor's API token in the session's PostgreSQL database: the distributed lab always asks
+    who is calling (README, "Accounts and roles")."""
+    from core.store import accounts
+    from core.store.db import session_factory
+
+    with session_factory(pg_url.replace("postgresql://", "postgresql+psycopg://", 1))() as session:
+        user = accounts.create_user(session, name="ci-instructor", password=None, role="instructor")
+        return accounts.create_token(session, user=user, name="integration tests")[1]
+
+
 def service_env(pg_url: str, redis_url: str, **extra) -> dict:
     return {**os.environ, "DATABASE_URL": pg_url, "REDIS_URL": redis_url, "FORGETLAB_REDIS_PREFIX": "fltest",
             "FORGETLAB_HEARTBEAT_TIMEOUT": "4", "FORGETLAB_MAX_ATTEMPTS": "2", **extra}

@@ -2,6 +2,8 @@
 
 import time
 
+from markupsafe import escape
+
 from tests.sse import read_sse
 
 from .conftest import LONG, TINY, wait_for
@@ -73,3 +75,26 @@ def check_sweep(client) -> list[dict]:
     metrics = client.get(f"/api/export/metrics.csv?sweep={created['id']}").text
     assert metrics.count("\n") == 1 + 2 * 9  # a header, then every step of both runs
     return [run(client, run_id) for run_id in created["new_runs"]]
+
+
+def check_ask(client) -> None:
+    """A question to a finished run's model goes to a worker, which answers with the base's and the fine-tuned
+    model's greedy answers; a word outside the vocabulary fails with the word named; the page shows both."""
+    run_id = client.post("/api/runs", json=TINY).json()["id"]
+    wait_for(lambda: run(client, run_id)["status"] == "succeeded", 60, what="the run")
+    samples = client.get(f"/api/runs/{run_id}/samples").json()["samples"]
+    known = next(s for s in samples if s["base"] == s["expected"])  # the base answers it right, to its end
+    for prompt in (known["prompt"], "zebra"):
+        asked = client.post(f"/api/runs/{run_id}/asks", json={"prompt": prompt})
+        assert asked.status_code == 202 and asked.json()["status"] == "queued"
+
+    def answered() -> list[dict]:
+        return [a for a in client.get(f"/api/runs/{run_id}/asks").json() if a["status"] != "queued"]
+
+    wait_for(lambda: len(answered()) == 2, 60, what="the answers")
+    good, bad = answered()
+    assert good["status"] == "answered", good["error"]
+    assert good["base_answer"] == known["expected"] and isinstance(good["tuned_answer"], str)
+    assert bad["status"] == "failed" and "no token for: zebra" in bad["error"]
+    box = client.get(f"/runs/{run_id}/asks", headers={"HX-Request": "true"}).text
+    assert str(escape(known["prompt"])) in box and "no token for: zebra" in box and "every 1s" not in box  # done

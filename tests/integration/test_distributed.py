@@ -12,6 +12,7 @@ from core.settings import Settings
 
 from .conftest import ROOT, service_env, wait_for
 from .flows import (
+    check_ask,
     check_cancel,
     check_run_survives_a_dropped_stream,
     check_sweep,
@@ -21,18 +22,24 @@ from .flows import (
 
 
 @pytest.fixture(scope="module")
-def lab(pg_url, redis_url, celery_worker):
+def lab(pg_url, redis_url, celery_worker, pg_token):
     from app.main import create_app
 
     settings = Settings(database_url=pg_url, redis_url=redis_url, redis_prefix="fltest", heartbeat_timeout=4,
                         reap_seconds=0.5, max_attempts=2)
     with TestClient(create_app(settings)) as client:
+        assert client.get("/api/runs").status_code == 401  # distributed: login is always on
+        client.headers["Authorization"] = f"Bearer {pg_token}"
         yield client
 
 
 def test_a_run_streams_every_point_across_a_reconnect(lab):
     run_id = check_run_survives_a_dropped_stream(lab)
     assert ":" in run(lab, run_id)["worker"]  # host:pid of the Celery pool process
+
+
+def test_a_question_to_a_runs_model_is_answered_by_a_worker(lab):
+    check_ask(lab)
 
 
 def test_cancel_stops_a_running_run_and_drops_a_queued_one(lab):
@@ -58,12 +65,13 @@ def test_a_sweep_fans_out_over_celery_and_is_cached(lab):
     check_sweep(lab)
 
 
-def test_the_distributed_web_process_has_no_torch(pg_url, redis_url):
-    code = ("import sys\nfrom fastapi.testclient import TestClient\nfrom app.main import create_app\n"
+def test_the_distributed_web_process_has_no_torch(pg_url, redis_url, pg_token):
+    code = ("import os, sys\nfrom fastapi.testclient import TestClient\nfrom app.main import create_app\n"
             "with TestClient(create_app()) as c:\n"
-            "    assert c.post('/api/runs', json={'task_examples': 50}).status_code == 201\n"
+            "    auth = {'Authorization': 'Bearer ' + os.environ['TEST_TOKEN']}\n"
+            "    assert c.post('/api/runs', json={'task_examples': 50}, headers=auth).status_code == 201\n"
             "print(' '.join(sorted(sys.modules)))")
-    env = service_env(pg_url, redis_url, FORGETLAB_QUEUE="nobody-listens")
+    env = service_env(pg_url, redis_url, FORGETLAB_QUEUE="nobody-listens", TEST_TOKEN=pg_token)
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     loaded = {m.split(".")[0] for m in out.stdout.split()}

@@ -95,3 +95,83 @@ def test_0003_adds_datasets_and_drops_them_again(empty_db):
     assert "datasets" not in inspect(engine).get_table_names()
     engine.dispose()
     alembic(empty_db, "upgrade", "head")
+
+
+def test_0005_classes_store_a_whole_class_and_drop_again(empty_db):
+    """Classes, members, an assignment, an attempt on a run and a lesson, written through core.store.classes."""
+    from sqlalchemy.orm import Session
+
+    from core.store import classes
+    from core.store.models import Run, User
+
+    alembic(empty_db, "upgrade", "head")
+    engine = create_engine(empty_db)
+    with Session(engine) as session:
+        teacher, student = User(name="teacher", role="instructor"), User(name="pupil", role="student")
+        run = Run(status="queued", config={}, config_hash="abc", queue="cpu", owner_id=None)
+        session.add_all([teacher, student, run])
+        session.commit()
+        room = classes.create_class(session, name="Forgetting 101", instructor_id=teacher.id)
+        assert classes.join(session, class_id=room.id, user_id=student.id)
+        assert not classes.join(session, class_id=room.id, user_id=student.id)  # once only
+        task = classes.create_assignment(session, class_id=room.id, title="Break it", template={"base": {}},
+                                         goal="task >= 0.9")
+        attempt = classes.create_attempt(session, assignment_id=task.id, user_id=student.id, run_id=run.id)
+        classes.create_lesson(session, class_id=room.id, title="Lesson", assignment_ids=[task.id], published=True)
+        classes.record_verdict(session, attempt_id=attempt.id, passed=True, reason="task 1 >= 0.9")
+        classes.record_verdict(session, attempt_id=attempt.id, passed=False, reason="written once only")
+        assert classes.get_attempt(session, attempt_id=attempt.id).reason == "task 1 >= 0.9"
+        assert classes.class_by_code(session, code=room.join_code.lower()).id == room.id
+        assert classes.queued_class_runs(session, class_id=room.id) == [run.id]
+        assert [a.title for a in classes.lesson_assignments(session, lesson_id=1)] == ["Break it"]
+    engine.dispose()
+
+    alembic(empty_db, "downgrade", "0004")
+    engine = create_engine(empty_db)
+    tables = set(inspect(engine).get_table_names())
+    assert not tables & {"classes", "class_members", "assignments", "attempts", "lessons", "lesson_steps"}
+    assert {"users", "runs"} <= tables
+    engine.dispose()
+    alembic(empty_db, "upgrade", "head")
+
+
+def test_0004_accounts_keep_existing_runs_ownerless_and_drop_again(empty_db):
+    """Runs made before accounts keep their points and read as ownerless and not shared; users, sessions and
+    tokens work on both databases; downgrading to 0003 removes them and keeps the points."""
+    from sqlalchemy.orm import Session
+
+    from core.store import accounts
+
+    alembic(empty_db, "upgrade", "0003")
+    engine = create_engine(empty_db)
+    with engine.begin() as c:
+        c.execute(text("INSERT INTO runs (status, config, config_hash, queue, total_steps, step, attempts, "
+                       "cancel_requested, created_at) VALUES ('succeeded', '{}', 'abc', 'cpu', 2, 2, 1, false, "
+                       "'2025-01-01')"))
+        c.execute(text("INSERT INTO metric_points (run_id, step, key, value) VALUES (1, 0, 'k', 1.0), (1, 2, 'k', 0.5)"))
+    engine.dispose()
+
+    alembic(empty_db, "upgrade", "0004")
+    engine = create_engine(empty_db)
+    with engine.connect() as c:
+        assert c.execute(text("SELECT owner_id, shared FROM runs")).one() in ((None, False), (None, 0))
+        assert c.execute(text("SELECT count(*) FROM metric_points")).scalar() == 2
+    assert {"ix_runs_owner_id", "ix_sweeps_owner_id", "ix_datasets_owner_id"} <= {
+        i["name"] for t in ("runs", "sweeps", "datasets") for i in inspect(engine).get_indexes(t)}
+    with Session(engine, expire_on_commit=False) as session:
+        teacher = accounts.create_user(session, name="teacher", password="a long password", role="instructor")
+        student = accounts.create_user(session, name="pupil", password="a long password")
+        _, token = accounts.create_token(session, user=student, name="ci")
+        assert accounts.token_user(session, token).id == student.id
+        secret = accounts.start_session(session, user=teacher, days=1)
+        assert accounts.session_user(session, secret)[0].id == teacher.id
+    engine.dispose()
+
+    alembic(empty_db, "downgrade", "0003")
+    engine = create_engine(empty_db)
+    assert not {"users", "user_sessions", "api_tokens"} & set(inspect(engine).get_table_names())
+    assert not {"owner_id", "shared"} & {col["name"] for col in inspect(engine).get_columns("runs")}
+    with engine.connect() as c:
+        assert c.execute(text("SELECT count(*) FROM metric_points")).scalar() == 2
+    engine.dispose()
+    alembic(empty_db, "upgrade", "0004")  # and back up again

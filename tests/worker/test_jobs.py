@@ -25,7 +25,7 @@ class FakeSummary:
 
 
 def fake_train(events, fail=None, wait_for_cancel=False):
-    def train(scenario, on_event, tier, runtime, should_cancel, save_to):
+    def train(scenario, on_event, tier, runtime, should_cancel, save_to, **checkpointing):
         for event in events:
             on_event(event)
         if fail:

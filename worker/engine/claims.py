@@ -1,170 +1,454 @@
-"""Reproduce the article's claims: paired scenarios, run on several seeds, effect sizes, held or not.
+"""Reproduce the article's claims as a reviewer would judge them (issue 11).
 
-Each claim compares two scenarios that differ in one thing (or, for the recipe, checks one
-scenario against the article's bar). "Forgetting" is the mean over the general capabilities
-of base accuracy minus final accuracy, in accuracy points (0..1). A claim holds only if it
-holds on every seed; the table reports the effect on each seed so a failure is visible.
+Each claim compares scenarios that differ from `break-it` in one thing (or checks one scenario against
+a bar), run on every (base seed, seed) pair: a *unit*. Each claim has one or more tests; a test turns
+each unit's runs into an effect (positive: the claim's direction), or into None when it cannot be
+measured there (an arm never learnt the task). Across units a test reports the mean effect, a 90%
+percentile-bootstrap interval, and a verdict against a minimum effect fixed before any claim ran:
+
+- holds: the interval lies above 0 and the mean is at least the minimum effect;
+- does not hold: the whole interval lies below the minimum effect (for an equivalence test: outside it);
+- inconclusive: neither, or fewer than MIN_UNITS measurable units;
+- not measurable: fewer than half the units could be measured.
+
+A claim holds when all its tests hold; one test that does not hold (or cannot be measured) decides it.
+Forgetting is compared at *matched learning*: at each arm's first checkpoint whose task accuracy reaches
+LEARNED, so an arm that learns less cannot win by not learning. The synthetic tier's primary measure is
+the mean accuracy drop over the general capabilities (the mean answer-NLL rise is reported beside it);
+SmolLM2's is the NLL rise (its pass rates sit near floors), with accuracy beside it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Callable
+import itertools
+import json
+import multiprocessing
+import os
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
 
+from core.metrics import bootstrap_ci, spearman, wise_pick
 from core.presets import BREAK_IT, PRESETS, SMOLLM2_BREAK_IT
 from core.scenario import Scenario, with_overrides
 from core.tiers import tier_for
 
 from .train import train
 
+# Fixed before any claim was run (issue 11); see the README's claims section.
+MIN_EFFECT = 0.03  # accuracy points (0..1) for forgetting and learning; nats for SmolLM2's NLL
+LEARNED = 0.8  # task accuracy at which an arm counts as having learnt the task (matched learning)
+LEVEL = 0.90  # confidence level of the bootstrap intervals
+MIN_UNITS = 5  # fewer measurable units than this: at best inconclusive
+CORRELATION_MIN = 0.5  # claim 9: a strong monotone relation (Spearman), not merely a positive one
+# Every claim run is measured every 20 steps on the full suite, so curves can be matched.
+CLAIM_RUN = {"synthetic": {"eval_every": 20}, "smollm2": {}}
+
+
+# --- measures of one checkpoint ---------------------------------------------------------------
+def drop(run: dict, i: int = -1) -> float:
+    """Mean accuracy drop of the general capabilities at checkpoint i, against the base (point 0)."""
+    base, point = run["curve"][0]["caps"], run["curve"][i]["caps"]
+    return sum(base[c] - point[c] for c in base) / len(base)
+
+
+def nll_rise(run: dict, i: int = -1) -> float:
+    """Mean rise of the general capabilities' reference-answer NLL at checkpoint i (nats per token)."""
+    base, point = run["curve"][0]["nll"], run["curve"][i]["nll"]
+    return sum(point[c] - base[c] for c in base) / len(base)
+
 
 def mean_forgetting(summary: dict) -> float:
-    """Synthetic tier: mean accuracy drop of the general capabilities (0..1)."""
+    """A summary's mean accuracy drop (0..1)."""
     return sum(summary["forgetting"].values()) / len(summary["forgetting"])
 
 
 def mean_nll_rise(summary: dict) -> float:
-    """SmolLM2 tier: mean rise of the reference answers' NLL (nats per token). A 135M model's pass rates
-    sit near floors on several suites, so accuracy moves in coarse steps; the likelihood of good answers
-    moves with every update, and is what its claims are judged on (accuracy is reported beside it)."""
+    """A summary's mean rise of the reference answers' NLL (nats per token)."""
     return sum(summary["final_nll"][c] - summary["baseline_nll"][c] for c in summary["final_nll"]) / len(
         summary["final_nll"])
 
 
 MEASURES = {"synthetic": mean_forgetting, "smollm2": mean_nll_rise}
+PRIMARY = {"synthetic": (drop, nll_rise), "smollm2": (nll_rise, drop)}  # (judged, reported beside it)
+
+
+def from_summary(summary: dict) -> dict:
+    """A run as the tests read it, from a summary alone: a curve of its first and last points."""
+    def point(end: str, step: int) -> dict:
+        caps = summary["baseline" if end == "baseline" else "final"]
+        nll = summary.get(f"{end}_nll") or {c: float("nan") for c in caps}
+        return {"step": step, "task": summary["task_accuracy"][end], "caps": caps, "nll": nll,
+                "val_loss": float("nan")}
+    return {"summary": summary, "task_slots": 0, "curve": [point("baseline", 0), point("final", summary["steps"])]}
+
+
+def learnt_at(run: dict, level: float = LEARNED) -> int | None:
+    """Index of the first checkpoint whose task accuracy reaches `level`; None if none does."""
+    return next((i for i, p in enumerate(run["curve"]) if p["task"] >= level), None)
+
+
+def seen(run: dict, i: int) -> int:
+    """Task examples seen by checkpoint i."""
+    return run["curve"][i]["step"] * run["task_slots"]
+
+
+# --- tests: (runs by arm label, measure) -> (effect or None, note) ----------------------------
+Effect = Callable[[dict, Callable], tuple[float | None, str]]
+
+
+def matched(better: str, worse: str) -> Effect:
+    """Forgetting of `worse` minus `better`, each at its first checkpoint with task accuracy >= LEARNED."""
+    def effect(runs: dict, measure: Callable) -> tuple[float | None, str]:
+        ib, iw = learnt_at(runs[better]), learnt_at(runs[worse])
+        if ib is None or iw is None:
+            never = [label for label, i in ((better, ib), (worse, iw)) if i is None]
+            return None, f"{' and '.join(never)} never reached task {LEARNED:.2f}"
+        fb, fw = measure(runs[better], ib), measure(runs[worse], iw)
+        return fw - fb, (f"at task >= {LEARNED:.2f}: {worse} {fw:.3f} (step {runs[worse]['curve'][iw]['step']}, "
+                         f"{seen(runs[worse], iw)} task examples), {better} {fb:.3f} "
+                         f"(step {runs[better]['curve'][ib]['step']}, {seen(runs[better], ib)})")
+    return effect
+
+
+def at_end(better: str, worse: str, both_learnt: bool = True) -> Effect:
+    """Forgetting of `worse` minus `better` at the end of each run; both must have learnt the task, unless
+    the claim is that one learns less (`both_learnt=False`)."""
+    def effect(runs: dict, measure: Callable) -> tuple[float | None, str]:
+        short = [label for label in (better, worse) if runs[label]["curve"][-1]["task"] < LEARNED and both_learnt]
+        fb, fw = measure(runs[better]), measure(runs[worse])
+        note = (f"end: {worse} {fw:.3f}, {better} {fb:.3f}; task {runs[worse]['curve'][-1]['task']:.2f} / "
+                f"{runs[better]['curve'][-1]['task']:.2f}")
+        return (None if short else fw - fb), note + (f" ({' and '.join(short)} below {LEARNED:.2f})" if short else "")
+    return effect
+
+
+def learning_area(more: str, less: str) -> Effect:
+    """Mean task accuracy over the checkpoints (area under the learning curve) of `more` minus `less`."""
+    def effect(runs: dict, measure: Callable) -> tuple[float | None, str]:
+        area = {k: sum(p["task"] for p in runs[k]["curve"]) / len(runs[k]["curve"]) for k in (more, less)}
+        return area[more] - area[less], f"mean task accuracy over the run: {more} {area[more]:.3f}, {less} {area[less]:.3f}"
+    return effect
+
+
+def bar(label: str, limit: float = 0.05) -> Effect:
+    """limit minus the largest single capability drop (accuracy) or NLL rise at the end."""
+    def effect(runs: dict, measure: Callable) -> tuple[float | None, str]:
+        run = runs[label]
+        key = "nll" if measure is nll_rise else "caps"
+        base, end = run["curve"][0][key], run["curve"][-1][key]
+        worst = max((end[c] - base[c]) if key == "nll" else (base[c] - end[c]) for c in base)
+        return limit - worst, f"largest drop {worst:.3f}"
+    return effect
+
+
+def task_bar(label: str, level: float = 0.90) -> Effect:
+    def effect(runs: dict, measure: Callable) -> tuple[float | None, str]:
+        task = runs[label]["curve"][-1]["task"]
+        return task - level, f"task {task:.2f}"
+    return effect
+
+
+def loss_tracks_forgetting(labels: tuple[str, ...]) -> Effect:
+    """Spearman correlation, over every checkpoint of the labelled runs, of the fine-tuning (validation)
+    loss's fall with forgetting: Kalajdzievski (2024) finds forgetting a function of the fine-tuning loss."""
+    def effect(runs: dict, measure: Callable) -> tuple[float | None, str]:
+        losses = [-p["val_loss"] for k in labels for p in runs[k]["curve"]]
+        forgot = [measure(runs[k], i) for k in labels for i in range(len(runs[k]["curve"]))]
+        rho = spearman(losses, forgot)
+        return rho, f"Spearman {rho:+.2f} over {len(losses)} checkpoints"
+    return effect
+
+
+def wise_keeps(label: str) -> Effect:
+    """WiSE-FT: forgetting of the fine-tuned model minus that of the smallest alpha keeping 90% of the task gain."""
+    def effect(runs: dict, measure: Callable) -> tuple[float | None, str]:
+        run = runs[label]
+        curve = run["summary"]["wise_ft"]
+        pick = wise_pick(curve)
+        if pick is None or curve[-1]["task"] < LEARNED:
+            return None, "the fine-tuned model did not learn the task"
+        jumps = max(abs(b["task"] - a["task"]) for a, b in itertools.pairwise(curve))
+        point = next(p for p in curve if p["alpha"] == pick["alpha"])
+        if measure is nll_rise:
+            base = curve[0]["nll"]
+
+            def level(p):
+                return sum(p["nll"][c] - base[c] for c in base) / len(base)
+        else:
+            base = curve[0]["capabilities"]
+
+            def level(p):
+                return sum(base[c] - p["capabilities"][c] for c in base) / len(base)
+        return level(curve[-1]) - level(point), (f"alpha {pick['alpha']:g} keeps task {pick['task']:.2f} of "
+                                                 f"{curve[-1]['task']:.2f}; largest task step between neighbouring "
+                                                 f"alphas {jumps:.2f}")
+    return effect
+
+
+@dataclass(frozen=True)
+class Test:
+    name: str
+    effect: Effect
+    kind: str = "greater"  # "greater": effect >= min_effect; "equivalent": |effect| < min_effect
+    min_effect: float = MIN_EFFECT
 
 
 @dataclass(frozen=True)
 class Claim:
     number: int
     text: str
-    scenarios: dict[str, dict]  # label -> overrides on break-it
-    # (summaries by label) -> (effect size, held?, note)
-    judge: Callable[[dict[str, dict]], tuple[float, bool, str]]
+    scenarios: dict[str, dict]  # label -> overrides on the tier's break-it
+    tests: list[Test] = field(default_factory=list)
+    source: str = "the article"
+
+    def judge(self, summaries: dict[str, dict]) -> tuple[float, bool, str]:
+        """The old one-seed reading, for scripts written against it (bench/smollm2_claims.py): the first
+        test's effect on the runs' summaries alone (their first and last points), held when above 0.
+        The claims themselves are judged by `judge()` below, over units, from whole curves."""
+        tier = "smollm2" if self in SMOLLM2_CLAIMS else "synthetic"
+        effect, note = self.tests[0].effect({k: from_summary(v) for k, v in summaries.items()}, PRIMARY[tier][0])
+        return (float("nan") if effect is None else effect), effect is not None and effect > 0, note
 
 
-def _less_forgetting(better: str, worse: str, min_cut: float = 0.0, measure=mean_forgetting):
-    """Holds when `better` forgets less than `worse`, by at least `min_cut` of worse's forgetting."""
-
-    def judge(s: dict[str, dict]) -> tuple[float, bool, str]:
-        fb, fw = measure(s[better]), measure(s[worse])
-        cut = (fw - fb) / fw if fw > 0 else 0.0
-        note = f"{worse} {fw:.3f} vs {better} {fb:.3f} ({cut:.0%} less)"
-        return fw - fb, fw > fb and cut >= min_cut, note
-
-    return judge
-
-
-def _lora_judge(s: dict[str, dict]) -> tuple[float, bool, str]:
-    effect, held, note = _less_forgetting("lora", "full")(s)
-    tasks = {k: s[k]["task_accuracy"]["final"] for k in ("full", "lora")}
-    return effect, held, f"{note}; task accuracy full {tasks['full']:.2f}, lora {tasks['lora']:.2f}"
-
-
-def _recipe_judge(s: dict[str, dict]) -> tuple[float, bool, str]:
-    summary = s["recipe"]
-    worst = max(summary["forgetting"].values())
-    task = summary["task_accuracy"]["final"]
-    return worst, worst <= 0.05 and task >= 0.90, f"largest capability drop {worst:.3f}, task accuracy {task:.2f}"
+def _less(better: str, worse: str) -> list[Test]:
+    return [Test("forgetting at matched learning", matched(better, worse))]
 
 
 RECIPE = PRESETS["fix-it"].overrides
+EARLY = {k: PRESETS["early-stop"].overrides[k] for k in ("early_stopping", "patience", "min_delta", "validate_every")}
+# Break-it itself, with its WiSE-FT curve measured after training (which changes nothing in training): one
+# run serves as the reference arm of most claims and as claim 11's model.
+BREAK = {"wise_ft": True}
+RANKS = {"rank 2": {"method": "lora"},  # the LoRA arm of claims 3 and 9: rank 2, alpha 4
+         "rank 16": {"method": "lora", "lora_rank": 16, "lora_alpha": 32}}  # the same scale alpha / rank
 CLAIMS = [
-    Claim(1, "More epochs, more forgetting", {"1 epoch": {"epochs": 1}, "5 epochs": {"epochs": 5}},
-          _less_forgetting("1 epoch", "5 epochs")),
-    Claim(2, "Higher learning rate, more forgetting", {"lr 1e-4": {"lr": 1e-4}, "lr 1e-3": {"lr": 1e-3}},
-          _less_forgetting("lr 1e-4", "lr 1e-3")),
-    Claim(3, "LoRA forgets less than full fine-tuning (and learns less)",
-          {"full": {}, "lora": {"method": "lora"}}, _lora_judge),
-    Claim(4, "A 20% general mix cuts forgetting substantially (by at least half)",
-          {"0% mix": {}, "20% mix": {"mix_ratio": 0.2}}, _less_forgetting("20% mix", "0% mix", min_cut=0.5)),
-    Claim(5, "EWC cuts forgetting", {"no EWC": {}, "EWC": {"ewc_lambda": PRESETS["ewc"].overrides["ewc_lambda"]}},
-          _less_forgetting("EWC", "no EWC")),
-    Claim(6, "Early stopping limits forgetting",
-          {"no stop": {}, "early stop": {k: PRESETS["early-stop"].overrides[k]
-                                         for k in ("early_stopping", "patience", "min_delta")}},
-          _less_forgetting("early stop", "no stop")),
+    Claim(1, "More epochs, more forgetting (1 vs 5)", {"1 epoch": {"epochs": 1}, "5 epochs": BREAK},
+          [Test("forgetting at the end, both learnt", at_end("1 epoch", "5 epochs"))]),
+    Claim(2, "Higher learning rate, more forgetting (1e-4 vs 1e-3)", {"lr 1e-4": {"lr": 1e-4}, "lr 1e-3": BREAK},
+          _less("lr 1e-4", "lr 1e-3")),
+    Claim(3, "LoRA (rank 2) forgets less than full fine-tuning, same learning rate",
+          {"full": BREAK, "lora": RANKS["rank 2"]}, _less("lora", "full")),
+    Claim(4, "A 20% general mix cuts forgetting", {"0% mix": BREAK, "20% mix": {"mix_ratio": 0.2}},
+          _less("20% mix", "0% mix") + [Test("forgetting at the same task examples seen (the end)",
+                                             at_end("20% mix", "0% mix"))]),
+    Claim(5, "EWC cuts forgetting", {"no EWC": BREAK, "EWC": {"ewc_lambda": PRESETS["ewc"].overrides["ewc_lambda"]}},
+          _less("EWC", "no EWC")),
+    Claim(6, "Early stopping (best weights restored) limits forgetting", {"no stop": BREAK, "early stop": EARLY},
+          [Test("forgetting at the end, both learnt", at_end("early stop", "no stop"))]),
     Claim(7, "Narrow task data forgets more than diverse data",
-          {"narrow": {"task": "support-narrow"}, "diverse": {"task": "support-diverse"}},
-          _less_forgetting("diverse", "narrow")),
-    Claim(8, "The recipe (LoRA + 20% mix + low LR + early stopping) keeps every capability within 5 points "
-             "and reaches 0.90 task accuracy", {"recipe": RECIPE}, _recipe_judge),
+          {"narrow": BREAK, "diverse": {"task": "support-diverse"}}, _less("diverse", "narrow")),
+    Claim(8, "The recipe (LoRA r=8 + 20% mix + low LR + early stopping) keeps every capability within 5 points "
+             "and reaches 0.90 task accuracy", {"recipe": RECIPE},
+          [Test("5 points minus the largest drop", bar("recipe"), min_effect=0.0),
+           Test("task accuracy minus 0.90", task_bar("recipe"), min_effect=0.0)]),
+    Claim(9, "Forgetting follows the fine-tuning loss across checkpoints",
+          {"lr 1e-3": BREAK, "lr 1e-4": {"lr": 1e-4}, "lora": RANKS["rank 2"]},
+          [Test("Spearman correlation of loss fall and forgetting",
+                loss_tracks_forgetting(("lr 1e-3", "lr 1e-4", "lora")), min_effect=CORRELATION_MIN)],
+          source="Kalajdzievski 2024"),
+    Claim(10, "LoRA rank: rank 2 learns less and forgets less than rank 16, on one learning-forgetting curve",
+          RANKS, [Test("learns less (mean task accuracy over the run)", learning_area("rank 16", "rank 2")),
+                  Test("forgets less (end)", at_end("rank 2", "rank 16", both_learnt=False)),
+                  Test("same forgetting at matched learning (within the minimum effect)",
+                       matched("rank 2", "rank 16"), kind="equivalent")], source="Biderman et al. 2024"),
+    Claim(11, "WiSE-FT: an interpolation keeps 90% of the task gain and forgets less than the fine-tuned model",
+          {"wise": BREAK}, [Test("forgetting of alpha=1 minus the picked alpha", wise_keeps("wise"))],
+          source="Wortsman et al. 2022"),
 ]
 
 
-def _smollm2_recipe_judge(s: dict[str, dict]) -> tuple[float, bool, str]:
-    summary = s["recipe"]
-    worst = max(summary["final_nll"][c] - summary["baseline_nll"][c] for c in summary["final_nll"])
-    task = summary["task_accuracy"]["final"]
-    return worst, worst <= 0.05 and task >= 0.90, (f"largest reference-NLL rise {worst:+.3f} nats, task accuracy "
-                                                  f"{task:.2f}")
-
-
-def _rise(better: str, worse: str, min_cut: float = 0.0):
-    return _less_forgetting(better, worse, min_cut, measure=mean_nll_rise)
-
-
-# SmolLM2: overrides on smollm2-break-it (LoRA r=16 at 1e-3, 2 epochs of 160 support tickets).
+# SmolLM2: overrides on smollm2-break-it (LoRA r=16 at 1e-3, 2 epochs of 160 support tickets); judged by NLL rise.
 SMOLLM2_CLAIMS = [
     Claim(1, "More epochs, more forgetting", {"1 epoch": {"epochs": 1}, "3 epochs": {"epochs": 3}},
-          _rise("1 epoch", "3 epochs")),
+          [Test("forgetting at the end", at_end("1 epoch", "3 epochs", both_learnt=False))]),
     Claim(2, "Higher learning rate, more forgetting", {"lr 2e-4": {"lr": 2e-4}, "lr 1e-3": {}},
-          _rise("lr 2e-4", "lr 1e-3")),
+          [Test("forgetting at the end", at_end("lr 2e-4", "lr 1e-3", both_learnt=False))]),
     Claim(3, "LoRA forgets less than full fine-tuning (each at a high rate for it: 1e-3 LoRA, 1e-4 full)",
-          {"full": {"method": "full", "lr": 1e-4}, "lora": {}}, _rise("lora", "full")),
-    Claim(4, "A 20% general mix cuts forgetting substantially (by at least half)",
-          {"0% mix": {}, "20% mix": {"mix_ratio": 0.2}}, _rise("20% mix", "0% mix", min_cut=0.5)),
+          {"full": {"method": "full", "lr": 1e-4}, "lora": {}}, [Test("forgetting at the end",
+                                                                       at_end("lora", "full", both_learnt=False))]),
+    Claim(4, "A 20% general mix cuts forgetting", {"0% mix": {}, "20% mix": {"mix_ratio": 0.2}},
+          [Test("forgetting at the end", at_end("20% mix", "0% mix", both_learnt=False))]),
     Claim(5, "EWC cuts forgetting", {"no EWC": {}, "EWC": {"ewc_lambda": 10.0, "ewc_samples": 64}},
-          _rise("EWC", "no EWC")),
+          [Test("forgetting at the end", at_end("EWC", "no EWC", both_learnt=False))]),
     Claim(6, "Early stopping limits forgetting",
-          {"no stop": {"eval_every": 10}, "early stop": {"early_stopping": True, "patience": 1, "eval_every": 10}},
-          _rise("early stop", "no stop")),
+          {"no stop": {"eval_every": 10},
+           "early stop": {"early_stopping": True, "patience": 1, "eval_every": 10, "validate_every": 10}},
+          [Test("forgetting at the end", at_end("early stop", "no stop", both_learnt=False))]),
     Claim(7, "Task distance: the far task (support style) forgets more than the near one (SQL)",
-          {"far": {}, "near": {"task": "sql"}}, _rise("near", "far")),
+          {"far": {}, "near": {"task": "sql"}}, [Test("forgetting at the end", at_end("near", "far", both_learnt=False))]),
     Claim(8, "Self-rehearsal (20% of each batch from the base's own answers) cuts forgetting",
-          {"none": {}, "self-rehearsal": {"rehearsal_ratio": 0.2}}, _rise("self-rehearsal", "none")),
+          {"none": {}, "self-rehearsal": {"rehearsal_ratio": 0.2}},
+          [Test("forgetting at the end", at_end("self-rehearsal", "none", both_learnt=False))]),
     Claim(9, "The recipe (LoRA r=8 + 20% mix + lr 2e-4 + early stopping) keeps every capability's reference "
              "NLL within 0.05 nats and reaches 0.90 task accuracy",
-          {"recipe": {k: v for k, v in PRESETS["smollm2-fix-it"].overrides.items()}}, _smollm2_recipe_judge),
+          {"recipe": dict(PRESETS["smollm2-fix-it"].overrides)},
+          [Test("0.05 nats minus the largest rise", bar("recipe"), min_effect=0.0),
+           Test("task accuracy minus 0.90", task_bar("recipe"), min_effect=0.0)]),
 ]
 CLAIMS_BY_TIER = {"synthetic": (CLAIMS, BREAK_IT), "smollm2": (SMOLLM2_CLAIMS, SMOLLM2_BREAK_IT)}
 
 
-def scenario_for(overrides: dict, seed: int, tier: str = "synthetic") -> Scenario:
-    return with_overrides(Scenario(), {**CLAIMS_BY_TIER[tier][1], **overrides, "seed": seed})
+# --- verdicts -----------------------------------------------------------------------------------
+def verdict(effects: list[float | None], kind: str, min_effect: float) -> dict:
+    """Mean, 90% bootstrap interval and verdict of one test over its units (None: not measurable there)."""
+    values = [e for e in effects if e is not None]
+    out = {"units": len(effects), "measurable": len(values), "kind": kind, "min_effect": min_effect}
+    if len(values) < max(1, (len(effects) + 1) // 2):
+        return {**out, "mean": None, "ci": None, "verdict": "not measurable"}
+    mean = sum(values) / len(values)
+    lo, hi = bootstrap_ci(values, LEVEL)
+    if kind == "equivalent":
+        holds, fails = -min_effect < lo and hi < min_effect, lo >= min_effect or hi <= -min_effect
+    else:
+        holds, fails = lo > 0 and mean >= min_effect, hi < min_effect
+    word = "holds" if holds else "does not hold" if fails else "inconclusive"
+    if word != "not measurable" and len(values) < MIN_UNITS:
+        word = "inconclusive"  # one or two seeds are no evidence either way
+    return {**out, "mean": mean, "ci": [lo, hi], "verdict": word}
+
+
+def combine(verdicts: list[str]) -> str:
+    for word in ("not measurable", "does not hold", "inconclusive"):
+        if word in verdicts:
+            return word
+    return "holds"
+
+
+def judge(claim: Claim, units: list[tuple[int, int]], runs: dict, tier: str) -> dict:
+    """A claim's row: each test's effect per unit, its interval and verdict; the claim's verdict."""
+    primary, beside = PRIMARY[tier]
+    per_unit, tests = [], []
+    for base_seed, seed in units:
+        arms = {label: runs[key] for label, key in claim_keys(claim, base_seed, seed, tier).items()}
+        row = {"base_seed": base_seed, "seed": seed, "effects": [], "beside": [], "notes": []}
+        for test in claim.tests:
+            effect, note = test.effect(arms, primary)
+            other, _ = test.effect(arms, beside)
+            row["effects"].append(effect)
+            row["beside"].append(other)
+            row["notes"].append(note)
+        per_unit.append(row)
+    for i, test in enumerate(claim.tests):
+        result = verdict([u["effects"][i] for u in per_unit], test.kind, test.min_effect)
+        beside_values = [u["beside"][i] for u in per_unit if u["beside"][i] is not None]
+        tests.append({"name": test.name, **result,
+                      "beside_mean": sum(beside_values) / len(beside_values) if beside_values else None,
+                      "beside_ci": list(bootstrap_ci(beside_values, LEVEL)) if beside_values else None})
+    word = combine([t["verdict"] for t in tests])
+    first = tests[0]
+    # "held", "effect" and "seeds" keep the old row's reading for scripts written against it.
+    return {"claim": claim.number, "text": claim.text, "source": claim.source, "verdict": word,
+            "held": word == "holds", "effect": first["mean"] if first["mean"] is not None else float("nan"),
+            "tests": tests, "units": per_unit,
+            "seeds": [{"seed": u["seed"], "base_seed": u["base_seed"], "effect": u["effects"][0],
+                       "held": u["effects"][0] is not None and u["effects"][0] > 0, "note": "; ".join(u["notes"])}
+                      for u in per_unit]}
+
+
+# --- running ------------------------------------------------------------------------------------
+def scenario_for(overrides: dict, seed: int, tier: str = "synthetic", base_seed: int = 0) -> Scenario:
+    return with_overrides(Scenario(), {**CLAIMS_BY_TIER[tier][1], **CLAIM_RUN[tier], **overrides, "seed": seed,
+                                       "base_seed": base_seed})
+
+
+def claim_keys(claim: Claim, base_seed: int, seed: int, tier: str) -> dict[str, str]:
+    return {label: scenario_for(o, seed, tier, base_seed).canonical_hash() for label, o in claim.scenarios.items()}
+
+
+def plan_units(seeds: int, bases: int = 1) -> list[tuple[int, int]]:
+    return [(b, s) for b in range(bases) for s in range(seeds)]
+
+
+def _run_one(config: dict, model_dir: str | None, runtime=None) -> dict:
+    """One scenario trained, with its curve: every evaluation point's task, capabilities and losses."""
+    from core.scenario import parse
+
+    scenario = parse(config)
+    curve: list[dict] = []
+
+    def on_event(event) -> None:
+        if event.type == "metrics":
+            curve.append({"step": event.step, "task": event.task.accuracy, "task_nll": event.task.nll,
+                          "caps": {c: m.accuracy for c, m in event.capabilities.items()},
+                          "nll": {c: m.nll for c, m in event.capabilities.items()},
+                          "val_loss": event.val_loss, "train_loss": event.train_loss})
+
+    summary = train(scenario, on_event, tier=tier_for(scenario.tier, model_dir), runtime=runtime,
+                    full_points=scenario.tier == "synthetic")
+    return {"summary": summary.model_dump(mode="json"), "curve": curve, "task_slots": scenario.task_slots}
+
+
+def _threads(n: int) -> None:
+    import torch
+
+    torch.set_num_threads(n)
 
 
 def run_claims(seeds: int, on_run: Callable[[str, int], None] | None = None, model_dir: str | None = None,
-               tier: str = "synthetic", runtime=None, on_row: Callable[[dict], None] | None = None) -> list:
-    """Run every claim's scenarios on seeds 0..seeds-1; identical scenarios are trained once. on_row gets
-    each claim's row as soon as it is judged (a long run on a real model reports as it goes)."""
-    cache: dict[str, dict] = {}
-
-    def summary(overrides: dict, seed: int) -> dict:
-        scenario = scenario_for(overrides, seed, tier)
-        key = scenario.canonical_hash()
-        if key not in cache:
-            trained = train(scenario, tier=tier_for(scenario.tier, model_dir), runtime=runtime)
-            cache[key] = trained.model_dump(mode="json")
-            if on_run:
-                on_run(key, seed)
-        return cache[key]
-
+               tier: str = "synthetic", runtime=None, on_row: Callable[[dict], None] | None = None,
+               bases: int = 1, workers: int = 1, cache_dir: Path | None = None) -> list:
+    """Run every claim's scenarios on each (base seed, seed) unit; identical scenarios are trained once.
+    workers > 1 fans the runs out over that many processes, one torch thread each (CPU only). on_row
+    gets each claim's row as soon as it is judged. cache_dir keeps each run's result under its canonical
+    hash, so judging again (or after an interruption) retrains nothing."""
+    claims = CLAIMS_BY_TIER[tier][0]
+    units = plan_units(seeds, bases)
+    todo: dict[str, Scenario] = {}
+    for claim in claims:
+        for base_seed, seed in units:
+            for o in claim.scenarios.values():
+                scenario = scenario_for(o, seed, tier, base_seed)
+                todo.setdefault(scenario.canonical_hash(), scenario)
+    runs: dict[str, dict] = {}
+    store = _Store(cache_dir, model_dir)
+    runs.update({k: hit for k in todo if (hit := store.get(k)) is not None})
+    if workers > 1 and runtime is None:
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(workers, mp_context=context, initializer=_threads, initargs=(1,)) as pool:
+            futures = {pool.submit(_run_one, s.model_dump(mode="json"), model_dir): k for k, s in todo.items()
+                       if k not in runs}
+            for future in as_completed(futures):
+                runs[futures[future]] = store.put(futures[future], future.result())
+                if on_run:
+                    on_run(futures[future], todo[futures[future]].seed)
     rows = []
-    for claim in CLAIMS_BY_TIER[tier][0]:
-        per_seed = []
-        for seed in range(seeds):
-            results = {label: summary(o, seed) for label, o in claim.scenarios.items()}
-            effect, held, note = claim.judge(results)
-            per_seed.append({"seed": seed, "effect": effect, "held": held, "note": note})
-        rows.append({"claim": claim.number, "text": claim.text, "held": all(r["held"] for r in per_seed),
-                     "effect": sum(r["effect"] for r in per_seed) / seeds, "seeds": per_seed})
+    for claim in claims:
+        for base_seed, seed in units:  # in-process: claim by claim, so a long run reports as it goes
+            for key in claim_keys(claim, base_seed, seed, tier).values():
+                if key not in runs:
+                    runs[key] = store.put(key, _run_one(todo[key].model_dump(mode="json"), model_dir, runtime))
+                    if on_run:
+                        on_run(key, todo[key].seed)
+        rows.append(judge(claim, units, runs, tier))
         if on_row:
             on_row(rows[-1])
     return rows
 
 
-def runs_needed(seeds: int, tier: str = "synthetic") -> int:
-    distinct = {scenario_for(o, seed, tier).canonical_hash() for c in CLAIMS_BY_TIER[tier][0]
-                for o in c.scenarios.values() for seed in range(seeds)}
-    return len(distinct)
+class _Store:
+    """Claim runs on disk, one JSON file per canonical hash (which covers the engine version and the base's
+    checksum); nothing is kept for a --model base, whose hash does not name the directory's contents."""
+
+    def __init__(self, directory: Path | None, model_dir: str | None):
+        self.directory = None if model_dir else directory
+
+    def get(self, key: str) -> dict | None:
+        try:
+            return json.loads((self.directory / f"{key}.json").read_text()) if self.directory else None
+        except (OSError, ValueError):
+            return None
+
+    def put(self, key: str, run: dict) -> dict:
+        if self.directory:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            tmp = self.directory / f"{key}.tmp{os.getpid()}"
+            tmp.write_text(json.dumps(run))
+            os.replace(tmp, self.directory / f"{key}.json")
+        return run
+
+
+def runs_needed(seeds: int, tier: str = "synthetic", bases: int = 1) -> int:
+    return len({scenario_for(o, seed, tier, base_seed).canonical_hash() for c in CLAIMS_BY_TIER[tier][0]
+                for o in c.scenarios.values() for base_seed, seed in plan_units(seeds, bases)})

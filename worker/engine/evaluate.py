@@ -145,12 +145,11 @@ def evaluate_judged(model, encoded: EncodedSuite, names: list[str]) -> dict:
 
 
 def generate_all(model, encoded: EncodedSuite, names: list[str]) -> dict[str, list[str]]:
-    """Greedy answers to every probe of the names. On a GPU decoding is bound by the number of steps, not
-    the batch, so all names go in one batch (six times fewer steps); on a CPU it is bound by arithmetic,
-    so each name decodes alone, within its own budget of new tokens."""
-    if model.device.type != "cuda":
-        return {name: greedy(model, encoded.tokenizer, [p.prompt for p in encoded.probes(name)],
-                             encoded.budgets[name]) for name in names}
+    """Greedy answers to every probe of the names, all in one batch, each answer cut at its own name's
+    budget of new tokens (the same text a decode of that name alone would give). Decoding a 135M model
+    is bound by the number of steps, each of which reads every weight, more than by the batch's
+    arithmetic: on an H200 one batch took a 40-step run from 79 s to 26 s, and on 2 shared CPU cores 24
+    probes of six suites decoded in about half the time of one suite at a time, to the same texts."""
     prompts = [p.prompt for name in names for p in encoded.probes(name)]
     limits = [encoded.budgets[name] for name in names for _ in encoded.probes(name)]
     outputs = iter(greedy(model, encoded.tokenizer, prompts, max(limits), limits))

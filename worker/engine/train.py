@@ -27,8 +27,9 @@ from core.scenario import ENGINE_VERSION, Scenario
 from core.settings import get_settings
 from core.tiers import Tier, get_tier
 
+from .checkpoint import Checkpoints
 from .encoding import Batch, encode, trim
-from .evaluate import EncodedSuite, evaluate, sample_probes, samples
+from .evaluate import EncodedSuite, evaluate, forgotten_probes, sample_probes, samples
 from .lora import apply_lora
 from .mitigations import Context, Mitigation, build
 from .model import load_model, parameter_count
@@ -152,27 +153,33 @@ def cached_level(tier: Tier, full: EncodedSuite, device: str, measure_base: Call
 
 
 def train(scenario: Scenario, on_event: Callable | None = None, *, tier: Tier | None = None,
-          runtime: Runtime | None = None, should_cancel: Callable[[], bool] = _never) -> Summary:
+          runtime: Runtime | None = None, should_cancel: Callable[[], bool] = _never,
+          full_points: bool = False) -> Summary:
     """Fine-tune the tier's base as the scenario says; returns the summary (also sent as `finished`).
 
     The tier defaults to the scenario's own; pass one to train another base (`Tier.with_model`).
-    The runtime defaults to the CPU."""
-    return fine_tune(scenario, on_event, tier=tier, runtime=runtime, should_cancel=should_cancel)[0]
+    The runtime defaults to the CPU. `full_points` measures every point on the full suite, not only the
+    first and last (the claims compare runs along their curves, where 24 probes are too coarse)."""
+    return fine_tune(scenario, on_event, tier=tier, runtime=runtime, should_cancel=should_cancel,
+                     full_points=full_points)[0]
 
 
 def fine_tune(scenario: Scenario, on_event: Callable | None = None, *, tier: Tier | None = None,
-              runtime: Runtime | None = None, should_cancel: Callable[[], bool] = _never):
-    """`train()`, also returning (fine-tuned model, untouched base model) for inspection and saving."""
+              runtime: Runtime | None = None, should_cancel: Callable[[], bool] = _never,
+              full_points: bool = False, checkpoints: Checkpoints | None = None):
+    """`train()`, also returning (fine-tuned model, untouched base model) for inspection and saving.
+    `checkpoints` (the job's) saves the training state every few steps and resumes a retried run."""
     started = time.perf_counter()
     emit = on_event or (lambda event: None)
     s = scenario
-    tier = tier or get_tier(s.tier)
+    tier = (tier or get_tier(s.tier)).for_base(s.base_seed)  # the scenario's base: one of the tier's seeds
     runtime = runtime or Runtime.cpu()
     torch.manual_seed(s.seed)
 
     # The base, and everything that must be measured on it before the first update.
     base = base_view(tier, s.task, runtime.device)
-    base_model, tokenizer, encoded, probes = base.model, base.tokenizer, base.run, base.probes
+    base_model, tokenizer, encoded, probes = base.model, base.tokenizer, base.full if full_points else base.run, \
+        base.probes
     model = copy.deepcopy(base_model)
     seq_len = min(model.config.max_position_embeddings, tier.max_seq_len)
     mitigations = build(s, Context(model, tokenizer, snapshot(model), seq_len, s.seed, tier, runtime.device))
@@ -194,14 +201,26 @@ def fine_tune(scenario: Scenario, on_event: Callable | None = None, *, tier: Tie
     last_samples: list[dict] = []
     final_result: dict = {}  # the last point's full-suite evaluate(), items included
 
-    def checkpoint(step: int, train_loss: float | None, last: bool = False) -> tuple[Metrics, str | None]:
-        """Measure, report and decide whether to stop. The stop decision needs only the validation
-        loss, so it comes first: a run's last point, stopped or not, is measured on the full suite."""
+    watchers = [m for m in mitigations if m.check_every]
+
+    def watch(step: int) -> str | None:
+        """The mitigations' own validation checks (early stopping's cadence): a reason to stop, or None."""
+        due = [m for m in watchers if step % m.check_every == 0 or step == s.total_steps]
+        if not due:
+            return None
         eval_started = time.perf_counter()
         with runtime.autocast():
             val_loss = validation_loss(model, val_data)
-            stop = None if step == 0 else next(
-                (reason for m in mitigations if (reason := m.should_stop({"step": step, "val_loss": val_loss}))), None)
+        timing["eval"] += time.perf_counter() - eval_started
+        point = {"step": step, "val_loss": val_loss, "model": model}
+        return next((reason for m in due if (reason := m.should_stop(point))), None)
+
+    def checkpoint(step: int, train_loss: float | None, last: bool = False,
+                   stop: str | None = None) -> tuple[Metrics, str | None]:
+        """Measure and report; a run's last point, stopped or not, is measured on the full suite."""
+        eval_started = time.perf_counter()
+        with runtime.autocast():
+            val_loss = validation_loss(model, val_data)
             result = base.level if step == 0 else evaluate(model, base.full if last or stop else encoded)
             if last or stop:
                 final_result.update(result)
@@ -210,24 +229,37 @@ def fine_tune(scenario: Scenario, on_event: Callable | None = None, *, tier: Tie
                             seconds=round(time.perf_counter() - started, 3), **measure(result, s.task))
             table.append({c: v.accuracy for c, v in point.capabilities.items()})
             emit(point)
-            previous = [o["output"] for o in last_samples]
-            now = base.outputs if step == 0 else samples(model, tokenizer, probes, previous, judge=encoded.suite.judge,
+            # Each capability shows a probe it has forgotten, if any (base right, now wrong), else its fixed one.
+            shown = probes if step == 0 else forgotten_probes(probes, base.full if last or stop else encoded,
+                                                              base.level.get("items", {}), result.get("items", {}))
+            before = {o["prompt"]: o["output"] for o in last_samples}
+            previous = [before.get(p.prompt, p.answer) for p in shown]
+            now = base.outputs if step == 0 else samples(model, tokenizer, shown, previous, judge=encoded.suite.judge,
                                                           generated=result.get("outputs"))
         last_samples[:] = now
-        emit(Samples(step=step, samples=[Sample(capability=b["capability"], prompt=b["prompt"], expected=b["expected"],
-                                                base=b["output"], output=n["output"], correct=n["correct"])
-                                         for b, n in zip(base.outputs, now)]))
+        # The base's answer: its sample, or for a swapped-in probe (which the base passed) its generation.
+        base_said = {**base.level.get("outputs", {}), **{b["prompt"]: b["output"] for b in base.outputs}}
+        emit(Samples(step=step, samples=[Sample(capability=n["capability"], prompt=n["prompt"], expected=n["expected"],
+                                                base=base_said.get(n["prompt"], n["expected"]), output=n["output"],
+                                                correct=n["correct"])
+                                         for n in now]))
         if stop:
             emit(EarlyStopped(step=step, reason=stop))
         timing["eval"] += time.perf_counter() - eval_started
         return point, stop
 
-    first, _ = checkpoint(0, None)
+    # A retried run continues after its last checkpoint, with what it reported before; a first one starts here.
+    resumed = checkpoints.restore(model, optimizer, schedule, table=table, samples=last_samples) if checkpoints else None
+    first = resumed.first if resumed else checkpoint(0, None)[0]
+    done = resumed.step if resumed else 0
     model.train()
     loop_started, eval_before_loop = time.perf_counter(), timing["eval"]
-    step, losses, stopped = 0, [], None
+    step, losses, stopped, restored = 0, list(resumed.losses) if resumed else [], None, None
     for _epoch in range(s.epochs):
         for rows in torch.randperm(len(task_data), generator=order).split(s.task_slots):
+            if step < done:  # trained before the retry: only the data order is replayed
+                step += 1
+                continue
             if should_cancel():
                 raise Cancelled(step)
             batch = compose_batch(task_data.take(rows), mitigations, step)
@@ -241,11 +273,20 @@ def fine_tune(scenario: Scenario, on_event: Callable | None = None, *, tier: Tie
             optimizer.zero_grad(set_to_none=True)
             step += 1
             losses.append(loss.item())
-            if is_eval_point(step, s):
-                point, stopped = checkpoint(step, sum(losses) / len(losses), last=step == s.total_steps)
+            stopped = watch(step) if watchers else None
+            if stopped or step == s.total_steps:  # the end: a mitigation may put its best weights back
+                restored = next((r for m in mitigations if (r := m.restore(model)) is not None), None)
+                if stopped and restored is not None:
+                    stopped += f"; restored the weights of step {restored}"
+            if is_eval_point(step, s) or stopped:
+                point, _ = checkpoint(step, sum(losses) / len(losses), last=step == s.total_steps or bool(stopped),
+                                      stop=stopped)
                 losses = []
                 if stopped:
                     break
+            if checkpoints and step < s.total_steps:
+                checkpoints.save(step, model, optimizer, schedule, first=first, table=table, samples=last_samples,
+                                 losses=losses)
         if stopped:
             break
     # The last step is always an evaluation point on the full suite, so `point` is the final state.
@@ -258,7 +299,9 @@ def fine_tune(scenario: Scenario, on_event: Callable | None = None, *, tier: Tie
         task_accuracy={"baseline": first.task.accuracy, "final": point.task.accuracy},
         task_gain=point.task.accuracy - first.task.accuracy,
         format_rigidity=point.format_rigidity, refusal=point.refusal, over_refusal=point.over_refusal,
-        steps=step, early_stopped=bool(stopped), wise_ft=wise,
+        steps=step, early_stopped=bool(stopped), wise_ft=wise, restored_step=restored,
+        fact_split=metrics.group_split(base.level.get("items", {}), final_result.get("items", {}),
+                                       {c: [p.group for p in base.full.probes(c)] for c in tier.capabilities}),
         baseline_nll={c: v.nll for c, v in first.capabilities.items()},
         final_nll={c: v.nll for c, v in point.capabilities.items()},
         baseline_items=base.level.get("items"), final_items=final_result.get("items"),

@@ -7,13 +7,19 @@ while the frozen base weights have Δ = 0 by construction. Keys are the base mod
 
 from __future__ import annotations
 
-from typing import Iterator
+import sys
+from collections.abc import Iterator
 
 import torch
-from peft import PeftModel
-from peft.tuners.lora import LoraLayer
 
 PEFT_PREFIX = "base_model.model."
+
+
+def _is_peft(model) -> bool:
+    """Whether the model is a peft wrapper, without importing peft: it is loaded only when a LoRA run
+    needs it, so a worker is ready sooner (a model cannot be a PeftModel before peft is imported)."""
+    peft = sys.modules.get("peft")
+    return peft is not None and isinstance(model, peft.PeftModel)
 
 
 def snapshot(model) -> dict[str, torch.Tensor]:
@@ -23,7 +29,9 @@ def snapshot(model) -> dict[str, torch.Tensor]:
 
 def deltas(model, base: dict[str, torch.Tensor]) -> Iterator[tuple[str, torch.Tensor]]:
     """(base parameter name, Δ) for every weight that training can move; differentiable."""
-    if isinstance(model, PeftModel):
+    if _is_peft(model):
+        from peft.tuners.lora import LoraLayer
+
         for name, module in model.named_modules():
             if isinstance(module, LoraLayer) and module.active_adapters:
                 key = name.removeprefix(PEFT_PREFIX) + ".weight"
@@ -36,7 +44,7 @@ def deltas(model, base: dict[str, torch.Tensor]) -> Iterator[tuple[str, torch.Te
 
 def merged_state(model) -> dict[str, torch.Tensor]:
     """The model's effective weights under base names (LoRA updates folded in)."""
-    if not isinstance(model, PeftModel):
+    if not _is_peft(model):
         return {k: v.detach().clone() for k, v in model.state_dict().items()}
     state = {}
     for name, tensor in model.state_dict().items():

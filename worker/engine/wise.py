@@ -13,7 +13,8 @@ import torch
 from .evaluate import EncodedSuite, evaluate
 from .weights import merged_state
 
-ALPHAS = (0.0, 0.25, 0.5, 0.75, 1.0)
+# A 0.1 grid: the task's transition often lies between two points of a 0/.25/.5/.75/1 grid (issue 11).
+ALPHAS = tuple(i / 10 for i in range(11))
 
 
 @torch.no_grad()
@@ -31,5 +32,6 @@ def wise_curve(base_model, tuned_model, encoded: EncodedSuite, task: str, alphas
     for alpha in alphas:
         result = evaluate(interpolate(base_model, tuned_model, alpha), encoded)
         curve.append({"alpha": alpha, "capabilities": {c: v["accuracy"] for c, v in result["capabilities"].items()},
-                      "task": result["tasks"][task]["accuracy"]})
+                      "task": result["tasks"][task]["accuracy"],
+                      "nll": {c: v["nll"] for c, v in result["capabilities"].items()}})
     return curve

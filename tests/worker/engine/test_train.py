@@ -114,14 +114,27 @@ def test_kl_to_base_is_zero_at_start(base):
     assert kl.divergence(ctx.model, torch.arange(16)).item() == pytest.approx(0.0, abs=1e-6)
 
 
-def test_early_stopping_stops():
+def test_early_stopping_stops_on_its_own_cadence_and_restores_the_best_weights():
+    """Checks every 3 steps (apart from eval_every 2); with patience 1 and min_delta 1.0 the run stops at
+    the first check that does not improve the loss by a whole nat, with the weights of the check before."""
     events = []
-    summary = train(tiny(early_stopping=True, patience=1, min_delta=1.0, epochs=4), dumped(events)).model_dump(mode="json")
-    assert summary["early_stopped"] and summary["steps"] < tiny(epochs=4).total_steps
+    scenario = tiny(early_stopping=True, patience=1, min_delta=1.0, validate_every=3, epochs=4)
+    summary = train(scenario, dumped(events)).model_dump(mode="json")
+    steps, best = summary["steps"], summary["restored_step"]
+    assert summary["early_stopped"] and steps < scenario.total_steps
+    assert steps % 3 == 0 and best == steps - 3  # stopped on its own cadence, one check after its best
     stop = next(e for e in events if e["type"] == "early_stopped")
+    assert f"restored the weights of step {best}" in stop["reason"]
     last_metrics = [e for e in events if e["type"] == "metrics"][-1]
-    assert stop["step"] == last_metrics["step"] == summary["steps"]
+    assert stop["step"] == last_metrics["step"] == steps
     assert summary["final"] == {c: v["accuracy"] for c, v in last_metrics["capabilities"].items()}
+    # The restored model is the model of the best check: its validation loss is that of the same run,
+    # unstopped, at that step (and lower by more than min_delta than at the step it stopped).
+    plain = []
+    train(tiny(epochs=4, eval_every=3), dumped(plain))
+    at = {e["step"]: e["val_loss"] for e in plain if e["type"] == "metrics"}
+    assert last_metrics["val_loss"] == pytest.approx(at[best], rel=1e-6)
+    assert at[steps] >= at[best] - 1.0
 
 
 @pytest.mark.parametrize("method", ["full", "lora"])

@@ -7,7 +7,10 @@ None when the scenario leaves it off.
 
 - `extra_examples(step)`: rows to append to this step's batch (general mix, replay, safety mix).
 - `extra_loss(model)`: a term to add to this step's loss (EWC, L2-SP, KL to base).
-- `should_stop(point)`: a reason to stop at an evaluation point, given {"step", "val_loss"} (early stopping).
+- `should_stop(point)`: a reason to stop, given {"step", "val_loss", "model"}, asked every `check_every`
+  steps (its own cadence, apart from the curves' evaluation points; 0: never asked) (early stopping).
+- `restore(model)`: called once when training ends (stopped or not); may load weights it kept back into
+  the model and return the step they come from (early stopping restores its best check), else None.
 A mitigation that needs the base model's outputs or weights computes them in `__init__`, once,
 before training starts. None of them reassigns the loop's state.
 """
@@ -42,6 +45,10 @@ class Context:
 
 class Mitigation:
     name = "mitigation"
+    check_every = 0
+
+    def restore(self, model: torch.nn.Module) -> int | None:
+        return None
 
     def extra_examples(self, step: int) -> Batch | None:
         return None
