@@ -91,6 +91,11 @@ class Settings(BaseSettings):
             return url.replace("postgresql://", "postgresql+psycopg://", 1)
         return f"sqlite:///{(self.data_dir / 'forgetlab.db').resolve()}"
 
+    def run_model_dir(self, run_id: int) -> Path:
+        """Where a finished run's model is kept (worker/jobs.py writes it; the gate, downloads and the
+        "ask the model" box read it)."""
+        return self.data_dir / "artifacts" / f"run-{run_id}"
+
     @property
     def distributed(self) -> bool:
         return bool(self.redis_url)

@@ -15,14 +15,9 @@ from core.store import asks, runs
 from core.store.db import session_factory
 from core.tiers import get_tier
 
-from .jobs import _tier
+from .jobs import run_tier
 
 log = logging.getLogger(__name__)
-
-
-def artifact_dir(settings: Settings, run_id: int):
-    """Where run_job saved the run's model (LoRA adapters, or a small full fine-tune)."""
-    return settings.data_dir / "artifacts" / f"run-{run_id}"
 
 
 def ask_job(*, ask_id: int, settings: Settings | None = None) -> str:
@@ -36,11 +31,11 @@ def ask_job(*, ask_id: int, settings: Settings | None = None) -> str:
         run = runs.get_run(session, run_id=question.run_id)
         try:
             scenario = parse(run.config)
-            tier = (_tier(session, scenario) or get_tier(scenario.tier)).for_base(scenario.base_seed)
+            tier = (run_tier(session, scenario) or get_tier(scenario.tier)).for_base(scenario.base_seed)
             from worker.engine.ask import AskError, ask  # torch, imported in the worker only
 
             try:
-                answers = ask(tier, artifact_dir(settings, run.id), question.prompt)
+                answers = ask(tier, settings.run_model_dir(run.id), question.prompt)
             except AskError as e:
                 asks.answer(session, ask_id=ask_id, error=str(e))
                 return "failed"

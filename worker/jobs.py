@@ -96,7 +96,7 @@ def _with_dataset(tier: str, task: str, pairs: tuple) -> Tier:
     return get_tier(tier).with_dataset(task, split(list(pairs)))
 
 
-def _tier(session, scenario) -> Tier | None:
+def run_tier(session, scenario) -> Tier | None:
     """The tier to train in: None (the scenario's own), or with the stored dataset its task names.
     LookupError when that dataset is no longer stored."""
     if not is_dataset_task(scenario.task):
@@ -145,7 +145,7 @@ def run_job(*, run_id: int, settings: Settings | None = None) -> str:
         return end("failed", error=f"invalid scenario: {e}")
     try:
         with sessions() as session:
-            tier = _tier(session, scenario)
+            tier = run_tier(session, scenario)
     except LookupError as e:
         return end("failed", error=str(e))
 
@@ -155,7 +155,7 @@ def run_job(*, run_id: int, settings: Settings | None = None) -> str:
     try:
         train = _engine()
         summary, saved = train(scenario, recorder, tier=tier, runtime=_runtime(queue, settings.torch_threads),
-                               save_to=settings.data_dir / "artifacts" / f"run-{run_id}",
+                               save_to=settings.run_model_dir(run_id),
                                checkpoint_to=checkpoint_path(settings, run_id),
                                checkpoint_every=settings.checkpoint_every,
                                should_cancel=watchdog.cancel.is_set)

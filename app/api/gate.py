@@ -33,7 +33,7 @@ def gate_runs(session: SessionDep, user: CurrentUser, candidate: Annotated[str, 
 
 def model_dir(request: Request, run_id: int) -> Path:
     """Where the worker saved a run's model (the data dir is shared by the web and its workers)."""
-    return request.app.state.settings.data_dir / "artifacts" / f"run-{run_id}"
+    return request.app.state.settings.run_model_dir(run_id)
 
 
 @router.get("/runs/{run_id}/model", responses=ERRORS, summary="Download a run's saved model (zip)",

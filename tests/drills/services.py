@@ -55,13 +55,3 @@ class OwnRedis:
             self.process.kill()
             self.process.wait(timeout=10)
             self.process = None
-
-
-def wait_for(predicate, timeout: float, step: float = 0.1, what: str = "a condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(step)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")

@@ -19,7 +19,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from .services import OwnRedis, free_port, wait_for
+from tests.integration.conftest import wait_for
+
+from .services import OwnRedis, free_port
 
 pytestmark = pytest.mark.drill
 ROOT = Path(__file__).resolve().parents[2]
