@@ -258,7 +258,7 @@ def cmd_claims(args) -> None:
 
     from core.tiers import get_tier
 
-    from .engine.claims import run_claims, runs_needed
+    from .engine.claims import CLAIMS_BY_TIER, run_claims, runs_needed
 
     seeds = args.seeds or (FULL_CLAIMS["seeds"] if args.full else 1)
     bases = args.bases or min(FULL_CLAIMS["bases"] if args.full else 1, get_tier(args.tier).base_seeds)
@@ -278,12 +278,22 @@ def cmd_claims(args) -> None:
         import torch
 
         torch.set_num_threads(1)  # one thread per process, as with --workers (SmolLM2 on a CPU keeps them all)
-    bar = tqdm(total=runs_needed(seeds, args.tier, bases), desc="claims", unit="run")
+    numbers = [c.number for c in CLAIMS_BY_TIER[args.tier][0]]
+    only = None
+    if args.only:
+        try:
+            only = [int(n) for n in args.only.split(",")]
+        except ValueError:
+            raise UsageError(f"--only: claim numbers separated by commas, such as 2,7 (got {args.only!r})") from None
+        if unknown := sorted(set(only) - set(numbers)):
+            raise UsageError(f"--only: no claim {', '.join(map(str, unknown))} on tier {args.tier} "
+                             f"(claims {numbers[0]}-{numbers[-1]})")
+    bar = tqdm(total=runs_needed(seeds, args.tier, bases, only), desc="claims", unit="run")
     from core.settings import get_settings
 
     cache = None if args.no_cache else get_settings().data_dir / "cache" / "claims"
     rows = run_claims(seeds, on_run=lambda key, seed: bar.update(1), model_dir=args.model, tier=args.tier,
-                      runtime=runtime, bases=bases, workers=workers, cache_dir=cache)
+                      runtime=runtime, bases=bases, workers=workers, cache_dir=cache, only=only)
     bar.close()
     if args.json:
         print(json.dumps(rows, indent=2))
@@ -427,6 +437,7 @@ def register(sub) -> None:
     p.add_argument("--seeds", type=int, help="seeds per base (default 1; --full: 5)")
     p.add_argument("--bases", type=int, help="shipped bases to run on (default 1; --full: 3)")
     p.add_argument("--full", action="store_true", help="the reviewer's protocol: 5 seeds on each of 2 bases")
+    p.add_argument("--only", metavar="N,N", help="judge only these claims, by number (e.g. 2,7)")
     p.add_argument("--no-cache", action="store_true", help="retrain every run (by default each run's result is "
                                                            "kept under the data dir and reused)")
     p.add_argument("--workers", type=int, help="processes to fan the runs out over, one torch thread each "

@@ -13,7 +13,9 @@ percentile-bootstrap interval, and a verdict against a minimum effect fixed befo
 
 A claim holds when all its tests hold; one test that does not hold (or cannot be measured) decides it.
 Forgetting is compared at *matched learning*: at each arm's first checkpoint whose task accuracy reaches
-LEARNED, so an arm that learns less cannot win by not learning. The synthetic tier's primary measure is
+LEARNED, so an arm that learns less cannot win by not learning. A matched test reads each arm's *learning
+run*: the arm's scenario given LEARN_EPOCHS (the most a scenario allows) and stopped once it has learnt;
+with a constant learning rate and each epoch's order drawn in turn, that run is the arm's own run, longer. The synthetic tier's primary measure is
 the mean accuracy drop over the general capabilities (the mean answer-NLL rise is reported beside it);
 SmolLM2's is the NLL rise (its pass rates sit near floors), with accuracy beside it.
 """
@@ -34,7 +36,7 @@ from core.presets import BREAK_IT, PRESETS, SMOLLM2_BREAK_IT
 from core.scenario import Scenario, with_overrides
 from core.tiers import tier_for
 
-from .train import train
+from .train import Cancelled, train
 
 # Fixed before any claim was run (issue 11); see the README's claims section.
 MIN_EFFECT = 0.03  # accuracy points (0..1) for forgetting and learning; nats for SmolLM2's NLL
@@ -42,6 +44,9 @@ LEARNED = 0.8  # task accuracy at which an arm counts as having learnt the task 
 LEVEL = 0.90  # confidence level of the bootstrap intervals
 MIN_UNITS = 5  # fewer measurable units than this: at best inconclusive
 CORRELATION_MIN = 0.5  # claim 9: a strong monotone relation (Spearman), not merely a positive one
+# Fixed before protocol v2's run (see the README): the learning budget of a matched comparison, 640 steps at
+# break-it (4x its own), so an arm that learns slowly is still compared rather than called not measurable.
+LEARN_EPOCHS = 20
 # Every claim run is measured every 20 steps on the full suite, so curves can be matched.
 CLAIM_RUN = {"synthetic": {"eval_every": 20}, "smollm2": {}}
 
@@ -193,6 +198,7 @@ class Test:
     effect: Effect
     kind: str = "greater"  # "greater": effect >= min_effect; "equivalent": |effect| < min_effect
     min_effect: float = MIN_EFFECT
+    learning: bool = False  # reads each arm's learning run (a matched comparison), not the arm's own run
 
 
 @dataclass(frozen=True)
@@ -213,7 +219,7 @@ class Claim:
 
 
 def _less(better: str, worse: str) -> list[Test]:
-    return [Test("forgetting at matched learning", matched(better, worse))]
+    return [Test("forgetting at matched learning", matched(better, worse), learning=True)]
 
 
 RECIPE = PRESETS["fix-it"].overrides
@@ -224,8 +230,8 @@ BREAK = {"wise_ft": True}
 RANKS = {"rank 2": {"method": "lora"},  # the LoRA arm of claims 3 and 9: rank 2, alpha 4
          "rank 16": {"method": "lora", "lora_rank": 16, "lora_alpha": 32}}  # the same scale alpha / rank
 CLAIMS = [
-    Claim(1, "More epochs, more forgetting (1 vs 5)", {"1 epoch": {"epochs": 1}, "5 epochs": BREAK},
-          [Test("forgetting at the end, both learnt", at_end("1 epoch", "5 epochs"))]),
+    Claim(1, "More epochs, more forgetting (5 vs 15)", {"5 epochs": BREAK, "15 epochs": {"epochs": 15}},
+          [Test("forgetting at the end, both learnt", at_end("5 epochs", "15 epochs"))]),
     Claim(2, "Higher learning rate, more forgetting (1e-4 vs 1e-3)", {"lr 1e-4": {"lr": 1e-4}, "lr 1e-3": BREAK},
           _less("lr 1e-4", "lr 1e-3")),
     Claim(3, "LoRA (rank 2) forgets less than full fine-tuning, same learning rate",
@@ -240,7 +246,7 @@ CLAIMS = [
     Claim(7, "Narrow task data forgets more than diverse data",
           {"narrow": BREAK, "diverse": {"task": "support-diverse"}}, _less("diverse", "narrow")),
     Claim(8, "The recipe (LoRA r=8 + 20% mix + low LR + early stopping) keeps every capability within 5 points "
-             "and reaches 0.90 task accuracy", {"recipe": RECIPE},
+             "and reaches 0.90 task accuracy", {"recipe": {**RECIPE, "epochs": LEARN_EPOCHS}},
           [Test("5 points minus the largest drop", bar("recipe"), min_effect=0.0),
            Test("task accuracy minus 0.90", task_bar("recipe"), min_effect=0.0)]),
     Claim(9, "Forgetting follows the fine-tuning loss across checkpoints",
@@ -252,7 +258,7 @@ CLAIMS = [
           RANKS, [Test("learns less (mean task accuracy over the run)", learning_area("rank 16", "rank 2")),
                   Test("forgets less (end)", at_end("rank 2", "rank 16", both_learnt=False)),
                   Test("same forgetting at matched learning (within the minimum effect)",
-                       matched("rank 2", "rank 16"), kind="equivalent")], source="Biderman et al. 2024"),
+                       matched("rank 2", "rank 16"), kind="equivalent", learning=True)], source="Biderman et al. 2024"),
     Claim(11, "WiSE-FT: an interpolation keeps 90% of the task gain and forgets less than the fine-tuned model",
           {"wise": BREAK}, [Test("forgetting of alpha=1 minus the picked alpha", wise_keeps("wise"))],
           source="Wortsman et al. 2022"),
@@ -321,11 +327,12 @@ def judge(claim: Claim, units: list[tuple[int, int]], runs: dict, tier: str) -> 
     primary, beside = PRIMARY[tier]
     per_unit, tests = [], []
     for base_seed, seed in units:
-        arms = {label: runs[key] for label, key in claim_keys(claim, base_seed, seed, tier).items()}
+        arms = {learning: {label: runs[key] for label, key in claim_keys(claim, base_seed, seed, tier, learning).items()}
+                for learning in {t.learning for t in claim.tests}}
         row = {"base_seed": base_seed, "seed": seed, "effects": [], "beside": [], "notes": []}
         for test in claim.tests:
-            effect, note = test.effect(arms, primary)
-            other, _ = test.effect(arms, beside)
+            effect, note = test.effect(arms[test.learning], primary)
+            other, _ = test.effect(arms[test.learning], beside)
             row["effects"].append(effect)
             row["beside"].append(other)
             row["notes"].append(note)
@@ -353,16 +360,35 @@ def scenario_for(overrides: dict, seed: int, tier: str = "synthetic", base_seed:
                                        "base_seed": base_seed})
 
 
-def claim_keys(claim: Claim, base_seed: int, seed: int, tier: str) -> dict[str, str]:
-    return {label: scenario_for(o, seed, tier, base_seed).canonical_hash() for label, o in claim.scenarios.items()}
+def claim_runs(claim: Claim, base_seed: int, seed: int, tier: str,
+               learning: bool = False) -> dict[str, tuple[str, Scenario, float | None]]:
+    """label -> (key, scenario, task level that ends it early or None) of a claim's runs on one unit: its arms'
+    own runs, or (learning=True) their learning runs, kept apart from the own runs by their key."""
+    if not learning:
+        return {label: ((s := scenario_for(o, seed, tier, base_seed)).canonical_hash(), s, None)
+                for label, o in claim.scenarios.items()}
+    return {label: ((s := scenario_for({**o, "epochs": LEARN_EPOCHS}, seed, tier, base_seed)).canonical_hash()
+                    + "-learning", s, LEARNED) for label, o in claim.scenarios.items()}
+
+
+def claim_keys(claim: Claim, base_seed: int, seed: int, tier: str, learning: bool = False) -> dict[str, str]:
+    return {label: key for label, (key, _, _) in claim_runs(claim, base_seed, seed, tier, learning).items()}
+
+
+def planned(claims: list[Claim], units: list[tuple[int, int]], tier: str) -> dict[str, tuple[Scenario, float | None]]:
+    """Every distinct run the claims read over the units, by key: (scenario, task level that ends it or None)."""
+    return {key: (scenario, until) for claim in claims for base_seed, seed in units
+            for learning in {t.learning for t in claim.tests}
+            for key, scenario, until in claim_runs(claim, base_seed, seed, tier, learning).values()}
 
 
 def plan_units(seeds: int, bases: int = 1) -> list[tuple[int, int]]:
     return [(b, s) for b in range(bases) for s in range(seeds)]
 
 
-def _run_one(config: dict, model_dir: str | None, runtime=None) -> dict:
-    """One scenario trained, with its curve: every evaluation point's task, capabilities and losses."""
+def _run_one(config: dict, model_dir: str | None, runtime=None, until: float | None = None) -> dict:
+    """One scenario trained, with its curve: every evaluation point's task, capabilities and losses.
+    `until` ends a learning run at its first point with that task accuracy (it then has no summary)."""
     from core.scenario import parse
 
     scenario = parse(config)
@@ -375,9 +401,15 @@ def _run_one(config: dict, model_dir: str | None, runtime=None) -> dict:
                           "nll": {c: m.nll for c, m in event.capabilities.items()},
                           "val_loss": event.val_loss, "train_loss": event.train_loss})
 
-    summary = train(scenario, on_event, tier=tier_for(scenario.tier, model_dir), runtime=runtime,
-                    full_points=scenario.tier == "synthetic")
-    return {"summary": summary.model_dump(mode="json"), "curve": curve, "task_slots": scenario.task_slots}
+    def learnt() -> bool:
+        return until is not None and bool(curve) and curve[-1]["task"] >= until
+
+    try:
+        summary = train(scenario, on_event, tier=tier_for(scenario.tier, model_dir), runtime=runtime,
+                        should_cancel=learnt, full_points=scenario.tier == "synthetic").model_dump(mode="json")
+    except Cancelled:
+        summary = None  # learnt: what follows is never read
+    return {"summary": summary, "curve": curve, "task_slots": scenario.task_slots}
 
 
 def _threads(n: int) -> None:
@@ -388,39 +420,35 @@ def _threads(n: int) -> None:
 
 def run_claims(seeds: int, on_run: Callable[[str, int], None] | None = None, model_dir: str | None = None,
                tier: str = "synthetic", runtime=None, on_row: Callable[[dict], None] | None = None,
-               bases: int = 1, workers: int = 1, cache_dir: Path | None = None) -> list:
-    """Run every claim's scenarios on each (base seed, seed) unit; identical scenarios are trained once.
+               bases: int = 1, workers: int = 1, cache_dir: Path | None = None,
+               only: list[int] | None = None) -> list:
+    """Run every claim's scenarios (or those numbered in `only`) on each (base seed, seed) unit; identical
+    scenarios are trained once.
     workers > 1 fans the runs out over that many processes, one torch thread each (CPU only). on_row
     gets each claim's row as soon as it is judged. cache_dir keeps each run's result under its canonical
     hash, so judging again (or after an interruption) retrains nothing."""
-    claims = CLAIMS_BY_TIER[tier][0]
+    claims = [c for c in CLAIMS_BY_TIER[tier][0] if only is None or c.number in only]
     units = plan_units(seeds, bases)
-    todo: dict[str, Scenario] = {}
-    for claim in claims:
-        for base_seed, seed in units:
-            for o in claim.scenarios.values():
-                scenario = scenario_for(o, seed, tier, base_seed)
-                todo.setdefault(scenario.canonical_hash(), scenario)
+    todo = planned(claims, units, tier)
     runs: dict[str, dict] = {}
     store = _Store(cache_dir, model_dir)
     runs.update({k: hit for k in todo if (hit := store.get(k)) is not None})
     if workers > 1 and runtime is None:
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(workers, mp_context=context, initializer=_threads, initargs=(1,)) as pool:
-            futures = {pool.submit(_run_one, s.model_dump(mode="json"), model_dir): k for k, s in todo.items()
-                       if k not in runs}
+            futures = {pool.submit(_run_one, s.model_dump(mode="json"), model_dir, None, until): k
+                       for k, (s, until) in todo.items() if k not in runs}
             for future in as_completed(futures):
                 runs[futures[future]] = store.put(futures[future], future.result())
                 if on_run:
-                    on_run(futures[future], todo[futures[future]].seed)
+                    on_run(futures[future], todo[futures[future]][0].seed)
     rows = []
-    for claim in claims:
-        for base_seed, seed in units:  # in-process: claim by claim, so a long run reports as it goes
-            for key in claim_keys(claim, base_seed, seed, tier).values():
-                if key not in runs:
-                    runs[key] = store.put(key, _run_one(todo[key].model_dump(mode="json"), model_dir, runtime))
-                    if on_run:
-                        on_run(key, todo[key].seed)
+    for claim in claims:  # in-process: claim by claim, so a long run reports as it goes
+        for key, (scenario, until) in planned([claim], units, tier).items():
+            if key not in runs:
+                runs[key] = store.put(key, _run_one(scenario.model_dump(mode="json"), model_dir, runtime, until))
+                if on_run:
+                    on_run(key, scenario.seed)
         rows.append(judge(claim, units, runs, tier))
         if on_row:
             on_row(rows[-1])
@@ -449,6 +477,6 @@ class _Store:
         return run
 
 
-def runs_needed(seeds: int, tier: str = "synthetic", bases: int = 1) -> int:
-    return len({scenario_for(o, seed, tier, base_seed).canonical_hash() for c in CLAIMS_BY_TIER[tier][0]
-                for o in c.scenarios.values() for base_seed, seed in plan_units(seeds, bases)})
+def runs_needed(seeds: int, tier: str = "synthetic", bases: int = 1, only: list[int] | None = None) -> int:
+    return len(planned([c for c in CLAIMS_BY_TIER[tier][0] if only is None or c.number in only],
+                       plan_units(seeds, bases), tier))

@@ -75,14 +75,14 @@ def test_claims_are_numbered_and_sized():
 def test_every_claim_is_judged_from_its_runs(tier, claims):
     """Each claim's tests read the runs they need (fabricated curves here: learning and forgetting grow
     together) and give a row with a verdict; five units, all alike, make a point interval."""
-    from worker.engine.claims import claim_keys, judge, plan_units
+    from worker.engine.claims import judge, plan_units, planned
 
     curve = [(0.1 * i, 1.0 - 0.03 * i) for i in range(11)]
     fake = run(curve)
     fake["summary"] = {"wise_ft": [{"alpha": a / 10, "task": a / 10, "capabilities": {"a": 1 - a / 40, "b": 1 - a / 40},
                                     "nll": {"a": a / 40, "b": a / 40}} for a in range(11)]}
     units = plan_units(5)
-    runs = {key: fake for claim in claims for b, s in units for key in claim_keys(claim, b, s, tier).values()}
+    runs = {key: fake for key in planned(claims, units, tier)}
     for claim in claims:
         row = judge(claim, units, runs, tier)
         assert row["verdict"] in ("holds", "does not hold", "inconclusive", "not measurable")
@@ -102,3 +102,22 @@ def test_the_old_one_seed_reading_still_works_from_summaries():
     mix = next(c for c in SMOLLM2_CLAIMS if c.number == 4)
     effect, held, note = mix.judge({"0% mix": summary(0.5), "20% mix": summary(0.1)})
     assert effect == pytest.approx(0.4) and held and "0% mix" in note
+
+
+def test_a_learning_run_is_the_arms_own_run_longer_and_ends_once_learnt():
+    """Matched tests read learning runs: the arm's scenario with LEARN_EPOCHS, ended at the first point whose
+    task accuracy reaches the level. Up to there its curve is the arm's own, bit for bit (real training)."""
+    from worker.engine.claims import LEARN_EPOCHS, _run_one, claim_runs, scenario_for
+
+    diverse = {"task": "support-diverse"}
+    own = _run_one(scenario_for({**diverse, "epochs": 1}, 0).model_dump(mode="json"), None)  # 32 steps
+    reached = next(p for p in own["curve"] if p["step"] > 0 and p["task"] > own["curve"][0]["task"])
+    longer = _run_one(scenario_for({**diverse, "epochs": LEARN_EPOCHS}, 0).model_dump(mode="json"), None,
+                      until=reached["task"])
+    assert longer["summary"] is None and longer["curve"][-1]["step"] == reached["step"]
+    assert longer["curve"] == own["curve"][:len(longer["curve"])]
+    # A claim keeps an arm's learning run apart from its own run.
+    claim = next(c for c in CLAIMS if c.number == 7)
+    own_keys, learning = claim_runs(claim, 0, 0, "synthetic"), claim_runs(claim, 0, 0, "synthetic", learning=True)
+    assert {k for k, _, _ in own_keys.values()}.isdisjoint(k for k, _, _ in learning.values())
+    assert all(s.epochs == LEARN_EPOCHS and until == LEARNED for _, s, until in learning.values())
