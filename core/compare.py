@@ -16,6 +16,15 @@ def mean_drop(summary: dict) -> float:
     return sum(summary["forgetting"].values()) / len(summary["forgetting"])
 
 
+def nll_rise(summary: dict | None) -> dict[str, float | None]:
+    """Each capability's answer NLL at the end minus at the base (nats per token; positive is forgetting),
+    None where the run did not store it (runs from before the lab measured NLL)."""
+    summary = summary or {}
+    base, final = summary.get("baseline_nll") or {}, summary.get("final_nll") or {}
+    return {c: final[c] - base[c] if final.get(c) is not None and base.get(c) is not None else None
+            for c in summary.get("final") or {}}
+
+
 def config_diff(runs: list[dict]) -> list[str]:
     """Scenario fields whose values differ between the runs, in schema order."""
     return [name for name in Scenario.model_fields

@@ -16,9 +16,20 @@
   function width(plot) { return Math.max(120, Math.floor(plot.clientWidth || plot.parentNode.clientWidth || 300)); }
   function esc(s) { return String(s).replace(/[&<>"]/g, function (c) { return {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}[c]; }); }
 
-  // spec: {kind: "accuracy" | "rates" | "loss" | "alpha", height, legend, lines: [{label, color, width, dash, fill}]}
-  function line(plot, spec) {
-    const scaled = spec.kind !== "loss";
+  // Measures drawn on their own scale (no 0-100% axis): loss, and answer NLL in nats per token.
+  function unscaled(kind) { return kind === "loss" || kind === "nll"; }
+  function numAxis(u, vals) { return vals.map(function (v) { return String(+v.toFixed(3)); }); }
+  // NLL: the data's own span with a margin, never below zero; an axis before any point.
+  function nllRange(u, min, max) {
+    if (min == null || max == null) return [0, 1];
+    const pad = (max - min) * 0.15 || Math.abs(max) * 0.1 || 0.1;
+    return [Math.max(0, min - pad), max + pad];
+  }
+
+  // spec: {kind: "accuracy" | "nll" | "rates" | "loss" | "alpha", height, legend, yLabel, ariaLabel,
+  //        lines: [{label, color, width, dash, fill}]}
+  function make(plot, spec) {
+    const scaled = !unscaled(spec.kind);
     // A line needs two points: until a series has them (the base model's step 0 alone), draw its points.
     function sparse(u, i) { return !!spec.lines[i - 1].points || (u.data[0] || []).length < 3; }
     const series = [{label: spec.kind === "alpha" ? "share" : "step"}].concat(spec.lines.map(function (l) {
@@ -26,20 +37,40 @@
               points: {show: sparse, size: 6}, spanGaps: true};
     }));
     const steps = spec.kind !== "alpha";
+    const yAxis = Object.assign({size: 44, values: scaled ? pctAxis : spec.kind === "nll" ? numAxis : undefined}, AXIS);
+    if (spec.yLabel) Object.assign(yAxis, {label: spec.yLabel, labelSize: 16, labelFont: "11px system-ui, sans-serif"});
     const opts = {
       width: width(plot), height: spec.height || 130,
       legend: {show: !!spec.legend, live: false}, cursor: {show: true, points: {show: false}},
-      scales: {x: {time: false, range: steps ? stepRange : [0, 1]}, y: scaled ? {range: [0, 1]} : {}},
+      scales: {x: {time: false, range: steps ? stepRange : [0, 1]},
+               y: scaled ? {range: [0, 1]} : spec.kind === "nll" ? {range: nllRange} : {}},
       // Steps are whole numbers: ticks only at integers, labelled without decimals.
       axes: [Object.assign({size: 24, label: steps ? "step" : "share of fine-tuned weights", labelSize: 14,
                             labelFont: "11px system-ui, sans-serif",
-                            incrs: steps ? STEP_INCRS : undefined, values: steps ? stepAxis : pctAxis}, AXIS),
-             Object.assign({size: 44, values: scaled ? pctAxis : undefined}, AXIS)],
+                            incrs: steps ? STEP_INCRS : undefined, values: steps ? stepAxis : pctAxis}, AXIS), yAxis],
       series: series,
     };
-    const chart = {u: new uPlot(opts, [[]].concat(spec.lines.map(function () { return []; })), plot), spec: spec, plot: plot};
+    // The canvas says nothing to a screen reader: the plot's box names what it shows.
+    if (spec.ariaLabel) {
+      plot.setAttribute("role", "img");
+      plot.setAttribute("aria-label", spec.ariaLabel);
+    }
+    return new uPlot(opts, [[]].concat(spec.lines.map(function () { return []; })), plot);
+  }
+
+  function line(plot, spec) {
+    const chart = {u: make(plot, spec), spec: spec, plot: plot};
     charts.push(chart);
     resized.observe(plot);
+    return chart;
+  }
+
+  // The same chart redrawn for another measure (accuracy <-> answer NLL): a new uPlot in the same box,
+  // empty until the caller sets its data. The chart object stays, so resizing and downloads follow it.
+  function respec(chart, spec) {
+    chart.u.destroy();
+    chart.spec = spec;
+    chart.u = make(chart.plot, spec);
     return chart;
   }
 
@@ -68,7 +99,7 @@
     const font = 'font-family="system-ui, sans-serif" font-size="11" fill="#4b5563"';
     const x = function (v) { return (L + u.valToPos(v, "x")).toFixed(1); };
     const y = function (v) { return (T + u.valToPos(v, "y")).toFixed(1); };
-    const ys = spec.kind === "loss" ? niceTicks(u.scales.y.min, u.scales.y.max, 4) : [0, 0.25, 0.5, 0.75, 1];
+    const ys = unscaled(spec.kind) ? niceTicks(u.scales.y.min, u.scales.y.max, 4) : [0, 0.25, 0.5, 0.75, 1];
     const xs = spec.kind === "alpha" ? [0, 0.25, 0.5, 0.75, 1] : niceTicks(u.scales.x.min, u.scales.x.max, 5);
     const out = ['<svg xmlns="http://www.w3.org/2000/svg" width="' + W + '" height="' + H + '" viewBox="0 0 ' + W + " " + H + '">',
                  '<rect width="100%" height="100%" fill="#ffffff"/>',
@@ -76,8 +107,12 @@
     ys.forEach(function (v) {
       out.push('<line x1="' + L + '" x2="' + (L + PW) + '" y1="' + y(v) + '" y2="' + y(v) + '" stroke="#eef0f3"/>' +
                '<text x="' + (L - 6) + '" y="' + (+y(v) + 4) + '" text-anchor="end" ' + font + ">" +
-               (spec.kind === "loss" ? v : Math.round(v * 100) + "%") + "</text>");
+               (unscaled(spec.kind) ? v : Math.round(v * 100) + "%") + "</text>");
     });
+    if (spec.yLabel) {
+      out.push('<text transform="rotate(-90)" x="' + (-(T + PH / 2)).toFixed(1) + '" y="12" text-anchor="middle" ' + font + ">" +
+               esc(spec.yLabel) + "</text>");
+    }
     xs.forEach(function (v) {
       out.push('<text x="' + x(v) + '" y="' + (T + PH + 16) + '" text-anchor="middle" ' + font + ">" +
                (spec.kind === "alpha" ? Math.round(v * 100) + "%" : v) + "</text>");
@@ -140,5 +175,5 @@
     figure.querySelector("figcaption").prepend(box);
   }
 
-  window.forgetlabCharts = {pct: pct, line: line, toSVG: toSVG, addDownloads: addDownloads, esc: esc};
+  window.forgetlabCharts = {pct: pct, line: line, respec: respec, toSVG: toSVG, addDownloads: addDownloads, esc: esc};
 })();

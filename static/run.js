@@ -34,26 +34,63 @@
 
   const FC = window.forgetlabCharts;
   const charts = [];
+  // The capability and task charts show one measure at a time: accuracy, or the answer NLL (mean negative
+  // log-likelihood of the reference answers, nats per token), which rises before accuracy falls.
+  const MEASURES = {
+    accuracy: {kind: "accuracy", yLabel: "accuracy", says: "accuracy"},
+    nll: {kind: "nll", yLabel: "NLL, nats/token", says: "answer NLL (nats per token; lower is better)"},
+  };
+  let view = "accuracy";
+  state.view = view;
+  function measureSpec(chart) {
+    const m = MEASURES[view];
+    return Object.assign({}, chart.base, {kind: m.kind, yLabel: m.yLabel,
+                                          ariaLabel: chart.title + ": " + m.says + " by training step, now and the base model (dashed)"});
+  }
   document.querySelectorAll("figure.chart").forEach(function (fig) {
     const kind = fig.dataset.kind;
-    let keys, lines;
+    const title = fig.querySelector("figcaption b").textContent;
+    let keys, lines, chart;
     if (kind === "accuracy") {
       const color = COLORS[+fig.dataset.color % COLORS.length];
-      keys = [fig.dataset.key, "base:" + fig.dataset.key];
       lines = [{label: "now", color: color, fill: color + "14"},
                {label: "base model", color: "#8a8f98", width: 1.5, dash: [6, 4]}];
+      const measured = {title: title, base: {height: 130, legend: false, lines: lines},
+                        measures: {accuracy: fig.dataset.key, nll: fig.dataset.nllKey}};
+      chart = FC.line(fig.querySelector(".plot"), measureSpec(measured));
+      Object.assign(chart, measured);
+      keys = [fig.dataset.key, "base:" + fig.dataset.key];
     } else {
       keys = fig.dataset.series.split(",");
       lines = keys.map(function (k) { return {label: SERIES[k].label, color: SERIES[k].color}; });
+      chart = FC.line(fig.querySelector(".plot"), {kind: kind, height: 170, legend: true, lines: lines});
     }
-    const chart = FC.line(fig.querySelector(".plot"), {kind: kind, height: kind === "accuracy" ? 130 : 170,
-                                                       legend: kind !== "accuracy", lines: lines});
     chart.keys = keys;
     charts.push(chart);
-    const title = fig.querySelector("figcaption b").textContent;
     FC.addDownloads(fig, "forgetlab-run-" + runId + "-" + title.replace(/[^a-z0-9]+/gi, "-").toLowerCase(),
-                    function () { return FC.toSVG(chart, "Run " + runId + ": " + title); });
+                    function () {
+                      const m = !chart.measures ? "" : view === "nll" ? " answer NLL (nats/token)" : " accuracy";
+                      return FC.toSVG(chart, "Run " + runId + ": " + title + m);
+                    });
   });
+
+  // The accuracy / answer NLL switch: redraws those charts from the values already received; points that
+  // arrive later carry both measures, so live updates go on in either view.
+  function setView(next) {
+    if (!MEASURES[next] || next === view) return;
+    view = next;
+    state.view = view;
+    charts.forEach(function (c) {
+      if (!c.measures) return;
+      const key = c.measures[view];
+      c.keys = [key, "base:" + key];
+      FC.respec(c, measureSpec(c));
+    });
+    document.querySelectorAll("[data-view]").forEach(function (el) { el.hidden = el.dataset.view !== view; });
+    draw();
+  }
+
+  function nats(v) { return v == null ? "–" : v.toFixed(2); }
 
   let pending = false;
   function draw() {
@@ -62,9 +99,16 @@
       c.u.setData([steps.slice()].concat(c.keys.map(function (k) { return column(k).slice(); })));
     });
     document.querySelectorAll("[data-now]").forEach(function (el) {
-      const col = column(el.dataset.now), b = base[el.dataset.now];
-      el.textContent = pct(col[col.length - 1]) + (b != null ? " (base " + pct(b) + ")" : "");
+      const nll = view === "nll" && el.dataset.nowNll, key = nll ? el.dataset.nowNll : el.dataset.now;
+      const col = column(key), b = base[key], fmt = nll ? nats : pct;
+      el.textContent = fmt(col[col.length - 1]) + (b != null ? " (base " + fmt(b) + ")" : "");
     });
+    const noNll = document.getElementById("nll-none");  // a run from before the lab stored NLL
+    if (noNll) {
+      noNll.hidden = !(view === "nll" && steps.length && !charts.some(function (c) {
+        return c.measures && column(c.measures.nll).some(function (v) { return v != null; });
+      }));
+    }
     const total = +root.dataset.total || 1, step = Math.max(0, state.lastStep);
     const bar = document.getElementById("progress-bar"), text = document.getElementById("progress-text");
     if (bar) bar.value = Math.min(total, step);
@@ -100,6 +144,11 @@
     if (p.step > 0 && !state.firstTrainedReceivedAt) state.firstTrainedReceivedAt = Date.now();
     if (!pending) { pending = true; requestAnimationFrame(draw); }
   }
+
+  document.querySelectorAll("input[name=chart-measure]").forEach(function (input) {
+    input.addEventListener("change", function () { if (input.checked) setView(input.value); });
+    if (input.checked) setView(input.value);  // a browser that restored the choice on back/forward
+  });
 
   const source = new EventSource("/api/runs/" + runId + "/events");
   source.addEventListener("point", function (e) { addPoint(JSON.parse(e.data)); });

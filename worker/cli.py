@@ -295,29 +295,12 @@ def cmd_claims(args) -> None:
     rows = run_claims(seeds, on_run=lambda key, seed: bar.update(1), model_dir=args.model, tier=args.tier,
                       runtime=runtime, bases=bases, workers=workers, cache_dir=cache, only=only)
     bar.close()
+    from . import claims_report
+
     if args.json:
         print(json.dumps(rows, indent=2))
-        return
-    print_claims(rows, seeds, bases)
-
-
-def print_claims(rows: list[dict], seeds: int, bases: int) -> None:
-    """The claims as a table: each test's mean effect, 90% interval and verdict, then each unit's notes."""
-    def interval(t: dict, prefix: str = "") -> str:
-        mean, ci = t[prefix + "mean"], t[prefix + "ci"]
-        return "n/a" if mean is None else f"{mean:+.3f} [{ci[0]:+.3f}, {ci[1]:+.3f}]"
-
-    print(f"{seeds} seed(s) x {bases} base(s); effects: mean [90% bootstrap interval]; verdicts against a minimum "
-          f"effect fixed before the runs")
-    for row in rows:
-        print(f"\n{row['claim']}. {row['text']} ({row['source']}): {row['verdict'].upper()}")
-        for t in row["tests"]:
-            print(f"   {t['name']}: {interval(t)} (min {t['min_effect']:g}, {t['kind']}; "
-                  f"{t['measurable']}/{t['units']} units) -> {t['verdict']}; beside it: {interval(t, 'beside_')}")
-        for u in row["units"]:
-            print(f"     base {u['base_seed']} seed {u['seed']}: {'; '.join(u['notes'])}")
-
-
+    else:
+        print(claims_report.markdown(rows) if args.markdown else claims_report.text(rows, seeds, bases))
 
 
 def cmd_sweep(args) -> None:
@@ -438,6 +421,7 @@ def register(sub) -> None:
     p.add_argument("--bases", type=int, help="shipped bases to run on (default 1; --full: 3)")
     p.add_argument("--full", action="store_true", help="the reviewer's protocol: 5 seeds on each of 2 bases")
     p.add_argument("--only", metavar="N,N", help="judge only these claims, by number (e.g. 2,7)")
+    p.add_argument("--markdown", action="store_true", help="print the README's claims table (Markdown)")
     p.add_argument("--no-cache", action="store_true", help="retrain every run (by default each run's result is "
                                                            "kept under the data dir and reused)")
     p.add_argument("--workers", type=int, help="processes to fan the runs out over, one torch thread each "

@@ -9,7 +9,8 @@ from app.auth import CurrentUser
 from app.deps import SessionDep, run_from_query
 from core.errors import Invalid
 from core.ids import parse_ids
-from core.results import TASK_ACCURACY, cap_key
+from core.compare import nll_rise
+from core.results import TASK_ACCURACY, TASK_NLL, cap_key
 from core.store import access
 from core.tiers import capabilities_of
 
@@ -35,18 +36,31 @@ def compare_page(request: Request, session: SessionDep, user: CurrentUser, sweep
                                           sweep_where=access.sweep_filter(user))  # others: "no run", as unknown
     data = comparison.build(session, chosen, baseline=baseline, order=comparison.grid_order(session, sweep))
     selection = f"sweep={sweep}" if sweep is not None else "runs=" + ",".join(map(str, ids))
+    charts = _charts(data)
+    cap_metrics = [(c.name, f"final {c.name}") for c in capabilities_of([r["config"] for r in data["runs"]])]
     context = {"data": data, "note": note, "sweep": sweep, "selection": selection,
-               "scatter": scatter(data["runs"], best=data["best"]), "charts": _charts(data),
-               "cap_metrics": [(c.name, f"final {c.name}") for c in capabilities_of([r["config"] for r in data["runs"]])]}
+               "scatter": scatter(data["runs"], best=data["best"]), "charts": charts, "cap_metrics": cap_metrics,
+               # Answer NLL beside accuracy: its rise per capability in the table (None: not stored), and
+               # its curves for the charts' NLL view, read apart so the accuracy curves stay as the API's.
+               "cap_of_metric": {metric: cap for cap, metric in cap_metrics},
+               "nll_rise": {r["id"]: nll_rise(r["summary"]) for r in data["runs"]},
+               "nll": _nll_curves(session, data, [c["nll_key"] for c in charts])}
     return page(request, "compare.html", context)
 
 
 def _charts(data: dict) -> list[dict]:
     tasks = sorted({r["config"]["task"] for r in data["runs"]})
-    charts = [{"key": cap_key(c.name), "title": c.name, "name": c.name, "description": c.description}
+    charts = [{"key": cap_key(c.name), "nll_key": cap_key(c.name, "nll"), "title": c.name, "name": c.name,
+               "description": c.description}
               for c in capabilities_of([r["config"] for r in data["runs"]])]
-    charts.append({"key": TASK_ACCURACY, "title": "task: " + ", ".join(tasks), "name": "task"})
+    charts.append({"key": TASK_ACCURACY, "nll_key": TASK_NLL, "title": "task: " + ", ".join(tasks), "name": "task"})
     return charts
+
+
+def _nll_curves(session, data: dict, keys: list[str]) -> dict:
+    """{"curves": {run id: {"steps", key: [...]}}, "base": {key: step-0 level}} of the answer NLL keys."""
+    lines = comparison.curves(session, [r["id"] for r in data["runs"]], keys)
+    return {"curves": lines, "base": comparison.base_levels(lines, keys)}
 
 
 @router.get("/gate")

@@ -3,6 +3,7 @@
 import json
 
 from tests.worker.test_cli import forgetlab
+from worker import claims_report
 from worker.engine.claims import run_claims
 
 
@@ -63,6 +64,11 @@ def test_short_claims_run_on_one_seed():
             assert test["units"] == 1 and test["verdict"] in ("inconclusive", "not measurable")
             if test["mean"] is not None:
                 assert test["ci"][0] == test["ci"][1] == test["mean"]  # one value: a point interval
+    # The README's table is printed from the same rows: a line per test, the verdict on the claim's first.
+    table = claims_report.markdown(rows).splitlines()
+    assert table[0].startswith("| # | claim") and len(table) == 2 + sum(len(r["tests"]) for r in rows)
+    assert table[2].startswith("| 7 | Narrow task data") and f"**{rows[0]['verdict']}**" in table[2]
+    assert "base 0 seed 0" in claims_report.text(rows, 1, 1)
 
 
 def test_run_trains_on_a_data_file(tmp_path):
