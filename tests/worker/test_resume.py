@@ -59,3 +59,25 @@ def test_checkpoints_off_writes_nothing(tmp_path):
     path = tmp_path / "run-3.pt"
     fine_tune(parse({"task_examples": 50, "epochs": 1, "batch_size": 8}), None, checkpoints=Checkpoints(path, every=0))
     assert not path.exists()
+
+
+def test_a_resumed_run_with_a_mix_and_early_stopping_ends_as_an_uninterrupted_one(tmp_path):
+    """The checkpoint keeps the mitigations' state: the mix's random draws continue where they were, and
+    early stopping keeps its best check (and its weights) across the retry, so both runs end alike."""
+    scenario = parse({"task_examples": 50, "epochs": 4, "batch_size": 4, "eval_every": 10, "mix_ratio": 0.25,
+                      "early_stopping": True, "patience": 20, "validate_every": 2, "min_delta": 0.0})  # 52 steps
+    whole: list = []
+    uninterrupted, _, _ = fine_tune(scenario, whole.append)
+    calls = []
+    try:
+        fine_tune(scenario, None, should_cancel=lambda: calls.append(1) or len(calls) > 33,
+                  checkpoints=Checkpoints(tmp_path / "run.pt", every=15))
+        raise AssertionError("the first attempt should have stopped")
+    except Cancelled:
+        pass
+    second: list = []
+    resumed, _, _ = fine_tune(scenario, second.append, checkpoints=Checkpoints(tmp_path / "run.pt", every=15))
+    assert resumed.restored_step == uninterrupted.restored_step is not None
+    assert resumed.final == uninterrupted.final and resumed.final_nll == uninterrupted.final_nll
+    after = {e.step: e.val_loss for e in second if isinstance(e, Metrics)}
+    assert after and after == {e.step: e.val_loss for e in whole if isinstance(e, Metrics) and e.step in after}

@@ -3,12 +3,12 @@
 The job hands `train()` a `Checkpoints` for its run; the loop calls `restore()` once before training and
 `save()` after every step (it writes only every `every` steps). A checkpoint holds what the rest of the
 run needs to continue as if never stopped: the trainable weights, the optimizer and schedule, the RNG,
+the mitigations' own state (their random draws' generators, early stopping's best check and its weights)
 and what the run already reported (the accuracy table for the summary, the step-0 point, the latest
 samples, the train losses since the last evaluation point). The loop replays the data order up to the
-saved step without training, so batches continue where they were; points the run reported after its
-last checkpoint are measured again and dropped as duplicates by the store (its insert ignores a step
-it has). Mitigations' own random draws (mix, replay) restart, so a resumed run is close to, not
-bit-identical with, an uninterrupted one.
+saved step without training, so batches continue where they were, and a resumed run on the CPU ends as
+an uninterrupted one does; points the run reported after its last checkpoint are measured again and
+dropped as duplicates by the store (its insert ignores a step it has).
 
 Full fine-tunes of models above MAX_PARAMETERS are not checkpointed (hundreds of MB per save); LoRA
 adapters always are. Files are written whole, then renamed, so a crash mid-save leaves the last good one.
@@ -45,7 +45,8 @@ class Checkpoints:
     def _trainable(self, model) -> dict[str, torch.Tensor]:
         return {name: p for name, p in model.named_parameters() if p.requires_grad}
 
-    def restore(self, model, optimizer, schedule, *, table: list, samples: list) -> Resumed | None:
+    def restore(self, model, optimizer, schedule, *, table: list, samples: list,
+                mitigations: list = ()) -> Resumed | None:
         """Load the last checkpoint into the model, optimizer and schedule, and the reported history into
         `table` and `samples`; None when there is none (a first attempt) or it cannot be read."""
         if not self.enabled or not self.path.exists():
@@ -60,6 +61,11 @@ class Checkpoints:
             optimizer.load_state_dict(state["optimizer"])
             schedule.load_state_dict(state["schedule"])
             torch.set_rng_state(state["rng"])
+            kept = state["mitigations"]
+            if [name for name, _ in kept] != [m.name for m in mitigations]:
+                raise ValueError("its mitigations are not this run's")
+            for m, (_, saved) in zip(mitigations, kept, strict=True):
+                m.load(saved)
         except Exception as e:  # an older format or a torn file: start over rather than fail the run
             log.warning("cannot resume from %s (%s); training from step 0", self.path, e)
             return None
@@ -69,7 +75,7 @@ class Checkpoints:
         return Resumed(step=state["step"], first=Metrics.model_validate(state["first"]), losses=state["losses"])
 
     def save(self, step: int, model, optimizer, schedule, *, first: Metrics, table: list, samples: list,
-             losses: list[float]) -> None:
+             losses: list[float], mitigations: list = ()) -> None:
         """Write the state after `step` when a checkpoint is due (every `every` steps)."""
         if not self.enabled or step % self.every:
             return
@@ -81,7 +87,8 @@ class Checkpoints:
         state = {"step": step, "weights": {k: v.detach().cpu() for k, v in self._trainable(model).items()},
                  "optimizer": optimizer.state_dict(), "schedule": schedule.state_dict(),
                  "rng": torch.get_rng_state(), "first": first.model_dump(mode="json"), "table": list(table),
-                 "samples": list(samples), "losses": list(losses)}
+                 "samples": list(samples), "losses": list(losses),
+                 "mitigations": [(m.name, m.state()) for m in mitigations]}
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_suffix(f".tmp{os.getpid()}")
         torch.save(state, tmp)

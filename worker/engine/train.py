@@ -249,7 +249,8 @@ def fine_tune(scenario: Scenario, on_event: Callable | None = None, *, tier: Tie
         return point, stop
 
     # A retried run continues after its last checkpoint, with what it reported before; a first one starts here.
-    resumed = checkpoints.restore(model, optimizer, schedule, table=table, samples=last_samples) if checkpoints else None
+    resumed = checkpoints.restore(model, optimizer, schedule, table=table, samples=last_samples,
+                                  mitigations=mitigations) if checkpoints else None
     first = resumed.first if resumed else checkpoint(0, None)[0]
     done = resumed.step if resumed else 0
     model.train()
@@ -286,7 +287,7 @@ def fine_tune(scenario: Scenario, on_event: Callable | None = None, *, tier: Tie
                     break
             if checkpoints and step < s.total_steps:
                 checkpoints.save(step, model, optimizer, schedule, first=first, table=table, samples=last_samples,
-                                 losses=losses)
+                                 losses=losses, mitigations=mitigations)
         if stopped:
             break
     # The last step is always an evaluation point on the full suite, so `point` is the final state.

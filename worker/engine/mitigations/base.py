@@ -11,6 +11,8 @@ None when the scenario leaves it off.
   steps (its own cadence, apart from the curves' evaluation points; 0: never asked) (early stopping).
 - `restore(model)`: called once when training ends (stopped or not); may load weights it kept back into
   the model and return the step they come from (early stopping restores its best check), else None.
+- `state()` / `load(state)`: what a training checkpoint keeps of the mitigation (its random draws' generator,
+  early stopping's best check), so a resumed run continues it as if never stopped.
 A mitigation that needs the base model's outputs or weights computes them in `__init__`, once,
 before training starts. None of them reassigns the loop's state.
 """
@@ -46,6 +48,14 @@ class Context:
 class Mitigation:
     name = "mitigation"
     check_every = 0
+    generator: torch.Generator | None = None  # a mitigation's own random draws (which rows, which pool items)
+
+    def state(self) -> dict:
+        return {"generator": self.generator.get_state()} if self.generator is not None else {}
+
+    def load(self, state: dict) -> None:
+        if self.generator is not None:
+            self.generator.set_state(state["generator"])
 
     def restore(self, model: torch.nn.Module) -> int | None:
         return None

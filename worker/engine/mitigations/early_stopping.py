@@ -30,6 +30,14 @@ class EarlyStopping(Mitigation):
                     f"checks, {self.patience * self.check_every} steps (best {self.best:.4f} at step {self.best_step})")
         return None
 
+    def state(self) -> dict:
+        return {"best": self.best, "best_step": self.best_step, "waited": self.waited,
+                "best_weights": {n: w.cpu() for n, w in self.best_weights.items()}}
+
+    def load(self, state: dict) -> None:
+        self.best, self.best_step, self.waited = state["best"], state["best_step"], state["waited"]
+        self.best_weights = state["best_weights"]  # copied onto the model's device by restore()
+
     @torch.no_grad()
     def restore(self, model: torch.nn.Module) -> int | None:
         if not self.best_weights:
