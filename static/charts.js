@@ -39,6 +39,7 @@
     const steps = spec.kind !== "alpha";
     const yAxis = Object.assign({size: 44, values: scaled ? pctAxis : spec.kind === "nll" ? numAxis : undefined}, AXIS);
     if (spec.yLabel) Object.assign(yAxis, {label: spec.yLabel, labelSize: 16, labelFont: "11px system-ui, sans-serif"});
+    if (spec.kind === "nll") yAxis.space = 18;  // small charts: more than one tick to read the level by
     const opts = {
       width: width(plot), height: spec.height || 130,
       legend: {show: !!spec.legend, live: false}, cursor: {show: true, points: {show: false}},

@@ -27,17 +27,59 @@
     return {xs: xs, columns: columns};
   }
 
-  document.querySelectorAll("figure.cmp").forEach(function (fig) {
-    const key = fig.dataset.key;
-    const a = aligned(function (r) { return r.curve ? r.curve.steps : []; },
-                      function (r, i) { return r.curve[key][i]; });
-    const lines = runs.map(function (r) { return {label: "run " + r.id + (r.label !== "run " + r.id ? " " + r.label : ""), color: r.color}; });
-    const base = data.base[key];
-    lines.push({label: "base model", color: "#8a8f98", width: 1.5, dash: [6, 4]});
-    const chart = FC.line(fig.querySelector(".plot"), {kind: "accuracy", height: 150, lines: lines});
+  // The curves show one measure at a time: accuracy, or the answer NLL (nats per token), whose curves the
+  // page sends apart (data.nll); a run from before the lab stored NLL has none and draws no NLL line.
+  const MEASURES = {
+    accuracy: {kind: "accuracy", yLabel: "accuracy", says: "accuracy"},
+    nll: {kind: "nll", yLabel: "NLL, nats/token", says: "answer NLL (nats per token; lower is better)"},
+  };
+  const nll = data.nll || {curves: {}, base: {}};
+  let view = "accuracy";
+  state.view = view;
+  const cmpCharts = [];
+
+  function curveOf(r) { return view === "nll" ? nll.curves[r.id] : r.curve; }
+  function fill(fig, chart) {
+    const key = view === "nll" ? fig.dataset.nllKey : fig.dataset.key;
+    const a = aligned(function (r) { const c = curveOf(r); return c ? c.steps : []; },
+                      function (r, i) { const v = curveOf(r)[key]; return v ? v[i] : null; });
+    const base = (view === "nll" ? nll.base : data.base)[key];
     chart.u.setData([a.xs].concat(a.columns, [a.xs.map(function () { return base == null ? null : base; })]));
-    FC.addDownloads(fig, fileBase + fig.dataset.name, function () { return FC.toSVG(chart, fig.dataset.title + " accuracy"); });
+    return a.columns.some(function (col) { return col.some(function (v) { return v != null; }); });
+  }
+  function specOf(fig, lines) {
+    const m = MEASURES[view];
+    return {kind: m.kind, height: 150, lines: lines, yLabel: m.yLabel,
+            ariaLabel: fig.dataset.title + ": " + m.says + " by training step, one line per run; dashed, the base model"};
+  }
+
+  document.querySelectorAll("figure.cmp").forEach(function (fig) {
+    const lines = runs.map(function (r) { return {label: "run " + r.id + (r.label !== "run " + r.id ? " " + r.label : ""), color: r.color}; });
+    lines.push({label: "base model", color: "#8a8f98", width: 1.5, dash: [6, 4]});
+    const chart = FC.line(fig.querySelector(".plot"), specOf(fig, lines));
+    fill(fig, chart);
+    cmpCharts.push({fig: fig, chart: chart, lines: lines});
+    FC.addDownloads(fig, fileBase + fig.dataset.name, function () {
+      return FC.toSVG(chart, fig.dataset.title + (view === "nll" ? " answer NLL (nats/token)" : " accuracy"));
+    });
     state.charts += 1;
+  });
+
+  function setView(next) {
+    if (!MEASURES[next] || next === view) return;
+    view = next;
+    state.view = view;
+    let any = false;
+    cmpCharts.forEach(function (c) {
+      FC.respec(c.chart, specOf(c.fig, c.lines));
+      any = fill(c.fig, c.chart) || any;
+    });
+    document.querySelectorAll("[data-view]").forEach(function (el) { el.hidden = el.dataset.view !== view; });
+    document.getElementById("nll-none").hidden = view !== "nll" || any;
+  }
+  document.querySelectorAll("input[name=chart-measure]").forEach(function (input) {
+    input.addEventListener("change", function () { if (input.checked) setView(input.value); });
+    if (input.checked) setView(input.value);  // a browser that restored the choice on back/forward
   });
 
   const wise = document.querySelector("figure.wise .plot");

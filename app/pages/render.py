@@ -12,7 +12,7 @@ from jinja2 import pass_context
 from jinja2_fragments.fastapi import Jinja2Blocks
 from markupsafe import Markup
 
-from core.results import TASK_ACCURACY, cap_key
+from core.results import TASK_ACCURACY, TASK_NLL, cap_key
 
 from ..auth import csrf_token, viewer
 from ..comparison import fmt
@@ -22,8 +22,9 @@ from . import TEMPLATES_DIR
 templates = Jinja2Blocks(directory=str(TEMPLATES_DIR))
 templates.env.filters["pct"] = pct
 templates.env.filters["fmtv"] = fmt  # a config value as a sweep grid or a comparison shows it
-templates.env.globals.update(cap_key=cap_key, TASK_ACCURACY=TASK_ACCURACY, key_settings=key_settings,
-                             signed_pts=signed_pts, ASSETS="7")  # bump to make browsers refetch app.css / run.js
+templates.env.globals.update(cap_key=cap_key, TASK_ACCURACY=TASK_ACCURACY, TASK_NLL=TASK_NLL,
+                             key_settings=key_settings, signed_pts=signed_pts,
+                             ASSETS="8")  # bump to make browsers refetch app.css / run.js
 
 
 @pass_context

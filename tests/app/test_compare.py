@@ -9,7 +9,7 @@ import pytest
 
 from app.comparison import MAX_RUNS
 
-from .conftest import finish
+from .conftest import CAPS, finish, metrics_event, record, summary
 
 TINY = {"task_examples": 50, "epochs": 1}
 
@@ -82,6 +82,48 @@ def test_the_comparison_page(client, three):
     assert html.count('<g class="pt"') == 3 and "learns the task with the least forgetting</title>" in html
     assert f'href="/compare?runs={full},{lora},{slow}&baseline={lora}">use as baseline' in html
     assert f"/api/export/metrics.csv?runs={full},{lora},{slow}" in html
+
+
+def test_the_comparison_shows_the_answer_nll_rise_beside_accuracy(client, sessions, three):
+    """A run that stored answer NLL shows its rise (final minus base) under each capability's accuracy; one from
+    before the lab stored it shows "—", and the NLL curves are on the page for the charts' NLL view."""
+    from core.store import runs
+
+    old = three[0]  # its summary has no baseline_nll / final_nll
+    new = client.post("/api/runs", json={**TINY, "lr": 1e-4}).json()["id"]
+    for step in (0, 5, 10):
+        record(sessions, new, metrics_event(step, knowledge=0.9 - 0.01 * step))
+    with sessions() as session:
+        runs.claim(session, run_id=new, worker="test:1")
+        runs.finish(session, run_id=new, status="succeeded",
+                    summary={**summary(0.1, 1.0), "baseline_nll": {c: 0.5 for c in CAPS},
+                             "final_nll": {**{c: 0.5 for c in CAPS}, "knowledge": 0.87}})
+    html = client.get(f"/compare?runs={old},{new}").text
+    table = html[html.index('id="results"'):html.index("</table>", html.index('id="results"'))]
+    rows = {int(m[0]): m[1] for m in re.findall(r'<tr data-run="(\d+)".*?>(.*?)</tr>', table, re.S)}
+
+    def rise(run_id, cap):
+        cell = re.search(rf'data-metric="final {cap}">.*?</td>', rows[run_id], re.S)[0]
+        return re.search(rf'<span class="nll-rise" data-nll-rise="{cap}"[^>]*>NLL ([^<]*)</span>', cell)[1]
+
+    assert rise(new, "knowledge") == "+0.37" and rise(new, "safety") == "+0.00"
+    assert all(rise(old, c) == "—" for c in CAPS)
+    data = json.loads(html.split('<script type="application/json" id="compare-data">')[1].split("</script>")[0])
+    assert data["nll"]["curves"][str(new)]["cap.knowledge.nll"] == [0.2, 0.2, 0.2]
+    assert data["nll"]["base"]["task.nll"] == 3.0
+    assert 'data-nll-key="cap.knowledge.nll"' in html and 'name="chart-measure" value="nll"' in html
+
+    # The exports (the web's and `forgetlab export`'s, one `render`) carry NLL per point and in the summary.
+    rows = list(csv.DictReader(io.StringIO(client.get(f"/api/export/metrics.csv?runs={old},{new}").text)))
+    assert float(rows[-1]["cap.knowledge.nll"]) == 0.2 and float(rows[-1]["task.nll"]) == 3.0
+    points = client.get(f"/api/export/metrics.json?runs={new}").json()["runs"][0]["points"]
+    assert all("cap.knowledge.nll" in p["values"] for p in points)
+    summaries = {int(r["run_id"]): r for r in csv.DictReader(io.StringIO(
+        client.get(f"/api/export/summary.csv?runs={old},{new}").text))}
+    assert float(summaries[new]["final_nll.knowledge"]) == 0.87 and float(summaries[new]["baseline_nll.knowledge"]) == 0.5
+    assert summaries[old]["final_nll.knowledge"] == ""  # from before NLL: an empty cell, not an error
+    doc = client.get(f"/api/export/summary.json?runs={new}").json()
+    assert doc["runs"][0]["summary"]["final_nll"]["knowledge"] == 0.87
 
 
 def test_a_big_sweep_compares_its_most_telling_runs(client, sessions):

@@ -83,6 +83,8 @@ def test_run_page_and_its_fragments(client):
     html = client.get(f"/runs/{run_id}").text
     for cap in CAPABILITIES:
         assert f'data-key="cap.{cap}.accuracy"' in html and FAMILIES[cap].description in html
+        assert f'data-nll-key="cap.{cap}.nll"' in html  # the same chart's answer NLL view
+    assert 'data-nll-key="task.nll"' in html and 'name="chart-measure" value="nll"' in html
     assert "Cancel" in html and "queued" in html
     fragment = client.get(f"/runs/{run_id}", headers={**HX, "HX-Target": "samples"}).text
     assert fragment.lstrip().startswith('<section id="samples"')

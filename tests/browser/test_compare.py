@@ -38,6 +38,22 @@ def test_sweep_then_compare(served_lab, browser, tmp_path):
     page.hover("#scatter g.pt >> nth=0")
     assert page.locator(".tip").inner_text().startswith("run ")  # the point's settings on hover
 
+    # Answer NLL beside accuracy: its rise under each capability's result, and the curves' NLL view.
+    assert page.locator("#results td[data-metric='final knowledge'] .nll-rise").count() == 4
+    assert all(re.fullmatch(r"NLL [+-]\d+\.\d\d", t)
+               for t in page.locator("#results .nll-rise").all_inner_texts())  # these runs stored NLL
+    page.check("input[name=chart-measure][value=nll]")
+    wait_until(page, "window.forgetlabCompare.view === 'nll'")
+    label = page.locator("figure.cmp[data-name=knowledge] .plot").get_attribute("aria-label")
+    assert label.startswith("knowledge: answer NLL (nats per token") and not page.locator("#nll-none").is_visible()
+    assert page.locator("figure.chart.cmp canvas").count() >= 6
+    with page.expect_download() as nll_svg:
+        page.click("figure.cmp[data-name=knowledge] .dl button[data-format=svg]")
+    text = Path(nll_svg.value.path()).read_text()
+    assert "knowledge answer NLL (nats/token)" in text and "NLL, nats/token" in text and "<polyline" in text
+    page.check("input[name=chart-measure][value=accuracy]")
+    wait_until(page, "window.forgetlabCompare.view === 'accuracy'")
+
     page.click("#results a:has-text('use as baseline') >> nth=0")
     page.wait_for_url(re.compile(r"&baseline=\d+$"))
     with page.expect_download() as svg:

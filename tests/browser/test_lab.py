@@ -36,8 +36,21 @@ def test_pick_a_preset_run_it_and_watch_it_forget(served_lab, browser, tmp_path)
 
     page.click("#scenario button[type=submit]")
     page.wait_for_url(re.compile(r"/runs/\d+$"))
+    # Switch the capability charts to answer NLL while points stream (or just after): the same points, their own
+    # axis, said in each chart's accessible label and in its "now" figure, and live updates carry on.
+    wait_until(page, "window.forgetlab && window.forgetlab.points >= 1", 30)
+    page.check("input[name=chart-measure][value=nll]")
     wait_until(page, "window.forgetlab && window.forgetlab.points >= 5", 30)
     page.wait_for_selector("#summary-headline", timeout=30_000)
+    wait_until(page, "window.forgetlab.view === 'nll' && window.forgetlab.drawnStep === window.forgetlab.lastStep")
+    knowledge = "figure.chart[data-key='cap.knowledge.accuracy']"
+    wait_until(page, f"document.querySelector(\"{knowledge} .plot\").getAttribute('aria-label').includes('answer NLL')")
+    assert page.locator(f"{knowledge} .plot").get_attribute("aria-label").startswith("knowledge: answer NLL (nats per token")
+    assert re.fullmatch(r"\d+\.\d\d \(base \d+\.\d\d\)", page.locator(f"{knowledge} .now").inner_text())
+    assert page.locator("small[data-view=nll]").is_visible() and not page.locator("small[data-view=accuracy]").is_visible()
+    assert not page.locator("#nll-none").is_visible()  # this run stored NLL
+    page.check("input[name=chart-measure][value=accuracy]")
+    wait_until(page, f"document.querySelector(\"{knowledge} .plot\").getAttribute('aria-label').startsWith('knowledge: accuracy')")
     assert page.locator("figure.chart canvas").count() >= 8
     assert page.locator("#status-badge").inner_text() == "succeeded"
     assert page.locator("[data-now='cap.knowledge.accuracy']").inner_text().endswith("%)")  # now vs base

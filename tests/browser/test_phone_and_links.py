@@ -106,6 +106,12 @@ def test_no_page_scrolls_sideways_and_axe_finds_nothing_serious(lab_pages, brows
         if name in ("run", "compare"):  # charts fit their boxes: no canvas wider than its figure
             assert page.evaluate("""Array.from(document.querySelectorAll('figure.chart canvas')).every(
                 c => c.getBoundingClientRect().right <= c.closest('figure').getBoundingClientRect().right + 1)""")
+            page.check("input[name=chart-measure][value=nll]")  # the answer NLL view fits as well
+            state = "forgetlab" if name == "run" else "forgetlabCompare"
+            wait_until(page, f"window.{state}.view === 'nll'")
+            no_sideways_scroll(page)
+            assert page.evaluate("""Array.from(document.querySelectorAll('figure.chart canvas')).every(
+                c => c.getBoundingClientRect().right <= c.closest('figure').getBoundingClientRect().right + 1)""")
         found = axe_problems(page)
         if found:
             problems[name] = found
