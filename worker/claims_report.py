@@ -31,7 +31,9 @@ def markdown(rows: list[dict]) -> str:
     for row in rows:
         claim = row["text"] + (f" ({row['source']})" if row["source"] != "the article" else "")
         for i, t in enumerate(row["tests"]):
-            beside = "—" if t["beside_mean"] is None else interval(t, "beside_", 2)
+            # "—" where the other measure cannot differ (task accuracy, say) or was not measured.
+            same = t["beside_mean"] == t["mean"] and t["beside_ci"] == t["ci"]
+            beside = "—" if t["beside_mean"] is None or same else interval(t, "beside_", 2)
             first = i == 0
             lines.append(f"| {row['claim'] if first else ''} | {claim if first else ''} | {t['name']} → {t['verdict']} "
                          f"| {interval(t)} | {beside} | {t['measurable']}/{t['units']} | "
