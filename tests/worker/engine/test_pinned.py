@@ -35,11 +35,22 @@ def flat(value, prefix="") -> dict:
     return {prefix.rstrip("."): value}
 
 
+# One probe's answer NLL (the second field of a `*_items` entry) sums a few tokens' log-probabilities, and the
+# vocabulary projection's float rounding differs between CPUs: on an AMD EPYC some moved by 1.1e-4 relative
+# from the recording machine, while every accuracy, curve point and mean stayed within 1e-5. A change of results
+# moves them by far more than ITEM_REL.
+ITEM_REL = 1e-3
+
+
 def same(got: dict, want: dict, rel: float) -> None:
     got, want = flat(got), flat(want)
     assert got.keys() == want.keys()
     numbers = [k for k, v in want.items() if isinstance(v, float) and not isinstance(v, bool)]
+    items = [k for k in numbers if k.split(".")[0].endswith("_items") and k.endswith(".1")]
+    numbers = [k for k in numbers if k not in items]
     assert {k: got[k] for k in numbers} == pytest.approx({k: want[k] for k in numbers}, rel=rel, abs=1e-7)
+    assert {k: got[k] for k in items} == pytest.approx({k: want[k] for k in items}, rel=ITEM_REL, abs=1e-7)
+    numbers += items
     assert {k: got[k] for k in want if k not in numbers} == {k: want[k] for k in want if k not in numbers}
 
 
