@@ -19,7 +19,8 @@ def text(rows: list[dict], seeds: int, bases: int) -> str:
         lines += ["", f"{row['claim']}. {row['text']} ({row['source']}): {row['verdict'].upper()}"]
         for t in row["tests"]:
             lines.append(f"   {t['name']}: {interval(t)} (min {t['min_effect']:g}, {t['kind']}; "
-                         f"{t['measurable']}/{t['units']} units) -> {t['verdict']}; beside it: {interval(t, 'beside_')}")
+                         f"{t['measurable']}/{t['units']} units) -> {t['verdict']}; "
+                         f"beside it: {interval(t, 'beside_')}")
         lines += [f"     base {u['base_seed']} seed {u['seed']}: {'; '.join(u['notes'])}" for u in row["units"]]
     return "\n".join(lines)
 

@@ -1,20 +1,12 @@
-"""How a claim is judged (issue 11): intervals, the minimum effect, matched learning, "not measurable".
+"""How a claim is judged (issue 11): intervals, the minimum effect, matched learning, "not measurable"
+(worker/engine/claim_effects.py), and what the claims run (worker/engine/claims.py).
 The run-level test of `forgetlab claims` is in tests/worker/test_cli_run.py."""
 
 import pytest
 
 from core.metrics import bootstrap_ci, spearman, wise_pick
-from worker.engine.claims import (
-    CLAIMS,
-    LEARNED,
-    MIN_EFFECT,
-    SMOLLM2_CLAIMS,
-    at_end,
-    drop,
-    matched,
-    runs_needed,
-    verdict,
-)
+from worker.engine.claim_effects import LEARNED, MIN_EFFECT, at_end, drop, matched, verdict
+from worker.engine.claims import CLAIMS, SMOLLM2_CLAIMS, runs_needed
 
 
 def run(points: list[tuple[float, float]], slots: int = 32) -> dict:
