@@ -32,7 +32,12 @@ def main(url: str, out: str, width: int = 1280) -> None:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
         page = browser.new_page(viewport={"width": width, "height": 1000})
         page.goto(url + sweep["compare"].lstrip("/"))
-        page.wait_for_function("window.forgetlabCompare && window.forgetlabCompare.ready")
+        # Polled from here: wait_for_function compiles its predicate with eval, which the lab's CSP forbids.
+        deadline = time.monotonic() + 60
+        while not page.evaluate("!!(window.forgetlabCompare && window.forgetlabCompare.ready)"):
+            if time.monotonic() > deadline:
+                raise RuntimeError("the comparison page never said it was ready")
+            page.wait_for_timeout(100)
         page.wait_for_timeout(500)
         page.screenshot(path=out)  # the first screen: the README's images stay small
         browser.close()
