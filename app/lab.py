@@ -75,7 +75,9 @@ def submit(request: Request, session: Session, *, scenario: Scenario, owner: Use
         session.add(run)
         if assignment is not None:
             session.flush()  # the run's id, for its attempt
-            session.add(AssignmentAttempt(assignment_id=assignment.id, user_id=owner.id, run_id=run.id))
+            # judged by the goal it is made under, whatever the goal becomes later (app/teaching.py)
+            session.add(AssignmentAttempt(assignment_id=assignment.id, user_id=owner.id, run_id=run.id,
+                                          goal=assignment.goal))
         session.commit()
     outbox.send(state, session, [run])  # the broker down: the run waits in the outbox, still queued
     return run

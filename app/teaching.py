@@ -5,8 +5,9 @@ Who may see what: a class and its assignments are seen by its instructor and its
 nobody else (404, as for an unknown id: a class's existence is not told). Only the instructor who
 teaches a class changes it (403 for its students).
 
-An attempt is checked against its goal once its run has ended, the first time anyone looks at it
-(the attempt list, the leaderboard, the dashboard, the API): the verdict is then stored for good.
+An attempt is checked against the goal it was made under (stored on the attempt: the assignment's goal
+may change later) once its run has ended, the first time anyone looks at it (the attempt list, the
+leaderboard, the dashboard, the API): the verdict is then stored for good.
 """
 
 from __future__ import annotations
@@ -178,17 +179,10 @@ def edit_assignment(session: Session, *, assignment: Assignment, spec: dict[str,
     """Replace an assignment's template, goal, rules, budgets and text (ScenarioError names every bad part).
 
     Attempts already made do not change: each keeps its run, whose settings were fixed when it started (a
-    new locked value binds only new attempts), and its verdict. So that every attempt is judged by the goal
-    it was made under, a new goal first records the verdicts of ended attempts under the old one, and is
-    refused while attempts are still queued or running (wait for them, or cancel them)."""
+    new locked value binds only new attempts), and the goal it was made under. The goal may change at any
+    time: ended attempts keep their verdicts, queued and running ones are judged by their own goal when they
+    end, and only attempts made afterwards by the new one."""
     fields = assignment_fields(spec)
-    if fields["goal"] != assignment.goal:
-        active = classes.active_attempt_runs(session, assignment_id=assignment.id)
-        if active:
-            raise ScenarioError({"goal": f"{len(active)} attempt{'s' if len(active) != 1 else ''} still queued or "
-                                         "running must be judged by the current goal; wait for them to end, or "
-                                         "cancel them, before changing it"})
-        attempt_rows(session, assignment=assignment)  # records every ended attempt's verdict, old goal
     classes.update_assignment(session, assignment_id=assignment.id, **fields)
     session.refresh(assignment)
     return assignment
@@ -293,12 +287,17 @@ def start_attempt(request: Request, session: Session, *, assignment: Assignment,
     return classes.attempt_of_run(session, run_id=run.id)
 
 
-def verdict_of(assignment: Assignment, run: Run) -> tuple[bool, str] | None:
+def goal_of(attempt: AssignmentAttempt, assignment: Assignment) -> str:
+    """The goal an attempt is judged by: the one it was made under (the assignment's, for a row without one)."""
+    return attempt.goal or assignment.goal
+
+
+def verdict_of(goal: str, run: Run) -> tuple[bool, str] | None:
     """The goal's verdict on an ended run (None while it runs)."""
     if not run.terminal:
         return None
     if run.status == "succeeded" and run.summary:
-        verdict = goals.check(assignment.goal, run.summary)
+        verdict = goals.check(goal, run.summary)
         return verdict.passed, verdict.reason
     if run.status == "cancelled":
         return False, "the run was cancelled before it finished"
@@ -307,10 +306,11 @@ def verdict_of(assignment: Assignment, run: Run) -> tuple[bool, str] | None:
 
 def attempt_rows(session: Session, *, assignment: Assignment, user_id: int | None = None
                  ) -> list[tuple[AssignmentAttempt, Run, User]]:
-    """Attempts with runs and students, each ended one checked against the goal (stored the first time)."""
+    """Attempts with runs and students, each ended one checked against the goal it was made under (stored the
+    first time)."""
     rows = classes.attempts(session, assignment_id=assignment.id, user_id=user_id)
     for attempt, run, _ in rows:
-        if attempt.passed is None and (found := verdict_of(assignment, run)) is not None:
+        if attempt.passed is None and (found := verdict_of(goal_of(attempt, assignment), run)) is not None:
             classes.record_verdict(session, attempt_id=attempt.id, passed=found[0], reason=found[1])
             attempt.passed, attempt.reason = found
     return rows

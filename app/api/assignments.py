@@ -43,10 +43,11 @@ def assignment_out(session, assignment, user) -> dict:
     return out
 
 
-def attempt_out(attempt, run, user) -> dict:
-    return {"id": attempt.id, "student": user.name, "run_id": run.id, "status": run.status, "passed": attempt.passed,
-            "reason": attempt.reason, "created_at": attempt.created_at, "url": f"/runs/{run.id}",
-            "events": f"/api/runs/{run.id}/events"}
+def attempt_out(attempt, run, user, assignment) -> dict:
+    """`goal`: the goal the attempt is judged by, the one it was made under (the assignment's may differ now)."""
+    return {"id": attempt.id, "student": user.name, "run_id": run.id, "status": run.status,
+            "goal": teaching.goal_of(attempt, assignment), "passed": attempt.passed, "reason": attempt.reason,
+            "created_at": attempt.created_at, "url": f"/runs/{run.id}", "events": f"/api/runs/{run.id}/events"}
 
 
 @router.get("/{assignment_id}", responses=ERRORS, summary="One assignment as the caller may see it")
@@ -63,14 +64,15 @@ def start_attempt(request: Request, session: SessionDep, user: MemberUser, assig
     or a value out of range; 429 over the per-user quota or a budget; 403 past the due date."""
     attempt = teaching.start_attempt(request, session, assignment=assignment, user=user, data=scenario)
     run = session.get(Run, attempt.run_id)
-    return attempt_out(attempt, run, user)
+    return attempt_out(attempt, run, user, assignment)
 
 
 @router.put("/{assignment_id}", responses=TAUGHT, summary="Edit an assignment (instructor); attempts made stay")
 def edit_assignment(session: SessionDep, user: InstructorUser, assignment: teaching.TaughtAssignmentDep,
                     body: Annotated[AssignmentIn, Body()]):
     """The class's instructor only: the whole assignment again, as when creating it. Attempts already made keep
-    their runs and verdicts; a new goal is refused (422 on goal) while attempts are queued or running."""
+    their runs, verdicts and the goal they were made under: the goal may change at any time, and binds only new
+    attempts (queued and running ones are judged by their own goal when they end)."""
     try:
         teaching.edit_assignment(session, assignment=assignment, spec=body.model_dump())
     except ScenarioError as e:
@@ -88,10 +90,11 @@ def delete_assignment(request: Request, session: SessionDep, user: InstructorUse
 
 @router.get("/{assignment_id}/attempts", responses=ERRORS, summary="Attempts: mine (all of them: instructor)")
 def list_attempts(session: SessionDep, user: CurrentUser, assignment: teaching.AssignmentDep):
-    """Students see their own attempts, the instructor everyone's; each with pass/fail once it has ended."""
+    """Students see their own attempts, the instructor everyone's; each with pass/fail once it has ended, judged
+    by its `goal` (the one it was made under)."""
     mine = None if teaching.teaches(session, assignment, user) else user.id
     rows = teaching.attempt_rows(session, assignment=assignment, user_id=mine)
-    return {"attempts": [attempt_out(a, r, u) for a, r, u in rows]}
+    return {"attempts": [attempt_out(a, r, u, assignment) for a, r, u in rows]}
 
 
 @router.get("/{assignment_id}/leaderboard", responses=ERRORS, summary="Best attempt per student, ranked")

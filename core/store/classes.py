@@ -124,15 +124,26 @@ def assignments_of(session: Session, *, class_id: int) -> list[Assignment]:
 
 
 # --- attempts ------------------------------------------------------------------------------------------------
-def create_attempt(session: Session, *, assignment_id: int, user_id: int, run_id: int) -> AssignmentAttempt:
-    row = AssignmentAttempt(assignment_id=assignment_id, user_id=user_id, run_id=run_id)
+def create_attempt(session: Session, *, assignment_id: int, user_id: int, run_id: int,
+                   goal: str | None = None) -> AssignmentAttempt:
+    """An attempt, judged by `goal` (by default the assignment's goal now: the one it is made under)."""
+    if goal is None:
+        goal = session.scalar(select(Assignment.goal).where(Assignment.id == assignment_id))
+    row = AssignmentAttempt(assignment_id=assignment_id, user_id=user_id, run_id=run_id, goal=goal)
     session.add(row)
     session.commit()
     return row
 
 
 def update_assignment(session: Session, *, assignment_id: int, **fields) -> None:
-    """Set an assignment's columns (its attempts keep their runs and verdicts: they are rows of their own)."""
+    """Set an assignment's columns (its attempts keep their runs, goals and verdicts: they are rows of their own).
+
+    A new goal binds only attempts made after it: an attempt without a goal of its own is first given the
+    assignment's goal before the change (the one it was made under), in the same commit."""
+    if "goal" in fields:
+        current = select(Assignment.goal).where(Assignment.id == assignment_id).scalar_subquery()
+        session.execute(update(AssignmentAttempt).where(AssignmentAttempt.assignment_id == assignment_id,
+                                                        AssignmentAttempt.goal.is_(None)).values(goal=current))
     session.execute(update(Assignment).where(Assignment.id == assignment_id).values(**fields))
     session.commit()
 

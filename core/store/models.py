@@ -211,7 +211,11 @@ class Assignment(Base):
 
 
 class AssignmentAttempt(Base):
-    """A student's run on an assignment; `passed`/`reason` are the goal's verdict once the run has ended."""
+    """A student's run on an assignment; `passed`/`reason` are the verdict of `goal` once the run has ended.
+
+    `goal` is the assignment's goal when the attempt was made (migration 0009): the attempt is judged by it,
+    so the assignment's goal may change while attempts run. None only for a row written without one; it is
+    then judged by the assignment's goal (app/teaching.goal_of)."""
 
     __tablename__ = "attempts"
 
@@ -220,6 +224,7 @@ class AssignmentAttempt(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    goal: Mapped[str | None] = mapped_column(String(500), default=None)
     passed: Mapped[bool | None] = mapped_column(Boolean, default=None)
     reason: Mapped[str | None] = mapped_column(Text, default=None)
 

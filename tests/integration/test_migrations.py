@@ -175,3 +175,54 @@ def test_0004_accounts_keep_existing_runs_ownerless_and_drop_again(empty_db):
         assert c.execute(text("SELECT count(*) FROM metric_points")).scalar() == 2
     engine.dispose()
     alembic(empty_db, "upgrade", "0004")  # and back up again
+
+
+def test_0009_gives_every_attempt_its_assignments_goal_and_drops_it_again(empty_db):
+    """Attempts made before 0009 get their own assignment's goal (what they were made under); new ones record
+    the goal they are made under, which a later change of the assignment's goal leaves alone."""
+    from sqlalchemy.orm import Session
+
+    from core.store import classes
+
+    alembic(empty_db, "upgrade", "0008")
+    engine = create_engine(empty_db)
+    with engine.begin() as c:
+        for run_id in (1, 2, 3, 4):
+            c.execute(text("INSERT INTO runs (id, status, config, config_hash, queue, total_steps, step, attempts, "
+                           "cancel_requested, created_at) VALUES (:id, 'queued', '{}', 'abc', 'cpu', 2, 0, 0, false, "
+                           "'2026-01-01')"), {"id": run_id})
+        c.execute(text("INSERT INTO users (id, name, role, disabled, created_at) VALUES "
+                       "(1, 'teacher', 'instructor', false, '2026-01-01'), (2, 'pupil', 'student', false, '2026-01-01')"))
+        c.execute(text("INSERT INTO classes (id, name, instructor_id, join_code, created_at) "
+                       "VALUES (1, 'Forgetting 101', 1, 'ABCDEFGH', '2026-01-01')"))
+        for aid, goal in ((1, "task >= 0.9"), (2, "all(drop) <= 0.10")):
+            c.execute(text("INSERT INTO assignments (id, class_id, title, instructions, template, goal, score, "
+                           "higher_is_better, show_names, created_at) VALUES (:id, 1, 'A', '', '{}', :goal, "
+                           "'mean(retention)', true, false, '2026-01-01')"), {"id": aid, "goal": goal})
+        for aid, run_id, passed in ((1, 1, True), (1, 2, None), (2, 3, None)):  # ids from the sequence (PostgreSQL)
+            c.execute(text("INSERT INTO attempts (assignment_id, user_id, run_id, created_at, passed) "
+                           "VALUES (:aid, 2, :run, '2026-01-01', :passed)"), {"aid": aid, "run": run_id, "passed": passed})
+    engine.dispose()
+
+    alembic(empty_db, "upgrade", "head")
+    engine = create_engine(empty_db)
+    with engine.connect() as c:
+        assert c.execute(text("SELECT run_id, goal, passed FROM attempts ORDER BY run_id")).all() == [
+            (1, "task >= 0.9", True), (2, "task >= 0.9", None), (3, "all(drop) <= 0.10", None)]
+    with Session(engine) as session:
+        made = classes.create_attempt(session, assignment_id=1, user_id=2, run_id=4)
+        assert made.goal == "task >= 0.9"
+        session.execute(text("UPDATE attempts SET goal = NULL WHERE run_id = 2"))  # a row written without one
+        classes.update_assignment(session, assignment_id=1, goal="task >= 0.5")
+        assert classes.get_attempt(session, attempt_id=made.id).goal == "task >= 0.9"  # the goal it was made under
+        assert session.scalar(text("SELECT goal FROM attempts WHERE run_id = 2")) == "task >= 0.9"  # given it first
+        assert session.scalar(text("SELECT goal FROM attempts WHERE run_id = 3")) == "all(drop) <= 0.10"
+    engine.dispose()
+
+    alembic(empty_db, "downgrade", "0008")
+    engine = create_engine(empty_db)
+    assert "goal" not in {col["name"] for col in inspect(engine).get_columns("attempts")}
+    with engine.connect() as c:
+        assert c.execute(text("SELECT count(*) FROM attempts")).scalar() == 4
+    engine.dispose()
+    alembic(empty_db, "upgrade", "head")  # and back up again
