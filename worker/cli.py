@@ -246,63 +246,6 @@ def print_summary(summary: dict, task: str) -> None:
 
 
 
-# `claims --full`: 5 seeds on each of 2 of the 3 shipped bases (10 units). All 3 bases would take 50% longer
-# than the ~40 minutes 2 shared cores gave this; --bases 3 runs them.
-FULL_CLAIMS = {"seeds": 5, "bases": 2}
-
-
-def cmd_claims(args) -> None:
-    import os
-
-    from tqdm import tqdm
-
-    from core.tiers import get_tier
-
-    from .engine.claims import CLAIMS_BY_TIER, run_claims, runs_needed
-
-    seeds = args.seeds or (FULL_CLAIMS["seeds"] if args.full else 1)
-    bases = args.bases or min(FULL_CLAIMS["bases"] if args.full else 1, get_tier(args.tier).base_seeds)
-    if seeds < 1 or bases < 1:
-        raise UsageError("--seeds and --bases must be at least 1")
-    if bases > get_tier(args.tier).base_seeds:
-        raise UsageError(f"--bases: tier {args.tier} ships {get_tier(args.tier).base_seeds} base(s)")
-    workers = args.workers or 1
-    if workers < 1 or workers > (os.cpu_count() or 1) * 4:
-        raise UsageError("--workers must be between 1 and four times the cores")
-    if workers > 1 and (args.device == "cuda" or args.model):
-        raise UsageError("--workers runs on the CPU with the tier's own bases; leave out --device cuda and --model")
-    from .engine.runtime import Runtime
-
-    runtime = Runtime.cuda() if args.device == "cuda" else None
-    if workers == 1 and args.device == "cpu" and args.tier == "synthetic":
-        import torch
-
-        torch.set_num_threads(1)  # one thread per process, as with --workers (SmolLM2 on a CPU keeps them all)
-    numbers = [c.number for c in CLAIMS_BY_TIER[args.tier][0]]
-    only = None
-    if args.only:
-        try:
-            only = [int(n) for n in args.only.split(",")]
-        except ValueError:
-            raise UsageError(f"--only: claim numbers separated by commas, such as 2,7 (got {args.only!r})") from None
-        if unknown := sorted(set(only) - set(numbers)):
-            raise UsageError(f"--only: no claim {', '.join(map(str, unknown))} on tier {args.tier} "
-                             f"(claims {numbers[0]}-{numbers[-1]})")
-    bar = tqdm(total=runs_needed(seeds, args.tier, bases, only), desc="claims", unit="run")
-    from core.settings import get_settings
-
-    cache = None if args.no_cache else get_settings().data_dir / "cache" / "claims"
-    rows = run_claims(seeds, on_run=lambda key, seed: bar.update(1), model_dir=args.model, tier=args.tier,
-                      runtime=runtime, bases=bases, workers=workers, cache_dir=cache, only=only)
-    bar.close()
-    from . import claims_report
-
-    if args.json:
-        print(json.dumps(rows, indent=2))
-    else:
-        print(claims_report.markdown(rows) if args.markdown else claims_report.text(rows, seeds, bases))
-
-
 def cmd_sweep(args) -> None:
     import yaml
     from tqdm import tqdm
@@ -415,23 +358,6 @@ def register(sub) -> None:
                                                         '...} per line (sets the task to data:<id>)')
     p.add_argument("--save", metavar="DIR", help="save the fine-tuned model to DIR (a LoRA run: its adapter only)")
     p.set_defaults(func=cmd_run)
-
-    p = sub.add_parser("claims", help="run paired scenarios that test each claim of the article")
-    p.add_argument("--seeds", type=int, help="seeds per base (default 1; --full: 5)")
-    p.add_argument("--bases", type=int, help="shipped bases to run on (default 1; --full: 3)")
-    p.add_argument("--full", action="store_true", help="the reviewer's protocol: 5 seeds on each of 2 bases")
-    p.add_argument("--only", metavar="N,N", help="judge only these claims, by number (e.g. 2,7)")
-    p.add_argument("--markdown", action="store_true", help="print the README's claims table (Markdown)")
-    p.add_argument("--no-cache", action="store_true", help="retrain every run (by default each run's result is "
-                                                           "kept under the data dir and reused)")
-    p.add_argument("--workers", type=int, help="processes to fan the runs out over, one torch thread each "
-                                               "(default 1)")
-    p.add_argument("--tier", choices=["synthetic", "smollm2"], default="synthetic",
-                   help="whose scenarios (smollm2 judges forgetting by reference-answer NLL)")
-    p.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
-    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    p.add_argument("--model", help="base model directory (default: the tier's base)")
-    p.set_defaults(func=cmd_claims)
 
     p = sub.add_parser("sweep", help="run a grid of scenarios in parallel and compare them")
     p.add_argument("grid", help="YAML: {preset: NAME or base: {...}, grid: {field: [values]}}")
