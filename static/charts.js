@@ -176,5 +176,25 @@
     figure.querySelector("figcaption").prepend(box);
   }
 
-  window.forgetlabCharts = {pct: pct, line: line, respec: respec, toSVG: toSVG, addDownloads: addDownloads, esc: esc};
+  // The capability curves show one measure at a time (templates/measure_switch.html): accuracy, or the answer
+  // NLL (mean negative log-likelihood of the reference answers, nats per token), which rises before accuracy falls.
+  const MEASURES = {
+    accuracy: {kind: "accuracy", yLabel: "accuracy", says: "accuracy"},
+    nll: {kind: "nll", yLabel: "NLL, nats/token", says: "answer NLL (nats per token; lower is better)"},
+  };
+  // Calls show(measure) when the switch changes, and at once for a choice the browser restored (back/forward);
+  // shows the page's captions of that measure (data-view) and hides the others.
+  function onMeasure(show) {
+    function choose(measure) {
+      document.querySelectorAll("[data-view]").forEach(function (el) { el.hidden = el.dataset.view !== measure; });
+      show(measure);
+    }
+    document.querySelectorAll("input[name=chart-measure]").forEach(function (input) {
+      input.addEventListener("change", function () { if (input.checked) choose(input.value); });
+      if (input.checked && input.value !== "accuracy") choose(input.value);
+    });
+  }
+
+  window.forgetlabCharts = {pct: pct, line: line, respec: respec, toSVG: toSVG, addDownloads: addDownloads, esc: esc,
+                            MEASURES: MEASURES, onMeasure: onMeasure};
 })();

@@ -27,12 +27,8 @@
     return {xs: xs, columns: columns};
   }
 
-  // The curves show one measure at a time: accuracy, or the answer NLL (nats per token), whose curves the
-  // page sends apart (data.nll); a run from before the lab stored NLL has none and draws no NLL line.
-  const MEASURES = {
-    accuracy: {kind: "accuracy", yLabel: "accuracy", says: "accuracy"},
-    nll: {kind: "nll", yLabel: "NLL, nats/token", says: "answer NLL (nats per token; lower is better)"},
-  };
+  // The curves show one measure at a time (FC.MEASURES); the answer NLL's curves come apart (data.nll), and a
+  // run from before the lab stored NLL has none and draws no NLL line.
   const nll = data.nll || {curves: {}, base: {}};
   let view = "accuracy";
   state.view = view;
@@ -48,7 +44,7 @@
     return a.columns.some(function (col) { return col.some(function (v) { return v != null; }); });
   }
   function specOf(fig, lines) {
-    const m = MEASURES[view];
+    const m = FC.MEASURES[view];
     return {kind: m.kind, height: 150, lines: lines, yLabel: m.yLabel,
             ariaLabel: fig.dataset.title + ": " + m.says + " by training step, one line per run; dashed, the base model"};
   }
@@ -65,8 +61,8 @@
     state.charts += 1;
   });
 
-  function setView(next) {
-    if (!MEASURES[next] || next === view) return;
+  FC.onMeasure(function (next) {
+    if (!FC.MEASURES[next] || next === view) return;
     view = next;
     state.view = view;
     let any = false;
@@ -74,12 +70,7 @@
       FC.respec(c.chart, specOf(c.fig, c.lines));
       any = fill(c.fig, c.chart) || any;
     });
-    document.querySelectorAll("[data-view]").forEach(function (el) { el.hidden = el.dataset.view !== view; });
     document.getElementById("nll-none").hidden = view !== "nll" || any;
-  }
-  document.querySelectorAll("input[name=chart-measure]").forEach(function (input) {
-    input.addEventListener("change", function () { if (input.checked) setView(input.value); });
-    if (input.checked) setView(input.value);  // a browser that restored the choice on back/forward
   });
 
   const wise = document.querySelector("figure.wise .plot");

@@ -34,16 +34,11 @@
 
   const FC = window.forgetlabCharts;
   const charts = [];
-  // The capability and task charts show one measure at a time: accuracy, or the answer NLL (mean negative
-  // log-likelihood of the reference answers, nats per token), which rises before accuracy falls.
-  const MEASURES = {
-    accuracy: {kind: "accuracy", yLabel: "accuracy", says: "accuracy"},
-    nll: {kind: "nll", yLabel: "NLL, nats/token", says: "answer NLL (nats per token; lower is better)"},
-  };
+  // The capability and task charts show one measure at a time (FC.MEASURES: accuracy or answer NLL).
   let view = "accuracy";
   state.view = view;
   function measureSpec(chart) {
-    const m = MEASURES[view];
+    const m = FC.MEASURES[view];
     return Object.assign({}, chart.base, {kind: m.kind, yLabel: m.yLabel,
                                           ariaLabel: chart.title + ": " + m.says + " by training step, now and the base model (dashed)"});
   }
@@ -77,7 +72,7 @@
   // The accuracy / answer NLL switch: redraws those charts from the values already received; points that
   // arrive later carry both measures, so live updates go on in either view.
   function setView(next) {
-    if (!MEASURES[next] || next === view) return;
+    if (!FC.MEASURES[next] || next === view) return;
     view = next;
     state.view = view;
     charts.forEach(function (c) {
@@ -86,7 +81,6 @@
       c.keys = [key, "base:" + key];
       FC.respec(c, measureSpec(c));
     });
-    document.querySelectorAll("[data-view]").forEach(function (el) { el.hidden = el.dataset.view !== view; });
     draw();
   }
 
@@ -145,10 +139,7 @@
     if (!pending) { pending = true; requestAnimationFrame(draw); }
   }
 
-  document.querySelectorAll("input[name=chart-measure]").forEach(function (input) {
-    input.addEventListener("change", function () { if (input.checked) setView(input.value); });
-    if (input.checked) setView(input.value);  // a browser that restored the choice on back/forward
-  });
+  FC.onMeasure(setView);
 
   const source = new EventSource("/api/runs/" + runId + "/events");
   source.addEventListener("point", function (e) { addPoint(JSON.parse(e.data)); });

@@ -44,15 +44,20 @@ def empty_db(request, tmp_path):
     admin.close()
 
 
-def test_0002_keeps_existing_runs_and_their_points(empty_db):
-    alembic(empty_db, "upgrade", "0001")
-    engine = create_engine(empty_db)
+def add_old_run(url: str) -> None:
+    """A finished run with two points, written as the schema before a revision had it (columns of 0001)."""
+    engine = create_engine(url)
     with engine.begin() as c:
         c.execute(text("INSERT INTO runs (status, config, config_hash, queue, total_steps, step, attempts, "
                        "cancel_requested, created_at) VALUES ('succeeded', '{}', 'abc', 'cpu', 2, 2, 1, false, "
                        "'2025-01-01')"))
         c.execute(text("INSERT INTO metric_points (run_id, step, key, value) VALUES (1, 0, 'k', 1.0), (1, 2, 'k', 0.5)"))
     engine.dispose()
+
+
+def test_0002_keeps_existing_runs_and_their_points(empty_db):
+    alembic(empty_db, "upgrade", "0001")
+    add_old_run(empty_db)
 
     alembic(empty_db, "upgrade", "head")
     engine = create_engine(empty_db)
@@ -143,13 +148,7 @@ def test_0004_accounts_keep_existing_runs_ownerless_and_drop_again(empty_db):
     from core.store import accounts
 
     alembic(empty_db, "upgrade", "0003")
-    engine = create_engine(empty_db)
-    with engine.begin() as c:
-        c.execute(text("INSERT INTO runs (status, config, config_hash, queue, total_steps, step, attempts, "
-                       "cancel_requested, created_at) VALUES ('succeeded', '{}', 'abc', 'cpu', 2, 2, 1, false, "
-                       "'2025-01-01')"))
-        c.execute(text("INSERT INTO metric_points (run_id, step, key, value) VALUES (1, 0, 'k', 1.0), (1, 2, 'k', 0.5)"))
-    engine.dispose()
+    add_old_run(empty_db)
 
     alembic(empty_db, "upgrade", "0004")
     engine = create_engine(empty_db)
