@@ -8,8 +8,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
 WORKDIR /app
 
 # Dependencies first, so code edits do not reinstall torch.
-COPY pyproject.toml README.md ./
-RUN mkdir -p core app worker && touch core/__init__.py app/__init__.py worker/__init__.py \
+COPY pyproject.toml setup.py README.md ./
+RUN mkdir -p forgetlab core app worker templates static migrations && touch forgetlab/__init__.py core/__init__.py app/__init__.py worker/__init__.py \
  && pip install . && pip uninstall -y forgetlab
 
 # The code, installed in place: templates, static files, migrations and the shipped base model

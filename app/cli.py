@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from core.cli import UsageError
+from forgetlab.core.cli import UsageError
 
 from . import cli_users
 from .export import FORMATS, TABLES, filename, render, select_runs
@@ -29,8 +29,8 @@ def cmd_serve(args) -> None:
 
     import uvicorn
 
-    from core.settings import get_settings
-    from core.store.db import migrate
+    from forgetlab.core.settings import get_settings
+    from forgetlab.core.store.db import migrate
 
     get_settings.cache_clear()
     settings = get_settings()
@@ -45,7 +45,7 @@ def cmd_serve(args) -> None:
     where = "SQLite in " + str(settings.data_dir.resolve()) if not settings.database_url else "DATABASE_URL"
     host = "localhost" if args.host in ("127.0.0.1", "0.0.0.0") else args.host
     print(f"forgetlab lab ({settings.mode} mode, {where}): http://{host}:{args.port}/", flush=True)
-    uvicorn.run("app.main:create_app", factory=True, host=args.host, port=args.port, log_level=args.log_level,
+    uvicorn.run("forgetlab.app.main:create_app", factory=True, host=args.host, port=args.port, log_level=args.log_level,
                 timeout_graceful_shutdown=3)
 
 
@@ -67,8 +67,8 @@ def parse_target(target: str) -> tuple[list[int] | None, int | None]:
 
 def export(target: str, *, out: str = ".", formats: tuple[str, ...] = FORMATS, data_dir: str | None = None) -> list[Path]:
     """Write metrics and summary files for the target; returns their paths."""
-    from core.settings import Settings
-    from core.store.db import migrate, session_factory
+    from forgetlab.core.settings import Settings
+    from forgetlab.core.store.db import migrate, session_factory
 
     settings = Settings(data_dir=data_dir) if data_dir else Settings()  # the environment, as `serve` reads it
     if not settings.database_url:

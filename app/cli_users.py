@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import sys
 
-from core.cli import UsageError
+from forgetlab.core.cli import UsageError
 
 
 def _sessions(data_dir: str | None):
-    from core.settings import Settings
-    from core.store.db import migrate, session_factory
+    from forgetlab.core.settings import Settings
+    from forgetlab.core.store.db import migrate, session_factory
 
     settings = Settings(data_dir=data_dir) if data_dir else Settings()
     migrate(settings.sqlalchemy_url)
@@ -38,7 +38,7 @@ def _password(args) -> str:
 
 
 def _user(session, name: str):
-    from core.store import accounts
+    from forgetlab.core.store import accounts
 
     user = accounts.user_by_name(session, name)
     if user is None:
@@ -47,7 +47,7 @@ def _user(session, name: str):
 
 
 def cmd_create(args) -> None:
-    from core.store import accounts
+    from forgetlab.core.store import accounts
 
     with _sessions(args.data_dir)() as session:
         user = accounts.create_user(session, name=args.name, password=_password(args), role=args.role)
@@ -55,7 +55,7 @@ def cmd_create(args) -> None:
 
 
 def cmd_token(args) -> None:
-    from core.store import accounts
+    from forgetlab.core.store import accounts
 
     with _sessions(args.data_dir)() as session:
         _, token = accounts.create_token(session, user=_user(session, args.user), name=args.name)
@@ -63,7 +63,7 @@ def cmd_token(args) -> None:
 
 
 def cmd_password(args) -> None:
-    from core.store import accounts
+    from forgetlab.core.store import accounts
 
     with _sessions(args.data_dir)() as session:
         user = accounts.local_user(session) if args.user == accounts.LOCAL_USER else _user(session, args.user)
@@ -72,7 +72,7 @@ def cmd_password(args) -> None:
 
 
 def cmd_list(args) -> None:
-    from core.store import accounts
+    from forgetlab.core.store import accounts
 
     with _sessions(args.data_dir)() as session:
         for user in accounts.list_users(session):
@@ -80,7 +80,7 @@ def cmd_list(args) -> None:
 
 
 def register(sub) -> None:
-    from core.store.models import ROLES
+    from forgetlab.core.store.models import ROLES
 
     p = sub.add_parser("user", help="accounts: create a user, mint an API token, set a password, list users")
     users = p.add_subparsers(dest="user_command", required=True, metavar="ACTION")

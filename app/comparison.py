@@ -10,14 +10,14 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-import core.compare as compare  # torch-free; a module name, so local names do not shadow it
-from core.errors import Invalid, NotFound
-from core.results import curve_keys
-from core.scenario import Scenario
-from core.store import runs as run_data
-from core.store import sweeps
-from core.store.models import MetricPoint, Run
-from core.tiers import capabilities_of
+import forgetlab.core.compare as compare  # torch-free; a module name, so local names do not shadow it
+from forgetlab.core.errors import Invalid, NotFound
+from forgetlab.core.results import curve_keys
+from forgetlab.core.scenario import Scenario
+from forgetlab.core.store import runs as run_data
+from forgetlab.core.store import sweeps
+from forgetlab.core.store.models import MetricPoint, Run
+from forgetlab.core.tiers import capabilities_of
 
 MIN_RUNS, MAX_RUNS = 2, 8  # more lines than 8 on one chart stop being readable
 RUN_COLORS = ("#4e79a7", "#e15759", "#59a14f", "#f28e2b", "#b07aa1", "#0f8b8d", "#edc948", "#9c755f")

@@ -15,12 +15,12 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request
 from sqlalchemy.orm import Session
 
-from app.auth import CurrentUser, MemberUser
-from core.datasets import is_dataset_id
-from core.ids import parse_id
-from core.store import access, runs, sweeps
-from core.store.datasets import get_dataset
-from core.store.models import Run, StoredDataset, Sweep, User
+from forgetlab.app.auth import CurrentUser, MemberUser
+from forgetlab.core.datasets import is_dataset_id
+from forgetlab.core.ids import parse_id
+from forgetlab.core.store import access, runs, sweeps
+from forgetlab.core.store.datasets import get_dataset
+from forgetlab.core.store.models import Run, StoredDataset, Sweep, User
 
 
 def get_session(request: Request) -> Iterator[Session]:

@@ -15,12 +15,12 @@ from itertools import groupby
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.compare import mean_drop
-from core.errors import Invalid, NotFound
-from core.scenario import Scenario
-from core.store import runs as run_data
-from core.store import sweeps
-from core.store.models import MetricPoint, Run
+from forgetlab.core.compare import mean_drop
+from forgetlab.core.errors import Invalid, NotFound
+from forgetlab.core.scenario import Scenario
+from forgetlab.core.store import runs as run_data
+from forgetlab.core.store import sweeps
+from forgetlab.core.store.models import MetricPoint, Run
 
 TABLES = ("metrics", "summary")
 FORMATS = ("csv", "json")

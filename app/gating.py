@@ -9,10 +9,10 @@ safer to ship?). The statistics are core/gate.py's, the same the `forgetlab gate
 
 from __future__ import annotations
 
-from core import gate
-from core.errors import Invalid, NotFound
-from core.store.models import Run
-from core.tiers import tier_of
+from forgetlab.core import gate
+from forgetlab.core.errors import Invalid, NotFound
+from forgetlab.core.store.models import Run
+from forgetlab.core.tiers import tier_of
 
 
 def _items(run: Run, which: str) -> dict:

@@ -11,16 +11,16 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
-from app import outbox
-from core import checkpoints, datasets, quotas
-from core.errors import Invalid
-from core.grid import expand
-from core.live import status_message
-from core.presets import PRESETS
-from core.scenario import Scenario, ScenarioError
-from core.store import access, asks, runs, sweeps
-from core.store.datasets import create_dataset, get_dataset, pairs_of
-from core.store.models import (
+from forgetlab.app import outbox
+from forgetlab.core import checkpoints, datasets, quotas
+from forgetlab.core.errors import Invalid
+from forgetlab.core.grid import expand
+from forgetlab.core.live import status_message
+from forgetlab.core.presets import PRESETS
+from forgetlab.core.scenario import Scenario, ScenarioError
+from forgetlab.core.store import access, asks, runs, sweeps
+from forgetlab.core.store.datasets import create_dataset, get_dataset, pairs_of
+from forgetlab.core.store.models import (
     Assignment,
     AssignmentAttempt,
     Run,
@@ -28,7 +28,7 @@ from core.store.models import (
     Sweep,
     User,
 )
-from core.tiers.base import DATASET_PREFIX, is_dataset_task
+from forgetlab.core.tiers.base import DATASET_PREFIX, is_dataset_task
 
 # The whole request may be the file plus multipart framing and a name; anything larger is refused unread.
 MAX_UPLOAD_BODY = datasets.MAX_BYTES + 64 * 1024

@@ -18,8 +18,8 @@ import threading
 import time
 from dataclasses import dataclass
 
-from core import datasets
-from core.settings import Settings
+from forgetlab.core import datasets
+from forgetlab.core.settings import Settings
 
 from . import lab
 from .rate_keys import UserKeys

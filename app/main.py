@@ -14,12 +14,12 @@ from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
-from app.executors import make_executor
-from core import checkpoints
-from core.live import Hub, get_publisher, status_message
-from core.settings import Settings, get_settings
-from core.store import runs
-from core.store.db import session_factory
+from forgetlab.app.executors import make_executor
+from forgetlab.core import checkpoints
+from forgetlab.core.live import Hub, get_publisher, status_message
+from forgetlab.core.settings import Settings, get_settings
+from forgetlab.core.store import runs
+from forgetlab.core.store.db import session_factory
 
 from . import auth, outbox
 from .api.errors import CatchErrors, install_error_handlers

@@ -20,9 +20,9 @@ from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.json_schema import models_json_schema
 
-from core.grid import MAX_SWEEP_RUNS
-from core.presets import PRESETS
-from core.scenario import Scenario
+from forgetlab.core.grid import MAX_SWEEP_RUNS
+from forgetlab.core.presets import PRESETS
+from forgetlab.core.scenario import Scenario
 
 from .api.schemas import ErrorOut
 

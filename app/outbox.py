@@ -15,8 +15,8 @@ import logging
 
 from sqlalchemy.orm import Session
 
-from core.store import runs
-from core.store.models import Run
+from forgetlab.core.store import runs
+from forgetlab.core.store.models import Run
 
 log = logging.getLogger(__name__)
 SETTLE_SECONDS = 5.0  # a row younger than this is still being sent by the request that made it

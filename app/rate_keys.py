@@ -19,8 +19,8 @@ from anyio import to_thread
 from sqlalchemy import select
 from starlette.requests import cookie_parser
 
-from core.store.accounts import digest
-from core.store.models import ApiToken, UserSession, utcnow
+from forgetlab.core.store.accounts import digest
+from forgetlab.core.store.models import ApiToken, UserSession, utcnow
 
 from .auth.identity import SESSION_COOKIE
 

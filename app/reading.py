@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl
 
-from core import mitigations as mitigation_registry
-from core.metrics import wise_pick
-from core.scenario import Scenario, ScenarioError, with_overrides
-from core.tiers import tier_of
+from forgetlab.core import mitigations as mitigation_registry
+from forgetlab.core.metrics import wise_pick
+from forgetlab.core.scenario import Scenario, ScenarioError, with_overrides
+from forgetlab.core.tiers import tier_of
 
 FORGOTTEN = 0.10  # a drop of 10 points or more is "forgotten"
 SLIPPED = 0.03  # 3 to 10 points "slipped"; less is noise on 32-64 probes

@@ -10,9 +10,9 @@ import re
 
 from sqlalchemy.orm import Session
 
-from core.errors import Invalid
-from core.store import runs
-from core.store.models import Run
+from forgetlab.core.errors import Invalid
+from forgetlab.core.store import runs
+from forgetlab.core.store.models import Run
 
 MAX_NAME, MAX_TAGS, MAX_NOTE = 120, 8, 2000
 TAG = re.compile(r"[a-z0-9][a-z0-9_.:-]{0,29}")

@@ -18,11 +18,11 @@ from typing import Annotated, Any
 from fastapi import Depends, HTTPException, Request
 from sqlalchemy.orm import Session
 
-from app import lab
-from app.auth import CurrentUser
-from app.deps import SessionDep
-from core import goals
-from core.assignments import (
+from forgetlab.app import lab
+from forgetlab.app.auth import CurrentUser
+from forgetlab.app.deps import SessionDep
+from forgetlab.core import goals
+from forgetlab.core.assignments import (
     Template,
     apply,
     make_template,
@@ -30,14 +30,14 @@ from core.assignments import (
     parse_ranges,
     parse_settings,
 )
-from core.errors import Invalid
-from core.ids import parse_id
-from core.leaderboard import Attempt, Rules, Standing, anonymous, grades_csv, standings
-from core.lessons import STARTER
-from core.presets import PRESETS
-from core.scenario import Scenario, ScenarioError
-from core.store import classes
-from core.store.models import (
+from forgetlab.core.errors import Invalid
+from forgetlab.core.ids import parse_id
+from forgetlab.core.leaderboard import Attempt, Rules, Standing, anonymous, grades_csv, standings
+from forgetlab.core.lessons import STARTER
+from forgetlab.core.presets import PRESETS
+from forgetlab.core.scenario import Scenario, ScenarioError
+from forgetlab.core.store import classes
+from forgetlab.core.store.models import (
     Assignment,
     AssignmentAttempt,
     Classroom,

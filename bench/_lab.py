@@ -44,7 +44,7 @@ def served_lab(env: dict | None = None, workers: int = 1, wait_warm: bool = True
     with tempfile.TemporaryDirectory() as scratch:
         data = data_dir or scratch
         full_env = {**{k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}, **(env or {})}
-        proc = subprocess.Popen([sys.executable, "-m", "core.cli", "serve", "--port", str(port), "--data-dir", data,
+        proc = subprocess.Popen([sys.executable, "-m", "forgetlab.core.cli", "serve", "--port", str(port), "--data-dir", data,
                                  "--workers", str(workers), "--log-level", "warning"], cwd=ROOT, env=full_env,
                                 start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         url = f"http://127.0.0.1:{port}/"
@@ -84,7 +84,7 @@ def services():
     import psycopg
     import redis
 
-    from core.store.db import migrate
+    from forgetlab.core.store.db import migrate
 
     admin = psycopg.connect(PG_ADMIN, autocommit=True)
     name = f"forgetlab_bench_{uuid.uuid4().hex[:8]}"
@@ -95,7 +95,7 @@ def services():
     try:
         yield pg, f"{REDIS}/{db}"
     finally:
-        from core.store.db import get_engine
+        from forgetlab.core.store.db import get_engine
 
         get_engine.cache_clear()
         redis.Redis.from_url(f"{REDIS}/{db}").flushdb()

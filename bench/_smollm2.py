@@ -6,12 +6,12 @@ import time
 
 import torch
 
-from core.presets import preset_scenario
-from core.scenario import with_overrides
-from core.tiers import get_tier
-from worker.engine.encoding import encode, trim
-from worker.engine.lora import apply_lora
-from worker.engine.model import load_model
+from forgetlab.core.presets import preset_scenario
+from forgetlab.core.scenario import with_overrides
+from forgetlab.core.tiers import get_tier
+from forgetlab.worker.engine.encoding import encode, trim
+from forgetlab.worker.engine.lora import apply_lora
+from forgetlab.worker.engine.model import load_model
 
 
 def scenario(**overrides):

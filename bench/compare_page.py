@@ -15,14 +15,14 @@ import time
 from fastapi.testclient import TestClient
 
 from bench._lab import percentile, services
-from core.live import NullPublisher
-from core.results import Metrics, Summary
-from core.scenario import Scenario
-from core.settings import Settings
-from core.store import runs
-from core.store.db import migrate, session_factory
-from core.tiers.synthetic.world import CAPABILITIES
-from worker.recorder import Recorder
+from forgetlab.core.live import NullPublisher
+from forgetlab.core.results import Metrics, Summary
+from forgetlab.core.scenario import Scenario
+from forgetlab.core.settings import Settings
+from forgetlab.core.store import runs
+from forgetlab.core.store.db import migrate, session_factory
+from forgetlab.core.tiers.synthetic.world import CAPABILITIES
+from forgetlab.worker.recorder import Recorder
 
 REPEATS = 40
 CONFIGS = [{"method": m, "lr": lr, "mix_ratio": mix} for m in ("full", "lora") for lr in (1e-4, 1e-3)
@@ -79,7 +79,7 @@ def report(name: str, times: list[float], target: float | None = None) -> None:
 
 
 def measure(label: str, settings: Settings, dense: bool) -> None:
-    from app.main import create_app
+    from forgetlab.app.main import create_app
 
     steps = list(range(0, 161)) if dense else [0, 5, 30, 60, 90, 120, 150, 160]
     ids = populate(settings.sqlalchemy_url, steps)

@@ -15,10 +15,10 @@ import torch
 import torch.nn.functional as F
 
 from bench._common import median_seconds
-from core.tiers.synthetic import world
-from worker.engine.encoding import encode, trim
-from worker.engine.evaluate import EncodedSuite, evaluate
-from worker.engine.model import load, parameter_count
+from forgetlab.core.tiers.synthetic import world
+from forgetlab.worker.engine.encoding import encode, trim
+from forgetlab.worker.engine.evaluate import EncodedSuite, evaluate
+from forgetlab.worker.engine.model import load, parameter_count
 
 
 def main() -> None:

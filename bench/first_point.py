@@ -75,10 +75,10 @@ def sse_latencies(scenario: dict) -> list[float]:
 
 
 def engine_latencies(overrides: dict) -> list[float]:
-    from core.presets import preset_scenario
-    from core.scenario import with_overrides
-    from worker.embedded import warm_up
-    from worker.engine.train import train
+    from forgetlab.core.presets import preset_scenario
+    from forgetlab.core.scenario import with_overrides
+    from forgetlab.worker.embedded import warm_up
+    from forgetlab.worker.engine.train import train
 
     warm_up()
     out = []
@@ -107,14 +107,14 @@ def main() -> None:
              "break-it, a point every 2 steps": (None, {"eval_every": 2})}
     for name, (query, overrides) in cases.items():
         if query is None:
-            from app.pages.forms import scenario_query
-            from core.presets import preset_scenario
-            from core.scenario import with_overrides
+            from forgetlab.app.pages.forms import scenario_query
+            from forgetlab.core.presets import preset_scenario
+            from forgetlab.core.scenario import with_overrides
 
             query = "?" + scenario_query(with_overrides(preset_scenario("break-it"), overrides))
         lab, no_torch = lab_latencies(query)
-        from core.presets import preset_scenario
-        from core.scenario import with_overrides
+        from forgetlab.core.presets import preset_scenario
+        from forgetlab.core.scenario import with_overrides
 
         sse = sse_latencies(with_overrides(preset_scenario("break-it"), overrides).model_dump(mode="json"))
         engine = engine_latencies(overrides)

@@ -34,7 +34,7 @@ def own_lab() -> tuple[str, subprocess.Popen]:
         port = s.getsockname()[1]
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
     env.update(FORGETLAB_DATA_DIR=tempfile.mkdtemp(prefix="forgetlab-flood-"), FORGETLAB_WORKERS="0")
-    proc = subprocess.Popen([sys.executable, "-m", "core.cli", "serve", "--port", str(port), "--log-level", "error"],
+    proc = subprocess.Popen([sys.executable, "-m", "forgetlab.core.cli", "serve", "--port", str(port), "--log-level", "error"],
                             cwd=ROOT, env=env)
     url = f"http://127.0.0.1:{port}"
     for _ in range(300):

@@ -18,9 +18,9 @@ import time
 
 import torch
 
-from core.tiers import get_tier
-from worker.engine.runtime import Runtime
-from worker.engine.train import base_view, train
+from forgetlab.core.tiers import get_tier
+from forgetlab.worker.engine.runtime import Runtime
+from forgetlab.worker.engine.train import base_view, train
 
 from ._smollm2 import bare_peft_step_seconds, matmul_peak_flops, scenario, task_tokens, train_flops
 

@@ -18,7 +18,7 @@ import multiprocessing
 import statistics
 import time
 
-from worker.engine.claims import CLAIMS_BY_TIER, scenario_for
+from forgetlab.worker.engine.claims import CLAIMS_BY_TIER, scenario_for
 
 TIER = "smollm2"
 
@@ -43,9 +43,9 @@ def _init(device: str) -> None:
 
 
 def _train(args: tuple[dict, str]) -> dict:
-    from core.scenario import parse
-    from worker.engine.runtime import Runtime
-    from worker.engine.train import train
+    from forgetlab.core.scenario import parse
+    from forgetlab.worker.engine.runtime import Runtime
+    from forgetlab.worker.engine.train import train
 
     config, device = args
     scenario = parse(config)

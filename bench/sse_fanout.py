@@ -17,10 +17,10 @@ import time
 import httpx
 
 from bench._lab import percentile, served_lab, services
-from core.live import get_publisher, status_message
-from core.settings import Settings
-from core.store import runs
-from core.store.db import session_factory
+from forgetlab.core.live import get_publisher, status_message
+from forgetlab.core.settings import Settings
+from forgetlab.core.store import runs
+from forgetlab.core.store.db import session_factory
 
 POINTS = 40
 INTERVAL = 0.1
@@ -94,7 +94,7 @@ def main() -> None:
         # Embedded: the lab's SQLite file is in its own data dir; point our writer at the same file.
         env = {}
         settings = Settings(data_dir=data, database_url=None, redis_url=None)
-        from core.store.db import migrate
+        from forgetlab.core.store.db import migrate
 
         migrate(settings.sqlalchemy_url)
         run_mode("embedded (SQLite, DB polling)", env, settings, data_dir=data)

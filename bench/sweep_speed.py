@@ -18,7 +18,7 @@ from datetime import datetime
 import httpx
 
 from bench._lab import get_json, served_lab
-from core.settings import usable_cores
+from forgetlab.core.settings import usable_cores
 
 GRID = {"grid": {"method": ["full", "lora"], "lr": [1e-4, 1e-3, 3e-3], "mix_ratio": [0, 0.2]}}
 

@@ -16,12 +16,12 @@ import time
 import torch
 import torch.nn.functional as F
 
-from core.presets import preset_scenario
-from core.scenario import with_overrides
-from core.tiers.synthetic import world
-from worker.engine.encoding import encode, trim
-from worker.engine.model import load
-from worker.engine.train import train
+from forgetlab.core.presets import preset_scenario
+from forgetlab.core.scenario import with_overrides
+from forgetlab.core.tiers.synthetic import world
+from forgetlab.worker.engine.encoding import encode, trim
+from forgetlab.worker.engine.model import load
+from forgetlab.worker.engine.train import train
 
 REPEATS = 5
 

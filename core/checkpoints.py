@@ -16,7 +16,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.store.models import TERMINAL, Run
+from forgetlab.core.store.models import TERMINAL, Run
 
 FILE = re.compile(r"^run-(\d{1,10})\.(pt|tmp\d+)$")
 

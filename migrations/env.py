@@ -5,8 +5,8 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine, pool
 
-from core.settings import get_settings
-from core.store.models import Base
+from forgetlab.core.settings import get_settings
+from forgetlab.core.store.models import Base
 
 config = context.config
 url = config.get_main_option("sqlalchemy.url") or get_settings().sqlalchemy_url
@@ -20,7 +20,7 @@ def run_offline() -> None:
 
 def run_online() -> None:
     if url.startswith("sqlite"):
-        from core.store.db import (
+        from forgetlab.core.store.db import (
             get_engine,  # creates the data directory and sets the SQLite pragmas
         )
 

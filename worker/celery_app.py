@@ -10,18 +10,18 @@ from __future__ import annotations
 from celery import Celery
 from celery.signals import worker_process_init
 
-from core.queue import celery_config
-from core.settings import get_settings
+from forgetlab.core.queue import celery_config
+from forgetlab.core.settings import get_settings
 
-app = Celery("forgetlab", include=["worker.tasks"])
+app = Celery("forgetlab", include=["forgetlab.worker.tasks"])
 app.conf.update(celery_config(get_settings()))
 
 
 @worker_process_init.connect
 def _warm_child(**_kwargs) -> None:
     """In each forked pool child (never the parent): import torch and load the base before the first run."""
-    from worker.embedded import warm_up
-    from worker.parent_death import die_with_parent
+    from forgetlab.worker.embedded import warm_up
+    from forgetlab.worker.parent_death import die_with_parent
 
     die_with_parent()  # a pool child whose worker was killed -9 stops too, instead of training for no one
     warm_up(get_settings().torch_threads)

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import json
 
-from core.cli import UsageError
+from forgetlab.core.cli import UsageError
 
 
 def cmd_world(args) -> None:
-    from core.tiers.synthetic import world
+    from forgetlab.core.tiers.synthetic import world
 
     for family in world.FAMILIES.values():
         label = "capability" if family.kind == "capability" else f"task, {family.distance}"
@@ -31,13 +31,13 @@ def _load(path, tier=None):
 
 
 def _tier(name: str):
-    from core.tiers import get_tier
+    from forgetlab.core.tiers import get_tier
 
     return get_tier(name)  # NotFound names the tiers there are
 
 
 def _suite(path, tokenizer, tier):
-    from core.probes import Suite
+    from forgetlab.core.probes import Suite
 
     from .engine.encoding import VocabularyError
     from .engine.evaluate import EncodedSuite
@@ -83,7 +83,7 @@ def cmd_pretrain(args) -> None:
 
     from tqdm import tqdm
 
-    from core.tiers.synthetic import PRETRAIN_SEEDS, base_dir
+    from forgetlab.core.tiers.synthetic import PRETRAIN_SEEDS, base_dir
 
     from .engine.pretrain import Recipe, pretrain, save_base
 
@@ -115,7 +115,7 @@ def _dataset(path: str):
     import sys
     from pathlib import Path
 
-    from core.datasets import DatasetError, TooLarge, parse_jsonl, where
+    from forgetlab.core.datasets import DatasetError, TooLarge, parse_jsonl, where
 
     try:
         data = Path(path).read_bytes()
@@ -132,8 +132,8 @@ def _dataset(path: str):
 
 
 def _scenario(args, dataset=None):
-    from core.presets import PRESETS
-    from core.scenario import Scenario, ScenarioError, coerce, parse
+    from forgetlab.core.presets import PRESETS
+    from forgetlab.core.scenario import Scenario, ScenarioError, coerce, parse
 
     data: dict = {}
     if args.config:
@@ -211,8 +211,8 @@ def cmd_run(args) -> None:
 
 
 def _train_or_fail(train, scenario, on_event, model_dir, dataset=None):
-    from core.datasets import split
-    from core.tiers import tier_for
+    from forgetlab.core.datasets import split
+    from forgetlab.core.tiers import tier_for
 
     from .engine.encoding import VocabularyError
     from .engine.model import ModelLoadError
@@ -250,9 +250,9 @@ def cmd_sweep(args) -> None:
     import yaml
     from tqdm import tqdm
 
-    from core.compare import best, config_diff, mean_drop
-    from core.grid import expand
-    from core.scenario import ScenarioError
+    from forgetlab.core.compare import best, config_diff, mean_drop
+    from forgetlab.core.grid import expand
+    from forgetlab.core.scenario import ScenarioError
 
     from .engine.parallel import run_many
 
@@ -296,7 +296,7 @@ def _saver(out_dir: str, model_dir: str | None):
         raise UsageError(f"--save: {e}") from None
 
     def save(model, scenario) -> None:
-        from core.tiers import tier_for
+        from forgetlab.core.tiers import tier_for
 
         from .engine.artifacts import save_run, size_text
 
@@ -311,7 +311,7 @@ def _saver(out_dir: str, model_dir: str | None):
 
 def cmd_worker(args) -> None:
     """A Celery worker for distributed mode (needs REDIS_URL and DATABASE_URL)."""
-    from core.settings import get_settings
+    from forgetlab.core.settings import get_settings
 
     settings = get_settings()
     if not settings.distributed:

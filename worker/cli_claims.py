@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 
-from core.cli import UsageError
+from forgetlab.core.cli import UsageError
 
 # `claims --full`: 5 seeds on each of 2 of the 3 shipped bases (10 units): 150 runs, 15 minutes on 2 cores with
 # --workers 2. All 3 bases would take 50% longer; --bases 3 runs them.
@@ -19,7 +19,7 @@ def cmd_claims(args) -> None:
 
     from tqdm import tqdm
 
-    from core.tiers import get_tier
+    from forgetlab.core.tiers import get_tier
 
     from .engine.claims import CLAIMS_BY_TIER, run_claims, runs_needed
 
@@ -52,7 +52,7 @@ def cmd_claims(args) -> None:
             raise UsageError(f"--only: no claim {', '.join(map(str, unknown))} on tier {args.tier} "
                              f"(claims {numbers[0]}-{numbers[-1]})")
     bar = tqdm(total=runs_needed(seeds, args.tier, bases, only), desc="claims", unit="run")
-    from core.settings import get_settings
+    from forgetlab.core.settings import get_settings
 
     cache = None if args.no_cache else get_settings().data_dir / "cache" / "claims"
     rows = run_claims(seeds, on_run=lambda key, seed: bar.update(1), model_dir=args.model, tier=args.tier,

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 
-from core.cli import UsageError
+from forgetlab.core.cli import UsageError
 
 
 def cmd_gate(args) -> None:
@@ -15,9 +15,9 @@ def cmd_gate(args) -> None:
     import sys
     from pathlib import Path
 
-    from core.errors import NotFound
-    from core.gate import table
-    from core.tiers import all_tiers, get_tier
+    from forgetlab.core.errors import NotFound
+    from forgetlab.core.gate import table
+    from forgetlab.core.tiers import all_tiers, get_tier
 
     from .engine.gate import GateError, run_gate
 

@@ -1,4 +1,4 @@
-"""Entry point of the embedded executor's worker processes: `python -m worker.embedded FD`.
+"""Entry point of the embedded executor's worker processes: `python -m forgetlab.worker.embedded FD`.
 
 A child warms up first (imports torch and the engine, loads the base model once so every lazy
 import and file read is done), tells its parent "ready" over the socket FD, then runs the run ids
@@ -21,8 +21,8 @@ def warm_up(threads: int = 1, *, first_only: bool = False) -> list[str]:
     `first_only`: warm the default task alone and return the other tasks, for warm_rest() to do
     once the worker has said it is ready (the embedded worker); else warm every task.
     """
-    from core.tiers import DEFAULT_TIER, get_tier
-    from worker.engine.runtime import Runtime
+    from forgetlab.core.tiers import DEFAULT_TIER, get_tier
+    from forgetlab.worker.engine.runtime import Runtime
 
     Runtime.cpu(max(1, threads)).apply()
     tasks = list(get_tier(DEFAULT_TIER).tasks)
@@ -32,9 +32,9 @@ def warm_up(threads: int = 1, *, first_only: bool = False) -> list[str]:
 
 def _warm(tasks: list[str]) -> bool:
     """The base, its suites and its scores for these tasks: a run then only copies them."""
-    from core.tiers import DEFAULT_TIER, get_tier
-    from worker.engine.model import ModelLoadError
-    from worker.engine.train import base_view
+    from forgetlab.core.tiers import DEFAULT_TIER, get_tier
+    from forgetlab.worker.engine.model import ModelLoadError
+    from forgetlab.worker.engine.train import base_view
 
     try:
         for task in tasks:
@@ -58,10 +58,10 @@ def warm_rest(conn, tasks: list[str]) -> None:
 def child_main(fd: int) -> None:
     from multiprocessing.connection import Connection
 
-    from core.settings import Settings
-    from worker.asking import ask_job
-    from worker.jobs import run_job
-    from worker.parent_death import die_with_parent
+    from forgetlab.core.settings import Settings
+    from forgetlab.worker.asking import ask_job
+    from forgetlab.worker.jobs import run_job
+    from forgetlab.worker.parent_death import die_with_parent
 
     # First of all: a killed server must not leave this process training with no one to report to.
     die_with_parent(int(os.environ.get("FORGETLAB_PARENT_PID", "0")) or None)

@@ -14,16 +14,16 @@ import os
 import socket
 import threading
 
-from core import checkpoints
-from core.datasets import split
-from core.live import get_publisher, status_message
-from core.scenario import ScenarioError, parse
-from core.settings import Settings, get_settings
-from core.store import runs
-from core.store.datasets import get_dataset, pairs_of
-from core.store.db import session_factory
-from core.tiers import Tier, get_tier
-from core.tiers.base import DATASET_PREFIX, is_dataset_task
+from forgetlab.core import checkpoints
+from forgetlab.core.datasets import split
+from forgetlab.core.live import get_publisher, status_message
+from forgetlab.core.scenario import ScenarioError, parse
+from forgetlab.core.settings import Settings, get_settings
+from forgetlab.core.store import runs
+from forgetlab.core.store.datasets import get_dataset, pairs_of
+from forgetlab.core.store.db import session_factory
+from forgetlab.core.tiers import Tier, get_tier
+from forgetlab.core.tiers.base import DATASET_PREFIX, is_dataset_task
 
 from .recorder import Recorder, finite
 
@@ -35,10 +35,10 @@ def _engine():
     Returns train_and_save(scenario, on_event, tier=, runtime=, should_cancel=, save_to=, checkpoint_to=,
     checkpoint_every=) -> (summary, saved), where saved describes the model written to save_to (None when it
     was not kept). A checkpoint at checkpoint_to (from an earlier attempt) is resumed from."""
-    from core.tiers import get_tier
-    from worker.engine.artifacts import save_run
-    from worker.engine.checkpoint import Checkpoints
-    from worker.engine.train import fine_tune
+    from forgetlab.core.tiers import get_tier
+    from forgetlab.worker.engine.artifacts import save_run
+    from forgetlab.worker.engine.checkpoint import Checkpoints
+    from forgetlab.worker.engine.train import fine_tune
 
     def train_and_save(scenario, on_event, *, tier, runtime, should_cancel, save_to, checkpoint_to, checkpoint_every):
         checkpoints = Checkpoints(checkpoint_to, checkpoint_every)
@@ -64,7 +64,7 @@ MAX_SAVED_PARAMETERS = 20_000_000
 
 def _runtime(queue: str, threads: int):
     """Where this run computes: the gpu queue insists on CUDA (RuntimeUnavailable says why not)."""
-    from worker.engine.runtime import Runtime
+    from forgetlab.worker.engine.runtime import Runtime
 
     return Runtime.for_queue(queue, threads)
 

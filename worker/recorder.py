@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import math
 
-from core.results import EarlyStopped, Finished, Metrics, Samples, Started
-from core.store import runs
+from forgetlab.core.results import EarlyStopped, Finished, Metrics, Samples, Started
+from forgetlab.core.store import runs
 
 
 def finite(value):

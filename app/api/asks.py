@@ -9,9 +9,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.auth import MemberUser
-from app.deps import RunDep, SessionDep
-from core.store import asks
+from forgetlab.app.auth import MemberUser
+from forgetlab.app.deps import RunDep, SessionDep
+from forgetlab.core.store import asks
 
 from .. import lab
 from .schemas import datetime

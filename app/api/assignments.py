@@ -8,12 +8,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Request
 from fastapi.responses import Response
 
-from app import teaching
-from app.auth import CurrentUser, InstructorUser, MemberUser
-from app.deps import SessionDep
-from core.assignments import describe
-from core.scenario import ScenarioError
-from core.store.models import Run
+from forgetlab.app import teaching
+from forgetlab.app.auth import CurrentUser, InstructorUser, MemberUser
+from forgetlab.app.deps import SessionDep
+from forgetlab.core.assignments import describe
+from forgetlab.core.scenario import ScenarioError
+from forgetlab.core.store.models import Run
 
 from .classes import AssignmentIn
 from .errors import invalid

@@ -7,12 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 
-from app.auth import MemberUser
-from app.deps import SessionDep
-from core import checkpoints
-from core.ids import parse_ids
-from core.live import status_message
-from core.store import runs
+from forgetlab.app.auth import MemberUser
+from forgetlab.app.deps import SessionDep
+from forgetlab.core import checkpoints
+from forgetlab.core.ids import parse_ids
+from forgetlab.core.live import status_message
+from forgetlab.core.store import runs
 
 router = APIRouter(prefix="/runs", tags=["runs"])
 

@@ -9,12 +9,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Request
 from pydantic import BaseModel, Field
 
-from app import teaching
-from app.auth import CurrentUser, InstructorUser, MemberUser
-from app.deps import SessionDep
-from core.errors import NotFound
-from core.scenario import ScenarioError
-from core.store import classes
+from forgetlab.app import teaching
+from forgetlab.app.auth import CurrentUser, InstructorUser, MemberUser
+from forgetlab.app.deps import SessionDep
+from forgetlab.core.errors import NotFound
+from forgetlab.core.scenario import ScenarioError
+from forgetlab.core.store import classes
 
 from .errors import invalid
 

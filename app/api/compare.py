@@ -7,10 +7,10 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from app.auth import CurrentUser
-from app.deps import SessionDep
-from core.ids import MAX_ID, parse_ids
-from core.store import access
+from forgetlab.app.auth import CurrentUser
+from forgetlab.app.deps import SessionDep
+from forgetlab.core.ids import MAX_ID, parse_ids
+from forgetlab.core.store import access
 
 from .. import comparison, export
 from .schemas import Comparison

@@ -13,11 +13,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
-from app.auth import CurrentUser, MemberUser
-from app.deps import DatasetDep, SessionDep
-from core import datasets
-from core.store import access
-from core.store.datasets import list_datasets
+from forgetlab.app.auth import CurrentUser, MemberUser
+from forgetlab.app.deps import DatasetDep, SessionDep
+from forgetlab.core import datasets
+from forgetlab.core.store import access
+from forgetlab.core.store.datasets import list_datasets
 
 from .. import lab
 from .errors import invalid

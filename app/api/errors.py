@@ -12,9 +12,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from core.errors import DomainError, NotFound
-from core.quotas import OverQuota
-from core.scenario import ScenarioError
+from forgetlab.core.errors import DomainError, NotFound
+from forgetlab.core.quotas import OverQuota
+from forgetlab.core.scenario import ScenarioError
 
 log = logging.getLogger(__name__)
 

@@ -17,12 +17,12 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import StreamingResponse
 
-from app.auth import CurrentUser
-from app.deps import run_from_path
-from core.ids import MAX_ID, parse_id
-from core.live import status_message
-from core.store import runs
-from core.store.models import TERMINAL
+from forgetlab.app.auth import CurrentUser
+from forgetlab.app.deps import run_from_path
+from forgetlab.core.ids import MAX_ID, parse_id
+from forgetlab.core.live import status_message
+from forgetlab.core.store import runs
+from forgetlab.core.store.models import TERMINAL
 
 router = APIRouter(prefix="/runs", tags=["runs"])
 KEEPALIVE = 5.0  # seconds of silence before a comment line (and a DB catch-up)

@@ -11,8 +11,8 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 
-from app.auth import CurrentUser
-from app.deps import RunDep, SessionDep, run_from_query
+from forgetlab.app.auth import CurrentUser
+from forgetlab.app.deps import RunDep, SessionDep, run_from_query
 
 from .. import gating
 

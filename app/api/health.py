@@ -16,8 +16,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import func, select, text
 
-from app.auth import PUBLIC
-from core.store.models import Run
+from forgetlab.app.auth import PUBLIC
+from forgetlab.core.store.models import Run
 
 router = APIRouter(tags=["lab"])
 

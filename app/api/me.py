@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from pydantic import BaseModel
 
-from app.auth import CurrentUser
+from forgetlab.app.auth import CurrentUser
 
 router = APIRouter(tags=["accounts"])
 

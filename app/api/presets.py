@@ -1,8 +1,8 @@
 from fastapi import APIRouter
 
-from app.auth import CurrentUser
-from core.presets import PRESETS
-from core.scenario import Scenario
+from forgetlab.app.auth import CurrentUser
+from forgetlab.core.presets import PRESETS
+from forgetlab.core.scenario import Scenario
 
 from .schemas import PresetOut
 

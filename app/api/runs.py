@@ -12,11 +12,11 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Body, Query, Request, Response
 from pydantic import BaseModel
 
-from app.auth import CurrentUser, MemberUser
-from app.deps import ManagedRunDep, RunDep, SessionDep
-from core.ids import MAX_ID
-from core.scenario import Scenario, parse
-from core.store import access, runs
+from forgetlab.app.auth import CurrentUser, MemberUser
+from forgetlab.app.deps import ManagedRunDep, RunDep, SessionDep
+from forgetlab.core.ids import MAX_ID
+from forgetlab.core.scenario import Scenario, parse
+from forgetlab.core.store import access, runs
 
 from .. import lab, run_labels
 from .gate import model_dir

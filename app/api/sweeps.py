@@ -6,10 +6,10 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Query, Request
 
-from app.auth import CurrentUser, MemberUser
-from app.deps import ManagedSweepDep, SessionDep, SweepDep
-from core.scenario import ScenarioError
-from core.store import access, sweeps
+from forgetlab.app.auth import CurrentUser, MemberUser
+from forgetlab.app.deps import ManagedSweepDep, SessionDep, SweepDep
+from forgetlab.core.scenario import ScenarioError
+from forgetlab.core.store import access, sweeps
 
 from .. import lab
 from .errors import invalid

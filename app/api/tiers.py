@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from app.auth import CurrentUser
-from core.tiers import all_tiers
+from forgetlab.app.auth import CurrentUser
+from forgetlab.core.tiers import all_tiers
 
 from .schemas import TierOut
 

@@ -35,7 +35,7 @@ UNGUARDED = {"/static": "static files", "/openapi.json": "the API's schema", "/d
 
 def install(app: FastAPI) -> None:
     """The cookie middleware and the 401 handler: a page sends the browser to log in, the API answers 401."""
-    from app.api.errors import wants_json
+    from forgetlab.app.api.errors import wants_json
 
     @app.exception_handler(Unauthorized)
     async def _unauthorized(request: Request, exc: Unauthorized):

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from fastapi import HTTPException, Request
 from sqlalchemy.orm import Session
 
-from core.store import accounts
-from core.store.models import User
+from forgetlab.core.store import accounts
+from forgetlab.core.store.models import User
 
 SESSION_COOKIE = "forgetlab_session"
 

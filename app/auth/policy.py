@@ -24,7 +24,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request
 from sqlalchemy.orm import Session
 
-from core.store.models import ROLES, User
+from forgetlab.core.store.models import ROLES, User
 
 from .identity import Unauthorized, identify
 

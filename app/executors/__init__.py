@@ -2,14 +2,14 @@
 
 Both get the same calls from the web app: start/stop with the app, submit after a run row is
 committed, cancel after the DB says so. Neither imports worker code or torch: the local one
-spawns `python -m worker.embedded`, the Celery one sends the task by name.
+spawns `python -m forgetlab.worker.embedded`, the Celery one sends the task by name.
 """
 
 from __future__ import annotations
 
 from typing import Protocol
 
-from core.settings import Settings
+from forgetlab.core.settings import Settings
 
 
 class Executor(Protocol):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 
-from core.queue import ASK_TASK_NAME, TASK_NAME, celery_config
-from core.settings import Settings
+from forgetlab.core.queue import ASK_TASK_NAME, TASK_NAME, celery_config
+from forgetlab.core.settings import Settings
 
 log = logging.getLogger(__name__)
 

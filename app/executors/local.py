@@ -1,6 +1,6 @@
 """The embedded executor: a pool of warm worker processes, as many as `workers` (default: the CPU cores).
 
-Each child is `python -m worker.embedded` (a spawn, never a fork: CUDA and torch stay out of
+Each child is `python -m forgetlab.worker.embedded` (a spawn, never a fork: CUDA and torch stay out of
 the web process, and no main module is re-imported). It imports torch, loads the base model
 and says "ready" *before* any run exists, so a run starts in milliseconds. A child runs one run
 at a time with `torch_threads` threads (default 1), so N runs on N cores never oversubscribe
@@ -24,10 +24,10 @@ from collections import deque
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 
-from core import checkpoints
-from core.live import status_message
-from core.settings import Settings
-from core.store import asks, runs
+from forgetlab.core import checkpoints
+from forgetlab.core.live import status_message
+from forgetlab.core.settings import Settings
+from forgetlab.core.store import asks, runs
 
 log = logging.getLogger(__name__)
 SPARE_DELAY = 2.0  # seconds after a dispatch before a replacement spare starts warming
@@ -132,7 +132,7 @@ class LocalExecutor:
         parent, child = socket.socketpair()
         env = {**os.environ, "FORGETLAB_CHILD_SETTINGS": self.settings.model_dump_json(),
                "FORGETLAB_PARENT_PID": str(os.getpid())}  # the child dies with us (worker/parent_death.py)
-        process = subprocess.Popen([sys.executable, "-m", "worker.embedded", str(child.fileno())],
+        process = subprocess.Popen([sys.executable, "-m", "forgetlab.worker.embedded", str(child.fileno())],
                                    pass_fds=[child.fileno()], env=env, stdin=subprocess.DEVNULL)
         child.close()
         self.children.append(_Child(process, Connection(parent.detach())))

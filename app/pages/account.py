@@ -11,12 +11,12 @@ from typing import Annotated
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse
 
-from app.auth import PUBLIC, CurrentUser, InstructorUser, csrf, set_session_cookie
-from app.auth.identity import SESSION_COOKIE, identify
-from app.deps import SessionDep
-from core.errors import DomainError
-from core.store import accounts
-from core.store.models import ROLES
+from forgetlab.app.auth import PUBLIC, CurrentUser, InstructorUser, csrf, set_session_cookie
+from forgetlab.app.auth.identity import SESSION_COOKIE, identify
+from forgetlab.app.deps import SessionDep
+from forgetlab.core.errors import DomainError
+from forgetlab.core.store import accounts
+from forgetlab.core.store.models import ROLES
 
 from .render import page
 

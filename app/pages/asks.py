@@ -8,10 +8,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 
-from app.auth import CurrentUser, MemberUser
-from app.deps import RunDep, SessionDep
-from core.errors import DomainError
-from core.store import asks
+from forgetlab.app.auth import CurrentUser, MemberUser
+from forgetlab.app.deps import RunDep, SessionDep
+from forgetlab.core.errors import DomainError
+from forgetlab.core.store import asks
 
 from .. import lab
 from .render import is_htmx, page

@@ -12,13 +12,13 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 
-from app import teaching
-from app.auth import CurrentUser, InstructorUser, MemberUser
-from app.deps import SessionDep
-from core.assignments import apply, describe, form_rules
-from core.scenario import ScenarioError
-from core.store import classes
-from core.tiers import get_tier
+from forgetlab.app import teaching
+from forgetlab.app.auth import CurrentUser, InstructorUser, MemberUser
+from forgetlab.app.deps import SessionDep
+from forgetlab.core.assignments import apply, describe, form_rules
+from forgetlab.core.scenario import ScenarioError
+from forgetlab.core.store import classes
+from forgetlab.core.tiers import get_tier
 
 from . import markup  # noqa: F401 (registers the markdown filter)
 from .classes import FORM_DEFAULTS, form_context

@@ -7,15 +7,15 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 
-from app import teaching
-from app.auth import CurrentUser, InstructorUser, MemberUser
-from app.deps import SessionDep
-from core import goals
-from core.errors import DomainError
-from core.lessons import STARTER
-from core.presets import PRESETS
-from core.scenario import ScenarioError
-from core.store import classes
+from forgetlab.app import teaching
+from forgetlab.app.auth import CurrentUser, InstructorUser, MemberUser
+from forgetlab.app.deps import SessionDep
+from forgetlab.core import goals
+from forgetlab.core.errors import DomainError
+from forgetlab.core.lessons import STARTER
+from forgetlab.core.presets import PRESETS
+from forgetlab.core.scenario import ScenarioError
+from forgetlab.core.store import classes
 
 from . import markup  # noqa: F401 (registers the markdown filter)
 from .render import page

@@ -5,14 +5,14 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 
-from app.auth import CurrentUser
-from app.deps import SessionDep, run_from_query
-from core.errors import Invalid
-from core.ids import parse_ids
-from core.compare import nll_rise
-from core.results import TASK_ACCURACY, TASK_NLL, cap_key
-from core.store import access
-from core.tiers import capabilities_of
+from forgetlab.app.auth import CurrentUser
+from forgetlab.app.deps import SessionDep, run_from_query
+from forgetlab.core.errors import Invalid
+from forgetlab.core.ids import parse_ids
+from forgetlab.core.compare import nll_rise
+from forgetlab.core.results import TASK_ACCURACY, TASK_NLL, cap_key
+from forgetlab.core.store import access
+from forgetlab.core.tiers import capabilities_of
 
 from .. import comparison, gating
 from ..scatter import render as scatter

@@ -13,7 +13,7 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import urlencode
 
-from core.scenario import Scenario, ScenarioError, allowed, choices, coerce, field_help
+from forgetlab.core.scenario import Scenario, ScenarioError, allowed, choices, coerce, field_help
 
 GROUPS = {"data": "Task data", "training": "Training", "method": "Method", "mitigations": "Mitigations",
           "run": "Run and measurement"}

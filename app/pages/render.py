@@ -12,7 +12,7 @@ from jinja2 import pass_context
 from jinja2_fragments.fastapi import Jinja2Blocks
 from markupsafe import Markup
 
-from core.results import TASK_ACCURACY, TASK_NLL, cap_key
+from forgetlab.core.results import TASK_ACCURACY, TASK_NLL, cap_key
 
 from ..auth import csrf_token, viewer
 from ..comparison import fmt

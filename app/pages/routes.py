@@ -10,17 +10,17 @@ from urllib.parse import parse_qsl, urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 
-from app.auth import CurrentUser, MemberUser
-from app.deps import ManagedRunDep, RunDep, SessionDep
-from core.datasets import TooLarge, is_dataset_id, where
-from core.errors import DomainError
-from core.presets import PRESETS, presets_for
-from core.scenario import Scenario, ScenarioError, parse
-from core.store import access, runs
-from core.store.datasets import get_dataset
-from core.store.models import STATUSES
-from core.tiers import DEFAULT_TIER, TaskInfo, all_tiers, get_tier, tier_of
-from core.tiers.base import DATASET_PREFIX, is_dataset_task
+from forgetlab.app.auth import CurrentUser, MemberUser
+from forgetlab.app.deps import ManagedRunDep, RunDep, SessionDep
+from forgetlab.core.datasets import TooLarge, is_dataset_id, where
+from forgetlab.core.errors import DomainError
+from forgetlab.core.presets import PRESETS, presets_for
+from forgetlab.core.scenario import Scenario, ScenarioError, parse
+from forgetlab.core.store import access, runs
+from forgetlab.core.store.datasets import get_dataset
+from forgetlab.core.store.models import STATUSES
+from forgetlab.core.tiers import DEFAULT_TIER, TaskInfo, all_tiers, get_tier, tier_of
+from forgetlab.core.tiers.base import DATASET_PREFIX, is_dataset_task
 
 from .. import lab, run_labels
 from ..reading import LEARNING_PATH, headline, preset_values, read_run

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from itertools import zip_longest
 
-from core.grid import MAX_SWEEP_RUNS, expand
-from core.scenario import Scenario, ScenarioError
+from forgetlab.core.grid import MAX_SWEEP_RUNS, expand
+from forgetlab.core.scenario import Scenario, ScenarioError
 
 from ..lab import preset_of
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 
-from app.auth import CurrentUser, MemberUser
-from app.deps import ManagedSweepDep, SessionDep, SweepDep
-from core.scenario import ScenarioError
-from core.store import access, sweeps
+from forgetlab.app.auth import CurrentUser, MemberUser
+from forgetlab.app.deps import ManagedSweepDep, SessionDep, SweepDep
+from forgetlab.core.scenario import ScenarioError
+from forgetlab.core.store import access, sweeps
 
 from .. import lab
 from ..comparison import MAX_RUNS, pick

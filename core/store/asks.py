@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from core.errors import Invalid
+from forgetlab.core.errors import Invalid
 
 from .models import Ask, utcnow
 

@@ -8,9 +8,9 @@ tests (tests/integration/test_contract.py) feed the real engine's events through
 import pytest
 from fastapi.testclient import TestClient
 
-from core.results import Metrics, Summary
-from core.settings import Settings
-from core.store.db import migrate, session_factory
+from forgetlab.core.results import Metrics, Summary
+from forgetlab.core.settings import Settings
+from forgetlab.core.store.db import migrate, session_factory
 from tests.accounts import same_site
 
 
@@ -30,7 +30,7 @@ def sessions(settings):
 def client(settings):
     """The embedded lab, not public: the client is its local instructor, and sends the CSRF token as the
     lab's own pages do (tests/accounts.py). Tests of other roles sign in with tests/accounts.py."""
-    from app.main import create_app
+    from forgetlab.app.main import create_app
 
     with TestClient(create_app(settings)) as c:
         yield same_site(c)
@@ -47,7 +47,7 @@ def metrics_event(step: int, knowledge: float = 0.9, task: float = 0.1) -> Metri
 
 def record(sessions, run_id: int, event: Metrics) -> None:
     """Store a metrics point as the worker's recorder does: one batch of narrow rows."""
-    from core.store import runs
+    from forgetlab.core.store import runs
 
     with sessions() as session:
         runs.write_points(session, run_id=run_id, step=event.step, values=event.values())
@@ -72,7 +72,7 @@ def summary(drop: float, task: float, wise: bool = False) -> dict:
 def finish(sessions, run_id: int, drop: float = 0.2, task: float = 1.0, status: str = "succeeded",
            wise: bool = False) -> None:
     """Play a run through as a worker would: three metric points, then its terminal status and summary."""
-    from core.store import runs
+    from forgetlab.core.store import runs
 
     for step in (0, 5, 10):
         record(sessions, run_id, metrics_event(step, knowledge=0.9 - drop * step / 10, task=task * step / 10))

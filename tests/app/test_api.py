@@ -2,8 +2,8 @@
 
 import pytest
 
-from core.presets import PRESETS
-from core.store.models import Run
+from forgetlab.core.presets import PRESETS
+from forgetlab.core.store.models import Run
 
 from .conftest import metrics_event, record
 

@@ -6,8 +6,8 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
-from core.settings import Settings
-from core.store.db import migrate, session_factory
+from forgetlab.core.settings import Settings
+from forgetlab.core.store.db import migrate, session_factory
 from tests.accounts import PASSWORD, bearer, login, make_user, same_site
 
 TINY = {"task_examples": 50, "epochs": 1, "eval_every": 2}
@@ -16,7 +16,7 @@ TINY = {"task_examples": 50, "epochs": 1, "eval_every": 2}
 @pytest.fixture
 def public(tmp_path):
     """A lab with log-in on (FORGETLAB_PUBLIC=1): (client, session factory)."""
-    from app.main import create_app
+    from forgetlab.app.main import create_app
 
     settings = Settings(data_dir=tmp_path, workers=0, database_url=None, redis_url=None, public=True)
     migrate(settings.sqlalchemy_url)

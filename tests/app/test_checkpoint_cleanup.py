@@ -8,14 +8,14 @@ import time
 import pytest
 from fastapi.testclient import TestClient
 
-from app.executors.local import LocalExecutor, _Child
-from app.main import reap_once, sweep_checkpoints
-from core import checkpoints
-from core.live import NullPublisher
-from core.scenario import Scenario
-from core.settings import Settings
-from core.store import runs
-from core.store.db import migrate
+from forgetlab.app.executors.local import LocalExecutor, _Child
+from forgetlab.app.main import reap_once, sweep_checkpoints
+from forgetlab.core import checkpoints
+from forgetlab.core.live import NullPublisher
+from forgetlab.core.scenario import Scenario
+from forgetlab.core.settings import Settings
+from forgetlab.core.store import runs
+from forgetlab.core.store.db import migrate
 
 SMALL = Scenario(task_examples=50, epochs=1)
 
@@ -53,7 +53,7 @@ def test_cancelling_a_queued_run_deletes_its_checkpoint(client, settings, sessio
 
 
 def test_cancelling_all_queued_runs_deletes_their_checkpoints(client, settings, sessions):
-    from core.store import accounts
+    from forgetlab.core.store import accounts
 
     with sessions() as session:
         local = accounts.local_user(session)
@@ -95,7 +95,7 @@ def reaping_lab(tmp_path, max_attempts: int):
     settings = Settings(data_dir=tmp_path, workers=0, database_url=None, redis_url=None,
                         heartbeat_timeout=0.05, reap_seconds=3600, outbox_seconds=3600, max_attempts=max_attempts)
     migrate(settings.sqlalchemy_url)
-    from app.main import create_app
+    from forgetlab.app.main import create_app
 
     return settings, create_app(settings)
 

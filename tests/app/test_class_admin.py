@@ -3,7 +3,7 @@ may, and attempts already made keep their runs (with the settings they started w
 
 import pytest
 
-from core.store import accounts, runs
+from forgetlab.core.store import accounts, runs
 
 from .conftest import finish
 
@@ -167,8 +167,8 @@ def test_the_edit_form_round_trips_any_template(client, users, course):
             "show_names": True}
     aid = client.post(f"/api/classes/{room['id']}/assignments", json=body, headers=users["teach"]).json()["id"]
     before = client.get(f"/api/assignments/{aid}", headers=users["teach"]).json()
-    from app import teaching
-    from core.store import classes
+    from forgetlab.app import teaching
+    from forgetlab.core.store import classes
 
     with client.app.state.sessions() as session:
         values = teaching.form_values(classes.get_assignment(session, assignment_id=aid))

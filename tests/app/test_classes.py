@@ -9,8 +9,8 @@ import io
 
 import pytest
 
-from core.presets import PRESETS
-from core.store import accounts
+from forgetlab.core.presets import PRESETS
+from forgetlab.core.store import accounts
 
 from .conftest import finish
 

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from app.comparison import MAX_RUNS
+from forgetlab.app.comparison import MAX_RUNS
 
 from .conftest import CAPS, finish, metrics_event, record, summary
 
@@ -87,7 +87,7 @@ def test_the_comparison_page(client, three):
 def test_the_comparison_shows_the_answer_nll_rise_beside_accuracy(client, sessions, three):
     """A run that stored answer NLL shows its rise (final minus base) under each capability's accuracy; one from
     before the lab stored it shows "—", and the NLL curves are on the page for the charts' NLL view."""
-    from core.store import runs
+    from forgetlab.core.store import runs
 
     old = three[0]  # its summary has no baseline_nll / final_nll
     new = client.post("/api/runs", json={**TINY, "lr": 1e-4}).json()["id"]

@@ -5,8 +5,8 @@ import json
 
 import pytest
 
-from core import datasets
-from core.store.models import StoredDataset
+from forgetlab.core import datasets
+from forgetlab.core.store.models import StoredDataset
 
 TINY = {"task_examples": 50, "epochs": 1}
 HTMX = {"HX-Request": "true", "HX-Target": "dataset-result"}

@@ -7,9 +7,9 @@ does, while the test reads the stream, drops it mid-run and reconnects with Last
 import threading
 import time
 
-from core.live import status_message
-from core.results import Sample
-from core.store import runs
+from forgetlab.core.live import status_message
+from forgetlab.core.results import Sample
+from forgetlab.core.store import runs
 from tests.sse import read_sse
 
 from .conftest import metrics_event, record

@@ -5,14 +5,14 @@ import time
 
 import pytest
 
-from app.executors.local import (
+from forgetlab.app.executors.local import (
     RUNS_PER_CHILD,
     SPARE_DELAY,
     LocalExecutor,
     _Child,
     _pipe,
 )
-from core.settings import Settings, usable_cores
+from forgetlab.core.settings import Settings, usable_cores
 
 
 class FakeProcess:

@@ -4,9 +4,9 @@ from urllib.parse import parse_qsl
 
 import pytest
 
-from app.pages.forms import field_specs, parse_items, scenario_query
-from core.presets import PRESETS
-from core.scenario import Scenario, parse
+from forgetlab.app.pages.forms import field_specs, parse_items, scenario_query
+from forgetlab.core.presets import PRESETS
+from forgetlab.core.scenario import Scenario, parse
 
 
 @pytest.mark.parametrize("name", sorted(PRESETS))

@@ -1,6 +1,6 @@
 """The regression gate in the web lab: from the per-probe results finished runs store, no model loaded."""
 
-from core.results import Summary
+from forgetlab.core.results import Summary
 
 from .conftest import finish
 
@@ -8,7 +8,7 @@ TINY_SCENARIO = {"task_examples": 50, "epochs": 1, "eval_every": 2}
 
 
 def _with_items(sessions, run_id: int, base: list[bool], final: list[bool]) -> None:
-    from core.store.models import Run
+    from forgetlab.core.store.models import Run
 
     with sessions() as session:
         run = session.get(Run, run_id)

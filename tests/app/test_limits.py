@@ -4,18 +4,18 @@ answered 429 with Retry-After, the trusted-host check, and no input that makes a
 import pytest
 from fastapi.testclient import TestClient
 
-from app.limits import TokenBuckets
-from core.settings import Settings
-from core.store import runs
-from core.store.db import migrate
-from core.store.models import Run
+from forgetlab.app.limits import TokenBuckets
+from forgetlab.core.settings import Settings
+from forgetlab.core.store import runs
+from forgetlab.core.store.db import migrate
+from forgetlab.core.store.models import Run
 from tests.accounts import same_site
 
 
 def lab(tmp_path, **overrides):
     settings = Settings(data_dir=tmp_path, workers=0, database_url=None, redis_url=None, **overrides)
     migrate(settings.sqlalchemy_url)
-    from app.main import create_app
+    from forgetlab.app.main import create_app
 
     return settings, create_app(settings)
 

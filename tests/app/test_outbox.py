@@ -8,10 +8,10 @@ import pytest
 import redis
 from fastapi.testclient import TestClient
 
-from app import outbox
-from core.settings import Settings
-from core.store import runs
-from core.store.db import migrate
+from forgetlab.app import outbox
+from forgetlab.core.settings import Settings
+from forgetlab.core.store import runs
+from forgetlab.core.store.db import migrate
 from tests.accounts import bearer, make_user
 from tests.drills.services import OwnRedis
 
@@ -28,7 +28,7 @@ def lab(tmp_path, broker):
     settings = Settings(data_dir=tmp_path, database_url=None, redis_url=broker.url, redis_prefix="outbox-test",
                         queue="cpu", outbox_seconds=3600, outbox_stale_seconds=0.5)
     migrate(settings.sqlalchemy_url)
-    from app.main import create_app
+    from forgetlab.app.main import create_app
 
     with TestClient(create_app(settings)) as client:
         client.headers.update(bearer(client.app.state.sessions, make_user(client.app.state.sessions, "ada")))

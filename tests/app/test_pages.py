@@ -2,10 +2,10 @@
 
 import re
 
-from app.pages.forms import scenario_query
-from core.presets import PRESETS
-from core.scenario import Scenario, field_help, parse
-from core.tiers.synthetic.world import CAPABILITIES, FAMILIES
+from forgetlab.app.pages.forms import scenario_query
+from forgetlab.core.presets import PRESETS
+from forgetlab.core.scenario import Scenario, field_help, parse
+from forgetlab.core.tiers.synthetic.world import CAPABILITIES, FAMILIES
 
 HX = {"HX-Request": "true"}
 

@@ -5,9 +5,9 @@ labelled for people and screen readers."""
 import re
 from urllib.parse import parse_qsl, urlsplit
 
-from app.pages.forms import label_of
-from core.presets import PRESETS
-from core.store import runs
+from forgetlab.app.pages.forms import label_of
+from forgetlab.core.presets import PRESETS
+from forgetlab.core.store import runs
 
 from .conftest import metrics_event, record, summary
 from .test_pages import HX, token

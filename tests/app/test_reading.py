@@ -2,10 +2,10 @@
 
 from urllib.parse import parse_qsl
 
-from app.pages.forms import parse_items
-from app.reading import headline, key_settings, preset_values, read_run, signed_pts
-from core.presets import PRESETS
-from core.scenario import Scenario, parse
+from forgetlab.app.pages.forms import parse_items
+from forgetlab.app.reading import headline, key_settings, preset_values, read_run, signed_pts
+from forgetlab.core.presets import PRESETS
+from forgetlab.core.scenario import Scenario, parse
 
 CAPS = ("instruction", "knowledge", "reasoning", "format", "safety")
 

@@ -3,17 +3,17 @@ core/store/runs.first_runs takes the visibility filter, on the run page and the 
 
 from fastapi.testclient import TestClient
 
-from core.scenario import Scenario
-from core.settings import Settings
-from core.store import runs
-from core.store.db import migrate
+from forgetlab.core.scenario import Scenario
+from forgetlab.core.settings import Settings
+from forgetlab.core.store import runs
+from forgetlab.core.store.db import migrate
 from tests.accounts import login, make_user
 
 SAME = Scenario(task_examples=50, epochs=1)
 
 
 def test_the_repeat_marker_names_only_runs_the_viewer_may_see(tmp_path):
-    from app.main import create_app
+    from forgetlab.app.main import create_app
 
     settings = Settings(data_dir=tmp_path, workers=0, database_url=None, redis_url=None, public=True,
                         rate_limit=0, read_rate_limit=0)

@@ -27,14 +27,14 @@ from fastapi import routing
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
-from app.auth import UNGUARDED, policy_of
-from core.assignments import make_template
-from core.datasets import parse_jsonl
-from core.scenario import Scenario
-from core.settings import Settings
-from core.store import accounts, classes, runs, sweeps
-from core.store.datasets import create_dataset
-from core.store.db import migrate, session_factory
+from forgetlab.app.auth import UNGUARDED, policy_of
+from forgetlab.core.assignments import make_template
+from forgetlab.core.datasets import parse_jsonl
+from forgetlab.core.scenario import Scenario
+from forgetlab.core.settings import Settings
+from forgetlab.core.store import accounts, classes, runs, sweeps
+from forgetlab.core.store.datasets import create_dataset
+from forgetlab.core.store.db import migrate, session_factory
 from tests.accounts import bearer, login, make_user, same_site
 
 from .conftest import finish
@@ -327,7 +327,7 @@ CASES += CLASS_CASES
 
 
 def _app(tmp_path):
-    from app.main import create_app
+    from forgetlab.app.main import create_app
 
     # Rate limits and run quotas off: the matrix sends hundreds of requests from one client in seconds.
     settings = Settings(data_dir=tmp_path, workers=0, database_url=None, redis_url=None, public=True,

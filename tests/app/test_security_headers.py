@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from app.security import DOCS_CSP, PAGE_CSP
+from forgetlab.app.security import DOCS_CSP, PAGE_CSP
 
 STATIC = __import__("pathlib").Path(__file__).resolve().parents[2] / "static"
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from core.grid import MAX_SWEEP_RUNS
+from forgetlab.core.grid import MAX_SWEEP_RUNS
 
 from .conftest import finish
 

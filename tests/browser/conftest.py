@@ -39,7 +39,7 @@ def served_lab(tmp_path_factory):
     port = free_port()
     data = tmp_path_factory.mktemp("served")
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
-    proc = subprocess.Popen([sys.executable, "-m", "core.cli", "serve", "--port", str(port), "--data-dir", str(data),
+    proc = subprocess.Popen([sys.executable, "-m", "forgetlab.core.cli", "serve", "--port", str(port), "--data-dir", str(data),
                              "--log-level", "warning"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True, start_new_session=True)
     first = proc.stdout.readline()

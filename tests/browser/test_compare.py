@@ -4,8 +4,8 @@ answers "which learns the task with the least forgetting", switches baseline and
 import re
 from pathlib import Path
 
-from app.pages.forms import scenario_query
-from core.scenario import Scenario, with_overrides
+from forgetlab.app.pages.forms import scenario_query
+from forgetlab.core.scenario import Scenario, with_overrides
 
 from .conftest import collect_errors, wait_until
 

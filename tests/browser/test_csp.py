@@ -7,7 +7,7 @@ import json
 import time
 import urllib.request
 
-from app.security import DOCS_CSP, PAGE_CSP
+from forgetlab.app.security import DOCS_CSP, PAGE_CSP
 
 from .conftest import collect_errors, wait_until
 

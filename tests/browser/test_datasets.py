@@ -3,7 +3,7 @@
 import json
 import re
 
-from core.tiers.synthetic import world
+from forgetlab.core.tiers.synthetic import world
 
 
 def test_upload_shows_bad_lines_then_picks_the_new_task(served_lab, browser, tmp_path):

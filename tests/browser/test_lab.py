@@ -3,9 +3,9 @@
 import re
 from pathlib import Path
 
-from app.pages.forms import scenario_query
-from core.presets import PRESETS
-from core.scenario import with_overrides
+from forgetlab.app.pages.forms import scenario_query
+from forgetlab.core.presets import PRESETS
+from forgetlab.core.scenario import with_overrides
 
 from .conftest import collect_errors, wait_until
 

@@ -2,8 +2,8 @@
 
 import pytest
 
-from core.settings import Settings
-from core.store.db import migrate, session_factory
+from forgetlab.core.settings import Settings
+from forgetlab.core.store.db import migrate, session_factory
 
 
 @pytest.fixture

@@ -4,10 +4,10 @@ visibility rules of core/store/access.py, each checked with real rows in a real 
 import pytest
 from sqlalchemy import select
 
-from core.errors import Invalid, NotFound
-from core.scenario import Scenario
-from core.store import access, accounts, runs, sweeps
-from core.store.models import ApiToken, Run, User, UserSession
+from forgetlab.core.errors import Invalid, NotFound
+from forgetlab.core.scenario import Scenario
+from forgetlab.core.store import access, accounts, runs, sweeps
+from forgetlab.core.store.models import ApiToken, Run, User, UserSession
 
 
 def user(sessions, name, role="student", password="a long password"):

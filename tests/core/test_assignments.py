@@ -2,7 +2,7 @@
 
 import pytest
 
-from core.assignments import (
+from forgetlab.core.assignments import (
     apply,
     describe,
     form_rules,
@@ -10,8 +10,8 @@ from core.assignments import (
     parse_ranges,
     parse_settings,
 )
-from core.presets import PRESETS
-from core.scenario import ScenarioError
+from forgetlab.core.presets import PRESETS
+from forgetlab.core.scenario import ScenarioError
 
 BREAK_IT = PRESETS["break-it"].overrides
 
@@ -99,7 +99,7 @@ def test_the_form_sees_modes_and_narrowed_limits():
 
 
 def test_the_starter_lesson_is_built_from_the_presets_and_valid():
-    from core.lessons import STARTER, check_blueprint
+    from forgetlab.core.lessons import STARTER, check_blueprint
 
     check_blueprint(STARTER)  # every template, goal, score and threshold parses
     assert {step.preset for step in STARTER.steps} <= set(PRESETS)

@@ -1,8 +1,8 @@
 """core/checkpoints.py: a checkpoint file outlives its run only while the run may still resume."""
 
-from core import checkpoints
-from core.scenario import Scenario
-from core.store import runs
+from forgetlab.core import checkpoints
+from forgetlab.core.scenario import Scenario
+from forgetlab.core.store import runs
 
 
 def touch(data_dir, name: str):

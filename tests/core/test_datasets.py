@@ -4,9 +4,9 @@ import json
 
 import pytest
 
-from core import datasets
-from core.datasets import DatasetError, TooLarge, parse_jsonl, split
-from core.store.datasets import create_dataset, get_dataset, list_datasets, pairs_of
+from forgetlab.core import datasets
+from forgetlab.core.datasets import DatasetError, TooLarge, parse_jsonl, split
+from forgetlab.core.store.datasets import create_dataset, get_dataset, list_datasets, pairs_of
 
 
 def jsonl(rows) -> bytes:

@@ -4,7 +4,7 @@ import random
 
 import pytest
 
-from core.gate import Item, compare, compare_capability, quantile, table
+from forgetlab.core.gate import Item, compare, compare_capability, quantile, table
 
 
 def _items(passed: list[bool], nll: float = 0.5) -> list[Item]:

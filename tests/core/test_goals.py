@@ -2,8 +2,8 @@
 
 import pytest
 
-from core.goals import GoalError, check, parse_condition, parse_value, score
-from core.results import Summary
+from forgetlab.core.goals import GoalError, check, parse_condition, parse_value, score
+from forgetlab.core.results import Summary
 
 CAPS = ("instruction", "knowledge", "reasoning", "format", "safety")
 

@@ -2,9 +2,9 @@
 
 import pytest
 
-from core.compare import best, config_diff, deltas, frontier, mean_drop
-from core.grid import MAX_SWEEP_RUNS, expand
-from core.scenario import ScenarioError
+from forgetlab.core.compare import best, config_diff, deltas, frontier, mean_drop
+from forgetlab.core.grid import MAX_SWEEP_RUNS, expand
+from forgetlab.core.scenario import ScenarioError
 
 
 def test_grid_expands_over_a_preset():

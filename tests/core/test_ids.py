@@ -2,8 +2,8 @@
 
 import pytest
 
-from core.errors import Invalid
-from core.ids import MAX_ID, parse_id, parse_ids
+from forgetlab.core.errors import Invalid
+from forgetlab.core.ids import MAX_ID, parse_id, parse_ids
 
 
 @pytest.mark.parametrize("text, expected", [("12", 12), (" 7 ", 7), (str(MAX_ID), MAX_ID), (str(MAX_ID + 1), None),

@@ -3,7 +3,7 @@
 import csv
 import io
 
-from core.leaderboard import Attempt, Rules, anonymous, grades_csv, standings
+from forgetlab.core.leaderboard import Attempt, Rules, anonymous, grades_csv, standings
 from tests.core.test_goals import summary
 
 

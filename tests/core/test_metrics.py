@@ -2,7 +2,7 @@
 
 import pytest
 
-from core import metrics
+from forgetlab.core import metrics
 
 TABLE = [{"a": 1.0, "b": 0.8}, {"a": 0.5, "b": 0.8}, {"a": 0.75, "b": 0.4}]
 

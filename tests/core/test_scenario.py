@@ -2,8 +2,8 @@
 
 import pytest
 
-from core.presets import PRESETS, preset_scenario
-from core.scenario import MAX_STEPS, Scenario, ScenarioError, coerce, field_help, parse
+from forgetlab.core.presets import PRESETS, preset_scenario
+from forgetlab.core.scenario import MAX_STEPS, Scenario, ScenarioError, coerce, field_help, parse
 
 
 def test_every_field_has_a_default_and_an_explanation():

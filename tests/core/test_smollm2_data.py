@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from core.tiers.smollm2 import build_data, data, scoring
-from core.tiers.smollm2.scoring import check, house_style, is_refusal
+from forgetlab.core.tiers.smollm2 import build_data, data, scoring
+from forgetlab.core.tiers.smollm2.scoring import check, house_style, is_refusal
 
 ROOT = Path(__file__).resolve().parents[2]
 

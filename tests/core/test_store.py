@@ -4,9 +4,9 @@ from datetime import timedelta
 
 from sqlalchemy import update
 
-from core.scenario import parse
-from core.store import runs
-from core.store.models import Run, utcnow
+from forgetlab.core.scenario import parse
+from forgetlab.core.store import runs
+from forgetlab.core.store.models import Run, utcnow
 
 TINY = {"task_examples": 50, "epochs": 1, "eval_every": 2}
 

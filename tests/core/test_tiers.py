@@ -6,9 +6,9 @@ import sys
 
 import pytest
 
-from core.errors import NotFound
-from core.scenario import ScenarioError, parse
-from core.tiers import all_tiers, capabilities_of, get_tier, tier_of
+from forgetlab.core.errors import NotFound
+from forgetlab.core.scenario import ScenarioError, parse
+from forgetlab.core.tiers import all_tiers, capabilities_of, get_tier, tier_of
 
 
 def test_synthetic_is_the_default_and_describes_itself():
@@ -55,13 +55,13 @@ def test_old_runs_without_a_tier_read_as_synthetic():
 
 
 def test_cli_lists_tiers_as_json():
-    out = subprocess.run([sys.executable, "-m", "core.cli", "tiers", "--json"], capture_output=True, text=True,
+    out = subprocess.run([sys.executable, "-m", "forgetlab.core.cli", "tiers", "--json"], capture_output=True, text=True,
                          check=True)
     assert {t["name"] for t in json.loads(out.stdout)} == set(all_tiers())
 
 
 def test_the_operator_allow_list_adds_local_model_tiers(monkeypatch, tmp_path):
-    from core.settings import get_settings
+    from forgetlab.core.settings import get_settings
 
     model = tmp_path / "my-model"
     model.mkdir()

@@ -1,7 +1,7 @@
 """The synthetic world: deterministic, held-out probes, every capability and task present."""
 
-from core.probes import Suite
-from core.tiers.synthetic import world
+from forgetlab.core.probes import Suite
+from forgetlab.core.tiers.synthetic import world
 
 
 def test_same_seed_same_data_and_probes():

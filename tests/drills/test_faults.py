@@ -51,7 +51,7 @@ class Server:
 
     def start(self) -> Server:
         with open(self.data_dir / f"server-{time.monotonic_ns()}.log", "w") as log:  # the child keeps its copy
-            self.proc = subprocess.Popen([sys.executable, "-m", "core.cli", "serve", "--port", str(self.port),
+            self.proc = subprocess.Popen([sys.executable, "-m", "forgetlab.core.cli", "serve", "--port", str(self.port),
                                           "--log-level", "warning"], cwd=ROOT, env=self.env, stdout=log,
                                          stderr=subprocess.STDOUT, start_new_session=True)
         wait_for(lambda: self._up(), 90, 0.2, "the server")
@@ -218,7 +218,7 @@ class CeleryWorker:
     def start(self) -> CeleryWorker:
         self.log_path = self.data_dir / f"celery-{time.monotonic_ns()}.log"
         with open(self.log_path, "w") as log:  # the child keeps its copy
-            self.proc = subprocess.Popen([sys.executable, "-m", "celery", "-A", "worker.celery_app", "worker", "-Q",
+            self.proc = subprocess.Popen([sys.executable, "-m", "celery", "-A", "forgetlab.worker.celery_app", "worker", "-Q",
                                           "cpu", "--concurrency", "1", "--loglevel", "INFO",
                                           "-n", f"drill{time.monotonic_ns()}@%h"],
                                          cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,

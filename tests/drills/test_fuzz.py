@@ -15,8 +15,8 @@ schemathesis = pytest.importorskip("schemathesis")
 from hypothesis import HealthCheck, Phase, settings
 from schemathesis import checks
 
-from core.settings import Settings
-from core.store.db import migrate
+from forgetlab.core.settings import Settings
+from forgetlab.core.store.db import migrate
 
 EXAMPLES = int(os.environ.get("FORGETLAB_FUZZ_EXAMPLES", "40"))  # per operation and phase
 # The event stream of a queued run never ends while no worker runs it: its ids and cursors are tested
@@ -31,7 +31,7 @@ def _app():
     data = tempfile.mkdtemp(prefix="forgetlab-fuzz-")
     lab = Settings(data_dir=data, workers=0, database_url=None, redis_url=None, rate_limit=0, read_rate_limit=0)
     migrate(lab.sqlalchemy_url)
-    from app.main import create_app
+    from forgetlab.app.main import create_app
 
     return create_app(lab)
 

@@ -40,11 +40,11 @@ def pg_url():
     name = f"forgetlab_test_{uuid.uuid4().hex[:10]}"
     admin.execute(f'CREATE DATABASE "{name}"')
     url = PG_ADMIN.rsplit("/", 1)[0] + "/" + name
-    from core.store.db import migrate
+    from forgetlab.core.store.db import migrate
 
     migrate(url.replace("postgresql://", "postgresql+psycopg://", 1))
     yield url
-    from core.store.db import get_engine
+    from forgetlab.core.store.db import get_engine
 
     get_engine.cache_clear()  # close pooled connections before dropping
     admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -75,8 +75,8 @@ def redis_url():
 def pg_token(pg_url) -> str:
     """An instructor's API token in the session's PostgreSQL database: the distributed lab always asks
     who is calling (README, "Accounts and roles")."""
-    from core.store import accounts
-    from core.store.db import session_factory
+    from forgetlab.core.store import accounts
+    from forgetlab.core.store.db import session_factory
 
     with session_factory(pg_url.replace("postgresql://", "postgresql+psycopg://", 1))() as session:
         user = accounts.create_user(session, name="ci-instructor", password=None, role="instructor")
@@ -95,7 +95,7 @@ class Worker:
         self.lines: list[str] = []
         self.ready = threading.Event()
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "worker.celery_app", "worker", "--queues", queue,
+            [sys.executable, "-m", "celery", "-A", "forgetlab.worker.celery_app", "worker", "--queues", queue,
              "--concurrency", "1", "--pool", "prefork", "--loglevel", "info", "--without-gossip",
              "--without-mingle", "--hostname", f"test-{uuid.uuid4().hex[:6]}@%h"],
             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)

@@ -5,13 +5,13 @@ API and into the pages. Nothing here is hand-made: if the engine's output change
 import pytest
 from fastapi.testclient import TestClient
 
-from core.results import Summary, cap_key
-from core.scenario import parse
-from core.settings import Settings
-from core.store import runs
-from core.store.db import migrate, session_factory
-from core.tiers import get_tier
-from worker.jobs import run_job
+from forgetlab.core.results import Summary, cap_key
+from forgetlab.core.scenario import parse
+from forgetlab.core.settings import Settings
+from forgetlab.core.store import runs
+from forgetlab.core.store.db import migrate, session_factory
+from forgetlab.core.tiers import get_tier
+from forgetlab.worker.jobs import run_job
 
 TINY = {"task_examples": 64, "epochs": 1, "batch_size": 16, "eval_every": 2}
 
@@ -27,7 +27,7 @@ def lab(tmp_path_factory):
         with sessions() as session:
             ids.append(runs.create_run(session, scenario=parse({**TINY, **overrides}), queue="cpu").id)
         assert run_job(run_id=ids[-1], settings=settings) == "succeeded"
-    from app.main import create_app
+    from forgetlab.app.main import create_app
 
     with TestClient(create_app(settings)) as client:
         yield client, ids

@@ -8,7 +8,7 @@ import sys
 import pytest
 from fastapi.testclient import TestClient
 
-from core.settings import Settings
+from forgetlab.core.settings import Settings
 
 from .conftest import ROOT, service_env, wait_for
 from .flows import (
@@ -23,7 +23,7 @@ from .flows import (
 
 @pytest.fixture(scope="module")
 def lab(pg_url, redis_url, celery_worker, pg_token):
-    from app.main import create_app
+    from forgetlab.app.main import create_app
 
     settings = Settings(database_url=pg_url, redis_url=redis_url, redis_prefix="fltest", heartbeat_timeout=4,
                         reap_seconds=0.5, max_attempts=2)

@@ -6,8 +6,8 @@ import signal
 import pytest
 from fastapi.testclient import TestClient
 
-from core.settings import Settings
-from core.store.db import migrate
+from forgetlab.core.settings import Settings
+from forgetlab.core.store.db import migrate
 
 from .conftest import TINY, wait_for
 from .flows import (
@@ -22,7 +22,7 @@ from .flows import (
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
-    from app.main import create_app
+    from forgetlab.app.main import create_app
 
     settings = Settings(data_dir=tmp_path_factory.mktemp("lab"), database_url=None, redis_url=None, workers=1,
                         warm_spares=1)

@@ -11,7 +11,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import create_engine, inspect, text
 
-from core.store.db import MIGRATIONS_DIR
+from forgetlab.core.store.db import MIGRATIONS_DIR
 
 from .conftest import PG_ADMIN, unavailable
 
@@ -37,7 +37,7 @@ def empty_db(request, tmp_path):
     name = f"forgetlab_migr_{uuid.uuid4().hex[:8]}"
     admin.execute(f'CREATE DATABASE "{name}"')
     yield PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + "/" + name
-    from core.store.db import get_engine
+    from forgetlab.core.store.db import get_engine
 
     get_engine.cache_clear()
     admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -81,8 +81,8 @@ def test_0002_keeps_existing_runs_and_their_points(empty_db):
 def test_0003_adds_datasets_and_drops_them_again(empty_db):
     from sqlalchemy.orm import Session
 
-    from core.datasets import parse_jsonl
-    from core.store.datasets import create_dataset, get_dataset, pairs_of
+    from forgetlab.core.datasets import parse_jsonl
+    from forgetlab.core.store.datasets import create_dataset, get_dataset, pairs_of
 
     alembic(empty_db, "upgrade", "head")
     engine = create_engine(empty_db)
@@ -106,8 +106,8 @@ def test_0005_classes_store_a_whole_class_and_drop_again(empty_db):
     """Classes, members, an assignment, an attempt on a run and a lesson, written through core.store.classes."""
     from sqlalchemy.orm import Session
 
-    from core.store import classes
-    from core.store.models import Run, User
+    from forgetlab.core.store import classes
+    from forgetlab.core.store.models import Run, User
 
     alembic(empty_db, "upgrade", "head")
     engine = create_engine(empty_db)
@@ -145,7 +145,7 @@ def test_0004_accounts_keep_existing_runs_ownerless_and_drop_again(empty_db):
     tokens work on both databases; downgrading to 0003 removes them and keeps the points."""
     from sqlalchemy.orm import Session
 
-    from core.store import accounts
+    from forgetlab.core.store import accounts
 
     alembic(empty_db, "upgrade", "0003")
     add_old_run(empty_db)
@@ -181,7 +181,7 @@ def test_0009_gives_every_attempt_its_assignments_goal_and_drops_it_again(empty_
     the goal they are made under, which a later change of the assignment's goal leaves alone."""
     from sqlalchemy.orm import Session
 
-    from core.store import classes
+    from forgetlab.core.store import classes
 
     alembic(empty_db, "upgrade", "0008")
     engine = create_engine(empty_db)

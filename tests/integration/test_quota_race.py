@@ -18,7 +18,7 @@ import uuid
 
 import pytest
 
-from core.store.db import get_engine, migrate, session_factory
+from forgetlab.core.store.db import get_engine, migrate, session_factory
 
 from ..browser.conftest import free_port, get_json
 from .conftest import PG_ADMIN, ROOT, unavailable, wait_for
@@ -50,8 +50,8 @@ def own_pg():
 def served(request, tmp_path_factory):
     """(base URL, {name: bearer header}) of a public lab on PostgreSQL (a database of its own) or SQLite (the
     embedded default): students ada, bob, cy, dee, and the instructor teach."""
-    from core.settings import Settings
-    from core.store import accounts
+    from forgetlab.core.settings import Settings
+    from forgetlab.core.store import accounts
 
     data_dir = tmp_path_factory.mktemp("race")
     if request.param == "postgresql":
@@ -72,7 +72,7 @@ def served(request, tmp_path_factory):
     env = {**{k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL")},
            **({"DATABASE_URL": database} if database else {}), "FORGETLAB_WORKERS": "0", "FORGETLAB_MAX_ACTIVE_RUNS": str(LIMIT), "FORGETLAB_RATE_LIMIT": "0",
            "FORGETLAB_READ_RATE_LIMIT": "0"}
-    proc = subprocess.Popen([sys.executable, "-m", "core.cli", "serve", "--public", "--port", str(port),
+    proc = subprocess.Popen([sys.executable, "-m", "forgetlab.core.cli", "serve", "--public", "--port", str(port),
                              "--data-dir", str(data_dir), "--log-level", "warning"],
                             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}/"

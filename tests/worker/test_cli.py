@@ -8,7 +8,7 @@ import pytest
 
 
 def forgetlab(*args: str, cwd=None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "core.cli", *args], capture_output=True, text=True, cwd=cwd)
+    return subprocess.run([sys.executable, "-m", "forgetlab.core.cli", *args], capture_output=True, text=True, cwd=cwd)
 
 
 def test_eval_json_meets_the_bar():
@@ -36,7 +36,7 @@ def _config_only(tmp_path):
 
 
 def _wrong_vocab(tmp_path):
-    from worker.engine.model import ModelSize, build_model, build_tokenizer, save
+    from forgetlab.worker.engine.model import ModelSize, build_model, build_tokenizer, save
 
     tokenizer = build_tokenizer(["alpha", "beta"])
     save(build_model(tokenizer, ModelSize(hidden_size=16, num_hidden_layers=1, intermediate_size=32), 0),

@@ -8,16 +8,16 @@ import sys
 
 import pytest
 
-from core.cli import main
-from core.grid import expand
-from core.settings import Settings
-from core.store import sweeps
-from core.store.db import migrate, session_factory
+from forgetlab.core.cli import main
+from forgetlab.core.grid import expand
+from forgetlab.core.settings import Settings
+from forgetlab.core.store import sweeps
+from forgetlab.core.store.db import migrate, session_factory
 from tests.app.conftest import finish
 
 SCRIPT = """
 import sys
-from core.cli import main
+from forgetlab.core.cli import main
 code = main(sys.argv[1:])
 print("TORCH" if "torch" in sys.modules else "no torch")
 sys.exit(code)

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from core.cli import main
-from core.tiers.synthetic import BASE_DIR
+from forgetlab.core.cli import main
+from forgetlab.core.tiers.synthetic import BASE_DIR
 from tests.worker.test_cli import forgetlab
 
 CAPABILITIES = ["instruction", "knowledge", "reasoning", "format", "safety"]
@@ -43,11 +43,11 @@ def break_it(tmp_path_factory):
 @pytest.fixture(scope="module")
 def lora_run(tmp_path_factory):
     """A LoRA run (a learning rate high enough to forget), saved as the CLI's --save does."""
-    from core.presets import PRESETS
-    from core.scenario import Scenario, parse
-    from core.tiers import get_tier
-    from worker.engine.artifacts import save_run
-    from worker.engine.train import fine_tune
+    from forgetlab.core.presets import PRESETS
+    from forgetlab.core.scenario import Scenario, parse
+    from forgetlab.core.tiers import get_tier
+    from forgetlab.worker.engine.artifacts import save_run
+    from forgetlab.worker.engine.train import fine_tune
 
     scenario = parse({**Scenario().model_dump(), **PRESETS["lora"].overrides, "epochs": 1, "task_examples": 200,
                       "lr": 0.01})
@@ -169,8 +169,8 @@ def test_bad_input_exits_2_on_one_line(capsys, tmp_path):
 
 @pytest.fixture(scope="module")
 def smollm2_2_layers(tmp_path_factory):
-    from core.tiers.smollm2.weights import ModelUnavailable
-    from worker.engine import gguf_base
+    from forgetlab.core.tiers.smollm2.weights import ModelUnavailable
+    from forgetlab.worker.engine import gguf_base
 
     try:
         converted = gguf_base.ensure_converted(tmp_path_factory.mktemp("gate-data"))
@@ -186,7 +186,7 @@ def smollm2_2_layers(tmp_path_factory):
 @pytest.fixture
 def data_dir(tmp_path, monkeypatch):
     """A fresh data dir: a judged base's items are cached there (not in ./data)."""
-    from core.settings import get_settings
+    from forgetlab.core.settings import get_settings
 
     monkeypatch.setenv("FORGETLAB_DATA_DIR", str(tmp_path / "data"))
     get_settings.cache_clear()

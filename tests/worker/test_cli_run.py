@@ -3,8 +3,8 @@
 import json
 
 from tests.worker.test_cli import forgetlab
-from worker import claims_report
-from worker.engine.claims import run_claims
+from forgetlab.worker import claims_report
+from forgetlab.worker.engine.claims import run_claims
 
 
 def test_run_writes_events_and_summary(tmp_path):
@@ -72,7 +72,7 @@ def test_short_claims_run_on_one_seed():
 
 
 def test_run_trains_on_a_data_file(tmp_path):
-    from core.tiers.synthetic import world
+    from forgetlab.core.tiers.synthetic import world
 
     pairs = dict(world.examples("shift", 60, 1))  # the synthetic base's own words
     (tmp_path / "mine.jsonl").write_text("\n".join(json.dumps({"prompt": p, "response": r}) for p, r in pairs.items()))

@@ -5,14 +5,14 @@ import json
 
 import pytest
 
-from core.datasets import parse_jsonl, split
-from core.scenario import parse
-from core.settings import Settings
-from core.store import runs
-from core.store.datasets import create_dataset
-from core.store.db import migrate, session_factory
-from core.tiers.synthetic import world
-from worker import jobs
+from forgetlab.core.datasets import parse_jsonl, split
+from forgetlab.core.scenario import parse
+from forgetlab.core.settings import Settings
+from forgetlab.core.store import runs
+from forgetlab.core.store.datasets import create_dataset
+from forgetlab.core.store.db import migrate, session_factory
+from forgetlab.core.tiers.synthetic import world
+from forgetlab.worker import jobs
 
 
 @pytest.fixture

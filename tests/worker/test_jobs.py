@@ -7,12 +7,12 @@ import threading
 
 import pytest
 
-from core.results import EarlyStopped, Metrics, Samples, Started
-from core.scenario import parse
-from core.settings import Settings
-from core.store import runs
-from core.store.db import migrate, session_factory
-from worker import jobs
+from forgetlab.core.results import EarlyStopped, Metrics, Samples, Started
+from forgetlab.core.scenario import parse
+from forgetlab.core.settings import Settings
+from forgetlab.core.store import runs
+from forgetlab.core.store.db import migrate, session_factory
+from forgetlab.worker import jobs
 
 
 class Cancelled(Exception):  # matched by name, like worker.engine.train.Cancelled

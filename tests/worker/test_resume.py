@@ -1,10 +1,10 @@
 """Checkpoints and resume (worker/engine/checkpoint.py): a run stopped midway and started again continues
 from its last checkpoint; across both attempts every evaluation point is reported, none twice in the store."""
 
-from core.results import Metrics
-from core.scenario import parse
-from worker.engine.checkpoint import Checkpoints
-from worker.engine.train import Cancelled, fine_tune
+from forgetlab.core.results import Metrics
+from forgetlab.core.scenario import parse
+from forgetlab.worker.engine.checkpoint import Checkpoints
+from forgetlab.worker.engine.train import Cancelled, fine_tune
 
 SCENARIO = parse({"task_examples": 50, "epochs": 3, "batch_size": 4, "eval_every": 10})  # 39 steps
 

@@ -27,9 +27,9 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
-from core.scenario import ENGINE_VERSION, Scenario
-from core.tiers import Tier
-from core.tiers.base import weights_checksum
+from forgetlab.core.scenario import ENGINE_VERSION, Scenario
+from forgetlab.core.tiers import Tier
+from forgetlab.core.tiers.base import weights_checksum
 
 from .staging import staged_dir
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
-from core.tiers import Tier
+from forgetlab.core.tiers import Tier
 
 from .encoding import is_chat, prompt_ids
 from .evaluate import greedy

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import torch
 
-from core.results import Metrics
+from forgetlab.core.results import Metrics
 
 log = logging.getLogger(__name__)
 MAX_PARAMETERS = 20_000_000  # trainable parameters; the synthetic base has 0.17M, SmolLM2 LoRA about 1M

@@ -19,7 +19,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable
 
-from core.metrics import bootstrap_ci, spearman, wise_pick
+from forgetlab.core.metrics import bootstrap_ci, spearman, wise_pick
 
 # Fixed before any claim was run (issue 11); see the README's claims section.
 MIN_EFFECT = 0.03  # accuracy points (0..1) for forgetting and learning; nats for SmolLM2's NLL

@@ -24,10 +24,10 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from core.metrics import bootstrap_ci
-from core.presets import BREAK_IT, PRESETS, SMOLLM2_BREAK_IT
-from core.scenario import Scenario, with_overrides
-from core.tiers import tier_for
+from forgetlab.core.metrics import bootstrap_ci
+from forgetlab.core.presets import BREAK_IT, PRESETS, SMOLLM2_BREAK_IT
+from forgetlab.core.scenario import Scenario, with_overrides
+from forgetlab.core.tiers import tier_for
 
 from .claim_effects import (
     CORRELATION_MIN,
@@ -228,7 +228,7 @@ def plan_units(seeds: int, bases: int = 1) -> list[tuple[int, int]]:
 def _run_one(config: dict, model_dir: str | None, runtime=None, until: float | None = None) -> dict:
     """One scenario trained, with its curve: every evaluation point's task, capabilities and losses.
     `until` ends a learning run at its first point with that task accuracy (it then has no summary)."""
-    from core.scenario import parse
+    from forgetlab.core.scenario import parse
 
     scenario = parse(config)
     curve: list[dict] = []

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from core.probes import Suite
+from forgetlab.core.probes import Suite
 
 from .encoding import IGNORE, Batch, encode, prompt_ids, trim
 

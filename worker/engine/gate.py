@@ -64,11 +64,11 @@ from pathlib import Path
 
 import torch
 
-from core import gate as stats
-from core.probes import Suite
-from core.scenario import ENGINE_VERSION
-from core.settings import get_settings
-from core.tiers import Tier
+from forgetlab.core import gate as stats
+from forgetlab.core.probes import Suite
+from forgetlab.core.scenario import ENGINE_VERSION
+from forgetlab.core.settings import get_settings
+from forgetlab.core.tiers import Tier
 
 from .artifacts import is_adapter_dir, read_manifest, weights_sha256
 from .encoding import VocabularyError

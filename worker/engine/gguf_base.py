@@ -19,7 +19,7 @@ import shutil
 from datetime import datetime, timezone
 from pathlib import Path
 
-from core.tiers.smollm2.weights import INSTALL_HINT, MODEL_NAME, ModelUnavailable, find_gguf
+from forgetlab.core.tiers.smollm2.weights import INSTALL_HINT, MODEL_NAME, ModelUnavailable, find_gguf
 
 from .staging import staged_dir
 

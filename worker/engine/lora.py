@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import warnings
 
-from core.scenario import Scenario
+from forgetlab.core.scenario import Scenario
 
 # peft calls a transformers method deprecated in v5; the warning is theirs, not the user's.
 warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)

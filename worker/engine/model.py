@@ -24,7 +24,7 @@ from transformers.utils import logging as hf_logging
 # Loading a 700 KB model needs no progress bar; it would only clutter CLI output and logs.
 hf_logging.disable_progress_bar()
 
-from core.tiers.synthetic import (
+from forgetlab.core.tiers.synthetic import (
     BASE_DIR,  # the shipped checkpoint, the default of load()
 )
 
@@ -89,7 +89,7 @@ def load_model(ref):
 
         convert_locked(ref.gguf, ref.path)
     elif not ref.checksum and not Path(ref.path).exists():
-        from core.tiers.smollm2.weights import INSTALL_HINT
+        from forgetlab.core.tiers.smollm2.weights import INSTALL_HINT
 
         raise ModelLoadError(f"the base model ({ref.revision}) is not installed: {INSTALL_HINT}")
     return load(ref.path)

@@ -12,7 +12,7 @@ import os
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Callable
 
-from core.scenario import Scenario
+from forgetlab.core.scenario import Scenario
 
 
 def _init(threads: int) -> None:
@@ -22,8 +22,8 @@ def _init(threads: int) -> None:
 
 
 def _train(config: dict, model_dir: str | None) -> dict:
-    from core.scenario import parse
-    from core.tiers import tier_for
+    from forgetlab.core.scenario import parse
+    from forgetlab.core.tiers import tier_for
 
     from .train import train
 

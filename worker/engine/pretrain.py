@@ -17,7 +17,7 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
-from core.tiers.synthetic import world
+from forgetlab.core.tiers.synthetic import world
 
 from .encoding import IGNORE, encode, trim
 from .evaluate import EncodedSuite, evaluate

@@ -21,11 +21,11 @@ from typing import Callable
 
 import torch
 
-from core import metrics
-from core.results import EarlyStopped, Finished, Measure, Metrics, Sample, Samples, Started, Summary, TaskMeasure
-from core.scenario import ENGINE_VERSION, Scenario
-from core.settings import get_settings
-from core.tiers import Tier, get_tier
+from forgetlab.core import metrics
+from forgetlab.core.results import EarlyStopped, Finished, Measure, Metrics, Sample, Samples, Started, Summary, TaskMeasure
+from forgetlab.core.scenario import ENGINE_VERSION, Scenario
+from forgetlab.core.settings import get_settings
+from forgetlab.core.tiers import Tier, get_tier
 
 from .checkpoint import Checkpoints
 from .encoding import Batch, encode, trim

@@ -1,7 +1,7 @@
 """Writes every file under core/tiers/smollm2/data/ from the hand-written material below.
 
-    python -m core.tiers.smollm2.build_data            # rewrite the shipped files
-    python -m core.tiers.smollm2.build_data --out DIR  # write elsewhere (the test compares bytes)
+    python -m forgetlab.core.tiers.smollm2.build_data            # rewrite the shipped files
+    python -m forgetlab.core.tiers.smollm2.build_data --out DIR  # write elsewhere (the test compares bytes)
 
 All text here is this project's own. Randomness comes from random.Random seeded with fixed
 strings (stable across Python versions), splits from SHA-256 of ids/prompts, and JSONL is

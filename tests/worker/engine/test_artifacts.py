@@ -6,12 +6,12 @@ import json
 
 import pytest
 
-from core.scenario import Scenario
-from core.tiers import get_tier
-from worker.engine.artifacts import MANIFEST, ArtifactError, check_target, read_manifest, save_artifact
-from worker.engine.gate import load_candidate
-from worker.engine.lora import apply_lora
-from worker.engine.model import load
+from forgetlab.core.scenario import Scenario
+from forgetlab.core.tiers import get_tier
+from forgetlab.worker.engine.artifacts import MANIFEST, ArtifactError, check_target, read_manifest, save_artifact
+from forgetlab.worker.engine.gate import load_candidate
+from forgetlab.worker.engine.lora import apply_lora
+from forgetlab.worker.engine.model import load
 
 
 def test_adapter_then_full_at_one_path_leaves_only_the_full_model(base, tmp_path):

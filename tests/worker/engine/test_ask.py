@@ -2,12 +2,12 @@
 
 import pytest
 
-from core.presets import preset_scenario
-from core.tiers import get_tier
-from worker.engine.artifacts import save_run
-from worker.engine.ask import AskError, ask
-from worker.engine.evaluate import greedy
-from worker.engine.train import fine_tune
+from forgetlab.core.presets import preset_scenario
+from forgetlab.core.tiers import get_tier
+from forgetlab.worker.engine.artifacts import save_run
+from forgetlab.worker.engine.ask import AskError, ask
+from forgetlab.worker.engine.evaluate import greedy
+from forgetlab.worker.engine.train import fine_tune
 
 
 @pytest.fixture(scope="module")
@@ -22,7 +22,7 @@ def saved(tmp_path_factory):
 
 def test_both_answers_are_the_models_greedy_answers(saved):
     tier, path, model, base = saved
-    from worker.engine.train import base_view
+    from forgetlab.worker.engine.train import base_view
 
     tokenizer = base_view(tier, preset_scenario("break-it").task).tokenizer
     suite = tier.probe_suite()

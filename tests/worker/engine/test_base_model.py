@@ -5,10 +5,10 @@ from dataclasses import asdict
 
 import pytest
 
-from core.tiers.synthetic import BASE_SEEDS, PRETRAIN_SEEDS, base_dir
-from worker.engine.evaluate import EncodedSuite, evaluate
-from worker.engine.model import BASE_DIR, load
-from worker.engine.pretrain import Recipe, meets_bar, weights_checksum
+from forgetlab.core.tiers.synthetic import BASE_SEEDS, PRETRAIN_SEEDS, base_dir
+from forgetlab.worker.engine.evaluate import EncodedSuite, evaluate
+from forgetlab.worker.engine.model import BASE_DIR, load
+from forgetlab.worker.engine.pretrain import Recipe, meets_bar, weights_checksum
 
 
 @pytest.mark.parametrize("seed", range(BASE_SEEDS))
@@ -56,7 +56,7 @@ def test_pretraining_is_reproducible():
     """`forgetlab pretrain` rebuilds a base bit for bit from its recipe (a short one here)."""
     import torch
 
-    from worker.engine.pretrain import pretrain
+    from forgetlab.worker.engine.pretrain import pretrain
 
     recipe = Recipe(seed=1, steps=3, warmup=1, pool=256, eval_every=1000)
     first, again = pretrain(recipe)[0].state_dict(), pretrain(recipe)[0].state_dict()

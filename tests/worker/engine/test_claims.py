@@ -4,9 +4,9 @@ The run-level test of `forgetlab claims` is in tests/worker/test_cli_run.py."""
 
 import pytest
 
-from core.metrics import bootstrap_ci, spearman, wise_pick
-from worker.engine.claim_effects import LEARNED, MIN_EFFECT, at_end, drop, matched, verdict
-from worker.engine.claims import CLAIMS, SMOLLM2_CLAIMS, runs_needed
+from forgetlab.core.metrics import bootstrap_ci, spearman, wise_pick
+from forgetlab.worker.engine.claim_effects import LEARNED, MIN_EFFECT, at_end, drop, matched, verdict
+from forgetlab.worker.engine.claims import CLAIMS, SMOLLM2_CLAIMS, runs_needed
 
 
 def run(points: list[tuple[float, float]], slots: int = 32) -> dict:
@@ -67,7 +67,7 @@ def test_claims_are_numbered_and_sized():
 def test_every_claim_is_judged_from_its_runs(tier, claims):
     """Each claim's tests read the runs they need (fabricated curves here: learning and forgetting grow
     together) and give a row with a verdict; five units, all alike, make a point interval."""
-    from worker.engine.claims import judge, plan_units, planned
+    from forgetlab.worker.engine.claims import judge, plan_units, planned
 
     curve = [(0.1 * i, 1.0 - 0.03 * i) for i in range(11)]
     fake = run(curve)
@@ -99,7 +99,7 @@ def test_the_old_one_seed_reading_still_works_from_summaries():
 def test_a_learning_run_is_the_arms_own_run_longer_and_ends_once_learnt():
     """Matched tests read learning runs: the arm's scenario with LEARN_EPOCHS, ended at the first point whose
     task accuracy reaches the level. Up to there its curve is the arm's own, bit for bit (real training)."""
-    from worker.engine.claims import LEARN_EPOCHS, _run_one, claim_runs, scenario_for
+    from forgetlab.worker.engine.claims import LEARN_EPOCHS, _run_one, claim_runs, scenario_for
 
     diverse = {"task": "support-diverse"}
     own = _run_one(scenario_for({**diverse, "epochs": 1}, 0).model_dump(mode="json"), None)  # 32 steps

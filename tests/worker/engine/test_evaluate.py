@@ -4,7 +4,7 @@ import copy
 
 import torch
 
-from worker.engine.evaluate import evaluate, greedy, samples, score
+from forgetlab.worker.engine.evaluate import evaluate, greedy, samples, score
 
 
 def test_teacher_forced_exact_match_equals_greedy(base, encoded_suite):

@@ -5,7 +5,7 @@ import copy
 
 import torch
 
-from worker.engine.evaluate import evaluate, forgotten_probes, sample_probes, samples
+from forgetlab.worker.engine.evaluate import evaluate, forgotten_probes, sample_probes, samples
 
 
 def test_samples_swap_in_a_forgotten_probe(base, encoded_suite):

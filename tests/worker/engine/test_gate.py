@@ -2,10 +2,10 @@
 
 import pytest
 
-from core.gate import Item
-from core.settings import get_settings
-from core.tiers import get_tier
-from worker.engine.gate import GateError, Scored, cached_base, gate_suite
+from forgetlab.core.gate import Item
+from forgetlab.core.settings import get_settings
+from forgetlab.core.tiers import get_tier
+from forgetlab.worker.engine.gate import GateError, Scored, cached_base, gate_suite
 
 
 def test_the_gate_suite_is_every_probe_of_the_capabilities_asked_for():

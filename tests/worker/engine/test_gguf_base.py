@@ -13,9 +13,9 @@ import time
 
 import pytest
 
-from core.tiers.smollm2 import weights
-from core.tiers.smollm2.weights import ModelUnavailable
-from worker.engine import gguf_base
+from forgetlab.core.tiers.smollm2 import weights
+from forgetlab.core.tiers.smollm2.weights import ModelUnavailable
+from forgetlab.worker.engine import gguf_base
 
 
 def _sha256(path) -> str:

@@ -1,8 +1,8 @@
 """The mitigation registry: every declared mitigation has hooks, owns its schema fields, and words itself."""
 
-from core.mitigations import MITIGATIONS, describe
-from core.scenario import Scenario, field_help, parse
-from worker.engine.mitigations import BUILDERS
+from forgetlab.core.mitigations import MITIGATIONS, describe
+from forgetlab.core.scenario import Scenario, field_help, parse
+from forgetlab.worker.engine.mitigations import BUILDERS
 
 
 def test_every_declaration_has_hooks_and_every_hook_a_declaration():
@@ -29,9 +29,9 @@ def test_off_by_default_and_worded_when_on():
 def test_builders_return_nothing_when_off(base):
     import copy
 
-    from core.tiers import get_tier
-    from worker.engine.mitigations import Context, build
-    from worker.engine.weights import snapshot
+    from forgetlab.core.tiers import get_tier
+    from forgetlab.worker.engine.mitigations import Context, build
+    from forgetlab.worker.engine.weights import snapshot
 
     model = copy.deepcopy(base[0])
     ctx = Context(model, base[1], snapshot(model), 32, seed=0, tier=get_tier("synthetic"))

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from core.presets import preset_scenario
-from core.scenario import with_overrides
-from worker.engine.train import train
+from forgetlab.core.presets import preset_scenario
+from forgetlab.core.scenario import with_overrides
+from forgetlab.worker.engine.train import train
 
 PINNED = json.loads((Path(__file__).parent / "data" / "pinned_runs.json").read_text())
 TIMINGS = {"seconds", "setup_seconds", "eval_seconds", "train_seconds"}

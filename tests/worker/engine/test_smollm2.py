@@ -5,12 +5,12 @@ import math
 
 import pytest
 
-from core.scenario import parse
-from core.tiers import get_tier
-from core.tiers.smollm2 import weights
-from worker.engine.encoding import encode, prompt_ids
-from worker.engine.model import ModelLoadError, load, load_model
-from worker.engine.train import train
+from forgetlab.core.scenario import parse
+from forgetlab.core.tiers import get_tier
+from forgetlab.core.tiers.smollm2 import weights
+from forgetlab.worker.engine.encoding import encode, prompt_ids
+from forgetlab.worker.engine.model import ModelLoadError, load, load_model
+from forgetlab.worker.engine.train import train
 
 
 @pytest.fixture(scope="module")
@@ -55,9 +55,9 @@ def test_missing_weights_say_how_to_install(monkeypatch, tmp_path):
     def missing():
         raise weights.ModelUnavailable("x")
 
-    monkeypatch.setattr("core.tiers.smollm2.find_gguf", missing)
+    monkeypatch.setattr("forgetlab.core.tiers.smollm2.find_gguf", missing)
     monkeypatch.setenv("FORGETLAB_DATA_DIR", str(tmp_path))
-    from core.settings import get_settings
+    from forgetlab.core.settings import get_settings
 
     get_settings.cache_clear()
     try:

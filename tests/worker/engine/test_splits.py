@@ -8,10 +8,10 @@ import copy
 
 import pytest
 
-from core.scenario import parse
-from core.tiers import get_tier
-from core.tiers.synthetic import world
-from worker.engine.train import train
+from forgetlab.core.scenario import parse
+from forgetlab.core.tiers import get_tier
+from forgetlab.core.tiers.synthetic import world
+from forgetlab.worker.engine.train import train
 
 ALL_POOLS = {"mix_ratio": 0.1, "replay_ratio": 0.1, "safety_mix": 0.1, "rehearsal_ratio": 0.1, "ewc_lambda": 1.0,
              "kl_weight": 0.5, "early_stopping": True, "rehearsal_prompts": 64, "ewc_samples": 32}

@@ -5,17 +5,17 @@ import copy
 import pytest
 import torch
 
-from core.scenario import parse
-from core.tiers import get_tier
-from core.tiers.synthetic import world
-from worker.engine.encoding import encode
-from worker.engine.evaluate import evaluate
-from worker.engine.mitigations import Context, build
-from worker.engine.mitigations.ewc import EWC
-from worker.engine.mitigations.kl import KLToBase
-from worker.engine.train import Cancelled, compose_batch, fine_tune, train
-from worker.engine.weights import snapshot
-from worker.engine.wise import interpolate
+from forgetlab.core.scenario import parse
+from forgetlab.core.tiers import get_tier
+from forgetlab.core.tiers.synthetic import world
+from forgetlab.worker.engine.encoding import encode
+from forgetlab.worker.engine.evaluate import evaluate
+from forgetlab.worker.engine.mitigations import Context, build
+from forgetlab.worker.engine.mitigations.ewc import EWC
+from forgetlab.worker.engine.mitigations.kl import KLToBase
+from forgetlab.worker.engine.train import Cancelled, compose_batch, fine_tune, train
+from forgetlab.worker.engine.weights import snapshot
+from forgetlab.worker.engine.wise import interpolate
 
 TINY = {"task_examples": 64, "epochs": 2, "batch_size": 16, "eval_every": 2, "lr": 3e-3}
 

@@ -6,7 +6,7 @@ builds the model (`worker.engine.lora`).
 
 from __future__ import annotations
 
-from core.mitigations import MITIGATIONS
+from forgetlab.core.mitigations import MITIGATIONS
 
 from . import early_stopping, ewc, kl, l2sp, mix, replay, safety_mix, self_rehearsal
 from .base import Context, Mitigation

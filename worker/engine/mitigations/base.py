@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import torch
 
-from core.tiers import Tier
+from forgetlab.core.tiers import Tier
 
 from ..encoding import Batch, encode
 
