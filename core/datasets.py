@@ -105,6 +105,9 @@ def _pair(n: int, line: str, errors: list[dict]) -> tuple[str, str] | None:
     except json.JSONDecodeError as e:
         errors.append({"line": n, "field": "json", "reason": f"not valid JSON ({e.msg} at column {e.colno})"})
         return None
+    except RecursionError:  # json's decoder recurses once per bracket
+        errors.append({"line": n, "field": "json", "reason": "nested too deeply (expected a flat object)"})
+        return None
     if not isinstance(obj, dict):
         errors.append({"line": n, "field": "json", "reason": 'expected an object {"prompt": ..., "response": ...}'})
         return None

@@ -65,6 +65,7 @@ QUANTIFIERS = {"all": "every capability", "any": "some capability"}
 AGGREGATES = {"mean": lambda xs: sum(xs) / len(xs), "max": max, "min": min}
 KEYWORDS = ("and", "or", "not")
 MAX_LENGTH = 500
+MAX_DEPTH = 16  # brackets and `not`s nested deeper than this are refused: the parser recurses per level
 
 
 def capability_names() -> list[str]:
@@ -180,6 +181,7 @@ class _Parser:
             self.fail(f"is longer than {MAX_LENGTH} characters", None)
         self.tokens = _tokens_for(text, field)
         self.i = 0
+        self.depth = 0
 
     def fail(self, message: str, column: int | None):
         raise GoalError(message, column, self.field)
@@ -217,15 +219,25 @@ class _Parser:
         token = self.peek
         if token.kind == "name" and token.text == "not":
             self.take()
-            return Not(self.unary())
+            return Not(self.nested(token, self.unary))
         if token.kind == "paren" and token.text == "(":
             self.take()
-            inner = self.condition()
+            inner = self.nested(token, self.condition)
             if self.peek.text != ")":
                 self.fail("expected ')' to close the '(' " + f"at column {token.column}", self.peek.column)
             self.take()
             return inner
         return self.comparison()
+
+    def nested(self, token: _Token, parse):
+        """One level deeper (a bracket or a `not`), refused past MAX_DEPTH rather than recursing without end."""
+        if self.depth >= MAX_DEPTH:
+            self.fail(f"nests brackets or 'not' more than {MAX_DEPTH} deep", token.column)
+        self.depth += 1
+        try:
+            return parse()
+        finally:
+            self.depth -= 1
 
     def comparison(self) -> Compare:
         left = self.value()

@@ -110,3 +110,12 @@ def test_store_is_idempotent_by_id(sessions):
         assert pairs_of(get_dataset(session, dataset_id=d.id)) == d.pairs
         assert get_dataset(session, dataset_id="0" * 16) is None
         assert [r.id for r in list_datasets(session, limit=10)] == [other.id, d.id]  # newest first
+
+
+def test_a_deeply_nested_line_is_a_line_error_not_a_crash():
+    rows = good(40)
+    rows[3] = "[" * 5000
+    rows[4] = '{"prompt": ' + "[" * 3000 + "]" * 3000 + ', "response": "r"}'
+    errors = errors_of(jsonl(rows))
+    assert errors["line 4: json"] == "nested too deeply (expected a flat object)"
+    assert errors["line 5: json"] == "nested too deeply (expected a flat object)"

@@ -98,3 +98,14 @@ def test_scores_are_single_values():
         with pytest.raises(GoalError) as e:
             parse_value(bad)
         assert e.value.field == "score"
+
+
+@pytest.mark.parametrize("text", ["(" * 240 + "task >= 0.9" + ")" * 240, "not " * 120 + "task >= 0.9",
+                                  "(" * 17 + "task >= 0.9" + ")" * 17])
+def test_deep_nesting_is_refused_with_a_reason_not_a_recursion_error(text):
+    with pytest.raises(GoalError, match="more than 16 deep"):
+        parse_condition(text)
+
+
+def test_nesting_up_to_the_limit_still_parses():
+    assert parse_condition("(" * 16 + "task >= 0.9" + ")" * 16)
