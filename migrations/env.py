@@ -28,10 +28,19 @@ def run_online() -> None:
     else:
         connectable = create_engine(url, poolclass=pool.NullPool)
     with connectable.connect() as connection:
-        # render_as_batch lets later ALTERs work on SQLite too, so one migration serves both databases.
-        context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True)
-        with context.begin_transaction():
-            context.run_migrations()
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:  # a batch rebuild drops the old table: with foreign keys on, that would cascade-delete
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")  # the rows referencing it (a run's points)
+            connection.commit()
+        try:
+            # render_as_batch lets later ALTERs work on SQLite too, so one migration serves both databases.
+            context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True)
+            with context.begin_transaction():
+                context.run_migrations()
+        finally:
+            if sqlite:  # the connection goes back to the pool the app uses
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                connection.commit()
 
 
 if context.is_offline_mode():

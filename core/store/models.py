@@ -26,7 +26,17 @@ class Base(DeclarativeBase):
     pass
 
 
-class Run(Base):
+class NeverReused:
+    """For tables whose integer ids users see: an id is never given out again after its row is deleted.
+
+    SQLite otherwise reuses the highest id after a delete, so a new run could inherit a deleted run's
+    id, and with it its files or a cached page. PostgreSQL's sequences never reuse an id anyway.
+    """
+
+    __table_args__ = {"sqlite_autoincrement": True}
+
+
+class Run(NeverReused, Base):
     __tablename__ = "runs"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -87,7 +97,7 @@ class SampleSet(Base):
     samples: Mapped[list] = mapped_column(JSON)  # [{capability, prompt, expected, base, output}]
 
 
-class Sweep(Base):
+class Sweep(NeverReused, Base):
     __tablename__ = "sweeps"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -126,7 +136,7 @@ class StoredDataset(Base):
 ROLES = ("instructor", "student", "guest")
 
 
-class User(Base):
+class User(NeverReused, Base):
     """An account. `password_hash` is argon2 (core/store/accounts.py); NULL means password login is off for
     it (the embedded lab's local instructor until someone sets one). Users are disabled, never deleted."""
 
@@ -152,7 +162,7 @@ class UserSession(Base):
     expires_at: Mapped[datetime] = mapped_column(DateTime)
 
 
-class ApiToken(Base):
+class ApiToken(NeverReused, Base):
     """A personal API token (`Authorization: Bearer fl_...`), stored as its SHA-256 only; revoked, not deleted,
     so the account page can show when."""
 
@@ -169,7 +179,7 @@ class ApiToken(Base):
 
 
 # --- classes (migration 0005; core/store/classes.py) ----------------------------------------------------
-class Classroom(Base):
+class Classroom(NeverReused, Base):
     """An instructor's class; students join it with its join code (/join/{code})."""
 
     __tablename__ = "classes"
@@ -189,7 +199,7 @@ class Membership(Base):
     joined_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
-class Assignment(Base):
+class Assignment(NeverReused, Base):
     """A scenario template (core/assignments.Template as JSON), a goal, and the leaderboard's rules."""
 
     __tablename__ = "assignments"
@@ -210,7 +220,7 @@ class Assignment(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
-class AssignmentAttempt(Base):
+class AssignmentAttempt(NeverReused, Base):
     """A student's run on an assignment; `passed`/`reason` are the verdict of `goal` once the run has ended.
 
     `goal` is the assignment's goal when the attempt was made (migration 0009): the attempt is judged by it,
@@ -229,7 +239,7 @@ class AssignmentAttempt(Base):
     reason: Mapped[str | None] = mapped_column(Text, default=None)
 
 
-class Lesson(Base):
+class Lesson(NeverReused, Base):
     """A published sequence of a class's assignments (LessonStep), e.g. "break it, then fix it"."""
 
     __tablename__ = "lessons"
@@ -250,7 +260,7 @@ class LessonStep(Base):
     assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id", ondelete="CASCADE"), index=True)
 
 
-class Ask(Base):
+class Ask(NeverReused, Base):
     """A question to a run's model from the run page's "ask the model" box: a worker answers it with the
     base's and the fine-tuned model's greedy answers (worker/asking.py). Kept, so the page shows the
     conversation so far."""

@@ -65,3 +65,12 @@ def test_reaper_requeues_then_fails_a_silent_run(sessions):
         run = runs.get_run(s, run_id=run_id)
         assert run.status == "failed" and "stopped sending heartbeats" in run.error
         assert runs.reap_stale(s, timeout=30, max_attempts=2) == ([], [])
+
+
+def test_a_deleted_runs_id_is_never_given_to_a_new_run(sessions):
+    """SQLite reuses the highest id after a delete unless the table has AUTOINCREMENT; a reused id would
+    hand the deleted run's files and links to whoever runs next."""
+    first, second = _run(sessions), _run(sessions)
+    with sessions() as s:
+        runs.delete_run(s, run_id=second)
+    assert first < second < _run(sessions)

@@ -225,3 +225,41 @@ def test_0009_gives_every_attempt_its_assignments_goal_and_drops_it_again(empty_
         assert c.execute(text("SELECT count(*) FROM attempts")).scalar() == 4
     engine.dispose()
     alembic(empty_db, "upgrade", "head")  # and back up again
+
+
+def test_0010_ids_are_never_reused_and_the_rebuild_keeps_every_referencing_row(empty_db):
+    """On SQLite 0010 rebuilds the tables with AUTOINCREMENT; the rebuild must cascade-delete nothing
+    (a run's points, an attempt), and afterwards a deleted run's id is not given out again."""
+    alembic(empty_db, "upgrade", "0009")
+    add_old_run(empty_db)
+    engine = create_engine(empty_db)
+    with engine.begin() as c:
+        c.execute(text("INSERT INTO runs (id, status, config, config_hash, queue, total_steps, step, attempts, "
+                       "cancel_requested, created_at) VALUES (2, 'queued', '{}', 'abc', 'cpu', 2, 0, 0, false, "
+                       "'2026-01-01')"))
+        c.execute(text("INSERT INTO metric_points (run_id, step, key, value) VALUES (2, 0, 'k', 1.0)"))
+    engine.dispose()
+
+    alembic(empty_db, "upgrade", "head")
+    engine = create_engine(empty_db)
+    insert = text("INSERT INTO runs (status, config, config_hash, queue, total_steps, step, attempts, "
+                  "cancel_requested, created_at) VALUES ('queued', '{}', 'abc', 'cpu', 2, 0, 0, false, '2026-01-02')")
+    with engine.begin() as c:
+        assert c.execute(text("SELECT count(*) FROM metric_points")).scalar() == 3
+        if engine.dialect.name == "postgresql":  # rows inserted with explicit ids leave the sequence behind
+            c.execute(text("SELECT setval('runs_id_seq', 2)"))
+        c.execute(text("DELETE FROM metric_points WHERE run_id = 2"))  # this engine has no cascade on SQLite
+        c.execute(text("DELETE FROM runs WHERE id = 2"))
+        c.execute(insert)
+        assert c.execute(text("SELECT max(id) FROM runs")).scalar() == 3
+        c.execute(text("DELETE FROM runs WHERE id = 3"))
+        c.execute(insert)
+        assert c.execute(text("SELECT max(id) FROM runs")).scalar() == 4
+    engine.dispose()
+
+    alembic(empty_db, "downgrade", "0009")
+    engine = create_engine(empty_db)
+    with engine.connect() as c:
+        assert c.execute(text("SELECT count(*) FROM metric_points")).scalar() == 2  # run 1's, kept both ways
+    engine.dispose()
+    alembic(empty_db, "upgrade", "head")  # and back up again
