@@ -107,7 +107,7 @@ def _heading_anchors(page: Path) -> set[str]:
     return anchors
 
 
-def broken_links(page: Path) -> list[tuple[int, str]]:
+def broken_links(page: Path, root: Path = ROOT) -> list[tuple[int, str]]:
     """(line, target) of every link or image in a Markdown page that leaves the repository or misses."""
     found = []
     for number, line in enumerate(page.read_text().splitlines(), start=1):
@@ -118,7 +118,7 @@ def broken_links(page: Path) -> list[tuple[int, str]]:
                 continue
             rel, _, anchor = target.partition("#")
             file = (page.parent / rel).resolve() if rel else page
-            if not file.is_relative_to(ROOT) or not file.exists():
+            if not file.is_relative_to(root) or not file.exists():
                 found.append((number, target))
             elif anchor and file.suffix == ".md" and anchor not in _heading_anchors(file):
                 found.append((number, f"{target} (no heading with that anchor)"))
@@ -165,7 +165,19 @@ def test_the_checker_sees_paths_modules_and_placeholders():
 def test_the_checker_reads_comments_and_docstrings(tmp_path):
     sample = tmp_path / "sample.py"
     sample.write_text('"""Module: core/a.py."""\n\nx = "core/b.py"  # core/c.py\n\n\ndef f():\n    """core/d.py"""\n')
-    assert sorted(text for _, text in comments_and_docstrings(sample)) == ["# core/c.py", "Module: core/a.py.", "core/d.py"]
+    texts = sorted(text for _, text in comments_and_docstrings(sample))
+    assert texts == ["# core/c.py", "Module: core/a.py.", "core/d.py"]
+
+
+def test_the_checker_follows_links_and_anchors(tmp_path):
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "a.md").write_text("# Title\n\n## The table\n")
+    page = tmp_path / "README.md"
+    page.write_text("[ok](docs/a.md#the-table) [gone](docs/b.md) [anchor](docs/a.md#nothing)\n"
+                    '<img src="docs/a.md"> [out](../x.md) [web](https://example.org)\n')
+    assert [target for _, target in broken_links(page, root=tmp_path)] == [
+        "docs/b.md", "docs/a.md#nothing (no heading with that anchor)", "../x.md",
+        "https://example.org (a link outside the repository)"]
 
 
 @pytest.mark.parametrize("page", _markdown_pages(), ids=lambda p: str(p.relative_to(ROOT)))
