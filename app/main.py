@@ -22,8 +22,8 @@ from forgetlab.core.store import runs
 from forgetlab.core.store.db import session_factory
 
 from . import auth, outbox
-from .api.errors import CatchErrors, install_error_handlers
 from .api.main import api_router
+from .errors import CatchErrors, install_error_handlers
 from .limits import BodyLimit, RateLimit
 from .openapi import install_openapi
 from .pages import STATIC_DIR
@@ -107,7 +107,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.hub = Hub(settings, app.state.sessions)
     app.state.executor = make_executor(settings, app.state.sessions, app.state.publisher)
     install_error_handlers(app)
-    auth.install(app)  # after the generic handlers: its 401 handler sends a page's visitor to /login
+    auth.install(app)
     app.include_router(api_router)
     app.include_router(pages_router)
     app.include_router(sweeps_router)

@@ -11,12 +11,12 @@ from fastapi.responses import Response
 from forgetlab.app import teaching
 from forgetlab.app.auth import CurrentUser, InstructorUser, MemberUser
 from forgetlab.app.deps import SessionDep
+from forgetlab.app.http import invalid
 from forgetlab.core.assignments import describe
 from forgetlab.core.scenario import ScenarioError
 from forgetlab.core.store.models import Run
 
 from .classes import AssignmentIn
-from .errors import invalid
 
 router = APIRouter(prefix="/assignments", tags=["assignments"])
 ERRORS = {404: {"description": "Unknown assignment, or not one of your classes'"},

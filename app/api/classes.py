@@ -12,11 +12,11 @@ from pydantic import BaseModel, Field
 from forgetlab.app import teaching
 from forgetlab.app.auth import CurrentUser, InstructorUser, MemberUser
 from forgetlab.app.deps import SessionDep
+from forgetlab.app.http import invalid
 from forgetlab.core.errors import NotFound
 from forgetlab.core.scenario import ScenarioError
 from forgetlab.core.store import classes
 
-from .errors import invalid
 
 router = APIRouter(tags=["classes"])
 ERRORS = {404: {"description": "Unknown class, or not one of yours"},

@@ -15,12 +15,12 @@ from fastapi.responses import JSONResponse
 
 from forgetlab.app.auth import CurrentUser, MemberUser
 from forgetlab.app.deps import DatasetDep, SessionDep
+from forgetlab.app.http import invalid
 from forgetlab.core import datasets
 from forgetlab.core.store import access
 from forgetlab.core.store.datasets import list_datasets
 
 from .. import lab
-from .errors import invalid
 from .schemas import DatasetCreated, DatasetOut, DatasetSummary
 
 router = APIRouter(prefix="/datasets", tags=["datasets"])

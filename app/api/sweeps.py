@@ -8,11 +8,11 @@ from fastapi import APIRouter, Body, Query, Request
 
 from forgetlab.app.auth import CurrentUser, MemberUser
 from forgetlab.app.deps import ManagedSweepDep, SessionDep, SweepDep
+from forgetlab.app.http import invalid
 from forgetlab.core.scenario import ScenarioError
 from forgetlab.core.store import access, sweeps
 
 from .. import lab
-from .errors import invalid
 from .schemas import SweepCreated, SweepOut, SweepSummary
 
 router = APIRouter(prefix="/sweeps", tags=["sweeps"])

@@ -10,11 +10,12 @@ from fastapi.responses import RedirectResponse
 
 from forgetlab.app.auth import CurrentUser, MemberUser
 from forgetlab.app.deps import RunDep, SessionDep
+from forgetlab.app.http import is_htmx
 from forgetlab.core.errors import DomainError
 from forgetlab.core.store import asks
 
 from .. import lab
-from .render import is_htmx, page
+from .render import page
 
 router = APIRouter(include_in_schema=False)
 

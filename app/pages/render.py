@@ -15,6 +15,7 @@ from markupsafe import Markup
 from forgetlab.core.results import TASK_ACCURACY, TASK_NLL, cap_key
 
 from ..auth import csrf_token, viewer
+from ..http import is_htmx
 from ..comparison import fmt
 from ..reading import key_settings, pct, signed_pts
 from . import TEMPLATES_DIR
@@ -46,10 +47,6 @@ def _me(context):
 
 
 templates.env.globals.update(csrf=_csrf, csrf_field=_csrf_field, me=_me)
-
-
-def is_htmx(request: Request) -> bool:
-    return request.headers.get("HX-Request") == "true"
 
 
 def page(request: Request, name: str, context: dict, *, blocks: tuple[str, ...] = (), status_code: int = 200):

@@ -12,6 +12,7 @@ from fastapi.responses import RedirectResponse
 
 from forgetlab.app.auth import CurrentUser, MemberUser
 from forgetlab.app.deps import ManagedRunDep, RunDep, SessionDep
+from forgetlab.app.http import is_htmx
 from forgetlab.core.datasets import TooLarge, is_dataset_id, where
 from forgetlab.core.errors import DomainError
 from forgetlab.core.presets import PRESETS, presets_for
@@ -27,7 +28,7 @@ from ..reading import LEARNING_PATH, headline, preset_values, read_run
 from . import sweep_form
 from .asks import ask_box
 from .forms import form_values, grouped_specs, parse_items, raw_query, scenario_query
-from .render import is_htmx, page
+from .render import page
 
 router = APIRouter(include_in_schema=False)
 QUEUES = ("cpu", "gpu")  # Celery queues a run may go to (distributed mode only)

@@ -7,12 +7,13 @@ from fastapi.responses import RedirectResponse
 
 from forgetlab.app.auth import CurrentUser, MemberUser
 from forgetlab.app.deps import ManagedSweepDep, SessionDep, SweepDep
+from forgetlab.app.http import is_htmx
 from forgetlab.core.scenario import ScenarioError
 from forgetlab.core.store import access, sweeps
 
 from .. import lab
 from ..comparison import MAX_RUNS, pick
-from .render import is_htmx, page
+from .render import page
 from .routes import _builder_context, _queues
 
 router = APIRouter(include_in_schema=False)
