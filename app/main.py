@@ -24,17 +24,18 @@ from forgetlab.core.store.db import session_factory
 from . import auth, outbox
 from .api.main import api_router
 from .errors import CatchErrors, install_error_handlers
-from .limits import BodyLimit, RateLimit
+from .middleware.limits import BodyLimit, RateLimit
+from .middleware.security import SecurityHeaders
 from .openapi import install_openapi
 from .pages import STATIC_DIR
 from .pages.account import router as account_router
+from .pages.api_docs import router as api_docs_router
 from .pages.asks import router as asks_router
 from .pages.assignments import router as assignments_router
 from .pages.classes import router as classes_router
 from .pages.compare import router as compare_router
 from .pages.routes import router as pages_router
 from .pages.sweeps import router as sweeps_router
-from .security import SecurityHeaders, install_docs
 
 log = logging.getLogger(__name__)
 
@@ -117,7 +118,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(classes_router)
     app.include_router(assignments_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    install_docs(app)
+    app.include_router(api_docs_router)
     install_openapi(app)
     install_middleware(app, settings)
     return app
