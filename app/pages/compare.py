@@ -14,8 +14,9 @@ from forgetlab.core.results import TASK_ACCURACY, TASK_NLL, cap_key
 from forgetlab.core.store import access
 from forgetlab.core.tiers import capabilities_of
 
-from .. import comparison, gating
-from ..scatter import render as scatter
+from .. import gating
+from ..views import comparison
+from ..views.scatter import render as scatter
 from .render import page
 
 router = APIRouter(include_in_schema=False)

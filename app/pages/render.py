@@ -16,8 +16,8 @@ from forgetlab.core.results import TASK_ACCURACY, TASK_NLL, cap_key
 
 from ..auth import csrf_token, viewer
 from ..http import is_htmx
-from ..comparison import fmt
-from ..reading import key_settings, pct, signed_pts
+from ..views.comparison import fmt
+from ..views.reading import key_settings, pct, signed_pts
 from . import TEMPLATES_DIR
 
 templates = Jinja2Blocks(directory=str(TEMPLATES_DIR))

@@ -24,7 +24,7 @@ from forgetlab.core.tiers import DEFAULT_TIER, TaskInfo, all_tiers, get_tier, ti
 from forgetlab.core.tiers.base import DATASET_PREFIX, is_dataset_task
 
 from .. import lab, run_labels
-from ..reading import LEARNING_PATH, headline, preset_values, read_run
+from ..views.reading import LEARNING_PATH, headline, preset_values, read_run
 from . import sweep_form
 from .asks import ask_box
 from .forms import form_values, grouped_specs, parse_items, raw_query, scenario_query
@@ -221,7 +221,7 @@ def _run_context(session, run, user) -> dict:
 
 
 def _next_on_path(preset: str | None) -> dict | None:
-    """The preset after this run's on the learners' path (app/reading.py), if the run is on it."""
+    """The preset after this run's on the learners' path (app/views/reading.py), if the run is on it."""
     names = [name for name, _ in LEARNING_PATH]
     if preset not in names or names.index(preset) + 1 == len(names):
         return None

@@ -12,7 +12,7 @@ from forgetlab.core.scenario import ScenarioError
 from forgetlab.core.store import access, sweeps
 
 from .. import lab
-from ..comparison import MAX_RUNS, pick
+from ..views.comparison import MAX_RUNS, pick
 from .render import page
 from .routes import _builder_context, _queues
 

@@ -1,7 +1,7 @@
 """A comparison of 2-8 runs: what differs, results against a baseline run, curves, the frontier, WiSE-FT.
 
 Built from stored rows only (config, summary, metric points), so the page, the API and the exports
-agree; the arithmetic is worker.engine.compare's (pure, torch-free). A run's colour is its position
+agree; the arithmetic is core/compare.py's (pure, torch-free). A run's colour is its position
 here, and every chart and table of the page uses that same colour.
 """
 
