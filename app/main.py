@@ -21,7 +21,7 @@ from forgetlab.core.settings import Settings, get_settings
 from forgetlab.core.store import runs
 from forgetlab.core.store.db import session_factory
 
-from . import auth, outbox
+from . import auth
 from .api.main import api_router
 from .errors import CatchErrors, install_error_handlers
 from .middleware.limits import BodyLimit, RateLimit
@@ -36,6 +36,7 @@ from .pages.classes import router as classes_router
 from .pages.compare import router as compare_router
 from .pages.routes import router as pages_router
 from .pages.sweeps import router as sweeps_router
+from .services import outbox
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +72,7 @@ def sweep_checkpoints(app: FastAPI) -> list[int]:
 
 
 async def _reconciler(app: FastAPI) -> None:
-    """The outbox's sender (app/outbox.py): queued runs whose message was never sent, or was lost; and the
+    """The outbox's sender (app/services/outbox.py): queued runs whose message was never sent, or was lost; and the
     checkpoint files of runs that ended."""
     while True:
         try:

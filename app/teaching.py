@@ -18,7 +18,7 @@ from typing import Annotated, Any
 from fastapi import Depends, HTTPException, Request
 from sqlalchemy.orm import Session
 
-from forgetlab.app import lab
+from forgetlab.app.services import runs as run_service
 from forgetlab.app.auth import CurrentUser
 from forgetlab.app.deps import SessionDep
 from forgetlab.core import goals
@@ -215,7 +215,7 @@ def delete_class(request: Request, session: Session, *, room: Classroom) -> int:
 
 
 def _cancel_queued(request: Request, session: Session, run_ids: list[int]) -> int:
-    return sum(lab.cancel(request, session, run=session.get(Run, run_id)).status == "cancelled" for run_id in run_ids)
+    return sum(run_service.cancel(session, state=request.app.state, run=session.get(Run, run_id)).status == "cancelled" for run_id in run_ids)
 
 
 def form_values(assignment: Assignment) -> dict[str, str]:
@@ -283,7 +283,7 @@ def start_attempt(request: Request, session: Session, *, assignment: Assignment,
     if assignment.due_at is not None and utcnow() > assignment.due_at:
         raise HTTPException(403, f"this assignment was due on {assignment.due_at:%Y-%m-%d %H:%M} UTC")
     scenario = apply(template_of(assignment), data)
-    run = lab.submit(request, session, scenario=scenario, owner=user, assignment=assignment)  # checks the budgets
+    run = run_service.submit(session, state=request.app.state, scenario=scenario, owner=user, assignment=assignment)  # checks the budgets
     return classes.attempt_of_run(session, run_id=run.id)
 
 

@@ -21,11 +21,10 @@ from dataclasses import dataclass
 from forgetlab.core import datasets
 from forgetlab.core.settings import Settings
 
-from .. import lab
-from ..http import error_body
+from ..http import MAX_UPLOAD_BODY, error_body
 from .rate_keys import UserKeys
 
-# Dataset uploads have their own, larger limit (checked again, field by field, in lab.read_upload).
+# Dataset uploads have their own, larger limit (checked again, field by field, in app/http.py's read_upload).
 UPLOAD_PATHS = ("/api/datasets", "/datasets")
 EXEMPT_PREFIXES = ("/static/",)  # vendored files: cached by browsers, cheap, and needed by every page
 MAX_CLIENTS = 10_000  # buckets kept; past this, full (idle) buckets are dropped first
@@ -47,7 +46,7 @@ class BodyLimit:
         self.app, self.limit = app, settings.max_body_bytes
 
     def _limit_for(self, path: str) -> int:
-        return max(self.limit, lab.MAX_UPLOAD_BODY) if path in UPLOAD_PATHS else self.limit
+        return max(self.limit, MAX_UPLOAD_BODY) if path in UPLOAD_PATHS else self.limit
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):

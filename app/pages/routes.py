@@ -1,5 +1,5 @@
 """HTML routes: builder (/), run page (/runs/{id}), runs list (/runs), the builder's dataset upload
-(POST /datasets). Thin over app.lab and core.store.runs.
+(POST /datasets). Thin over app/services/ and core.store.runs.
 
 Sweeps and comparisons have their own routers (pages/sweeps.py, pages/compare.py)."""
 
@@ -23,7 +23,10 @@ from forgetlab.core.store.models import STATUSES
 from forgetlab.core.tiers import DEFAULT_TIER, TaskInfo, all_tiers, get_tier, tier_of
 from forgetlab.core.tiers.base import DATASET_PREFIX, is_dataset_task
 
-from .. import lab, run_labels
+from ..http import read_upload
+from ..services import datasets as dataset_service
+from ..services import labels
+from ..services import runs as run_service
 from ..views.reading import LEARNING_PATH, headline, preset_values, read_run
 from . import sweep_form
 from .asks import ask_box
@@ -48,7 +51,7 @@ def _builder_context(items: list[tuple[str, str]], session=None) -> dict:
         errors = {**e.errors, **errors}
     if scenario is not None and session is not None:
         try:
-            lab.check_datasets(session, [scenario])
+            run_service.check_datasets(session, [scenario])
         except ScenarioError as e:  # a dataset task whose dataset is not stored
             scenario, errors = None, e.errors
     query = scenario_query(scenario) if scenario else raw_query(items)
@@ -59,7 +62,7 @@ def _builder_context(items: list[tuple[str, str]], session=None) -> dict:
     return {"groups": grouped_specs(), "values": form_values(scenario.model_dump(mode="json") if scenario else data),
             "errors": errors, "scenario": scenario, "query": query,
             "preset_groups": [(t.title, presets_for(name)) for name, t in all_tiers().items()],
-            "current": lab.preset_of(scenario) if scenario else None, "tier": tier, "tasks": tier.tasks,
+            "current": run_service.preset_of(scenario) if scenario else None, "tier": tier, "tasks": tier.tasks,
             "sweep": sweep, "preset_values": preset_values, "presets": PRESETS, "learning_path": LEARNING_PATH,
             # A dataset task is no tier task: the task select gets an option for it (see builder.html).
             "dataset_task": task if is_dataset_task(task) else None,
@@ -72,7 +75,7 @@ def _dataset(session, task: str) -> dict | None:
     if session is None or not is_dataset_task(task) or not is_dataset_id(key):
         return None
     row = get_dataset(session, dataset_id=key)
-    return lab.dataset_view(row) if row else None
+    return dataset_service.view(row) if row else None
 
 
 def _queues(request: Request, context: dict) -> None:
@@ -122,7 +125,7 @@ async def submit_form(request: Request, session: SessionDep, user: MemberUser):
                              '"Run once, without the sweep" for a single run of the scenario.')
         return page(request, "builder.html", context, status_code=409)
     queue = form.get("queue") if form.get("queue") in context["queues"] else None
-    run = lab.submit(request, session, scenario=context["scenario"], owner=user, queue=queue)
+    run = run_service.submit(session, state=request.app.state, scenario=context["scenario"], owner=user, queue=queue)
     # A one-click follow-up ("Try LoRA" on a run page) names the run it came from (one the user may see).
     parent_id = int(form["parent"]) if str(form.get("parent", "")).isdigit() else None
     parent = runs.get_runs(session, run_ids=[parent_id], where=access.run_filter(user)).get(parent_id)
@@ -137,7 +140,8 @@ async def upload_dataset_form(request: Request, session: SessionDep, user: Membe
     the file input and the page's script picks the new task. Without JavaScript: back to the builder
     with the dataset as the task, or the builder with the errors. Nothing is stored unless all is valid."""
     try:
-        row, created = await lab.upload_dataset(request, session, owner=user)
+        data, name = await read_upload(request)
+        row, created = dataset_service.upload(session, data=data, name=name, owner=user)
     except DomainError as e:  # TooLarge, DatasetError (per line), Invalid (no file, a bad name)
         upload = {"error": e.message, "lines": [(where(err), err["reason"]) for err in getattr(e, "errors", [])]}
         status = 413 if isinstance(e, TooLarge) else 422
@@ -146,7 +150,7 @@ async def upload_dataset_form(request: Request, session: SessionDep, user: Membe
         context = _builder_context([], session)
         _queues(request, context)
         return page(request, "builder.html", {**context, "upload": upload}, status_code=status)
-    view = lab.dataset_view(row)
+    view = dataset_service.view(row)
     if not is_htmx(request):
         return RedirectResponse("/?" + urlencode({"task": view["task"]}), status_code=303)
     return page(request, "builder.html", {"upload": {"dataset": view, "created": created}},
@@ -182,7 +186,7 @@ async def label_form(request: Request, run: ManagedRunDep, session: SessionDep, 
     """Rename, tag and annotate a run: its owner, or an instructor of their class (ManagedRunDep)."""
     form = await request.form()
     try:
-        run_labels.label(session, run, name=form.get("name"), tags=form.get("tags"), note=form.get("note"))
+        labels.label(session, run=run, name=form.get("name"), tags=form.get("tags"), note=form.get("note"))
     except DomainError as e:
         context = _run_context(session, run, user)
         context["label_error"] = {e.field: e.message}
@@ -193,7 +197,7 @@ async def label_form(request: Request, run: ManagedRunDep, session: SessionDep, 
 @router.post("/runs/{run_id}/delete")
 def delete_form(request: Request, run: ManagedRunDep, session: SessionDep):
     """Delete an ended run that no sweep holds: its owner, or an instructor of their class (ManagedRunDep)."""
-    run_labels.delete(session, run)  # Invalid: 422 page saying why
+    run_service.delete(session, settings=request.app.state.settings, run=run)  # Invalid: 422 page saying why
     return RedirectResponse("/runs", status_code=303)
 
 
@@ -268,7 +272,7 @@ async def share_form(request: Request, run: ManagedRunDep, session: SessionDep):
 @router.post("/runs/{run_id}/cancel")
 def cancel_form(request: Request, run: ManagedRunDep, session: SessionDep, user: CurrentUser):
     """Its owner, or an instructor of their class (ManagedRunDep)."""
-    run = lab.cancel(request, session, run=run)
+    run = run_service.cancel(session, state=request.app.state, run=run)
     if is_htmx(request):
         return page(request, "run.html", _run_context(session, run, user), blocks=("run_header",))
     return RedirectResponse(f"/runs/{run.id}", status_code=303)

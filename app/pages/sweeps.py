@@ -11,7 +11,7 @@ from forgetlab.app.http import is_htmx
 from forgetlab.core.scenario import ScenarioError
 from forgetlab.core.store import access, sweeps
 
-from .. import lab
+from ..services.sweeps import cancel_sweep, submit_sweep
 from ..views.comparison import MAX_RUNS, pick
 from .render import page
 from .routes import _builder_context, _queues
@@ -33,7 +33,7 @@ async def submit_sweep_form(request: Request, session: SessionDep, user: MemberU
         return page(request, "builder.html", context, status_code=422)
     queue = form.get("queue") if form.get("queue") in context["queues"] else None
     try:
-        created = lab.submit_sweep(request, session, spec=sweep["spec"], owner=user, queue=queue)
+        created = submit_sweep(session, state=request.app.state, spec=sweep["spec"], owner=user, queue=queue)
     except ScenarioError as e:  # a swept task that names a dataset not stored
         sweep["errors"] = e.errors
         return page(request, "builder.html", context, status_code=422)
@@ -75,5 +75,5 @@ def sweep_page(request: Request, sweep: SweepDep, session: SessionDep):
 @router.post("/sweeps/{sweep_id}/cancel")
 def cancel_sweep_form(request: Request, sweep: ManagedSweepDep, session: SessionDep):
     """Its owner, or an instructor of their class (ManagedSweepDep)."""
-    lab.cancel_sweep(request, session, sweep=sweep)
+    cancel_sweep(session, state=request.app.state, sweep=sweep)
     return RedirectResponse(f"/sweeps/{sweep.id}", status_code=303)
