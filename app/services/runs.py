@@ -1,4 +1,4 @@
-"""Runs: submit one (checked against the quotas and budgets), cancel one or all of a user's queued runs,
+"""Runs: submit one (checked against the quotas and budgets), cancel one, some or all of a user's queued runs,
 delete an ended one; and which preset a scenario is."""
 
 from __future__ import annotations
@@ -85,6 +85,12 @@ def cancel(session: Session, *, state, run: Run) -> Run:
         _cancelled(state, session, run.id)
     state.executor.cancel(run.id)
     return runs.get_run(session, run_id=run.id)
+
+
+def cancel_many(session: Session, *, state, run_ids: list[int]) -> int:
+    """Cancel each of these runs (a class's or an assignment's queued attempts); returns how many were
+    cancelled at once (queued ones; a running one is only flagged)."""
+    return sum(cancel(session, state=state, run=session.get(Run, run_id)).status == "cancelled" for run_id in run_ids)
 
 
 def cancel_queued(session: Session, *, state, owner: User, run_ids: list[int] | None = None) -> list[int]:
