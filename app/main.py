@@ -28,14 +28,7 @@ from .middleware.limits import BodyLimit, RateLimit
 from .middleware.security import SecurityHeaders
 from .openapi import install_openapi
 from .pages import STATIC_DIR
-from .pages.account import router as account_router
-from .pages.api_docs import router as api_docs_router
-from .pages.asks import router as asks_router
-from .pages.assignments import router as assignments_router
-from .pages.classes import router as classes_router
-from .pages.compare import router as compare_router
-from .pages.routes import router as pages_router
-from .pages.sweeps import router as sweeps_router
+from .pages.main import pages_router
 from .services import outbox
 
 log = logging.getLogger(__name__)
@@ -112,14 +105,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     auth.install(app)
     app.include_router(api_router)
     app.include_router(pages_router)
-    app.include_router(sweeps_router)
-    app.include_router(compare_router)
-    app.include_router(account_router)
-    app.include_router(asks_router)
-    app.include_router(classes_router)
-    app.include_router(assignments_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    app.include_router(api_docs_router)
     install_openapi(app)
     install_middleware(app, settings)
     return app

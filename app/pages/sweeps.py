@@ -14,7 +14,7 @@ from forgetlab.core.store import access, sweeps
 from ..services.sweeps import cancel_sweep, submit_sweep
 from ..views.comparison import MAX_RUNS, pick
 from .render import page
-from .routes import _builder_context, _queues
+from .builder_state import builder_context, queue_of
 
 router = APIRouter(include_in_schema=False)
 
@@ -24,16 +24,15 @@ async def submit_sweep_form(request: Request, session: SessionDep, user: MemberU
     """Students and instructors; the sweep and its new runs are theirs."""
     form = await request.form()
     items = [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
-    context = _builder_context(items, session)
-    _queues(request, context)
+    context = builder_context(request, items, session)
     sweep = context["sweep"]
     if context["scenario"] is None or not sweep["spec"]:
         if not sweep["grid"] and not sweep["errors"]:
             sweep["errors"] = {"sweep": "pick a field to sweep and list its values"}
         return page(request, "builder.html", context, status_code=422)
-    queue = form.get("queue") if form.get("queue") in context["queues"] else None
     try:
-        created = submit_sweep(session, state=request.app.state, spec=sweep["spec"], owner=user, queue=queue)
+        created = submit_sweep(session, state=request.app.state, spec=sweep["spec"], owner=user,
+                               queue=queue_of(form, context))
     except ScenarioError as e:  # a swept task that names a dataset not stored
         sweep["errors"] = e.errors
         return page(request, "builder.html", context, status_code=422)
