@@ -25,7 +25,7 @@ templates.env.filters["pct"] = pct
 templates.env.filters["fmtv"] = fmt  # a config value as a sweep grid or a comparison shows it
 templates.env.globals.update(cap_key=cap_key, TASK_ACCURACY=TASK_ACCURACY, TASK_NLL=TASK_NLL,
                              key_settings=key_settings, signed_pts=signed_pts,
-                             ASSETS="8")  # bump to make browsers refetch app.css / run.js
+                             ASSETS="9")  # bump to make browsers refetch app.css / run.js
 
 
 @pass_context

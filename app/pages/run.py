@@ -18,6 +18,7 @@ from forgetlab.core.store import access, runs
 from forgetlab.core.tiers import TaskInfo, tier_of
 from forgetlab.core.tiers.base import is_dataset_task
 
+from ..views.charts import run_live
 from ..views.reading import LEARNING_PATH, read_run
 from .asks import ask_box
 from .builder_state import stored_dataset
@@ -47,7 +48,7 @@ def _run_context(session, run, user) -> dict:
             "preset": PRESETS.get(run.preset) if run.preset else None,
             "parent": parent, "parent_side": _side_by_side(run, parent) if parent else None,
             "repeat_of": first if first is not None and first < run.id else None, "tags": runs.tags_of(run),
-            "next_step": _next_on_path(run.preset)}
+            "next_step": _next_on_path(run.preset), "live": run_live()}
 
 
 def _next_on_path(preset: str | None) -> dict | None:
