@@ -38,6 +38,7 @@ def _context(request: Request, session, assignment, user, items: list[tuple[str,
         except ScenarioError as e:
             errors = e.errors
     rules = form_rules(template)
+    tasks = list(get_tier(template.base["tier"]).tasks)
     groups = [(title, [f for f in specs if rules[f.name]["mode"] != "hidden"]) for title, specs in grouped_specs()]
     taught = assignments.teaches(session, assignment, user)
     rows = attempts.attempt_rows(session, assignment=assignment, user_id=None if taught else user.id)
@@ -48,7 +49,9 @@ def _context(request: Request, session, assignment, user, items: list[tuple[str,
             "values": {**template.base, **data, **{n: template.base[n] for n in template.locked}},
             "errors": errors, "scenario": scenario, "described": describe(template), "taught": taught,
             "attempts": rows, "active": any(not r.terminal for _, r, _ in rows), "used": used, "user": user,
-            "hidden": template.hidden if taught else [], "tasks": list(get_tier(template.base["tier"]).tasks)}
+            "hidden": template.hidden if taught else [], "tasks": tasks,
+            # a task that is none of the tier's (a dataset the instructor set) is still shown, selected
+            "extra_task": None if template.base["task"] in tasks else (template.base["task"],) * 2}
 
 
 @router.get("/assignments/{assignment_id}")

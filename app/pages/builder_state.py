@@ -45,13 +45,15 @@ def builder_context(request: Request, items: list[tuple[str, str]], session=None
         query = "&".join(q for q in (query, urlencode(sweep["query"])) if q)
     shown = scenario.model_dump(mode="json") if scenario else {"task": tier.default_task, **data}
     task = str(shown["task"])
+    dataset = stored_dataset(session, task)
     settings = request.app.state.settings
     return {"groups": grouped_specs(), "values": form_values(shown), "errors": errors, "scenario": scenario,
             "query": query, "preset_groups": [(t.title, presets_for(name)) for name, t in all_tiers().items()],
             "current": preset_of(scenario) if scenario else None, "tier": tier, "tasks": tier.tasks,
             "sweep": sweep, "preset_values": preset_values, "presets": PRESETS, "learning_path": LEARNING_PATH,
-            # A dataset task is no tier task: the task select gets an option for it (see builder.html).
-            "dataset_task": task if is_dataset_task(task) else None, "dataset": stored_dataset(session, task),
+            # A dataset task is no tier task: the task select gets an option for it (templates/fields.html).
+            "extra_task": (task, f"{task} ({dataset['name']})" if dataset else task) if is_dataset_task(task) else None,
+            "dataset": dataset,
             "queues": QUEUES if settings.distributed else (), "default_queue": settings.queue}
 
 
