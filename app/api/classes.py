@@ -18,7 +18,6 @@ from forgetlab.app.services import classes as class_service
 from forgetlab.core.scenario import ScenarioError
 from forgetlab.core.store import classes
 
-
 router = APIRouter(tags=["classes"])
 ERRORS = {404: {"description": "Unknown class, or not one of yours"},
           403: {"description": "Only the class's instructor may do this"}}
