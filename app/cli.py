@@ -11,7 +11,7 @@ from pathlib import Path
 from forgetlab.core.cli import UsageError
 
 from . import cli_users
-from .export import FORMATS, TABLES, filename, render, select_runs
+from .views.export import FORMATS, TABLES, filename, render, select_runs
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 

@@ -1,10 +1,16 @@
-"""Route dependencies: the request's DB session, and the run, sweep or dataset named in the path (or 404).
+"""Route dependencies: the request's DB session, and the run, sweep, dataset, class, assignment or lesson
+named in the path (or 404).
 
 Ids are parsed in one place (core.ids), so a path that spells no id answers exactly like an
 unknown one. Ownership is checked here and only here (rules: core/store/access.py): a run, sweep or
 dataset the user may not see is a 404, exactly like an unknown one (it does not say it exists);
 one they see but may not manage (ManagedRunDep, ManagedSweepDep) is a 403. Each of these carries the
 policy "signed-in" (app/auth/policy.py), and the managed ones "member".
+
+Classes: a class and its assignments are seen by its instructor and its students, and by nobody else
+(404, as for an unknown id: a class's existence is not told). Only the instructor who teaches a class
+changes it (TaughtClassDep, TaughtAssignmentDep: 403 for its students). A lesson is seen by the class's
+instructor, and by its students once it is published.
 """
 
 from __future__ import annotations
@@ -16,11 +22,12 @@ from fastapi import Depends, HTTPException, Request
 from sqlalchemy.orm import Session
 
 from forgetlab.app.auth import CurrentUser, MemberUser
+from forgetlab.app.services.assignments import teaches
 from forgetlab.core.datasets import is_dataset_id
 from forgetlab.core.ids import parse_id
-from forgetlab.core.store import access, runs, sweeps
+from forgetlab.core.store import access, classes, runs, sweeps
 from forgetlab.core.store.datasets import get_dataset
-from forgetlab.core.store.models import Run, StoredDataset, Sweep, User
+from forgetlab.core.store.models import Assignment, Classroom, Lesson, Run, StoredDataset, Sweep, User
 
 
 def get_session(request: Request) -> Iterator[Session]:
@@ -90,3 +97,70 @@ ManagedRunDep = Annotated[Run, Depends(managed_run)]  # and managed by them, els
 SweepDep = Annotated[Sweep, Depends(sweep_from_path)]
 ManagedSweepDep = Annotated[Sweep, Depends(managed_sweep)]
 DatasetDep = Annotated[StoredDataset, Depends(dataset_from_path)]
+
+
+def _class(session: Session, class_id: str, user: User) -> tuple[Classroom, bool]:
+    """The class `user` teaches or has joined, and whether they teach it; 404 otherwise."""
+    key = parse_id(class_id)
+    room = classes.get_class(session, class_id=key) if key is not None else None
+    if room is None:
+        raise HTTPException(404, f"no class {class_id}")
+    teaching = room.instructor_id == user.id
+    if not teaching and not classes.is_member(session, class_id=room.id, user_id=user.id):
+        raise HTTPException(404, f"no class {class_id}")
+    return room, teaching
+
+
+def class_from_path(class_id: str, session: SessionDep, user: CurrentUser) -> Classroom:
+    """A class the user teaches or has joined."""
+    return _class(session, class_id, user)[0]
+
+
+def taught_class_from_path(class_id: str, session: SessionDep, user: CurrentUser) -> Classroom:
+    """A class the user teaches: its students get 403, others 404."""
+    room, teaching = _class(session, class_id, user)
+    if not teaching:
+        raise HTTPException(403, "only the instructor of this class may do this")
+    return room
+
+
+def assignment_from_path(assignment_id: str, session: SessionDep, user: CurrentUser) -> Assignment:
+    """An assignment of a class the user teaches or has joined."""
+    key = parse_id(assignment_id)
+    row = classes.get_assignment(session, assignment_id=key) if key is not None else None
+    if row is None:
+        raise HTTPException(404, f"no assignment {assignment_id}")
+    try:
+        _class(session, str(row.class_id), user)
+    except HTTPException:
+        raise HTTPException(404, f"no assignment {assignment_id}") from None
+    return row
+
+
+def taught_assignment_from_path(assignment: Annotated[Assignment, Depends(assignment_from_path)],
+                                session: SessionDep, user: CurrentUser) -> Assignment:
+    if not teaches(session, assignment, user):
+        raise HTTPException(403, "only the instructor of this class may do this")
+    return assignment
+
+
+def lesson_from_path(lesson_id: str, session: SessionDep, user: CurrentUser) -> Lesson:
+    """A lesson of a class the user teaches, or a published one of a class they joined."""
+    key = parse_id(lesson_id)
+    lesson = classes.get_lesson(session, lesson_id=key) if key is not None else None
+    if lesson is None:
+        raise HTTPException(404, f"no lesson {lesson_id}")
+    try:
+        _, teaching = _class(session, str(lesson.class_id), user)
+    except HTTPException:
+        raise HTTPException(404, f"no lesson {lesson_id}") from None
+    if not teaching and not lesson.published:
+        raise HTTPException(404, f"no lesson {lesson_id}")
+    return lesson
+
+
+ClassDep = Annotated[Classroom, Depends(class_from_path)]  # taught or joined, else 404
+TaughtClassDep = Annotated[Classroom, Depends(taught_class_from_path)]  # and taught, else 403
+AssignmentDep = Annotated[Assignment, Depends(assignment_from_path)]
+TaughtAssignmentDep = Annotated[Assignment, Depends(taught_assignment_from_path)]
+LessonDep = Annotated[Lesson, Depends(lesson_from_path)]

@@ -21,20 +21,15 @@ from forgetlab.core.settings import Settings, get_settings
 from forgetlab.core.store import runs
 from forgetlab.core.store.db import session_factory
 
-from . import auth, outbox
-from .api.errors import CatchErrors, install_error_handlers
+from . import auth
 from .api.main import api_router
-from .limits import BodyLimit, RateLimit
+from .errors import CatchErrors, install_error_handlers
+from .middleware.limits import BodyLimit, RateLimit
+from .middleware.security import SecurityHeaders
 from .openapi import install_openapi
 from .pages import STATIC_DIR
-from .pages.account import router as account_router
-from .pages.asks import router as asks_router
-from .pages.assignments import router as assignments_router
-from .pages.classes import router as classes_router
-from .pages.compare import router as compare_router
-from .pages.routes import router as pages_router
-from .pages.sweeps import router as sweeps_router
-from .security import SecurityHeaders, install_docs
+from .pages.main import pages_router
+from .services import outbox
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +65,7 @@ def sweep_checkpoints(app: FastAPI) -> list[int]:
 
 
 async def _reconciler(app: FastAPI) -> None:
-    """The outbox's sender (app/outbox.py): queued runs whose message was never sent, or was lost; and the
+    """The outbox's sender (app/services/outbox.py): queued runs whose message was never sent, or was lost; and the
     checkpoint files of runs that ended."""
     while True:
         try:
@@ -107,17 +102,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.hub = Hub(settings, app.state.sessions)
     app.state.executor = make_executor(settings, app.state.sessions, app.state.publisher)
     install_error_handlers(app)
-    auth.install(app)  # after the generic handlers: its 401 handler sends a page's visitor to /login
+    auth.install(app)
     app.include_router(api_router)
     app.include_router(pages_router)
-    app.include_router(sweeps_router)
-    app.include_router(compare_router)
-    app.include_router(account_router)
-    app.include_router(asks_router)
-    app.include_router(classes_router)
-    app.include_router(assignments_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    install_docs(app)
     install_openapi(app)
     install_middleware(app, settings)
     return app

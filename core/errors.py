@@ -1,5 +1,5 @@
-"""Domain errors: what went wrong, in words, and which field. No HTTP here: app/api/errors.py maps
-NotFound to 404 and Invalid to 422, the CLI prints the message and exits 2."""
+"""Domain errors: what went wrong, in words, and which field. No HTTP here: app/errors.py maps
+NotFound to 404, Forbidden to 403 and Invalid to 422, the CLI prints the message and exits 2."""
 
 from __future__ import annotations
 
@@ -18,3 +18,7 @@ class NotFound(DomainError):
 
 class Invalid(DomainError):
     """The input is well-formed but not acceptable (too few runs, a baseline that is not compared, ...)."""
+
+
+class Forbidden(DomainError):
+    """The user may see this but may not do it now (an attempt on an assignment past its due date)."""

@@ -10,8 +10,10 @@ Torch-free: the web app lists these.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from .scenario import Scenario, with_overrides
+from .scenario import Scenario, ScenarioError, parse, with_overrides
+from .tiers import DEFAULT_TIER, all_tiers, get_tier
 
 BREAK_IT = {"task": "support-narrow", "method": "full", "lr": 1e-3, "epochs": 5, "task_examples": 1000,
             "batch_size": 32, "mix_ratio": 0.0}
@@ -169,3 +171,20 @@ def preset_scenario(name: str) -> Scenario:
     if name not in PRESETS:
         raise KeyError(f"unknown preset {name!r}; choose one of: {', '.join(PRESETS)}")
     return PRESETS[name].scenario()
+
+
+def scenario_from(preset: str | None, tier: str | None, overrides: dict[str, Any]) -> Scenario:
+    """The scenario a person asks for, built and checked in one place (the builder, the assignment forms and
+    `forgetlab run` call it): a preset's fields (or the defaults), then their overrides, then the tier when
+    given. A scenario that names no task gets its tier's default task (Tier.default_task).
+
+    ScenarioError names every bad field at once, an unknown preset as `preset`."""
+    if preset is not None and preset not in PRESETS:
+        raise ScenarioError({"preset": f"unknown preset {preset!r}; choose one of: {', '.join(PRESETS)}"})
+    data = {**(PRESETS[preset].overrides if preset else {}), **overrides}
+    if tier is not None:
+        data["tier"] = tier
+    tier_name = data.get("tier", DEFAULT_TIER)
+    if "task" not in data and tier_name in all_tiers():  # an unknown tier is reported by the schema, by name
+        data["task"] = get_tier(tier_name).default_task
+    return parse(data)

@@ -1,6 +1,6 @@
 """Quotas: how many runs a student may have waiting or running at once, and an assignment's budgets.
 
-Over a limit is an `OverQuota` (app/api/errors.py: 429 with Retry-After; a page says why). The
+Over a limit is an `OverQuota` (app/errors.py: 429 with Retry-After; a page says why). The
 per-user limit is `FORGETLAB_MAX_ACTIVE_RUNS` (default 4) and binds students only: instructors (the
 embedded lab's local user is one) start runs and sweeps as before, with no new step or wait.
 

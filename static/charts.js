@@ -59,6 +59,9 @@
     return new uPlot(opts, [[]].concat(spec.lines.map(function () { return []; })), plot);
   }
 
+  // The base model's level, drawn the same on every chart of every page: one dashed grey line.
+  function baseLine() { return {label: "base model", color: "#8a8f98", width: 1.5, dash: [6, 4]}; }
+
   function line(plot, spec) {
     const chart = {u: make(plot, spec), spec: spec, plot: plot};
     charts.push(chart);
@@ -195,6 +198,6 @@
     });
   }
 
-  window.forgetlabCharts = {pct: pct, line: line, respec: respec, toSVG: toSVG, addDownloads: addDownloads, esc: esc,
-                            MEASURES: MEASURES, onMeasure: onMeasure};
+  window.forgetlabCharts = {pct: pct, line: line, baseLine: baseLine, respec: respec, toSVG: toSVG,
+                            addDownloads: addDownloads, esc: esc, MEASURES: MEASURES, onMeasure: onMeasure};
 })();

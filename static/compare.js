@@ -51,7 +51,7 @@
 
   document.querySelectorAll("figure.cmp").forEach(function (fig) {
     const lines = runs.map(function (r) { return {label: "run " + r.id + (r.label !== "run " + r.id ? " " + r.label : ""), color: r.color}; });
-    lines.push({label: "base model", color: "#8a8f98", width: 1.5, dash: [6, 4]});
+    lines.push(FC.baseLine());
     const chart = FC.line(fig.querySelector(".plot"), specOf(fig, lines));
     fill(fig, chart);
     cmpCharts.push({fig: fig, chart: chart, lines: lines});

@@ -2,18 +2,14 @@
 // server-rendered blocks.
 // Points arrive as SSE "point" events whose id is the step; the browser resends the last id when it
 // reconnects, and the server replays from there, so this file only has to drop steps it already has.
+// What it must know of the server's contract (the statuses that end a run, the scalar series and their
+// keys, the clock's key, the palette) it reads from the page's #run-live blob (app/views/charts.py).
 (function () {
   "use strict";
   const root = document.getElementById("run");
   if (!root) return;
   const runId = root.dataset.run;
-  const COLORS = ["#4e79a7", "#e15759", "#59a14f", "#f28e2b", "#b07aa1", "#0f8b8d"];
-  const SERIES = {
-    train_loss: {label: "train", color: "#4e79a7"}, val_loss: {label: "validation", color: "#e15759"},
-    format_rigidity: {label: "format rigidity", color: "#f28e2b"}, refusal: {label: "refusal", color: "#59a14f"},
-    over_refusal: {label: "over-refusal", color: "#b07aa1"},
-  };
-  const TERMINAL = ["succeeded", "failed", "cancelled"];
+  const LIVE = JSON.parse(document.getElementById("run-live").textContent);
 
   const steps = [];          // x values, one per received step
   const values = {};         // key -> array aligned with steps (null where absent)
@@ -47,17 +43,17 @@
     const title = fig.querySelector("figcaption b").textContent;
     let keys, lines, chart;
     if (kind === "accuracy") {
-      const color = COLORS[+fig.dataset.color % COLORS.length];
-      lines = [{label: "now", color: color, fill: color + "14"},
-               {label: "base model", color: "#8a8f98", width: 1.5, dash: [6, 4]}];
+      const color = LIVE.palette[+fig.dataset.color % LIVE.palette.length];
+      lines = [{label: "now", color: color, fill: color + "14"}, FC.baseLine()];
       const measured = {title: title, base: {height: 130, legend: false, lines: lines},
                         measures: {accuracy: fig.dataset.key, nll: fig.dataset.nllKey}};
       chart = FC.line(fig.querySelector(".plot"), measureSpec(measured));
       Object.assign(chart, measured);
       keys = [fig.dataset.key, "base:" + fig.dataset.key];
     } else {
-      keys = fig.dataset.series.split(",");
-      lines = keys.map(function (k) { return {label: SERIES[k].label, color: SERIES[k].color}; });
+      const series = LIVE.series[fig.dataset.series];
+      keys = series.map(function (s) { return s.key; });
+      lines = series.map(function (s) { return {label: s.label, color: s.color}; });
       chart = FC.line(fig.querySelector(".plot"), {kind: kind, height: 170, legend: true, lines: lines});
     }
     chart.keys = keys;
@@ -114,7 +110,7 @@
   // Steps per second over the trained points so far (the wall clock of the run, evaluations included),
   // and the time left at that pace: a real model on a CPU takes minutes, and the page says how many.
   function pace(step, total) {
-    const secs = column("seconds"), first = steps.indexOf(5) >= 0 ? steps.indexOf(5) : 1;
+    const secs = column(LIVE.clock), first = steps.indexOf(5) >= 0 ? steps.indexOf(5) : 1;
     const i = secs.length - 1;
     if (i <= first || secs[i] == null || secs[first] == null || step >= total) return "";
     const rate = (steps[i] - steps[first]) / (secs[i] - secs[first]);
@@ -151,7 +147,7 @@
     const changed = shown !== s.status;
     state.status = s.status;
     if (changed) htmx.trigger(document.body, "run-status");
-    if (TERMINAL.indexOf(s.status) >= 0) {
+    if (LIVE.terminal.indexOf(s.status) >= 0) {
       source.close();
       if (changed || !document.getElementById("summary-headline")) {
         htmx.trigger(document.body, "run-ended");

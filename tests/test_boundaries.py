@@ -5,6 +5,8 @@ process really has in memory.
 - app/ imports core/ and never worker/ (nor torch): it sends runs by task name.
 - worker/ imports core/ and never app/ (nor FastAPI): its processes carry no web stack.
 - the engine (worker/engine/) imports no queue, web or database code: it runs from Python alone.
+- no import circle anywhere in app/, core/ or worker/; auth/ and api/ never reach pages/; and no module of
+  app/ uses another module's private (underscore) name.
 """
 
 import ast
@@ -57,6 +59,125 @@ def test_no_arrow_points_the_wrong_way(layer):
     for path in files:
         bad = {m for m in imported_modules(path) if layer_of(m) in FORBIDDEN[layer]}
         assert not bad, f"{path.relative_to(ROOT)} imports {sorted(bad)}"
+
+
+# --- the module graph: forgetlab.* modules and the forgetlab.* modules each one imports ----------------------------
+GRAPH_LAYERS = ("app", "core", "worker")
+
+
+def module_of(path: Path) -> str:
+    """app/pages/run.py -> forgetlab.app.pages.run; a package's __init__.py is the package."""
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    return ".".join(["forgetlab", *(parts[:-1] if parts[-1] == "__init__" else parts)])
+
+
+def imports_of(path: Path, known: set[str]) -> set[str]:
+    """The known modules a file imports, anywhere in it (inside functions too), relative imports resolved:
+    `from . import x` names the module x when there is one, else the package."""
+    module, found = module_of(path), set()
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names if a.name in known}
+        elif isinstance(node, ast.ImportFrom):
+            base = package.split(".")[: len(package.split(".")) - node.level + 1] if node.level else []
+            target = ".".join(base + ([node.module] if node.module else [])) if node.level else node.module
+            for alias in node.names:
+                name = f"{target}.{alias.name}"
+                found |= {name} if name in known else {target} & known
+    return found - {module}
+
+
+def module_graph() -> dict[str, set[str]]:
+    files = {module_of(p): p for layer in GRAPH_LAYERS for p in (ROOT / layer).rglob("*.py")}
+    return {module: imports_of(path, set(files)) for module, path in files.items()}
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Every group of modules that import each other round a circle (Tarjan's strongly connected components)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for other in sorted(graph[node]):
+            if other not in index:
+                visit(other)
+                low[node] = min(low[node], low[other])
+            elif other in stack:
+                low[node] = min(low[node], index[other])
+        if low[node] == index[node]:
+            group = []
+            while not group or group[-1] != node:
+                group.append(stack.pop())
+            if len(group) > 1:
+                found.append(sorted(group))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def test_the_module_graph_sees_relative_and_late_imports():
+    """The checker itself: relative imports resolve to modules, and an import inside a function counts."""
+    graph = module_graph()
+    assert "forgetlab.app.services.outbox" in graph["forgetlab.app.services.runs"]  # from . import outbox
+    assert "forgetlab.app.pages.render" in graph["forgetlab.app.pages.run"]  # from .render import page
+    assert "forgetlab.core.tiers.synthetic" in graph["forgetlab.core.tiers"]  # inside all_tiers()
+    assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+def test_no_import_circle_in_app_core_or_worker():
+    assert cycles(module_graph()) == []
+
+
+@pytest.mark.parametrize("package", ["forgetlab.app.auth", "forgetlab.app.api"])
+def test_auth_and_api_never_reach_the_pages(package):
+    """Not even through another module: the API and the accounts layer work without any page or template."""
+    graph = module_graph()
+    for start in (m for m in graph if m == package or m.startswith(package + ".")):
+        seen, todo = set(), [start]
+        while todo:
+            for other in graph[todo.pop()] - seen:
+                seen.add(other)
+                todo.append(other)
+        pages = sorted(m for m in seen if m.startswith("forgetlab.app.pages"))
+        assert not pages, f"{start} imports {pages[0]}"
+
+
+def private_uses(path: Path, known: set[str]) -> list[str]:
+    """Another module's private names a file uses: `from x import _y`, or `x._y` where x names a module."""
+    tree, modules, found = ast.parse(path.read_text()), set(), []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            for alias in node.names:
+                if alias.name.startswith("_") and not alias.name.startswith("__"):
+                    found.append(f"from {'.' * node.level}{node.module or ''} import {alias.name}")
+                elif any(m.endswith("." + alias.name) for m in known):
+                    modules.add(alias.asname or alias.name)
+        elif isinstance(node, ast.Import):
+            modules |= {alias.asname or alias.name.split(".")[0] for alias in node.names}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in modules \
+                and node.attr.startswith("_") and not node.attr.startswith("__"):
+            found.append(f"{node.value.id}.{node.attr} (line {node.lineno})")
+    return found
+
+
+def test_the_private_name_check_sees_both_forms(tmp_path):
+    sample = tmp_path / "sample.py"
+    sample.write_text("from .routes import _context\nfrom forgetlab.app import services\nservices._hidden()\n")
+    assert private_uses(sample, {"forgetlab.app.services"}) == ["from .routes import _context", "services._hidden (line 3)"]
+
+
+def test_no_module_of_app_uses_another_modules_private_names():
+    known = set(module_graph())
+    bad = {str(p.relative_to(ROOT)): used for p in (ROOT / "app").rglob("*.py") if (used := private_uses(p, known))}
+    assert not bad, bad
 
 
 def test_the_layers_are_imported_under_the_forgetlab_namespace_only():

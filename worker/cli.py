@@ -132,8 +132,8 @@ def _dataset(path: str):
 
 
 def _scenario(args, dataset=None):
-    from forgetlab.core.presets import PRESETS
-    from forgetlab.core.scenario import Scenario, ScenarioError, coerce, parse
+    from forgetlab.core.presets import scenario_from
+    from forgetlab.core.scenario import ScenarioError, coerce
 
     data: dict = {}
     if args.config:
@@ -149,14 +149,6 @@ def _scenario(args, dataset=None):
     preset = args.preset
     if preset and args.tier and args.tier != "synthetic" and not preset.startswith(args.tier + "-"):
         preset = f"{args.tier}-{preset}"  # --tier smollm2 --preset break-it: that tier's break-it
-    if preset:
-        if preset not in PRESETS:
-            raise UsageError(f"unknown preset {preset!r}; choose one of: {', '.join(PRESETS)}")
-        data = {**PRESETS[preset].overrides, **data}
-    if args.tier:
-        data["tier"] = args.tier
-        if "task" not in data:  # the tier's first task, as the builder does
-            data["task"] = next(iter(_tier(args.tier).tasks))
     try:
         for item in args.set or []:
             name, sep, value = item.partition("=")
@@ -167,7 +159,7 @@ def _scenario(args, dataset=None):
             if any(item.partition("=")[0].strip() == "task" for item in args.set or []):
                 raise UsageError("--data sets the task; leave out --set task=...")
             data["task"] = dataset.task
-        return parse({**Scenario().model_dump(), **data})
+        return scenario_from(preset or None, args.tier or None, data)  # the builder's and assignments' rules
     except ScenarioError as e:
         raise UsageError("invalid scenario: " + "; ".join(f"{k}: {v}" for k, v in e.errors.items())) from None
 

@@ -11,9 +11,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from forgetlab.app.auth import MemberUser
 from forgetlab.app.deps import RunDep, SessionDep
+from forgetlab.app.services.asks import ask
 from forgetlab.core.store import asks
 
-from .. import lab
 from .schemas import datetime
 
 router = APIRouter(prefix="/runs", tags=["asks"])
@@ -44,7 +44,7 @@ class AskOut(BaseModel):
              summary="Ask the base and the fine-tuned model the same question (answered by a worker)")
 def create_ask(request: Request, run: RunDep, session: SessionDep, user: MemberUser, body: AskIn):
     """Students and instructors who may see the run."""
-    return lab.ask(request, session, run=run, prompt=body.prompt, owner=user)
+    return ask(session, state=request.app.state, run=run, prompt=body.prompt, owner=user)
 
 
 @router.get("/{run_id}/asks", response_model=list[AskOut], responses=ERRORS,

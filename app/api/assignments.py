@@ -1,5 +1,5 @@
 """Assignments: read one, start an attempt (student), list attempts, the leaderboard, the grade CSV, edit or
-delete one (instructor). Actions live in app/teaching.py."""
+delete one (instructor). Actions live in app/services/assignments.py and attempts.py."""
 
 from __future__ import annotations
 
@@ -8,15 +8,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Request
 from fastapi.responses import Response
 
-from forgetlab.app import teaching
 from forgetlab.app.auth import CurrentUser, InstructorUser, MemberUser
-from forgetlab.app.deps import SessionDep
+from forgetlab.app.deps import AssignmentDep, SessionDep, TaughtAssignmentDep
+from forgetlab.app.http import invalid
+from forgetlab.app.services import assignments, attempts
 from forgetlab.core.assignments import describe
 from forgetlab.core.scenario import ScenarioError
 from forgetlab.core.store.models import Run
 
 from .classes import AssignmentIn
-from .errors import invalid
 
 router = APIRouter(prefix="/assignments", tags=["assignments"])
 ERRORS = {404: {"description": "Unknown assignment, or not one of your classes'"},
@@ -28,8 +28,8 @@ TAUGHT = {404: ERRORS[404], 403: {"description": "Only the class's instructor ma
 
 def assignment_out(session, assignment, user) -> dict:
     """What the user may know: students do not see hidden fields or their values."""
-    template = teaching.template_of(assignment)
-    taught = teaching.teaches(session, assignment, user)
+    template = assignments.template_of(assignment)
+    taught = assignments.teaches(session, assignment, user)
     base = {k: v for k, v in template.base.items() if taught or template.mode(k) != "hidden"}
     out = {"id": assignment.id, "class_id": assignment.class_id, "title": assignment.title,
            "instructions": assignment.instructions, "goal": assignment.goal, "score": assignment.score,
@@ -46,35 +46,35 @@ def assignment_out(session, assignment, user) -> dict:
 def attempt_out(attempt, run, user, assignment) -> dict:
     """`goal`: the goal the attempt is judged by, the one it was made under (the assignment's may differ now)."""
     return {"id": attempt.id, "student": user.name, "run_id": run.id, "status": run.status,
-            "goal": teaching.goal_of(attempt, assignment), "passed": attempt.passed, "reason": attempt.reason,
+            "goal": attempts.goal_of(attempt, assignment), "passed": attempt.passed, "reason": attempt.reason,
             "created_at": attempt.created_at, "url": f"/runs/{run.id}", "events": f"/api/runs/{run.id}/events"}
 
 
 @router.get("/{assignment_id}", responses=ERRORS, summary="One assignment as the caller may see it")
-def get_assignment(session: SessionDep, user: CurrentUser, assignment: teaching.AssignmentDep):
+def get_assignment(session: SessionDep, user: CurrentUser, assignment: AssignmentDep):
     """The class's instructor and students (hidden fields left out for students)."""
     return assignment_out(session, assignment, user)
 
 
 @router.post("/{assignment_id}/attempts", status_code=201, responses=ERRORS, summary="Start an attempt")
-def start_attempt(request: Request, session: SessionDep, user: MemberUser, assignment: teaching.AssignmentDep,
+def start_attempt(request: Request, session: SessionDep, user: MemberUser, assignment: AssignmentDep,
                   scenario: Annotated[dict[str, Any], Body(description="The fields the student sets; the rest "
                                                                        "come from the assignment")]):
     """The class's students (and its instructor, to try it out). 422 names a changed locked or hidden field
     or a value out of range; 429 over the per-user quota or a budget; 403 past the due date."""
-    attempt = teaching.start_attempt(request, session, assignment=assignment, user=user, data=scenario)
+    attempt = attempts.start_attempt(session, state=request.app.state, assignment=assignment, user=user, data=scenario)
     run = session.get(Run, attempt.run_id)
     return attempt_out(attempt, run, user, assignment)
 
 
 @router.put("/{assignment_id}", responses=TAUGHT, summary="Edit an assignment (instructor); attempts made stay")
-def edit_assignment(session: SessionDep, user: InstructorUser, assignment: teaching.TaughtAssignmentDep,
+def edit_assignment(session: SessionDep, user: InstructorUser, assignment: TaughtAssignmentDep,
                     body: Annotated[AssignmentIn, Body()]):
     """The class's instructor only: the whole assignment again, as when creating it. Attempts already made keep
     their runs, verdicts and the goal they were made under: the goal may change at any time, and binds only new
     attempts (queued and running ones are judged by their own goal when they end)."""
     try:
-        teaching.edit_assignment(session, assignment=assignment, spec=body.model_dump())
+        assignments.edit_assignment(session, assignment=assignment, spec=body.model_dump())
     except ScenarioError as e:
         return invalid(e.errors, "invalid assignment")
     return assignment_out(session, assignment, user)
@@ -82,25 +82,26 @@ def edit_assignment(session: SessionDep, user: InstructorUser, assignment: teach
 
 @router.delete("/{assignment_id}", responses=TAUGHT, summary="Delete an assignment and its attempts (instructor)")
 def delete_assignment(request: Request, session: SessionDep, user: InstructorUser,
-                      assignment: teaching.TaughtAssignmentDep):
+                      assignment: TaughtAssignmentDep):
     """The class's instructor only. Its queued attempt runs are cancelled; every run stays its student's."""
     assignment_id = assignment.id
-    return {"deleted": assignment_id, "cancelled": teaching.delete_assignment(request, session, assignment=assignment)}
+    cancelled = assignments.delete_assignment(session, state=request.app.state, assignment=assignment)
+    return {"deleted": assignment_id, "cancelled": cancelled}
 
 
 @router.get("/{assignment_id}/attempts", responses=ERRORS, summary="Attempts: mine (all of them: instructor)")
-def list_attempts(session: SessionDep, user: CurrentUser, assignment: teaching.AssignmentDep):
+def list_attempts(session: SessionDep, user: CurrentUser, assignment: AssignmentDep):
     """Students see their own attempts, the instructor everyone's; each with pass/fail once it has ended, judged
     by its `goal` (the one it was made under)."""
-    mine = None if teaching.teaches(session, assignment, user) else user.id
-    rows = teaching.attempt_rows(session, assignment=assignment, user_id=mine)
+    mine = None if assignments.teaches(session, assignment, user) else user.id
+    rows = attempts.attempt_rows(session, assignment=assignment, user_id=mine)
     return {"attempts": [attempt_out(a, r, u, assignment) for a, r, u in rows]}
 
 
 @router.get("/{assignment_id}/leaderboard", responses=ERRORS, summary="Best attempt per student, ranked")
-def get_leaderboard(session: SessionDep, user: CurrentUser, assignment: teaching.AssignmentDep):
+def get_leaderboard(session: SessionDep, user: CurrentUser, assignment: AssignmentDep):
     """The class's instructor and students; students see others' names only if the instructor chose so."""
-    rows = teaching.leaderboard(session, assignment=assignment, viewer=user)
+    rows = attempts.leaderboard(session, assignment=assignment, viewer=user)
     return {"score": assignment.score, "higher_is_better": assignment.higher_is_better,
             "qualify": assignment.qualify,
             "rows": [{"rank": r.rank, "student": r.username, "score": r.score, "steps": r.steps,
@@ -109,8 +110,8 @@ def get_leaderboard(session: SessionDep, user: CurrentUser, assignment: teaching
 
 @router.get("/{assignment_id}/grades.csv", responses=ERRORS, summary="Grade export for an LMS (instructor)",
             response_class=Response)
-def grades_csv(session: SessionDep, user: InstructorUser, assignment: teaching.TaughtAssignmentDep):
+def grades_csv(session: SessionDep, user: InstructorUser, assignment: TaughtAssignmentDep):
     """The class's instructor only: one row per student (username, grade 0/100, passed, attempts, best)."""
     name = f"assignment-{assignment.id}-grades.csv"
-    return Response(teaching.grades(session, assignment=assignment), media_type="text/csv; charset=utf-8",
+    return Response(attempts.grades(session, assignment=assignment), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -9,10 +9,8 @@ from pydantic import BaseModel
 
 from forgetlab.app.auth import MemberUser
 from forgetlab.app.deps import SessionDep
-from forgetlab.core import checkpoints
+from forgetlab.app.services.runs import cancel_queued as cancel_all_queued
 from forgetlab.core.ids import parse_ids
-from forgetlab.core.live import status_message
-from forgetlab.core.store import runs
 
 router = APIRouter(prefix="/runs", tags=["runs"])
 
@@ -30,11 +28,6 @@ def cancel_queued(request: Request, session: SessionDep, user: MemberUser,
                                                       "(comma-separated or repeated); others' runs are skipped")]
                   = []):  # noqa: B006
     """Students and instructors: only runs they own (an instructor cancels a student's run one by one)."""
-    state = request.app.state
     chosen = parse_ids(run_ids) if run_ids else None
-    done = runs.cancel_all_queued(session, owner_id=user.id, run_ids=chosen)
-    for run_id in done:
-        state.publisher.publish(run_id, status_message(runs.get_run(session, run_id=run_id)))
-        state.executor.cancel(run_id)  # leaves the local line at once; a Celery worker skips it on arrival
-        checkpoints.drop(state.settings.data_dir, run_id)  # a retry that waited to resume
+    done = cancel_all_queued(session, state=request.app.state, owner=user, run_ids=chosen)
     return Cancelled(cancelled=done, count=len(done))

@@ -1,5 +1,6 @@
 """Classes: create (instructor), list mine, read one, join by code (student), add assignments and lessons,
-cancel a class's queued runs, rename or delete a class (instructor). Actions live in app/teaching.py."""
+cancel a class's queued runs, rename or delete a class (instructor). Actions live in app/services/classes.py
+and assignments.py."""
 
 from __future__ import annotations
 
@@ -9,14 +10,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Request
 from pydantic import BaseModel, Field
 
-from forgetlab.app import teaching
 from forgetlab.app.auth import CurrentUser, InstructorUser, MemberUser
-from forgetlab.app.deps import SessionDep
-from forgetlab.core.errors import NotFound
+from forgetlab.app.deps import ClassDep, LessonDep, SessionDep, TaughtClassDep
+from forgetlab.app.http import invalid
+from forgetlab.app.services import assignments
+from forgetlab.app.services import classes as class_service
 from forgetlab.core.scenario import ScenarioError
 from forgetlab.core.store import classes
-
-from .errors import invalid
 
 router = APIRouter(tags=["classes"])
 ERRORS = {404: {"description": "Unknown class, or not one of yours"},
@@ -67,7 +67,7 @@ def class_out(request: Request, session, room, *, taught: bool) -> dict:
            "lessons": [{"id": x.id, "title": x.title, "published": x.published, "url": f"/lessons/{x.id}"}
                        for x in classes.lessons_of(session, class_id=room.id, published_only=not taught)]}
     if taught:
-        out.update(join_code=room.join_code, join_url=teaching.join_url(request, room),
+        out.update(join_code=room.join_code, join_url=class_service.join_url(base_url=str(request.base_url), room=room),
                    roster=[u.name for u in classes.roster(session, class_id=room.id)])
     return out
 
@@ -75,7 +75,7 @@ def class_out(request: Request, session, room, *, taught: bool) -> dict:
 @router.post("/classes", status_code=201, summary="Create a class (instructor): its join code and link")
 def create_class(request: Request, session: SessionDep, user: InstructorUser, body: ClassIn):
     """Instructor only."""
-    room = classes.create_class(session, name=body.name.strip(), instructor_id=user.id)
+    room = class_service.create_class(session, name=body.name, instructor=user)
     return class_out(request, session, room, taught=True)
 
 
@@ -91,43 +91,39 @@ def list_classes(request: Request, session: SessionDep, user: CurrentUser):
 @router.post("/classes/join", summary="Join a class with its code (student)")
 def join_class(request: Request, session: SessionDep, user: MemberUser, body: JoinIn):
     """Students and instructors (an instructor may join another's class to see it as a student)."""
-    room = classes.class_by_code(session, code=body.code)
-    if room is None:
-        raise NotFound(f"no class has the join code {body.code!r}; check it with your instructor", "code")
-    if room.instructor_id != user.id:
-        classes.join(session, class_id=room.id, user_id=user.id)
+    room = class_service.join(session, code=body.code, user=user)  # NotFound: 404 naming the code
     return class_out(request, session, room, taught=room.instructor_id == user.id)
 
 
 @router.get("/classes/{class_id}", responses=ERRORS, summary="One class: assignments, lessons (roster: instructor)")
-def get_class(request: Request, session: SessionDep, user: CurrentUser, room: teaching.ClassDep):
+def get_class(request: Request, session: SessionDep, user: CurrentUser, room: ClassDep):
     """Its instructor and its students; anyone else gets 404."""
     return class_out(request, session, room, taught=room.instructor_id == user.id)
 
 
 @router.patch("/classes/{class_id}", responses=ERRORS, summary="Rename a class (instructor)")
-def rename_class(request: Request, session: SessionDep, user: InstructorUser, room: teaching.TaughtClassDep,
+def rename_class(request: Request, session: SessionDep, user: InstructorUser, room: TaughtClassDep,
                  body: ClassIn):
     """The class's instructor only (its students 403, anyone else 404). The join code stays."""
-    room = teaching.rename_class(session, room=room, name=body.name)
+    room = class_service.rename_class(session, room=room, name=body.name)
     return class_out(request, session, room, taught=True)
 
 
 @router.delete("/classes/{class_id}", responses=ERRORS,
                summary="Delete a class: memberships, assignments, attempts and lessons (instructor)")
-def delete_class(request: Request, session: SessionDep, user: InstructorUser, room: teaching.TaughtClassDep):
+def delete_class(request: Request, session: SessionDep, user: InstructorUser, room: TaughtClassDep):
     """The class's instructor only. Its queued attempt runs are cancelled; every run stays its student's."""
     class_id = room.id
-    return {"deleted": class_id, "cancelled": teaching.delete_class(request, session, room=room)}
+    return {"deleted": class_id, "cancelled": class_service.delete_class(session, state=request.app.state, room=room)}
 
 
 @router.post("/classes/{class_id}/assignments", status_code=201, responses=ERRORS,
              summary="Add an assignment (instructor)")
-def create_assignment(session: SessionDep, user: InstructorUser, room: teaching.TaughtClassDep,
+def create_assignment(session: SessionDep, user: InstructorUser, room: TaughtClassDep,
                       body: Annotated[AssignmentIn, Body()]):
     """The class's instructor only. 422 names each bad part (settings: FIELD, locked, ranges, goal, ...)."""
     try:
-        row = teaching.build_assignment(session, room=room, spec=body.model_dump())
+        row = assignments.build_assignment(session, room=room, spec=body.model_dump())
     except ScenarioError as e:
         return invalid(e.errors, "invalid assignment")
     return {"id": row.id, "url": f"/assignments/{row.id}"}
@@ -135,30 +131,30 @@ def create_assignment(session: SessionDep, user: InstructorUser, room: teaching.
 
 @router.post("/classes/{class_id}/cancel-queued", responses=ERRORS,
              summary="Cancel every queued run of the class's attempts (instructor)")
-def cancel_queued(request: Request, session: SessionDep, user: InstructorUser, room: teaching.TaughtClassDep):
+def cancel_queued(request: Request, session: SessionDep, user: InstructorUser, room: TaughtClassDep):
     """The class's instructor only."""
-    return {"cancelled": teaching.cancel_queued(request, session, room=room)}
+    return {"cancelled": class_service.cancel_queued(session, state=request.app.state, room=room)}
 
 
 @router.post("/classes/{class_id}/lessons", status_code=201, responses=ERRORS,
              summary="Publish a sequence of the class's assignments as a lesson (instructor)")
-def create_lesson(session: SessionDep, user: InstructorUser, room: teaching.TaughtClassDep, body: LessonIn):
+def create_lesson(session: SessionDep, user: InstructorUser, room: TaughtClassDep, body: LessonIn):
     """The class's instructor only."""
-    lesson = teaching.make_lesson(session, room=room, title=body.title, description=body.description,
+    lesson = class_service.make_lesson(session, room=room, title=body.title, description=body.description,
                                   assignment_ids=body.assignment_ids, published=body.published)
     return {"id": lesson.id, "url": f"/lessons/{lesson.id}"}
 
 
 @router.post("/classes/{class_id}/lessons/starter", status_code=201, responses=ERRORS,
              summary="Add the shipped presets' lesson to the class (instructor)")
-def add_starter(session: SessionDep, user: InstructorUser, room: teaching.TaughtClassDep):
+def add_starter(session: SessionDep, user: InstructorUser, room: TaughtClassDep):
     """The class's instructor only: creates the lesson's assignments in the class and publishes it."""
-    lesson = teaching.add_starter_lesson(session, room=room)
+    lesson = class_service.add_starter_lesson(session, room=room)
     return {"id": lesson.id, "url": f"/lessons/{lesson.id}"}
 
 
 @router.get("/lessons/{lesson_id}", summary="A lesson: its assignments in order")
-def get_lesson(session: SessionDep, user: CurrentUser, lesson: teaching.LessonDep):
+def get_lesson(session: SessionDep, user: CurrentUser, lesson: LessonDep):
     """The class's instructor, and its students once the lesson is published."""
     steps = classes.lesson_assignments(session, lesson_id=lesson.id)
     return {"id": lesson.id, "title": lesson.title, "description": lesson.description,

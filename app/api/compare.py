@@ -12,7 +12,7 @@ from forgetlab.app.deps import SessionDep
 from forgetlab.core.ids import MAX_ID, parse_ids
 from forgetlab.core.store import access
 
-from .. import comparison, export
+from ..views import comparison, export
 from .schemas import Comparison
 
 router = APIRouter(tags=["compare"])

@@ -15,12 +15,12 @@ from fastapi.responses import JSONResponse
 
 from forgetlab.app.auth import CurrentUser, MemberUser
 from forgetlab.app.deps import DatasetDep, SessionDep
+from forgetlab.app.http import error_body, invalid, read_upload
+from forgetlab.app.services import datasets as dataset_service
 from forgetlab.core import datasets
 from forgetlab.core.store import access
 from forgetlab.core.store.datasets import list_datasets
 
-from .. import lab
-from .errors import invalid
 from .schemas import DatasetCreated, DatasetOut, DatasetSummary
 
 router = APIRouter(prefix="/datasets", tags=["datasets"])
@@ -41,7 +41,7 @@ UPLOAD = {"requestBody": {"required": True, "content": {"multipart/form-data": {
 def rejected(e: datasets.DatasetError | datasets.TooLarge) -> JSONResponse:
     """413 for a file over the size limit; 422 naming each bad line and field otherwise."""
     if isinstance(e, datasets.TooLarge):
-        return JSONResponse({"detail": e.message, "errors": [{"field": "file", "reason": e.message}]}, status_code=413)
+        return JSONResponse(error_body(e.message, {"file": e.message}), status_code=413)
     return invalid({datasets.where(err): err["reason"] for err in e.errors}, e.message)
 
 
@@ -50,22 +50,24 @@ def rejected(e: datasets.DatasetError | datasets.TooLarge) -> JSONResponse:
 async def create_dataset(request: Request, response: Response, session: SessionDep, user: MemberUser):
     """Students and instructors."""
     try:
-        row, created = await lab.upload_dataset(request, session, owner=user)
+        data, name = await read_upload(request)  # TooLarge; Invalid (no file, a bad name): 422 naming it
+        row, created = dataset_service.upload(session, data=data, name=name, owner=user)
     except (datasets.DatasetError, datasets.TooLarge) as e:
         return rejected(e)
     if not created:
         response.status_code = 200
-    return lab.dataset_view(row)
+    return dataset_service.view(row)
 
 
 @router.get("", response_model=list[DatasetSummary], summary="Datasets, newest first (without their pairs)")
 def list_all(session: SessionDep, user: CurrentUser, limit: Annotated[int, Query(ge=1, le=200)] = 50):
     """Anyone signed in: the datasets they may see."""
-    return [lab.dataset_summary(row) for row in list_datasets(session, limit=limit, where=access.dataset_filter(user))]
+    rows = list_datasets(session, limit=limit, where=access.dataset_filter(user))
+    return [dataset_service.summary(row) for row in rows]
 
 
 @router.get("/{dataset_id}", response_model=DatasetOut, responses=ERRORS,
             summary="One dataset: its split sizes and the first pairs of each split")
 def get_one(dataset: DatasetDep):
     """Its owner, and instructors (DatasetDep)."""
-    return lab.dataset_view(dataset, preview=5)
+    return dataset_service.view(dataset, preview=5)

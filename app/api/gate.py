@@ -3,18 +3,14 @@ runs they may see (core/store/access.py)."""
 
 from __future__ import annotations
 
-import io
-import zipfile
-from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from forgetlab.app.auth import CurrentUser
 from forgetlab.app.deps import RunDep, SessionDep, run_from_query
-
-from .. import gating
+from forgetlab.app.services import gate
 
 router = APIRouter(tags=["gate"])
 ERRORS = {404: {"description": "An unknown run, or a run with no saved model"},
@@ -27,26 +23,13 @@ def gate_runs(session: SessionDep, user: CurrentUser, candidate: Annotated[str, 
                                                              "candidate's own base model)")] = None,
               max_drop: Annotated[float, Query(ge=0.0, le=1.0, description="Largest accuracy drop that passes")] = 0.05):
     """Anyone signed in, over runs they may see."""
-    return gating.report(run_from_query(session, candidate, "candidate", user=user),
-                         run_from_query(session, base, "base", user=user), max_drop=max_drop)
-
-
-def model_dir(request: Request, run_id: int) -> Path:
-    """Where the worker saved a run's model (the data dir is shared by the web and its workers)."""
-    return request.app.state.settings.run_model_dir(run_id)
+    return gate.report(candidate=run_from_query(session, candidate, "candidate", user=user),
+                       base=run_from_query(session, base, "base", user=user), max_drop=max_drop)
 
 
 @router.get("/runs/{run_id}/model", responses=ERRORS, summary="Download a run's saved model (zip)",
             response_class=Response)
 def download_model(request: Request, run: RunDep):
     """Anyone who may see the run (RunDep: its owner, an instructor of their class, everyone if shared)."""
-    folder = model_dir(request, run.id)
-    if not folder.is_dir():
-        raise HTTPException(404, f"run {run.id} has no saved model (only finished runs save one; full fine-tunes "
-                                 "of large models are not saved)")
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for path in sorted(folder.iterdir()):
-            archive.write(path, f"run-{run.id}/{path.name}")
-    return Response(buffer.getvalue(), media_type="application/zip",
+    return Response(gate.model_archive(settings=request.app.state.settings, run=run), media_type="application/zip",
                     headers={"Content-Disposition": f'attachment; filename="forgetlab-run-{run.id}-model.zip"'})

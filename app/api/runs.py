@@ -6,7 +6,6 @@ deletes (ManagedRunDep)."""
 
 from __future__ import annotations
 
-import shutil
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Query, Request, Response
@@ -14,12 +13,12 @@ from pydantic import BaseModel
 
 from forgetlab.app.auth import CurrentUser, MemberUser
 from forgetlab.app.deps import ManagedRunDep, RunDep, SessionDep
+from forgetlab.app.services import labels
+from forgetlab.app.services import runs as run_service
 from forgetlab.core.ids import MAX_ID
 from forgetlab.core.scenario import Scenario, parse
 from forgetlab.core.store import access, runs
 
-from .. import lab, run_labels
-from .gate import model_dir
 from .schemas import Metrics, Point, RunCreated, RunList, RunOut, Samples
 
 router = APIRouter(prefix="/runs", tags=["runs"])
@@ -45,7 +44,7 @@ def create_run(request: Request, response: Response, session: SessionDep, user: 
     if reused is not None:
         response.status_code = 200
     else:
-        run = lab.submit(request, session, scenario=parsed, owner=user, queue=queue)
+        run = run_service.submit(session, state=request.app.state, scenario=parsed, owner=user, queue=queue)
     return RunCreated(id=run.id, status=run.status, url=f"/runs/{run.id}", events=f"/api/runs/{run.id}/events",
                       reused=reused is not None)
 
@@ -87,7 +86,7 @@ def get_samples(run: RunDep, session: SessionDep):
              summary="Cancel: a queued run is removed, a running one stops within a second or two")
 def cancel_run(request: Request, run: ManagedRunDep, session: SessionDep):
     """The run's owner, or an instructor of their class."""
-    return lab.cancel(request, session, run=run)
+    return run_service.cancel(session, state=request.app.state, run=run)
 
 
 class Sharing(BaseModel):
@@ -105,8 +104,7 @@ def share_run(run: ManagedRunDep, session: SessionDep, body: Sharing):
                summary="Delete an ended run with its points, samples and saved model")
 def delete_run(request: Request, run: ManagedRunDep, session: SessionDep):
     """The run's owner, or an instructor of their class. A run still going or held by a sweep: 422 saying why."""
-    run_labels.delete(session, run)
-    shutil.rmtree(model_dir(request, run.id), ignore_errors=True)
+    run_service.delete(session, settings=request.app.state.settings, run=run)
     return Response(status_code=204)
 
 
@@ -122,4 +120,4 @@ def label_run(run: ManagedRunDep, session: SessionDep, body: Labels):
     """The run's owner, or an instructor of their class. A bad field: 422 naming it."""
     given = body.model_dump(exclude_unset=True)
     tags = given.get("tags", runs.tags_of(run))
-    return run_labels.label(session, run, name=given.get("name", run.name), tags=tags, note=given.get("note", run.note))
+    return labels.label(session, run=run, name=given.get("name", run.name), tags=tags, note=given.get("note", run.note))

@@ -8,11 +8,11 @@ from fastapi import APIRouter, Body, Query, Request
 
 from forgetlab.app.auth import CurrentUser, MemberUser
 from forgetlab.app.deps import ManagedSweepDep, SessionDep, SweepDep
+from forgetlab.app.http import invalid
+from forgetlab.app.services.sweeps import cancel_sweep as cancel_all, submit_sweep
 from forgetlab.core.scenario import ScenarioError
 from forgetlab.core.store import access, sweeps
 
-from .. import lab
-from .errors import invalid
 from .schemas import SweepCreated, SweepOut, SweepSummary
 
 router = APIRouter(prefix="/sweeps", tags=["sweeps"])
@@ -37,7 +37,7 @@ def create_sweep(request: Request, session: SessionDep, user: MemberUser, spec: 
                  reuse: Annotated[bool, Query(description="Reuse finished runs with the same config and seed")] = True):
     """Students and instructors; the sweep and its new runs are theirs."""
     try:
-        sweep = lab.submit_sweep(request, session, spec=spec, owner=user, queue=queue, reuse=reuse)
+        sweep = submit_sweep(session, state=request.app.state, spec=spec, owner=user, queue=queue, reuse=reuse)
     except ScenarioError as e:  # an unknown field, a bad value (and where), too many runs: nothing was queued
         return invalid(e.errors, "invalid sweep")
     rows = sweeps.members(session, sweep_id=sweep.id)
@@ -65,5 +65,5 @@ def get_sweep(sweep: SweepDep, session: SessionDep):
              summary="Cancel every run of the sweep that has not ended")
 def cancel_sweep(request: Request, sweep: ManagedSweepDep, session: SessionDep):
     """Its owner, or an instructor of their class."""
-    lab.cancel_sweep(request, session, sweep=sweep)
+    cancel_all(session, state=request.app.state, sweep=sweep)
     return sweeps.view(session, sweep)

@@ -4,10 +4,8 @@ functions core/store/accounts.py; who sees which run core/store/access.py."""
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import Response
 
 from .cookies import AuthCookies, cookie_header
 from .csrf import CSRF_FIELD, CSRF_HEADER, csrf_guard, csrf_token
@@ -34,18 +32,7 @@ UNGUARDED = {"/static": "static files", "/openapi.json": "the API's schema", "/d
 
 
 def install(app: FastAPI) -> None:
-    """The cookie middleware and the 401 handler: a page sends the browser to log in, the API answers 401."""
-    from forgetlab.app.api.errors import wants_json
-
-    @app.exception_handler(Unauthorized)
-    async def _unauthorized(request: Request, exc: Unauthorized):
-        if wants_json(request):
-            return JSONResponse({"detail": exc.detail, "errors": []}, status_code=401, headers=exc.headers)
-        target = "/login?next=" + quote(request.url.path + ("?" + request.url.query if request.url.query else ""))
-        if request.headers.get("HX-Request") == "true":
-            return Response(status_code=401, headers={"HX-Redirect": target})
-        return RedirectResponse(target, status_code=303)
-
+    """The cookie middleware (sessions and the CSRF cookie). Not signed in is answered by app/errors.py."""
     app.add_middleware(AuthCookies)
 
 

@@ -10,7 +10,7 @@ SameSite=Lax) that pages repeat in every form (hidden input `csrf_token`) and in
 (`X-CSRF-Token`, set once in templates/base.html). Another site can neither read the cookie nor send
 it (SameSite=Lax keeps it off cross-site POSTs), so it cannot produce a matching pair.
 Multipart forms carry it in the action's query string: their bodies are streamed with a size limit
-(app/lab.py) and are not parsed twice.
+(app/http.py) and are not parsed twice.
 API calls without a session cookie (curl, the CLI on the embedded lab) need no token: they carry
 no cookie a forger could borrow, and browsers always mark cross-site requests, which are refused.
 """

@@ -11,7 +11,7 @@ log = logging.getLogger(__name__)
 
 
 # A web request that sends while Redis is down waits at most about this long, then the run waits in
-# the outbox (app/outbox.py) instead of the request hanging on kombu's default retries.
+# the outbox (app/services/outbox.py) instead of the request hanging on kombu's default retries.
 SEND_TIMEOUT = 2.0
 
 

@@ -1,4 +1,15 @@
-"""HTML pages: the scenario builder, the run page and the runs list (Jinja2 + htmx)."""
+"""HTML pages (Jinja2 + htmx), thin over app/services/: parse the request, call a service, render a template.
+
+One router per module, all included by main.py: builder.py (the scenario builder, /, and its "Run it"),
+upload.py (the builder's own-data upload), runs.py (the runs list), run.py (a run's page and its owner's
+actions), sweeps.py, compare.py (comparisons and the gate), asks.py (the run page's "ask the model" box),
+classes.py (classes, joining, lessons), assignments.py (an assignment, its attempts, leaderboard and
+dashboard), account.py (log in, sign up, account, user admin) and api_docs.py (/docs and /redoc).
+
+Beside them: render.py (templates, whole page or htmx block), forms.py (the scenario as a form and a URL
+query), builder_state.py (what the builder shows), sweep_form.py (the builder's sweep rows),
+assignment_form.py (the instructor's assignment form) and markup.py (Markdown instructions).
+"""
 
 from pathlib import Path
 

@@ -1,7 +1,7 @@
 """The run page's "ask the model" box: a question goes to a worker, the page polls for both answers.
 
 Who: anyone who may see the run reads the conversation (RunDep); students and instructors ask
-(MemberUser), since answering takes worker time. Thin over app.lab.ask and core.store.asks."""
+(MemberUser), since answering takes worker time. Thin over app/services/asks.py and core.store.asks."""
 
 from __future__ import annotations
 
@@ -10,11 +10,12 @@ from fastapi.responses import RedirectResponse
 
 from forgetlab.app.auth import CurrentUser, MemberUser
 from forgetlab.app.deps import RunDep, SessionDep
+from forgetlab.app.http import is_htmx
 from forgetlab.core.errors import DomainError
 from forgetlab.core.store import asks
 
-from .. import lab
-from .render import is_htmx, page
+from ..services.asks import ask
+from .render import page
 
 router = APIRouter(include_in_schema=False)
 
@@ -38,7 +39,7 @@ async def ask_form(request: Request, run: RunDep, session: SessionDep, user: Mem
     """Students and instructors who may see the run: ask; a bad question comes back with its reason."""
     prompt = str((await request.form()).get("prompt", ""))
     try:
-        lab.ask(request, session, run=run, prompt=prompt, owner=user)
+        ask(session, state=request.app.state, run=run, prompt=prompt, owner=user)
     except DomainError as e:
         return page(request, "asks.html", ask_box(session, run, user, prompt=prompt, error=e.message),
                     status_code=422)

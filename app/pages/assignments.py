@@ -1,5 +1,5 @@
 """HTML pages for one assignment: the builder in assignment mode with my attempts (/assignments/{id}),
-starting an attempt, the leaderboard and the instructor's dashboard. Thin over app/teaching.py.
+starting an attempt, the leaderboard and the instructor's dashboard. Thin over app/services/.
 
 Assignment mode of the builder: hidden fields are not in the form at all, locked ones are shown
 read-only with their value, narrowed ones carry the assignment's limits. The server checks all of
@@ -12,16 +12,16 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 
-from forgetlab.app import teaching
 from forgetlab.app.auth import CurrentUser, InstructorUser, MemberUser
-from forgetlab.app.deps import SessionDep
+from forgetlab.app.deps import AssignmentDep, SessionDep, TaughtAssignmentDep
+from forgetlab.app.services import assignments, attempts
 from forgetlab.core.assignments import apply, describe, form_rules
 from forgetlab.core.scenario import ScenarioError
 from forgetlab.core.store import classes
 from forgetlab.core.tiers import get_tier
 
 from . import markup  # noqa: F401 (registers the markdown filter)
-from .classes import FORM_DEFAULTS, form_context
+from .assignment_form import form_context, form_values, posted_values, spec_from_form
 from .forms import grouped_specs, parse_items
 from .render import page
 
@@ -29,7 +29,7 @@ router = APIRouter(include_in_schema=False)
 
 
 def _context(request: Request, session, assignment, user, items: list[tuple[str, str]]) -> dict:
-    template = teaching.template_of(assignment)
+    template = assignments.template_of(assignment)
     data, errors = parse_items(items)
     scenario = None
     if not errors:
@@ -38,9 +38,10 @@ def _context(request: Request, session, assignment, user, items: list[tuple[str,
         except ScenarioError as e:
             errors = e.errors
     rules = form_rules(template)
+    tasks = list(get_tier(template.base["tier"]).tasks)
     groups = [(title, [f for f in specs if rules[f.name]["mode"] != "hidden"]) for title, specs in grouped_specs()]
-    taught = teaching.teaches(session, assignment, user)
-    rows = teaching.attempt_rows(session, assignment=assignment, user_id=None if taught else user.id)
+    taught = assignments.teaches(session, assignment, user)
+    rows = attempts.attempt_rows(session, assignment=assignment, user_id=None if taught else user.id)
     used = classes.count_attempts(session, assignment_id=assignment.id, user_id=user.id)
     return {"assignment": assignment, "room": classes.get_class(session, class_id=assignment.class_id),
             "groups": [g for g in groups if g[1]], "rules": rules,
@@ -48,11 +49,13 @@ def _context(request: Request, session, assignment, user, items: list[tuple[str,
             "values": {**template.base, **data, **{n: template.base[n] for n in template.locked}},
             "errors": errors, "scenario": scenario, "described": describe(template), "taught": taught,
             "attempts": rows, "active": any(not r.terminal for _, r, _ in rows), "used": used, "user": user,
-            "hidden": template.hidden if taught else [], "tasks": list(get_tier(template.base["tier"]).tasks)}
+            "hidden": template.hidden if taught else [], "tasks": tasks,
+            # a task that is none of the tier's (a dataset the instructor set) is still shown, selected
+            "extra_task": None if template.base["task"] in tasks else (template.base["task"],) * 2}
 
 
 @router.get("/assignments/{assignment_id}")
-def assignment_page(request: Request, session: SessionDep, user: CurrentUser, assignment: teaching.AssignmentDep):
+def assignment_page(request: Request, session: SessionDep, user: CurrentUser, assignment: AssignmentDep):
     """The class's students and instructor: instructions, the goal, the builder in assignment mode and the
     attempts (mine; the instructor sees everyone's). htmx asks for the validation or attempts block."""
     items = list(request.query_params.multi_items())
@@ -61,7 +64,7 @@ def assignment_page(request: Request, session: SessionDep, user: CurrentUser, as
 
 
 @router.post("/assignments/{assignment_id}/attempts")
-async def attempt_form(request: Request, session: SessionDep, user: MemberUser, assignment: teaching.AssignmentDep):
+async def attempt_form(request: Request, session: SessionDep, user: MemberUser, assignment: AssignmentDep):
     """The class's students (and its instructor, to try it): a changed locked or hidden field or a value out
     of range is refused with 422, naming the field beside it; over a quota or budget 429 says why."""
     form = await request.form()
@@ -69,7 +72,8 @@ async def attempt_form(request: Request, session: SessionDep, user: MemberUser, 
     data, errors = parse_items(items)
     if not errors:
         try:
-            attempt = teaching.start_attempt(request, session, assignment=assignment, user=user, data=data)
+            attempt = attempts.start_attempt(session, state=request.app.state, assignment=assignment, user=user,
+                                             data=data)
         except ScenarioError as e:
             errors = e.errors
     if errors:
@@ -82,21 +86,20 @@ async def attempt_form(request: Request, session: SessionDep, user: MemberUser, 
 
 @router.get("/assignments/{assignment_id}/edit")
 def edit_assignment_page(request: Request, session: SessionDep, user: InstructorUser,
-                         assignment: teaching.TaughtAssignmentDep):
+                         assignment: TaughtAssignmentDep):
     """The class's instructor only: the assignment form, filled in with the assignment as it is."""
     room = classes.get_class(session, class_id=assignment.class_id)
     return page(request, "assignment_form.html",
-                form_context(room, teaching.form_values(assignment), {}, editing=assignment))
+                form_context(room, form_values(assignment), {}, editing=assignment))
 
 
 @router.post("/assignments/{assignment_id}/edit")
 async def edit_assignment_form(request: Request, session: SessionDep, user: InstructorUser,
-                               assignment: teaching.TaughtAssignmentDep):
+                               assignment: TaughtAssignmentDep):
     """The class's instructor only: 422 with every bad part named beside its field, else the assignment."""
-    form = await request.form()
-    values = {**FORM_DEFAULTS, **{k: v for k, v in form.items() if isinstance(v, str) and k in FORM_DEFAULTS}}
+    values = posted_values(await request.form())
     try:
-        teaching.edit_assignment(session, assignment=assignment, spec=teaching.spec_from_form(values))
+        assignments.edit_assignment(session, assignment=assignment, spec=spec_from_form(values))
     except ScenarioError as e:
         room = classes.get_class(session, class_id=assignment.class_id)
         return page(request, "assignment_form.html", form_context(room, values, e.errors, editing=assignment),
@@ -106,28 +109,28 @@ async def edit_assignment_form(request: Request, session: SessionDep, user: Inst
 
 @router.post("/assignments/{assignment_id}/delete")
 def delete_assignment_form(request: Request, session: SessionDep, user: InstructorUser,
-                           assignment: teaching.TaughtAssignmentDep):
+                           assignment: TaughtAssignmentDep):
     """The class's instructor only: delete the assignment and its attempts' rows (the runs stay their students';
     queued ones are cancelled)."""
     class_id = assignment.class_id
-    teaching.delete_assignment(request, session, assignment=assignment)
+    assignments.delete_assignment(session, state=request.app.state, assignment=assignment)
     return RedirectResponse(f"/classes/{class_id}?notice=Assignment+deleted", status_code=303)
 
 
 @router.get("/assignments/{assignment_id}/leaderboard")
-def leaderboard_page(request: Request, session: SessionDep, user: CurrentUser, assignment: teaching.AssignmentDep):
+def leaderboard_page(request: Request, session: SessionDep, user: CurrentUser, assignment: AssignmentDep):
     """The class's students and instructor; students see others' names only if the instructor chose so."""
-    rows = teaching.leaderboard(session, assignment=assignment, viewer=user)
+    rows = attempts.leaderboard(session, assignment=assignment, viewer=user)
     return page(request, "leaderboard.html", {"assignment": assignment, "rows": rows, "user": user,
-                                              "taught": teaching.teaches(session, assignment, user),
+                                              "taught": assignments.teaches(session, assignment, user),
                                               "room": classes.get_class(session, class_id=assignment.class_id)})
 
 
 @router.get("/assignments/{assignment_id}/dashboard")
 def dashboard_page(request: Request, session: SessionDep, user: InstructorUser,
-                   assignment: teaching.TaughtAssignmentDep):
+                   assignment: TaughtAssignmentDep):
     """The class's instructor only: roster, attempts, pass/fail, best runs (to compare) and the grade CSV."""
-    board = teaching.dashboard(session, assignment=assignment)
+    board = attempts.dashboard(session, assignment=assignment)
     compare = "/compare?" + urlencode({"runs": ",".join(map(str, board["best_runs"]))}, safe=",") \
         if len(board["best_runs"]) >= 2 else None
     return page(request, "dashboard.html", {"assignment": assignment, **board, "compare": compare, "user": user,

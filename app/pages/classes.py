@@ -1,23 +1,23 @@
 """HTML pages for classes: my classes (/classes), one class (/classes/{id}: the instructor's dashboard or
 the student's list), joining (/join, /join/{code}), the new-assignment form, lessons (/lessons).
-Thin over app/teaching.py and core/store/classes.py."""
+Thin over app/services/ and core/store/classes.py."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 
-from forgetlab.app import teaching
 from forgetlab.app.auth import CurrentUser, InstructorUser, MemberUser
-from forgetlab.app.deps import SessionDep
-from forgetlab.core import goals
-from forgetlab.core.errors import DomainError
+from forgetlab.app.deps import ClassDep, LessonDep, SessionDep, TaughtClassDep
+from forgetlab.app.services import assignments, attempts
+from forgetlab.app.services import classes as class_service
+from forgetlab.core.errors import DomainError, NotFound
 from forgetlab.core.lessons import STARTER
-from forgetlab.core.presets import PRESETS
 from forgetlab.core.scenario import ScenarioError
 from forgetlab.core.store import classes
 
 from . import markup  # noqa: F401 (registers the markdown filter)
+from .assignment_form import FORM_DEFAULTS, form_context, posted_values, spec_from_form
 from .render import page
 
 router = APIRouter(include_in_schema=False)
@@ -34,12 +34,12 @@ def classes_page(request: Request, session: SessionDep, user: CurrentUser):
 @router.post("/classes")
 async def create_class_form(request: Request, session: SessionDep, user: InstructorUser):
     """Instructor only: create a class, then show it with its join code."""
-    name = str((await request.form()).get("name", "")).strip()
-    if not name or len(name) > 200:
+    try:
+        room = class_service.create_class(session, name=str((await request.form()).get("name", "")), instructor=user)
+    except DomainError as e:
         context = {"taught": classes.classes_taught(session, user_id=user.id), "joined": [], "user": user,
-                   "error": "give the class a name of 1 to 200 characters"}
+                   "error": e.message}
         return page(request, "classes.html", context, status_code=422)
-    room = classes.create_class(session, name=name, instructor_id=user.id)
     return RedirectResponse(f"/classes/{room.id}", status_code=303)
 
 
@@ -48,46 +48,46 @@ def _class_context(request: Request, session, room, user) -> dict:
     assignments = classes.assignments_of(session, class_id=room.id)
     rows = []
     for assignment in assignments:
-        mine = teaching.attempt_rows(session, assignment=assignment, user_id=None if taught else user.id)
+        mine = attempts.attempt_rows(session, assignment=assignment, user_id=None if taught else user.id)
         rows.append({"a": assignment, "attempts": len(mine), "passed": sum(1 for a, _, _ in mine if a.passed),
                      "active": sum(1 for _, r, _ in mine if not r.terminal)})
     return {"room": room, "taught": taught, "rows": rows, "user": user,
             "roster": classes.roster(session, class_id=room.id) if taught else [],
-            "join_url": teaching.join_url(request, room) if taught else None,
+            "join_url": class_service.join_url(base_url=str(request.base_url), room=room) if taught else None,
             "lessons": classes.lessons_of(session, class_id=room.id, published_only=not taught),
             "queued": len(classes.queued_class_runs(session, class_id=room.id)) if taught else 0,
             "notice": request.query_params.get("notice")}
 
 
 @router.get("/classes/{class_id}")
-def class_page(request: Request, session: SessionDep, user: CurrentUser, room: teaching.ClassDep):
+def class_page(request: Request, session: SessionDep, user: CurrentUser, room: ClassDep):
     """Its instructor (join code, roster, assignments with attempts and passes, lessons, cancel queued runs)
     and its students (assignments with their own attempts, published lessons)."""
     return page(request, "class.html", _class_context(request, session, room, user))
 
 
 @router.post("/classes/{class_id}/cancel-queued")
-def cancel_queued_form(request: Request, session: SessionDep, user: InstructorUser, room: teaching.TaughtClassDep):
+def cancel_queued_form(request: Request, session: SessionDep, user: InstructorUser, room: TaughtClassDep):
     """The class's instructor only: every queued attempt run of the class is cancelled at once."""
-    count = teaching.cancel_queued(request, session, room=room)
+    count = class_service.cancel_queued(session, state=request.app.state, room=room)
     return RedirectResponse(f"/classes/{room.id}?notice=Cancelled+{count}+queued+run{'s' if count != 1 else ''}",
                             status_code=303)
 
 
 @router.post("/classes/{class_id}/lessons/starter")
-def starter_lesson_form(session: SessionDep, user: InstructorUser, room: teaching.TaughtClassDep):
+def starter_lesson_form(session: SessionDep, user: InstructorUser, room: TaughtClassDep):
     """The class's instructor only: add the presets' lesson (its assignments and the lesson, published)."""
-    lesson = teaching.add_starter_lesson(session, room=room)
+    lesson = class_service.add_starter_lesson(session, room=room)
     return RedirectResponse(f"/lessons/{lesson.id}", status_code=303)
 
 
 @router.post("/classes/{class_id}/lessons")
-async def lesson_form(request: Request, session: SessionDep, user: InstructorUser, room: teaching.TaughtClassDep):
+async def lesson_form(request: Request, session: SessionDep, user: InstructorUser, room: TaughtClassDep):
     """The class's instructor only: publish the ticked assignments, in the class's order, as a lesson."""
     form = await request.form()
     ids = [int(v) for v in form.getlist("assignment_ids") if isinstance(v, str) and v.isdigit()]
     try:
-        lesson = teaching.make_lesson(session, room=room, title=str(form.get("title", "")), assignment_ids=ids,
+        lesson = class_service.make_lesson(session, room=room, title=str(form.get("title", "")), assignment_ids=ids,
                                       description=str(form.get("description", "")))
     except DomainError as e:
         context = {**_class_context(request, session, room, user), "lesson_error": f"{e.field}: {e.message}"}
@@ -97,10 +97,10 @@ async def lesson_form(request: Request, session: SessionDep, user: InstructorUse
 
 @router.post("/classes/{class_id}/edit")
 async def rename_class_form(request: Request, session: SessionDep, user: InstructorUser,
-                            room: teaching.TaughtClassDep):
+                            room: TaughtClassDep):
     """The class's instructor only: rename the class (the join code stays)."""
     try:
-        teaching.rename_class(session, room=room, name=str((await request.form()).get("name", "")))
+        class_service.rename_class(session, room=room, name=str((await request.form()).get("name", "")))
     except DomainError as e:
         context = {**_class_context(request, session, room, user), "rename_error": e.message}
         return page(request, "class.html", context, status_code=422)
@@ -108,10 +108,10 @@ async def rename_class_form(request: Request, session: SessionDep, user: Instruc
 
 
 @router.post("/classes/{class_id}/delete")
-def delete_class_form(request: Request, session: SessionDep, user: InstructorUser, room: teaching.TaughtClassDep):
+def delete_class_form(request: Request, session: SessionDep, user: InstructorUser, room: TaughtClassDep):
     """The class's instructor only: delete the class, its assignments, attempts' rows and lessons (the runs
     stay their students'; queued ones are cancelled)."""
-    teaching.delete_class(request, session, room=room)
+    class_service.delete_class(session, state=request.app.state, room=room)
     return RedirectResponse("/classes", status_code=303)
 
 
@@ -135,43 +135,30 @@ def join_link(request: Request, session: SessionDep, user: CurrentUser, code: st
 async def join_form(request: Request, session: SessionDep, user: MemberUser):
     """Students (and instructors) join a class with its code; then its page opens."""
     code = str((await request.form()).get("code", ""))
-    room = classes.class_by_code(session, code=code) if code.strip() else None
-    if room is None:
+    try:
+        room = class_service.join(session, code=code, user=user)
+    except NotFound:
         return page(request, "join.html", {"code": code, "room": None, "user": user,
                                            "error": "No class has this join code; check it with your instructor."},
                     status_code=422)
-    if room.instructor_id != user.id:
-        classes.join(session, class_id=room.id, user_id=user.id)
     return RedirectResponse(f"/classes/{room.id}", status_code=303)
 
 
 # --- new assignment ------------------------------------------------------------------------------------------------
-FORM_DEFAULTS = {"title": "", "instructions": "", "preset": "break-it", "settings": "", "locked": "", "hidden": "",
-                 "ranges": "", "goal": "", "score": "mean(retention)", "order": "higher", "qualify": "",
-                 "attempt_budget": "", "run_budget": "", "due_at": "", "show_names": ""}
-
-
-def form_context(room, values: dict, errors: dict, editing=None) -> dict:
-    """The assignment form's context; `editing`: the assignment being edited (None: a new one)."""
-    presets = [p for p in PRESETS.values()]
-    return {"room": room, "values": values, "errors": errors, "presets": presets, "scalars": goals.SCALARS,
-            "measures": goals.MEASURES, "editing": editing}
-
 
 @router.get("/classes/{class_id}/assignments/new")
-def new_assignment_page(request: Request, user: InstructorUser, room: teaching.TaughtClassDep):
+def new_assignment_page(request: Request, user: InstructorUser, room: TaughtClassDep):
     """The class's instructor only: the assignment form (template, goal, budgets, due date, instructions)."""
     return page(request, "assignment_form.html", form_context(room, dict(FORM_DEFAULTS), {}))
 
 
 @router.post("/classes/{class_id}/assignments")
 async def create_assignment_form(request: Request, session: SessionDep, user: InstructorUser,
-                                 room: teaching.TaughtClassDep):
+                                 room: TaughtClassDep):
     """The class's instructor only: 422 with every bad part named beside its field, else the assignment."""
-    form = await request.form()
-    values = {**FORM_DEFAULTS, **{k: v for k, v in form.items() if isinstance(v, str) and k in FORM_DEFAULTS}}
+    values = posted_values(await request.form())
     try:
-        assignment = teaching.build_assignment(session, room=room, spec=teaching.spec_from_form(values))
+        assignment = assignments.build_assignment(session, room=room, spec=spec_from_form(values))
     except ScenarioError as e:
         return page(request, "assignment_form.html", form_context(room, values, e.errors), status_code=422)
     return RedirectResponse(f"/assignments/{assignment.id}", status_code=303)
@@ -190,11 +177,11 @@ def lessons_page(request: Request, session: SessionDep, user: CurrentUser):
 
 
 @router.get("/lessons/{lesson_id}")
-def lesson_page(request: Request, session: SessionDep, user: CurrentUser, lesson: teaching.LessonDep):
+def lesson_page(request: Request, session: SessionDep, user: CurrentUser, lesson: LessonDep):
     """The class's instructor, and its students once published: the steps in order, with my progress."""
     steps = []
     for assignment in classes.lesson_assignments(session, lesson_id=lesson.id):
-        mine = teaching.attempt_rows(session, assignment=assignment, user_id=user.id)
+        mine = attempts.attempt_rows(session, assignment=assignment, user_id=user.id)
         steps.append({"a": assignment, "attempts": len(mine), "passed": any(a.passed for a, _, _ in mine)})
     return page(request, "lesson.html", {"lesson": lesson, "steps": steps, "user": user,
                                          "room": classes.get_class(session, class_id=lesson.class_id)})

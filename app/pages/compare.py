@@ -14,8 +14,9 @@ from forgetlab.core.results import TASK_ACCURACY, TASK_NLL, cap_key
 from forgetlab.core.store import access
 from forgetlab.core.tiers import capabilities_of
 
-from .. import comparison, gating
-from ..scatter import render as scatter
+from ..services import gate
+from ..views import comparison
+from ..views.scatter import render as scatter
 from .render import page
 
 router = APIRouter(include_in_schema=False)
@@ -66,9 +67,9 @@ def _nll_curves(session, data: dict, keys: list[str]) -> dict:
 @router.get("/gate")
 def gate_page(request: Request, session: SessionDep, user: CurrentUser, candidate: str, base: str | None = None, max_drop: float = 0.05):
     """Anyone signed in, over runs they may see: a run's model gated against its base, or another run's model
-    (see app/gating.py)."""
+    (see app/services/gate.py)."""
     if not 0.0 <= max_drop <= 1.0:
         raise Invalid("max_drop must be between 0 and 1", "max_drop")
-    g = gating.report(run_from_query(session, candidate, "candidate", user=user),
-                      run_from_query(session, base, "base", user=user), max_drop=max_drop)
+    g = gate.report(candidate=run_from_query(session, candidate, "candidate", user=user),
+                    base=run_from_query(session, base, "base", user=user), max_drop=max_drop)
     return page(request, "gate.html", {"g": g})

@@ -15,8 +15,9 @@ from markupsafe import Markup
 from forgetlab.core.results import TASK_ACCURACY, TASK_NLL, cap_key
 
 from ..auth import csrf_token, viewer
-from ..comparison import fmt
-from ..reading import key_settings, pct, signed_pts
+from ..http import is_htmx
+from ..views.comparison import fmt
+from ..views.reading import key_settings, pct, signed_pts
 from . import TEMPLATES_DIR
 
 templates = Jinja2Blocks(directory=str(TEMPLATES_DIR))
@@ -24,7 +25,7 @@ templates.env.filters["pct"] = pct
 templates.env.filters["fmtv"] = fmt  # a config value as a sweep grid or a comparison shows it
 templates.env.globals.update(cap_key=cap_key, TASK_ACCURACY=TASK_ACCURACY, TASK_NLL=TASK_NLL,
                              key_settings=key_settings, signed_pts=signed_pts,
-                             ASSETS="8")  # bump to make browsers refetch app.css / run.js
+                             ASSETS="9")  # bump to make browsers refetch app.css / run.js
 
 
 @pass_context
@@ -46,10 +47,6 @@ def _me(context):
 
 
 templates.env.globals.update(csrf=_csrf, csrf_field=_csrf_field, me=_me)
-
-
-def is_htmx(request: Request) -> bool:
-    return request.headers.get("HX-Request") == "true"
 
 
 def page(request: Request, name: str, context: dict, *, blocks: tuple[str, ...] = (), status_code: int = 200):

@@ -2,7 +2,7 @@
 
 Rows arrive as aligned `sweep_field` / `sweep_values` pairs. Values are comma-separated (LoRA target
 sets, which contain commas of their own, are separated by semicolons). The grid is checked exactly as
-the API checks it (worker.engine.sweep.expand), so the builder shows the size or the reason it fails.
+the API checks it (core/grid.py's expand), so the builder shows the size or the reason it fails.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from itertools import zip_longest
 from forgetlab.core.grid import MAX_SWEEP_RUNS, expand
 from forgetlab.core.scenario import Scenario, ScenarioError
 
-from ..lab import preset_of
+from ..services.runs import preset_of
 
 ROWS = 3
 FIELDS = [name for name in Scenario.model_fields if name != "version"]

@@ -7,13 +7,14 @@ from fastapi.responses import RedirectResponse
 
 from forgetlab.app.auth import CurrentUser, MemberUser
 from forgetlab.app.deps import ManagedSweepDep, SessionDep, SweepDep
+from forgetlab.app.http import is_htmx
 from forgetlab.core.scenario import ScenarioError
 from forgetlab.core.store import access, sweeps
 
-from .. import lab
-from ..comparison import MAX_RUNS, pick
-from .render import is_htmx, page
-from .routes import _builder_context, _queues
+from ..services.sweeps import cancel_sweep, submit_sweep
+from ..views.comparison import MAX_RUNS, pick
+from .render import page
+from .builder_state import builder_context, queue_of
 
 router = APIRouter(include_in_schema=False)
 
@@ -23,16 +24,15 @@ async def submit_sweep_form(request: Request, session: SessionDep, user: MemberU
     """Students and instructors; the sweep and its new runs are theirs."""
     form = await request.form()
     items = [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
-    context = _builder_context(items, session)
-    _queues(request, context)
+    context = builder_context(request, items, session)
     sweep = context["sweep"]
     if context["scenario"] is None or not sweep["spec"]:
         if not sweep["grid"] and not sweep["errors"]:
             sweep["errors"] = {"sweep": "pick a field to sweep and list its values"}
         return page(request, "builder.html", context, status_code=422)
-    queue = form.get("queue") if form.get("queue") in context["queues"] else None
     try:
-        created = lab.submit_sweep(request, session, spec=sweep["spec"], owner=user, queue=queue)
+        created = submit_sweep(session, state=request.app.state, spec=sweep["spec"], owner=user,
+                               queue=queue_of(form, context))
     except ScenarioError as e:  # a swept task that names a dataset not stored
         sweep["errors"] = e.errors
         return page(request, "builder.html", context, status_code=422)
@@ -74,5 +74,5 @@ def sweep_page(request: Request, sweep: SweepDep, session: SessionDep):
 @router.post("/sweeps/{sweep_id}/cancel")
 def cancel_sweep_form(request: Request, sweep: ManagedSweepDep, session: SessionDep):
     """Its owner, or an instructor of their class (ManagedSweepDep)."""
-    lab.cancel_sweep(request, session, sweep=sweep)
+    cancel_sweep(session, state=request.app.state, sweep=sweep)
     return RedirectResponse(f"/sweeps/{sweep.id}", status_code=303)

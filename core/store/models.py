@@ -225,7 +225,7 @@ class AssignmentAttempt(NeverReused, Base):
 
     `goal` is the assignment's goal when the attempt was made (migration 0009): the attempt is judged by it,
     so the assignment's goal may change while attempts run. None only for a row written without one; it is
-    then judged by the assignment's goal (app/teaching.goal_of)."""
+    then judged by the assignment's goal (app/services/attempts.py, goal_of)."""
 
     __tablename__ = "attempts"
 

@@ -65,6 +65,9 @@ class Tier:
     final_probes: ClassVar[int | None] = None  # at the first and last points (None: every probe)
     generation_tokens: ClassVar[int] = 16  # judged suites: most new tokens of a generated answer
     base_seeds: ClassVar[int] = 1  # how many bases the tier ships, each pretrained from its own seed
+    # The task a scenario of this tier gets when it names none (core/presets.py's scenario_from); every tier
+    # sets it, to one of its tasks.
+    default_task: ClassVar[str]
     capabilities: dict[str, CapabilityInfo] = field(default_factory=dict)
     tasks: dict[str, TaskInfo] = field(default_factory=dict)
     model_override: ModelRef | None = None

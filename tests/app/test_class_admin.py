@@ -167,11 +167,11 @@ def test_the_edit_form_round_trips_any_template(client, users, course):
             "show_names": True}
     aid = client.post(f"/api/classes/{room['id']}/assignments", json=body, headers=users["teach"]).json()["id"]
     before = client.get(f"/api/assignments/{aid}", headers=users["teach"]).json()
-    from forgetlab.app import teaching
+    from forgetlab.app.pages.assignment_form import form_values
     from forgetlab.core.store import classes
 
     with client.app.state.sessions() as session:
-        values = teaching.form_values(classes.get_assignment(session, assignment_id=aid))
+        values = form_values(classes.get_assignment(session, assignment_id=aid))
     saved = client.post(f"/assignments/{aid}/edit", data=values, headers=users["teach"], follow_redirects=False)
     assert saved.status_code == 303, saved.text
     assert client.get(f"/api/assignments/{aid}", headers=users["teach"]).json() == before

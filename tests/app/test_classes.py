@@ -6,6 +6,7 @@ plays them through with `finish` (tests/app/conftest.py), as the worker would.
 
 import csv
 import io
+import re
 
 import pytest
 
@@ -82,6 +83,25 @@ def test_a_changed_locked_field_is_refused_server_side_naming_it(client, users, 
         assert response.status_code == 422 and response.json()["errors"][0]["field"] == field
     page = client.post(f"/assignments/{aid}/attempts", data={"lr": "0.05", "epochs": "1"}, headers=users["ann"])
     assert page.status_code == 422 and "locked by the assignment at 0.001" in page.text
+
+
+def test_the_assignment_form_fields_are_the_builders(client, users, course):
+    """One field macro (templates/fields.html): number inputs within the assignment's range, each naming its
+    help and error and saying whether it is wrong, as on the builder."""
+    _, aid = course
+    page = client.get(f"/assignments/{aid}", headers=users["ann"]).text
+    assert re.search(r'<input type="number" id="f-epochs" name="epochs" value="1" step="1"[^>]*min="1.0" max="2.0"'
+                     r'[^>]*aria-describedby="help-epochs err-epochs" aria-invalid="false"', page)
+    assert 'id="help-epochs">' in page and "this assignment allows 1 to 2" in page
+    assert re.search(r'<select id="f-method" name="method" aria-describedby="help-method err-method" '
+                     r'aria-invalid="false"', page)
+    assert re.search(r'id="f-lr" name="lr" value="0.001"[^>]*readonly aria-readonly="true"', page)
+    refused = client.post(f"/assignments/{aid}/attempts", data={"lr": "0.05", "epochs": "1"}, headers=users["ann"]).text
+    assert re.search(r'id="f-lr"[^>]*aria-describedby="help-lr err-lr" aria-invalid="true"', refused)
+    assert re.search(r'id="f-epochs"[^>]*aria-invalid="false"', refused)
+    builder = client.get("/").text
+    assert re.search(r'<input type="number" id="f-epochs" name="epochs" value="3" step="1"[^>]*min="1" max="20"'
+                     r'[^>]*aria-describedby="help-epochs err-epochs" aria-invalid="false"', builder)
 
 
 def test_attempts_are_checked_against_the_goal_and_ranked(client, users, sessions, course):

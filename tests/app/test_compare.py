@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from forgetlab.app.comparison import MAX_RUNS
+from forgetlab.app.views.comparison import MAX_RUNS
 
 from .conftest import CAPS, finish, metrics_event, record, summary
 

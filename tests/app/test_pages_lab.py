@@ -1,4 +1,4 @@
-"""Issue 13's pages: shared links keep every setting, filled sweep rows are never dropped, one-click
+"""The lab as people use it: shared links keep every setting, filled sweep rows are never dropped, one-click
 follow-ups know their parent, the runs list filters, marks repeats and takes labels, fields are
 labelled for people and screen readers."""
 

@@ -211,11 +211,11 @@ CASES = [
          instructors(303)),
 ]
 
-# Routes of the classes and assignments (issue 10, parts 3-6) have their rows in CLASS_CASES below.
+# Routes of the classes and assignments have their rows in CLASS_CASES below.
 LATER: set = set()
 
 
-# --- classes and assignments (issue 10, parts 3-6): a class taught by `teach` that ada has joined; bob and
+# --- classes and assignments: a class taught by `teach` that ada has joined; bob and
 # gus are in no class. Each row makes its own class, so joining or budgets never leak between rows.
 def _class(lab) -> tuple[int, str]:
     with lab.sessions() as session:

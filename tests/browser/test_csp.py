@@ -1,4 +1,4 @@
-"""The strict Content-Security-Policy (app/security.py) holds in Chromium: every kind of page, charts drawn and
+"""The strict Content-Security-Policy (app/middleware/security.py) holds in Chromium: every kind of page, charts drawn and
 htmx swaps made, raises no violation. A violation is caught twice: the `securitypolicyviolation` event (an init
 script forwards it) and Chromium's console message, so a page that needs an inline script, a style attribute or
 eval fails here."""
@@ -7,7 +7,7 @@ import json
 import time
 import urllib.request
 
-from forgetlab.app.security import DOCS_CSP, PAGE_CSP
+from forgetlab.app.middleware.security import DOCS_CSP, PAGE_CSP
 
 from .conftest import collect_errors, wait_until
 

@@ -13,7 +13,7 @@ import re
 import uuid
 from pathlib import Path
 
-from .conftest import collect_errors, wait_until
+from .conftest import axe_problems, collect_errors, wait_until
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 GOAL = "all(drop) <= 0.5 and task >= 0"
@@ -69,6 +69,18 @@ def test_instructor_and_student_story(served_lab, browser):
     student.wait_for_url(assignment_url)
     assert student.locator("#f-seed").count() == 0  # hidden: not on the page at all
     assert student.locator(".instructions strong").inner_text() == "keep"
+    # The builder's own fields (templates/fields.html): a number input within the assignment's range, naming
+    # its help and its error; the locked one read-only; axe-core finds nothing serious on the page.
+    epochs = student.locator("#f-epochs")
+    assert epochs.get_attribute("type") == "number"
+    assert (epochs.get_attribute("min"), epochs.get_attribute("max")) == ("1.0", "2.0")
+    assert epochs.get_attribute("aria-describedby") == "help-epochs err-epochs"
+    assert epochs.get_attribute("aria-invalid") == "false"
+    assert "this assignment allows 1 to 2" in student.locator("#help-epochs").inner_text()
+    assert student.locator("#f-lr").get_attribute("aria-readonly") == "true"
+    assert student.locator("#f-method").get_attribute("aria-describedby") == "help-method err-method"
+    found = axe_problems(student)
+    assert not found, found
     shoot(student, "assignment-student.png")
 
     # The locked field is read-only; forcing a change past the page is refused by the server, naming it.
@@ -79,6 +91,8 @@ def test_instructor_and_student_story(served_lab, browser):
     student.wait_for_selector("#refused")
     assert "locked by the assignment at 0.001" in student.locator("#refused").inner_text()
     assert student.locator("#err-lr").inner_text().startswith("locked by the assignment")
+    assert student.locator("#f-lr").get_attribute("aria-invalid") == "true"  # the refused field says so
+    assert student.locator("#f-epochs").get_attribute("aria-invalid") == "false"
     assert student.locator("#f-lr").input_value() == "0.001"  # the page puts the locked value back
 
     # A real attempt: it runs, ends, and is checked against the goal with the reason.

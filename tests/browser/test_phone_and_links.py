@@ -1,19 +1,17 @@
-"""Issue 13 in a real browser, on a phone (390x844) and a laptop (1366x900): no page scrolls sideways,
-the phone builder puts the form before the preset cards, a shared link keeps a preset and its
+"""Phones and shared links in a real browser, on a phone (390x844) and a laptop (1366x900): no page scrolls
+sideways, the phone builder puts the form before the preset cards, a shared link keeps a preset and its
 overrides, a sweep starts from the builder with Enter, the sample answers show a probe that break-it
 made the model forget, and axe-core finds no serious or critical accessibility problem on the
 builder, run, runs-list, sweep and compare pages."""
 
 import re
-from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
-from .conftest import collect_errors, wait_until
+from .conftest import axe_problems, collect_errors, wait_until
 
 PHONE, LAPTOP = {"width": 390, "height": 844}, {"width": 1366, "height": 900}
-AXE = Path(__file__).parent / "vendor" / "axe-4.10.2.min.js"
 # Break-it, small enough to take seconds, long enough to forget (knowledge, format, safety fall).
 FORGETS = "/?preset=break-it&task_examples=150&epochs=2&eval_every=4"
 TINY = "task_examples=50&epochs=1&eval_every=2"
@@ -22,15 +20,6 @@ TINY = "task_examples=50&epochs=1&eval_every=2"
 def no_sideways_scroll(page) -> None:
     wide = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
     assert wide[0] <= wide[1], f"{page.url} is {wide[0]} px wide in a {wide[1]} px window"
-
-
-def axe_problems(page) -> list[str]:
-    """Serious and critical axe-core violations of the page as it is now."""
-    # Evaluated through the DevTools protocol: a <script> tag of inline code would break the page's CSP.
-    page.evaluate(AXE.read_text())
-    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
-    return [f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes'][:3]]}"
-            for v in result["violations"] if v["impact"] in ("serious", "critical")]
 
 
 @pytest.fixture(scope="module")

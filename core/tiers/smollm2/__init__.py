@@ -34,6 +34,7 @@ class SmolLM2Tier(Tier):
     run_probes = 8  # per capability at the points between the first and the last (generation is costly)
     final_probes = 16  # per capability at the first and last points
     generation_tokens = 64  # most new tokens a judged answer may take
+    default_task = "support"
 
     def __init__(self):
         manifest = data.task_manifest()

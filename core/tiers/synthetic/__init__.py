@@ -37,6 +37,7 @@ class SyntheticTier(Tier):
             tasks={f.name: TaskInfo(f.name, f.description, f.distance, f.template) for f in families if f.kind == "task"})
 
     base_seeds = BASE_SEEDS
+    default_task = "support-narrow"
 
     @functools.cache
     def base_model(self, seed: int = 0) -> ModelRef:

@@ -1,7 +1,7 @@
 """A comparison of 2-8 runs: what differs, results against a baseline run, curves, the frontier, WiSE-FT.
 
 Built from stored rows only (config, summary, metric points), so the page, the API and the exports
-agree; the arithmetic is worker.engine.compare's (pure, torch-free). A run's colour is its position
+agree; the arithmetic is core/compare.py's (pure, torch-free). A run's colour is its position
 here, and every chart and table of the page uses that same colour.
 """
 
@@ -19,11 +19,10 @@ from forgetlab.core.store import sweeps
 from forgetlab.core.store.models import MetricPoint, Run
 from forgetlab.core.tiers import capabilities_of
 
+from .charts import PALETTE
+
 MIN_RUNS, MAX_RUNS = 2, 8  # more lines than 8 on one chart stop being readable
-RUN_COLORS = ("#4e79a7", "#e15759", "#59a14f", "#f28e2b", "#b07aa1", "#0f8b8d", "#edc948", "#9c755f")
 MAX_POINTS = 400  # per curve; a longer one is thinned evenly, keeping its first and last points
-
-
 
 
 def select_runs(session: Session, *, run_ids: list[int] | None = None, sweep_id: int | None = None,
@@ -132,7 +131,7 @@ def build(session: Session, chosen: list[Run], *, baseline: int | None = None, w
     best = compare.best(finished)
     keys = keys_of(chosen)
     lines = curves(session, [r.id for r in chosen], keys) if with_curves else {}
-    out_runs = [{"id": run.id, "status": run.status, "color": RUN_COLORS[index % len(RUN_COLORS)],
+    out_runs = [{"id": run.id, "status": run.status, "color": PALETTE[index % len(PALETTE)],
                  "label": label(run.config, varying) or f"run {run.id}",
                  "varying": {f: run.config.get(f) for f in varying}, "config": run.config, "summary": run.summary,
                  "deltas": deltas.get(run.id), "frontier": frontier.get(run.id),

@@ -1,36 +1,34 @@
-"""Error responses: 422 names each bad field and why, 404 for unknown ids (an HTML page on HTML routes).
+"""Every error the app answers, installed in one place: the API gets JSON, a page gets an HTML page.
 
-Every error the API returns has the same shape: {"detail": message, "errors": [{"field", "reason"}]}.
+The API's errors all have one shape (app/http.py's error_body): {"detail": message, "errors": [{"field",
+"reason"}]}. Core's domain errors map to statuses here and nowhere else: NotFound 404, Forbidden 403,
+OverQuota 429 (with Retry-After), any other DomainError and a ScenarioError 422. Not signed in (401):
+the API answers 401, a page sends the browser to log in. An unexpected exception is a logged 500.
 """
 
 from __future__ import annotations
 
 import logging
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from forgetlab.core.errors import DomainError, NotFound
+from forgetlab.core.errors import DomainError, Forbidden, NotFound
 from forgetlab.core.quotas import OverQuota
 from forgetlab.core.scenario import ScenarioError
 
+from .auth import Unauthorized
+from .http import error_body, invalid, is_htmx, wants_json
+from .pages.render import templates
+
 log = logging.getLogger(__name__)
-
-
-def wants_json(request: Request) -> bool:
-    return request.url.path.startswith("/api/") or request.url.path in ("/openapi.json",)
-
-
-def invalid(errors: dict[str, str], message: str = "invalid scenario") -> JSONResponse:
-    return JSONResponse({"detail": message, "errors": [{"field": f, "reason": r} for f, r in errors.items()]},
-                        status_code=422)
+TITLES = {403: "Not allowed", 404: "Not found", 422: "Cannot do that"}
 
 
 def _html(request: Request, status: int, title: str, message: str) -> HTMLResponse:
-    from ..pages.render import templates
-
     return templates.TemplateResponse(request, "error.html", {"title": title, "message": message},
                                       status_code=status)
 
@@ -48,17 +46,16 @@ def install_error_handlers(app: FastAPI) -> None:
             response = _html(request, 429, "Over the limit", exc.message)
             response.headers.update(headers)
             return response
-        return JSONResponse({"detail": exc.message, "errors": [{"field": exc.field, "reason": exc.message}]},
-                            status_code=429, headers=headers)
+        return JSONResponse(error_body(exc.message, {exc.field: exc.message}), status_code=429, headers=headers)
 
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError):
-        """A bad selection (runs to compare or export, a tier): 404 for an unknown one, 422 otherwise."""
-        status = 404 if isinstance(exc, NotFound) else 422
+        """A bad selection (runs to compare or export, a tier), an unknown object, or one the user may not
+        change: 404 for an unknown one, 403 for a forbidden action, 422 otherwise."""
+        status = 404 if isinstance(exc, NotFound) else 403 if isinstance(exc, Forbidden) else 422
         if not wants_json(request):
-            return _html(request, status, "Not found" if status == 404 else "Cannot do that", exc.message)
-        return JSONResponse({"detail": exc.message, "errors": [{"field": exc.field, "reason": exc.message}]},
-                            status_code=status)
+            return _html(request, status, TITLES[status], exc.message)
+        return JSONResponse(error_body(exc.message, {exc.field: exc.message}), status_code=status)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError):
@@ -70,10 +67,20 @@ def install_error_handlers(app: FastAPI) -> None:
             return _html(request, 422, "That request was not understood", "; ".join(f"{k}: {v}" for k, v in errors.items()))
         return invalid(errors, "invalid request")
 
+    @app.exception_handler(Unauthorized)
+    async def _unauthorized(request: Request, exc: Unauthorized):
+        """Not signed in: the API answers 401; a page sends the browser to log in, and back here after."""
+        if wants_json(request):
+            return JSONResponse(error_body(exc.detail, {}), status_code=401, headers=exc.headers)
+        target = "/login?next=" + quote(request.url.path + ("?" + request.url.query if request.url.query else ""))
+        if is_htmx(request):
+            return Response(status_code=401, headers={"HX-Redirect": target})
+        return RedirectResponse(target, status_code=303)
+
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException):
         if wants_json(request):
-            return JSONResponse({"detail": exc.detail, "errors": []}, status_code=exc.status_code,
+            return JSONResponse(error_body(exc.detail, {}), status_code=exc.status_code,
                                 headers=getattr(exc, "headers", None))
         title = "Not found" if exc.status_code == 404 else f"Error {exc.status_code}"
         return _html(request, exc.status_code, title, str(exc.detail))
@@ -86,7 +93,7 @@ def install_error_handlers(app: FastAPI) -> None:
 def _server_error(request: Request):
     log.exception("unhandled error on %s", request.url.path)
     if wants_json(request):
-        return JSONResponse({"detail": "internal error", "errors": []}, status_code=500)
+        return JSONResponse(error_body("internal error", {}), status_code=500)
     return _html(request, 500, "Something went wrong", "The error was logged.")
 
 

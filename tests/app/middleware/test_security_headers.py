@@ -1,12 +1,13 @@
-"""Security headers on every response (app/security.py), and API docs that need no network."""
+"""Security headers on every response (app/middleware/security.py), and API docs that need no network
+(app/pages/api_docs.py)."""
 
 import re
 
 import pytest
 
-from forgetlab.app.security import DOCS_CSP, PAGE_CSP
+from forgetlab.app.middleware.security import DOCS_CSP, PAGE_CSP
 
-STATIC = __import__("pathlib").Path(__file__).resolve().parents[2] / "static"
+STATIC = __import__("pathlib").Path(__file__).resolve().parents[3] / "static"
 
 
 @pytest.mark.parametrize("path", ["/", "/runs", "/api/health", "/api/runs", "/static/app.css", "/nope",

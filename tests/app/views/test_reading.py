@@ -3,7 +3,7 @@
 from urllib.parse import parse_qsl
 
 from forgetlab.app.pages.forms import parse_items
-from forgetlab.app.reading import headline, key_settings, preset_values, read_run, signed_pts
+from forgetlab.app.views.reading import headline, key_settings, preset_values, read_run, signed_pts
 from forgetlab.core.presets import PRESETS
 from forgetlab.core.scenario import Scenario, parse
 

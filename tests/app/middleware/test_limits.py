@@ -1,10 +1,10 @@
-"""Bounded input and load (app/limits.py): body limits answered 413 before parsing, per-client rate limits
-answered 429 with Retry-After, the trusted-host check, and no input that makes a 500 (issue 12)."""
+"""Bounded input and load (app/middleware/limits.py): body limits answered 413 before parsing, per-client rate
+limits answered 429 with Retry-After, the trusted-host check, and no input that makes a 500."""
 
 import pytest
 from fastapi.testclient import TestClient
 
-from forgetlab.app.limits import TokenBuckets
+from forgetlab.app.middleware.limits import TokenBuckets
 from forgetlab.core.settings import Settings
 from forgetlab.core.store import runs
 from forgetlab.core.store.db import migrate

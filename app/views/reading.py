@@ -14,6 +14,8 @@ from forgetlab.core.metrics import wise_pick
 from forgetlab.core.scenario import Scenario, ScenarioError, with_overrides
 from forgetlab.core.tiers import tier_of
 
+from ..pages.forms import scenario_query
+
 FORGOTTEN = 0.10  # a drop of 10 points or more is "forgotten"
 SLIPPED = 0.03  # 3 to 10 points "slipped"; less is noise on 32-64 probes
 NONE = 0.005  # under half a point rounds to 0: never print "-0 pts"
@@ -89,8 +91,6 @@ def _planned_steps(config: dict) -> int | None:
 def _try(config: dict, label: str, why: str, **overrides) -> dict | None:
     """A suggestion is only offered if the changed scenario is valid: one click runs it (a POST of
     `pairs`, the form's fields), `url` opens it in the builder to edit first."""
-    from .pages.forms import scenario_query
-
     try:
         scenario = with_overrides(config, overrides)
     except ScenarioError:

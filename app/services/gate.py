@@ -1,4 +1,5 @@
-"""The regression gate between two finished runs' models, from what the runs stored: no model is loaded.
+"""The regression gate between two finished runs' models, from what the runs stored (no model is loaded), and
+a run's saved model as a download.
 
 Every run keeps, per probe of each capability, whether its model passed and the reference NLL, at its
 first point (the base) and its last (`Summary.baseline_items` / `final_items`). The gate compares a
@@ -8,6 +9,9 @@ safer to ship?). The statistics are core/gate.py's, the same the `forgetlab gate
 """
 
 from __future__ import annotations
+
+import io
+import zipfile
 
 from forgetlab.core import gate
 from forgetlab.core.errors import Invalid, NotFound
@@ -23,7 +27,7 @@ def _items(run: Run, which: str) -> dict:
     return items
 
 
-def report(candidate: Run | None, base: Run | None, *, max_drop: float) -> dict:
+def report(*, candidate: Run | None, base: Run | None, max_drop: float) -> dict:
     """The gate of `candidate` against `base` (a run's model), or against its own base model when base is None."""
     if candidate is None:
         raise NotFound("no such candidate run", "candidate")
@@ -40,3 +44,16 @@ def report(candidate: Run | None, base: Run | None, *, max_drop: float) -> dict:
     result = gate.compare(base_items, cand_items, max_drop=max_drop)
     return {**result, "candidate": candidate.id, "base": base.id if base else None, "base_label": base_label,
             "lines": gate.table(result)}
+
+
+def model_archive(*, settings, run: Run) -> bytes:
+    """The run's saved model as a zip (its files under run-<id>/); NotFound when the worker saved none."""
+    folder = settings.run_model_dir(run.id)
+    if not folder.is_dir():
+        raise NotFound(f"run {run.id} has no saved model (only finished runs save one; full fine-tunes of large "
+                       "models are not saved)", "run")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(folder.iterdir()):
+            archive.write(path, f"run-{run.id}/{path.name}")
+    return buffer.getvalue()

@@ -1,7 +1,7 @@
-"""A person's words on a run (name, tags, note) and deleting a run: checked once, for the page and the API.
+"""A person's words on a run (name, tags, note): checked once, for the page and the API.
 
-Who may use them: anyone who may use the lab while it has no accounts; once runs have owners, the
-run's owner or an instructor (the ownership dependency of app/deps.py guards the routes).
+Who may change them: the run's owner or an instructor of their class (ManagedRunDep, app/deps.py, guards
+the routes).
 """
 
 from __future__ import annotations
@@ -36,17 +36,7 @@ def clean(*, name: str | None, tags: str | list[str] | None, note: str | None) -
     return name, found, note
 
 
-def label(session: Session, run: Run, *, name: str | None, tags: str | list[str] | None, note: str | None) -> Run:
+def label(session: Session, *, run: Run, name: str | None, tags: str | list[str] | None, note: str | None) -> Run:
     name, found, note = clean(name=name, tags=tags, note=note)
     runs.label_run(session, run_id=run.id, name=name, tags=found, note=note)
     return runs.get_run(session, run_id=run.id)
-
-
-def delete(session: Session, run: Run) -> None:
-    """Only a run that has ended and that no sweep holds (a sweep would lose a grid point) is deleted."""
-    if not run.terminal:
-        raise Invalid(f"run {run.id} is {run.status}: cancel it first", "run")
-    held = runs.sweeps_of(session, run_id=run.id)
-    if held:
-        raise Invalid(f"run {run.id} is part of sweep {', '.join(map(str, held))}; a sweep keeps its runs", "run")
-    runs.delete_run(session, run_id=run.id)

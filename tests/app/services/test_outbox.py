@@ -1,4 +1,4 @@
-"""The outbox (app/outbox.py): a run created while the broker is down is queued safely and sent once it is
+"""The outbox (app/services/outbox.py): a run created while the broker is down is queued safely and sent once it is
 back; a run whose message was lost is sent again; health says degraded meanwhile. Against a real Redis that
 the test starts on its own port and stops (never the shared one)."""
 
@@ -8,7 +8,7 @@ import pytest
 import redis
 from fastapi.testclient import TestClient
 
-from forgetlab.app import outbox
+from forgetlab.app.services import outbox
 from forgetlab.core.settings import Settings
 from forgetlab.core.store import runs
 from forgetlab.core.store.db import migrate

@@ -1,4 +1,4 @@
-"""Security headers on every response, and the API docs pages served from vendored files (no CDN).
+"""Security headers on every response, the API docs pages' included (those pages: app/pages/api_docs.py).
 
 The pages' Content-Security-Policy allows only this origin and nothing inline:
 - script-src 'self': no inline script, no `on...=` or `hx-on` attribute, and no eval. htmx is told so in
@@ -12,11 +12,6 @@ Swagger UI (/docs) runs under the same policy; ReDoc (/redoc) needs two allowanc
 """
 
 from __future__ import annotations
-
-import html
-
-from fastapi import FastAPI
-from fastapi.responses import HTMLResponse
 
 PAGE_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
             "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
@@ -34,9 +29,6 @@ REDOC_CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-in
 DOCS_CSP = {"/docs": PAGE_CSP, "/redoc": REDOC_CSP}
 COMMON = [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"same-origin"),
           (b"x-frame-options", b"DENY"), (b"cross-origin-opener-policy", b"same-origin")]
-SWAGGER_JS = "/static/vendor/swagger-ui-bundle-5.35.0.js"
-SWAGGER_CSS = "/static/vendor/swagger-ui-5.35.0.css"
-REDOC_JS = "/static/vendor/redoc-2.5.4.standalone.js"
 
 
 class SecurityHeaders:
@@ -58,30 +50,3 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, with_headers)
-
-
-def install_docs(app: FastAPI) -> None:
-    """/docs (Swagger UI) and /redoc from static/vendor, so they work with no network.
-    Create the app with docs_url=None and redoc_url=None, then call this. Open to everyone.
-    The pages are ours rather than FastAPI's: theirs start Swagger UI from an inline script and set ReDoc's
-    margin in an inline <style>; ours load both from static/docs/, so their policies' script-src is 'self'."""
-    title = html.escape(f"{app.title} API")
-    spec = html.escape(app.openapi_url or "/openapi.json")
-
-    @app.get("/docs", include_in_schema=False)
-    def swagger_ui():
-        return HTMLResponse(f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title}</title><link rel="icon" href="/static/favicon.svg" type="image/svg+xml">
-<link rel="stylesheet" href="{SWAGGER_CSS}"></head>
-<body><div id="swagger-ui" data-openapi="{spec}"></div>
-<script src="{SWAGGER_JS}"></script><script src="/static/docs/swagger-init.js"></script></body></html>""")
-
-    @app.get("/redoc", include_in_schema=False)
-    def redoc():
-        return HTMLResponse(f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title}</title><link rel="icon" href="/static/favicon.svg" type="image/svg+xml">
-<link rel="stylesheet" href="/static/docs/redoc.css"></head>
-<body><noscript>ReDoc needs JavaScript.</noscript><redoc spec-url="{spec}"></redoc>
-<script src="{REDOC_JS}"></script></body></html>""")

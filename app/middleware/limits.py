@@ -4,7 +4,7 @@ Both are plain ASGI middleware, so they act before FastAPI reads or parses anyth
 too large is refused unread, and a body sent without a length is counted while it arrives and refused
 as soon as it passes the limit, never held whole. Rate limits are token buckets in this process,
 keyed by the signed-in user when the request carries an API token or session cookie we know
-(app/rate_keys.py, cached), else by the client's address (the first X-Forwarded-For hop when
+(rate_keys.py, cached), else by the client's address (the first X-Forwarded-For hop when
 `trust_proxy` is set): one bucket for requests that change something (POST, PUT, PATCH, DELETE) and a
 larger one for reads. Queue quotas per user (how many runs one may have waiting) are core/quotas.py's;
 these limits bound the request rate of any client, signed in or not.
@@ -21,18 +21,14 @@ from dataclasses import dataclass
 from forgetlab.core import datasets
 from forgetlab.core.settings import Settings
 
-from . import lab
+from ..http import MAX_UPLOAD_BODY, error_body
 from .rate_keys import UserKeys
 
-# Dataset uploads have their own, larger limit (checked again, field by field, in lab.read_upload).
+# Dataset uploads have their own, larger limit (checked again, field by field, in app/http.py's read_upload).
 UPLOAD_PATHS = ("/api/datasets", "/datasets")
 EXEMPT_PREFIXES = ("/static/",)  # vendored files: cached by browsers, cheap, and needed by every page
 MAX_CLIENTS = 10_000  # buckets kept; past this, full (idle) buckets are dropped first
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-
-
-def error_body(status: int, detail: str, field: str, reason: str) -> dict:
-    return {"detail": detail, "errors": [{"field": field, "reason": reason}]}
 
 
 async def send_json(send, status: int, body: dict, headers: list[tuple[bytes, bytes]] = ()) -> None:
@@ -50,7 +46,7 @@ class BodyLimit:
         self.app, self.limit = app, settings.max_body_bytes
 
     def _limit_for(self, path: str) -> int:
-        return max(self.limit, lab.MAX_UPLOAD_BODY) if path in UPLOAD_PATHS else self.limit
+        return max(self.limit, MAX_UPLOAD_BODY) if path in UPLOAD_PATHS else self.limit
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
@@ -59,8 +55,7 @@ class BodyLimit:
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None:
             if not declared.isdigit() or len(declared) > 15:
-                return await send_json(send, 400, error_body(400, "bad Content-Length", "content-length",
-                                                              "not a number of bytes"))
+                return await send_json(send, 400, error_body("bad Content-Length", {"content-length": "not a number of bytes"}))
             if int(declared) > limit:
                 return await self._too_large(send, limit, scope["path"], int(declared))
             return await self.app(scope, receive, send)
@@ -91,9 +86,9 @@ class BodyLimit:
     async def _too_large(self, send, limit: int, path: str, size: int | None = None) -> None:
         if path in UPLOAD_PATHS:  # the form's field is the file: say so in the dataset's own words
             error = datasets.TooLarge(size)
-            body = error_body(413, error.message, error.field, error.message)
+            body = error_body(error.message, {error.field: error.message})
         else:
-            body = error_body(413, f"the request body is over the limit of {limit} bytes", "body", f"at most {limit} bytes")
+            body = error_body(f"the request body is over the limit of {limit} bytes", {"body": f"at most {limit} bytes"})
         await send_json(send, 413, body, headers=[(b"connection", b"close")])
 
 
@@ -160,9 +155,8 @@ class RateLimit:
             return await self.app(scope, receive, send)
         retry = max(1, math.ceil(wait))
         kind = "changes" if buckets is self.writes else "reads"
-        await send_json(send, 429, error_body(429, f"too many requests: slow down and retry in {retry} s",
-                                              "rate", f"at most {buckets.rate:g} {kind} per second "
-                                                      f"(bursts of {buckets.burst})"),
+        reason = f"at most {buckets.rate:g} {kind} per second (bursts of {buckets.burst})"
+        await send_json(send, 429, error_body(f"too many requests: slow down and retry in {retry} s", {"rate": reason}),
                         headers=[(b"retry-after", str(retry).encode())])
 
     async def _key(self, scope) -> str:

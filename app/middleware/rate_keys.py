@@ -1,4 +1,4 @@
-"""Whose bucket a request draws from (app/limits.py): the signed-in user's when it carries an API token or a
+"""Whose bucket a request draws from (limits.py): the signed-in user's when it carries an API token or a
 session cookie we know, else its client address.
 
 Keying by user keeps a class behind one NAT from sharing one bucket, and keeps one user from getting a fresh
@@ -22,7 +22,7 @@ from starlette.requests import cookie_parser
 from forgetlab.core.store.accounts import digest
 from forgetlab.core.store.models import ApiToken, UserSession, utcnow
 
-from .auth.identity import SESSION_COOKIE
+from ..auth.identity import SESSION_COOKIE
 
 TTL = 30.0  # seconds a looked-up credential keeps its user (or its "unknown")
 MAX_ENTRIES = 10_000  # past this, expired entries go first, then the oldest half

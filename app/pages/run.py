@@ -1,0 +1,125 @@
+"""The run page (/runs/{id}) and what its owner does there: rename, tag and annotate it, share it, cancel
+it, delete it. Its live curves come from static/run.js over the run's event stream (app/api/events.py)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse
+
+from forgetlab.app.auth import CurrentUser
+from forgetlab.app.deps import ManagedRunDep, RunDep, SessionDep
+from forgetlab.app.http import is_htmx
+from forgetlab.app.services import labels
+from forgetlab.app.services import runs as run_service
+from forgetlab.core.errors import DomainError
+from forgetlab.core.presets import PRESETS
+from forgetlab.core.scenario import Scenario
+from forgetlab.core.store import access, runs
+from forgetlab.core.tiers import TaskInfo, tier_of
+from forgetlab.core.tiers.base import is_dataset_task
+
+from ..views.charts import run_live
+from ..views.reading import LEARNING_PATH, read_run
+from .asks import ask_box
+from .builder_state import stored_dataset
+from .forms import scenario_query
+from .render import page
+
+router = APIRouter(include_in_schema=False)
+
+
+def _run_context(session, run, user) -> dict:
+    """What run.html shows of `run` to `user`: the parent and "repeat of" runs only when `user` may see them."""
+    scenario = Scenario.model_validate(run.config)
+    reading = None
+    if run.summary:
+        base = runs.step_values(session, run_id=run.id, step=0)
+        reading = read_run(config=run.config, summary=run.summary, base=base, info=run.info,
+                           lowest_val_loss=runs.lowest(session, run_id=run.id, key="val_loss"))
+    parent = runs.get_run(session, run_id=run.parent_id) if run.parent_id else None
+    if parent is not None and not access.can_view_run(session, user, parent):
+        parent = None  # made from a run this user may not see (since unshared, or another's)
+    first = runs.first_runs(session, hashes=[run.config_hash], where=access.run_filter(user)).get(run.config_hash)
+    samples = runs.latest_samples(session, run_id=run.id)
+    tier = tier_of(run.config)
+    return {"run": run, "config": run.config, "task": _task_info(session, tier, scenario.task), "reading": reading,
+            "capabilities": list(tier.capabilities.values()),
+            "samples": samples, "builder_query": scenario_query(scenario),
+            "preset": PRESETS.get(run.preset) if run.preset else None,
+            "parent": parent, "parent_side": _side_by_side(run, parent) if parent else None,
+            "repeat_of": first if first is not None and first < run.id else None, "tags": runs.tags_of(run),
+            "next_step": _next_on_path(run.preset), "live": run_live()}
+
+
+def _next_on_path(preset: str | None) -> dict | None:
+    """The preset after this run's on the learners' path (app/views/reading.py), if the run is on it."""
+    names = [name for name, _ in LEARNING_PATH]
+    if preset not in names or names.index(preset) + 1 == len(names):
+        return None
+    name, why = LEARNING_PATH[names.index(preset) + 1]
+    return {"name": name, "title": PRESETS[name].title, "why": why}
+
+
+def _side_by_side(run, parent) -> dict:
+    """This run against the run its follow-up was made from: what changed, and each capability's result."""
+    mine, theirs = run.config, parent.config
+    changed = [(k, theirs.get(k), mine.get(k)) for k in mine if k != "version" and mine.get(k) != theirs.get(k)]
+    caps = list(tier_of(mine).capabilities)
+    final = {r.id: (r.summary or {}).get("final", {}) for r in (run, parent)}
+    rows = [(c, final[parent.id].get(c), final[run.id].get(c)) for c in caps]
+    task = [((r.summary or {}).get("task_accuracy") or {}).get("final") for r in (parent, run)]
+    return {"changed": changed, "rows": rows, "task": task}
+
+
+def _task_info(session, tier, task: str) -> TaskInfo:
+    """A tier's task, or a user's dataset described by its name (it is not one of the tier's tasks)."""
+    if not is_dataset_task(task):
+        return tier.tasks[task]
+    found = stored_dataset(session, task)
+    about = f'your dataset "{found["name"]}".' if found else "your dataset, no longer stored."
+    return TaskInfo(task, about, "your own data")
+
+
+@router.get("/runs/{run_id}")
+def run_page(request: Request, run: RunDep, session: SessionDep, user: CurrentUser):
+    """Anyone who may see the run (RunDep); its buttons only for who may use them."""
+    context = {**_run_context(session, run, user), **ask_box(session, run, user),
+               "can_manage": access.can_manage_run(session, user, run)}
+    return page(request, "run.html", context, blocks=("run_header", "samples", "summary"))
+
+
+@router.post("/runs/{run_id}/share")
+async def share_form(request: Request, run: ManagedRunDep, session: SessionDep):
+    """Share the run with everyone signed in, guests included, or stop: its owner or an instructor of their class."""
+    form = await request.form()
+    runs.set_shared(session, run_id=run.id, shared=form.get("shared") == "true")
+    return RedirectResponse(f"/runs/{run.id}", status_code=303)
+
+
+@router.post("/runs/{run_id}/cancel")
+def cancel_form(request: Request, run: ManagedRunDep, session: SessionDep, user: CurrentUser):
+    """Its owner, or an instructor of their class (ManagedRunDep)."""
+    run = run_service.cancel(session, state=request.app.state, run=run)
+    if is_htmx(request):
+        return page(request, "run.html", _run_context(session, run, user), blocks=("run_header",))
+    return RedirectResponse(f"/runs/{run.id}", status_code=303)
+
+
+@router.post("/runs/{run_id}/labels")
+async def label_form(request: Request, run: ManagedRunDep, session: SessionDep, user: CurrentUser):
+    """Rename, tag and annotate a run: its owner, or an instructor of their class (ManagedRunDep)."""
+    form = await request.form()
+    try:
+        labels.label(session, run=run, name=form.get("name"), tags=form.get("tags"), note=form.get("note"))
+    except DomainError as e:
+        context = _run_context(session, run, user)
+        context["label_error"] = {e.field: e.message}
+        return page(request, "run.html", context, status_code=422)
+    return RedirectResponse(f"/runs/{run.id}", status_code=303)
+
+
+@router.post("/runs/{run_id}/delete")
+def delete_form(request: Request, run: ManagedRunDep, session: SessionDep):
+    """Delete an ended run that no sweep holds: its owner, or an instructor of their class (ManagedRunDep)."""
+    run_service.delete(session, settings=request.app.state.settings, run=run)  # Invalid: 422 page saying why
+    return RedirectResponse("/runs", status_code=303)

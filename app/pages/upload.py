@@ -1,0 +1,42 @@
+"""The builder's "Use your own data" (POST /datasets): a JSONL upload that becomes the task data:<id>."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse
+
+from forgetlab.app.auth import MemberUser
+from forgetlab.app.deps import SessionDep
+from forgetlab.app.http import is_htmx, read_upload
+from forgetlab.app.services import datasets as dataset_service
+from forgetlab.core.datasets import TooLarge, where
+from forgetlab.core.errors import DomainError
+
+from .builder_state import builder_context
+from .render import page
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.post("/datasets")
+async def upload_dataset_form(request: Request, session: SessionDep, user: MemberUser):
+    """Students and instructors. htmx: the result (split sizes, or every bad line) goes beside the file input
+    and the page's script picks the new task. Without JavaScript: back to the builder with the dataset as the
+    task, or the builder with the errors. Nothing is stored unless all is valid."""
+    try:
+        data, name = await read_upload(request)
+        row, created = dataset_service.upload(session, data=data, name=name, owner=user)
+    except DomainError as e:  # TooLarge, DatasetError (per line), Invalid (no file, a bad name)
+        upload = {"error": e.message, "lines": [(where(err), err["reason"]) for err in getattr(e, "errors", [])]}
+        status = 413 if isinstance(e, TooLarge) else 422
+        if is_htmx(request):
+            return page(request, "builder.html", {"upload": upload}, blocks=("dataset_result",), status_code=status)
+        context = builder_context(request, [], session)
+        return page(request, "builder.html", {**context, "upload": upload}, status_code=status)
+    view = dataset_service.view(row)
+    if not is_htmx(request):
+        return RedirectResponse("/?" + urlencode({"task": view["task"]}), status_code=303)
+    return page(request, "builder.html", {"upload": {"dataset": view, "created": created}},
+                blocks=("dataset_result",))
