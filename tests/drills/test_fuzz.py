@@ -20,7 +20,7 @@ from forgetlab.core.store.db import migrate
 
 EXAMPLES = int(os.environ.get("FORGETLAB_FUZZ_EXAMPLES", "40"))  # per operation and phase
 # The event stream of a queued run never ends while no worker runs it: its ids and cursors are tested
-# in tests/app/test_limits.py. The CSV/JSON export answers text/csv as documented, no JSON schema to check.
+# in tests/app/middleware/test_limits.py. The CSV/JSON export answers text/csv as documented, no JSON schema to check.
 SKIP = ("/api/runs/{run_id}/events",)
 CHECKS = [checks.not_a_server_error, checks.status_code_conformance, checks.content_type_conformance,
           checks.response_schema_conformance, checks.response_headers_conformance]
