@@ -8,7 +8,7 @@ from pathlib import Path
 
 from setuptools import setup
 
-FOLDERS = ["forgetlab", "core", "app", "worker", "templates", "static", "migrations"]
+FOLDERS = ["forgetlab", "core", "app", "worker", "integrations", "templates", "static", "migrations"]
 
 
 def packages_under(folder: str) -> dict[str, str]:

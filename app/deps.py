@@ -92,8 +92,17 @@ def run_from_query(session: Session, text: str | None, field: str, *, user: User
     return run
 
 
+def owned_run(run: Annotated[Run, Depends(run_from_path)], user: MemberUser) -> Run:
+    """A run only its owner may write to (an external run's points): an instructor of their class may read it,
+    cancel it or delete it, but the points come from the owner's training process alone."""
+    if run.owner_id != user.id:
+        raise HTTPException(403, f"only the owner of run {run.id} may send its points")
+    return run
+
+
 RunDep = Annotated[Run, Depends(run_from_path)]  # visible to the user, else 404
 ManagedRunDep = Annotated[Run, Depends(managed_run)]  # and managed by them, else 403
+OwnedRunDep = Annotated[Run, Depends(owned_run)]  # and owned by them, else 403
 SweepDep = Annotated[Sweep, Depends(sweep_from_path)]
 ManagedSweepDep = Annotated[Sweep, Depends(managed_sweep)]
 DatasetDep = Annotated[StoredDataset, Depends(dataset_from_path)]

@@ -26,15 +26,17 @@ def nll_rise(summary: dict | None) -> dict[str, float | None]:
 
 
 def config_diff(runs: list[dict]) -> list[str]:
-    """Scenario fields whose values differ between the runs, in schema order."""
-    return [name for name in Scenario.model_fields
-            if len({repr(r["config"].get(name)) for r in runs}) > 1]
+    """Config fields whose values differ between the runs: the scenario's in schema order, then any others (an
+    external run's config is its trainer's arguments: core/external.py)."""
+    names = dict.fromkeys([*Scenario.model_fields, *(k for r in runs for k in r["config"])])
+    return [name for name in names if len({repr(r["config"].get(name)) for r in runs}) > 1]
 
 
 def headline(summary: dict) -> dict[str, float]:
     """The numbers a comparison table shows for one run (accuracies: higher is better)."""
     row = {f"final {c}": v for c, v in summary["final"].items()}
-    row["task accuracy"] = summary["task_accuracy"]["final"]
+    if summary.get("task_accuracy"):  # None: an external run, which measures no task of the lab's
+        row["task accuracy"] = summary["task_accuracy"]["final"]
     row["mean drop"] = mean_drop(summary)
     return row
 
@@ -50,6 +52,8 @@ def deltas(runs: list[dict], baseline_id) -> dict:
         row = headline(run["summary"])
         out[run["id"]] = {}
         for key, value in row.items():
+            if key not in base_row:
+                continue
             change = value - base_row[key]
             lower_is_better = key == "mean drop"
             better = change < -1e-9 if lower_is_better else change > 1e-9
@@ -62,7 +66,7 @@ def deltas(runs: list[dict], baseline_id) -> dict:
 def frontier(runs: list[dict]) -> list[dict]:
     """One point per run: task gain (x) against mean general drop (y), and whether it is Pareto-optimal."""
     points = [{"id": r["id"], "task_gain": r["summary"]["task_gain"], "mean_drop": mean_drop(r["summary"])}
-              for r in runs]
+              for r in runs if r["summary"].get("task_gain") is not None]  # external runs have no task
     for p in points:
         p["pareto"] = not any(q is not p and q["task_gain"] >= p["task_gain"] and q["mean_drop"] <= p["mean_drop"]
                               and (q["task_gain"] > p["task_gain"] or q["mean_drop"] < p["mean_drop"])
@@ -72,7 +76,7 @@ def frontier(runs: list[dict]) -> list[dict]:
 
 def best(runs: list[dict]):
     """The run that learns the task (accuracy >= LEARNED) with the least forgetting, or None."""
-    learned = [r for r in runs if r["summary"]["task_accuracy"]["final"] >= LEARNED]
+    learned = [r for r in runs if r["summary"].get("task_accuracy") and r["summary"]["task_accuracy"]["final"] >= LEARNED]
     if not learned:
         return None
     return min(learned, key=lambda r: (mean_drop(r["summary"]), -r["summary"]["task_accuracy"]["final"]))

@@ -120,8 +120,9 @@ class Summary(_Contract):
     max_drop: dict[str, float]
     retention: dict[str, float]  # final as a percentage of base
     bwt: float
-    task_accuracy: TaskAccuracy
-    task_gain: float
+    # None for an external run (core/external.py): it was trained on its owner's data, no task of the lab's.
+    task_accuracy: TaskAccuracy | None
+    task_gain: float | None
     format_rigidity: float | None
     refusal: float | None
     over_refusal: float | None

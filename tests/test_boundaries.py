@@ -5,6 +5,8 @@ process really has in memory.
 - app/ imports core/ and never worker/ (nor torch): it sends runs by task name.
 - worker/ imports core/ and never app/ (nor FastAPI): its processes carry no web stack.
 - the engine (worker/engine/) imports no queue, web or database code: it runs from Python alone.
+- integrations/ (a Trainer callback and forgetlab.watch, inside someone's training process) imports core/ and
+  worker/, never app/ nor a web or queue stack; `import forgetlab` alone loads none of it (nor torch).
 - no import circle anywhere in app/, core/ or worker/; auth/ and api/ never reach pages/; and no module of
   app/ uses another module's private (underscore) name.
 """
@@ -26,6 +28,7 @@ FORBIDDEN = {
     "app": {"worker"} | HEAVY,
     "worker": {"app"} | WEB,
     "worker/engine": {"app", "celery", "redis", "sqlalchemy"} | WEB,
+    "integrations": {"app"} | WEB | {"celery"},
 }
 
 
@@ -62,7 +65,7 @@ def test_no_arrow_points_the_wrong_way(layer):
 
 
 # --- the module graph: forgetlab.* modules and the forgetlab.* modules each one imports ----------------------------
-GRAPH_LAYERS = ("app", "core", "worker")
+GRAPH_LAYERS = ("app", "core", "worker", "integrations")
 
 
 def module_of(path: Path) -> str:
@@ -183,10 +186,10 @@ def test_no_module_of_app_uses_another_modules_private_names():
 def test_the_layers_are_imported_under_the_forgetlab_namespace_only():
     """`import core` from the repository root would load a second copy of every module beside
     forgetlab.core (two registries, two settings caches); the installed lab has no `core` at all."""
-    files = [p for folder in ("forgetlab", "core", "app", "worker", "migrations", "tests", "bench", "tools", "docs")
-             for p in (ROOT / folder).rglob("*.py")]
+    files = [p for folder in ("forgetlab", "core", "app", "worker", "integrations", "migrations", "tests", "bench",
+                              "tools", "docs") for p in (ROOT / folder).rglob("*.py")]
     for path in files:
-        bare = {m for m in imported_modules(path) if m.split(".")[0] in {"core", "app", "worker"}}
+        bare = {m for m in imported_modules(path) if m.split(".")[0] in {"core", "app", "worker", "integrations"}}
         assert not bare, f"{path.relative_to(ROOT)} imports {sorted(bare)}: use forgetlab.<layer>"
 
 
@@ -203,6 +206,15 @@ def test_worker_processes_load_no_web_stack():
                            "forgetlab.worker.jobs, forgetlab.worker.cli\nfrom forgetlab.worker.engine import train, evaluate")
     assert "torch" in loaded and "celery" in loaded
     assert not loaded & {"fastapi", "starlette", "app"}
+
+
+def test_a_training_process_with_the_callback_loads_no_web_stack():
+    """The callback runs inside someone's training: it brings the engine's evaluation, never the web app."""
+    loaded = _loaded_after("import forgetlab\nassert 'torch' not in sys.modules\n"
+                           "from forgetlab.integrations.transformers import ForgetlabCallback\n"
+                           "from forgetlab.integrations.watch import watch")
+    assert "torch" in loaded and "transformers" in loaded
+    assert not loaded & {"fastapi", "starlette", "celery", "app"}
 
 
 def test_engine_runs_without_queue_web_or_database():

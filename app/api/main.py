@@ -8,6 +8,7 @@ from . import (
     compare,
     datasets,
     events,
+    external,
     gate,
     health,
     me,
@@ -25,6 +26,7 @@ api_router.include_router(asks.router)
 api_router.include_router(sweeps.router)
 api_router.include_router(compare.router)
 api_router.include_router(gate.router)
+api_router.include_router(external.router)
 api_router.include_router(presets.router)
 api_router.include_router(tiers.router)
 api_router.include_router(datasets.router)

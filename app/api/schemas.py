@@ -65,6 +65,7 @@ class RunOut(BaseModel):
     parent_id: int | None = None  # the run a one-click follow-up was made from
     owner_id: int | None = None  # who made it (None: made before accounts)
     shared: bool = False  # shared by its owner with everyone signed in, guests included
+    external: bool = False  # trained outside the lab; its points came from its owner's process (/api/external-runs)
 
 
 class RunList(BaseModel):

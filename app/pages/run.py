@@ -19,7 +19,7 @@ from forgetlab.core.tiers import TaskInfo, tier_of
 from forgetlab.core.tiers.base import is_dataset_task
 
 from ..views.charts import run_live
-from ..views.reading import LEARNING_PATH, read_run
+from ..views.reading import LEARNING_PATH, read_external, read_run
 from .asks import ask_box
 from .builder_state import stored_dataset
 from .forms import scenario_query
@@ -30,9 +30,11 @@ router = APIRouter(include_in_schema=False)
 
 def _run_context(session, run, user) -> dict:
     """What run.html shows of `run` to `user`: the parent and "repeat of" runs only when `user` may see them."""
-    scenario = Scenario.model_validate(run.config)
+    scenario = None if run.external else Scenario.model_validate(run.config)  # external: the trainer's arguments
     reading = None
-    if run.summary:
+    if run.summary and run.external:
+        reading = read_external(config=run.config, summary=run.summary)
+    elif run.summary:
         base = runs.step_values(session, run_id=run.id, step=0)
         reading = read_run(config=run.config, summary=run.summary, base=base, info=run.info,
                            lowest_val_loss=runs.lowest(session, run_id=run.id, key="val_loss"))
@@ -42,9 +44,10 @@ def _run_context(session, run, user) -> dict:
     first = runs.first_runs(session, hashes=[run.config_hash], where=access.run_filter(user)).get(run.config_hash)
     samples = runs.latest_samples(session, run_id=run.id)
     tier = tier_of(run.config)
-    return {"run": run, "config": run.config, "task": _task_info(session, tier, scenario.task), "reading": reading,
-            "capabilities": list(tier.capabilities.values()),
-            "samples": samples, "builder_query": scenario_query(scenario),
+    capabilities = [c for name, c in tier.capabilities.items() if not run.external or name in run.config["suites"]]
+    return {"run": run, "config": run.config, "task": _task_info(session, tier, scenario.task) if scenario else None,
+            "reading": reading, "capabilities": capabilities,
+            "samples": samples, "builder_query": scenario_query(scenario) if scenario else None,
             "preset": PRESETS.get(run.preset) if run.preset else None,
             "parent": parent, "parent_side": _side_by_side(run, parent) if parent else None,
             "repeat_of": first if first is not None and first < run.id else None, "tags": runs.tags_of(run),

@@ -164,6 +164,9 @@ def common(config: dict, varying: list[str]) -> list[str]:
 def verdict(out_runs: list[dict], best: dict | None) -> str:
     """The answer to "which configuration learns the task with the least forgetting?", in one sentence."""
     done = [r for r in out_runs if r["frontier"]]
+    if not done and any(r["summary"] for r in out_runs if r["status"] == "succeeded"):
+        return ("No finished run measured a task of the lab's (a run trained outside the lab measures the general "
+                "skills only): compare their curves and the table.")
     if not done:
         return "No run has finished yet."
     if best is None:

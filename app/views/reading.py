@@ -10,6 +10,7 @@ from __future__ import annotations
 from urllib.parse import parse_qsl
 
 from forgetlab.core import mitigations as mitigation_registry
+from forgetlab.core.external import is_external, settings_line
 from forgetlab.core.metrics import wise_pick
 from forgetlab.core.scenario import Scenario, ScenarioError, with_overrides
 from forgetlab.core.tiers import tier_of
@@ -63,6 +64,8 @@ def mitigations(c: dict) -> list[str]:
 
 def key_settings(c: dict) -> list[str]:
     """A run's settings in a line: what the runs list and the run page header show."""
+    if is_external(c):
+        return settings_line(c)
     items = [c["task"], method_phrase(c) if c["method"] == "lora" else "full", f"lr {c['lr']:g}",
              f"{c['epochs']} epoch{'s' if c['epochs'] != 1 else ''}", f"{c['task_examples']} examples"]
     return items + mitigations(c)
@@ -101,15 +104,10 @@ def _try(config: dict, label: str, why: str, **overrides) -> dict | None:
     return {"label": label, "why": why, "url": "/?" + query, "pairs": parse_qsl(query)}
 
 
-def read_run(*, config: dict, summary: dict, base: dict[str, float], info: dict | None = None,
-             lowest_val_loss: float | None = None) -> dict:
-    """{headline, lost, slipped, kept, rows, why: [sentences], tries: [{label, why, url, config}]} for one run.
-
-    `lowest_val_loss` is the lowest validation loss of any point of the run, quoted when early stopping
-    is on (the stopping rule's own "best" only moves by more than min_delta, so it is not the minimum)."""
-    c, info = config, info or {}
+def _rows(config: dict, summary: dict) -> tuple[list[dict], list[dict], list[dict], list[dict]]:
+    """Each measured capability's base, final, drop, lowest point and retention; and which were lost, slipped, kept."""
     forgetting, rows = summary.get("forgetting", {}), []
-    for cap, capability in tier_of(c).capabilities.items():
+    for cap, capability in tier_of(config).capabilities.items():
         if cap not in forgetting:
             continue
         rows.append({"name": cap, "description": capability.description,
@@ -119,6 +117,35 @@ def read_run(*, config: dict, summary: dict, base: dict[str, float], info: dict 
     lost = [r for r in rows if r["drop"] >= FORGOTTEN]
     slipped = [r for r in rows if SLIPPED <= r["drop"] < FORGOTTEN]
     kept = [r for r in rows if r["drop"] < SLIPPED]
+    return rows, lost, slipped, kept
+
+
+def read_external(*, config: dict, summary: dict) -> dict:
+    """read_run() for a run trained outside the lab: what was forgotten, with no advice on settings the lab
+    cannot change (the trainer's arguments are its owner's)."""
+    rows, lost, slipped, kept = _rows(config, summary)
+    if lost:
+        title = "Forgot " + and_list([f"{r['name']} ({pts(r['drop'])} down)" for r in lost]) + "."
+    elif slipped:
+        title = "Little was forgotten: " + ", ".join(f"{r['name']} slipped {pts(r['drop'])}" for r in slipped) + "."
+    else:
+        title = "Nothing important was forgotten."
+    why = [f"Trained outside the lab ({config.get('source')}) for {summary.get('steps')} steps and measured on "
+           f"the {config.get('tier')} tier's suites while it trained; the lab measured no task of its own."]
+    if summary.get("train_seconds") and summary.get("eval_seconds"):
+        share = summary["eval_seconds"] / summary["train_seconds"]
+        why.append(f"Measuring took {summary['eval_seconds']:.1f} s, {share:.0%} of the training time.")
+    return {"headline": title, "rows": rows, "lost": lost, "slipped": slipped, "kept": kept, "why": why, "tries": []}
+
+
+def read_run(*, config: dict, summary: dict, base: dict[str, float], info: dict | None = None,
+             lowest_val_loss: float | None = None) -> dict:
+    """{headline, lost, slipped, kept, rows, why: [sentences], tries: [{label, why, url, config}]} for one run.
+
+    `lowest_val_loss` is the lowest validation loss of any point of the run, quoted when early stopping
+    is on (the stopping rule's own "best" only moves by more than min_delta, so it is not the minimum)."""
+    c, info = config, info or {}
+    rows, lost, slipped, kept = _rows(c, summary)
     recovered = [r for r in rows if r["max_drop"] >= FORGOTTEN and r["drop"] < SLIPPED]
     task = summary.get("task_accuracy", {})
     gain = summary.get("task_gain", 0.0)

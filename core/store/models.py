@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, String, Text, false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 STATUSES = ("queued", "running", "succeeded", "failed", "cancelled")
@@ -74,6 +74,9 @@ class Run(NeverReused, Base):
     tags: Mapped[str | None] = mapped_column(String(300), default=None)
     note: Mapped[str | None] = mapped_column(Text, default=None)
     parent_id: Mapped[int | None] = mapped_column(Integer, default=None, index=True)
+    # Trained outside the lab (migration 0020): a Trainer callback or forgetlab.watch streams its points in
+    # (core/store/external.py). The lab never queues, retries or reaps it; its owner's process ends it.
+    external: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     @property
     def terminal(self) -> bool:

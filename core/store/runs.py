@@ -273,7 +273,9 @@ def _status(session: Session, run_id: int) -> str:
 def reap_stale(session: Session, *, timeout: float, max_attempts: int) -> tuple[list[int], list[int]]:
     """Runs whose heartbeat stopped: back to queued while attempts remain, else failed. Returns (requeued, failed)."""
     cutoff = utcnow() - timedelta(seconds=timeout)
-    stale = list(session.scalars(select(Run).where(Run.status == "running", Run.heartbeat_at < cutoff)))
+    # An external run's heartbeat is its owner's training process; the lab has nothing to retry it with.
+    stale = list(session.scalars(select(Run).where(Run.status == "running", Run.heartbeat_at < cutoff,
+                                                   Run.external.is_(False))))
     requeued, failed = [], []
     for run in stale:
         guard = update(Run).where(Run.id == run.id, Run.status == "running", Run.attempts == run.attempts)
@@ -316,7 +318,7 @@ def retry_or_fail(session: Session, *, run_id: int, max_attempts: int, reason: s
     """A running run whose worker is gone: back to queued while attempts remain (it resumes from its
     last checkpoint), else failed with the reason. Returns the new status, or None if it was not running."""
     run = get_run(session, run_id=run_id)
-    if run is None or run.status != "running":
+    if run is None or run.status != "running" or run.external:  # an external run is its owner's process's
         return None
     guard = update(Run).where(Run.id == run.id, Run.status == "running", Run.attempts == run.attempts)
     if run.attempts < max_attempts and not run.cancel_requested:

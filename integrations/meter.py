@@ -1,0 +1,58 @@
+"""Measuring a model while it trains: a tier's capability suites, encoded once with the model's tokenizer, scored
+by the engine's evaluate() (no second evaluator), in eval mode without gradients, the model back in train mode
+after. The base is the model before the first update; a peft model's base is the same model with its adapters
+disabled, so no second copy of the weights is ever made.
+
+Like a lab run, the first point (the base) and the last are measured on the tier's full per-suite probe count
+(`final_probes`) and carry per-probe items for the gate; the points between use its quicker subset (`run_probes`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+
+import torch
+
+from forgetlab.core.results import cap_key
+from forgetlab.core.tiers import get_tier
+from forgetlab.worker.engine.evaluate import EncodedSuite, evaluate
+
+
+class Meter:
+    def __init__(self, tokenizer, *, tier: str = "smollm2", suites: list[str] | None = None, device=None,
+                 probes: int | None = None, final_probes: int | None = None):
+        known = get_tier(tier)
+        self.tier, self.suites = known, list(suites) if suites else list(known.capabilities)
+        suite = known.probe_suite().select(self.suites)
+        full = suite.head(final_probes or known.final_probes) if (final_probes or known.final_probes) else suite
+        quick = full.head(probes or known.run_probes) if (probes or known.run_probes) else full
+        tokens = known.generation_tokens
+        self.full = EncodedSuite.build(full, tokenizer, device or "cpu", tokens)
+        self.quick = EncodedSuite.build(quick, tokenizer, device or "cpu", tokens)
+        self.seconds = 0.0  # spent measuring, all points together
+
+    def measure(self, model, *, full: bool, base: bool = False) -> tuple[dict[str, float], dict | None]:
+        """(the point's values, per-probe items when `full`) for the model as it is now, or for its base."""
+        started = time.perf_counter()
+        was_training = model.training
+        model.eval()
+        try:
+            with torch.no_grad(), _base_of(model) if base else contextlib.nullcontext():
+                result = evaluate(model, self.full if full else self.quick, self.suites)
+        finally:
+            model.train(was_training)
+        self.seconds += time.perf_counter() - started
+        values = {}
+        for name, measure in result["capabilities"].items():
+            values[cap_key(name, "accuracy")], values[cap_key(name, "nll")] = measure["accuracy"], measure["nll"]
+        values.update({k: result[k] for k in ("refusal", "over_refusal") if result.get(k) is not None})
+        items = {name: [[bool(p), float(n)] for p, n in rows] for name, rows in result["items"].items()}
+        return values, items if full else None
+
+
+def _base_of(model):
+    """The base under a peft model: its adapters off for the measurement (peft's disable_adapter). A model
+    without adapters is its own base before the first update."""
+    disable = getattr(model, "disable_adapter", None)
+    return disable() if callable(disable) and hasattr(model, "peft_config") else contextlib.nullcontext()
