@@ -50,11 +50,12 @@ def compare_page(request: Request, session: SessionDep, user: CurrentUser, sweep
 
 
 def _charts(data: dict) -> list[dict]:
-    tasks = sorted({r["config"]["task"] for r in data["runs"]})
+    tasks = sorted({r["config"]["task"] for r in data["runs"] if "task" in r["config"]})  # external runs: none
     charts = [{"key": cap_key(c.name), "nll_key": cap_key(c.name, "nll"), "title": c.name, "name": c.name,
                "description": c.description}
               for c in capabilities_of([r["config"] for r in data["runs"]])]
-    charts.append({"key": TASK_ACCURACY, "nll_key": TASK_NLL, "title": "task: " + ", ".join(tasks), "name": "task"})
+    if tasks:
+        charts.append({"key": TASK_ACCURACY, "nll_key": TASK_NLL, "title": "task: " + ", ".join(tasks), "name": "task"})
     return charts
 
 

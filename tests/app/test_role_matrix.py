@@ -29,10 +29,12 @@ from fastapi.testclient import TestClient
 
 from forgetlab.app.auth import UNGUARDED, policy_of
 from forgetlab.core.assignments import make_template
+from forgetlab.core import external
 from forgetlab.core.datasets import parse_jsonl
 from forgetlab.core.scenario import Scenario
 from forgetlab.core.settings import Settings
 from forgetlab.core.store import accounts, classes, runs, sweeps
+from forgetlab.core.store import external as external_store
 from forgetlab.core.store.datasets import create_dataset
 from forgetlab.core.store.db import migrate, session_factory
 from tests.accounts import bearer, login, make_user, same_site
@@ -88,6 +90,15 @@ class Lab:
             finish(self.sessions, run_id)
         return run_id
 
+    def external_run(self, *, shared=False) -> int:
+        """ada's external run, running: what a Trainer callback on her machine made with her token."""
+        with self.sessions() as session:
+            config = external.make_config(tier="smollm2", suites=["knowledge"], source="transformers.Trainer")
+            run_id = external_store.create(session, owner_id=self.users["ada"].id, config=config).id
+            if shared:
+                runs.set_shared(session, run_id=run_id, shared=True)
+        return run_id
+
     def sweep(self) -> int:
         with self.sessions() as session:
             sweep, _ = sweeps.create_sweep(session, spec={"base": TINY, "grid": {"seed": [0, 1]}},
@@ -125,6 +136,15 @@ CASES = [
     # --- the JSON API ---
     Case("POST", "/api/runs", get("/api/runs", json=TINY), members(201)),
     Case("GET", "/api/runs", get("/api/runs"), anyone_signed_in(200)),
+    Case("POST", "/api/external-runs", get("/api/external-runs", json={"source": "forgetlab.watch"}), members(201)),
+    Case("POST", "/api/external-runs/{run_id}/points",
+         get(lambda lab: f"/api/external-runs/{lab.external_run()}/points",
+             json={"step": 0, "values": {"cap.knowledge.accuracy": 0.5}}), OWN(204)),
+    Case("POST", "/api/external-runs/{run_id}/points",
+         get(lambda lab: f"/api/external-runs/{lab.external_run(shared=True)}/points",
+             json={"step": 0, "values": {"cap.knowledge.accuracy": 0.5}}), SHARED_CHANGE(204)),
+    Case("POST", "/api/external-runs/{run_id}/end",
+         get(lambda lab: f"/api/external-runs/{lab.external_run()}/end", json={"status": "failed"}), OWN(200)),
     Case("POST", "/api/runs/cancel-queued", get("/api/runs/cancel-queued"), members(200)),
     Case("GET", "/api/runs/{run_id}", get(lambda lab: f"/api/runs/{lab.run()}"), OWN(200)),
     Case("GET", "/api/runs/{run_id}", get(lambda lab: f"/api/runs/{lab.run(shared=True)}"), SHARED_VIEW(200)),
