@@ -26,6 +26,7 @@ class ForgetlabCallback(TrainerCallback):
                             name=name, probes=probes, final_probes=final_probes)
         self.tokenizer = tokenizer
         self.watcher: Watcher | None = None
+        self.seconds = 0.0  # spent measuring during the last training
 
     def on_train_begin(self, args, state, control, model=None, processing_class=None, **kwargs):
         tokenizer = self.tokenizer or getattr(processing_class, "tokenizer", processing_class)
@@ -49,4 +50,4 @@ class ForgetlabCallback(TrainerCallback):
     def on_train_end(self, args, state, control, **kwargs):
         if self.watcher is not None:
             self.watcher.finish(step=state.global_step)
-            self.watcher = None
+            self.seconds, self.watcher = self.watcher.meter.seconds, None

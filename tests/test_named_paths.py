@@ -24,10 +24,10 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-TOP = ["core", "app", "worker", "bench", "migrations", "tests", "docs", "templates", "static", "tools",
+TOP = ["core", "app", "worker", "integrations", "bench", "migrations", "tests", "docs", "templates", "static", "tools",
        "forgetlab", ".ci"]
-CODE = ["core", "app", "worker", "bench", "migrations", "tests", "tools"]
-NAMESPACE = {"core", "app", "worker", "migrations", "templates", "static"}
+CODE = ["core", "app", "worker", "integrations", "bench", "migrations", "tests", "tools"]
+NAMESPACE = {"core", "app", "worker", "integrations", "migrations", "templates", "static"}
 
 PATH = re.compile(r"(?<![\w./~-])((?:" + "|".join(re.escape(t) for t in TOP) + r")/[\w./*-]*)([{<]?)")
 MODULE = re.compile(r"(?<![\w./-])((?:forgetlab\.(?:" + "|".join(NAMESPACE) + r")|bench)(?:\.\w+)+)")

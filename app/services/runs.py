@@ -14,6 +14,7 @@ from forgetlab.core.errors import Invalid
 from forgetlab.core.live import status_message
 from forgetlab.core.presets import PRESETS
 from forgetlab.core.scenario import Scenario, ScenarioError
+from forgetlab.core.store import external as external_store
 from forgetlab.core.store import runs
 from forgetlab.core.store.datasets import get_dataset
 from forgetlab.core.store.models import Assignment, AssignmentAttempt, Run, User
@@ -80,6 +81,10 @@ def _cancelled(state, session: Session, run_id: int) -> None:
 def cancel(session: Session, *, state, run: Run) -> Run:
     """Queued: cancelled at once. Running: flagged, and the executor stops it (kill, or the worker's check)."""
     if run.terminal:
+        return run
+    if run.external:  # no executor holds it: it ends now, and its training process's next point is refused
+        run = external_store.end(session, run=run, status="cancelled", error="cancelled on the lab")
+        state.publisher.publish(run.id, status_message(run))
         return run
     if runs.request_cancel(session, run_id=run.id) == "cancelled":
         _cancelled(state, session, run.id)

@@ -81,3 +81,10 @@ def test_bad_external_input_is_a_4xx_naming_the_field(client):
     lab_run = client.post("/api/runs", json={"task_examples": 50, "epochs": 1}).json()["id"]
     refused = client.post(f"/api/external-runs/{lab_run}/points", json={"step": 1, "values": {"lr": 1}})
     assert refused.status_code == 422 and "only external runs" in refused.text
+
+
+def test_cancelling_an_external_run_ends_it_and_refuses_its_next_point(client):
+    run_id = client.post("/api/external-runs", json={"suites": SUITES}).json()["id"]
+    assert client.post(f"/api/runs/{run_id}/cancel").json()["status"] == "cancelled"
+    late = client.post(f"/api/external-runs/{run_id}/points", json={"step": 3, "values": {"lr": 1}})
+    assert late.status_code == 422 and "has ended (cancelled)" in late.text
