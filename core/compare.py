@@ -76,7 +76,8 @@ def frontier(runs: list[dict]) -> list[dict]:
 
 def best(runs: list[dict]):
     """The run that learns the task (accuracy >= LEARNED) with the least forgetting, or None."""
-    learned = [r for r in runs if r["summary"].get("task_accuracy") and r["summary"]["task_accuracy"]["final"] >= LEARNED]
+    learned = [r for r in runs
+               if r["summary"].get("task_accuracy") and r["summary"]["task_accuracy"]["final"] >= LEARNED]
     if not learned:
         return None
     return min(learned, key=lambda r: (mean_drop(r["summary"]), -r["summary"]["task_accuracy"]["final"]))

@@ -24,8 +24,9 @@ def ask_box(session, run, user, *, prompt: str = "", error: str | None = None) -
     """What templates/asks.html needs: the run page includes the box with it."""
     questions = asks.list_asks(session, run_id=run.id)
     return {"run": run, "asks": questions, "pending": any(q.status == "queued" for q in questions),
-            "can_ask": user.role != "guest" and run.status == "succeeded" and not run.external,  # no model here "prompt": prompt, "error": error,
-            "max_chars": asks.MAX_PROMPT_CHARS}
+            # an external run's model is not in the lab: nothing to ask
+            "can_ask": user.role != "guest" and run.status == "succeeded" and not run.external,
+            "prompt": prompt, "error": error, "max_chars": asks.MAX_PROMPT_CHARS}
 
 
 @router.get("/runs/{run_id}/asks")

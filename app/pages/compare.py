@@ -55,7 +55,8 @@ def _charts(data: dict) -> list[dict]:
                "description": c.description}
               for c in capabilities_of([r["config"] for r in data["runs"]])]
     if tasks:
-        charts.append({"key": TASK_ACCURACY, "nll_key": TASK_NLL, "title": "task: " + ", ".join(tasks), "name": "task"})
+        charts.append({"key": TASK_ACCURACY, "nll_key": TASK_NLL, "title": "task: " + ", ".join(tasks),
+                       "name": "task"})
     return charts
 
 
