@@ -109,7 +109,7 @@ def main() -> None:
         with_callback = trainer_seconds(path, args.steps, callback)
         spent = callback.seconds
     print(f"check, a point every {every} steps over {args.steps} steps: {with_callback:.1f} s with the callback = "
-          f"training alone {alone:.1f} s + measuring {spent:.1f} s + {with_callback - alone - spent:+.1f} s other "
+          f"training alone {alone:.1f} s + measuring {spent:.1f} s, other {with_callback - alone - spent:+.1f} s "
           f"(bookkeeping, database writes, noise)")
 
 

@@ -119,8 +119,9 @@ def settings_line(config: dict) -> list[str]:
         items.append(str(config["model"]).rsplit("/", 1)[-1])
     if (lr := pick("learning_rate", "lr")) is not None:
         items.append(f"lr {lr:g}" if isinstance(lr, (int, float)) else f"lr {lr}")
-    if (epochs := pick("num_train_epochs", "epochs")) is not None:
-        items.append(f"{epochs:g} epochs" if isinstance(epochs, (int, float)) else f"{epochs} epochs")
-    if (steps := config.get("max_steps")) and isinstance(steps, int) and steps > 0:
+    steps = config.get("max_steps")
+    if isinstance(steps, int) and steps > 0:  # a Trainer's max_steps overrides its epochs
         items.append(f"{steps} steps")
+    elif (epochs := pick("num_train_epochs", "epochs")) is not None:
+        items.append(f"{epochs:g} epochs" if isinstance(epochs, (int, float)) else f"{epochs} epochs")
     return items + [f"suites {', '.join(config.get('suites') or [])}"]
