@@ -15,6 +15,8 @@ def ask(session: Session, *, state, run: Run, prompt: str, owner: User):
     has a saved model; the question is refused before it is stored otherwise."""
     if run.status != "succeeded":
         raise Invalid(f"the run is {run.status}: its model can be asked once the run has succeeded", "prompt")
+    if run.external:
+        raise Invalid(f"run {run.id} was trained outside the lab: its model is not here to ask", "prompt")
     question = asks.create_ask(session, run_id=run.id, prompt=prompt, owner_id=owner.id)
     try:
         state.executor.submit_ask(question.id, run.queue)

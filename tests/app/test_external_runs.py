@@ -56,6 +56,8 @@ def test_an_external_run_streams_in_and_reads_as_any_run(client, sessions):
     assert csv.splitlines()[0].startswith("run_id,step,cap.knowledge.accuracy") and len(csv.splitlines()) == 7
     exported = client.get(f"/api/export/summary.json?runs={run_id}").json()["runs"][0]
     assert exported["summary"]["final"]["knowledge"] == 0.25
+    asked = client.post(f"/api/runs/{run_id}/asks", json={"prompt": "What is the capital of France?"})
+    assert asked.status_code == 422 and "trained outside the lab" in asked.text  # its model is not here
     with sessions() as session:  # the reaper never touches an external run, however long its silence
         assert runs.reap_stale(session, timeout=-1, max_attempts=3) == ([], [])
 
