@@ -35,7 +35,10 @@ def ask_job(*, ask_id: int, settings: Settings | None = None) -> str:
             from forgetlab.worker.engine.ask import AskError, ask  # torch, imported in the worker only
 
             try:
-                answers = ask(tier, settings.run_model_dir(run.id), question.prompt)
+                folder = settings.run_model_dir(run.id)
+                if not folder.is_dir() and artifacts.uses_database(settings):  # saved by a worker on another host
+                    artifacts.fetch_folder(session, run_id=run.id, folder=folder)
+                answers = ask(tier, folder, question.prompt)
             except AskError as e:
                 asks.answer(session, ask_id=ask_id, error=str(e))
                 return "failed"

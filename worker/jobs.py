@@ -19,7 +19,7 @@ from forgetlab.core.datasets import split
 from forgetlab.core.live import get_publisher, status_message
 from forgetlab.core.scenario import ScenarioError, parse
 from forgetlab.core.settings import Settings, get_settings
-from forgetlab.core.store import runs
+from forgetlab.core.store import artifacts, runs
 from forgetlab.core.store.datasets import get_dataset, pairs_of
 from forgetlab.core.store.db import session_factory
 from forgetlab.core.tiers import Tier, get_tier
@@ -172,5 +172,7 @@ def run_job(*, run_id: int, settings: Settings | None = None) -> str:
         watchdog.done.set()
     if saved is not None:
         with sessions() as session:
+            if artifacts.uses_database(settings):  # no shared volume: the web streams the model from the database
+                artifacts.put_folder(session, run_id=run_id, folder=settings.run_model_dir(run_id))
             runs.update_info(session, run_id=run_id, model={"kind": saved["kind"], "url": f"/api/runs/{run_id}/model"})
     return end("succeeded", summary=finite(summary.model_dump(mode="json")))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import Response, StreamingResponse
 
 from forgetlab.app.auth import CurrentUser
 from forgetlab.app.deps import RunDep, SessionDep, run_from_query
@@ -31,5 +31,6 @@ def gate_runs(session: SessionDep, user: CurrentUser, candidate: Annotated[str, 
             response_class=Response)
 def download_model(request: Request, run: RunDep):
     """Anyone who may see the run (RunDep: its owner, an instructor of their class, everyone if shared)."""
-    return Response(gate.model_archive(settings=request.app.state.settings, run=run), media_type="application/zip",
-                    headers={"Content-Disposition": f'attachment; filename="forgetlab-run-{run.id}-model.zip"'})
+    archive = gate.model_archive(settings=request.app.state.settings, sessions=request.app.state.sessions, run=run)
+    return StreamingResponse(archive, media_type="application/zip",
+                             headers={"Content-Disposition": f'attachment; filename="forgetlab-run-{run.id}-model.zip"'})

@@ -10,11 +10,14 @@ safer to ship?). The statistics are core/gate.py's, the same the `forgetlab gate
 
 from __future__ import annotations
 
+import functools
 import io
 import zipfile
+from collections.abc import Callable, Iterator
 
 from forgetlab.core import gate
 from forgetlab.core.errors import Invalid, NotFound
+from forgetlab.core.store import artifacts
 from forgetlab.core.store.models import Run
 from forgetlab.core.tiers import tier_of
 
@@ -46,14 +49,63 @@ def report(*, candidate: Run | None, base: Run | None, max_drop: float) -> dict:
             "lines": gate.table(result)}
 
 
-def model_archive(*, settings, run: Run) -> bytes:
-    """The run's saved model as a zip (its files under run-<id>/); NotFound when the worker saved none."""
+def model_archive(*, settings, sessions, run: Run) -> Iterator[bytes]:
+    """The run's saved model as a zip (its files under run-<id>/), streamed: from the data directory, or in a
+    distributed lab from the database (core/store/artifacts.py), where the worker that trained it put it.
+    NotFound when no model was saved. The stream reads the database with its own session (`sessions`), since
+    it outlives the request's."""
+    missing = NotFound(f"run {run.id} has no saved model (only finished runs save one; full fine-tunes of large "
+                       "models are not saved)", "run")
+    if artifacts.uses_database(settings):
+        with sessions() as session:
+            stored = [name for name, _ in artifacts.names(session, run_id=run.id)]
+        if not stored:
+            raise missing
+
+        def read(name: str) -> Iterator[bytes]:
+            with sessions() as session:
+                yield from artifacts.chunks(session, run_id=run.id, name=name)
+
+        return zip_stream([(f"run-{run.id}/{name}", functools.partial(read, name)) for name in stored])
     folder = settings.run_model_dir(run.id)
     if not folder.is_dir():
-        raise NotFound(f"run {run.id} has no saved model (only finished runs save one; full fine-tunes of large "
-                       "models are not saved)", "run")
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for path in sorted(folder.iterdir()):
-            archive.write(path, f"run-{run.id}/{path.name}")
-    return buffer.getvalue()
+        raise missing
+    return zip_stream([(f"run-{run.id}/{path.name}", functools.partial(_file_chunks, path))
+                       for path in sorted(folder.iterdir())])
+
+
+def _file_chunks(path) -> Iterator[bytes]:
+    with open(path, "rb") as f:
+        while chunk := f.read(artifacts.CHUNK):
+            yield chunk
+
+
+class _Pipe(io.RawIOBase):
+    """A write-only stream the zip writes into and the response drains: never the whole archive in memory."""
+
+    def __init__(self):
+        self.parts: list[bytes] = []
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        self.parts.append(bytes(data))
+        return len(data)
+
+    def drain(self) -> bytes:
+        out, self.parts = b"".join(self.parts), []
+        return out
+
+
+def zip_stream(files: list[tuple[str, Callable[[], Iterator[bytes]]]]) -> Iterator[bytes]:
+    """A zip of (name, chunks) entries, produced as it is written (zipfile writes data descriptors when its
+    stream cannot seek)."""
+    pipe = _Pipe()
+    with zipfile.ZipFile(pipe, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, chunks in files:
+            with archive.open(name, "w", force_zip64=True) as entry:
+                for chunk in chunks():
+                    entry.write(chunk)
+                    yield pipe.drain()
+    yield pipe.drain()

@@ -14,6 +14,7 @@ from forgetlab.core.errors import Invalid
 from forgetlab.core.live import status_message
 from forgetlab.core.presets import PRESETS
 from forgetlab.core.scenario import Scenario, ScenarioError
+from forgetlab.core.store import artifacts
 from forgetlab.core.store import external as external_store
 from forgetlab.core.store import runs
 from forgetlab.core.store.datasets import get_dataset
@@ -116,5 +117,7 @@ def delete(session: Session, *, settings, run: Run) -> None:
     held = runs.sweeps_of(session, run_id=run.id)
     if held:
         raise Invalid(f"run {run.id} is part of sweep {', '.join(map(str, held))}; a sweep keeps its runs", "run")
+    if artifacts.uses_database(settings):  # its large objects would outlive the rows that name them
+        artifacts.remove(session, run_id=run.id)
     runs.delete_run(session, run_id=run.id)
     shutil.rmtree(settings.run_model_dir(run.id), ignore_errors=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, String, Text, false
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Integer, String, Text, false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 STATUSES = ("queued", "running", "succeeded", "failed", "cancelled")
@@ -109,6 +109,18 @@ class Sweep(NeverReused, Base):
     axes: Mapped[dict] = mapped_column(JSON)  # {field: [values]} in grid order, for tables and titles
     size: Mapped[int] = mapped_column(Integer)
     owner_id: Mapped[int | None] = mapped_column(Integer, default=None, index=True)  # see Run.owner_id
+
+
+class RunArtifact(Base):
+    """One file of a run's saved model kept in the database (migration 0021; core/store/artifacts.py): its bytes
+    are the PostgreSQL large object `oid`."""
+
+    __tablename__ = "run_artifacts"
+
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    oid: Mapped[int] = mapped_column(BigInteger)
+    size: Mapped[int] = mapped_column(BigInteger)
 
 
 class SweepRun(Base):
