@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     database_url: str | None = Field(None, validation_alias=AliasChoices("DATABASE_URL", "FORGETLAB_DATABASE_URL"))
     redis_url: str | None = Field(None, validation_alias=AliasChoices("REDIS_URL", "FORGETLAB_REDIS_URL"))
     redis_prefix: str = Field("forgetlab", description="Prefix of Redis stream keys; tests use their own.")
+    artifact_url: str | None = Field(None, description="Distributed: where run models go, an S3-compatible "
+                                     "s3://bucket/prefix (the AWS_* environment gives credentials and endpoint); "
+                                     "unset: the database (core/store/artifacts.py).")
     queue: str = Field("cpu", description="Celery queue new runs go to (cpu or gpu).")
     # Local Hugging Face chat-model directories the web lab may fine-tune, each listed as a tier
     # ("local-<dir name>"); comma-separated in the environment. The web never takes a path from a user.

@@ -11,7 +11,7 @@ import logging
 
 from forgetlab.core.scenario import ScenarioError, parse
 from forgetlab.core.settings import Settings, get_settings
-from forgetlab.core.store import asks, runs
+from forgetlab.core.store import artifacts, asks, runs
 from forgetlab.core.store.db import session_factory
 from forgetlab.core.tiers import get_tier
 
@@ -36,8 +36,9 @@ def ask_job(*, ask_id: int, settings: Settings | None = None) -> str:
 
             try:
                 folder = settings.run_model_dir(run.id)
-                if not folder.is_dir() and artifacts.uses_database(settings):  # saved by a worker on another host
-                    artifacts.fetch_folder(session, run_id=run.id, folder=folder)
+                store = artifacts.store_for(settings, sessions)
+                if not folder.is_dir() and store is not None:  # saved by a worker on another host
+                    artifacts.fetch_folder(store, run.id, folder)
                 answers = ask(tier, folder, question.prompt)
             except AskError as e:
                 asks.answer(session, ask_id=ask_id, error=str(e))

@@ -172,7 +172,7 @@ def run_job(*, run_id: int, settings: Settings | None = None) -> str:
         watchdog.done.set()
     if saved is not None:
         with sessions() as session:
-            if artifacts.uses_database(settings):  # no shared volume: the web streams the model from the database
-                artifacts.put_folder(session, run_id=run_id, folder=settings.run_model_dir(run_id))
+            if store := artifacts.store_for(settings, sessions):  # no shared volume: the web streams it from there
+                store.put_folder(run_id, settings.run_model_dir(run_id))
             runs.update_info(session, run_id=run_id, model={"kind": saved["kind"], "url": f"/api/runs/{run_id}/model"})
     return end("succeeded", summary=finite(summary.model_dump(mode="json")))

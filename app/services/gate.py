@@ -51,22 +51,18 @@ def report(*, candidate: Run | None, base: Run | None, max_drop: float) -> dict:
 
 def model_archive(*, settings, sessions, run: Run) -> Iterator[bytes]:
     """The run's saved model as a zip (its files under run-<id>/), streamed: from the data directory, or in a
-    distributed lab from the database (core/store/artifacts.py), where the worker that trained it put it.
-    NotFound when no model was saved. The stream reads the database with its own session (`sessions`), since
+    distributed lab from its artifact store (core/store/artifacts.py), where the worker that trained it put it.
+    NotFound when no model was saved. The stream reads the database with its own sessions (`sessions`), since
     it outlives the request's."""
     missing = NotFound(f"run {run.id} has no saved model (only finished runs save one; full fine-tunes of large "
                        "models are not saved)", "run")
-    if artifacts.uses_database(settings):
-        with sessions() as session:
-            stored = [name for name, _ in artifacts.names(session, run_id=run.id)]
+    store = artifacts.store_for(settings, sessions)
+    if store is not None:
+        stored = [name for name, _ in store.names(run.id)]
         if not stored:
             raise missing
-
-        def read(name: str) -> Iterator[bytes]:
-            with sessions() as session:
-                yield from artifacts.chunks(session, run_id=run.id, name=name)
-
-        return zip_stream([(f"run-{run.id}/{name}", functools.partial(read, name)) for name in stored])
+        return zip_stream([(f"run-{run.id}/{name}", functools.partial(store.chunks, run.id, name))
+                           for name in stored])
     folder = settings.run_model_dir(run.id)
     if not folder.is_dir():
         raise missing

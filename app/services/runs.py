@@ -7,7 +7,7 @@ import shutil
 from contextlib import nullcontext
 from functools import lru_cache
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from forgetlab.core import checkpoints, quotas
 from forgetlab.core.errors import Invalid
@@ -117,7 +117,7 @@ def delete(session: Session, *, settings, run: Run) -> None:
     held = runs.sweeps_of(session, run_id=run.id)
     if held:
         raise Invalid(f"run {run.id} is part of sweep {', '.join(map(str, held))}; a sweep keeps its runs", "run")
-    if artifacts.uses_database(settings):  # its large objects would outlive the rows that name them
-        artifacts.remove(session, run_id=run.id)
+    if store := artifacts.store_for(settings, sessionmaker(session.get_bind())):  # else they outlive the run
+        store.remove(run.id)
     runs.delete_run(session, run_id=run.id)
     shutil.rmtree(settings.run_model_dir(run.id), ignore_errors=True)
