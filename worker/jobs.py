@@ -16,7 +16,7 @@ import threading
 
 from forgetlab.core import checkpoints
 from forgetlab.core.datasets import split
-from forgetlab.core.live import get_publisher, status_message
+from forgetlab.core.live import Status, get_publisher
 from forgetlab.core.scenario import ScenarioError, parse
 from forgetlab.core.settings import Settings, get_settings
 from forgetlab.core.store import runs
@@ -126,7 +126,7 @@ def run_job(*, run_id: int, settings: Settings | None = None) -> str:
         with sessions() as session:
             ended = runs.finish(session, run_id=run_id, status=status, attempt=attempt, **fields)
             if ended:
-                publisher.publish(run_id, status_message(runs.get_run(session, run_id=run_id)))
+                publisher.publish(run_id, Status.of(runs.get_run(session, run_id=run_id)))
             # Files of runs that ended with no job to delete them (cancelled while queued, reaped...): on a
             # Celery worker's own disk only this finds them. This run's own goes too, once it has ended.
             checkpoints.sweep(session, settings.data_dir)
@@ -137,7 +137,7 @@ def run_job(*, run_id: int, settings: Settings | None = None) -> str:
         if attempt is None:
             return "skipped"  # cancelled while queued, already running elsewhere, or finished
         run = runs.get_run(session, run_id=run_id)
-        publisher.publish(run_id, status_message(run))
+        publisher.publish(run_id, Status.of(run))
         config, queue = run.config, run.queue
     try:
         scenario = parse(config)

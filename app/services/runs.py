@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from forgetlab.core import checkpoints, quotas
 from forgetlab.core.errors import Invalid
-from forgetlab.core.live import status_message
+from forgetlab.core.live import Status
 from forgetlab.core.presets import PRESETS
 from forgetlab.core.scenario import Scenario, ScenarioError
 from forgetlab.core.store import runs
@@ -73,7 +73,7 @@ def submit(session: Session, *, state, scenario: Scenario, owner: User, queue: s
 def _cancelled(state, session: Session, run_id: int) -> None:
     """What follows a run cancelled while queued: its viewers hear it, and a checkpoint waiting for a retry
     (nothing will resume it now) goes."""
-    state.publisher.publish(run_id, status_message(runs.get_run(session, run_id=run_id)))
+    state.publisher.publish(run_id, Status.of(runs.get_run(session, run_id=run_id)))
     checkpoints.drop(state.settings.data_dir, run_id)
 
 
