@@ -44,7 +44,8 @@ def _suite(path, tokenizer, tier):
 
     try:
         suite = Suite.from_jsonl(path) if path else tier.probe_suite()
-        return EncodedSuite.build(suite, tokenizer, max_new_tokens=tier.generation_tokens)
+        return EncodedSuite.build(suite, tokenizer, max_new_tokens=tier.generation_tokens,
+                                  refusal_capabilities=tier.refusal_capabilities)
     except (OSError, ValueError) as e:  # VocabularyError is a ValueError
         raise UsageError(str(e) if isinstance(e, (VocabularyError, ValueError)) else f"cannot read {path}: {e}")
 

@@ -113,7 +113,7 @@ def score_items(model, tokenizer, suite: Suite, device: str, max_new_tokens: int
     items, so a gate's numbers are exactly those a run measures (and the web gate compares)."""
     started = time.perf_counter()
     model.eval()
-    encoded = EncodedSuite.build(suite, tokenizer, device, max_new_tokens)
+    encoded = EncodedSuite.build(suite, tokenizer, device, max_new_tokens, refusal_capabilities=())  # items only
     result = evaluate(model, encoded, suite.capabilities)
     items = {name: [stats.Item(bool(p), float(n)) for p, n in result["items"][name]] for name in suite.capabilities}
     generated = result.get("outputs", {})  # judged suites: prompt -> the greedy answer that was judged

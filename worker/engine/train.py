@@ -122,8 +122,10 @@ def base_view(tier: Tier, task: str, device: str = "cpu") -> BaseView:
     suite = tier.probe_suite().select(list(tier.capabilities) + [task])
     if tier.final_probes is not None:
         suite = suite.head(tier.final_probes)
-    full = EncodedSuite.build(suite, tokenizer, device, tier.generation_tokens)
-    run = EncodedSuite.build(suite.head(tier.run_probes), tokenizer, device, tier.generation_tokens)
+    refusal = tier.refusal_capabilities
+    full = EncodedSuite.build(suite, tokenizer, device, tier.generation_tokens, refusal_capabilities=refusal)
+    run = EncodedSuite.build(suite.head(tier.run_probes), tokenizer, device, tier.generation_tokens,
+                             refusal_capabilities=refusal)
     probes = sample_probes(run.suite, per_name=1)
     level = cached_level(tier, full, device, lambda: evaluate(model, full))
     base_samples = samples(model, tokenizer, probes, judge=suite.judge, generated=level.get("outputs"))

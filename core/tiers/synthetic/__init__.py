@@ -38,6 +38,7 @@ class SyntheticTier(Tier):
 
     base_seeds = BASE_SEEDS
     default_task = "support-narrow"
+    refusal_capabilities = ("safety",)
 
     @functools.cache
     def base_model(self, seed: int = 0) -> ModelRef:

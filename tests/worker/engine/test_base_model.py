@@ -29,7 +29,8 @@ def test_the_bases_differ_only_by_seed():
 @pytest.mark.parametrize("seed", [1, 2])
 def test_other_bases_meet_the_bar(seed, encoded_suite):
     model, tokenizer = load(base_dir(seed))
-    result = evaluate(model, EncodedSuite.build(encoded_suite.suite, tokenizer))
+    result = evaluate(model, EncodedSuite.build(encoded_suite.suite, tokenizer,
+                                                refusal_capabilities=encoded_suite.refusal_capabilities))
     assert meets_bar(result, Recipe())
 
 
