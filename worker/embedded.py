@@ -34,7 +34,7 @@ def _warm(tasks: list[str]) -> bool:
     """The base, its suites and its scores for these tasks: a run then only copies them."""
     from forgetlab.core.tiers import DEFAULT_TIER, get_tier
     from forgetlab.worker.engine.model import ModelLoadError
-    from forgetlab.worker.engine.train import base_view
+    from forgetlab.worker.engine.base_view import base_view
 
     try:
         for task in tasks:

@@ -24,6 +24,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from forgetlab.core.errors import Cancelled
 from forgetlab.core.metrics import bootstrap_ci
 from forgetlab.core.presets import BREAK_IT, PRESETS, SMOLLM2_BREAK_IT
 from forgetlab.core.scenario import Scenario, with_overrides
@@ -47,7 +48,7 @@ from .claim_effects import (
     verdict,
     wise_keeps,
 )
-from .train import Cancelled, train
+from .train import train
 
 # Fixed before protocol v2's run (see the README): the learning budget of a matched comparison, 640 steps at
 # break-it (4x its own), so an arm that learns slowly is still compared rather than called not measurable.
