@@ -34,7 +34,7 @@ from .tiers.base import DATASET_PREFIX, is_dataset_task
 SCHEMA_VERSION = 1
 # Bumped whenever the engine's results change for the same scenario (the base, the probes, the
 # evaluation schedule), so a cached run from an older engine never stands in for a new one.
-# 5: issue 11's world (graded capabilities, order numbers, hashed train/validation/probe splits), three
+# 5: the graded world (graded capabilities, order numbers, hashed train/validation/probe splits), three
 # shipped bases (`base_seed`), early stopping on its own cadence restoring the best weights, WiSE-FT's finer grid.
 ENGINE_VERSION = 5
 MAX_STEPS = 3000  # bounds the work of one run: about a minute on 2 CPU cores
@@ -86,7 +86,7 @@ class _ScenarioBase(BaseModel):
     @field_validator("*", mode="before")
     @classmethod
     def _no_bool_as_number(cls, value: Any, info: ValidationInfo) -> Any:
-        """`"epochs": true` is not 1: a JSON boolean is refused wherever a number is expected (issue 12).
+        """`"epochs": true` is not 1: a JSON boolean is refused wherever a number is expected.
         Numeric strings still pass, since forms and `--set` send text."""
         if isinstance(value, bool) and cls.model_fields[info.field_name].annotation in (int, float):
             raise ValueError("expected a number, not true or false")

@@ -1,5 +1,7 @@
-"""The engine's `forgetlab` subcommands (world, eval, pretrain, run, claims, sweep) and the
-Celery worker. Each imports torch and the engine inside its own function; registered by core/cli.py.
+"""The engine's `forgetlab` subcommands (world, eval, pretrain, run, sweep) and `worker` (a Celery
+worker); `claims` and `gate` have their own modules (worker/cli_claims.py, worker/cli_gate.py). Each
+imports torch and the engine inside its own function; core/cli.py registers them (the
+`forgetlab.commands` entry points).
 """
 
 from __future__ import annotations

@@ -35,7 +35,7 @@ def test_other_bases_meet_the_bar(seed, encoded_suite):
 
 
 def test_shipped_base_is_strong_but_not_saturated(base, encoded_suite):
-    """Issue 11: every capability at or above the bar, none with the near-zero answer NLL that made accuracy
+    """The graded world: every capability at or above the bar, none with the near-zero answer NLL that made accuracy
     move only once margins collapsed, and the graded capabilities below a perfect score."""
     result = evaluate(base[0], encoded_suite)
     for name, v in result["capabilities"].items():
