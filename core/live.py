@@ -18,10 +18,11 @@ replays the DB only after subscribing, so every point is in the replay, the live
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from .settings import Settings
@@ -41,11 +42,11 @@ class Message:
     kind: ClassVar[str]
 
     def to_json(self) -> dict[str, Any]:
-        return {"kind": self.kind, **{f.name: getattr(self, f.name) for f in fields(self)}}
+        return {"kind": self.kind, **{f.name: getattr(self, f.name) for f in dataclasses.fields(self)}}
 
     def event_data(self) -> dict[str, Any]:
         """The data of its SSE event (whose name is `kind`): what the browser reads; `prev` is the server's."""
-        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "prev"}
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "prev"}
 
 
 @dataclass(frozen=True)
@@ -108,7 +109,7 @@ def message_from_json(data: dict[str, Any]) -> Message | None:
     cls = KINDS.get(data.get("kind"))
     if cls is None:
         return None
-    return cls(**{f.name: data[f.name] for f in fields(cls) if f.name in data})
+    return cls(**{f.name: data[f.name] for f in dataclasses.fields(cls) if f.name in data})
 
 
 def status_message(run: Run) -> dict:
