@@ -19,10 +19,13 @@ def test_every_declaration_has_hooks_and_every_hook_a_declaration():
     assert modules(declarations) == set(MITIGATIONS) and modules(hooks) == set(BUILDERS)
 
 
+# The order the pinned runs and the claims were recorded in; a new mitigation may join anywhere by its `order`.
+RECORDED = ["mix", "replay", "safety_mix", "self_rehearsal", "ewc", "l2sp", "kl", "early_stopping"]
+
+
 def test_the_registry_order_is_the_declared_order_the_results_depend_on():
     assert [m.order for m in MITIGATIONS.values()] == sorted(m.order for m in MITIGATIONS.values())
-    assert list(MITIGATIONS) == ["mix", "replay", "safety_mix", "self_rehearsal", "ewc", "l2sp", "kl",
-                                 "early_stopping"]
+    assert [name for name in MITIGATIONS if name in RECORDED] == RECORDED
 
 
 def test_each_mitigation_owns_its_fields_in_the_schema():
