@@ -117,11 +117,18 @@ def status_message(run: Run) -> dict:
     return Status.of(run).to_json()
 
 
+def _typed(message: Message) -> Message:
+    """A message, or a TypeError now: a plain dict would travel, or vanish, without anyone noticing."""
+    if not isinstance(message, Message):
+        raise TypeError(f"publish a core.live message (Point, SamplesReady, Status), not {type(message).__name__}")
+    return message
+
+
 class NullPublisher:
     """Embedded mode: the DB is the live channel."""
 
     def publish(self, run_id: int, message: Message) -> None:
-        pass
+        _typed(message)
 
 
 class RedisPublisher:
@@ -132,10 +139,10 @@ class RedisPublisher:
         self.prefix = prefix
 
     def publish(self, run_id: int, message: Message) -> None:
-        key = stream_key(self.prefix, run_id)
+        key, data = stream_key(self.prefix, run_id), json.dumps(_typed(message).to_json())
         try:
             pipe = self.client.pipeline(transaction=False)
-            pipe.xadd(key, {"m": json.dumps(message.to_json())}, maxlen=STREAM_MAXLEN, approximate=True)
+            pipe.xadd(key, {"m": data}, maxlen=STREAM_MAXLEN, approximate=True)
             if isinstance(message, Status) and message.terminal:
                 pipe.expire(key, STREAM_TTL)
             pipe.execute()

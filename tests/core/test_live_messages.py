@@ -1,6 +1,8 @@
 """The live channel's typed messages: what travels (to_json), what the browser reads, and reading it back."""
 
-from forgetlab.core.live import End, Point, Resync, SamplesReady, Status, message_from_json
+import pytest
+
+from forgetlab.core.live import End, NullPublisher, Point, Resync, SamplesReady, Status, message_from_json
 
 
 def test_each_message_travels_as_its_json_and_reads_back():
@@ -23,3 +25,8 @@ def test_the_browser_gets_no_prev_and_a_point_without_one_never_asks_for_a_catch
 def test_terminal_is_the_store_s_terminal_set():
     assert [Status(s, 0, 1, None).terminal for s in ("queued", "running", "succeeded", "failed", "cancelled")] == \
         [False, False, True, True, True]
+
+
+def test_a_plain_dict_is_refused_loudly_not_published():
+    with pytest.raises(TypeError, match="core.live message"):
+        NullPublisher().publish(1, {"kind": "status", "status": "failed"})

@@ -36,8 +36,8 @@ class EncodedSuite:
 
     @classmethod
     def build(cls, suite: Suite, tokenizer, device: str = "cpu", max_new_tokens: int = 64, *,
-              refusal_capabilities: tuple[str, ...]) -> "EncodedSuite":
-        """`refusal_capabilities`: the tier's (`Tier.refusal_capabilities`)."""
+              refusal_capabilities: tuple[str, ...] = ()) -> "EncodedSuite":
+        """`refusal_capabilities`: the tier's (`Tier.refusal_capabilities`); none: no refusal rates."""
         names = suite.capabilities + suite.tasks
         batches, groups, budgets = {}, {}, {}
         for name in names:
