@@ -95,12 +95,41 @@
     return out;
   }
 
-  // The chart as standalone SVG: title, grid, axes, every visible line, and a legend.
+  // Text widths as the SVG will draw them (same font), so a legend can be laid out before it is drawn.
+  const measure = document.createElement("canvas").getContext("2d");
+  function textWidth(text, font) { measure.font = font; return measure.measureText(text).width; }
+  // The text cut (with an ellipsis) to at most `room` pixels wide.
+  function fit(text, room, font) {
+    if (textWidth(text, font) <= room) return text;
+    let cut = text;
+    while (cut && textWidth(cut + "…", font) > room) cut = cut.slice(0, -1);
+    return cut + "…";
+  }
+  const LEGEND_FONT = "11px system-ui, sans-serif", TITLE_FONT = "600 14px system-ui, sans-serif";
+
+  // The legend's entries placed left to right, a new row when the next would not fit the width: each
+  // {x, row, text} (an entry wider than a whole row is cut, its full label kept as the entry's <title>).
+  function legendLayout(labels, W) {
+    const SWATCH = 22, GAP = 16, room = W - 16;
+    let x = 8, row = 0;
+    return labels.map(function (label) {
+      const text = fit(label, room - SWATCH, LEGEND_FONT), w = SWATCH + textWidth(text, LEGEND_FONT);
+      if (x > 8 && x + w > W - 8) { x = 8; row += 1; }
+      const at = {x: x, row: row, text: text, full: label};
+      x += w + GAP;
+      return at;
+    });
+  }
+
+  // The chart as standalone SVG: title, grid, axes, every visible line, and a legend that wraps to the
+  // width: no entry overlaps another or runs off the image (the PNG is this same SVG).
   function toSVG(chart, title) {
     const u = chart.u, spec = chart.spec, r = uPlot.pxRatio;
-    const L = u.bbox.left / r, T = 30 + u.bbox.top / r, PW = u.bbox.width / r, PH = u.bbox.height / r;
-    const legendRows = Math.ceil(spec.lines.length / 3), W = u.width, H = T + PH + 34 + legendRows * 18;
+    const L = u.bbox.left / r, T = 30 + u.bbox.top / r, PW = u.bbox.width / r, PH = u.bbox.height / r, W = u.width;
+    const legend = legendLayout(spec.lines.map(function (l) { return l.label; }), W);
+    const legendRows = legend.length ? legend[legend.length - 1].row + 1 : 0, H = Math.ceil(T + PH + 34 + legendRows * 18);
     const font = 'font-family="system-ui, sans-serif" font-size="11" fill="#4b5563"';
+    title = fit(title, W - 16, TITLE_FONT);
     const x = function (v) { return (L + u.valToPos(v, "x")).toFixed(1); };
     const y = function (v) { return (T + u.valToPos(v, "y")).toFixed(1); };
     const ys = unscaled(spec.kind) ? niceTicks(u.scales.y.min, u.scales.y.max, 4) : [0, 0.25, 0.5, 0.75, 1];
@@ -130,10 +159,11 @@
         out.push('<polyline fill="none" stroke="' + l.color + '" stroke-width="' + (l.width || 2) + '" points="' + pts.join(" ") + '"' +
                  (l.dash ? ' stroke-dasharray="' + l.dash.join(" ") + '"' : "") + "/>");
       }
-      const lx = 8 + (i % 3) * (W / 3), ly = T + PH + 34 + Math.floor(i / 3) * 18;
-      out.push('<line x1="' + lx + '" x2="' + (lx + 16) + '" y1="' + (ly - 4) + '" y2="' + (ly - 4) + '" stroke="' + l.color +
+      const at = legend[i], lx = at.x, ly = T + PH + 34 + at.row * 18;
+      out.push('<g class="legend-entry">' + (at.text !== at.full ? "<title>" + esc(at.full) + "</title>" : "") +
+               '<line x1="' + lx + '" x2="' + (lx + 16) + '" y1="' + (ly - 4) + '" y2="' + (ly - 4) + '" stroke="' + l.color +
                '" stroke-width="3"' + (l.dash ? ' stroke-dasharray="4 2"' : "") + "/>" +
-               '<text x="' + (lx + 22) + '" y="' + ly + '" ' + font + ">" + esc(l.label) + "</text>");
+               '<text x="' + (lx + 22) + '" y="' + ly + '" ' + font + ">" + esc(at.text) + "</text></g>");
     });
     out.push("</svg>");
     return out.join("");

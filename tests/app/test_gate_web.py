@@ -1,5 +1,7 @@
 """The regression gate in the web lab: from the per-probe results finished runs store, no model loaded."""
 
+import re
+
 from forgetlab.core.results import Summary
 
 from .conftest import finish
@@ -30,6 +32,11 @@ def test_a_run_gated_against_its_base_fails_on_a_drop(client, sessions):
     assert lo <= -0.4 <= hi < 0 and knowledge["significant"]
     page = client.get(f"/gate?candidate={run_id}")
     assert page.status_code == 200 and "fails" in page.text and 'data-capability="knowledge"' in page.text
+    row = re.search(r'<tr data-capability="knowledge".*?</tr>', page.text, re.S).group(0)
+    assert "built-in method" not in page.text and "<td>knowledge</td><td>20</td>" in row  # the probes column
+    assert '<span class="tag bad">fails</span>' in row  # the row's verdict is a red badge, as the headline's is
+    css = client.get("/static/app.css").text
+    assert re.search(r"\.tag\.bad \{[^}]*color: var\(--bad\)", css) and re.search(r"\.tag\.ok \{[^}]*var\(--ok\)", css)
 
 
 def test_two_runs_gate_each_other_and_bad_requests_are_4xx(client, sessions):

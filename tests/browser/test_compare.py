@@ -11,6 +11,33 @@ from .conftest import collect_errors, wait_until
 
 SMALL = {"task_examples": 100, "epochs": 2, "eval_every": 2}  # a second or two per run
 
+# Every text of an SVG drawn in the page: the boxes that overlap another or leave the image. The legend of a
+# downloaded chart has one entry per run, labelled with its settings, which is where long labels collide.
+CLASHES = """svg => {
+  const box = document.createElement("div");
+  box.innerHTML = svg;
+  document.body.appendChild(box);
+  const root = box.querySelector("svg"), frame = root.getBoundingClientRect();
+  const texts = Array.from(root.querySelectorAll("text")).filter(t => t.textContent.trim());
+  const rects = texts.map(t => t.getBoundingClientRect());
+  const problems = [];
+  rects.forEach((r, i) => {
+    if (r.left < frame.left - 0.5 || r.right > frame.right + 0.5 || r.top < frame.top - 0.5 || r.bottom > frame.bottom + 0.5)
+      problems.push("outside the image: " + texts[i].textContent);
+    for (let j = i + 1; j < rects.length; j++) {
+      const o = rects[j];
+      if (r.left < o.right - 0.5 && o.left < r.right - 0.5 && r.top < o.bottom - 0.5 && o.top < r.bottom - 0.5)
+        problems.push("overlap: " + texts[i].textContent + " / " + texts[j].textContent);
+    }
+  });
+  box.remove();
+  return problems;
+}"""
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+
 
 def test_sweep_then_compare(served_lab, browser, tmp_path):
     url, _ = served_lab
@@ -51,6 +78,7 @@ def test_sweep_then_compare(served_lab, browser, tmp_path):
         page.click("figure.cmp[data-name=knowledge] .dl button[data-format=svg]")
     text = Path(nll_svg.value.path()).read_text()
     assert "knowledge answer NLL (nats/token)" in text and "NLL, nats/token" in text and "<polyline" in text
+    assert page.evaluate(CLASHES, text) == []
     page.check("input[name=chart-measure][value=accuracy]")
     wait_until(page, "window.forgetlabCompare.view === 'accuracy'")
 
@@ -60,6 +88,13 @@ def test_sweep_then_compare(served_lab, browser, tmp_path):
         page.click("figure.cmp[data-name=knowledge] .dl button[data-format=svg]")
     text = Path(svg.value.path()).read_text()
     assert svg.value.suggested_filename.endswith("-knowledge.svg") and text.startswith("<svg") and "<polyline" in text
+    # Every run's legend entry whole and apart (they wrap onto rows), in the SVG and in its PNG, which is the
+    # same drawing at twice the size: the image is as tall as the legend needs.
+    assert text.count('class="legend-entry"') == 5 and page.evaluate(CLASHES, text) == []
+    with page.expect_download() as chart_png:
+        page.click("figure.cmp[data-name=knowledge] .dl button[data-format=png]")
+    width, height = (int(v) for v in re.search(r'<svg[^>]* width="(\d+)" height="(\d+)"', text).groups())
+    assert png_size(Path(chart_png.value.path()).read_bytes()) == (2 * width, 2 * height)
     with page.expect_download() as png:
         page.click("figure.svgfig .dl button[data-format=png]")
     assert Path(png.value.path()).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
