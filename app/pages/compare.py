@@ -9,6 +9,7 @@ from forgetlab.app.auth import CurrentUser
 from forgetlab.app.deps import SessionDep, run_from_query
 from forgetlab.core.errors import Invalid
 from forgetlab.core.ids import parse_ids
+from forgetlab.core import seeds
 from forgetlab.core.compare import nll_rise
 from forgetlab.core.results import TASK_ACCURACY, TASK_NLL, cap_key
 from forgetlab.core.store import access
@@ -40,7 +41,8 @@ def compare_page(request: Request, session: SessionDep, user: CurrentUser, sweep
     charts = _charts(data)
     cap_metrics = [(c.name, f"final {c.name}") for c in capabilities_of([r["config"] for r in data["runs"]])]
     context = {"data": data, "note": note, "sweep": sweep, "selection": selection,
-               "scatter": scatter(data["runs"], best=data["best"]), "charts": charts, "cap_metrics": cap_metrics,
+               "scatter": scatter(data["runs"], best=data["best"], groups=data["groups"], best_group=data["best_group"]),
+               "charts": charts, "cap_metrics": cap_metrics,
                # Answer NLL beside accuracy: its rise per capability in the table (None: not stored), and
                # its curves for the charts' NLL view, read apart so the accuracy curves stay as the API's.
                "cap_of_metric": {metric: cap for cap, metric in cap_metrics},
@@ -61,7 +63,9 @@ def _charts(data: dict) -> list[dict]:
 def _nll_curves(session, data: dict, keys: list[str]) -> dict:
     """{"curves": {run id: {"steps", key: [...]}}, "base": {key: step-0 level}} of the answer NLL keys."""
     lines = comparison.curves(session, [r["id"] for r in data["runs"]], keys)
-    return {"curves": lines, "base": comparison.base_levels(lines, keys)}
+    # With seeds, each setting's NLL curve is its seeds' mean with a band, as its accuracy curve is.
+    groups = [seeds.mean_curve([lines[i] for i in g["ids"]], keys) for g in data["groups"]]
+    return {"curves": lines, "base": comparison.base_levels(lines, keys), "groups": groups}
 
 
 @router.get("/gate")
