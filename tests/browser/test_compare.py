@@ -100,3 +100,41 @@ def test_sweep_then_compare(served_lab, browser, tmp_path):
     assert Path(png.value.path()).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     page.screenshot(path=str(tmp_path / "compare.png"), full_page=True)
     assert not errors, errors
+
+
+def test_a_seed_sweep_compares_settings_with_bands(served_lab, browser):
+    """3 seeds x 2 settings: two groups on every chart (a mean line in a band), a table of seed means with
+    intervals, one scatter point per setting with error bars, and a verdict about settings, never one run."""
+    url, _ = served_lab
+    page = browser.new_page(viewport={"width": 1366, "height": 900})
+    errors = collect_errors(page)
+    page.goto(url + "?" + scenario_query(with_overrides(Scenario(), SMALL)))
+    page.select_option("#sweep-field-1", "lr")
+    page.fill("#sweep-values-1", "1e-3, 1e-2")
+    page.select_option("#sweep-field-2", "seed")
+    page.fill("#sweep-values-2", "0, 1, 2")
+    page.wait_for_selector("#sweep-submit:has-text('Sweep 6 runs'):enabled")
+    page.click("#sweep-submit")
+    page.wait_for_url(re.compile(r"/sweeps/\d+$"))
+    page.wait_for_url(re.compile(r"/compare\?sweep=\d+$"), timeout=120_000)
+    wait_until(page, "window.forgetlabCompare && window.forgetlabCompare.ready")
+
+    assert page.evaluate("window.forgetlabCompare.groups") == 2
+    verdict = page.locator("#verdict").inner_text()
+    assert re.search(r"^lr=0\.0\d+ \(3 seeds\) learns the task|^No setting learnt the task on its seed mean", verdict)
+    assert not re.search(r"\bRun \d+\b", verdict)  # never one seed's run
+    assert page.locator("#seed-results th.group").all_inner_texts()[0].startswith("lr=0.001")
+    assert page.locator("#seed-results tr[data-metric='mean drop'] small").count() == 2  # an interval per setting
+    assert page.locator("#scatter g.pt.group").count() == 2 and page.locator("#scatter line.err").count() >= 2
+    assert "seeds' mean" in page.locator("figure.cmp[data-name=knowledge] .plot").get_attribute("aria-label")
+    with page.expect_download() as svg:
+        page.click("figure.cmp[data-name=knowledge] .dl button[data-format=svg]")
+    text = Path(svg.value.path()).read_text()
+    assert text.count('class="band"') == 2 and text.count('class="legend-entry"') == 3  # 2 settings + the base
+    assert "lr=0.001 (mean of 3 seeds)" in text and page.evaluate(CLASHES, text) == []
+    page.check("input[name=chart-measure][value=nll]")
+    wait_until(page, "window.forgetlabCompare.view === 'nll'")
+    with page.expect_download() as nll_svg:
+        page.click("figure.cmp[data-name=knowledge] .dl button[data-format=svg]")
+    assert Path(nll_svg.value.path()).read_text().count('class="band"') == 2
+    assert not errors, errors
