@@ -47,6 +47,12 @@ def select_runs(session: Session, *, run_ids: list[int] | None = None, sweep_id:
             raise Invalid(f"sweep {sweep_id} has only one distinct run: nothing to compare", "sweep")
         if len(chosen) <= MAX_RUNS:
             return chosen, None
+        grouped = seeds.group([_item(r) for r in chosen])
+        if seeds.seeded(grouped):
+            kept = pick_settings(chosen, grouped)
+            return kept, (f"This sweep has {len(chosen)} runs; the charts compare {len(kept)} of them, whole settings "
+                          "with all their seeds: the setting that learns the task with the least forgetting on its "
+                          "seed mean, then those that forgot least. Pick others on the sweep's page.")
         kept = pick(chosen)
         return kept, (f"This sweep has {len(chosen)} runs; the charts compare {MAX_RUNS} of them: the one that "
                       "learns the task with the least forgetting, the others on the learning-vs-forgetting "
@@ -74,6 +80,25 @@ def pick(candidates: list[Run]) -> list[Run]:
     by_drop = sorted(items, key=lambda i: compare.mean_drop(i["summary"]))
     order = first + [p["id"] for p in frontier] + [i["id"] for i in by_drop] + [r.id for r in candidates]
     kept = list(dict.fromkeys(order))[:MAX_RUNS]
+    return [r for r in candidates if r.id in kept]
+
+
+def pick_settings(candidates: list[Run], grouped: list[list[dict]]) -> list[Run]:
+    """At most MAX_RUNS runs of a sweep with seeds, whole settings at a time (a setting's mean needs all its
+    seeds): the pick on seed means first, then the least mean forgetting, then those without a result yet;
+    back in grid order. A single setting of more seeds than fit keeps its first MAX_RUNS."""
+    done = {r.id for r in candidates if r.status == "succeeded" and r.summary}
+    scored = [(seeds.summarize([r for r in g if r["id"] in done]), g) for g in grouped
+              if any(r["id"] in done for r in g)]
+    first = seeds.best([s for s, _ in scored])
+    order = ([scored[first][1]] if first is not None else []) + \
+        [g for _, g in sorted(scored, key=lambda sg: sg[0]["metrics"]["mean drop"]["mean"])] + grouped
+    kept: list[int] = []
+    for g in order:
+        ids = [r["id"] for r in g]
+        if ids[0] not in kept and len(kept) + len(ids) <= MAX_RUNS:
+            kept += ids
+    kept = kept or [r["id"] for r in order[0]][:MAX_RUNS]
     return [r for r in candidates if r.id in kept]
 
 

@@ -237,3 +237,18 @@ def test_only_seeds_of_one_setting_name_no_winner(client, sessions):
     assert data["verdict"].startswith("These runs differ only in their seed (3 finished)")
     assert "mean drop 20 pts [" in data["verdict"]
     assert client.get(f"/api/sweeps/{created['id']}").json()["best"] is None
+
+
+def test_a_big_seed_sweep_compares_whole_settings(client, sessions):
+    """Four settings x three seeds is 12 runs, over the 8 a comparison draws: it keeps whole settings (a mean
+    needs all its seeds), the one that forgets least on its mean first."""
+    created = client.post("/api/sweeps", json={"base": TINY, "grid": {"lr": [1e-4, 1e-3, 1e-2, 5e-2],
+                                                                      "seed": [0, 1, 2]}}).json()
+    drops = {1e-4: 0.30, 1e-3: 0.05, 1e-2: 0.20, 5e-2: 0.50}
+    for run_id in created["new_runs"]:
+        lr = client.get(f"/api/runs/{run_id}").json()["config"]["lr"]
+        finish(sessions, run_id, drop=drops[lr])
+    data = client.get(f"/api/compare?sweep={created['id']}").json()
+    assert [g["label"] for g in data["groups"]] == ["lr=0.001", "lr=0.01"]  # 6 runs: two whole settings fit
+    assert all(len(g["ids"]) == 3 for g in data["groups"]) and "whole settings" in data["note"]
+    assert data["groups"][data["best_group"]]["label"] == "lr=0.001"
