@@ -36,8 +36,9 @@ def t95(df: int) -> float:
     return z + (z ** 3 + z) / (4 * df) + (5 * z ** 5 + 16 * z ** 3 + 3 * z) / (96 * df ** 2)
 
 
-def interval(values: Sequence[float]) -> dict:
-    """{"mean", "lo", "hi", "n"}: the mean of the values and its 90% t interval (lo = hi = None for one)."""
+def interval(values: Sequence[float], bounds: tuple[float | None, float | None] = (None, None)) -> dict:
+    """{"mean", "lo", "hi", "n"}: the mean of the values and its 90% t interval (lo = hi = None for one),
+    cut to `bounds`, what the measure can be (an accuracy's interval says nothing past 0 or 1)."""
     n = len(values)
     if n == 0:
         raise ValueError("an interval of no values")
@@ -46,7 +47,15 @@ def interval(values: Sequence[float]) -> dict:
         return {"mean": mean, "lo": None, "hi": None, "n": 1}
     sd = math.sqrt(sum((v - mean) ** 2 for v in values) / (n - 1))
     half = t95(n - 1) * sd / math.sqrt(n)
-    return {"mean": mean, "lo": mean - half, "hi": mean + half, "n": n}
+    floor, ceiling = bounds
+    lo = mean - half if floor is None else max(floor, mean - half)
+    hi = mean + half if ceiling is None else min(ceiling, mean + half)
+    return {"mean": mean, "lo": lo, "hi": hi, "n": n}
+
+
+ACCURACY = (0.0, 1.0)
+CHANGE = (-1.0, 1.0)  # a difference of two accuracies
+NLL = (0.0, None)
 
 
 def setting_key(config: Mapping) -> str:
@@ -71,8 +80,9 @@ def summarize(runs: Sequence[Mapping]) -> dict:
     """One group's finished runs: each headline metric (core/compare.py's, and task gain) as an interval
     over its seeds, and the seeds."""
     rows = [compare.headline(r["summary"]) | {"task gain": r["summary"]["task_gain"]} for r in runs]
+    bounds = {key: CHANGE if key in ("mean drop", "task gain") else ACCURACY for key in rows[0]}
     return {"seeds": [r["config"].get("seed") for r in runs], "n": len(runs),
-            "metrics": {key: interval([row[key] for row in rows]) for key in rows[0]}}
+            "metrics": {key: interval([row[key] for row in rows], bounds[key]) for key in rows[0]}}
 
 
 def best(summaries: Sequence[Mapping]) -> int | None:
@@ -93,9 +103,11 @@ def separated(winner: Mapping, other: Mapping, metric: str = "mean drop") -> boo
     return a["hi"] is not None and b["lo"] is not None and a["hi"] < b["lo"]
 
 
-def mean_curve(curves: Sequence[Mapping], keys: Sequence[str]) -> dict:
+def mean_curve(curves: Sequence[Mapping], keys: Sequence[str],
+               bounds: tuple[float | None, float | None] = ACCURACY) -> dict:
     """The seeds' curves as one: {"steps": the union of their steps, key: {"mean", "lo", "hi": [...]}},
-    each step over the seeds that measured it (None where none did; lo/hi None where only one did)."""
+    each step over the seeds that measured it (None where none did; lo/hi None where only one did);
+    `bounds`: what the measure can be (accuracy by default; NLL for answer-NLL curves)."""
     steps = sorted({s for c in curves for s in c["steps"]})
     at = [{s: i for i, s in enumerate(c["steps"])} for c in curves]
     out: dict = {"steps": steps}
@@ -104,7 +116,7 @@ def mean_curve(curves: Sequence[Mapping], keys: Sequence[str]) -> dict:
         for step in steps:
             values = [c[key][index[step]] for c, index in zip(curves, at)
                       if step in index and c[key][index[step]] is not None]
-            point = interval(values) if values else {"mean": None, "lo": None, "hi": None}
+            point = interval(values, bounds) if values else {"mean": None, "lo": None, "hi": None}
             for name in series:
                 series[name].append(point[name])
         out[key] = series

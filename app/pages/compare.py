@@ -64,7 +64,7 @@ def _nll_curves(session, data: dict, keys: list[str]) -> dict:
     """{"curves": {run id: {"steps", key: [...]}}, "base": {key: step-0 level}} of the answer NLL keys."""
     lines = comparison.curves(session, [r["id"] for r in data["runs"]], keys)
     # With seeds, each setting's NLL curve is its seeds' mean with a band, as its accuracy curve is.
-    groups = [seeds.mean_curve([lines[i] for i in g["ids"]], keys) for g in data["groups"]]
+    groups = [seeds.mean_curve([lines[i] for i in g["ids"]], keys, seeds.NLL) for g in data["groups"]]
     return {"curves": lines, "base": comparison.base_levels(lines, keys), "groups": groups}
 
 

@@ -66,8 +66,8 @@ def _group_points(groups: list[dict], best_group: int | None) -> tuple[list[dict
 
 
 def _bar(v: dict) -> tuple[float | None, float | None]:
-    """An interval as an error bar, cut to what a change in accuracy can be (two seeds give wide t intervals)."""
-    return (None, None) if v["lo"] is None else (max(-1.0, v["lo"]), min(1.0, v["hi"]))
+    """An interval (core/seeds.py's, already cut to what the measure can be) as an error bar."""
+    return v["lo"], v["hi"]
 
 
 def _mean(v: dict) -> str:

@@ -26,6 +26,10 @@ def test_the_interval_is_students_t_of_the_mean():
     assert seeds.t95(31) == pytest.approx(1.6955, abs=2e-3)
     with pytest.raises(ValueError):
         seeds.interval([])
+    # Cut to what the measure can be: two seeds' accuracies give a t interval far past 0 and 1.
+    wide = seeds.interval([0.1, 0.9])
+    assert wide["lo"] < 0 and wide["hi"] > 1
+    assert seeds.interval([0.1, 0.9], seeds.ACCURACY) == {"mean": 0.5, "lo": 0.0, "hi": 1.0, "n": 2}
 
 
 def test_runs_that_differ_only_in_seed_group_together_in_first_seen_order():
@@ -65,7 +69,9 @@ def test_the_mean_curve_and_its_band_over_the_steps_each_seed_measured():
     assert got["k"]["mean"] == pytest.approx([1.0, 0.7, 0.5])
     assert got["k"]["lo"][0] == got["k"]["hi"][0] == 1.0  # every seed agrees at the base
     assert got["k"]["lo"][1] < 0.7 < got["k"]["hi"][1]
-    two = seeds.interval([0.6, 0.4])
+    two = seeds.interval([0.6, 0.4], seeds.ACCURACY)  # two seeds: a wide interval, cut at 0
     assert got["k"]["lo"][2] == pytest.approx(two["lo"]) and got["k"]["hi"][2] == pytest.approx(two["hi"])
+    nll = seeds.mean_curve([{"steps": [0], "k": [0.1]}, {"steps": [0], "k": [3.0]}], ["k"], seeds.NLL)
+    assert nll["k"]["lo"] == [0.0] and nll["k"]["hi"][0] > 3.0  # NLL is never negative, and has no ceiling
     missing = seeds.mean_curve([{"steps": [0, 1], "k": [0.5, None]}], ["k"])
     assert missing["k"] == {"mean": [0.5, None], "lo": [None, None], "hi": [None, None]}
