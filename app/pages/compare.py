@@ -69,11 +69,14 @@ def _nll_curves(session, data: dict, keys: list[str]) -> dict:
 
 
 @router.get("/gate")
-def gate_page(request: Request, session: SessionDep, user: CurrentUser, candidate: str, base: str | None = None, max_drop: float = 0.05):
+def gate_page(request: Request, session: SessionDep, user: CurrentUser, candidate: str, base: str | None = None,
+              max_drop: float = 0.05, max_nll_rise: float | None = None):
     """Anyone signed in, over runs they may see: a run's model gated against its base, or another run's model
     (see app/services/gate.py)."""
     if not 0.0 <= max_drop <= 1.0:
         raise Invalid("max_drop must be between 0 and 1", "max_drop")
+    if max_nll_rise is not None and not 0.0 <= max_nll_rise <= 100.0:
+        raise Invalid("max_nll_rise must be between 0 and 100 nats per token", "max_nll_rise")
     g = gate.report(candidate=run_from_query(session, candidate, "candidate", user=user),
-                    base=run_from_query(session, base, "base", user=user), max_drop=max_drop)
+                    base=run_from_query(session, base, "base", user=user), max_drop=max_drop, max_nll_rise=max_nll_rise)
     return page(request, "gate.html", {"g": g})
