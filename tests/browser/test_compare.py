@@ -7,7 +7,7 @@ from pathlib import Path
 from forgetlab.app.pages.forms import scenario_query
 from forgetlab.core.scenario import Scenario, with_overrides
 
-from .conftest import collect_errors, wait_until
+from .conftest import axe_problems, collect_errors, wait_until
 
 SMALL = {"task_examples": 100, "epochs": 2, "eval_every": 2}  # a second or two per run
 
@@ -120,6 +120,7 @@ def test_a_seed_sweep_compares_settings_with_bands(served_lab, browser):
     wait_until(page, "window.forgetlabCompare && window.forgetlabCompare.ready")
 
     assert page.evaluate("window.forgetlabCompare.groups") == 2
+    assert axe_problems(page) == []  # the seed table and the bands' page as well as the plain comparison
     verdict = page.locator("#verdict").inner_text()
     assert re.search(r"^lr=0\.0\d+ \(3 seeds\) learns the task|^No setting learnt the task on its seed mean", verdict)
     assert not re.search(r"\bRun \d+\b", verdict)  # never one seed's run
