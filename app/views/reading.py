@@ -61,9 +61,10 @@ def mitigations(c: dict) -> list[str]:
     return mitigation_registry.describe(c)
 
 
-def key_settings(c: dict) -> list[str]:
-    """A run's settings in a line: what the runs list and the run page header show."""
-    items = [c["task"], method_phrase(c) if c["method"] == "lora" else "full", f"lr {c['lr']:g}",
+def key_settings(c: dict, task: str | None = None) -> list[str]:
+    """A run's settings in a line: what the runs list and the run page header show. `task`: how to name the
+    task, where the caller knows better than its key (a dataset's name)."""
+    items = [task or c["task"], method_phrase(c) if c["method"] == "lora" else "full", f"lr {c['lr']:g}",
              f"{c['epochs']} epoch{'s' if c['epochs'] != 1 else ''}", f"{c['task_examples']} examples"]
     return items + mitigations(c)
 

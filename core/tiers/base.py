@@ -111,6 +111,11 @@ class Tier:
                                                    "your own data")}
         return tier
 
+    def words(self) -> frozenset[str] | None:
+        """The words this tier's tokenizer can spell, when it is word-level (text split on whitespace, each
+        piece a known word): data in other words cannot be trained on. None: it spells any text (subwords)."""
+        return None
+
     def probe_suite(self) -> Suite:
         """Every capability's and task's held-out probes."""
         raise NotImplementedError
