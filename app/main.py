@@ -16,7 +16,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from forgetlab.app.executors import make_executor
 from forgetlab.core import checkpoints
-from forgetlab.core.live import Hub, get_publisher, status_message
+from forgetlab.core.live import Hub, Status, get_publisher
 from forgetlab.core.settings import Settings, get_settings
 from forgetlab.core.store import runs
 from forgetlab.core.store.db import session_factory
@@ -42,7 +42,7 @@ def reap_once(app: FastAPI) -> None:
                                            max_attempts=state.settings.max_attempts)
         for run_id in requeued + failed:
             run = runs.get_run(session, run_id=run_id)
-            state.publisher.publish(run_id, status_message(run))
+            state.publisher.publish(run_id, Status.of(run))
         for run_id in failed:  # out of attempts: the checkpoint will never be resumed
             checkpoints.drop(state.settings.data_dir, run_id)
         outbox.send(state, session, [runs.get_run(session, run_id=run_id) for run_id in requeued])

@@ -60,7 +60,7 @@ class Settings(BaseSettings):
     max_attempts: int = Field(2, ge=1, description="Tries per run when its worker dies (distributed).")
     cancel_poll_seconds: float = 0.5  # how often a Celery worker checks the cancel flag
     live_poll_seconds: float = 0.05  # embedded live channel: DB polling interval
-    # Reliability (issue 12; README "Reliability").
+    # Reliability (docs/reliability.md): the outbox, checkpoints, body and rate limits, hosts.
     outbox_seconds: float = Field(10.0, description="How often the web process re-sends queued runs whose "
                                                     "message was never sent or may be lost.")
     outbox_stale_seconds: float = Field(60.0, description="A queued run sent this long ago without a worker "
@@ -76,13 +76,13 @@ class Settings(BaseSettings):
     trusted_hosts: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: ["*"], description="Host headers the web app answers (comma-separated; '*': any).")
     trust_proxy: bool = Field(False, description="Take the client address from X-Forwarded-For (behind a proxy).")
-    # Accounts (issue 10; README "Accounts and roles"). Embedded and not public: no login, the visitor is
+    # Accounts (docs/accounts.md). Embedded and not public: no login, the visitor is
     # the local instructor. Public (`forgetlab serve --public`) or distributed: everyone signs in.
     public: bool = Field(False, description="Ask everyone to sign in (always so in distributed mode).")
     signup: Literal["student", "guest", "off"] = Field(
         "student", description="The role a self-signed-up account gets, or 'off' to allow no sign-up.")
     session_days: float = Field(14.0, gt=0, description="How long a browser session lasts.")
-    # Classes (issue 10; README "For instructors"; core/quotas.py).
+    # Classes (docs/instructors.md; core/quotas.py).
     max_active_runs: int = Field(4, ge=0, description="Runs a student may have queued or running at once "
                                                       "(0: no limit); instructors are not limited.")
 

@@ -27,9 +27,9 @@ class Meter:
         suite = known.probe_suite().select(self.suites)
         full = suite.head(final_probes or known.final_probes) if (final_probes or known.final_probes) else suite
         quick = full.head(probes or known.run_probes) if (probes or known.run_probes) else full
-        tokens = known.generation_tokens
-        self.full = EncodedSuite.build(full, tokenizer, device or "cpu", tokens)
-        self.quick = EncodedSuite.build(quick, tokenizer, device or "cpu", tokens)
+        tokens, refusal = known.generation_tokens, known.refusal_capabilities  # as the tier's runs measure
+        self.full = EncodedSuite.build(full, tokenizer, device or "cpu", tokens, refusal_capabilities=refusal)
+        self.quick = EncodedSuite.build(quick, tokenizer, device or "cpu", tokens, refusal_capabilities=refusal)
         self.seconds = 0.0  # spent measuring, all points together
 
     def measure(self, model, *, full: bool, base: bool = False) -> tuple[dict[str, float], dict | None]:

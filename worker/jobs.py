@@ -16,7 +16,8 @@ import threading
 
 from forgetlab.core import checkpoints
 from forgetlab.core.datasets import split
-from forgetlab.core.live import get_publisher, status_message
+from forgetlab.core.errors import Cancelled, RuntimeUnavailable
+from forgetlab.core.live import Status, get_publisher
 from forgetlab.core.scenario import ScenarioError, parse
 from forgetlab.core.settings import Settings, get_settings
 from forgetlab.core.store import artifacts, runs
@@ -116,8 +117,11 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def run_job(*, run_id: int, settings: Settings | None = None) -> str:
-    """Run one queued run to a terminal status; returns that status, or "skipped" if not ours to run."""
+def run_job(*, run_id: int, settings: Settings | None = None,
+            time_limit_error: type[BaseException] | tuple[type[BaseException], ...] = ()) -> str:
+    """Run one queued run to a terminal status; returns that status, or "skipped" if not ours to run.
+    `time_limit_error`: what the caller's time limit raises inside the run (Celery's SoftTimeLimitExceeded,
+    passed by worker/tasks.py; the embedded executor's children have none)."""
     settings = settings or get_settings()
     sessions = session_factory(settings.sqlalchemy_url)
     publisher = get_publisher(settings)
@@ -126,7 +130,7 @@ def run_job(*, run_id: int, settings: Settings | None = None) -> str:
         with sessions() as session:
             ended = runs.finish(session, run_id=run_id, status=status, attempt=attempt, **fields)
             if ended:
-                publisher.publish(run_id, status_message(runs.get_run(session, run_id=run_id)))
+                publisher.publish(run_id, Status.of(runs.get_run(session, run_id=run_id)))
             # Files of runs that ended with no job to delete them (cancelled while queued, reaped...): on a
             # Celery worker's own disk only this finds them. This run's own goes too, once it has ended.
             checkpoints.sweep(session, settings.data_dir)
@@ -137,7 +141,7 @@ def run_job(*, run_id: int, settings: Settings | None = None) -> str:
         if attempt is None:
             return "skipped"  # cancelled while queued, already running elsewhere, or finished
         run = runs.get_run(session, run_id=run_id)
-        publisher.publish(run_id, status_message(run))
+        publisher.publish(run_id, Status.of(run))
         config, queue = run.config, run.queue
     try:
         scenario = parse(config)
@@ -159,13 +163,13 @@ def run_job(*, run_id: int, settings: Settings | None = None) -> str:
                                checkpoint_to=checkpoint_path(settings, run_id),
                                checkpoint_every=settings.checkpoint_every,
                                should_cancel=watchdog.cancel.is_set)
+    except Cancelled:
+        return end("cancelled")
+    except RuntimeUnavailable as e:  # a gpu-queue worker without a GPU
+        return end("failed", error=str(e))
+    except time_limit_error:
+        return end("failed", error=f"the run took longer than the limit of {settings.run_time_limit} s")
     except Exception as e:
-        if type(e).__name__ == "Cancelled":  # worker.engine.train.Cancelled, matched without importing torch
-            return end("cancelled")
-        if type(e).__name__ == "RuntimeUnavailable":  # a gpu-queue worker without a GPU
-            return end("failed", error=str(e))
-        if type(e).__name__ == "SoftTimeLimitExceeded":
-            return end("failed", error=f"the run took longer than the limit of {settings.run_time_limit} s")
         log.exception("run %s failed", run_id)
         return end("failed", error=f"{type(e).__name__}: {e}")
     finally:

@@ -33,7 +33,7 @@ class JoinIn(BaseModel):
 
 class AssignmentIn(BaseModel):
     """An assignment: a scenario template (a preset and/or settings, with locked, hidden and narrowed
-    fields), a goal in the goal language (README, "For instructors"), budgets and a due date."""
+    fields), a goal in the goal language (docs/instructors.md, "The goal language"), budgets and a due date."""
 
     title: str = Field(min_length=1, max_length=200)
     instructions: str = Field("", max_length=20_000, description="Markdown; HTML in it is shown as text")

@@ -44,9 +44,10 @@ def _run_context(session, run, user) -> dict:
     first = runs.first_runs(session, hashes=[run.config_hash], where=access.run_filter(user)).get(run.config_hash)
     samples = runs.latest_samples(session, run_id=run.id)
     tier = tier_of(run.config)
+    task, task_label = _task_info(session, tier, scenario.task) if scenario else (None, None)
     capabilities = [c for name, c in tier.capabilities.items() if not run.external or name in run.config["suites"]]
-    return {"run": run, "config": run.config, "task": _task_info(session, tier, scenario.task) if scenario else None,
-            "reading": reading, "capabilities": capabilities,
+    return {"run": run, "config": run.config, "task": task, "task_label": task_label, "reading": reading,
+            "capabilities": capabilities,
             "samples": samples, "builder_query": scenario_query(scenario) if scenario else None,
             "preset": PRESETS.get(run.preset) if run.preset else None,
             "parent": parent, "parent_side": _side_by_side(run, parent) if parent else None,
@@ -74,13 +75,16 @@ def _side_by_side(run, parent) -> dict:
     return {"changed": changed, "rows": rows, "task": task}
 
 
-def _task_info(session, tier, task: str) -> TaskInfo:
-    """A tier's task, or a user's dataset described by its name (it is not one of the tier's tasks)."""
+def _task_info(session, tier, task: str) -> tuple[TaskInfo, str]:
+    """A tier's task, or a user's dataset described by its name (it is not one of the tier's tasks); and how
+    the page names it: a dataset by the name it was uploaded with, since its id (data:<hash>) tells a
+    reader nothing."""
     if not is_dataset_task(task):
-        return tier.tasks[task]
+        return tier.tasks[task], task
     found = stored_dataset(session, task)
-    about = f'your dataset "{found["name"]}".' if found else "your dataset, no longer stored."
-    return TaskInfo(task, about, "your own data")
+    if found is None:
+        return TaskInfo(task, "your dataset, no longer stored.", "your own data"), "your dataset (no longer stored)"
+    return TaskInfo(task, f'your dataset "{found["name"]}".', "your own data"), f'"{found["name"]}" (your data)'
 
 
 @router.get("/runs/{run_id}")

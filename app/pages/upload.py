@@ -26,8 +26,8 @@ async def upload_dataset_form(request: Request, session: SessionDep, user: Membe
     and the page's script picks the new task. Without JavaScript: back to the builder with the dataset as the
     task, or the builder with the errors. Nothing is stored unless all is valid."""
     try:
-        data, name = await read_upload(request)
-        row, created = dataset_service.upload(session, data=data, name=name, owner=user)
+        data, name, tier = await read_upload(request)
+        row, created = dataset_service.upload(session, data=data, name=name, owner=user, tier=tier)
     except DomainError as e:  # TooLarge, DatasetError (per line), Invalid (no file, a bad name)
         upload = {"error": e.message, "lines": [(where(err), err["reason"]) for err in getattr(e, "errors", [])]}
         status = 413 if isinstance(e, TooLarge) else 422

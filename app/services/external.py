@@ -7,7 +7,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from forgetlab.core import external
-from forgetlab.core.live import status_message
+from forgetlab.core.live import Point, Status
 from forgetlab.core.store import external as store
 from forgetlab.core.store import runs
 from forgetlab.core.store.models import Run, User
@@ -22,10 +22,10 @@ def create(session: Session, *, owner: User, tier: str, suites: list[str] | None
 def add_point(session: Session, *, state, run: Run, step: int, values: dict, items: dict | None) -> None:
     stored = store.add_point(session, run=run, step=step, values=values, items=items)
     prev = runs.step_before(session, run_id=run.id, step=step)
-    state.publisher.publish(run.id, {"kind": "point", "step": step, "values": stored, "prev": prev})
+    state.publisher.publish(run.id, Point(step, stored, prev))
 
 
 def end(session: Session, *, state, run: Run, status: str, error: str | None, eval_seconds: float) -> Run:
     run = store.end(session, run=run, status=status, error=error, eval_seconds=eval_seconds)
-    state.publisher.publish(run.id, status_message(run))
+    state.publisher.publish(run.id, Status.of(run))
     return run

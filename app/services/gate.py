@@ -30,7 +30,7 @@ def _items(run: Run, which: str) -> dict:
     return items
 
 
-def report(*, candidate: Run | None, base: Run | None, max_drop: float) -> dict:
+def report(*, candidate: Run | None, base: Run | None, max_drop: float, max_nll_rise: float | None = None) -> dict:
     """The gate of `candidate` against `base` (a run's model), or against its own base model when base is None."""
     if candidate is None:
         raise NotFound("no such candidate run", "candidate")
@@ -44,7 +44,7 @@ def report(*, candidate: Run | None, base: Run | None, max_drop: float) -> dict:
     if {k: len(v) for k, v in base_items.items()} != {k: len(v) for k, v in cand_items.items()}:
         raise Invalid("the two runs were measured on different probe sets; gate runs of the same tier and version",
                       "base")
-    result = gate.compare(base_items, cand_items, max_drop=max_drop)
+    result = gate.compare(base_items, cand_items, max_drop=max_drop, max_nll_rise=max_nll_rise)
     return {**result, "candidate": candidate.id, "base": base.id if base else None, "base_label": base_label,
             "lines": gate.table(result)}
 

@@ -9,16 +9,17 @@ from functools import lru_cache
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from forgetlab.core import checkpoints, quotas
+from forgetlab.core import checkpoints, datasets, quotas
 from forgetlab.core.errors import Invalid
-from forgetlab.core.live import status_message
+from forgetlab.core.live import Status
 from forgetlab.core.presets import PRESETS
 from forgetlab.core.scenario import Scenario, ScenarioError
 from forgetlab.core.store import artifacts
 from forgetlab.core.store import external as external_store
 from forgetlab.core.store import runs
-from forgetlab.core.store.datasets import get_dataset
+from forgetlab.core.store.datasets import get_dataset, pairs_of
 from forgetlab.core.store.models import Assignment, AssignmentAttempt, Run, User
+from forgetlab.core.tiers import get_tier
 from forgetlab.core.tiers.base import DATASET_PREFIX, is_dataset_task
 
 from . import outbox
@@ -35,11 +36,20 @@ def preset_of(scenario: Scenario) -> str | None:
 
 
 def check_datasets(session: Session, scenarios: list[Scenario]) -> None:
-    """A scenario may name a dataset task only if that dataset is stored: the schema checks only the
-    task's form (it has no database), so this is where a run or sweep naming an unknown one stops."""
-    for task in dict.fromkeys(s.task for s in scenarios):
-        if is_dataset_task(task) and get_dataset(session, dataset_id=task.removeprefix(DATASET_PREFIX)) is None:
+    """A scenario may name a dataset task only if that dataset is stored, and in its tier's words when the
+    tier's tokenizer is word-level: the schema checks only the task's form (it has no database), so this is
+    where a run or sweep naming an unknown one stops, rather than the run failing on its first batch."""
+    for task, tier in dict.fromkeys((s.task, s.tier) for s in scenarios):
+        if not is_dataset_task(task):
+            continue
+        row = get_dataset(session, dataset_id=task.removeprefix(DATASET_PREFIX))
+        if row is None:
             raise ScenarioError({"task": f"no uploaded dataset is called {task}; upload the file first"})
+        vocabulary = datasets.vocabulary_of(get_tier(tier))
+        unknown = vocabulary and vocabulary.unknown(" ".join(p + " " + r for p, r in pairs_of(row)))
+        if unknown:
+            raise ScenarioError({"task": f"dataset {row.name!r} uses {vocabulary.reason(unknown)}: "
+                                         f"upload the file with its tier chosen to see each line that does"})
 
 
 def quota_lock(session: Session, *, owner: User, limit: int, assignment: Assignment | None = None):
@@ -75,7 +85,7 @@ def submit(session: Session, *, state, scenario: Scenario, owner: User, queue: s
 def _cancelled(state, session: Session, run_id: int) -> None:
     """What follows a run cancelled while queued: its viewers hear it, and a checkpoint waiting for a retry
     (nothing will resume it now) goes."""
-    state.publisher.publish(run_id, status_message(runs.get_run(session, run_id=run_id)))
+    state.publisher.publish(run_id, Status.of(runs.get_run(session, run_id=run_id)))
     checkpoints.drop(state.settings.data_dir, run_id)
 
 
@@ -85,7 +95,7 @@ def cancel(session: Session, *, state, run: Run) -> Run:
         return run
     if run.external:  # no executor holds it: it ends now, and its training process's next point is refused
         run = external_store.end(session, run=run, status="cancelled", error="cancelled on the lab")
-        state.publisher.publish(run.id, status_message(run))
+        state.publisher.publish(run.id, Status.of(run))
         return run
     if runs.request_cancel(session, run_id=run.id) == "cancelled":
         _cancelled(state, session, run.id)

@@ -62,11 +62,12 @@ def mitigations(c: dict) -> list[str]:
     return mitigation_registry.describe(c)
 
 
-def key_settings(c: dict) -> list[str]:
-    """A run's settings in a line: what the runs list and the run page header show."""
+def key_settings(c: dict, task: str | None = None) -> list[str]:
+    """A run's settings in a line: what the runs list and the run page header show. `task`: how to name the
+    task, where the caller knows better than its key (a dataset's name)."""
     if is_external(c):
         return settings_line(c)
-    items = [c["task"], method_phrase(c) if c["method"] == "lora" else "full", f"lr {c['lr']:g}",
+    items = [task or c["task"], method_phrase(c) if c["method"] == "lora" else "full", f"lr {c['lr']:g}",
              f"{c['epochs']} epoch{'s' if c['epochs'] != 1 else ''}", f"{c['task_examples']} examples"]
     return items + mitigations(c)
 

@@ -52,6 +52,11 @@ def test_an_external_run_streams_in_and_reads_as_any_run(client, sessions):
     assert compared["varying"] == ["learning_rate"] and compared["best"] is None
     assert compared["runs"][1]["deltas"]["mean drop"]["verdict"] == "better"
     assert client.get(f"/compare?runs={run_id},{other}").status_code == 200
+    # Two external runs that differ only in their seed are one setting measured twice: one group, two seeds.
+    again = _external_run(client, config={**ARGS, "seed": 43})
+    client.post(f"/api/external-runs/{again}/end", json={"status": "succeeded"})
+    seeded = client.get(f"/api/compare?runs={run_id},{again}")
+    assert seeded.status_code == 200 and client.get(f"/compare?runs={run_id},{again}").status_code == 200
     csv = client.get(f"/api/export/metrics.csv?runs={run_id},{other}").text
     assert csv.splitlines()[0].startswith("run_id,step,cap.knowledge.accuracy") and len(csv.splitlines()) == 7
     exported = client.get(f"/api/export/summary.json?runs={run_id}").json()["runs"][0]

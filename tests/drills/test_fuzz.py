@@ -1,7 +1,7 @@
 """Fuzzing from the OpenAPI document (schemathesis), bounded: every API operation gets generated valid and
 invalid requests against the embedded lab (SQLite, the local instructor, no worker), and every answer must
 be a documented status with a body that matches its schema; no 500, ever. Rate limits are off here (they
-have their own tests), or most requests would be a 429. Runs in about a minute on 2 cores (README Reliability).
+have their own tests), or most requests would be a 429. Runs in about a minute on 2 cores (docs/reliability.md).
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ from forgetlab.integrations.transformers import ForgetlabCallback
 from forgetlab.worker.engine.encoding import encode
 from forgetlab.worker.engine.model import load
 
-SUITES = ["knowledge", "format"]
+SUITES = ["knowledge", "safety"]  # safety: its refusal rates ride along
 FEW = dict(suites=SUITES, probes=2, final_probes=4)  # a few probes per suite: seconds, not minutes, on 2 cores
 
 
@@ -60,6 +60,7 @@ def test_a_trainer_streams_a_base_point_and_later_points(truncated, lab, tmp_pat
     assert run["config"]["learning_rate"] == 1e-3 and run["config"]["max_steps"] == 4  # the trainer's arguments
     points = lab.client().get(f"/api/runs/{run['id']}/metrics").json()["points"]
     assert "train_loss" in points[-1]["values"] and "train_loss" not in points[0]["values"]
+    assert all("refusal" in p["values"] and "over_refusal" in p["values"] for p in points)
     assert run["summary"]["eval_seconds"] > 0 and run["summary"]["task_accuracy"] is None
 
 
