@@ -5,11 +5,15 @@ lab). Both make the same rows (core/store/external.py), so `forgetlab serve` on 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import urllib.error
 import urllib.request
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from forgetlab.core import external
+from forgetlab.core.errors import DomainError
 from forgetlab.core.store import accounts, runs
 from forgetlab.core.store import external as store
 from forgetlab.core.store.db import migrate, session_factory
@@ -69,11 +73,21 @@ class DatabaseSink:
         return f"run {self.run_id} in {self.url}"
 
     def point(self, step: int, values: dict, items: dict | None) -> None:
-        with self.sessions() as session:
+        with self._refused(), self.sessions() as session:
             store.add_point(session, run=runs.get_run(session, run_id=self.run_id), step=step, values=values,
                             items=items)
 
     def end(self, status: str, error: str | None, eval_seconds: float) -> None:
-        with self.sessions() as session:
+        with self._refused(), self.sessions() as session:
             store.end(session, run=runs.get_run(session, run_id=self.run_id), status=status, error=error,
                       eval_seconds=eval_seconds)
+
+    @contextlib.contextmanager
+    def _refused(self):
+        """The database's refusals (a run cancelled meanwhile, the database gone) as the lab's: LabError."""
+        try:
+            yield
+        except DomainError as e:
+            raise LabError(f"the lab database refused: {e.message}") from None
+        except SQLAlchemyError as e:
+            raise LabError(f"the lab database at {self.url} failed: {type(e).__name__}") from None

@@ -136,3 +136,19 @@ def test_watch_into_a_local_lab_database_and_a_failed_loop(truncated, lab):
         run = runs.list_runs(session, limit=1)[0]
         assert run.external and run.status == "failed" and "loss diverged" in run.error
         assert [step for step, _ in runs.points_after(session, run_id=run.id)] == [0, 1]
+
+
+def test_a_run_cancelled_on_the_lab_stops_the_measuring_not_the_training(truncated, lab):
+    from forgetlab.core.store import external, runs
+
+    model, tokenizer = load(truncated)
+    with forgetlab.watch(model, tokenizer, database=lab.database, every=1, suites=["knowledge"], probes=1,
+                         final_probes=2) as watch:
+        with lab.sessions() as session:
+            external.end(session, run=runs.list_runs(session, limit=1)[0], status="cancelled")
+        watch.step(loss=1.0)  # the lab refuses this point; the loop goes on
+        watch.step(loss=0.9)
+    assert "has ended (cancelled)" in watch.lost
+    with lab.sessions() as session:
+        run = runs.list_runs(session, limit=1)[0]
+        assert run.status == "cancelled" and [s for s, _ in runs.points_after(session, run_id=run.id)] == [0]
