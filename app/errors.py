@@ -15,6 +15,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from forgetlab.core.errors import DomainError, Forbidden, NotFound
 from forgetlab.core.quotas import OverQuota
@@ -79,15 +80,30 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException):
+        headers = getattr(exc, "headers", None)
+        if exc.status_code == 405:  # Starlette names the methods of the first route that matched the path only
+            headers = {**(headers or {}), "Allow": ", ".join(allowed_methods(request))}
         if wants_json(request):
-            return JSONResponse(error_body(exc.detail, {}), status_code=exc.status_code,
-                                headers=getattr(exc, "headers", None))
+            return JSONResponse(error_body(exc.detail, {}), status_code=exc.status_code, headers=headers)
         title = "Not found" if exc.status_code == 404 else f"Error {exc.status_code}"
-        return _html(request, exc.status_code, title, str(exc.detail))
+        response = _html(request, exc.status_code, title, str(exc.detail))
+        response.headers.update(headers or {})
+        return response
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception):
         return _server_error(request)
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route answers at this request's path (a 405's Allow header, RFC 9110): routes of
+    one path are declared one per method, and each knows only its own."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        match, _ = route.matches({**request.scope, "method": "GET"})
+        if match != Match.NONE and getattr(route, "methods", None):
+            methods |= route.methods
+    return sorted(methods)
 
 
 def _server_error(request: Request):

@@ -15,7 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from forgetlab.app.executors import make_executor
-from forgetlab.core import checkpoints
+from forgetlab.core import artifacts, checkpoints
 from forgetlab.core.live import Hub, get_publisher, status_message
 from forgetlab.core.settings import Settings, get_settings
 from forgetlab.core.store import runs
@@ -26,6 +26,7 @@ from .api.main import api_router
 from .errors import CatchErrors, install_error_handlers
 from .middleware.limits import BodyLimit, RateLimit
 from .middleware.security import SecurityHeaders
+from .middleware.throttles import Throttles
 from .openapi import install_openapi
 from .pages import STATIC_DIR
 from .pages.main import pages_router
@@ -58,10 +59,12 @@ async def _reaper(app: FastAPI) -> None:
 
 
 def sweep_checkpoints(app: FastAPI) -> list[int]:
-    """Remove checkpoint files left of runs that ended (core/checkpoints.py): the backstop for every way a
-    run can end without its job deleting its file. Returns those runs' ids."""
+    """Remove checkpoint files left of runs that ended (core/checkpoints.py), and saved models of runs that no
+    longer exist (core/artifacts.py): the backstop for every way a run can end or go without its files going
+    with it. Returns those runs' ids."""
     with app.state.sessions() as session:
-        return checkpoints.sweep(session, app.state.settings.data_dir)
+        return sorted(set(checkpoints.sweep(session, app.state.settings.data_dir))
+                      | set(artifacts.sweep(session, app.state.settings)))
 
 
 async def _reconciler(app: FastAPI) -> None:
@@ -101,6 +104,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.publisher = get_publisher(settings)
     app.state.hub = Hub(settings, app.state.sessions)
     app.state.executor = make_executor(settings, app.state.sessions, app.state.publisher)
+    app.state.throttles = Throttles.from_settings(settings)  # log-in, sign-up and per-address run brakes
     install_error_handlers(app)
     auth.install(app)
     app.include_router(api_router)

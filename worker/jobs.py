@@ -33,14 +33,15 @@ log = logging.getLogger(__name__)
 def _engine():
     """The engine, imported late: importing torch is the worker child's business, not its parent's.
     Returns train_and_save(scenario, on_event, tier=, runtime=, should_cancel=, save_to=, checkpoint_to=,
-    checkpoint_every=) -> (summary, saved), where saved describes the model written to save_to (None when it
-    was not kept). A checkpoint at checkpoint_to (from an earlier attempt) is resumed from."""
+    checkpoint_every=, run_id=) -> (summary, saved), where saved describes the model written to save_to (None
+    when it was not kept); its manifest names run_id, the only run it is served as (core/artifacts.py). A checkpoint at checkpoint_to (from an earlier attempt) is resumed from."""
     from forgetlab.core.tiers import get_tier
     from forgetlab.worker.engine.artifacts import save_run
     from forgetlab.worker.engine.checkpoint import Checkpoints
     from forgetlab.worker.engine.train import fine_tune
 
-    def train_and_save(scenario, on_event, *, tier, runtime, should_cancel, save_to, checkpoint_to, checkpoint_every):
+    def train_and_save(scenario, on_event, *, tier, runtime, should_cancel, save_to, checkpoint_to, checkpoint_every,
+                       run_id):
         checkpoints = Checkpoints(checkpoint_to, checkpoint_every)
         summary, model, _ = fine_tune(scenario, on_event, tier=tier, runtime=runtime, should_cancel=should_cancel,
                                       checkpoints=checkpoints)
@@ -50,7 +51,7 @@ def _engine():
             return summary, None  # a full fine-tune of a real model is hundreds of MB: not kept per run
         try:
             save_to.parent.mkdir(parents=True, exist_ok=True)
-            return summary, save_run(model, scenario, tier, save_to)
+            return summary, save_run(model, scenario, tier, save_to, run_id=run_id)
         except Exception as e:  # a full disk must not fail a finished run; the page says the model is not kept
             log.warning("could not save the model of %s: %s", save_to, e)
             return summary, None
@@ -157,7 +158,7 @@ def run_job(*, run_id: int, settings: Settings | None = None) -> str:
         summary, saved = train(scenario, recorder, tier=tier, runtime=_runtime(queue, settings.torch_threads),
                                save_to=settings.run_model_dir(run_id),
                                checkpoint_to=checkpoint_path(settings, run_id),
-                               checkpoint_every=settings.checkpoint_every,
+                               checkpoint_every=settings.checkpoint_every, run_id=run_id,
                                should_cancel=watchdog.cancel.is_set)
     except Exception as e:
         if type(e).__name__ == "Cancelled":  # worker.engine.train.Cancelled, matched without importing torch
