@@ -14,7 +14,7 @@ from fastapi.responses import RedirectResponse
 from forgetlab.app.auth import PUBLIC, CurrentUser, InstructorUser, csrf, set_session_cookie
 from forgetlab.app.auth.identity import SESSION_COOKIE, identify
 from forgetlab.app.deps import SessionDep
-from forgetlab.app.middleware.limits import client_key
+from forgetlab.app.middleware.limits import request_address
 from forgetlab.app.middleware.throttles import Throttled
 from forgetlab.core.errors import DomainError
 from forgetlab.core.ids import parse_id
@@ -48,11 +48,6 @@ def login_page(request: Request, next: str = "/"):
     return page(request, "login.html", {"next": _next(next), "signup": request.app.state.settings.signup != "off"})
 
 
-def address(request: Request) -> str:
-    """The client's address, as the rate limits key it (app/middleware/limits.py)."""
-    return client_key(request.scope, request.app.state.settings.trust_proxy)
-
-
 def _throttled(request: Request, template: str, context: dict, error: Throttled):
     """429 with Retry-After: the form again, saying how long to wait."""
     context = {**context, "error": f"{error.reason}: try again in {error.retry_after} s."}
@@ -67,7 +62,7 @@ def login(request: Request, session: SessionDep, name: Annotated[str, Form()] = 
     """Anyone: a right name and password start a session; a wrong one is a 401 with the form again. Too many
     tries (app/middleware/throttles.py): 429 with Retry-After, before the password is checked."""
     context = {"next": _next(next), "name": name, "signup": request.app.state.settings.signup != "off"}
-    throttle, account, where = request.app.state.throttles.login, name.strip().lower()[:64], address(request)
+    throttle, account, where = request.app.state.throttles.login, name.strip().lower()[:64], request_address(request)
     try:
         throttle.check(account, where)
     except Throttled as e:
@@ -100,7 +95,7 @@ def signup(request: Request, session: SessionDep, name: Annotated[str, Form()] =
         raise HTTPException(404, "sign-up is off on this lab: ask an instructor for an account")
     try:
         accounts.check_name(name)  # a mistyped form costs no allowance
-        request.app.state.throttles.signup(address(request))
+        request.app.state.throttles.signup(request_address(request))
     except Throttled as e:
         return _throttled(request, "signup.html", {"role": role, "name": name}, e)
     except DomainError:

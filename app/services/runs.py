@@ -42,7 +42,7 @@ def usable_dataset(session: Session, task: str, user: User | None, assignment: A
     row = get_dataset(session, dataset_id=key)
     if row is None:
         return None
-    if assignment is not None and (assignment.settings or {}).get("task") == task:
+    if assignment is not None and ((assignment.template or {}).get("base") or {}).get("task") == task:
         return row
     return row if access.can_view_dataset(session, user, row) else None
 
