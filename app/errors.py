@@ -15,7 +15,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import Match
+from fastapi import routing
+from starlette.routing import compile_path
 
 from forgetlab.core.errors import DomainError, Forbidden, NotFound
 from forgetlab.core.quotas import OverQuota
@@ -96,14 +97,18 @@ def install_error_handlers(app: FastAPI) -> None:
 
 
 def allowed_methods(request: Request) -> list[str]:
-    """Every method some route answers at this request's path (a 405's Allow header, RFC 9110): routes of
-    one path are declared one per method, and each knows only its own."""
-    methods: set[str] = set()
-    for route in request.app.router.routes:
-        match, _ = route.matches({**request.scope, "method": "GET"})
-        if match != Match.NONE and getattr(route, "methods", None):
-            methods |= route.methods
-    return sorted(methods)
+    """Every method of the path's routes (a 405's Allow header, RFC 9110): routes of one path are declared one
+    per method, and each knows only its own. Where a fixed path and a templated one both match
+    (/api/runs/cancel-queued and /api/runs/{run_id}), the path is the one with fewer parameters, as the
+    OpenAPI document lists it."""
+    by_template: dict[str, set[str]] = {}
+    for route in routing.iter_route_contexts(request.app.routes):  # included routers flattened, full paths
+        if route.methods and compile_path(route.path)[0].match(request.url.path):
+            by_template.setdefault(route.path, set()).update(route.methods)
+    if not by_template:
+        return []
+    fewest = min(template.count("{") for template in by_template)
+    return sorted(set().union(*(m for t, m in by_template.items() if t.count("{") == fewest)))
 
 
 def _server_error(request: Request):
