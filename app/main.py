@@ -112,7 +112,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     install_openapi(app)
     install_middleware(app, settings)
+    warn_open_hosts(settings)
     return app
+
+
+def warn_open_hosts(settings: Settings) -> str | None:
+    """A public lab answering any Host header: links built from a request's Host could point anywhere. Logged at
+    start (returned for the tests); set FORGETLAB_TRUSTED_HOSTS, and FORGETLAB_PUBLIC_URL for join links."""
+    if not settings.login_required or settings.trusted_hosts != ["*"]:
+        return None
+    message = ("public lab with trusted hosts '*': any Host header is answered; set FORGETLAB_TRUSTED_HOSTS to the "
+               "lab's host names" + ("" if settings.public_url else ", and FORGETLAB_PUBLIC_URL for join links"))
+    log.warning(message)
+    return message
 
 
 def install_middleware(app: FastAPI, settings: Settings) -> None:

@@ -134,20 +134,25 @@ def account_page(request: Request, session: SessionDep, user: CurrentUser):
 
 @router.post("/account/password")
 def change_password(request: Request, session: SessionDep, user: CurrentUser,
-                    current: Annotated[str, Form()] = "", new: Annotated[str, Form()] = ""):
+                    current: Annotated[str, Form()] = "", new: Annotated[str, Form()] = "",
+                    keep_tokens: Annotated[str, Form()] = ""):
     """Anyone signed in, for their own account: needs the current password (unless the account has none yet,
-    like the embedded lab's local instructor). Every other session of the account ends."""
+    like the embedded lab's local instructor). Every other session of the account ends, and its API tokens are
+    revoked unless the form's "keep my API tokens" box is ticked (keep_tokens=true)."""
     if user.password_hash and not accounts.check_password(user, current):
         return page(request, "account.html", _account(request, session, user, errors={
             "current": "that is not your current password"}), status_code=422)
     try:
-        accounts.set_password(session, user=session.merge(user), password=new,
-                              keep_session=identify(request, session).session_id)
+        revoked = accounts.set_password(session, user=session.merge(user), password=new,
+                                        keep_session=identify(request, session).session_id,
+                                        revoke_tokens=keep_tokens != "true")
     except DomainError as e:
         return page(request, "account.html", _account(request, session, user, errors={"new": e.message}),
                     status_code=422)
+    tokens = f" {revoked} API token{'s were' if revoked != 1 else ' was'} revoked." if revoked else ""
     return page(request, "account.html", _account(request, session, session.merge(user),
-                                                  notice="Your password is changed; other sessions were logged out."))
+                                                  notice="Your password is changed; other sessions were logged out."
+                                                         + tokens))
 
 
 @router.post("/account/tokens")
