@@ -37,3 +37,11 @@ def test_ids_past_any_column_are_not_found_never_a_server_error(instructor, meth
     for text in BIG:
         r = instructor.request(method, path.format(text), follow_redirects=False)
         assert r.status_code in (404, 422), (path.format(text), r.status_code, r.text[:200])
+
+
+@pytest.mark.parametrize("budget", ["²", "99999999999999999999", "0", "-3", "1e3"])
+def test_a_budget_that_is_no_whole_number_is_named_never_a_server_error(instructor, budget):
+    room = instructor.post("/api/classes", json={"name": "budgets"}).json()
+    form = {"title": "t", "settings": "epochs=1", "goal": "task >= 0", "attempt_budget": budget}
+    r = instructor.post(f"/classes/{room['id']}/assignments", data=form, follow_redirects=False)
+    assert r.status_code == 422 and "a whole number from 1 to 1000" in r.text
