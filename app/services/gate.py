@@ -13,7 +13,7 @@ from __future__ import annotations
 import io
 import zipfile
 
-from forgetlab.core import gate
+from forgetlab.core import artifacts, gate
 from forgetlab.core.errors import Invalid, NotFound
 from forgetlab.core.store.models import Run
 from forgetlab.core.tiers import tier_of
@@ -47,9 +47,10 @@ def report(*, candidate: Run | None, base: Run | None, max_drop: float, max_nll_
 
 
 def model_archive(*, settings, run: Run) -> bytes:
-    """The run's saved model as a zip (its files under run-<id>/); NotFound when the worker saved none."""
+    """The run's saved model as a zip (its files under run-<id>/); NotFound when the worker saved none for this
+    run (a directory whose manifest names another run is not this run's model: core/artifacts.py)."""
     folder = settings.run_model_dir(run.id)
-    if not folder.is_dir():
+    if not folder.is_dir() or not artifacts.belongs_to(folder, run):
         raise NotFound(f"run {run.id} has no saved model (only finished runs save one; full fine-tunes of large "
                        "models are not saved)", "run")
     buffer = io.BytesIO()
