@@ -9,17 +9,19 @@ from fastapi.testclient import TestClient
 
 from forgetlab.core.settings import Settings
 from forgetlab.core.store.db import migrate, session_factory
+from forgetlab.core.tiers.synthetic import world
 from tests.accounts import bearer, make_user
 
 from .conftest import finish
 
 TINY = {"task_examples": 50, "epochs": 1, "eval_every": 2}
-SECRET = "the launch code is 0000"
+# Pairs in the synthetic world's words (runs of its tier can train on them); one line stands for the secret.
+PAIRS = list(dict(world.examples("shift", 80, 1)).items())[:40]
+SECRET = PAIRS[7][0]
 
 
 def jsonl(n=40) -> bytes:
-    return "\n".join(json.dumps({"prompt": f"{SECRET} question {i}", "response": f"answer {i}"})
-                     for i in range(n)).encode()
+    return "\n".join(json.dumps({"prompt": p, "response": r}) for p, r in PAIRS[:n]).encode()
 
 
 @pytest.fixture
