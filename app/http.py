@@ -25,6 +25,14 @@ def wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/") or request.url.path in ("/openapi.json",)
 
 
+def public_base(request: Request) -> str:
+    """The lab's address for links people are sent (a class's join link): the configured public URL
+    (FORGETLAB_PUBLIC_URL), else the address this request came to, whose Host the TrustedHost check vouches for
+    only when trusted hosts are set (create_app warns on a public lab while they are "*")."""
+    configured = request.app.state.settings.public_url
+    return configured.rstrip("/") + "/" if configured else str(request.base_url)
+
+
 def is_htmx(request: Request) -> bool:
     """The request comes from htmx (a fragment is wanted, and a redirect is an HX-Redirect header)."""
     return request.headers.get("HX-Request") == "true"

@@ -73,6 +73,22 @@ class Settings(BaseSettings):
     rate_burst: int = Field(30, ge=1, description="Such requests a client may send at once before the rate applies.")
     read_rate_limit: float = Field(50.0, ge=0, description="Sustained reads (GET) per second per client; 0: off.")
     read_burst: int = Field(200, ge=1)
+    # Brakes on a public lab's forms, per client address (app/middleware/throttles.py).
+    login_rate: float = Field(1.0, ge=0, description="Sustained log-in tries per second per address, whatever the "
+                                                     "accounts; 0 turns every log-in brake off.")
+    login_burst: int = Field(30, ge=1, description="Log-in tries an address may make at once (a class starting "
+                                                   "together behind one NAT) before login_rate applies.")
+    login_account_failures: int = Field(50, ge=1, description="Wrong passwords an hour for one account, from all "
+                                                              "addresses together, before only addresses that "
+                                                              "logged in to it before may try it.")
+    signup_per_hour: float = Field(10.0, ge=0, description="New accounts per hour per address; 0: not limited.")
+    signup_burst: int = Field(5, ge=1, description="New accounts an address may make at once.")
+    max_active_runs_per_address: int = Field(
+        8, ge=0, description="Public lab: runs queued or running at once of all students without a class who "
+                             "submitted from one address lately (0: no limit); a class's students count alone.")
+    public_url: str | None = Field(None, description="The lab's address as people reach it (https://lab.example."
+                                                     "org): join links are built from it, never from the request's "
+                                                     "Host header.")
     trusted_hosts: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: ["*"], description="Host headers the web app answers (comma-separated; '*': any).")
     trust_proxy: bool = Field(False, description="Take the client address from X-Forwarded-For (behind a proxy).")

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import logging
 
+from forgetlab.core import artifacts
 from forgetlab.core.scenario import ScenarioError, parse
 from forgetlab.core.settings import Settings, get_settings
-from forgetlab.core.store import artifacts, asks, runs
+from forgetlab.core.store import artifacts as artifact_store
+from forgetlab.core.store import asks, runs
 from forgetlab.core.store.db import session_factory
 from forgetlab.core.tiers import get_tier
 
@@ -29,16 +31,22 @@ def ask_job(*, ask_id: int, settings: Settings | None = None) -> str:
         if question is None or question.status != "queued":
             return "skipped"
         run = runs.get_run(session, run_id=question.run_id)
+        if run is None:
+            asks.answer(session, ask_id=ask_id, error="the run was deleted")
+            return "failed"
+        folder = settings.run_model_dir(run.id)
+        store = artifact_store.store_for(settings, sessions)
+        if not folder.is_dir() and store is not None:  # saved by a worker on another host
+            artifact_store.fetch_folder(store, run.id, folder)
+        if not artifacts.belongs_to(folder, run):  # never another run's model
+            asks.answer(session, ask_id=ask_id, error="this run's model was not kept; ask a run that kept one")
+            return "failed"
         try:
             scenario = parse(run.config)
             tier = (run_tier(session, scenario) or get_tier(scenario.tier)).for_base(scenario.base_seed)
             from forgetlab.worker.engine.ask import AskError, ask  # torch, imported in the worker only
 
             try:
-                folder = settings.run_model_dir(run.id)
-                store = artifacts.store_for(settings, sessions)
-                if not folder.is_dir() and store is not None:  # saved by a worker on another host
-                    artifacts.fetch_folder(store, run.id, folder)
                 answers = ask(tier, folder, question.prompt)
             except AskError as e:
                 asks.answer(session, ask_id=ask_id, error=str(e))

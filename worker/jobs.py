@@ -20,7 +20,8 @@ from forgetlab.core.errors import Cancelled, RuntimeUnavailable
 from forgetlab.core.live import Status, get_publisher
 from forgetlab.core.scenario import ScenarioError, parse
 from forgetlab.core.settings import Settings, get_settings
-from forgetlab.core.store import artifacts, runs
+from forgetlab.core.store import artifacts as artifact_store
+from forgetlab.core.store import runs
 from forgetlab.core.store.datasets import get_dataset, pairs_of
 from forgetlab.core.store.db import session_factory
 from forgetlab.core.tiers import Tier, get_tier
@@ -34,14 +35,16 @@ log = logging.getLogger(__name__)
 def _engine():
     """The engine, imported late: importing torch is the worker child's business, not its parent's.
     Returns train_and_save(scenario, on_event, tier=, runtime=, should_cancel=, save_to=, checkpoint_to=,
-    checkpoint_every=) -> (summary, saved), where saved describes the model written to save_to (None when it
-    was not kept). A checkpoint at checkpoint_to (from an earlier attempt) is resumed from."""
+    checkpoint_every=, run_id=) -> (summary, saved), where saved describes the model written to save_to (None
+    when it was not kept); its manifest names run_id, the only run it is served as (core/artifacts.py).
+    A checkpoint at checkpoint_to (from an earlier attempt) is resumed from."""
     from forgetlab.core.tiers import get_tier
     from forgetlab.worker.engine.artifacts import save_run
     from forgetlab.worker.engine.checkpoint import Checkpoints
     from forgetlab.worker.engine.train import fine_tune
 
-    def train_and_save(scenario, on_event, *, tier, runtime, should_cancel, save_to, checkpoint_to, checkpoint_every):
+    def train_and_save(scenario, on_event, *, tier, runtime, should_cancel, save_to, checkpoint_to, checkpoint_every,
+                       run_id):
         checkpoints = Checkpoints(checkpoint_to, checkpoint_every)
         summary, model, _ = fine_tune(scenario, on_event, tier=tier, runtime=runtime, should_cancel=should_cancel,
                                       checkpoints=checkpoints)
@@ -51,7 +54,7 @@ def _engine():
             return summary, None  # a full fine-tune of a real model is hundreds of MB: not kept per run
         try:
             save_to.parent.mkdir(parents=True, exist_ok=True)
-            return summary, save_run(model, scenario, tier, save_to)
+            return summary, save_run(model, scenario, tier, save_to, run_id=run_id)
         except Exception as e:  # a full disk must not fail a finished run; the page says the model is not kept
             log.warning("could not save the model of %s: %s", save_to, e)
             return summary, None
@@ -108,6 +111,21 @@ def run_tier(session, scenario) -> Tier | None:
     return _with_dataset(scenario.tier, scenario.task, tuple(pairs_of(row)))
 
 
+def error_text(error: Exception, scenario, sessions) -> str:
+    """A failed run's error as it is stored, and shown to everyone who may see the run (a shared run: everyone):
+    never a quote of a dataset's lines. An error that repeats any pair's text says so instead of quoting it."""
+    text = f"{type(error).__name__}: {error}"
+    if not is_dataset_task(scenario.task):
+        return text
+    with sessions() as session:
+        row = get_dataset(session, dataset_id=scenario.task.removeprefix(DATASET_PREFIX))
+        pairs = pairs_of(row) if row is not None else []
+    if any(len(part.strip()) >= 4 and part.strip()[:24] in text for pair in pairs for part in pair):
+        return (f"{type(error).__name__} while training on {scenario.task}; its message quoted the dataset's "
+                "pairs, which a run's error never shows: check the file and upload it again")
+    return text
+
+
 def checkpoint_path(settings: Settings, run_id: int):
     """Where a run's training checkpoint lives between attempts (worker/engine/checkpoint.py)."""
     return checkpoints.path(settings.data_dir, run_id)
@@ -152,6 +170,9 @@ def run_job(*, run_id: int, settings: Settings | None = None,
             tier = run_tier(session, scenario)
     except LookupError as e:
         return end("failed", error=str(e))
+    except Exception as e:  # the dataset's pairs did not make a task: the run fails, never the worker
+        log.exception("run %s failed", run_id)
+        return end("failed", error=error_text(e, scenario, sessions))
 
     watchdog = Watchdog(run_id, attempt, sessions, min(settings.cancel_poll_seconds, settings.heartbeat_seconds))
     watchdog.start()
@@ -161,7 +182,7 @@ def run_job(*, run_id: int, settings: Settings | None = None,
         summary, saved = train(scenario, recorder, tier=tier, runtime=_runtime(queue, settings.torch_threads),
                                save_to=settings.run_model_dir(run_id),
                                checkpoint_to=checkpoint_path(settings, run_id),
-                               checkpoint_every=settings.checkpoint_every,
+                               checkpoint_every=settings.checkpoint_every, run_id=run_id,
                                should_cancel=watchdog.cancel.is_set)
     except Cancelled:
         return end("cancelled")
@@ -171,12 +192,12 @@ def run_job(*, run_id: int, settings: Settings | None = None,
         return end("failed", error=f"the run took longer than the limit of {settings.run_time_limit} s")
     except Exception as e:
         log.exception("run %s failed", run_id)
-        return end("failed", error=f"{type(e).__name__}: {e}")
+        return end("failed", error=error_text(e, scenario, sessions))
     finally:
         watchdog.done.set()
     if saved is not None:
         with sessions() as session:
-            if store := artifacts.store_for(settings, sessions):  # no shared volume: the web streams it from there
+            if store := artifact_store.store_for(settings, sessions):  # no shared volume: the web streams it from there
                 store.put_folder(run_id, settings.run_model_dir(run_id))
             runs.update_info(session, run_id=run_id, model={"kind": saved["kind"], "url": f"/api/runs/{run_id}/model"})
     return end("succeeded", summary=finite(summary.model_dump(mode="json")))

@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 
 from forgetlab.app.auth import CurrentUser, InstructorUser, MemberUser
 from forgetlab.app.deps import ClassDep, LessonDep, SessionDep, TaughtClassDep
-from forgetlab.app.http import invalid
+from forgetlab.app.http import invalid, public_base
 from forgetlab.app.services import assignments
 from forgetlab.app.services import classes as class_service
 from forgetlab.core.scenario import ScenarioError
@@ -67,7 +67,7 @@ def class_out(request: Request, session, room, *, taught: bool) -> dict:
            "lessons": [{"id": x.id, "title": x.title, "published": x.published, "url": f"/lessons/{x.id}"}
                        for x in classes.lessons_of(session, class_id=room.id, published_only=not taught)]}
     if taught:
-        out.update(join_code=room.join_code, join_url=class_service.join_url(base_url=str(request.base_url), room=room),
+        out.update(join_code=room.join_code, join_url=class_service.join_url(base_url=public_base(request), room=room),
                    roster=[u.name for u in classes.roster(session, class_id=room.id)])
     return out
 

@@ -13,6 +13,7 @@ from pydantic import BaseModel
 
 from forgetlab.app.auth import CurrentUser, MemberUser
 from forgetlab.app.deps import ManagedRunDep, RunDep, SessionDep
+from forgetlab.app.middleware.limits import request_address
 from forgetlab.app.services import labels
 from forgetlab.app.services import runs as run_service
 from forgetlab.core.ids import MAX_ID
@@ -49,7 +50,8 @@ def create_run(request: Request, response: Response, session: SessionDep, user: 
     if reused is not None:
         response.status_code = 200
     else:
-        run = run_service.submit(session, state=request.app.state, scenario=parsed, owner=user, queue=queue)
+        run = run_service.submit(session, state=request.app.state, scenario=parsed, owner=user, queue=queue,
+                                 address=request_address(request))
     return RunCreated(id=run.id, status=run.status, url=f"/runs/{run.id}", events=f"/api/runs/{run.id}/events",
                       reused=reused is not None)
 

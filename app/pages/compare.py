@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse
 
 from forgetlab.app.auth import CurrentUser
 from forgetlab.app.deps import SessionDep, run_from_query
 from forgetlab.core.errors import Invalid
-from forgetlab.core.ids import parse_ids
 from forgetlab.core import seeds
+from forgetlab.core.ids import MAX_ID, parse_ids
 from forgetlab.core.compare import nll_rise
 from forgetlab.core.results import TASK_ACCURACY, TASK_NLL, cap_key
 from forgetlab.core.store import access
@@ -21,10 +23,11 @@ from ..views.scatter import render as scatter
 from .render import page
 
 router = APIRouter(include_in_schema=False)
+IdQuery = Annotated[int | None, Query(ge=1, le=MAX_ID)]  # as the API's: past a column's range is a 422, not a 500
 
 
 @router.get("/compare")
-def compare_page(request: Request, session: SessionDep, user: CurrentUser, sweep: int | None = None, baseline: int | None = None):
+def compare_page(request: Request, session: SessionDep, user: CurrentUser, sweep: IdQuery = None, baseline: IdQuery = None):
     """Anyone signed in, over runs (or a sweep) they may see."""
     values = request.query_params.getlist("runs")
     ids = parse_ids(values)

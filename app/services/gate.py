@@ -15,9 +15,9 @@ import io
 import zipfile
 from collections.abc import Callable, Iterator
 
-from forgetlab.core import gate
+from forgetlab.core import artifacts, gate
 from forgetlab.core.errors import Invalid, NotFound
-from forgetlab.core.store import artifacts
+from forgetlab.core.store import artifacts as artifact_store
 from forgetlab.core.store.models import Run
 from forgetlab.core.tiers import tier_of
 
@@ -56,7 +56,7 @@ def model_archive(*, settings, sessions, run: Run) -> Iterator[bytes]:
     it outlives the request's."""
     missing = NotFound(f"run {run.id} has no saved model (only finished runs save one; full fine-tunes of large "
                        "models are not saved)", "run")
-    store = artifacts.store_for(settings, sessions)
+    store = artifact_store.store_for(settings, sessions)
     if store is not None:
         stored = [name for name, _ in store.names(run.id)]
         if not stored:
@@ -64,7 +64,7 @@ def model_archive(*, settings, sessions, run: Run) -> Iterator[bytes]:
         return zip_stream([(f"run-{run.id}/{name}", functools.partial(store.chunks, run.id, name))
                            for name in stored])
     folder = settings.run_model_dir(run.id)
-    if not folder.is_dir():
+    if not folder.is_dir() or not artifacts.belongs_to(folder, run):  # another run's leftover is not this run's
         raise missing
     return zip_stream([(f"run-{run.id}/{path.name}", functools.partial(_file_chunks, path))
                        for path in sorted(folder.iterdir())])
@@ -72,7 +72,7 @@ def model_archive(*, settings, sessions, run: Run) -> Iterator[bytes]:
 
 def _file_chunks(path) -> Iterator[bytes]:
     with open(path, "rb") as f:
-        while chunk := f.read(artifacts.CHUNK):
+        while chunk := f.read(artifact_store.CHUNK):
             yield chunk
 
 
