@@ -79,7 +79,8 @@ def check_active(session: Session, *, user: User, limit: int, adding: int = 1) -
 
 
 def check_budgets(session: Session, *, assignment: Assignment, user: User) -> None:
-    """The student's attempt budget and the assignment's run budget (cancelled runs do not count)."""
+    """The student's attempt budget and the assignment's run budget: every attempt counts but a voided one
+    (core/store/classes.py, count_attempts)."""
     if assignment.attempt_budget is not None:
         used = classes.count_attempts(session, assignment_id=assignment.id, user_id=user.id)
         if used >= assignment.attempt_budget:

@@ -1,20 +1,21 @@
 """Assignments: read one, start an attempt (student), list attempts, the leaderboard, the grade CSV, edit or
-delete one (instructor). Actions live in app/services/assignments.py and attempts.py."""
+delete one, void an attempt (instructor). Actions live in app/services/assignments.py and attempts.py."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Request
+from fastapi import APIRouter, Body, Path, Request
 from fastapi.responses import Response
+from pydantic import BaseModel, Field
 
 from forgetlab.app.auth import CurrentUser, InstructorUser, MemberUser
 from forgetlab.app.deps import AssignmentDep, SessionDep, TaughtAssignmentDep
 from forgetlab.app.http import invalid
 from forgetlab.app.services import assignments, attempts
 from forgetlab.core.assignments import describe
+from forgetlab.core.ids import MAX_ID
 from forgetlab.core.scenario import ScenarioError
-from forgetlab.core.store.models import Run
 
 from .classes import AssignmentIn
 
@@ -36,7 +37,7 @@ def assignment_out(session, assignment, user) -> dict:
            "higher_is_better": assignment.higher_is_better, "qualify": assignment.qualify,
            "attempt_budget": assignment.attempt_budget, "run_budget": assignment.run_budget,
            "due_at": assignment.due_at, "show_names": assignment.show_names, "scenario": base,
-           "locked": template.locked, "ranges": {k: r.model_dump(exclude_none=True) for k, r in template.ranges.items()},
+           "locked": template.shown_locked(), "ranges": {k: r.model_dump(exclude_none=True) for k, r in template.ranges.items()},
            "rules": describe(template), "url": f"/assignments/{assignment.id}"}
     if taught:
         out["hidden"] = template.hidden
@@ -44,10 +45,23 @@ def assignment_out(session, assignment, user) -> dict:
 
 
 def attempt_out(attempt, run, user, assignment) -> dict:
-    """`goal`: the goal the attempt is judged by, the one it was made under (the assignment's may differ now)."""
-    return {"id": attempt.id, "student": user.name, "run_id": run.id, "status": run.status,
-            "goal": attempts.goal_of(attempt, assignment), "passed": attempt.passed, "reason": attempt.reason,
-            "created_at": attempt.created_at, "url": f"/runs/{run.id}", "events": f"/api/runs/{run.id}/events"}
+    """`goal`: the goal the attempt is judged by, the one it was made under (the assignment's may differ now).
+    `number`: the student's own count (their 1st, 2nd, ...); `voided`: voided by the instructor (it stays, and
+    no longer counts), with `void_reason`."""
+    return {"id": attempt.id, "number": getattr(attempt, "number", None), "student": user.name, "run_id": run.id,
+            "status": run.status, "goal": attempts.goal_of(attempt, assignment), "passed": attempt.passed,
+            "reason": attempt.reason, "created_at": attempt.created_at, "voided": attempt.voided,
+            "void_reason": attempt.void_reason, "url": f"/runs/{run.id}", "events": f"/api/runs/{run.id}/events"}
+
+
+def one_attempt_out(session, assignment, attempt) -> dict:
+    """attempt_out of one attempt, numbered among its student's."""
+    rows = attempts.attempt_rows(session, assignment=assignment, user_id=attempt.user_id)
+    return next(attempt_out(a, r, u, assignment) for a, r, u in rows if a.id == attempt.id)
+
+
+class VoidIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=500, description="Why; kept in the assignment's audit log")
 
 
 @router.get("/{assignment_id}", responses=ERRORS, summary="One assignment as the caller may see it")
@@ -63,8 +77,7 @@ def start_attempt(request: Request, session: SessionDep, user: MemberUser, assig
     """The class's students (and its instructor, to try it out). 422 names a changed locked or hidden field
     or a value out of range; 429 over the per-user quota or a budget; 403 past the due date."""
     attempt = attempts.start_attempt(session, state=request.app.state, assignment=assignment, user=user, data=scenario)
-    run = session.get(Run, attempt.run_id)
-    return attempt_out(attempt, run, user, assignment)
+    return one_attempt_out(session, assignment, attempt)
 
 
 @router.put("/{assignment_id}", responses=TAUGHT, summary="Edit an assignment (instructor); attempts made stay")
@@ -96,6 +109,17 @@ def list_attempts(session: SessionDep, user: CurrentUser, assignment: Assignment
     mine = None if assignments.teaches(session, assignment, user) else user.id
     rows = attempts.attempt_rows(session, assignment=assignment, user_id=mine)
     return {"attempts": [attempt_out(a, r, u, assignment) for a, r, u in rows]}
+
+
+@router.post("/{assignment_id}/attempts/{attempt_id}/void", responses=TAUGHT,
+             summary="Void an attempt, with a reason (instructor): it stays, and no longer counts")
+def void_attempt(request: Request, session: SessionDep, user: InstructorUser, assignment: TaughtAssignmentDep,
+                 attempt_id: Annotated[int, Path(ge=1, le=MAX_ID)], body: VoidIn):
+    """The class's instructor only. The attempt stays, marked voided; it no longer counts against the budget, in
+    the dashboard, the leaderboard or the grades; a queued or running run of it stops. Logged with the reason."""
+    attempt = attempts.void(session, state=request.app.state, assignment=assignment, attempt_id=attempt_id,
+                            actor=user, reason=body.reason)
+    return one_attempt_out(session, assignment, attempt)
 
 
 @router.get("/{assignment_id}/leaderboard", responses=ERRORS, summary="Best attempt per student, ranked")

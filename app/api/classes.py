@@ -132,8 +132,9 @@ def create_assignment(session: SessionDep, user: InstructorUser, room: TaughtCla
 @router.post("/classes/{class_id}/cancel-queued", responses=ERRORS,
              summary="Cancel every queued run of the class's attempts (instructor)")
 def cancel_queued(request: Request, session: SessionDep, user: InstructorUser, room: TaughtClassDep):
-    """The class's instructor only."""
-    return {"cancelled": class_service.cancel_queued(session, state=request.app.state, room=room)}
+    """The class's instructor only. Each attempt whose run this cancels is voided (the student did not spend it),
+    logged in its assignment's audit log."""
+    return {"cancelled": class_service.cancel_queued(session, state=request.app.state, room=room, actor=user)}
 
 
 @router.post("/classes/{class_id}/lessons", status_code=201, responses=ERRORS,

@@ -16,8 +16,11 @@ from forgetlab.app.auth import CurrentUser, InstructorUser, MemberUser
 from forgetlab.app.deps import AssignmentDep, SessionDep, TaughtAssignmentDep
 from forgetlab.app.services import assignments, attempts
 from forgetlab.core.assignments import apply, describe, form_rules
+from forgetlab.core.errors import NotFound
+from forgetlab.core.ids import parse_id
 from forgetlab.core.scenario import ScenarioError
 from forgetlab.core.store import classes
+from forgetlab.core.store.models import utcnow
 from forgetlab.core.tiers import get_tier
 
 from . import markup  # noqa: F401 (registers the markdown filter)
@@ -43,12 +46,17 @@ def _context(request: Request, session, assignment, user, items: list[tuple[str,
     taught = assignments.teaches(session, assignment, user)
     rows = attempts.attempt_rows(session, assignment=assignment, user_id=None if taught else user.id)
     used = classes.count_attempts(session, assignment_id=assignment.id, user_id=user.id)
+    spent = assignment.attempt_budget is not None and used >= assignment.attempt_budget
+    past_due = assignment.due_at is not None and utcnow() > assignment.due_at
     return {"assignment": assignment, "room": classes.get_class(session, class_id=assignment.class_id),
             "groups": [g for g in groups if g[1]], "rules": rules,
             # a locked field always shows the assignment's value, even after a refused change
-            "values": {**template.base, **data, **{n: template.base[n] for n in template.locked}},
+            "values": {**template.base, **data, **{n: template.base[n] for n in template.shown_locked()}},
             "errors": errors, "scenario": scenario, "described": describe(template), "taught": taught,
             "attempts": rows, "active": any(not r.terminal for _, r, _ in rows), "used": used, "user": user,
+            # no attempt is left, or it is too late: the button says so instead of leading to a refusal
+            "closed": "You have used all your attempts." if spent else
+                      "This assignment is past its due date." if past_due else None,
             "hidden": template.hidden if taught else [], "tasks": tasks,
             # a task that is none of the tier's (a dataset the instructor set) is still shown, selected
             "extra_task": None if template.base["task"] in tasks else (template.base["task"],) * 2}
@@ -80,8 +88,20 @@ async def attempt_form(request: Request, session: SessionDep, user: MemberUser, 
         context = _context(request, session, assignment, user, items)
         context["errors"], context["scenario"], context["refused"] = errors, None, True
         return page(request, "assignment.html", context, status_code=422)
-    return RedirectResponse(f"/assignments/{assignment.id}?{urlencode({'attempt': attempt.id})}#attempts",
-                            status_code=303)
+    # No query string: the page reads every query key as a scenario field (the form's live check).
+    return RedirectResponse(f"/assignments/{assignment.id}#attempt-{attempt.id}", status_code=303)
+
+
+@router.post("/assignments/{assignment_id}/attempts/{attempt_id}/void")
+async def void_form(request: Request, session: SessionDep, user: InstructorUser, assignment: TaughtAssignmentDep,
+                    attempt_id: str):
+    """The class's instructor only: void an attempt with a reason (it stays, no longer counts; logged)."""
+    key = parse_id(attempt_id)
+    if key is None:
+        raise NotFound(f"no attempt {attempt_id} at this assignment", "attempt")
+    reason = str((await request.form()).get("reason", ""))
+    attempts.void(session, state=request.app.state, assignment=assignment, attempt_id=key, actor=user, reason=reason)
+    return RedirectResponse(f"/assignments/{assignment.id}/dashboard?notice=Attempt+voided", status_code=303)
 
 
 @router.get("/assignments/{assignment_id}/edit")
@@ -134,5 +154,6 @@ def dashboard_page(request: Request, session: SessionDep, user: InstructorUser,
     compare = "/compare?" + urlencode({"runs": ",".join(map(str, board["best_runs"]))}, safe=",") \
         if len(board["best_runs"]) >= 2 else None
     return page(request, "dashboard.html", {"assignment": assignment, **board, "compare": compare, "user": user,
+                                            "notice": request.query_params.get("notice"),
                                             "room": classes.get_class(session, class_id=assignment.class_id)},
                 blocks=("board",))

@@ -69,7 +69,7 @@ def class_page(request: Request, session: SessionDep, user: CurrentUser, room: C
 @router.post("/classes/{class_id}/cancel-queued")
 def cancel_queued_form(request: Request, session: SessionDep, user: InstructorUser, room: TaughtClassDep):
     """The class's instructor only: every queued attempt run of the class is cancelled at once."""
-    count = class_service.cancel_queued(session, state=request.app.state, room=room)
+    count = class_service.cancel_queued(session, state=request.app.state, room=room, actor=user)
     return RedirectResponse(f"/classes/{room.id}?notice=Cancelled+{count}+queued+run{'s' if count != 1 else ''}",
                             status_code=303)
 

@@ -9,12 +9,12 @@ from fastapi.responses import RedirectResponse
 from forgetlab.app.auth import CurrentUser
 from forgetlab.app.deps import ManagedRunDep, RunDep, SessionDep
 from forgetlab.app.http import is_htmx
-from forgetlab.app.services import labels
+from forgetlab.app.services import hidden, labels
 from forgetlab.app.services import runs as run_service
 from forgetlab.core.errors import DomainError
 from forgetlab.core.presets import PRESETS
 from forgetlab.core.scenario import Scenario
-from forgetlab.core.store import access, runs
+from forgetlab.core.store import access, classes, runs
 from forgetlab.core.tiers import TaskInfo, tier_of
 from forgetlab.core.tiers.base import is_dataset_task
 
@@ -29,22 +29,31 @@ router = APIRouter(include_in_schema=False)
 
 
 def _run_context(session, run, user) -> dict:
-    """What run.html shows of `run` to `user`: the parent and "repeat of" runs only when `user` may see them."""
+    """What run.html shows of `run` to `user`: the parent and "repeat of" runs only when `user` may see them.
+
+    An attempt's run: no cancel or delete (attempts are records), and for all but its class's instructor none of
+    its hidden settings (app/services/hidden.py): not in the settings line, the builder link or the reading,
+    and no "repeat of" (that would tell which settings it has)."""
+    attempt = classes.attempt_of_run(session, run_id=run.id)
+    run = hidden.shown_run(session, user, run)
+    masked = hidden.is_masked(run)
     scenario = Scenario.model_validate(run.config)
     reading = None
-    if run.summary:
+    if run.summary and not masked:
         base = runs.step_values(session, run_id=run.id, step=0)
         reading = read_run(config=run.config, summary=run.summary, base=base, info=run.info,
                            lowest_val_loss=runs.lowest(session, run_id=run.id, key="val_loss"))
     parent = runs.get_run(session, run_id=run.parent_id) if run.parent_id else None
     if parent is not None and not access.can_view_run(session, user, parent):
         parent = None  # made from a run this user may not see (since unshared, or another's)
-    first = runs.first_runs(session, hashes=[run.config_hash], where=access.run_filter(user)).get(run.config_hash)
+    first = None if masked else \
+        runs.first_runs(session, hashes=[run.config_hash], where=access.run_filter(user)).get(run.config_hash)
     samples = runs.latest_samples(session, run_id=run.id)
     tier = tier_of(run.config)
-    return {"run": run, "config": run.config, "task": _task_info(session, tier, scenario.task), "reading": reading,
+    builder = f"/assignments/{attempt.assignment_id}" if masked else "/?" + scenario_query(scenario)
+    return {"run": run, "config": run.config, "attempt": attempt, "builder_href": builder, "masked": masked, "task": _task_info(session, tier, scenario.task), "reading": reading,
             "capabilities": list(tier.capabilities.values()),
-            "samples": samples, "builder_query": scenario_query(scenario),
+            "samples": samples,
             "preset": PRESETS.get(run.preset) if run.preset else None,
             "parent": parent, "parent_side": _side_by_side(run, parent) if parent else None,
             "repeat_of": first if first is not None and first < run.id else None, "tags": runs.tags_of(run),
@@ -82,7 +91,8 @@ def _task_info(session, tier, task: str) -> TaskInfo:
 
 @router.get("/runs/{run_id}")
 def run_page(request: Request, run: RunDep, session: SessionDep, user: CurrentUser):
-    """Anyone who may see the run (RunDep); its buttons only for who may use them."""
+    """Anyone who may see the run (RunDep); its buttons only for who may use them (no cancel or delete for an
+    attempt's run)."""
     context = {**_run_context(session, run, user), **ask_box(session, run, user),
                "can_manage": access.can_manage_run(session, user, run)}
     return page(request, "run.html", context, blocks=("run_header", "samples", "summary"))

@@ -22,11 +22,11 @@ goes in `shared_through_classes`. Today there are no classes: they return nothin
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, false, or_, select
+from sqlalchemy import ColumnElement, and_, false, or_, select
 from sqlalchemy.orm import Session
 
 from .classes import students_taught
-from .models import Run, StoredDataset, Sweep, User
+from .models import Assignment, AssignmentAttempt, Classroom, Run, StoredDataset, Sweep, User
 
 INSTRUCTOR, STUDENT, GUEST = "instructor", "student", "guest"
 
@@ -99,6 +99,12 @@ def dataset_filter(user: User | None) -> ColumnElement[bool]:
     return or_(*clauses) if clauses else false()
 
 
+def reusable_filter(user: User | None) -> ColumnElement[bool]:
+    """The runs a new run of `user` may reuse (the run cache): visible ones that are no attempt's. An attempt is
+    a record of its own, and reusing it would tell its student which settings its hidden fields have."""
+    return and_(run_filter(user), Run.id.not_in(select(AssignmentAttempt.run_id)))
+
+
 def visible_runs_query(user: User | None):
     """select(Run) limited to what `user` sees; add ordering and limits as needed."""
     return select(Run).where(run_filter(user))
@@ -132,3 +138,16 @@ def can_start_runs(user: User | None) -> bool:
     """Students and instructors start runs, sweeps and uploads; guests only look."""
     return user is not None and user.role in (STUDENT, INSTRUCTOR)
 
+
+
+def hidden_fields(session: Session, user: User | None, run_ids: list[int]) -> dict[int, list[str]]:
+    """Per run that is an attempt at an assignment with hidden fields, those fields: what `user` may not see of
+    its settings, unless they teach the assignment's class (its student, and anyone it is shared with, may not)."""
+    if not run_ids:
+        return {}
+    rows = session.execute(select(AssignmentAttempt.run_id, Assignment.template, Classroom.instructor_id)
+                           .join(Assignment, Assignment.id == AssignmentAttempt.assignment_id)
+                           .join(Classroom, Classroom.id == Assignment.class_id)
+                           .where(AssignmentAttempt.run_id.in_(run_ids)))
+    return {run_id: list(template.get("hidden") or []) for run_id, template, instructor in rows
+            if template.get("hidden") and (user is None or user.id != instructor)}

@@ -16,12 +16,14 @@ from sqlalchemy.orm import Session
 from .models import (
     Assignment,
     AssignmentAttempt,
+    AttemptLog,
     Classroom,
     Lesson,
     LessonStep,
     Membership,
     Run,
     User,
+    utcnow,
 )
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: codes are read aloud and typed
@@ -183,13 +185,35 @@ def attempts(session: Session, *, assignment_id: int, user_id: int | None = None
 
 
 def count_attempts(session: Session, *, assignment_id: int, user_id: int | None = None) -> int:
-    """Attempts that count against a budget: every one but those cancelled (a cancelled run used nothing,
-    or was stopped by the instructor)."""
-    query = (select(func.count()).select_from(AssignmentAttempt).join(Run, Run.id == AssignmentAttempt.run_id)
-             .where(AssignmentAttempt.assignment_id == assignment_id, Run.status != "cancelled"))
+    """Attempts that count (the one counting rule: budgets, dashboard, class page, grade CSV): every attempt
+    made, whatever became of its run (succeeded, failed or cancelled), except those an instructor voided."""
+    query = (select(func.count()).select_from(AssignmentAttempt)
+             .where(AssignmentAttempt.assignment_id == assignment_id, AssignmentAttempt.voided_at.is_(None)))
     if user_id is not None:
         query = query.where(AssignmentAttempt.user_id == user_id)
     return session.scalar(query) or 0
+
+
+def void_attempt(session: Session, *, attempt_id: int, actor_id: int, reason: str, action: str = "voided") -> bool:
+    """Void an attempt (it stays, and no longer counts) and log who did it and why, in one commit; False when it
+    was already voided (the guarded UPDATE lets two instructors' clicks at once void it once)."""
+    row = session.get(AssignmentAttempt, attempt_id)
+    done = session.execute(update(AssignmentAttempt).where(AssignmentAttempt.id == attempt_id,
+                                                           AssignmentAttempt.voided_at.is_(None))
+                           .values(voided_at=utcnow(), voided_by=actor_id, void_reason=reason)).rowcount
+    if done:
+        session.add(AttemptLog(assignment_id=row.assignment_id, attempt_id=attempt_id, actor_id=actor_id,
+                               action=action, reason=reason))
+    session.commit()
+    session.refresh(row)
+    return bool(done)
+
+
+def attempt_log(session: Session, *, assignment_id: int) -> list[tuple[AttemptLog, User | None]]:
+    """An assignment's audit log, newest first, with who acted."""
+    query = (select(AttemptLog, User).outerjoin(User, User.id == AttemptLog.actor_id)
+             .where(AttemptLog.assignment_id == assignment_id).order_by(AttemptLog.id.desc()))
+    return [tuple(row) for row in session.execute(query).all()]
 
 
 def record_verdict(session: Session, *, attempt_id: int, passed: bool, reason: str) -> None:

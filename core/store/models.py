@@ -237,6 +237,29 @@ class AssignmentAttempt(NeverReused, Base):
     goal: Mapped[str | None] = mapped_column(String(500), default=None)
     passed: Mapped[bool | None] = mapped_column(Boolean, default=None)
     reason: Mapped[str | None] = mapped_column(Text, default=None)
+    # Voided by an instructor (migration 0012): the row stays, and no longer counts anywhere.
+    voided_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
+    voided_by: Mapped[int | None] = mapped_column(Integer, default=None)  # users.id (no FK, as Run.owner_id)
+    void_reason: Mapped[str | None] = mapped_column(Text, default=None)
+
+    @property
+    def voided(self) -> bool:
+        return self.voided_at is not None
+
+
+class AttemptLog(NeverReused, Base):
+    """The audit log of what was done to an assignment's attempts, and why (migration 0012): an instructor
+    voided one, or cancelled its queued run. Shown on the instructor's dashboard; never edited."""
+
+    __tablename__ = "attempt_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id", ondelete="CASCADE"), index=True)
+    attempt_id: Mapped[int] = mapped_column(Integer)
+    actor_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    action: Mapped[str] = mapped_column(String(32))  # "voided"
+    reason: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
 class Lesson(NeverReused, Base):

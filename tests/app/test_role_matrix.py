@@ -232,6 +232,21 @@ def _assignment(lab, class_id: int | None = None) -> int:
                                          goal="task >= 0").id
 
 
+def _attempt(lab, *, done: bool = False) -> tuple[int, int, int]:
+    """(assignment, attempt, run) of an attempt of ada's at a new assignment of teach's class."""
+    assignment = _assignment(lab)
+    run = lab.run(done=done)
+    with lab.sessions() as session:
+        row = classes.create_attempt(session, assignment_id=assignment, user_id=lab.users["ada"].id, run_id=run)
+        return assignment, row.id, run
+
+
+def _void(lab, prefix: str):
+    assignment, attempt, _ = _attempt(lab)
+    body = {"json": {"reason": "matrix"}} if prefix else {"data": {"reason": "matrix"}}
+    return f"{prefix}/assignments/{assignment}/attempts/{attempt}/void", body
+
+
 def _lesson(lab) -> int:
     with lab.sessions() as session:
         room = _class(lab)[0]
@@ -276,6 +291,16 @@ CLASS_CASES = [
          get(lambda lab: f"/api/assignments/{_assignment(lab)}/attempts"), IN_CLASS(200)),
     Case("GET", "/api/assignments/{assignment_id}/leaderboard",
          get(lambda lab: f"/api/assignments/{_assignment(lab)}/leaderboard"), IN_CLASS(200)),
+    Case("POST", "/api/assignments/{assignment_id}/attempts/{attempt_id}/void", lambda lab: _void(lab, "/api"),
+         instructors(200)),
+    # An attempt's run is a record: nobody who may manage it deletes or cancels it (409); others do not see it.
+    Case("DELETE", "/api/runs/{run_id}", get(lambda lab: f"/api/runs/{_attempt(lab, done=True)[2]}"),
+         IN_CLASS(409)),
+    Case("POST", "/api/runs/{run_id}/cancel", get(lambda lab: f"/api/runs/{_attempt(lab)[2]}/cancel"),
+         IN_CLASS(409)),
+    Case("POST", "/runs/{run_id}/delete", get(lambda lab: f"/runs/{_attempt(lab, done=True)[2]}/delete"),
+         IN_CLASS(409)),
+    Case("POST", "/runs/{run_id}/cancel", get(lambda lab: f"/runs/{_attempt(lab)[2]}/cancel"), IN_CLASS(409)),
     Case("GET", "/api/assignments/{assignment_id}/grades.csv",
          get(lambda lab: f"/api/assignments/{_assignment(lab)}/grades.csv"), instructors(200)),
     Case("GET", "/classes", get("/classes"), anyone_signed_in(200)),
@@ -301,6 +326,8 @@ CLASS_CASES = [
          expect(303, guest=403, other=404, instructor=303)),
     Case("GET", "/assignments/{assignment_id}/leaderboard",
          get(lambda lab: f"/assignments/{_assignment(lab)}/leaderboard"), IN_CLASS(200)),
+    Case("POST", "/assignments/{assignment_id}/attempts/{attempt_id}/void", lambda lab: _void(lab, ""),
+         instructors(303)),
     Case("GET", "/assignments/{assignment_id}/dashboard",
          get(lambda lab: f"/assignments/{_assignment(lab)}/dashboard"), instructors(200)),
     # Editing and deleting: the class's instructor only (another instructor: 404, tests/app/test_class_admin.py).
