@@ -1,4 +1,4 @@
-"""Account pages: log in, sign up, log out, your account (password, API tokens), and the instructors' user admin.
+"""Account pages: log in, sign up, log out, your account (password, API tokens), and the admins' user admin.
 
 Who may use each is its policy (app/auth/policy.py), named in its docstring. Forms post back to the
 same path; a bad field re-renders the form with the field named and a 4xx status, never a 500.
@@ -11,7 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse
 
-from forgetlab.app.auth import PUBLIC, CurrentUser, InstructorUser, csrf, set_session_cookie
+from forgetlab.app.auth import PUBLIC, CurrentUser, AdminUser, csrf, set_session_cookie
 from forgetlab.app.auth.identity import SESSION_COOKIE, identify
 from forgetlab.app.deps import SessionDep
 from forgetlab.core.errors import DomainError
@@ -143,15 +143,15 @@ def revoke_token(session: SessionDep, user: CurrentUser, token_id: int):
 
 
 @router.get("/admin/users")
-def users_page(request: Request, session: SessionDep, user: InstructorUser):
-    """Instructors: every account, with its role and whether it is disabled."""
+def users_page(request: Request, session: SessionDep, user: AdminUser):
+    """Admins: every account, with its role and whether it is disabled."""
     return page(request, "admin_users.html", {"users": accounts.list_users(session), "roles": ROLES})
 
 
 @router.post("/admin/users")
-def add_user(request: Request, session: SessionDep, user: InstructorUser, name: Annotated[str, Form()] = "",
+def add_user(request: Request, session: SessionDep, user: AdminUser, name: Annotated[str, Form()] = "",
              password: Annotated[str, Form()] = "", role: Annotated[str, Form()] = "student"):
-    """Instructors: create an account (e.g. for a student) with a first password."""
+    """Admins: create an account (e.g. for a student) with a first password."""
     try:
         accounts.create_user(session, name=name, password=password, role=role)
     except DomainError as e:
@@ -161,15 +161,15 @@ def add_user(request: Request, session: SessionDep, user: InstructorUser, name: 
 
 
 @router.post("/admin/users/{user_id}")
-def update_user(request: Request, session: SessionDep, user: InstructorUser, user_id: int,
+def update_user(request: Request, session: SessionDep, user: AdminUser, user_id: int,
                 role: Annotated[str, Form()] = "", disabled: Annotated[str, Form()] = ""):
-    """Instructors: change another account's role, or disable it (its sessions end; its tokens stop working).
-    Not their own: an instructor cannot lock themselves out."""
+    """Admins only (an instructor manages their classes, not accounts): change another account's role, or disable
+    it (its sessions end; its tokens stop working). Not their own: an admin cannot lock themselves out."""
     target = accounts.get_user(session, user_id=user_id)
     if target is None:
         raise HTTPException(404, f"no user {user_id}")
     if target.id == user.id:
-        raise HTTPException(422, "change another instructor's account, not your own (you would lock yourself out)")
+        raise HTTPException(422, "change another account, not your own (you would lock yourself out)")
     try:
         accounts.update_user(session, user=target, role=role or None,
                              disabled={"true": True, "false": False}.get(disabled))

@@ -133,7 +133,10 @@ class StoredDataset(Base):
     owner_id: Mapped[int | None] = mapped_column(Integer, default=None, index=True)  # the first uploader
 
 
-ROLES = ("instructor", "student", "guest")
+# admin (migration 0013): what an instructor may, plus the user admin (accounts and roles); an instructor
+# teaches their own classes and manages nobody's account.
+ROLES = ("instructor", "student", "guest", "admin")
+TEACHERS = ("instructor", "admin")  # who may create and teach classes
 
 
 class User(NeverReused, Base):

@@ -9,8 +9,9 @@
 3. `test_the_matrix` sends each row's request as each role, in a lab with log-in on, and checks the status.
 
 Roles: anonymous; guest; student (ada, who owns the objects the rows make); other (bob, another student);
-instructor (teach, who has no class with ada: classes add that link); token (ada's API token, no cookie);
-revoked (a revoked token of ada). Browsers (anonymous to instructor) hold a session cookie and the CSRF
+instructor (teach, who has no class with ada: classes add that link); admin (root: an instructor's powers
+plus the user admin, and no class of its own); token (ada's API token, no cookie); revoked (a revoked
+token of ada). Only admins manage accounts and roles. Browsers (anonymous to instructor) hold a session cookie and the CSRF
 token, as the lab's own pages do: the CSRF guard is tested in test_auth.py, this is about who may do what.
 
 Not signed in: the API answers 401 and a page redirects to /login (303): "AUTH" below. An object the
@@ -39,16 +40,18 @@ from tests.accounts import bearer, login, make_user, same_site
 
 from .conftest import finish
 
-ROLES = ("anonymous", "guest", "student", "other", "instructor", "token", "revoked")
+ROLES = ("anonymous", "guest", "student", "other", "instructor", "admin", "token", "revoked")
 AUTH = "auth"  # 401 from the API, 303 to /login from a page
 TINY = {"task_examples": 50, "epochs": 1, "eval_every": 2}
 TINY_FORM = {k: str(v) for k, v in TINY.items()}
 
 
-def expect(ok: int, *, guest=404, other=404, instructor=404, student=None) -> dict[str, object]:
-    """Codes by role: `ok` for the owner (browser and token); not signed in: AUTH."""
+def expect(ok: int, *, guest=404, other=404, instructor=404, student=None, admin=None) -> dict[str, object]:
+    """Codes by role: `ok` for the owner (browser and token); not signed in: AUTH; an admin as an instructor
+    unless given."""
     return {"anonymous": AUTH, "guest": guest, "student": ok if student is None else student, "other": other,
-            "instructor": instructor, "token": ok if student is None else student, "revoked": AUTH}
+            "instructor": instructor, "admin": instructor if admin is None else admin,
+            "token": ok if student is None else student, "revoked": AUTH}
 
 
 def anyone_signed_in(ok: int) -> dict:
@@ -61,6 +64,10 @@ def members(ok: int) -> dict:
 
 def instructors(ok: int) -> dict:
     return expect(403, guest=403, other=403, instructor=ok)
+
+
+def admins(ok: int) -> dict:
+    return expect(403, guest=403, other=403, instructor=403, admin=ok)
 
 
 def public(ok: int) -> dict:
@@ -204,11 +211,16 @@ CASES = [
     Case("POST", "/account/tokens", get("/account/tokens", data={"name": "matrix"}), anyone_signed_in(201)),
     Case("POST", "/account/tokens/{token_id}/revoke",
          get(lambda lab: f"/account/tokens/{lab.token_id()}/revoke"), OWN(303)),  # ada's token: only ada
-    Case("GET", "/admin/users", get("/admin/users"), instructors(200)),
+    # Accounts and roles: admins only (an instructor with no relation to an account cannot touch it).
+    Case("GET", "/admin/users", get("/admin/users"), admins(200)),
     Case("POST", "/admin/users", get("/admin/users", data={"name": "x", "password": "short", "role": "student"}),
-         instructors(422)),
+         admins(422)),
     Case("POST", "/admin/users/{user_id}", get(lambda lab: f"/admin/users/{lab.user_id()}", data={"role": "guest"}),
-         instructors(303)),
+         admins(303)),
+    Case("POST", "/admin/users/{user_id}",
+         get(lambda lab: f"/admin/users/{lab.user_id()}", data={"role": "instructor"}), admins(303)),
+    Case("POST", "/admin/users/{user_id}", get(lambda lab: f"/admin/users/{lab.user_id()}", data={"disabled": "true"}),
+         admins(303)),
 ]
 
 # Routes of the classes and assignments have their rows in CLASS_CASES below.
@@ -350,6 +362,11 @@ CLASS_CASES = [
     Case("POST", "/assignments/{assignment_id}/delete", get(lambda lab: f"/assignments/{_assignment(lab)}/delete"),
          instructors(303)),
 ]
+# The admin teaches no class here: whatever names a class, an assignment, a lesson or one of their runs is a
+# 404 to it, as to any instructor who does not teach it.
+for _case in CLASS_CASES:
+    if "{" in _case.template and _case.template != "/join/{code}":
+        _case.codes = {**_case.codes, "admin": 404}
 CASES += CLASS_CASES
 
 
@@ -405,10 +422,12 @@ def lab(tmp_path_factory):
     app, sessions = _app(tmp_path_factory.mktemp("matrix"))
     with TestClient(app) as client:
         lab = Lab(client, sessions)
-        for name, role in (("ada", "student"), ("bob", "student"), ("gus", "guest"), ("teach", "instructor")):
+        for name, role in (("ada", "student"), ("bob", "student"), ("gus", "guest"), ("teach", "instructor"),
+                           ("root", "admin")):
             lab.users[name] = make_user(sessions, name, role=role)
         browsers = {"anonymous": same_site(TestClient(app))}
-        for role, name in (("guest", "gus"), ("student", "ada"), ("other", "bob"), ("instructor", "teach")):
+        for role, name in (("guest", "gus"), ("student", "ada"), ("other", "bob"), ("instructor", "teach"),
+                           ("admin", "root")):
             browsers[role] = TestClient(app)
             login(browsers[role], name)
         browsers["token"] = TestClient(app, headers=bearer(sessions, lab.users["ada"]))
@@ -430,7 +449,8 @@ def test_the_matrix(lab, case):
         if case.template == "/logout" and role not in ("token", "revoked"):
             client = same_site(TestClient(client.app))  # log out a fresh browser, not the matrix's own
             if role != "anonymous":
-                login(client, {"guest": "gus", "student": "ada", "other": "bob", "instructor": "teach"}[role])
+                login(client, {"guest": "gus", "student": "ada", "other": "bob", "instructor": "teach",
+                               "admin": "root"}[role])
         response = client.request(case.method, path, follow_redirects=False, **kwargs)
         want = case.codes[role]
         if want == AUTH:
