@@ -5,7 +5,7 @@ and assignments.py."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Request
 from pydantic import BaseModel, Field
@@ -51,6 +51,12 @@ class AssignmentIn(BaseModel):
     run_budget: int | None = Field(None, ge=1, le=100_000, description="Runs of all students together")
     due_at: datetime | None = Field(None, description="UTC; attempts after it are refused")
     show_names: bool = Field(False, description="Students see each other's names on the leaderboard")
+    points: dict[str, float] | None = Field(None, description="Points per clause, e.g. {\"task >= 0.9\": 60}; "
+                                                               "none: 100 for a pass, else 0")
+    late_policy: Literal["hard", "penalty", "none"] = Field(
+        "hard", description="hard: refused after the due date; penalty: late_penalty percent off per day late; "
+                            "none: accepted, flagged late")
+    late_penalty: float | None = Field(None, gt=0, le=100, description="Percent off per day late (penalty policy)")
 
 
 class LessonIn(BaseModel):

@@ -18,9 +18,11 @@ from .models import (
     AssignmentAttempt,
     AttemptLog,
     Classroom,
+    Extension,
     Lesson,
     LessonStep,
     Membership,
+    Profile,
     Run,
     User,
     utcnow,
@@ -105,10 +107,12 @@ def roster(session: Session, *, class_id: int) -> list[User]:
 def create_assignment(session: Session, *, class_id: int, title: str, template: dict, goal: str,
                       instructions: str = "", score: str = "mean(retention)", higher_is_better: bool = True,
                       qualify: str | None = None, attempt_budget: int | None = None, run_budget: int | None = None,
-                      due_at: datetime | None = None, show_names: bool = False, commit: bool = True) -> Assignment:
+                      due_at: datetime | None = None, show_names: bool = False, points: dict | None = None,
+                      late_policy: str = "hard", late_penalty: float | None = None, commit: bool = True) -> Assignment:
     row = Assignment(class_id=class_id, title=title, instructions=instructions, template=template, goal=goal,
                      score=score, higher_is_better=higher_is_better, qualify=qualify, attempt_budget=attempt_budget,
-                     run_budget=run_budget, due_at=due_at, show_names=show_names)
+                     run_budget=run_budget, due_at=due_at, show_names=show_names, points=points,
+                     late_policy=late_policy, late_penalty=late_penalty)
     session.add(row)
     if commit:
         session.commit()
@@ -207,6 +211,38 @@ def void_attempt(session: Session, *, attempt_id: int, actor_id: int, reason: st
     session.commit()
     session.refresh(row)
     return bool(done)
+
+
+def set_feedback(session: Session, *, attempt_id: int, text: str | None, actor_id: int) -> None:
+    """The instructor's feedback on an attempt (None or empty clears it)."""
+    session.execute(update(AssignmentAttempt).where(AssignmentAttempt.id == attempt_id).values(
+        feedback=text or None, feedback_at=utcnow() if text else None, feedback_by=actor_id if text else None))
+    session.commit()
+
+
+def set_extension(session: Session, *, assignment_id: int, user_id: int, due_at: datetime | None) -> None:
+    """A student's own due date for an assignment (None removes it)."""
+    session.execute(delete(Extension).where(Extension.assignment_id == assignment_id, Extension.user_id == user_id))
+    if due_at is not None:
+        session.add(Extension(assignment_id=assignment_id, user_id=user_id, due_at=due_at))
+    session.commit()
+
+
+def extensions(session: Session, *, assignment_id: int) -> dict[int, datetime]:
+    """{user id: their due date} for the students with an extension."""
+    rows = session.execute(select(Extension.user_id, Extension.due_at).where(Extension.assignment_id == assignment_id))
+    return dict(rows.all())
+
+
+def profiles(session: Session, *, user_ids: list[int]) -> dict[int, Profile]:
+    return {p.user_id: p for p in session.scalars(select(Profile).where(Profile.user_id.in_(user_ids)))}
+
+
+def set_profile(session: Session, *, user_id: int, full_name: str | None, email: str | None) -> None:
+    row = session.get(Profile, user_id) or Profile(user_id=user_id)
+    row.full_name, row.email = full_name or None, email or None
+    session.add(row)
+    session.commit()
 
 
 def attempt_log(session: Session, *, assignment_id: int) -> list[tuple[AttemptLog, User | None]]:

@@ -153,6 +153,17 @@ class User(NeverReused, Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
+class Profile(Base):
+    """A user's name and email for the gradebook export (migration 0014), when known: a roster import fills them.
+    A table of its own, so the users table (which every sign-in reads) keeps its shape."""
+
+    __tablename__ = "profiles"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    full_name: Mapped[str | None] = mapped_column(String(200), default=None)
+    email: Mapped[str | None] = mapped_column(String(320), default=None)
+
+
 class UserSession(Base):
     """A browser session: the cookie holds a random secret, the table only its SHA-256 (a leaked table
     signs nobody in). Deleted on log-out, on a password change (the others) and when a user is disabled."""
@@ -221,6 +232,11 @@ class Assignment(NeverReused, Base):
     due_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)  # naive UTC
     show_names: Mapped[bool] = mapped_column(Boolean, default=False)  # on the leaderboard students see
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # Grades (migration 0014; core/grading.py): {clause: points} (None: 100 for a pass, else 0), and the late
+    # policy: "hard" (refused after the due date), "penalty" (late_penalty percent off per day) or "none".
+    points: Mapped[dict | None] = mapped_column(JSON, default=None)
+    late_policy: Mapped[str] = mapped_column(String(16), default="hard")
+    late_penalty: Mapped[float | None] = mapped_column(Float, default=None)
 
 
 class AssignmentAttempt(NeverReused, Base):
@@ -244,6 +260,10 @@ class AssignmentAttempt(NeverReused, Base):
     voided_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
     voided_by: Mapped[int | None] = mapped_column(Integer, default=None)  # users.id (no FK, as Run.owner_id)
     void_reason: Mapped[str | None] = mapped_column(Text, default=None)
+    # The instructor's feedback (migration 0014): Markdown, always shown with HTML escaped.
+    feedback: Mapped[str | None] = mapped_column(Text, default=None)
+    feedback_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
+    feedback_by: Mapped[int | None] = mapped_column(Integer, default=None)
 
     @property
     def voided(self) -> bool:
@@ -263,6 +283,16 @@ class AttemptLog(NeverReused, Base):
     action: Mapped[str] = mapped_column(String(32))  # "voided"
     reason: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Extension(Base):
+    """A student's own due date for an assignment (migration 0014): the late policy reads it instead."""
+
+    __tablename__ = "extensions"
+
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    due_at: Mapped[datetime] = mapped_column(DateTime)
 
 
 class Lesson(NeverReused, Base):

@@ -259,6 +259,17 @@ def _void(lab, prefix: str):
     return f"{prefix}/assignments/{assignment}/attempts/{attempt}/void", body
 
 
+def _feedback(lab, prefix: str):
+    assignment, attempt, _ = _attempt(lab)
+    body = {"json": {"feedback": "**good**"}} if prefix else {"data": {"feedback": "**good**"}}
+    return f"{prefix}/assignments/{assignment}/attempts/{attempt}/feedback", body
+
+
+def _extension(lab, prefix: str):
+    body = {"student": "ada", "due_at": "2030-01-01T00:00:00"}
+    return f"{prefix}/assignments/{_assignment(lab)}/extensions", {"json": body} if prefix else {"data": body}
+
+
 def _lesson(lab) -> int:
     with lab.sessions() as session:
         room = _class(lab)[0]
@@ -305,6 +316,10 @@ CLASS_CASES = [
          get(lambda lab: f"/api/assignments/{_assignment(lab)}/leaderboard"), IN_CLASS(200)),
     Case("POST", "/api/assignments/{assignment_id}/attempts/{attempt_id}/void", lambda lab: _void(lab, "/api"),
          instructors(200)),
+    Case("POST", "/api/assignments/{assignment_id}/attempts/{attempt_id}/feedback",
+         lambda lab: _feedback(lab, "/api"), instructors(200)),
+    Case("POST", "/api/assignments/{assignment_id}/extensions", lambda lab: _extension(lab, "/api"),
+         instructors(200)),
     # An attempt's run is a record: nobody who may manage it deletes or cancels it (409); others do not see it.
     Case("DELETE", "/api/runs/{run_id}", get(lambda lab: f"/api/runs/{_attempt(lab, done=True)[2]}"),
          IN_CLASS(409)),
@@ -340,6 +355,9 @@ CLASS_CASES = [
          get(lambda lab: f"/assignments/{_assignment(lab)}/leaderboard"), IN_CLASS(200)),
     Case("POST", "/assignments/{assignment_id}/attempts/{attempt_id}/void", lambda lab: _void(lab, ""),
          instructors(303)),
+    Case("POST", "/assignments/{assignment_id}/attempts/{attempt_id}/feedback", lambda lab: _feedback(lab, ""),
+         instructors(303)),
+    Case("POST", "/assignments/{assignment_id}/extensions", lambda lab: _extension(lab, ""), instructors(303)),
     Case("GET", "/assignments/{assignment_id}/dashboard",
          get(lambda lab: f"/assignments/{_assignment(lab)}/dashboard"), instructors(200)),
     # Editing and deleting: the class's instructor only (another instructor: 404, tests/app/test_class_admin.py).
