@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 from forgetlab.app.auth import CurrentUser, InstructorUser, MemberUser
 from forgetlab.app.deps import ClassDep, LessonDep, SessionDep, TaughtClassDep
 from forgetlab.app.http import invalid
-from forgetlab.app.services import assignments
+from forgetlab.app.services import assignments, roster
 from forgetlab.app.services import classes as class_service
 from forgetlab.core.scenario import ScenarioError
 from forgetlab.core.store import classes
@@ -141,6 +141,31 @@ def cancel_queued(request: Request, session: SessionDep, user: InstructorUser, r
     """The class's instructor only. Each attempt whose run this cancels is voided (the student did not spend it),
     logged in its assignment's audit log."""
     return {"cancelled": class_service.cancel_queued(session, state=request.app.state, room=room, actor=user)}
+
+
+class RosterIn(BaseModel):
+    csv: str = Field(min_length=1, max_length=200_000, description="username,name,email a line (header optional)")
+
+
+@router.post("/classes/{class_id}/roster", responses=ERRORS,
+             summary="Import students from a CSV (instructor): new accounts with one-time set-password links")
+def import_roster(request: Request, session: SessionDep, user: InstructorUser, room: TaughtClassDep, body: RosterIn):
+    """The class's instructor only. Each new username becomes a student account in the class with its name and
+    email, and a set-password link (shown only here); one already in the class is left as it is; an existing
+    account not in the class is refused (it joins with the code). A bad file: 422 naming each bad line."""
+    done = roster.import_roster(session, room=room, text=body.csv, actor=user, base_url=str(request.base_url))
+    return {"students": [{"username": d.username, "outcome": d.outcome, "set_password_link": d.link,
+                          "why": d.why} for d in done]}
+
+
+@router.post("/classes/{class_id}/students/{username}/reset", responses=ERRORS,
+             summary="A one-time set-password link for a student of the class (instructor)")
+def reset_password(request: Request, session: SessionDep, user: InstructorUser, room: TaughtClassDep,
+                   username: str):
+    """The class's instructor only, for a student of the class (anyone else: 404). Their password works until
+    the link is used; the link works once, for 7 days, and a newer one replaces it."""
+    link = roster.reset_link(session, room=room, username=username, actor=user, base_url=str(request.base_url))
+    return {"username": username.strip().lower(), "set_password_link": link}
 
 
 @router.post("/classes/{class_id}/lessons", status_code=201, responses=ERRORS,

@@ -11,11 +11,12 @@ from typing import Annotated
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse
 
-from forgetlab.app.auth import PUBLIC, CurrentUser, AdminUser, csrf, set_session_cookie
+from forgetlab.app.auth import PUBLIC, AdminUser, CurrentUser, csrf, set_session_cookie
 from forgetlab.app.auth.identity import SESSION_COOKIE, identify
 from forgetlab.app.deps import SessionDep
+from forgetlab.app.services import roster
 from forgetlab.core.errors import DomainError
-from forgetlab.core.store import accounts
+from forgetlab.core.store import accounts, classes
 from forgetlab.core.store.models import ROLES
 
 from .render import page
@@ -63,21 +64,28 @@ def signup_page(request: Request):
     role = request.app.state.settings.signup
     if role == "off":
         raise HTTPException(404, "sign-up is off on this lab: ask an instructor for an account")
-    return page(request, "signup.html", {"role": role})
+    return page(request, "signup.html", {"role": role, "invite_only": request.app.state.settings.invite_only,
+                                         "code": request.query_params.get("code", "")})
 
 
 @router.post("/signup", dependencies=[PUBLIC])
 def signup(request: Request, session: SessionDep, name: Annotated[str, Form()] = "",
-           password: Annotated[str, Form()] = ""):
-    """Anyone, unless sign-up is off: a new account with the lab's sign-up role (student unless set), signed in."""
-    role = request.app.state.settings.signup
+           password: Annotated[str, Form()] = "", code: Annotated[str, Form()] = ""):
+    """Anyone, unless sign-up is off: a new account with the lab's sign-up role (student unless set), signed in,
+    in the class whose join code it gives (invite-only, FORGETLAB_INVITE_ONLY: the code is required)."""
+    settings = request.app.state.settings
+    role = settings.signup
     if role == "off":
         raise HTTPException(404, "sign-up is off on this lab: ask an instructor for an account")
     try:
+        room = roster.invited_class(session, settings=settings, code=code)
         user = accounts.create_user(session, name=name, password=password, role=role)
     except DomainError as e:
-        return page(request, "signup.html", {"role": role, "name": name, "errors": {e.field: e.message}},
-                    status_code=422)
+        return page(request, "signup.html", {"role": role, "name": name, "errors": {e.field: e.message},
+                                             "invite_only": settings.invite_only, "code": code}, status_code=422)
+    if room is not None and user.role != "guest":  # a guest looks, and joins no class
+        classes.join(session, class_id=room.id, user_id=user.id)
+        return _signed_in(request, session, user, f"/classes/{room.id}")
     return _signed_in(request, session, user, "/")
 
 

@@ -164,6 +164,21 @@ class Profile(Base):
     email: Mapped[str | None] = mapped_column(String(320), default=None)
 
 
+class PasswordLink(NeverReused, Base):
+    """A one-time link that sets a user's password (migration 0015): a roster import's new account, or an
+    instructor's reset. Only the secret's SHA-256 is stored; it works once, before `expires_at`."""
+
+    __tablename__ = "password_links"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_by: Mapped[int | None] = mapped_column(Integer, default=None)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
+
+
 class UserSession(Base):
     """A browser session: the cookie holds a random secret, the table only its SHA-256 (a leaked table
     signs nobody in). Deleted on log-out, on a password change (the others) and when a user is disabled."""

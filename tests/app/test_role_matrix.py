@@ -33,7 +33,7 @@ from forgetlab.core.assignments import make_template
 from forgetlab.core.datasets import parse_jsonl
 from forgetlab.core.scenario import Scenario
 from forgetlab.core.settings import Settings
-from forgetlab.core.store import accounts, classes, runs, sweeps
+from forgetlab.core.store import accounts, classes, invites, runs, sweeps
 from forgetlab.core.store.datasets import create_dataset
 from forgetlab.core.store.db import migrate, session_factory
 from tests.accounts import bearer, login, make_user, same_site
@@ -110,6 +110,12 @@ class Lab:
     def token_id(self) -> int:
         with self.sessions() as session:
             return accounts.create_token(session, user=self.users["ada"], name="t")[0].id
+
+    def link(self) -> str:
+        """A fresh set-password link's secret, for a new user."""
+        with self.sessions() as session:
+            return invites.create_link(session, user=accounts.get_user(session, user_id=self.user_id()),
+                                       created_by=None)
 
     def user_id(self) -> int:
         self.made = getattr(self, "made", 0) + 1
@@ -201,6 +207,10 @@ CASES = [
     Case("GET", "/compare", get(lambda lab: f"/compare?runs={lab.run(done=True)},{lab.run(done=True)}"), OWN(200)),
     Case("GET", "/gate", get(lambda lab: f"/gate?candidate={lab.run(done=True)}"), OWN(422)),
     Case("GET", "/login", get("/login"), public(200)),
+    # A set-password link is its own key: anyone holding it (a spent or unknown one is a 404 to everyone).
+    Case("GET", "/set-password/{secret}", lambda lab: (f"/set-password/{lab.link()}", {}), public(200)),
+    Case("POST", "/set-password/{secret}", get("/set-password/pl_unknown", data={"password": "a long password"}),
+         public(404)),
     Case("POST", "/login", get("/login", data={"name": "nobody", "password": "wrong password"}), public(401)),
     Case("GET", "/signup", get("/signup"), public(200)),
     Case("POST", "/signup", get("/signup", data={"name": "x", "password": "short"}), public(422)),
@@ -299,6 +309,11 @@ CLASS_CASES = [
     Case("POST", "/api/classes/{class_id}/cancel-queued",
          get(lambda lab: f"/api/classes/{_class(lab)[0]}/cancel-queued"), instructors(200)),
     Case("POST", "/api/classes/{class_id}/lessons", lambda lab: _lesson_request(lab, "/api"), instructors(201)),
+    Case("POST", "/api/classes/{class_id}/roster",
+         lambda lab: (f"/api/classes/{_class(lab)[0]}/roster", {"json": {"csv": f"new{lab.user_id()}x,N,\n"}}),
+         instructors(200)),
+    Case("POST", "/api/classes/{class_id}/students/{username}/reset",
+         get(lambda lab: f"/api/classes/{_class(lab)[0]}/students/ada/reset"), instructors(200)),
     Case("POST", "/api/classes/{class_id}/lessons/starter",
          get(lambda lab: f"/api/classes/{_class(lab)[0]}/lessons/starter"), instructors(201)),
     Case("GET", "/api/lessons/{lesson_id}", get(lambda lab: f"/api/lessons/{_lesson(lab)}"), IN_CLASS(200)),
@@ -338,6 +353,11 @@ CLASS_CASES = [
     Case("POST", "/classes/{class_id}/lessons/starter",
          get(lambda lab: f"/classes/{_class(lab)[0]}/lessons/starter"), instructors(303)),
     Case("POST", "/classes/{class_id}/lessons", lambda lab: _lesson_request(lab, ""), instructors(303)),
+    Case("POST", "/classes/{class_id}/roster",
+         lambda lab: (f"/classes/{_class(lab)[0]}/roster", {"data": {"csv": f"new{lab.user_id()}y,N,\n"}}),
+         instructors(200)),
+    Case("POST", "/classes/{class_id}/students/{username}/reset",
+         get(lambda lab: f"/classes/{_class(lab)[0]}/students/ada/reset"), instructors(200)),
     Case("GET", "/join", get("/join"), anyone_signed_in(200)),
     Case("GET", "/join/{code}", get(lambda lab: f"/join/{_class(lab)[1]}"), anyone_signed_in(200)),
     Case("POST", "/join", lambda lab: ("/join", {"data": {"code": _class(lab)[1]}}), members(303)),
