@@ -13,11 +13,12 @@ from pydantic import BaseModel, Field
 from forgetlab.app.auth import CurrentUser, InstructorUser, MemberUser
 from forgetlab.app.deps import AssignmentDep, SessionDep, TaughtAssignmentDep
 from forgetlab.app.http import invalid
-from forgetlab.app.services import assignments, attempts
+from forgetlab.app.services import assignments, attempts, queue
 from forgetlab.core import grading
 from forgetlab.core.assignments import describe
 from forgetlab.core.ids import MAX_ID
 from forgetlab.core.scenario import ScenarioError
+from forgetlab.core.store.models import Run
 
 from .classes import AssignmentIn
 
@@ -93,9 +94,13 @@ def start_attempt(request: Request, session: SessionDep, user: MemberUser, assig
                   scenario: Annotated[dict[str, Any], Body(description="The fields the student sets; the rest "
                                                                        "come from the assignment")]):
     """The class's students (and its instructor, to try it out). 422 names a changed locked or hidden field
-    or a value out of range; 429 over the per-user quota or a budget; 403 past the due date."""
+    or a value out of range; 429 over the per-user quota or a budget; 403 past the due date (hard deadline).
+    `queue_position` (1: starts next) and `eta_seconds` say where the run stands (app/services/queue.py)."""
     attempt = attempts.start_attempt(session, state=request.app.state, assignment=assignment, user=user, data=scenario)
-    return one_attempt_out(session, assignment, attempt)
+    out = one_attempt_out(session, assignment, attempt)
+    standing = queue.standing(session, state=request.app.state, run=session.get(Run, attempt.run_id))
+    return {**out, "queue_position": standing.position if standing else None,
+            "eta_seconds": standing.eta_seconds if standing else None}
 
 
 @router.put("/{assignment_id}", responses=TAUGHT, summary="Edit an assignment (instructor); attempts made stay")

@@ -15,7 +15,7 @@ from fastapi.responses import RedirectResponse
 
 from forgetlab.app.auth import CurrentUser, InstructorUser, MemberUser
 from forgetlab.app.deps import AssignmentDep, SessionDep, TaughtAssignmentDep
-from forgetlab.app.services import assignments, attempts
+from forgetlab.app.services import assignments, attempts, queue
 from forgetlab.core.assignments import apply, describe, form_rules
 from forgetlab.core.errors import Invalid, NotFound
 from forgetlab.core.ids import parse_id
@@ -54,6 +54,8 @@ def _context(request: Request, session, assignment, user, items: list[tuple[str,
             "values": {**template.base, **data, **{n: template.base[n] for n in template.shown_locked()}},
             "errors": errors, "scenario": scenario, "described": describe(template), "taught": taught,
             "attempts": rows, "graded": attempts.graded(session, assignment=assignment, rows=rows),
+            "standings": {r.id: queue.standing(session, state=request.app.state, run=r) for _, r, _ in rows
+                          if r.status == "queued"},
             "due": attempts.due_for(session, assignment=assignment, user_id=user.id), "active": any(not r.terminal for _, r, _ in rows), "used": used, "user": user,
             # no attempt is left, or it is too late: the button says so instead of leading to a refusal
             "closed": "You have used all your attempts." if spent else

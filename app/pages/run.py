@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse
 from forgetlab.app.auth import CurrentUser
 from forgetlab.app.deps import ManagedRunDep, RunDep, SessionDep
 from forgetlab.app.http import is_htmx
-from forgetlab.app.services import hidden, labels
+from forgetlab.app.services import hidden, labels, queue
 from forgetlab.app.services import runs as run_service
 from forgetlab.core.errors import DomainError
 from forgetlab.core.presets import PRESETS
@@ -92,9 +92,10 @@ def _task_info(session, tier, task: str) -> TaskInfo:
 @router.get("/runs/{run_id}")
 def run_page(request: Request, run: RunDep, session: SessionDep, user: CurrentUser):
     """Anyone who may see the run (RunDep); its buttons only for who may use them (no cancel or delete for an
-    attempt's run)."""
+    attempt's run); a queued run says where it stands in the queue."""
     context = {**_run_context(session, run, user), **ask_box(session, run, user),
-               "can_manage": access.can_manage_run(session, user, run)}
+               "can_manage": access.can_manage_run(session, user, run),
+               "standing": queue.standing(session, state=request.app.state, run=run)}
     return page(request, "run.html", context, blocks=("run_header", "samples", "summary"))
 
 

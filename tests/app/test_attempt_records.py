@@ -185,7 +185,9 @@ def test_attempts_are_numbered_per_student(client, users, course):
     attempt(client, users, aid, "bob")
     mine = attempt(client, users, aid, "ann")
     assert mine["number"] == 1
+    assert (mine["queue_position"], mine["eta_seconds"]) == (3, None)  # bob's two wait before it; no run time yet
     page = client.get(f"/assignments/{aid}", headers=users["ann"]).text
+    assert '<span class="muted queue-standing">3rd in the queue</span>' in page
     assert re.search(rf'id="attempt-{mine["id"]}" class=""><td>1</td>', page)
 
 
