@@ -15,6 +15,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from fastapi import routing
+from starlette.routing import compile_path
 
 from forgetlab.core.errors import Conflict, DomainError, Forbidden, NotFound
 from forgetlab.core.quotas import OverQuota
@@ -80,15 +82,34 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException):
+        headers = getattr(exc, "headers", None)
+        if exc.status_code == 405:  # Starlette names the methods of the first route that matched the path only
+            headers = {**(headers or {}), "Allow": ", ".join(allowed_methods(request))}
         if wants_json(request):
-            return JSONResponse(error_body(exc.detail, {}), status_code=exc.status_code,
-                                headers=getattr(exc, "headers", None))
+            return JSONResponse(error_body(exc.detail, {}), status_code=exc.status_code, headers=headers)
         title = "Not found" if exc.status_code == 404 else f"Error {exc.status_code}"
-        return _html(request, exc.status_code, title, str(exc.detail))
+        response = _html(request, exc.status_code, title, str(exc.detail))
+        response.headers.update(headers or {})
+        return response
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception):
         return _server_error(request)
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method of the path's routes (a 405's Allow header, RFC 9110): routes of one path are declared one
+    per method, and each knows only its own. Where a fixed path and a templated one both match
+    (/api/runs/cancel-queued and /api/runs/{run_id}), the path is the one with fewer parameters, as the
+    OpenAPI document lists it."""
+    by_template: dict[str, set[str]] = {}
+    for route in routing.iter_route_contexts(request.app.routes):  # included routers flattened, full paths
+        if route.methods and compile_path(route.path)[0].match(request.url.path):
+            by_template.setdefault(route.path, set()).update(route.methods)
+    if not by_template:
+        return []
+    fewest = min(template.count("{") for template in by_template)
+    return sorted(set().union(*(m for t, m in by_template.items() if t.count("{") == fewest)))
 
 
 def _server_error(request: Request):

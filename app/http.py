@@ -14,6 +14,7 @@ from starlette.formparsers import MultiPartException, MultiPartParser
 
 from forgetlab.core import datasets
 from forgetlab.core.errors import Invalid
+from forgetlab.core.tiers import all_tiers
 
 # The whole request may be the file plus multipart framing and a name; anything larger is refused unread.
 MAX_UPLOAD_BODY = datasets.MAX_BYTES + 64 * 1024
@@ -22,6 +23,14 @@ MAX_UPLOAD_BODY = datasets.MAX_BYTES + 64 * 1024
 def wants_json(request: Request) -> bool:
     """The API and its schema answer JSON; every other path is a page (HTML, or a redirect to log in)."""
     return request.url.path.startswith("/api/") or request.url.path in ("/openapi.json",)
+
+
+def public_base(request: Request) -> str:
+    """The lab's address for links people are sent (a class's join link): the configured public URL
+    (FORGETLAB_PUBLIC_URL), else the address this request came to, whose Host the TrustedHost check vouches for
+    only when trusted hosts are set (create_app warns on a public lab while they are "*")."""
+    configured = request.app.state.settings.public_url
+    return configured.rstrip("/") + "/" if configured else str(request.base_url)
 
 
 def is_htmx(request: Request) -> bool:
@@ -39,8 +48,9 @@ def invalid(errors: dict[str, str], message: str = "invalid scenario") -> JSONRe
     return JSONResponse(error_body(message, errors), status_code=422)
 
 
-async def read_upload(request: Request) -> tuple[bytes, str]:
-    """The uploaded file (multipart field `file`) and the dataset's name (field `name`, else the file's).
+async def read_upload(request: Request) -> tuple[bytes, str, str | None]:
+    """The uploaded file (multipart field `file`), the dataset's name (field `name`, else the file's) and the
+    tier it is for (field `tier`, optional: its vocabulary is then checked too).
 
     The size is checked before reading when the client declares it (Content-Length), and while
     reading either way, so an oversized upload is refused without being held in memory or on disk
@@ -64,7 +74,9 @@ async def read_upload(request: Request) -> tuple[bytes, str]:
     except MultiPartException as e:
         raise Invalid(f"the upload could not be read: {e.message}", "file") from None
     try:
-        upload, name = form.get("file"), form.get("name")
+        upload, name, tier = form.get("file"), form.get("name"), form.get("tier") or None
+        if tier is not None and tier not in all_tiers():
+            raise Invalid(f"unknown tier (allowed: {', '.join(all_tiers())})", "tier")
         if not isinstance(upload, UploadFile) or not upload.filename:
             raise Invalid("choose a JSONL file to upload", "file")
         data = await upload.read()
@@ -72,6 +84,6 @@ async def read_upload(request: Request) -> tuple[bytes, str]:
             name = (upload.filename.rsplit("/", 1)[-1].removesuffix(".jsonl") or "dataset")[:200]
         elif len(name.strip()) > 200:
             raise Invalid("a dataset name is at most 200 characters", "name")
-        return data, name.strip()
+        return data, name.strip(), tier
     finally:
         await form.close()

@@ -15,8 +15,8 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from forgetlab.app.executors import make_executor
-from forgetlab.core import checkpoints
-from forgetlab.core.live import Hub, get_publisher, status_message
+from forgetlab.core import artifacts, checkpoints
+from forgetlab.core.live import Hub, Status, get_publisher
 from forgetlab.core.settings import Settings, get_settings
 from forgetlab.core.store import runs
 from forgetlab.core.store.db import session_factory
@@ -26,6 +26,7 @@ from .api.main import api_router
 from .errors import CatchErrors, install_error_handlers
 from .middleware.limits import BodyLimit, RateLimit
 from .middleware.security import SecurityHeaders
+from .middleware.throttles import Throttles
 from .openapi import install_openapi
 from .pages import STATIC_DIR
 from .pages.main import pages_router
@@ -42,7 +43,7 @@ def reap_once(app: FastAPI) -> None:
                                            max_attempts=state.settings.max_attempts)
         for run_id in requeued + failed:
             run = runs.get_run(session, run_id=run_id)
-            state.publisher.publish(run_id, status_message(run))
+            state.publisher.publish(run_id, Status.of(run))
         for run_id in failed:  # out of attempts: the checkpoint will never be resumed
             checkpoints.drop(state.settings.data_dir, run_id)
         outbox.send(state, session, [runs.get_run(session, run_id=run_id) for run_id in requeued])
@@ -58,10 +59,12 @@ async def _reaper(app: FastAPI) -> None:
 
 
 def sweep_checkpoints(app: FastAPI) -> list[int]:
-    """Remove checkpoint files left of runs that ended (core/checkpoints.py): the backstop for every way a
-    run can end without its job deleting its file. Returns those runs' ids."""
+    """Remove checkpoint files left of runs that ended (core/checkpoints.py), and saved models of runs that no
+    longer exist (core/artifacts.py): the backstop for every way a run can end or go without its files going
+    with it. Returns those runs' ids."""
     with app.state.sessions() as session:
-        return checkpoints.sweep(session, app.state.settings.data_dir)
+        return sorted(set(checkpoints.sweep(session, app.state.settings.data_dir))
+                      | set(artifacts.sweep(session, app.state.settings)))
 
 
 async def _reconciler(app: FastAPI) -> None:
@@ -101,6 +104,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.publisher = get_publisher(settings)
     app.state.hub = Hub(settings, app.state.sessions)
     app.state.executor = make_executor(settings, app.state.sessions, app.state.publisher)
+    app.state.throttles = Throttles.from_settings(settings)  # log-in, sign-up and per-address run brakes
     install_error_handlers(app)
     auth.install(app)
     app.include_router(api_router)
@@ -108,7 +112,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     install_openapi(app)
     install_middleware(app, settings)
+    warn_open_hosts(settings)
     return app
+
+
+def warn_open_hosts(settings: Settings) -> str | None:
+    """A public lab answering any Host header: links built from a request's Host could point anywhere. Logged at
+    start (returned for the tests); set FORGETLAB_TRUSTED_HOSTS, and FORGETLAB_PUBLIC_URL for join links."""
+    if not settings.login_required or settings.trusted_hosts != ["*"]:
+        return None
+    message = ("public lab with trusted hosts '*': any Host header is answered; set FORGETLAB_TRUSTED_HOSTS to the "
+               "lab's host names" + ("" if settings.public_url else ", and FORGETLAB_PUBLIC_URL for join links"))
+    log.warning(message)
+    return message
 
 
 def install_middleware(app: FastAPI, settings: Settings) -> None:

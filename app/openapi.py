@@ -8,7 +8,10 @@ so routes added later get it too:
   each field at fault), replacing FastAPI's default 422 shape, which this API never sends;
 - the statuses any API route may answer: 401 and 403 (accounts, app/auth), 429 (rate limit, with
   Retry-After), and 400 and 413 (a malformed or oversized body) on routes that take one;
-- the 200 of a POST that found its result already stored (a reused run, a dataset uploaded again).
+- the 200 of a POST that found its result already stored (a reused run, a dataset uploaded again);
+- the `runs` of a comparison or an export: required, and only lists of ids (RUN_IDS). The routes also take
+  `sweep` instead, which one parameter list cannot say ("one of the two"), so the schema names the form that
+  every request must have unless it names a sweep, and a request it calls valid is never refused for lacking it.
 """
 
 from __future__ import annotations
@@ -29,6 +32,10 @@ from .api.schemas import ErrorOut
 REF = "#/components/schemas/{model}"
 ERROR = {"application/json": {"schema": {"$ref": REF.format(model="ErrorOut")}}}
 RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait before trying again", "schema": {"type": "integer"}}}
+# What core/ids.py's parse_ids reads: ids (a leading # allowed), comma-separated. Nine digits keeps every id the
+# schema allows inside the id columns' range (ten-digit ids past 2**31 - 1 are refused).
+RUN_IDS = {"type": "string", "pattern": r"^\s*#?[0-9]{1,9}\s*(,\s*#?[0-9]{1,9}\s*)*$"}
+RUNS_REQUIRED = {("/api/compare", "get"), ("/api/export/{table}.{fmt}", "get")}
 BODIES = {("/api/runs", "post"): "Scenario", ("/api/sweeps", "post"): "SweepSpec"}
 ALSO_200 = {("/api/runs", "post"): "A finished run with the same config and seed (`reuse=true`): it is returned, "
                                    "nothing new is queued",
@@ -58,6 +65,11 @@ def _typed(schema: dict) -> dict:
             if (path, method) in BODIES:
                 op["requestBody"]["content"] = {"application/json": {"schema": {
                     "$ref": REF.format(model=BODIES[path, method])}}}
+            if (path, method) in RUNS_REQUIRED:
+                for param in op.get("parameters", []):
+                    if param["name"] == "runs":
+                        param["required"] = True
+                        param["schema"] = {**param["schema"], "items": RUN_IDS, "minItems": 1}
             if (path, method) in ALSO_200 and "200" not in responses:
                 first = next((r for code, r in responses.items() if code.startswith("2")), {})
                 responses["200"] = {**first, "description": ALSO_200[path, method]}

@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 
 from bench._common import median_seconds
-from forgetlab.core.tiers.synthetic import world
+from forgetlab.core.tiers.synthetic import SyntheticTier, world
 from forgetlab.worker.engine.encoding import encode, trim
 from forgetlab.worker.engine.evaluate import EncodedSuite, evaluate
 from forgetlab.worker.engine.model import load, parameter_count
@@ -23,7 +23,8 @@ from forgetlab.worker.engine.model import load, parameter_count
 
 def main() -> None:
     model, tokenizer = load()
-    encoded = EncodedSuite.build(world.probe_suite(), tokenizer)
+    encoded = EncodedSuite.build(world.probe_suite(), tokenizer,
+                                 refusal_capabilities=SyntheticTier.refusal_capabilities)
     probes = len(encoded.suite.probes)
 
     def bare_forwards() -> None:

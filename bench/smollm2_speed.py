@@ -19,7 +19,8 @@ import time
 import torch
 
 from forgetlab.core.tiers import get_tier
-from forgetlab.worker.engine.train import base_view, train
+from forgetlab.worker.engine.base_view import base_view
+from forgetlab.worker.engine.train import train
 
 from ._smollm2 import bare_peft_step_seconds, matmul_peak_flops, scenario, task_tokens, train_flops
 

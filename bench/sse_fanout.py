@@ -17,7 +17,7 @@ import time
 import httpx
 
 from bench._lab import percentile, served_lab, services
-from forgetlab.core.live import get_publisher, status_message
+from forgetlab.core.live import Point, Status, get_publisher
 from forgetlab.core.settings import Settings
 from forgetlab.core.store import runs
 from forgetlab.core.store.db import session_factory
@@ -52,9 +52,9 @@ def write_points(settings: Settings, run_id: int) -> None:
             time.sleep(INTERVAL)
             values = {"bench.written_at": time.time(), "cap.knowledge.accuracy": 0.5, "task.accuracy": 0.5}
             runs.write_points(s, run_id=run_id, step=step, values=values)
-            publisher.publish(run_id, {"kind": "point", "step": step, "values": values})
+            publisher.publish(run_id, Point(step, values))
         if runs.finish(s, run_id=run_id, status="succeeded", attempt=attempt):
-            publisher.publish(run_id, status_message(runs.get_run(s, run_id=run_id)))
+            publisher.publish(run_id, Status.of(runs.get_run(s, run_id=run_id)))
 
 
 async def measure(url: str, settings: Settings, viewers: int) -> list[float]:

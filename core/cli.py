@@ -1,7 +1,7 @@
 """The `forgetlab` console script: one parser, its subcommands registered by the packages that own them.
 
-The web package (`app.cli`) registers serve and export; the worker package (`worker.cli`) registers
-the engine's commands and the Celery worker. They are found through the `forgetlab.commands` entry
+The web package (`forgetlab.app.cli`) registers serve and export; the worker package (`forgetlab.worker.cli`,
+`forgetlab.worker.cli_claims`, `forgetlab.worker.cli_gate`) registers the engine's commands and the Celery worker. They are found through the `forgetlab.commands` entry
 points, so core names neither package and nothing is imported circularly. Each subcommand imports
 what it needs inside its own function: `forgetlab serve` must start a web process without torch.
 Bad input ends with a one-line error and exit code 2, never a traceback.

@@ -14,13 +14,16 @@ import json
 from dataclasses import dataclass
 
 from .errors import Invalid
-from .tiers.base import DATASET_PREFIX, Pairs
+from .tiers.base import DATASET_PREFIX, Pairs, Tier
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_LINES = 5000
 MAX_PROMPT = 2000  # characters
 MAX_RESPONSE = 4000
 MIN_PAIRS = 30  # fewer leaves validation and probe splits too small to mean anything
+# Validation and probe pairs each split keeps at least (a third of the file each, were it smaller): task
+# accuracy on 3 probes can only move in thirds. MIN_PAIRS is enough for 8 and 8, with 14 left to train on.
+MIN_HELD_OUT = 8
 MAX_LISTED = 20  # errors listed; the message still counts them all
 FIELDS = ("prompt", "response")
 LIMITS = {"prompt": MAX_PROMPT, "response": MAX_RESPONSE}
@@ -62,8 +65,41 @@ def dataset_id(pairs: Pairs) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
-def parse_jsonl(data: bytes, name: str) -> Dataset:
-    """Validate a JSONL upload; raise TooLarge, or DatasetError listing every bad line (line numbers from 1)."""
+@dataclass(frozen=True)
+class Vocabulary:
+    """The words a tier's word-level tokenizer can spell (Tier.words()): text split on whitespace must use
+    only these, or the run would meet tokens it has no embedding for."""
+
+    tier: str
+    words: frozenset[str]
+
+    def unknown(self, text: str) -> list[str]:
+        """The words of `text` outside the vocabulary, each once, in order of appearance."""
+        return list(dict.fromkeys(w for w in text.split() if w not in self.words))
+
+    def reason(self, unknown: list[str]) -> str:
+        shown = ", ".join(unknown[:5]) + (f" and {len(unknown) - 5} more" if len(unknown) > 5 else "")
+        return f"word{'s' if len(unknown) != 1 else ''} outside the {self.tier} tier's vocabulary: {shown}"
+
+    def errors(self, numbered: list[tuple[int, tuple[str, str]]]) -> list[dict]:
+        """A line error per field that uses a word the tier cannot spell."""
+        out = []
+        for n, pair in numbered:
+            for field, text in zip(FIELDS, pair):
+                if unknown := self.unknown(text):
+                    out.append({"line": n, "field": field, "reason": self.reason(unknown)})
+        return out
+
+
+def vocabulary_of(tier: Tier) -> Vocabulary | None:
+    """The tier's vocabulary when its tokenizer is word-level; None when any text will do."""
+    words = tier.words()
+    return Vocabulary(tier.name, words) if words is not None else None
+
+
+def parse_jsonl(data: bytes, name: str, vocabulary: Vocabulary | None = None) -> Dataset:
+    """Validate a JSONL upload; raise TooLarge, or DatasetError listing every bad line (line numbers from 1).
+    `vocabulary`: the tier the data is for, when its tokenizer is word-level (its words are checked too)."""
     if len(data) > MAX_BYTES:
         raise TooLarge(len(data))
     try:
@@ -81,7 +117,7 @@ def parse_jsonl(data: bytes, name: str) -> Dataset:
         errors.append({"line": None, "field": "file",
                        "reason": f"only {len(lines)} line{'s' if len(lines) != 1 else ''}; at least {MIN_PAIRS} pairs "
                                  "are needed"})
-    pairs: Pairs = []
+    numbered: list[tuple[int, tuple[str, str]]] = []
     first_seen: dict[str, int] = {}  # prompt -> line
     for n, line in lines:
         pair = _pair(n, line, errors)
@@ -91,7 +127,11 @@ def parse_jsonl(data: bytes, name: str) -> Dataset:
             errors.append({"line": n, "field": "prompt", "reason": f"the same prompt as line {first_seen[pair[0]]}"})
             continue
         first_seen[pair[0]] = n
-        pairs.append(pair)
+        numbered.append((n, pair))
+    if vocabulary is not None:
+        errors += vocabulary.errors(numbered)
+        errors.sort(key=lambda e: e["line"] or 0)  # the file's own problem first, then by line
+    pairs: Pairs = [pair for _, pair in numbered]
     if errors:
         raise DatasetError(errors, name)
     pairs.sort()
@@ -143,15 +183,17 @@ def split(pairs: Pairs) -> dict[str, Pairs]:
     Why a hash and not a shuffle: a pair lands in the same split whatever the file order and
     whatever else the file holds, so adding lines never moves a probe into training (no leakage
     between uploads of a growing file), and every worker and the CLI cut the same way. Prompts are
-    unique, so no prompt is both trained on and probed. Small files could leave validation or probe
-    nearly empty by chance; each is topped up to min(8, n // 10) pairs from train, taking the train
-    pairs whose hash lies nearest its range, so the top-up is as deterministic as the rest."""
+    unique, so no prompt is both trained on and probed. A file under 80 pairs would leave validation
+    or probe below MIN_HELD_OUT (and any file could, by chance); each is topped up to
+    min(MIN_HELD_OUT, n // 3) pairs from train (8 and 8 of a 30-pair file, 14 left to train on),
+    taking the train pairs whose hash lies nearest its range, so the top-up is as deterministic as
+    the rest."""
     ranked = sorted(pairs, key=lambda pair: (_position(pair[0]), pair[0]))
     out: dict[str, Pairs] = {"train": [], "validation": [], "probe": []}
     for pair in ranked:
         at = _position(pair[0])
         out["train" if at < 0.8 else "validation" if at < 0.9 else "probe"].append(pair)
-    least = min(8, len(pairs) // 10)
+    least = min(MIN_HELD_OUT, len(pairs) // 3)
     for name in ("probe", "validation"):  # train is ranked by position: its tail lies nearest 0.8
         while len(out[name]) < least and out["train"]:
             out[name].insert(0, out["train"].pop())

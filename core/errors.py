@@ -27,3 +27,19 @@ class Forbidden(DomainError):
 class Conflict(DomainError):
     """The thing exists and the user may change it, but not this way, because of what it is (an attempt's run
     is a record: it is neither cancelled nor deleted)."""
+
+
+# The engine's runtime errors: raised under worker/engine/ (which imports torch), defined here so that
+# worker/jobs.py catches them by class without importing the engine.
+
+
+class Cancelled(Exception):
+    """Training stopped because the run was cancelled (its `should_cancel` said so) at `step`."""
+
+    def __init__(self, step: int):
+        super().__init__(f"cancelled at step {step}")
+        self.step = step
+
+
+class RuntimeUnavailable(RuntimeError):
+    """The asked-for device is not there (a gpu-queue worker without a GPU); the message is for the user."""

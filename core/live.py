@@ -5,8 +5,10 @@ Embedded: nothing is published; the web process polls the DB, which the local wo
 Either way one reader task per run and web process fans messages out to every viewer of
 that run, so 100 viewers cost one XREAD or one poll, not a hundred.
 
-Messages: {"kind": "point", "step", "values", "prev"} | {"kind": "samples", "step"} | {"kind": "status", "status", ...}
-| {"kind": "resync"} (the reader failed: what was published meanwhile may be lost, so read the DB).
+Messages are typed (`Point`, `SamplesReady`, `Status`, `Resync`; `End` closes an SSE stream) and each
+has one `to_json()`, the dict that travels: {"kind": "point", "step", "values", "prev"} |
+{"kind": "samples", "step"} | {"kind": "status", "status", "step", "total_steps", "error"} | {"kind": "resync"}
+(the reader failed: what was published meanwhile may be lost, so read the DB). `message_from_json` reads one back.
 `prev` is the step stored before this point; a viewer whose last step is older missed one and reads the DB.
 A reader records its position (stream id or last step) before `subscribe()` returns; a viewer
 replays the DB only after subscribing, so every point is in the replay, the live feed or both
@@ -16,12 +18,15 @@ replays the DB only after subscribing, so every point is in the replay, the live
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 from .settings import Settings
-from .store.models import Run
+from .store.models import TERMINAL, Run
 
 log = logging.getLogger(__name__)
 STREAM_MAXLEN = 20_000  # far above one run's points (MAX_STEPS / eval_every, plus samples)
@@ -32,11 +37,98 @@ def stream_key(prefix: str, run_id: int) -> str:
     return f"{prefix}:run:{run_id}"
 
 
+@dataclass(frozen=True)
+class Message:
+    kind: ClassVar[str]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, **{f.name: getattr(self, f.name) for f in dataclasses.fields(self)}}
+
+    def event_data(self) -> dict[str, Any]:
+        """The data of its SSE event (whose name is `kind`): what the browser reads; `prev` is the server's."""
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "prev"}
+
+
+@dataclass(frozen=True)
+class Point(Message):
+    """A metric point the store holds; `prev` is the step stored before it (-1: none, or not known)."""
+
+    kind: ClassVar[str] = "point"
+    step: int
+    values: dict[str, Any]
+    prev: int = -1
+
+
+@dataclass(frozen=True)
+class SamplesReady(Message):
+    """A new set of samples is in the store (the browser fetches it)."""
+
+    kind: ClassVar[str] = "samples"
+    step: int
+
+
+@dataclass(frozen=True)
+class Status(Message):
+    kind: ClassVar[str] = "status"
+    status: str
+    step: int | None
+    total_steps: int | None
+    error: str | None
+
+    @classmethod
+    def of(cls, run: Run) -> Status:
+        return cls(status=run.status, step=run.step, total_steps=run.total_steps, error=run.error)
+
+    @property
+    def terminal(self) -> bool:
+        return self.status in TERMINAL
+
+    def event_data(self) -> dict[str, Any]:
+        return self.to_json()  # the status event has always carried its kind
+
+
+@dataclass(frozen=True)
+class Resync(Message):
+    """The reader failed: what was published meanwhile may be lost, so read the DB."""
+
+    kind: ClassVar[str] = "resync"
+
+
+@dataclass(frozen=True)
+class End(Message):
+    """The last SSE event of a stream (never published: a terminal status ends the stream)."""
+
+    kind: ClassVar[str] = "end"
+
+
+KINDS: dict[str, type[Message]] = {cls.kind: cls for cls in (Point, SamplesReady, Status, Resync)}
+
+
+def message_from_json(data: dict[str, Any]) -> Message | None:
+    """A published message read back (None for a kind this version does not know)."""
+    cls = KINDS.get(data.get("kind"))
+    if cls is None:
+        return None
+    return cls(**{f.name: data[f.name] for f in dataclasses.fields(cls) if f.name in data})
+
+
+def status_message(run: Run) -> dict:
+    """The status of `run` as it travels (`Status.of(run).to_json()`)."""
+    return Status.of(run).to_json()
+
+
+def _typed(message: Message) -> Message:
+    """A message, or a TypeError now: a plain dict would travel, or vanish, without anyone noticing."""
+    if not isinstance(message, Message):
+        raise TypeError(f"publish a core.live message (Point, SamplesReady, Status), not {type(message).__name__}")
+    return message
+
+
 class NullPublisher:
     """Embedded mode: the DB is the live channel."""
 
-    def publish(self, run_id: int, message: dict) -> None:
-        pass
+    def publish(self, run_id: int, message: Message) -> None:
+        _typed(message)
 
 
 class RedisPublisher:
@@ -46,12 +138,12 @@ class RedisPublisher:
         self.client = redis.Redis.from_url(url)
         self.prefix = prefix
 
-    def publish(self, run_id: int, message: dict) -> None:
-        key = stream_key(self.prefix, run_id)
+    def publish(self, run_id: int, message: Message) -> None:
+        key, data = stream_key(self.prefix, run_id), json.dumps(_typed(message).to_json())
         try:
             pipe = self.client.pipeline(transaction=False)
-            pipe.xadd(key, {"m": json.dumps(message)}, maxlen=STREAM_MAXLEN, approximate=True)
-            if message.get("kind") == "status" and message.get("status") in ("succeeded", "failed", "cancelled"):
+            pipe.xadd(key, {"m": data}, maxlen=STREAM_MAXLEN, approximate=True)
+            if isinstance(message, Status) and message.terminal:
                 pipe.expire(key, STREAM_TTL)
             pipe.execute()
         except Exception as e:  # the DB already has it; viewers catch up from there
@@ -62,17 +154,12 @@ def get_publisher(settings: Settings) -> NullPublisher | RedisPublisher:
     return RedisPublisher(settings.redis_url, settings.redis_prefix) if settings.distributed else NullPublisher()
 
 
-def status_message(run: Run) -> dict:
-    return {"kind": "status", "status": run.status, "step": run.step, "total_steps": run.total_steps,
-            "error": run.error}
-
-
 class Subscription:
     def __init__(self, hub: Hub, run_id: int):
         self.hub, self.run_id = hub, run_id
-        self.queue: asyncio.Queue[dict] = asyncio.Queue()
+        self.queue: asyncio.Queue[Message] = asyncio.Queue()
 
-    async def get(self, timeout: float) -> dict | None:
+    async def get(self, timeout: float) -> Message | None:
         try:
             return await asyncio.wait_for(self.queue.get(), timeout)
         except TimeoutError:
@@ -100,7 +187,7 @@ class _Reader:
                 log.warning("live reader for run %s: %s", self.run_id, e)
                 # Whatever was published meanwhile may never arrive: each viewer re-reads the DB.
                 for sub in list(self.subscribers):
-                    sub.queue.put_nowait({"kind": "resync"})
+                    sub.queue.put_nowait(Resync())
                 await asyncio.sleep(0.5)
                 continue
             for message in messages:
@@ -134,20 +221,20 @@ class DbSource:
         if run is not None:
             self.status, self.samples_step, self.step = run.status, run.samples_step, run.step
 
-    async def read(self) -> list[dict]:
+    async def read(self) -> list[Message]:
         await asyncio.sleep(self.interval)
         run, points = await asyncio.to_thread(self._snapshot, False)
         if run is None:
             return []
-        out = [{"kind": "point", "step": step, "values": values} for step, values in points]
+        out: list[Message] = [Point(step, values) for step, values in points]
         if points:
             self.last_step = points[-1][0]
         if run.samples_step != self.samples_step:
             self.samples_step = run.samples_step
-            out.append({"kind": "samples", "step": run.samples_step})
+            out.append(SamplesReady(run.samples_step))
         if run.status != self.status:
             self.status = run.status
-            out.append(status_message(run))
+            out.append(Status.of(run))
         return out
 
 
@@ -159,13 +246,15 @@ class RedisSource:
         newest = await self.client.xrevrange(self.key, count=1)
         self.last_id = newest[0][0] if newest else "0-0"
 
-    async def read(self) -> list[dict]:
+    async def read(self) -> list[Message]:
         reply = await self.client.xread({self.key: self.last_id}, block=1000, count=500)
         out = []
         for _key, entries in reply or []:
             for entry_id, fields in entries:
                 self.last_id = entry_id
-                out.append(json.loads(fields[b"m"] if b"m" in fields else fields["m"]))
+                message = message_from_json(json.loads(fields[b"m"] if b"m" in fields else fields["m"]))
+                if message is not None:
+                    out.append(message)
         return out
 
 

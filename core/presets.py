@@ -39,7 +39,7 @@ def _on_break_it(**changes) -> dict:
 
 
 # Early stopping as the presets use it: the validation loss every 5 steps, stop after 4 checks (20 steps)
-# without an improvement of 0.01, restore the best weights. Fixed before the claims were run (issue 11).
+# without an improvement of 0.01, restore the best weights. Fixed before the claims were run (docs/claims.md).
 EARLY_STOP = {"early_stopping": True, "patience": 4, "min_delta": 0.01, "validate_every": 5}
 # "Low" is per method: full fine-tuning's high and low rates here are 1e-3 (break-it) and 1e-4 (low-lr); the
 # article's LoRA range (1e-4 to 2e-4) is about 5 times its full range (1e-5 to 5e-5), so LoRA's low is 5e-4.

@@ -16,12 +16,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .errors import DomainError
 from .store import classes
-from .store.models import Assignment, User
+from .store.classes import ACTIVE
+from .store.models import Assignment, Membership, Run, User
 
 # A queued or running run frees its slot when it ends: on the synthetic tier that is seconds.
 RETRY_ACTIVE_SECONDS = 30
@@ -76,6 +77,24 @@ def check_active(session: Session, *, user: User, limit: int, adding: int = 1) -
         raise OverQuota(f"you have {active} run{'s' if active != 1 else ''} queued or running, and {what} would "
                         f"go over your limit of {limit} at once; wait for one to finish", "quota",
                         RETRY_ACTIVE_SECONDS)
+
+
+def binds_address(session: Session, *, user: User, limit: int) -> bool:
+    """Whether a public lab counts this user's runs with others' from their address: students in no class (a
+    class's students are known to its instructor, and a class behind one NAT shares one address)."""
+    if user.role != "student" or limit <= 0:
+        return False
+    return session.scalar(select(Membership.class_id).where(Membership.user_id == user.id).limit(1)) is None
+
+
+def check_address(session: Session, *, user_ids: list[int], limit: int, adding: int = 1) -> None:
+    """The accounts that submitted from one address lately (app/middleware/throttles.py) may have at most
+    `limit` runs queued or running together: fresh accounts do not each bring a new queue."""
+    active = session.scalar(select(func.count()).select_from(Run)
+                            .where(Run.owner_id.in_(user_ids), Run.status.in_(ACTIVE))) or 0
+    if active + adding > limit:
+        raise OverQuota(f"the accounts at your address have {active} runs queued or running, and the limit for "
+                        f"one address is {limit} at once; wait for one to finish", "quota", RETRY_ACTIVE_SECONDS)
 
 
 def check_budgets(session: Session, *, assignment: Assignment, user: User) -> None:

@@ -138,7 +138,7 @@ class Summary(_Contract):
     final_items: dict[str, list[tuple[bool, float]]] | None = None
     # Early stopping: the step whose weights the run ended with (the best validation check). None: not restored.
     restored_step: int | None = None
-    # Knowledge split into the facts mitigations may rehearse and those only pretraining saw (issue 11):
+    # Knowledge split into the facts mitigations may rehearse and those only pretraining saw:
     # {"rehearsed" | "never rehearsed": {baseline, final, baseline_nll, final_nll}}. None where the tier's
     # knowledge probes carry no such groups.
     fact_split: dict[str, dict[str, float]] | None = None

@@ -19,7 +19,6 @@ from typing import Any, Literal
 from pydantic import (
     BaseModel,
     ConfigDict,
-    Field,
     ValidationError,
     ValidationInfo,
     create_model,
@@ -28,13 +27,14 @@ from pydantic import (
 )
 
 from . import mitigations
+from .fields import field
 from .tiers import DEFAULT_TIER, all_tiers, get_tier
 from .tiers.base import DATASET_PREFIX, is_dataset_task
 
 SCHEMA_VERSION = 1
 # Bumped whenever the engine's results change for the same scenario (the base, the probes, the
 # evaluation schedule), so a cached run from an older engine never stands in for a new one.
-# 5: issue 11's world (graded capabilities, order numbers, hashed train/validation/probe splits), three
+# 5: the graded world (graded capabilities, order numbers, hashed train/validation/probe splits), three
 # shipped bases (`base_seed`), early stopping on its own cadence restoring the best weights, WiSE-FT's finer grid.
 ENGINE_VERSION = 5
 MAX_STEPS = 3000  # bounds the work of one run: about a minute on 2 CPU cores
@@ -44,50 +44,49 @@ LoraModule = Literal[LORA_MODULES]  # type: ignore[valid-type]
 _DATASET_ID = re.compile(r"[0-9a-f]{16}")
 
 
-def _field(default: Any, description: str, group: str, **limits: Any) -> Any:
-    return Field(default, description=description, json_schema_extra={"group": group}, **limits)
-
-
 class _ScenarioBase(BaseModel):
     """The fields every scenario has; mitigations' and measurement fields are added below."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    version: Literal[1] = _field(1, "Schema version of this scenario.", "run")
+    version: Literal[1] = field(1, "Schema version of this scenario.", "run")
     # Which world, and what to fine-tune on in it, and how hard.
-    tier: str = _field(DEFAULT_TIER, "The world and base model to fine-tune (see `forgetlab tiers`).", "data")
-    task: str = _field("support-narrow", "The fine-tuning target task, one of the tier's (see `forgetlab tiers`).",
-                       "data")
-    task_examples: int = _field(1000, "Size of the task training set (narrow tasks repeat inputs).", "data",
-                                ge=50, le=5000)
-    epochs: int = _field(3, "Passes over the task examples; more passes, more forgetting.", "training", ge=1, le=20)
-    lr: float = _field(1e-3, "Peak learning rate; large steps overwrite more of the base.", "training",
-                       ge=1e-6, le=1e-1)
-    batch_size: int = _field(32, "Examples per optimizer step (task and general together).", "training",
-                             ge=4, le=128)
-    schedule: Literal["constant", "linear", "cosine"] = _field(
+    tier: str = field(DEFAULT_TIER, "The world and base model to fine-tune (see `forgetlab tiers`).", "data")
+    task: str = field("support-narrow", "The fine-tuning target task, one of the tier's (see `forgetlab tiers`).",
+                      "data")
+    task_examples: int = field(1000, "Size of the task training set (narrow tasks repeat inputs).", "data",
+                               label="Task examples", ge=50, le=5000)
+    epochs: int = field(3, "Passes over the task examples; more passes, more forgetting.", "training", ge=1, le=20)
+    lr: float = field(1e-3, "Peak learning rate; large steps overwrite more of the base.", "training",
+                      label="Learning rate", ge=1e-6, le=1e-1)
+    batch_size: int = field(32, "Examples per optimizer step (task and general together).", "training",
+                            label="Batch size", ge=4, le=128)
+    schedule: Literal["constant", "linear", "cosine"] = field(
         "constant", "How the learning rate moves after warmup.", "training")
-    warmup_steps: int = _field(0, "Steps of linear learning-rate warmup from zero.", "training", ge=0, le=500)
-    seed: int = _field(0, "Random seed: the same scenario and seed give the same curves.", "run",
-                       ge=0, le=2**31 - 1)
-    base_seed: int = _field(0, "Which of the tier's pretrained bases to fine-tune (each pretrained from its own "
-                               "seed; the synthetic tier ships three: 0, 1 and 2): the base is a random factor too.",
-                            "run", ge=0, le=9)
+    warmup_steps: int = field(0, "Steps of linear learning-rate warmup from zero.", "training",
+                              label="Warmup steps", ge=0, le=500)
+    seed: int = field(0, "Random seed: the same scenario and seed give the same curves.", "run",
+                      ge=0, le=2**31 - 1)
+    base_seed: int = field(0, "Which of the tier's pretrained bases to fine-tune (each pretrained from its own "
+                              "seed; the synthetic tier ships three: 0, 1 and 2): the base is a random factor too.",
+                           "run", ge=0, le=9)
     # Parameter-efficient fine-tuning.
-    method: Literal["full", "lora"] = _field(
+    method: Literal["full", "lora"] = field(
         "full", "Update every weight (full) or train small low-rank adapters on a frozen base (lora).", "method")
     # Rank 2 of a 64-wide model is already 1/32 of full rank (r=8 of a 4096-wide LLM is 1/512).
-    lora_rank: int = _field(2, "LoRA adapter rank: capacity of the update.", "method", ge=1, le=64)
-    lora_alpha: int = _field(4, "LoRA scaling numerator (the update is scaled by alpha / rank).", "method",
-                             ge=1, le=256)
-    lora_targets: list[LoraModule] = _field(  # type: ignore[valid-type]
+    lora_rank: int = field(2, "LoRA adapter rank: capacity of the update.", "method", label="LoRA rank (r)",
+                           ge=1, le=64)
+    lora_alpha: int = field(4, "LoRA scaling numerator (the update is scaled by alpha / rank).", "method",
+                            label="LoRA alpha (α)", ge=1, le=256)
+    lora_targets: list[LoraModule] = field(  # type: ignore[valid-type]
         list(LORA_MODULES), "Which projection layers get adapters (all linear layers by default).", "method",
-        min_length=1)
-    lora_dropout: float = _field(0.0, "Dropout on the adapter input during training.", "method", ge=0.0, le=0.5)
+        label="LoRA target layers", min_length=1)
+    lora_dropout: float = field(0.0, "Dropout on the adapter input during training.", "method",
+                                label="LoRA dropout", ge=0.0, le=0.5)
     @field_validator("*", mode="before")
     @classmethod
     def _no_bool_as_number(cls, value: Any, info: ValidationInfo) -> Any:
-        """`"epochs": true` is not 1: a JSON boolean is refused wherever a number is expected (issue 12).
+        """`"epochs": true` is not 1: a JSON boolean is refused wherever a number is expected.
         Numeric strings still pass, since forms and `--set` send text."""
         if isinstance(value, bool) and cls.model_fields[info.field_name].annotation in (int, float):
             raise ValueError("expected a number, not true or false")
@@ -159,10 +158,10 @@ class _ScenarioBase(BaseModel):
 
 
 _RUN_FIELDS = {
-    "eval_every": (int, _field(40, "Steps between evaluation points on the curves (plus one at step 5).", "run",
-                               ge=1, le=1000)),
-    "wise_ft": (bool, _field(False, "After training, evaluate weight interpolations base to fine-tuned (WiSE-FT).",
-                             "run")),
+    "eval_every": (int, field(40, "Steps between evaluation points on the curves (plus one at step 5).", "run",
+                              label="Evaluate every (steps)", ge=1, le=1000)),
+    "wise_ft": (bool, field(False, "After training, evaluate weight interpolations base to fine-tuned (WiSE-FT).",
+                            "run", label="WiSE-FT curve")),
 }
 # The schema in form order: the base fields, each mitigation's (registry order), then measurement.
 Scenario = create_model("Scenario", __base__=_ScenarioBase, __module__=__name__,

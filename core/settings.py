@@ -57,7 +57,7 @@ class Settings(BaseSettings):
     max_attempts: int = Field(2, ge=1, description="Tries per run when its worker dies (distributed).")
     cancel_poll_seconds: float = 0.5  # how often a Celery worker checks the cancel flag
     live_poll_seconds: float = 0.05  # embedded live channel: DB polling interval
-    # Reliability (issue 12; README "Reliability").
+    # Reliability (docs/reliability.md): the outbox, checkpoints, body and rate limits, hosts.
     outbox_seconds: float = Field(10.0, description="How often the web process re-sends queued runs whose "
                                                     "message was never sent or may be lost.")
     outbox_stale_seconds: float = Field(60.0, description="A queued run sent this long ago without a worker "
@@ -70,10 +70,26 @@ class Settings(BaseSettings):
     rate_burst: int = Field(30, ge=1, description="Such requests a client may send at once before the rate applies.")
     read_rate_limit: float = Field(50.0, ge=0, description="Sustained reads (GET) per second per client; 0: off.")
     read_burst: int = Field(200, ge=1)
+    # Brakes on a public lab's forms, per client address (app/middleware/throttles.py).
+    login_rate: float = Field(1.0, ge=0, description="Sustained log-in tries per second per address, whatever the "
+                                                     "accounts; 0 turns every log-in brake off.")
+    login_burst: int = Field(30, ge=1, description="Log-in tries an address may make at once (a class starting "
+                                                   "together behind one NAT) before login_rate applies.")
+    login_account_failures: int = Field(50, ge=1, description="Wrong passwords an hour for one account, from all "
+                                                              "addresses together, before only addresses that "
+                                                              "logged in to it before may try it.")
+    signup_per_hour: float = Field(10.0, ge=0, description="New accounts per hour per address; 0: not limited.")
+    signup_burst: int = Field(5, ge=1, description="New accounts an address may make at once.")
+    max_active_runs_per_address: int = Field(
+        8, ge=0, description="Public lab: runs queued or running at once of all students without a class who "
+                             "submitted from one address lately (0: no limit); a class's students count alone.")
+    public_url: str | None = Field(None, description="The lab's address as people reach it (https://lab.example."
+                                                     "org): join links are built from it, never from the request's "
+                                                     "Host header.")
     trusted_hosts: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: ["*"], description="Host headers the web app answers (comma-separated; '*': any).")
     trust_proxy: bool = Field(False, description="Take the client address from X-Forwarded-For (behind a proxy).")
-    # Accounts (issue 10; README "Accounts and roles"). Embedded and not public: no login, the visitor is
+    # Accounts (docs/accounts.md). Embedded and not public: no login, the visitor is
     # the local instructor. Public (`forgetlab serve --public`) or distributed: everyone signs in.
     public: bool = Field(False, description="Ask everyone to sign in (always so in distributed mode).")
     signup: Literal["student", "guest", "off"] = Field(
@@ -81,7 +97,7 @@ class Settings(BaseSettings):
     session_days: float = Field(14.0, gt=0, description="How long a browser session lasts.")
     invite_only: bool = Field(False, description="Sign-up needs a class's join code (roster imports and "
                                                  "set-password links still make accounts).")
-    # Classes (issue 10; README "For instructors"; core/quotas.py).
+    # Classes (docs/instructors.md; core/quotas.py).
     max_active_runs: int = Field(4, ge=0, description="Runs a student may have queued or running at once "
                                                       "(0: no limit); instructors are not limited.")
 

@@ -27,7 +27,8 @@
   }
 
   // spec: {kind: "accuracy" | "nll" | "rates" | "loss" | "alpha", height, legend, yLabel, ariaLabel,
-  //        lines: [{label, color, width, dash, fill}]}
+  //        lines: [{label, color, width, dash, fill, legend}],  (legend: false keeps a line out of the legend)
+  //        bands: [{upper, lower, color}]}  (the area between two lines, by index: a spread around a mean)
   function make(plot, spec) {
     const scaled = !unscaled(spec.kind);
     // A line needs two points: until a series has them (the base model's step 0 alone), draw its points.
@@ -50,6 +51,7 @@
                             labelFont: "11px system-ui, sans-serif",
                             incrs: steps ? STEP_INCRS : undefined, values: steps ? stepAxis : pctAxis}, AXIS), yAxis],
       series: series,
+      bands: (spec.bands || []).map(function (b) { return {series: [b.upper + 1, b.lower + 1], fill: b.color + "33"}; }),
     };
     // The canvas says nothing to a screen reader: the plot's box names what it shows.
     if (spec.ariaLabel) {
@@ -95,12 +97,42 @@
     return out;
   }
 
-  // The chart as standalone SVG: title, grid, axes, every visible line, and a legend.
+  // Text widths as the SVG will draw them (same font), so a legend can be laid out before it is drawn.
+  const measure = document.createElement("canvas").getContext("2d");
+  function textWidth(text, font) { measure.font = font; return measure.measureText(text).width; }
+  // The text cut (with an ellipsis) to at most `room` pixels wide.
+  function fit(text, room, font) {
+    if (textWidth(text, font) <= room) return text;
+    let cut = text;
+    while (cut && textWidth(cut + "…", font) > room) cut = cut.slice(0, -1);
+    return cut + "…";
+  }
+  const LEGEND_FONT = "11px system-ui, sans-serif", TITLE_FONT = "600 14px system-ui, sans-serif";
+
+  // The legend's entries placed left to right, a new row when the next would not fit the width: each
+  // {x, row, text} (an entry wider than a whole row is cut, its full label kept as the entry's <title>).
+  function legendLayout(labels, W) {
+    const SWATCH = 22, GAP = 16, room = W - 16;
+    let x = 8, row = 0;
+    return labels.map(function (label) {
+      const text = fit(label, room - SWATCH, LEGEND_FONT), w = SWATCH + textWidth(text, LEGEND_FONT);
+      if (x > 8 && x + w > W - 8) { x = 8; row += 1; }
+      const at = {x: x, row: row, text: text, full: label};
+      x += w + GAP;
+      return at;
+    });
+  }
+
+  // The chart as standalone SVG: title, grid, axes, every visible line, and a legend that wraps to the
+  // width: no entry overlaps another or runs off the image (the PNG is this same SVG).
   function toSVG(chart, title) {
     const u = chart.u, spec = chart.spec, r = uPlot.pxRatio;
-    const L = u.bbox.left / r, T = 30 + u.bbox.top / r, PW = u.bbox.width / r, PH = u.bbox.height / r;
-    const legendRows = Math.ceil(spec.lines.length / 3), W = u.width, H = T + PH + 34 + legendRows * 18;
+    const L = u.bbox.left / r, T = 30 + u.bbox.top / r, PW = u.bbox.width / r, PH = u.bbox.height / r, W = u.width;
+    const shown = spec.lines.filter(function (l) { return l.legend !== false; });
+    const legend = legendLayout(shown.map(function (l) { return l.label; }), W);
+    const legendRows = legend.length ? legend[legend.length - 1].row + 1 : 0, H = Math.ceil(T + PH + 34 + legendRows * 18);
     const font = 'font-family="system-ui, sans-serif" font-size="11" fill="#4b5563"';
+    title = fit(title, W - 16, TITLE_FONT);
     const x = function (v) { return (L + u.valToPos(v, "x")).toFixed(1); };
     const y = function (v) { return (T + u.valToPos(v, "y")).toFixed(1); };
     const ys = unscaled(spec.kind) ? niceTicks(u.scales.y.min, u.scales.y.max, 4) : [0, 0.25, 0.5, 0.75, 1];
@@ -122,18 +154,33 @@
                (spec.kind === "alpha" ? Math.round(v * 100) + "%" : v) + "</text>");
     });
     out.push('<rect x="' + L + '" y="' + T + '" width="' + PW + '" height="' + PH + '" fill="none" stroke="#cfd4dc"/>');
+    // Curves stay inside the plot, as on the canvas: an interval may reach past 0% or 100%.
+    out.push('<defs><clipPath id="plot-area"><rect x="' + L + '" y="' + T + '" width="' + PW + '" height="' + PH + '"/></clipPath></defs>');
+    // Bands first, under the lines: the upper line's points forward, the lower's back.
+    (spec.bands || []).forEach(function (b) {
+      const xs_ = u.data[0], up = u.data[b.upper + 1] || [], low = u.data[b.lower + 1] || [], pts = [];
+      for (let j = 0; j < xs_.length; j++) if (up[j] != null && low[j] != null) pts.push(x(xs_[j]) + "," + y(up[j]));
+      for (let j = xs_.length - 1; j >= 0; j--) if (up[j] != null && low[j] != null) pts.push(x(xs_[j]) + "," + y(low[j]));
+      if (pts.length) {
+        out.push('<polygon class="band" clip-path="url(#plot-area)" points="' + pts.join(" ") + '" fill="' + b.color +
+                 '" fill-opacity="0.2" stroke="none"/>');
+      }
+    });
+    let entry = 0;
     spec.lines.forEach(function (l, i) {
       const xs_ = u.data[0], vs = u.data[i + 1] || [];
       const pts = [];
       for (let j = 0; j < xs_.length; j++) if (vs[j] != null) pts.push(x(xs_[j]) + "," + y(vs[j]));
       if (pts.length) {
-        out.push('<polyline fill="none" stroke="' + l.color + '" stroke-width="' + (l.width || 2) + '" points="' + pts.join(" ") + '"' +
+        out.push('<polyline clip-path="url(#plot-area)" fill="none" stroke="' + l.color + '" stroke-width="' + (l.width || 2) + '" points="' + pts.join(" ") + '"' +
                  (l.dash ? ' stroke-dasharray="' + l.dash.join(" ") + '"' : "") + "/>");
       }
-      const lx = 8 + (i % 3) * (W / 3), ly = T + PH + 34 + Math.floor(i / 3) * 18;
-      out.push('<line x1="' + lx + '" x2="' + (lx + 16) + '" y1="' + (ly - 4) + '" y2="' + (ly - 4) + '" stroke="' + l.color +
+      if (l.legend === false) return;
+      const at = legend[entry++], lx = at.x, ly = T + PH + 34 + at.row * 18;
+      out.push('<g class="legend-entry">' + (at.text !== at.full ? "<title>" + esc(at.full) + "</title>" : "") +
+               '<line x1="' + lx + '" x2="' + (lx + 16) + '" y1="' + (ly - 4) + '" y2="' + (ly - 4) + '" stroke="' + l.color +
                '" stroke-width="3"' + (l.dash ? ' stroke-dasharray="4 2"' : "") + "/>" +
-               '<text x="' + (lx + 22) + '" y="' + ly + '" ' + font + ">" + esc(l.label) + "</text>");
+               '<text x="' + (lx + 22) + '" y="' + ly + '" ' + font + ">" + esc(at.text) + "</text></g>");
     });
     out.push("</svg>");
     return out.join("");

@@ -16,15 +16,33 @@
   function slug(s) { return s.replace(/[^a-z0-9]+/gi, "-").replace(/^-|-$/g, "").toLowerCase(); }
   const fileBase = "forgetlab-compare-" + slug(root.dataset.selection) + "-";
 
-  // All runs on one x axis: the union of their steps, each run null where it has no point.
-  function aligned(xsOf, valueOf) {
-    const xs = Array.from(new Set([].concat.apply([], runs.map(xsOf)))).sort(function (a, b) { return a - b; });
-    const columns = runs.map(function (r) {
+  // All runs (or settings) on one x axis: the union of their steps, each null where it has no point.
+  function aligned(xsOf, valueOf, items) {
+    items = items || runs;
+    const xs = Array.from(new Set([].concat.apply([], items.map(xsOf)))).sort(function (a, b) { return a - b; });
+    const columns = items.map(function (r) {
       const at = {};
       xsOf(r).forEach(function (x, i) { at[x] = valueOf(r, i); });
       return xs.map(function (x) { return x in at ? at[x] : null; });
     });
     return {xs: xs, columns: columns};
+  }
+
+  // Runs that differ only in their seed are one setting (data.groups, app/views/comparison.py): each draws
+  // its seeds' mean curve, and a band between the 90% interval's ends, in the setting's colour.
+  const groups = data.groups || [];
+  state.groups = groups.length;
+  const PARTS = ["mean", "hi", "lo"];
+  function groupLines() {
+    const lines = [], bands = [];
+    groups.forEach(function (g) {
+      const seedsOf = g.ids.length + " seed" + (g.ids.length !== 1 ? "s" : "");
+      lines.push({label: g.label + " (mean of " + seedsOf + ")", color: g.color});
+      lines.push({label: g.label + " 90% high", color: g.color, width: 0.5, legend: false});
+      lines.push({label: g.label + " 90% low", color: g.color, width: 0.5, legend: false});
+      bands.push({upper: lines.length - 2, lower: lines.length - 1, color: g.color});
+    });
+    return {lines: lines, bands: bands};
   }
 
   // The curves show one measure at a time (FC.MEASURES); the answer NLL's curves come apart (data.nll), and a
@@ -35,26 +53,42 @@
   const cmpCharts = [];
 
   function curveOf(r) { return view === "nll" ? nll.curves[r.id] : r.curve; }
+  function groupCurveOf(g) { return view === "nll" ? (nll.groups || [])[g.index] : g.curve; }
   function fill(fig, chart) {
     const key = view === "nll" ? fig.dataset.nllKey : fig.dataset.key;
-    const a = aligned(function (r) { const c = curveOf(r); return c ? c.steps : []; },
+    const a = groups.length ? groupColumns(key) : aligned(function (r) { const c = curveOf(r); return c ? c.steps : []; },
                       function (r, i) { const v = curveOf(r)[key]; return v ? v[i] : null; });
     const base = (view === "nll" ? nll.base : data.base)[key];
     chart.u.setData([a.xs].concat(a.columns, [a.xs.map(function () { return base == null ? null : base; })]));
     return a.columns.some(function (col) { return col.some(function (v) { return v != null; }); });
   }
-  function specOf(fig, lines) {
+  // A setting's mean, high and low columns, in groupLines' order.
+  function groupColumns(key) {
+    const parts = [];
+    groups.forEach(function (g) { PARTS.forEach(function (part) { parts.push({g: g, part: part}); }); });
+    return aligned(function (p) { const c = groupCurveOf(p.g); return c ? c.steps : []; },
+                   function (p, i) { const v = groupCurveOf(p.g)[key]; return v ? v[p.part][i] : null; }, parts);
+  }
+  function specOf(fig, lines, bands) {
     const m = FC.MEASURES[view];
-    return {kind: m.kind, height: 150, lines: lines, yLabel: m.yLabel,
-            ariaLabel: fig.dataset.title + ": " + m.says + " by training step, one line per run; dashed, the base model"};
+    const what = groups.length ? "one line per setting, its seeds' mean, in a band of their 90% interval" : "one line per run";
+    return {kind: m.kind, height: 150, lines: lines, bands: bands, yLabel: m.yLabel,
+            ariaLabel: fig.dataset.title + ": " + m.says + " by training step, " + what + "; dashed, the base model"};
   }
 
   document.querySelectorAll("figure.cmp").forEach(function (fig) {
-    const lines = runs.map(function (r) { return {label: "run " + r.id + (r.label !== "run " + r.id ? " " + r.label : ""), color: r.color}; });
+    let lines, bands = [];
+    if (groups.length) {
+      const made = groupLines();
+      lines = made.lines;
+      bands = made.bands;
+    } else {
+      lines = runs.map(function (r) { return {label: "run " + r.id + (r.label !== "run " + r.id ? " " + r.label : ""), color: r.color}; });
+    }
     lines.push(FC.baseLine());
-    const chart = FC.line(fig.querySelector(".plot"), specOf(fig, lines));
+    const chart = FC.line(fig.querySelector(".plot"), specOf(fig, lines, bands));
     fill(fig, chart);
-    cmpCharts.push({fig: fig, chart: chart, lines: lines});
+    cmpCharts.push({fig: fig, chart: chart, lines: lines, bands: bands});
     FC.addDownloads(fig, fileBase + fig.dataset.name, function () {
       return FC.toSVG(chart, fig.dataset.title + (view === "nll" ? " answer NLL (nats/token)" : " accuracy"));
     });
@@ -67,7 +101,7 @@
     state.view = view;
     let any = false;
     cmpCharts.forEach(function (c) {
-      FC.respec(c.chart, specOf(c.fig, c.lines));
+      FC.respec(c.chart, specOf(c.fig, c.lines, c.bands));
       any = fill(c.fig, c.chart) || any;
     });
     document.getElementById("nll-none").hidden = view !== "nll" || any;

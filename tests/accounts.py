@@ -8,6 +8,8 @@ lab's own pages do (the CSRF cookie and header that templates/base.html gives ht
 
 from __future__ import annotations
 
+from forgetlab.app.auth.csrf import session_token
+from forgetlab.app.auth.identity import SESSION_COOKIE
 from forgetlab.core.store import accounts
 
 PASSWORD = "correct horse battery"
@@ -15,14 +17,16 @@ CSRF = "test-csrf-token-0123456789abcdef"  # any 20-100 characters: the cookie a
 
 
 def same_site(client):
-    """Send what the lab's own pages send: the CSRF cookie and its X-CSRF-Token header. Returns the client.
+    """Send what the lab's own pages send: the CSRF cookie and the X-CSRF-Token header. Returns the client.
 
-    Keeps the cookie the lab set (it sets a new one on log-in and log-out), else sets one."""
+    Signed in, the token is the session's (app/auth/csrf.py session_token); else the cookie's: keeps the
+    cookie the lab set (it sets a new one on log-in and log-out), else sets one."""
     jar = [c for c in client.cookies.jar if c.name == "forgetlab_csrf"]
     token = jar[-1].value if jar else CSRF
     client.cookies.delete("forgetlab_csrf")
     client.cookies.set("forgetlab_csrf", token)
-    client.headers["X-CSRF-Token"] = token
+    session = [c for c in client.cookies.jar if c.name == SESSION_COOKIE]
+    client.headers["X-CSRF-Token"] = session_token(session[-1].value) if session else token
     return client
 
 

@@ -22,10 +22,10 @@ def base():
 
 @pytest.fixture(scope="session")
 def encoded_suite(base):
-    from forgetlab.core.tiers.synthetic import world
+    from forgetlab.core.tiers.synthetic import SyntheticTier, world
     from forgetlab.worker.engine.evaluate import EncodedSuite
 
-    return EncodedSuite.build(world.probe_suite(), base[1])
+    return EncodedSuite.build(world.probe_suite(), base[1], refusal_capabilities=SyntheticTier.refusal_capabilities)
 
 
 @pytest.fixture(scope="session")

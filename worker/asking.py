@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 
+from forgetlab.core import artifacts
 from forgetlab.core.scenario import ScenarioError, parse
 from forgetlab.core.settings import Settings, get_settings
 from forgetlab.core.store import asks, runs
@@ -29,6 +30,12 @@ def ask_job(*, ask_id: int, settings: Settings | None = None) -> str:
         if question is None or question.status != "queued":
             return "skipped"
         run = runs.get_run(session, run_id=question.run_id)
+        if run is None:
+            asks.answer(session, ask_id=ask_id, error="the run was deleted")
+            return "failed"
+        if not artifacts.belongs_to(settings.run_model_dir(run.id), run):  # never another run's model
+            asks.answer(session, ask_id=ask_id, error="this run's model was not kept; ask a run that kept one")
+            return "failed"
         try:
             scenario = parse(run.config)
             tier = (run_tier(session, scenario) or get_tier(scenario.tier)).for_base(scenario.base_seed)

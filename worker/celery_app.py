@@ -1,6 +1,7 @@
-"""The Celery app the workers run: `celery -A worker.celery_app worker -Q cpu` or `forgetlab worker --queue cpu`.
+"""The Celery app the workers run: `celery -A forgetlab.worker.celery_app worker -Q cpu`, or
+`forgetlab worker --queue cpu`.
 
-Its settings come from core.queue.celery_config, the same the web's producer uses (acks_late,
+Its settings come from forgetlab.core.queue.celery_config, the same the web's producer uses (acks_late,
 prefetch 1, a visibility timeout above the hard time limit). Nothing here imports torch: the
 prefork parent must never touch CUDA; each pool child imports the engine after it is forked.
 """

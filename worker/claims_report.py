@@ -1,4 +1,4 @@
-"""The claims' rows as people read them: a plain-text report, or the README's Markdown table."""
+"""The claims' rows as people read them: a plain-text report, or the Markdown table of docs/claims.md."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ def text(rows: list[dict], seeds: int, bases: int) -> str:
 
 
 def markdown(rows: list[dict]) -> str:
-    """The README's claims table: one line per test, the claim's number, text and verdict on its first."""
+    """The claims table of docs/claims.md: one line per test, the claim's number, text and verdict on its first."""
     lines = ["| # | claim (source) | test → its verdict | effect, mean [90% CI] | NLL beside it (nats) | "
              "measurable units | verdict |", "| --- | --- | --- | --- | --- | --- | --- |"]
     for row in rows:

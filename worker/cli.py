@@ -1,5 +1,7 @@
-"""The engine's `forgetlab` subcommands (world, eval, pretrain, run, claims, sweep) and the
-Celery worker. Each imports torch and the engine inside its own function; registered by core/cli.py.
+"""The engine's `forgetlab` subcommands (world, eval, pretrain, run, sweep) and `worker` (a Celery
+worker); `claims` and `gate` have their own modules (worker/cli_claims.py, worker/cli_gate.py). Each
+imports torch and the engine inside its own function; core/cli.py registers them (the
+`forgetlab.commands` entry points).
 """
 
 from __future__ import annotations
@@ -44,7 +46,8 @@ def _suite(path, tokenizer, tier):
 
     try:
         suite = Suite.from_jsonl(path) if path else tier.probe_suite()
-        return EncodedSuite.build(suite, tokenizer, max_new_tokens=tier.generation_tokens)
+        return EncodedSuite.build(suite, tokenizer, max_new_tokens=tier.generation_tokens,
+                                  refusal_capabilities=tier.refusal_capabilities)
     except (OSError, ValueError) as e:  # VocabularyError is a ValueError
         raise UsageError(str(e) if isinstance(e, (VocabularyError, ValueError)) else f"cannot read {path}: {e}")
 
@@ -242,6 +245,7 @@ def cmd_sweep(args) -> None:
     import yaml
     from tqdm import tqdm
 
+    from forgetlab.core import seeds
     from forgetlab.core.compare import best, config_diff, mean_drop
     from forgetlab.core.grid import expand
     from forgetlab.core.scenario import ScenarioError
@@ -262,18 +266,38 @@ def cmd_sweep(args) -> None:
     runs = [{"id": i + 1, "config": s.model_dump(mode="json"), "summary": summary}
             for i, (s, summary) in enumerate(zip(scenarios, summaries))]
     fields = config_diff(runs) or ["seed"]
-    pick = best(runs)
+    groups = seeds.group(runs)
+    by_seed = seeds.seeded(groups)
+    pick = None if by_seed else best(runs)  # with seeds, the pick is a setting (below), never one seed
     print(f"{'run':<5}" + "".join(f"{f:>16}" for f in fields) + f"{'task acc':>10}{'mean drop':>11}")
     for run in runs:
         mark = "  <- learns the task with the least forgetting" if pick and run["id"] == pick["id"] else ""
         print(f"{run['id']:<5}" + "".join(f"{str(run['config'][f]):>16}" for f in fields)
               + f"{run['summary']['task_accuracy']['final']:>10.2f}{mean_drop(run['summary']):>11.3f}{mark}")
-    if pick is None:
+    settings = [seeds.summarize(g) for g in groups] if by_seed else []
+    chosen = seeds.best(settings) if len(settings) > 1 else None
+    if by_seed:
+        print("across seeds (mean [90% interval] over each setting's seeds):")
+        for i, (g, summary) in enumerate(zip(groups, settings)):
+            m = summary["metrics"]
+            name = " ".join(f"{f}={g[0]['config'][f]}" for f in fields if f not in seeds.SEED_FIELDS) or "these runs"
+            mark = "  <- learns the task with the least forgetting on the seed mean" if i == chosen else ""
+            print(f"  {name}: {summary['n']} seeds, task acc {_span(m['task accuracy'])}, "
+                  f"mean drop {_span(m['mean drop'])}{mark}")
+    if by_seed and len(settings) > 1 and chosen is None:
+        print("no setting reached 0.90 task accuracy on its seed mean")
+    elif not by_seed and pick is None:
         print("no run reached 0.90 task accuracy")
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"runs": runs, "varying": fields, "best": pick and pick["id"]}, f, indent=1)
+            json.dump({"runs": runs, "varying": fields, "best": pick and pick["id"],
+                       "best_group": None if chosen is None else {"runs": [r["id"] for r in groups[chosen]],
+                                                                  **settings[chosen]}}, f, indent=1)
         print(f"sweep results written to {args.json}")
+
+
+def _span(value: dict) -> str:
+    return f"{value['mean']:.3f}" + (f" [{value['lo']:.3f}, {value['hi']:.3f}]" if value["lo"] is not None else "")
 
 
 

@@ -72,7 +72,7 @@ def register(sub) -> None:
     p.add_argument("--bases", type=int, help="shipped bases to run on (default 1; --full: 2)")
     p.add_argument("--full", action="store_true", help="the reviewer's protocol: 5 seeds on each of 2 bases")
     p.add_argument("--only", metavar="N,N", help="judge only these claims, by number (e.g. 2,7)")
-    p.add_argument("--markdown", action="store_true", help="print the README's claims table (Markdown)")
+    p.add_argument("--markdown", action="store_true", help="print the claims table of docs/claims.md (Markdown)")
     p.add_argument("--no-cache", action="store_true", help="retrain every run (by default each run's result is "
                                                            "kept under the data dir and reused)")
     p.add_argument("--workers", type=int, help="processes to fan the runs out over, one torch thread each "

@@ -16,7 +16,7 @@ def cmd_gate(args) -> None:
     from pathlib import Path
 
     from forgetlab.core.errors import NotFound
-    from forgetlab.core.gate import table
+    from forgetlab.core.gate import junit, table
     from forgetlab.core.tiers import all_tiers, get_tier
 
     from .engine.gate import GateError, run_gate
@@ -35,17 +35,22 @@ def cmd_gate(args) -> None:
         raise UsageError(e.message) from None
     if not 0.0 <= args.max_drop <= 1.0:
         raise UsageError(f"--max-drop is an accuracy drop between 0 and 1, got {args.max_drop}")
-    if args.json and not Path(args.json).resolve().parent.is_dir():
-        raise UsageError(f"--json: {Path(args.json).parent} does not exist")
+    if args.max_nll_rise is not None and not args.max_nll_rise >= 0.0:
+        raise UsageError(f"--max-nll-rise is an answer NLL rise in nats per token, 0 or more, got {args.max_nll_rise}")
+    for flag, out in (("--json", args.json), ("--junit", args.junit)):
+        if out and not Path(out).resolve().parent.is_dir():
+            raise UsageError(f"{flag}: {Path(out).parent} does not exist")
     capabilities = [c.strip() for c in args.suite.split(",") if c.strip()] if args.suite else None
     try:
         report = run_gate(tier, args.candidate, base_dir=base_dir, capabilities=capabilities,
-                          max_drop=args.max_drop, seed=args.seed, device=args.device, cache=not args.no_cache)
+                          max_drop=args.max_drop, max_nll_rise=args.max_nll_rise, seed=args.seed, device=args.device,
+                          cache=not args.no_cache)
     except GateError as e:
         raise UsageError(str(e)) from None
     candidate = report["candidate"]
     print(f"gate: {candidate['path']} ({candidate['kind']}) against {report['base']['label']}, "
-          f"{report['tier']} suites ({report['scoring']}), max drop {report['max_drop']:.3f}")
+          f"{report['tier']} suites ({report['scoring']}), max drop {report['max_drop']:.3f}"
+          + (f", max NLL rise {report['max_nll_rise']:.3f}" if report["max_nll_rise"] is not None else ""))
     if candidate["same_base"] is False:  # allowed (a fine-tune against an earlier one), but worth knowing
         print(f"note: {candidate['path']} was fine-tuned from another base "
               f"({candidate['artifact']['base']['revision']})")
@@ -60,6 +65,9 @@ def cmd_gate(args) -> None:
         with open(args.json, "w") as f:
             json.dump(report, f, indent=1)
         print(f"report written to {args.json}")
+    if args.junit:
+        Path(args.junit).write_text(junit(report, seconds=report["seconds"]["total"]), encoding="utf-8")
+        print(f"JUnit report written to {args.junit}")
     if not report["passed"]:
         sys.stdout.flush()
         raise SystemExit(1)
@@ -76,7 +84,11 @@ def register(sub) -> None:
     p.add_argument("--suite", metavar="CAP1,CAP2", help="gate only these capabilities (default: every one)")
     p.add_argument("--max-drop", type=float, default=0.05,
                    help="a capability fails when its accuracy drops by more than this (default 0.05)")
+    p.add_argument("--max-nll-rise", type=float, metavar="NATS",
+                   help="a capability also fails when its answer NLL rises by more than this many nats per token "
+                        "(default: NLL is reported, not judged)")
     p.add_argument("--json", metavar="OUT", help="write the report (schema: worker/engine/gate.py) to OUT")
+    p.add_argument("--junit", metavar="FILE", help="write a JUnit XML report to FILE (one test case per capability)")
     p.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
     p.add_argument("--device", choices=["cpu", "cuda"], help="where to evaluate (default: cuda when there is one)")
     p.add_argument("--no-cache", action="store_true",

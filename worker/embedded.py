@@ -34,7 +34,7 @@ def _warm(tasks: list[str]) -> bool:
     """The base, its suites and its scores for these tasks: a run then only copies them."""
     from forgetlab.core.tiers import DEFAULT_TIER, get_tier
     from forgetlab.worker.engine.model import ModelLoadError
-    from forgetlab.worker.engine.train import base_view
+    from forgetlab.worker.engine.base_view import base_view
 
     try:
         for task in tasks:
@@ -68,7 +68,7 @@ def child_main(fd: int) -> None:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s [run worker %(process)d] %(message)s")
     conn = Connection(fd)
     settings = Settings.model_validate_json(os.environ["FORGETLAB_CHILD_SETTINGS"])
-    # Ready after the default task alone: the rest warms while nothing waits (cold start, issue 13).
+    # Ready after the default task alone: the rest warms while nothing waits (a short cold start).
     rest = warm_up(settings.torch_threads, first_only=True)
     conn.send("ready")
     warm_rest(conn, rest)

@@ -16,7 +16,8 @@ import threading
 
 from forgetlab.core import checkpoints
 from forgetlab.core.datasets import split
-from forgetlab.core.live import get_publisher, status_message
+from forgetlab.core.errors import Cancelled, RuntimeUnavailable
+from forgetlab.core.live import Status, get_publisher
 from forgetlab.core.scenario import ScenarioError, parse
 from forgetlab.core.settings import Settings, get_settings
 from forgetlab.core.store import runs
@@ -33,14 +34,16 @@ log = logging.getLogger(__name__)
 def _engine():
     """The engine, imported late: importing torch is the worker child's business, not its parent's.
     Returns train_and_save(scenario, on_event, tier=, runtime=, should_cancel=, save_to=, checkpoint_to=,
-    checkpoint_every=) -> (summary, saved), where saved describes the model written to save_to (None when it
-    was not kept). A checkpoint at checkpoint_to (from an earlier attempt) is resumed from."""
+    checkpoint_every=, run_id=) -> (summary, saved), where saved describes the model written to save_to (None
+    when it was not kept); its manifest names run_id, the only run it is served as (core/artifacts.py).
+    A checkpoint at checkpoint_to (from an earlier attempt) is resumed from."""
     from forgetlab.core.tiers import get_tier
     from forgetlab.worker.engine.artifacts import save_run
     from forgetlab.worker.engine.checkpoint import Checkpoints
     from forgetlab.worker.engine.train import fine_tune
 
-    def train_and_save(scenario, on_event, *, tier, runtime, should_cancel, save_to, checkpoint_to, checkpoint_every):
+    def train_and_save(scenario, on_event, *, tier, runtime, should_cancel, save_to, checkpoint_to, checkpoint_every,
+                       run_id):
         checkpoints = Checkpoints(checkpoint_to, checkpoint_every)
         summary, model, _ = fine_tune(scenario, on_event, tier=tier, runtime=runtime, should_cancel=should_cancel,
                                       checkpoints=checkpoints)
@@ -50,7 +53,7 @@ def _engine():
             return summary, None  # a full fine-tune of a real model is hundreds of MB: not kept per run
         try:
             save_to.parent.mkdir(parents=True, exist_ok=True)
-            return summary, save_run(model, scenario, tier, save_to)
+            return summary, save_run(model, scenario, tier, save_to, run_id=run_id)
         except Exception as e:  # a full disk must not fail a finished run; the page says the model is not kept
             log.warning("could not save the model of %s: %s", save_to, e)
             return summary, None
@@ -107,6 +110,21 @@ def run_tier(session, scenario) -> Tier | None:
     return _with_dataset(scenario.tier, scenario.task, tuple(pairs_of(row)))
 
 
+def error_text(error: Exception, scenario, sessions) -> str:
+    """A failed run's error as it is stored, and shown to everyone who may see the run (a shared run: everyone):
+    never a quote of a dataset's lines. An error that repeats any pair's text says so instead of quoting it."""
+    text = f"{type(error).__name__}: {error}"
+    if not is_dataset_task(scenario.task):
+        return text
+    with sessions() as session:
+        row = get_dataset(session, dataset_id=scenario.task.removeprefix(DATASET_PREFIX))
+        pairs = pairs_of(row) if row is not None else []
+    if any(len(part.strip()) >= 4 and part.strip()[:24] in text for pair in pairs for part in pair):
+        return (f"{type(error).__name__} while training on {scenario.task}; its message quoted the dataset's "
+                "pairs, which a run's error never shows: check the file and upload it again")
+    return text
+
+
 def checkpoint_path(settings: Settings, run_id: int):
     """Where a run's training checkpoint lives between attempts (worker/engine/checkpoint.py)."""
     return checkpoints.path(settings.data_dir, run_id)
@@ -116,8 +134,11 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def run_job(*, run_id: int, settings: Settings | None = None) -> str:
-    """Run one queued run to a terminal status; returns that status, or "skipped" if not ours to run."""
+def run_job(*, run_id: int, settings: Settings | None = None,
+            time_limit_error: type[BaseException] | tuple[type[BaseException], ...] = ()) -> str:
+    """Run one queued run to a terminal status; returns that status, or "skipped" if not ours to run.
+    `time_limit_error`: what the caller's time limit raises inside the run (Celery's SoftTimeLimitExceeded,
+    passed by worker/tasks.py; the embedded executor's children have none)."""
     settings = settings or get_settings()
     sessions = session_factory(settings.sqlalchemy_url)
     publisher = get_publisher(settings)
@@ -126,7 +147,7 @@ def run_job(*, run_id: int, settings: Settings | None = None) -> str:
         with sessions() as session:
             ended = runs.finish(session, run_id=run_id, status=status, attempt=attempt, **fields)
             if ended:
-                publisher.publish(run_id, status_message(runs.get_run(session, run_id=run_id)))
+                publisher.publish(run_id, Status.of(runs.get_run(session, run_id=run_id)))
             # Files of runs that ended with no job to delete them (cancelled while queued, reaped...): on a
             # Celery worker's own disk only this finds them. This run's own goes too, once it has ended.
             checkpoints.sweep(session, settings.data_dir)
@@ -137,7 +158,7 @@ def run_job(*, run_id: int, settings: Settings | None = None) -> str:
         if attempt is None:
             return "skipped"  # cancelled while queued, already running elsewhere, or finished
         run = runs.get_run(session, run_id=run_id)
-        publisher.publish(run_id, status_message(run))
+        publisher.publish(run_id, Status.of(run))
         config, queue = run.config, run.queue
     try:
         scenario = parse(config)
@@ -148,6 +169,9 @@ def run_job(*, run_id: int, settings: Settings | None = None) -> str:
             tier = run_tier(session, scenario)
     except LookupError as e:
         return end("failed", error=str(e))
+    except Exception as e:  # the dataset's pairs did not make a task: the run fails, never the worker
+        log.exception("run %s failed", run_id)
+        return end("failed", error=error_text(e, scenario, sessions))
 
     watchdog = Watchdog(run_id, attempt, sessions, min(settings.cancel_poll_seconds, settings.heartbeat_seconds))
     watchdog.start()
@@ -157,17 +181,17 @@ def run_job(*, run_id: int, settings: Settings | None = None) -> str:
         summary, saved = train(scenario, recorder, tier=tier, runtime=_runtime(queue, settings.torch_threads),
                                save_to=settings.run_model_dir(run_id),
                                checkpoint_to=checkpoint_path(settings, run_id),
-                               checkpoint_every=settings.checkpoint_every,
+                               checkpoint_every=settings.checkpoint_every, run_id=run_id,
                                should_cancel=watchdog.cancel.is_set)
+    except Cancelled:
+        return end("cancelled")
+    except RuntimeUnavailable as e:  # a gpu-queue worker without a GPU
+        return end("failed", error=str(e))
+    except time_limit_error:
+        return end("failed", error=f"the run took longer than the limit of {settings.run_time_limit} s")
     except Exception as e:
-        if type(e).__name__ == "Cancelled":  # worker.engine.train.Cancelled, matched without importing torch
-            return end("cancelled")
-        if type(e).__name__ == "RuntimeUnavailable":  # a gpu-queue worker without a GPU
-            return end("failed", error=str(e))
-        if type(e).__name__ == "SoftTimeLimitExceeded":
-            return end("failed", error=f"the run took longer than the limit of {settings.run_time_limit} s")
         log.exception("run %s failed", run_id)
-        return end("failed", error=f"{type(e).__name__}: {e}")
+        return end("failed", error=error_text(e, scenario, sessions))
     finally:
         watchdog.done.set()
     if saved is not None:

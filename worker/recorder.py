@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 
+from forgetlab.core.live import Point, SamplesReady
 from forgetlab.core.results import EarlyStopped, Finished, Metrics, Samples, Started
 from forgetlab.core.store import runs
 
@@ -41,11 +42,11 @@ class Recorder:
                 runs.write_points(session, run_id=self.run_id, step=step, values=values)
                 # `prev`: the point before this one, so a viewer who never got it knows to read it from the DB.
                 prev = runs.step_before(session, run_id=self.run_id, step=step)
-                self.publisher.publish(self.run_id, {"kind": "point", "step": step, "values": values, "prev": prev})
+                self.publisher.publish(self.run_id, Point(step, values, prev))
             elif isinstance(event, Samples):
                 samples = finite([s.model_dump() for s in event.samples])
                 runs.write_samples(session, run_id=self.run_id, step=step, samples=samples)
-                self.publisher.publish(self.run_id, {"kind": "samples", "step": step})
+                self.publisher.publish(self.run_id, SamplesReady(step))
             elif isinstance(event, EarlyStopped):
                 runs.update_info(session, run_id=self.run_id, early_stopped={"step": step, "reason": event.reason})
             elif isinstance(event, Finished):

@@ -3,6 +3,8 @@ functions do the work."""
 
 from __future__ import annotations
 
+from celery.exceptions import SoftTimeLimitExceeded
+
 from .celery_app import app
 
 
@@ -10,7 +12,7 @@ from .celery_app import app
 def run(run_id: int) -> str:
     from .jobs import run_job
 
-    return run_job(run_id=run_id)
+    return run_job(run_id=run_id, time_limit_error=SoftTimeLimitExceeded)
 
 
 @app.task(name="forgetlab.ask", acks_late=True, ignore_result=True)

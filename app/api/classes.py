@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 
 from forgetlab.app.auth import CurrentUser, InstructorUser, MemberUser
 from forgetlab.app.deps import ClassDep, LessonDep, SessionDep, TaughtClassDep
-from forgetlab.app.http import invalid
+from forgetlab.app.http import invalid, public_base
 from forgetlab.app.services import assignments, roster
 from forgetlab.app.services import classes as class_service
 from forgetlab.core.scenario import ScenarioError
@@ -33,7 +33,7 @@ class JoinIn(BaseModel):
 
 class AssignmentIn(BaseModel):
     """An assignment: a scenario template (a preset and/or settings, with locked, hidden and narrowed
-    fields), a goal in the goal language (README, "For instructors"), budgets and a due date."""
+    fields), a goal in the goal language (docs/instructors.md, "The goal language"), budgets and a due date."""
 
     title: str = Field(min_length=1, max_length=200)
     instructions: str = Field("", max_length=20_000, description="Markdown; HTML in it is shown as text")
@@ -73,7 +73,7 @@ def class_out(request: Request, session, room, *, taught: bool) -> dict:
            "lessons": [{"id": x.id, "title": x.title, "published": x.published, "url": f"/lessons/{x.id}"}
                        for x in classes.lessons_of(session, class_id=room.id, published_only=not taught)]}
     if taught:
-        out.update(join_code=room.join_code, join_url=class_service.join_url(base_url=str(request.base_url), room=room),
+        out.update(join_code=room.join_code, join_url=class_service.join_url(base_url=public_base(request), room=room),
                    roster=[u.name for u in classes.roster(session, class_id=room.id)])
     return out
 
@@ -153,7 +153,7 @@ def import_roster(request: Request, session: SessionDep, user: InstructorUser, r
     """The class's instructor only. Each new username becomes a student account in the class with its name and
     email, and a set-password link (shown only here); one already in the class is left as it is; an existing
     account not in the class is refused (it joins with the code). A bad file: 422 naming each bad line."""
-    done = roster.import_roster(session, room=room, text=body.csv, actor=user, base_url=str(request.base_url))
+    done = roster.import_roster(session, room=room, text=body.csv, actor=user, base_url=public_base(request))
     return {"students": [{"username": d.username, "outcome": d.outcome, "set_password_link": d.link,
                           "why": d.why} for d in done]}
 
@@ -164,7 +164,7 @@ def reset_password(request: Request, session: SessionDep, user: InstructorUser, 
                    username: str):
     """The class's instructor only, for a student of the class (anyone else: 404). Their password works until
     the link is used; the link works once, for 7 days, and a newer one replaces it."""
-    link = roster.reset_link(session, room=room, username=username, actor=user, base_url=str(request.base_url))
+    link = roster.reset_link(session, room=room, username=username, actor=user, base_url=public_base(request))
     return {"username": username.strip().lower(), "set_password_link": link}
 
 

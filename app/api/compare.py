@@ -19,7 +19,8 @@ from .schemas import Comparison
 router = APIRouter(tags=["compare"])
 ERRORS = {404: {"description": "An unknown run or sweep"},
           422: {"description": "Not 2 to 8 runs, a run id that is not a number, or a baseline not among them"}}
-RunsQuery = Annotated[list[str], Query(description="Run ids, comma-separated or repeated: runs=3,5,8")]
+RunsQuery = Annotated[list[str], Query(description="Run ids, comma-separated or repeated: runs=3,5,8. Required, "
+                                                    "unless `sweep` names a sweep instead (app/openapi.py)")]
 SweepQuery = Annotated[int | None, Query(description="A sweep id, instead of runs", ge=1, le=MAX_ID)]
 
 

@@ -35,7 +35,9 @@ UPLOAD = {"requestBody": {"required": True, "content": {"multipart/form-data": {
                                 f"{datasets.MIN_PAIRS} to {datasets.MAX_LINES} pairs, prompts at most "
                                 f"{datasets.MAX_PROMPT} characters and unique, responses at most "
                                 f"{datasets.MAX_RESPONSE}"},
-        "name": {"type": "string", "maxLength": 200, "description": "A name for people (default: the file's)"}}}}}}}
+        "name": {"type": "string", "maxLength": 200, "description": "A name for people (default: the file's)"},
+        "tier": {"type": "string", "description": "The tier the data is for: a word-level tier (synthetic) then "
+                                                  "names each line with words outside its vocabulary"}}}}}}}
 
 
 def rejected(e: datasets.DatasetError | datasets.TooLarge) -> JSONResponse:
@@ -50,8 +52,8 @@ def rejected(e: datasets.DatasetError | datasets.TooLarge) -> JSONResponse:
 async def create_dataset(request: Request, response: Response, session: SessionDep, user: MemberUser):
     """Students and instructors."""
     try:
-        data, name = await read_upload(request)  # TooLarge; Invalid (no file, a bad name): 422 naming it
-        row, created = dataset_service.upload(session, data=data, name=name, owner=user)
+        data, name, tier = await read_upload(request)  # TooLarge; Invalid (no file, a bad name): 422 naming it
+        row, created = dataset_service.upload(session, data=data, name=name, owner=user, tier=tier)
     except (datasets.DatasetError, datasets.TooLarge) as e:
         return rejected(e)
     if not created:

@@ -20,9 +20,8 @@ from fastapi.responses import StreamingResponse
 from forgetlab.app.auth import CurrentUser
 from forgetlab.app.deps import run_from_path
 from forgetlab.core.ids import MAX_ID, parse_id
-from forgetlab.core.live import status_message
+from forgetlab.core.live import End, Message, Point, Resync, SamplesReady, Status
 from forgetlab.core.store import runs
-from forgetlab.core.store.models import TERMINAL
 
 router = APIRouter(prefix="/runs", tags=["runs"])
 KEEPALIVE = 5.0  # seconds of silence before a comment line (and a DB catch-up)
@@ -33,10 +32,31 @@ def sse(event: str, data: dict, event_id: int | None = None) -> str:
     return f"{head}event: {event}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n"
 
 
-def _replay(sessions, run_id: int, after: int):
+def frame(message: Message) -> str:
+    """One live message as an SSE event; a point's id is its step."""
+    return sse(message.kind, message.event_data(), message.step if isinstance(message, Point) else None)
+
+
+def _read(sessions, run_id: int, after: int):
     with sessions() as session:
         run = runs.get_run(session, run_id=run_id)  # status read before points: see DbSource
-        return status_message(run), run.samples_step, runs.points_after(session, run_id=run_id, after=after)
+        return Status.of(run), run.samples_step, runs.points_after(session, run_id=run_id, after=after)
+
+
+class Replay:
+    """The DB side of one stream: remembers the last step sent and reads what came after it."""
+
+    def __init__(self, sessions, run_id: int, after: int):
+        self.sessions, self.run_id, self.last = sessions, run_id, after
+        self.status: Status | None = None
+        self.samples_step: int | None = None
+
+    async def points(self):
+        """Every stored point after the last one sent, in step order; then `status` is the run's (read first)."""
+        self.status, self.samples_step, points = await asyncio.to_thread(_read, self.sessions, self.run_id, self.last)
+        for step, values in points:
+            yield frame(Point(step, values))
+            self.last = step
 
 
 def _lookup(sessions, run_id: str, user) -> int:
@@ -47,62 +67,53 @@ def _lookup(sessions, run_id: str, user) -> int:
 async def stream(request: Request, run_id: int, after: int):
     state = request.app.state
     sub = await state.hub.subscribe(run_id)  # before the replay, so nothing falls in between
-    last = after
+    replay = Replay(state.sessions, run_id, after)
     try:
         yield "retry: 1000\n\n"
-        status, samples_step, points = await asyncio.to_thread(_replay, state.sessions, run_id, last)
-        for step, values in points:
-            yield sse("point", {"step": step, "values": values}, step)
-            last = step
-        if samples_step is not None:
-            yield sse("samples", {"step": samples_step})
-        yield sse("status", status)
-        if status["status"] in TERMINAL:
-            yield sse("end", {})
+        async for event in replay.points():
+            yield event
+        if replay.samples_step is not None:
+            yield frame(SamplesReady(replay.samples_step))
+        yield frame(replay.status)
+        if replay.status.terminal:
+            yield frame(End())
             return
         while True:
             message = await sub.get(timeout=KEEPALIVE)
             if message is None:
                 # Quiet for a while: catch up from the DB in case a live message was lost (Redis blip).
-                status, _, points = await asyncio.to_thread(_replay, state.sessions, run_id, last)
-                for step, values in points:
-                    yield sse("point", {"step": step, "values": values}, step)
-                    last = step
-                if status["status"] in TERMINAL:
-                    message = status
+                async for event in replay.points():
+                    yield event
+                if replay.status.terminal:
+                    message = replay.status
                 else:
                     yield ": keepalive\n\n"
                     continue
-            kind = message["kind"]
-            if kind == "resync" or (kind == "point" and message.get("prev", -1) > last):
+            if isinstance(message, Resync) or (isinstance(message, Point) and message.prev > replay.last):
                 # The live channel failed, or skipped a point this viewer never got (a publish lost while
                 # Redis was down): fill the gap from the DB, in step order, then carry on live.
-                status, _, points = await asyncio.to_thread(_replay, state.sessions, run_id, last)
-                for step, values in points:
-                    yield sse("point", {"step": step, "values": values}, step)
-                    last = step
-                if status["status"] in TERMINAL:  # its status message may have been lost too
-                    yield sse("status", status)
-                    yield sse("end", {})
+                async for event in replay.points():
+                    yield event
+                if replay.status.terminal:  # its status message may have been lost too
+                    yield frame(replay.status)
+                    yield frame(End())
                     return
                 continue
-            if kind == "point":
-                if message["step"] > last:
-                    yield sse("point", {"step": message["step"], "values": message["values"]}, message["step"])
-                    last = message["step"]
-            elif kind == "samples":
-                yield sse("samples", {"step": message["step"]})
-            elif kind == "status":
-                if message["status"] in TERMINAL:
+            if isinstance(message, Point):
+                if message.step > replay.last:
+                    yield frame(message)
+                    replay.last = message.step
+            elif isinstance(message, SamplesReady):
+                yield frame(message)
+            elif isinstance(message, Status):
+                if message.terminal:
                     # Whatever a dead worker committed but never published, then the end.
-                    status, _, points = await asyncio.to_thread(_replay, state.sessions, run_id, last)
-                    for step, values in points:
-                        yield sse("point", {"step": step, "values": values}, step)
-                        last = step
-                    yield sse("status", status)
-                    yield sse("end", {})
+                    async for event in replay.points():
+                        yield event
+                    yield frame(replay.status)
+                    yield frame(End())
                     return
-                yield sse("status", message)
+                yield frame(message)
     finally:
         sub.close()
 

@@ -21,10 +21,13 @@ ERRORS = {404: {"description": "An unknown run, or a run with no saved model"},
 def gate_runs(session: SessionDep, user: CurrentUser, candidate: Annotated[str, Query(description="The run whose model would ship")],
               base: Annotated[str | None, Query(description="Another run to compare against (default: the "
                                                              "candidate's own base model)")] = None,
-              max_drop: Annotated[float, Query(ge=0.0, le=1.0, description="Largest accuracy drop that passes")] = 0.05):
+              max_drop: Annotated[float, Query(ge=0.0, le=1.0, description="Largest accuracy drop that passes")] = 0.05,
+              max_nll_rise: Annotated[float | None, Query(ge=0.0, le=100.0, description="Largest answer NLL rise "
+                                                          "(nats per token) that passes; default: NLL not judged")] = None):
     """Anyone signed in, over runs they may see."""
     return gate.report(candidate=run_from_query(session, candidate, "candidate", user=user),
-                       base=run_from_query(session, base, "base", user=user), max_drop=max_drop)
+                       base=run_from_query(session, base, "base", user=user), max_drop=max_drop,
+                       max_nll_rise=max_nll_rise)
 
 
 @router.get("/runs/{run_id}/model", responses=ERRORS, summary="Download a run's saved model (zip)",

@@ -13,10 +13,12 @@ from pydantic import BaseModel
 
 from forgetlab.app.auth import CurrentUser, MemberUser
 from forgetlab.app.deps import ManagedRunDep, RunDep, SessionDep
+from forgetlab.app.middleware.limits import request_address
 from forgetlab.app.services import hidden, labels
 from forgetlab.app.services import runs as run_service
 from forgetlab.core.ids import MAX_ID
-from forgetlab.core.scenario import Scenario, parse
+from forgetlab.core.presets import scenario_from
+from forgetlab.core.scenario import Scenario
 from forgetlab.core.store import access, runs
 
 from .schemas import Metrics, Point, RunCreated, RunList, RunOut, Samples
@@ -26,9 +28,11 @@ ERRORS = {422: {"description": "Invalid input: each bad field with the reason an
           404: {"description": "Unknown run id"}}
 
 ScenarioBody = Annotated[dict[str, Any], Body(
-    description="A scenario: any subset of the fields of GET /api/scenario; the rest take their defaults.",
+    description="A scenario: any subset of the fields of GET /api/scenario; the rest come from `preset` (a name "
+                "from GET /api/presets) when given, else take their defaults.",
     openapi_examples={"tiny": {"value": {"task_examples": 50, "epochs": 1, "eval_every": 2}},
-                      "break-it": {"value": {"method": "full", "lr": 0.003, "epochs": 5}}})]
+                      "break-it": {"value": {"method": "full", "lr": 0.003, "epochs": 5}},
+                      "a preset, one field changed": {"value": {"preset": "fix-it", "seed": 1}}})]
 
 
 @router.post("", status_code=201, response_model=RunCreated, responses=ERRORS, summary="Queue a run")
@@ -37,25 +41,30 @@ def create_run(request: Request, response: Response, session: SessionDep, user: 
                reuse: Annotated[bool, Query(description="If a finished run has the same config and seed, answer "
                                                         "200 with it instead of training again")] = False):
     """Students and instructors; the run is theirs."""
-    parsed: Scenario = parse(scenario)  # ScenarioError -> 422 with each field's reason
+    # As in a sweep: a preset's fields, then the body's (ScenarioError -> 422 with each field's reason).
+    fields = dict(scenario)
+    parsed: Scenario = scenario_from(fields.pop("preset", None), None, fields)
     # Off by default: a learner who presses Run wants to watch the curves move, not an old result.
     cached = runs.cached_runs(session, hashes=[parsed.canonical_hash()], where=access.reusable_filter(user)) if reuse else {}
     run = reused = next(iter(cached.values()), None)
     if reused is not None:
         response.status_code = 200
     else:
-        run = run_service.submit(session, state=request.app.state, scenario=parsed, owner=user, queue=queue)
+        run = run_service.submit(session, state=request.app.state, scenario=parsed, owner=user, queue=queue,
+                                 address=request_address(request))
     return RunCreated(id=run.id, status=run.status, url=f"/runs/{run.id}", events=f"/api/runs/{run.id}/events",
                       reused=reused is not None)
 
 
-@router.get("", response_model=RunList, summary="Runs, newest first")
+@router.get("", response_model=RunList, summary="Runs, newest first (or as `sort` says)")
 def list_runs(session: SessionDep, user: CurrentUser, limit: Annotated[int, Query(ge=1, le=200)] = 50,
               offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
               status: Annotated[Literal["queued", "running", "succeeded", "failed", "cancelled"] | None,
-                                Query()] = None):
+                                Query()] = None,
+              sort: Annotated[Literal[tuple(runs.SORTS)], Query(description="The order; ties newest first")] = "newest"):
     """Anyone signed in: the runs they may see (attempts' hidden settings left out, as in GET /runs/{id})."""
-    found = runs.list_runs(session, limit=limit, offset=offset, status=status, where=access.run_filter(user))
+    found = runs.list_runs(session, limit=limit, offset=offset, status=status, sort=sort,
+                           where=access.run_filter(user))
     return RunList(runs=[RunOut.model_validate(r) for r in hidden.shown(session, user, found)], limit=limit,
                    offset=offset)
 

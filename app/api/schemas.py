@@ -118,7 +118,11 @@ class SweepOut(BaseModel):
     size: int
     progress: dict[str, Any]
     finished: bool
-    best: int | None  # the run that learns the task with the least forgetting, once known
+    best: int | None  # the run that learns the task with the least forgetting, once known; None in a seed sweep
+    # A sweep with seeds: the setting that does, on its seed means: {"runs", "n", "label", "task_accuracy",
+    # "mean_drop"}, each of the last two {"mean", "lo", "hi", "n"} (90% t interval over the seeds)
+    best_group: dict[str, Any] | None = None
+    seeded: bool = False  # some setting of the grid runs with several seeds
     url: str
     compare: str
     points: list[SweepPoint]
@@ -157,13 +161,28 @@ class CompareRun(BaseModel):
     curve: dict[str, list[Any]] | None  # {"steps": [...], "cap.knowledge.accuracy": [...], ...}
 
 
+class CompareGroup(BaseModel):
+    """Runs that differ only in their seed: one setting (core/seeds.py)."""
+    index: int
+    ids: list[int]
+    seeds: list[Any]
+    color: str
+    label: str
+    # {"seeds", "n", "metrics": {metric: {mean, lo, hi, n}}} over its finished runs (90% t interval), or None
+    summary: dict[str, Any] | None
+    curve: dict[str, Any] | None  # {"steps": [...], key: {"mean": [...], "lo": [...], "hi": [...]}}
+
+
 class Comparison(BaseModel):
     runs: list[CompareRun]
     varying: list[str]
     baseline: int | None
-    best: int | None
+    best: int | None  # the run that learns the task with the least forgetting; None when seeded
     metrics: list[str]
     base: dict[str, float | None]
+    seeded: bool  # some setting ran with several seeds: the groups decide, not single runs
+    groups: list[CompareGroup]  # [] unless seeded
+    best_group: int | None  # index into groups: the pick on seed means
     verdict: str
     note: str | None = None
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Body, Query, Request
 from forgetlab.app.auth import CurrentUser, MemberUser
 from forgetlab.app.deps import ManagedSweepDep, SessionDep, SweepDep
 from forgetlab.app.http import invalid
+from forgetlab.app.middleware.limits import request_address
 from forgetlab.app.services.sweeps import cancel_sweep as cancel_all, submit_sweep
 from forgetlab.core.scenario import ScenarioError
 from forgetlab.core.store import access, sweeps
@@ -37,7 +38,8 @@ def create_sweep(request: Request, session: SessionDep, user: MemberUser, spec: 
                  reuse: Annotated[bool, Query(description="Reuse finished runs with the same config and seed")] = True):
     """Students and instructors; the sweep and its new runs are theirs."""
     try:
-        sweep = submit_sweep(session, state=request.app.state, spec=spec, owner=user, queue=queue, reuse=reuse)
+        sweep = submit_sweep(session, state=request.app.state, spec=spec, owner=user, queue=queue, reuse=reuse,
+                             address=request_address(request))
     except ScenarioError as e:  # an unknown field, a bad value (and where), too many runs: nothing was queued
         return invalid(e.errors, "invalid sweep")
     rows = sweeps.members(session, sweep_id=sweep.id)

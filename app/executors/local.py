@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 
 from forgetlab.core import checkpoints
-from forgetlab.core.live import status_message
+from forgetlab.core.live import Status
 from forgetlab.core.settings import Settings
 from forgetlab.core.store import asks, runs
 
@@ -129,7 +129,7 @@ class LocalExecutor:
             requeued, failed = runs.requeue_interrupted(session, max_attempts=self.settings.max_attempts,
                                                         reason="the server stopped while this run was running")
             for run_id in requeued + failed:
-                self.publisher.publish(run_id, status_message(runs.get_run(session, run_id=run_id)))
+                self.publisher.publish(run_id, Status.of(runs.get_run(session, run_id=run_id)))
             self.pending.extend(run.id for run in runs.runs_with_status(session, statuses=("queued",)))
             runs.mark_sent(session, run_ids=list(self.pending))
 
@@ -259,7 +259,7 @@ class LocalExecutor:
             status = runs.retry_or_fail(session, run_id=run_id, max_attempts=self.settings.max_attempts,
                                         reason=reason)
             if status is not None:
-                self.publisher.publish(run_id, status_message(runs.get_run(session, run_id=run_id)))
+                self.publisher.publish(run_id, Status.of(runs.get_run(session, run_id=run_id)))
             if status == "queued":
                 runs.mark_sent(session, run_ids=[run_id])
         if status == "queued":
@@ -269,7 +269,7 @@ class LocalExecutor:
     def _end(self, run_id: int, status: str, error: str | None) -> None:
         with self.session_factory() as session:
             if runs.finish(session, run_id=run_id, status=status, error=error):
-                self.publisher.publish(run_id, status_message(runs.get_run(session, run_id=run_id)))
+                self.publisher.publish(run_id, Status.of(runs.get_run(session, run_id=run_id)))
                 checkpoints.drop(self.settings.data_dir, run_id)  # killed, not resumed: its job cannot delete it
 
 

@@ -137,6 +137,11 @@ def client_key(scope, trust_proxy: bool) -> str:
     return client[0] if client else "unknown"
 
 
+def request_address(request) -> str:
+    """A route's view of client_key: the address the limits and brakes (throttles.py) key this request by."""
+    return client_key(request.scope, request.app.state.settings.trust_proxy)
+
+
 class RateLimit:
     """429 with Retry-After once a client has used its burst and goes faster than the sustained rate."""
 

@@ -13,7 +13,8 @@ assignment_form.py (the instructor's assignment form) and markup.py (Markdown in
 
 from pathlib import Path
 
-# templates/ and static/ sit at the repository's top level, beside app/.
+# templates/ and static/ sit beside app/: at the repository's top level, and in an installed package as the
+# forgetlab.templates and forgetlab.static packages beside forgetlab.app (setup.py maps each folder).
 ROOT_DIR = Path(__file__).resolve().parent.parent.parent
 TEMPLATES_DIR = ROOT_DIR / "templates"
 STATIC_DIR = ROOT_DIR / "static"

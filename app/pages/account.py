@@ -14,8 +14,11 @@ from fastapi.responses import RedirectResponse
 from forgetlab.app.auth import PUBLIC, AdminUser, CurrentUser, csrf, set_session_cookie
 from forgetlab.app.auth.identity import SESSION_COOKIE, identify
 from forgetlab.app.deps import SessionDep
+from forgetlab.app.middleware.limits import request_address
+from forgetlab.app.middleware.throttles import Throttled
 from forgetlab.app.services import roster
 from forgetlab.core.errors import DomainError
+from forgetlab.core.ids import parse_id
 from forgetlab.core.store import accounts, classes
 from forgetlab.core.store.models import ROLES
 
@@ -46,15 +49,31 @@ def login_page(request: Request, next: str = "/"):
     return page(request, "login.html", {"next": _next(next), "signup": request.app.state.settings.signup != "off"})
 
 
+def _throttled(request: Request, template: str, context: dict, error: Throttled):
+    """429 with Retry-After: the form again, saying how long to wait."""
+    context = {**context, "error": f"{error.reason}: try again in {error.retry_after} s."}
+    response = page(request, template, context, status_code=429)
+    response.headers["Retry-After"] = str(error.retry_after)
+    return response
+
+
 @router.post("/login", dependencies=[PUBLIC])
 def login(request: Request, session: SessionDep, name: Annotated[str, Form()] = "",
           password: Annotated[str, Form()] = "", next: Annotated[str, Form()] = "/"):
-    """Anyone: a right name and password start a session; a wrong one is a 401 with the form again."""
+    """Anyone: a right name and password start a session; a wrong one is a 401 with the form again. Too many
+    tries (app/middleware/throttles.py): 429 with Retry-After, before the password is checked."""
+    context = {"next": _next(next), "name": name, "signup": request.app.state.settings.signup != "off"}
+    throttle, account, where = request.app.state.throttles.login, name.strip().lower()[:64], request_address(request)
+    try:
+        throttle.check(account, where)
+    except Throttled as e:
+        return _throttled(request, "login.html", context, e)
     user = accounts.authenticate(session, name=name, password=password)
     if user is None:
-        context = {"next": _next(next), "name": name, "error": "That name and password do not match an active account.",
-                   "signup": request.app.state.settings.signup != "off"}
+        throttle.failed(account, where)
+        context["error"] = "That name and password do not match an active account."
         return page(request, "login.html", context, status_code=401)
+    throttle.succeeded(account, where)
     return _signed_in(request, session, user, next)
 
 
@@ -72,11 +91,20 @@ def signup_page(request: Request):
 def signup(request: Request, session: SessionDep, name: Annotated[str, Form()] = "",
            password: Annotated[str, Form()] = "", code: Annotated[str, Form()] = ""):
     """Anyone, unless sign-up is off: a new account with the lab's sign-up role (student unless set), signed in,
-    in the class whose join code it gives (invite-only, FORGETLAB_INVITE_ONLY: the code is required)."""
+    in the class whose join code it gives (invite-only, FORGETLAB_INVITE_ONLY: the code is required).
+    Too many new accounts from one address (app/middleware/throttles.py): 429 with Retry-After."""
     settings = request.app.state.settings
     role = settings.signup
     if role == "off":
         raise HTTPException(404, "sign-up is off on this lab: ask an instructor for an account")
+    try:
+        accounts.check_name(name)  # a mistyped form costs no allowance
+        request.app.state.throttles.signup(request_address(request))
+    except Throttled as e:
+        return _throttled(request, "signup.html", {"role": role, "name": name, "invite_only": settings.invite_only,
+                                                   "code": code}, e)
+    except DomainError:
+        pass  # create_user names the field below
     try:
         room = roster.invited_class(session, settings=settings, code=code)
         user = accounts.create_user(session, name=name, password=password, role=role)
@@ -115,20 +143,25 @@ def account_page(request: Request, session: SessionDep, user: CurrentUser):
 
 @router.post("/account/password")
 def change_password(request: Request, session: SessionDep, user: CurrentUser,
-                    current: Annotated[str, Form()] = "", new: Annotated[str, Form()] = ""):
+                    current: Annotated[str, Form()] = "", new: Annotated[str, Form()] = "",
+                    keep_tokens: Annotated[str, Form()] = ""):
     """Anyone signed in, for their own account: needs the current password (unless the account has none yet,
-    like the embedded lab's local instructor). Every other session of the account ends."""
+    like the embedded lab's local instructor). Every other session of the account ends, and its API tokens are
+    revoked unless the form's "keep my API tokens" box is ticked (keep_tokens=true)."""
     if user.password_hash and not accounts.check_password(user, current):
         return page(request, "account.html", _account(request, session, user, errors={
             "current": "that is not your current password"}), status_code=422)
     try:
-        accounts.set_password(session, user=session.merge(user), password=new,
-                              keep_session=identify(request, session).session_id)
+        revoked = accounts.set_password(session, user=session.merge(user), password=new,
+                                        keep_session=identify(request, session).session_id,
+                                        revoke_tokens=keep_tokens != "true")
     except DomainError as e:
         return page(request, "account.html", _account(request, session, user, errors={"new": e.message}),
                     status_code=422)
+    tokens = f" {revoked} API token{'s were' if revoked != 1 else ' was'} revoked." if revoked else ""
     return page(request, "account.html", _account(request, session, session.merge(user),
-                                                  notice="Your password is changed; other sessions were logged out."))
+                                                  notice="Your password is changed; other sessions were logged out."
+                                                         + tokens))
 
 
 @router.post("/account/tokens")
@@ -144,9 +177,12 @@ def create_token(request: Request, session: SessionDep, user: CurrentUser, name:
 
 
 @router.post("/account/tokens/{token_id}/revoke")
-def revoke_token(session: SessionDep, user: CurrentUser, token_id: int):
-    """Anyone signed in, for their own tokens (another's is a 404)."""
-    accounts.revoke_token(session, user=user, token_id=token_id)
+def revoke_token(session: SessionDep, user: CurrentUser, token_id: str):
+    """Anyone signed in, for their own tokens (another's, or an id that spells none, is a 404)."""
+    key = parse_id(token_id)
+    if key is None:
+        raise HTTPException(404, f"no token {token_id}")
+    accounts.revoke_token(session, user=user, token_id=key)
     return RedirectResponse("/account", status_code=303)
 
 
@@ -169,11 +205,12 @@ def add_user(request: Request, session: SessionDep, user: AdminUser, name: Annot
 
 
 @router.post("/admin/users/{user_id}")
-def update_user(request: Request, session: SessionDep, user: AdminUser, user_id: int,
+def update_user(request: Request, session: SessionDep, user: AdminUser, user_id: str,
                 role: Annotated[str, Form()] = "", disabled: Annotated[str, Form()] = ""):
     """Admins only (an instructor manages their classes, not accounts): change another account's role, or disable
     it (its sessions end; its tokens stop working). Not their own: an admin cannot lock themselves out."""
-    target = accounts.get_user(session, user_id=user_id)
+    key = parse_id(user_id)
+    target = accounts.get_user(session, user_id=key) if key is not None else None
     if target is None:
         raise HTTPException(404, f"no user {user_id}")
     if target.id == user.id:

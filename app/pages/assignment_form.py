@@ -13,6 +13,7 @@ from forgetlab.core import goals
 from forgetlab.core.assignments import names, parse_ranges, parse_settings
 from forgetlab.core.goals import fmt
 from forgetlab.core.grading import GradingError, parse_points
+from forgetlab.core.ids import parse_id
 from forgetlab.core.presets import PRESETS
 from forgetlab.core.scenario import Scenario, ScenarioError
 from forgetlab.core.store.models import Assignment
@@ -79,9 +80,10 @@ def spec_from_form(form: dict[str, str]) -> dict[str, Any]:
             errors.update(e.errors)
     for key in ("attempt_budget", "run_budget"):
         text = form.get(key, "").strip()
-        if text and (not text.isdigit() or not 1 <= int(text) <= 1000):
+        value = parse_id(text) if text else None  # ASCII digits only: "²" is a digit to str.isdigit, not to int
+        if text and (value is None or not 1 <= value <= 1000):
             errors[key] = "a whole number from 1 to 1000, or empty for no limit"
-        spec[key] = int(text) if text.isdigit() else None
+        spec[key] = value
     try:
         spec["points"] = parse_points(form.get("points", ""))
     except GradingError as e:

@@ -12,7 +12,9 @@ from fastapi.responses import RedirectResponse
 from forgetlab.app.auth import CurrentUser, MemberUser
 from forgetlab.app.deps import SessionDep
 from forgetlab.app.http import is_htmx
+from forgetlab.app.middleware.limits import request_address
 from forgetlab.app.services import runs as run_service
+from forgetlab.core.ids import parse_id
 from forgetlab.core.presets import PRESETS
 from forgetlab.core.store import access, runs
 
@@ -62,10 +64,11 @@ async def submit_form(request: Request, session: SessionDep, user: MemberUser):
                              '"Run once, without the sweep" for a single run of the scenario.')
         return page(request, "builder.html", context, status_code=409)
     run = run_service.submit(session, state=request.app.state, scenario=context["scenario"], owner=user,
-                             queue=queue_of(form, context))
+                             queue=queue_of(form, context), address=request_address(request))
     # A one-click follow-up ("Try LoRA" on a run page) names the run it came from (one the user may see).
-    parent_id = int(form["parent"]) if str(form.get("parent", "")).isdigit() else None
-    parent = runs.get_runs(session, run_ids=[parent_id], where=access.run_filter(user)).get(parent_id)
+    parent_id = parse_id(str(form.get("parent", "")))
+    parent = runs.get_runs(session, run_ids=[parent_id], where=access.run_filter(user)).get(parent_id) \
+        if parent_id is not None else None
     if parent is not None:
         runs.set_parent(session, run_id=run.id, parent_id=parent.id)
     return RedirectResponse(f"/runs/{run.id}", status_code=303)

@@ -8,15 +8,15 @@ from urllib.parse import urlencode
 
 from fastapi import Request
 
-from forgetlab.core.datasets import is_dataset_id
+from forgetlab.app.auth import viewer
+
 from forgetlab.core.presets import PRESETS, presets_for, scenario_from
 from forgetlab.core.scenario import Scenario, ScenarioError
-from forgetlab.core.store.datasets import get_dataset
 from forgetlab.core.tiers import DEFAULT_TIER, all_tiers, get_tier
-from forgetlab.core.tiers.base import DATASET_PREFIX, is_dataset_task
+from forgetlab.core.tiers.base import is_dataset_task
 
 from ..services import datasets as dataset_service
-from ..services.runs import check_datasets, preset_of
+from ..services.runs import check_datasets, preset_of, usable_dataset
 from ..views.reading import LEARNING_PATH, preset_values
 from . import sweep_form
 from .forms import form_values, grouped_specs, parse_items, raw_query, scenario_query
@@ -36,7 +36,7 @@ def builder_context(request: Request, items: list[tuple[str, str]], session=None
         errors = {**e.errors, **errors}
     if scenario is not None and session is not None:
         try:
-            check_datasets(session, [scenario])
+            check_datasets(session, [scenario], viewer(request))
         except ScenarioError as e:  # a dataset task whose dataset is not stored
             scenario, errors = None, e.errors
     query = scenario_query(scenario) if scenario else raw_query(items)
@@ -45,7 +45,7 @@ def builder_context(request: Request, items: list[tuple[str, str]], session=None
         query = "&".join(q for q in (query, urlencode(sweep["query"])) if q)
     shown = scenario.model_dump(mode="json") if scenario else {"task": tier.default_task, **data}
     task = str(shown["task"])
-    dataset = stored_dataset(session, task)
+    dataset = stored_dataset(session, task, viewer(request))
     settings = request.app.state.settings
     return {"groups": grouped_specs(), "values": form_values(shown), "errors": errors, "scenario": scenario,
             "query": query, "preset_groups": [(t.title, presets_for(name)) for name, t in all_tiers().items()],
@@ -57,12 +57,10 @@ def builder_context(request: Request, items: list[tuple[str, str]], session=None
             "queues": QUEUES if settings.distributed else (), "default_queue": settings.queue}
 
 
-def stored_dataset(session, task: str) -> dict | None:
-    """The stored dataset a task names, as the builder and the run page show it (name, split sizes), if any."""
-    key = task.removeprefix(DATASET_PREFIX)
-    if session is None or not is_dataset_task(task) or not is_dataset_id(key):
-        return None
-    row = get_dataset(session, dataset_id=key)
+def stored_dataset(session, task: str, user) -> dict | None:
+    """The stored dataset a task names, as the builder shows it (name, split sizes), if `user` may use it
+    (app/services/runs.py usable_dataset): nothing of another user's dataset, not even that it exists."""
+    row = usable_dataset(session, task, user) if session is not None else None
     return dataset_service.view(row) if row else None
 
 

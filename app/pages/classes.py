@@ -9,6 +9,7 @@ from fastapi.responses import RedirectResponse
 
 from forgetlab.app.auth import CurrentUser, InstructorUser, MemberUser
 from forgetlab.app.deps import ClassDep, LessonDep, SessionDep, TaughtClassDep
+from forgetlab.app.http import public_base
 from forgetlab.app.services import assignments, attempts, roster
 from forgetlab.app.services import classes as class_service
 from forgetlab.core.errors import DomainError, NotFound
@@ -53,7 +54,7 @@ def _class_context(request: Request, session, room, user) -> dict:
                      "active": sum(1 for _, r, _ in mine if not r.terminal)})
     return {"room": room, "taught": taught, "rows": rows, "user": user,
             "roster": classes.roster(session, class_id=room.id) if taught else [],
-            "join_url": class_service.join_url(base_url=str(request.base_url), room=room) if taught else None,
+            "join_url": class_service.join_url(base_url=public_base(request), room=room) if taught else None,
             "lessons": classes.lessons_of(session, class_id=room.id, published_only=not taught),
             "queued": len(classes.queued_class_runs(session, class_id=room.id)) if taught else 0,
             "notice": request.query_params.get("notice")}
@@ -84,7 +85,7 @@ async def roster_form(request: Request, session: SessionDep, user: InstructorUse
         else ""
     text = text or str(form.get("csv", ""))
     try:
-        done = roster.import_roster(session, room=room, text=text, actor=user, base_url=str(request.base_url))
+        done = roster.import_roster(session, room=room, text=text, actor=user, base_url=public_base(request))
     except DomainError as e:
         context = {**_class_context(request, session, room, user), "roster_error": e.message, "roster_csv": text}
         return page(request, "class.html", context, status_code=422)
@@ -94,7 +95,7 @@ async def roster_form(request: Request, session: SessionDep, user: InstructorUse
 @router.post("/classes/{class_id}/students/{username}/reset")
 def reset_form(request: Request, session: SessionDep, user: InstructorUser, room: TaughtClassDep, username: str):
     """The class's instructor only, for a student of the class: a one-time set-password link, shown once."""
-    link = roster.reset_link(session, room=room, username=username, actor=user, base_url=str(request.base_url))
+    link = roster.reset_link(session, room=room, username=username, actor=user, base_url=public_base(request))
     return page(request, "class.html", {**_class_context(request, session, room, user),
                                         "reset": {"username": username, "link": link}})
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse
 
 from forgetlab.app.auth import CurrentUser
 from forgetlab.app.deps import SessionDep, run_from_query
 from forgetlab.core.errors import Invalid
-from forgetlab.core.ids import parse_ids
+from forgetlab.core import seeds
+from forgetlab.core.ids import MAX_ID, parse_ids
 from forgetlab.core.compare import nll_rise
 from forgetlab.core.results import TASK_ACCURACY, TASK_NLL, cap_key
 from forgetlab.core.store import access
@@ -20,10 +23,11 @@ from ..views.scatter import render as scatter
 from .render import page
 
 router = APIRouter(include_in_schema=False)
+IdQuery = Annotated[int | None, Query(ge=1, le=MAX_ID)]  # as the API's: past a column's range is a 422, not a 500
 
 
 @router.get("/compare")
-def compare_page(request: Request, session: SessionDep, user: CurrentUser, sweep: int | None = None, baseline: int | None = None):
+def compare_page(request: Request, session: SessionDep, user: CurrentUser, sweep: IdQuery = None, baseline: IdQuery = None):
     """Anyone signed in, over runs (or a sweep) they may see."""
     values = request.query_params.getlist("runs")
     ids = parse_ids(values)
@@ -41,7 +45,8 @@ def compare_page(request: Request, session: SessionDep, user: CurrentUser, sweep
     charts = _charts(data)
     cap_metrics = [(c.name, f"final {c.name}") for c in capabilities_of([r["config"] for r in data["runs"]])]
     context = {"data": data, "note": note, "sweep": sweep, "selection": selection,
-               "scatter": scatter(data["runs"], best=data["best"]), "charts": charts, "cap_metrics": cap_metrics,
+               "scatter": scatter(data["runs"], best=data["best"], groups=data["groups"], best_group=data["best_group"]),
+               "charts": charts, "cap_metrics": cap_metrics,
                # Answer NLL beside accuracy: its rise per capability in the table (None: not stored), and
                # its curves for the charts' NLL view, read apart so the accuracy curves stay as the API's.
                "cap_of_metric": {metric: cap for cap, metric in cap_metrics},
@@ -62,15 +67,20 @@ def _charts(data: dict) -> list[dict]:
 def _nll_curves(session, data: dict, keys: list[str]) -> dict:
     """{"curves": {run id: {"steps", key: [...]}}, "base": {key: step-0 level}} of the answer NLL keys."""
     lines = comparison.curves(session, [r["id"] for r in data["runs"]], keys)
-    return {"curves": lines, "base": comparison.base_levels(lines, keys)}
+    # With seeds, each setting's NLL curve is its seeds' mean with a band, as its accuracy curve is.
+    groups = [seeds.mean_curve([lines[i] for i in g["ids"]], keys, seeds.NLL) for g in data["groups"]]
+    return {"curves": lines, "base": comparison.base_levels(lines, keys), "groups": groups}
 
 
 @router.get("/gate")
-def gate_page(request: Request, session: SessionDep, user: CurrentUser, candidate: str, base: str | None = None, max_drop: float = 0.05):
+def gate_page(request: Request, session: SessionDep, user: CurrentUser, candidate: str, base: str | None = None,
+              max_drop: float = 0.05, max_nll_rise: float | None = None):
     """Anyone signed in, over runs they may see: a run's model gated against its base, or another run's model
     (see app/services/gate.py)."""
     if not 0.0 <= max_drop <= 1.0:
         raise Invalid("max_drop must be between 0 and 1", "max_drop")
+    if max_nll_rise is not None and not 0.0 <= max_nll_rise <= 100.0:
+        raise Invalid("max_nll_rise must be between 0 and 100 nats per token", "max_nll_rise")
     g = gate.report(candidate=run_from_query(session, candidate, "candidate", user=user),
-                    base=run_from_query(session, base, "base", user=user), max_drop=max_drop)
+                    base=run_from_query(session, base, "base", user=user), max_drop=max_drop, max_nll_rise=max_nll_rise)
     return page(request, "gate.html", {"g": g})

@@ -13,26 +13,19 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import urlencode
 
+from forgetlab.core.fields import declared_label
 from forgetlab.core.scenario import Scenario, ScenarioError, allowed, choices, coerce, field_help
 
 GROUPS = {"data": "Task data", "training": "Training", "method": "Method", "mitigations": "Mitigations",
           "run": "Run and measurement"}
 HIDDEN = {"version"}  # not a choice a learner makes
 NOT_FIELDS = {"preset", "queue", "sweep_field", "sweep_values", "single", "parent", "csrf_token"}  # not fields
-# What a person calls a field where its name is an abbreviation; any other field reads as its name in words.
-# A field may carry its own {"label": ...} in json_schema_extra, which wins.
-LABELS = {"lr": "Learning rate", "lora_rank": "LoRA rank (r)", "lora_alpha": "LoRA alpha (α)",
-          "lora_targets": "LoRA target layers", "lora_dropout": "LoRA dropout", "mix_ratio": "General data mix",
-          "ewc_lambda": "EWC strength (λ)", "ewc_samples": "EWC Fisher examples", "l2sp_weight": "L2-SP weight",
-          "kl_weight": "Distillation (KL) weight", "min_delta": "Minimum improvement", "wise_ft": "WiSE-FT curve",
-          "eval_every": "Evaluate every (steps)", "task_examples": "Task examples", "safety_mix": "Safety data mix",
-          "warmup_steps": "Warmup steps", "batch_size": "Batch size", "replay_ratio": "Replay share",
-          "rehearsal_ratio": "Self-rehearsal share", "rehearsal_prompts": "Self-rehearsal prompts"}
 
 
 def label_of(name: str) -> str:
-    extra = Scenario.model_fields[name].json_schema_extra if name in Scenario.model_fields else None
-    return (extra or {}).get("label") or LABELS.get(name) or name.replace("_", " ").capitalize()
+    """What a person calls a field: the label its declaration gives (core/fields.py), else its name in words."""
+    declared = declared_label(Scenario.model_fields[name]) if name in Scenario.model_fields else None
+    return declared or name.replace("_", " ").capitalize()
 
 
 @dataclass(frozen=True)

@@ -11,17 +11,18 @@ from forgetlab.app.deps import ManagedRunDep, RunDep, SessionDep
 from forgetlab.app.http import is_htmx
 from forgetlab.app.services import hidden, labels, queue
 from forgetlab.app.services import runs as run_service
+from forgetlab.core.datasets import is_dataset_id
 from forgetlab.core.errors import DomainError
 from forgetlab.core.presets import PRESETS
 from forgetlab.core.scenario import Scenario
 from forgetlab.core.store import access, classes, runs
+from forgetlab.core.store.datasets import get_dataset
 from forgetlab.core.tiers import TaskInfo, tier_of
-from forgetlab.core.tiers.base import is_dataset_task
+from forgetlab.core.tiers.base import DATASET_PREFIX, is_dataset_task
 
 from ..views.charts import run_live
 from ..views.reading import LEARNING_PATH, read_run
 from .asks import ask_box
-from .builder_state import stored_dataset
 from .forms import scenario_query
 from .render import page
 
@@ -50,8 +51,10 @@ def _run_context(session, run, user) -> dict:
         runs.first_runs(session, hashes=[run.config_hash], where=access.run_filter(user)).get(run.config_hash)
     samples = runs.latest_samples(session, run_id=run.id)
     tier = tier_of(run.config)
+    task, task_label = _task_info(session, tier, scenario.task, user)
     builder = f"/assignments/{attempt.assignment_id}" if masked else "/?" + scenario_query(scenario)
-    return {"run": run, "config": run.config, "attempt": attempt, "builder_href": builder, "masked": masked, "task": _task_info(session, tier, scenario.task), "reading": reading,
+    return {"run": run, "config": run.config, "attempt": attempt, "builder_href": builder, "masked": masked,
+            "task": task, "task_label": task_label, "reading": reading,
             "capabilities": list(tier.capabilities.values()),
             "samples": samples,
             "preset": PRESETS.get(run.preset) if run.preset else None,
@@ -80,13 +83,21 @@ def _side_by_side(run, parent) -> dict:
     return {"changed": changed, "rows": rows, "task": task}
 
 
-def _task_info(session, tier, task: str) -> TaskInfo:
-    """A tier's task, or a user's dataset described by its name (it is not one of the tier's tasks)."""
+def _task_info(session, tier, task: str, user) -> tuple[TaskInfo, str]:
+    """A tier's task, or an uploaded dataset described by its name only (all a shared run shows others of
+    its owner's dataset); and how the page names it: a dataset by the name it was uploaded with, since its id
+    (data:<hash>) tells a reader nothing."""
     if not is_dataset_task(task):
-        return tier.tasks[task]
-    found = stored_dataset(session, task)
-    about = f'your dataset "{found["name"]}".' if found else "your dataset, no longer stored."
-    return TaskInfo(task, about, "your own data")
+        return tier.tasks[task], task
+    key = task.removeprefix(DATASET_PREFIX)
+    found = get_dataset(session, dataset_id=key) if is_dataset_id(key) else None
+    if found is None:
+        return (TaskInfo(task, "an uploaded dataset, no longer stored.", "your own data"),
+                "an uploaded dataset (no longer stored)")
+    mine = user is not None and found.owner_id == user.id
+    whose = "your" if mine else "an uploaded"
+    return (TaskInfo(task, f'{whose} dataset "{found.name}".', "your own data"),
+            f'"{found.name}" ({"your" if mine else "uploaded"} data)')
 
 
 @router.get("/runs/{run_id}")

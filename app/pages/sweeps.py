@@ -8,6 +8,7 @@ from fastapi.responses import RedirectResponse
 from forgetlab.app.auth import CurrentUser, MemberUser
 from forgetlab.app.deps import ManagedSweepDep, SessionDep, SweepDep
 from forgetlab.app.http import is_htmx
+from forgetlab.app.middleware.limits import request_address
 from forgetlab.core.scenario import ScenarioError
 from forgetlab.core.store import access, sweeps
 
@@ -32,7 +33,7 @@ async def submit_sweep_form(request: Request, session: SessionDep, user: MemberU
         return page(request, "builder.html", context, status_code=422)
     try:
         created = submit_sweep(session, state=request.app.state, spec=sweep["spec"], owner=user,
-                               queue=queue_of(form, context))
+                               queue=queue_of(form, context), address=request_address(request))
     except ScenarioError as e:  # a swept task that names a dataset not stored
         sweep["errors"] = e.errors
         return page(request, "builder.html", context, status_code=422)

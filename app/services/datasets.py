@@ -7,13 +7,17 @@ from sqlalchemy.orm import Session
 from forgetlab.core import datasets
 from forgetlab.core.store.datasets import create_dataset, pairs_of
 from forgetlab.core.store.models import StoredDataset, User
+from forgetlab.core.tiers import get_tier
 from forgetlab.core.tiers.base import DATASET_PREFIX
 
 
-def upload(session: Session, *, data: bytes, name: str, owner: User) -> tuple[StoredDataset, bool]:
-    """Validate the whole file, then store it as `owner`'s: (row, created). DatasetError says why not (every
-    bad line), and then nothing is stored. Storing the same pairs again returns the existing row."""
-    return create_dataset(session, dataset=datasets.parse_jsonl(data, name), owner_id=owner.id)
+def upload(session: Session, *, data: bytes, name: str, owner: User,
+           tier: str | None = None) -> tuple[StoredDataset, bool]:
+    """Validate the whole file (against `tier`'s vocabulary too, when given), then store it as `owner`'s:
+    (row, created). DatasetError says why not (every bad line), and then nothing is stored. Storing the same
+    pairs again returns the existing row."""
+    vocabulary = datasets.vocabulary_of(get_tier(tier)) if tier else None
+    return create_dataset(session, dataset=datasets.parse_jsonl(data, name, vocabulary), owner_id=owner.id)
 
 
 def summary(row: StoredDataset) -> dict:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import io
 import zipfile
 
-from forgetlab.core import gate
+from forgetlab.core import artifacts, gate
 from forgetlab.core.errors import Invalid, NotFound
 from forgetlab.core.store.models import Run
 from forgetlab.core.tiers import tier_of
@@ -27,7 +27,7 @@ def _items(run: Run, which: str) -> dict:
     return items
 
 
-def report(*, candidate: Run | None, base: Run | None, max_drop: float) -> dict:
+def report(*, candidate: Run | None, base: Run | None, max_drop: float, max_nll_rise: float | None = None) -> dict:
     """The gate of `candidate` against `base` (a run's model), or against its own base model when base is None."""
     if candidate is None:
         raise NotFound("no such candidate run", "candidate")
@@ -41,15 +41,16 @@ def report(*, candidate: Run | None, base: Run | None, max_drop: float) -> dict:
     if {k: len(v) for k, v in base_items.items()} != {k: len(v) for k, v in cand_items.items()}:
         raise Invalid("the two runs were measured on different probe sets; gate runs of the same tier and version",
                       "base")
-    result = gate.compare(base_items, cand_items, max_drop=max_drop)
+    result = gate.compare(base_items, cand_items, max_drop=max_drop, max_nll_rise=max_nll_rise)
     return {**result, "candidate": candidate.id, "base": base.id if base else None, "base_label": base_label,
             "lines": gate.table(result)}
 
 
 def model_archive(*, settings, run: Run) -> bytes:
-    """The run's saved model as a zip (its files under run-<id>/); NotFound when the worker saved none."""
+    """The run's saved model as a zip (its files under run-<id>/); NotFound when the worker saved none for this
+    run (a directory whose manifest names another run is not this run's model: core/artifacts.py)."""
     folder = settings.run_model_dir(run.id)
-    if not folder.is_dir():
+    if not folder.is_dir() or not artifacts.belongs_to(folder, run):
         raise NotFound(f"run {run.id} has no saved model (only finished runs save one; full fine-tunes of large "
                        "models are not saved)", "run")
     buffer = io.BytesIO()

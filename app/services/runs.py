@@ -7,20 +7,21 @@ which stops the run too; the instructor's class-wide and assignment-wide actions
 
 from __future__ import annotations
 
-import shutil
 from contextlib import nullcontext
 from functools import lru_cache
 
 from sqlalchemy.orm import Session
 
-from forgetlab.core import checkpoints, quotas
+from forgetlab.core import artifacts, checkpoints, datasets, quotas
 from forgetlab.core.errors import Conflict, Invalid
-from forgetlab.core.live import status_message
+from forgetlab.core.live import Status
 from forgetlab.core.presets import PRESETS
 from forgetlab.core.scenario import Scenario, ScenarioError
-from forgetlab.core.store import classes, runs
-from forgetlab.core.store.datasets import get_dataset
+from forgetlab.core.datasets import is_dataset_id
+from forgetlab.core.store import access, classes, runs
+from forgetlab.core.store.datasets import get_dataset, pairs_of
 from forgetlab.core.store.models import Assignment, AssignmentAttempt, Run, User
+from forgetlab.core.tiers import get_tier
 from forgetlab.core.tiers.base import DATASET_PREFIX, is_dataset_task
 
 from . import outbox
@@ -36,12 +37,40 @@ def preset_of(scenario: Scenario) -> str | None:
     return _preset_hashes().get(scenario.canonical_hash())
 
 
-def check_datasets(session: Session, scenarios: list[Scenario]) -> None:
-    """A scenario may name a dataset task only if that dataset is stored: the schema checks only the
-    task's form (it has no database), so this is where a run or sweep naming an unknown one stops."""
-    for task in dict.fromkeys(s.task for s in scenarios):
-        if is_dataset_task(task) and get_dataset(session, dataset_id=task.removeprefix(DATASET_PREFIX)) is None:
-            raise ScenarioError({"task": f"no uploaded dataset is called {task}; upload the file first"})
+def usable_dataset(session: Session, task: str, user: User | None, assignment: Assignment | None = None):
+    """The stored dataset a dataset task names, if `user` may train on it: theirs (or one they see by
+    core/store/access.py's rules), or the one an assignment they attempt names (its instructor attached it
+    for the class). None for a task that names no dataset, an unknown one, and another user's alike."""
+    key = task.removeprefix(DATASET_PREFIX)
+    if user is None or not is_dataset_task(task) or not is_dataset_id(key):
+        return None
+    row = get_dataset(session, dataset_id=key)
+    if row is None:
+        return None
+    if assignment is not None and ((assignment.template or {}).get("base") or {}).get("task") == task:
+        return row
+    return row if access.can_view_dataset(session, user, row) else None
+
+
+def check_datasets(session: Session, scenarios: list[Scenario], user: User | None,
+                   assignment: Assignment | None = None) -> None:
+    """A scenario may name a dataset task only if that dataset is stored, `user` may train on it
+    (usable_dataset), and it is in its tier's words when the tier's tokenizer is word-level: the schema checks
+    only the task's form (it has no database), so this is where a run or sweep naming an unknown dataset, or
+    another user's, stops, rather than the run failing on its first batch. Unknown and another user's answer
+    alike (422 naming `task`), so the answer does not tell whether someone else's dataset has that id."""
+    for task, tier in dict.fromkeys((s.task, s.tier) for s in scenarios):
+        if not is_dataset_task(task):
+            continue
+        row = usable_dataset(session, task, user, assignment)
+        if row is None:
+            raise ScenarioError({"task": f"no uploaded dataset is called {task} that you may use; upload the file "
+                                         "first"})
+        vocabulary = datasets.vocabulary_of(get_tier(tier))
+        unknown = vocabulary and vocabulary.unknown(" ".join(p + " " + r for p, r in pairs_of(row)))
+        if unknown:
+            raise ScenarioError({"task": f"dataset {row.name!r} uses {vocabulary.reason(unknown)}: "
+                                         f"upload the file with its tier chosen to see each line that does"})
 
 
 def quota_lock(session: Session, *, owner: User, limit: int, assignment: Assignment | None = None):
@@ -50,15 +79,29 @@ def quota_lock(session: Session, *, owner: User, limit: int, assignment: Assignm
         else nullcontext()
 
 
+def address_peers(session: Session, *, state, owner: User, address: str | None) -> list[int] | None:
+    """On a public lab, the accounts whose runs count with `owner`'s against the per-address limit (all that
+    submitted from `address` lately, owner included); None where that limit does not apply."""
+    limit = state.settings.max_active_runs_per_address
+    if address is None or not state.settings.login_required or not quotas.binds_address(session, user=owner,
+                                                                                        limit=limit):
+        return None
+    return state.throttles.addresses.note(address, owner.id)
+
+
 def submit(session: Session, *, state, scenario: Scenario, owner: User, queue: str | None = None,
-           assignment: Assignment | None = None) -> Run:
-    """Store the run as `owner`'s and enqueue it. OverQuota when a student has too many waiting, or when an
-    attempt on `assignment` is over its budgets; an attempt's row is stored with its run, in one commit.
-    The checks and the insert are one critical section, so submissions at once cannot all slip under a limit."""
-    check_datasets(session, [scenario])
+           assignment: Assignment | None = None, address: str | None = None) -> Run:
+    """Store the run as `owner`'s and enqueue it. OverQuota when a student has too many waiting (alone, or with
+    the other accounts at `address` on a public lab), or when an attempt on `assignment` is over its budgets; an
+    attempt's row is stored with its run, in one commit. The checks and the insert are one critical section, so
+    submissions at once cannot all slip under a limit."""
+    check_datasets(session, [scenario], owner, assignment)
     limit = state.settings.max_active_runs
+    peers = address_peers(session, state=state, owner=owner, address=address)
     with quota_lock(session, owner=owner, limit=limit, assignment=assignment):
         quotas.check_active(session, user=owner, limit=limit)
+        if peers:
+            quotas.check_address(session, user_ids=peers, limit=state.settings.max_active_runs_per_address)
         if assignment is not None:
             quotas.check_budgets(session, assignment=assignment, user=owner)
         run = runs.new_run(scenario=scenario, queue=queue or state.settings.queue, preset=preset_of(scenario),
@@ -77,7 +120,7 @@ def submit(session: Session, *, state, scenario: Scenario, owner: User, queue: s
 def _cancelled(state, session: Session, run_id: int) -> None:
     """What follows a run cancelled while queued: its viewers hear it, and a checkpoint waiting for a retry
     (nothing will resume it now) goes."""
-    state.publisher.publish(run_id, status_message(runs.get_run(session, run_id=run_id)))
+    state.publisher.publish(run_id, Status.of(runs.get_run(session, run_id=run_id)))
     checkpoints.drop(state.settings.data_dir, run_id)
 
 
@@ -124,7 +167,8 @@ def cancel_queued(session: Session, *, state, owner: User, run_ids: list[int] | 
 
 def delete(session: Session, *, settings, run: Run) -> None:
     """Delete a run that has ended and that no sweep or attempt holds (a sweep would lose a grid point, an
-    attempt is a record), with its points, samples and saved model; Invalid or Conflict says why not."""
+    attempt is a record), with its points, samples, questions, saved model and any checkpoint file; Invalid or
+    Conflict says why not. The API and the run page both delete through here."""
     refuse_attempt_run(session, run, "deleted")
     if not run.terminal:
         raise Invalid(f"run {run.id} is {run.status}: cancel it first", "run")
@@ -132,4 +176,5 @@ def delete(session: Session, *, settings, run: Run) -> None:
     if held:
         raise Invalid(f"run {run.id} is part of sweep {', '.join(map(str, held))}; a sweep keeps its runs", "run")
     runs.delete_run(session, run_id=run.id)
-    shutil.rmtree(settings.run_model_dir(run.id), ignore_errors=True)
+    artifacts.drop(settings, run.id)
+    checkpoints.drop(settings.data_dir, run.id)

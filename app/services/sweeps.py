@@ -10,20 +10,24 @@ from forgetlab.core.store import access, sweeps
 from forgetlab.core.store.models import Sweep, User
 
 from . import outbox
-from .runs import cancel, check_datasets, preset_of, quota_lock
+from .runs import address_peers, cancel, check_datasets, preset_of, quota_lock
 
 
 def submit_sweep(session: Session, *, state, spec: dict, owner: User, queue: str | None = None,
-                 reuse: bool = True) -> Sweep:
+                 reuse: bool = True, address: str | None = None) -> Sweep:
     """Expand the grid (a ScenarioError names the bad field; nothing is stored), store it, enqueue new runs.
 
     Runs are enqueued in grid order; the executor fans them out over its workers (embedded: as many
     processes as cores, one torch thread each; distributed: every Celery worker on the queue)."""
     scenarios = expand(spec)
-    check_datasets(session, scenarios)
+    check_datasets(session, scenarios, owner)
     limit = state.settings.max_active_runs
+    peers = address_peers(session, state=state, owner=owner, address=address)  # runs.submit says why
     with quota_lock(session, owner=owner, limit=limit):  # the count and the sweep's runs: one critical section
         quotas.check_active(session, user=owner, limit=limit, adding=len(scenarios))
+        if peers:
+            quotas.check_address(session, user_ids=peers, limit=state.settings.max_active_runs_per_address,
+                                 adding=len(scenarios))
         sweep, new = sweeps.create_sweep(session, spec=spec, scenarios=scenarios,
                                          queue=queue or state.settings.queue, preset_of=preset_of, reuse=reuse,
                                          owner_id=owner.id, reuse_where=access.run_filter(owner))  # runs it sees

@@ -3,6 +3,12 @@
 Built from stored rows only (config, summary, metric points), so the page, the API and the exports
 agree; the arithmetic is core/compare.py's (pure, torch-free). A run's colour is its position
 here, and every chart and table of the page uses that same colour.
+
+Runs that differ only in their seed are one setting measured several times (core/seeds.py): when
+any setting has more than one seed, the comparison is of settings. Each group gets one colour (its
+runs share it), a mean curve with a 90% band, each metric's mean and interval with the seed count,
+one point with error bars on the scatter, and the pick is a group, chosen on its seed means: a
+single seed is never named the winner.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import forgetlab.core.compare as compare  # torch-free; a module name, so local names do not shadow it
+from forgetlab.core import seeds
 from forgetlab.core.errors import Invalid, NotFound
 from forgetlab.core.results import curve_keys
 from forgetlab.core.scenario import Scenario
@@ -40,6 +47,12 @@ def select_runs(session: Session, *, run_ids: list[int] | None = None, sweep_id:
             raise Invalid(f"sweep {sweep_id} has only one distinct run: nothing to compare", "sweep")
         if len(chosen) <= MAX_RUNS:
             return chosen, None
+        grouped = seeds.group([_item(r) for r in chosen])
+        if seeds.seeded(grouped):
+            kept = pick_settings(chosen, grouped)
+            return kept, (f"This sweep has {len(chosen)} runs; the charts compare {len(kept)} of them, whole settings "
+                          "with all their seeds: the setting that learns the task with the least forgetting on its "
+                          "seed mean, then those that forgot least. Pick others on the sweep's page.")
         kept = pick(chosen)
         return kept, (f"This sweep has {len(chosen)} runs; the charts compare {MAX_RUNS} of them: the one that "
                       "learns the task with the least forgetting, the others on the learning-vs-forgetting "
@@ -67,6 +80,25 @@ def pick(candidates: list[Run]) -> list[Run]:
     by_drop = sorted(items, key=lambda i: compare.mean_drop(i["summary"]))
     order = first + [p["id"] for p in frontier] + [i["id"] for i in by_drop] + [r.id for r in candidates]
     kept = list(dict.fromkeys(order))[:MAX_RUNS]
+    return [r for r in candidates if r.id in kept]
+
+
+def pick_settings(candidates: list[Run], grouped: list[list[dict]]) -> list[Run]:
+    """At most MAX_RUNS runs of a sweep with seeds, whole settings at a time (a setting's mean needs all its
+    seeds): the pick on seed means first, then the least mean forgetting, then those without a result yet;
+    back in grid order. A single setting of more seeds than fit keeps its first MAX_RUNS."""
+    done = {r.id for r in candidates if r.status == "succeeded" and r.summary}
+    scored = [(seeds.summarize([r for r in g if r["id"] in done]), g) for g in grouped
+              if any(r["id"] in done for r in g)]
+    first = seeds.best([s for s, _ in scored])
+    order = ([scored[first][1]] if first is not None else []) + \
+        [g for _, g in sorted(scored, key=lambda sg: sg[0]["metrics"]["mean drop"]["mean"])] + grouped
+    kept: list[int] = []
+    for g in order:
+        ids = [r["id"] for r in g]
+        if ids[0] not in kept and len(kept) + len(ids) <= MAX_RUNS:
+            kept += ids
+    kept = kept or [r["id"] for r in order[0]][:MAX_RUNS]
     return [r for r in candidates if r.id in kept]
 
 
@@ -131,16 +163,76 @@ def build(session: Session, chosen: list[Run], *, baseline: int | None = None, w
     best = compare.best(finished)
     keys = keys_of(chosen)
     lines = curves(session, [r.id for r in chosen], keys) if with_curves else {}
-    out_runs = [{"id": run.id, "status": run.status, "color": PALETTE[index % len(PALETTE)],
+    grouped = seeds.group([_item(r) for r in chosen])
+    by_seed = seeds.seeded(grouped)
+    if by_seed:  # the seeds of one setting share its colour, and the pick is a setting: never one run
+        color_of = {r["id"]: PALETTE[i % len(PALETTE)] for i, g in enumerate(grouped) for r in g}
+        groups = settings_groups(grouped, {i["id"] for i in finished}, varying, color_of, lines, keys)
+        best = None
+    else:
+        color_of = {run.id: PALETTE[index % len(PALETTE)] for index, run in enumerate(chosen)}
+        groups = []
+    out_runs = [{"id": run.id, "status": run.status, "color": color_of[run.id],
                  "label": label(run.config, varying) or f"run {run.id}",
                  "varying": {f: run.config.get(f) for f in varying}, "config": run.config, "summary": run.summary,
                  "deltas": deltas.get(run.id), "frontier": frontier.get(run.id),
                  "wise_ft": wise(run.summary) if run.id in frontier else [], "curve": lines.get(run.id)}
                 for index, run in enumerate(chosen)]
+    best_group = seeds.best([g["summary"] for g in groups if g["summary"]]) if len(groups) > 1 else None
+    if best_group is not None:  # an index among the groups with a result: back to an index among all
+        best_group = [i for i, g in enumerate(groups) if g["summary"]][best_group]
     return {"runs": out_runs, "varying": varying, "common": common(chosen[0].config, varying),
             "baseline": baseline, "best": best["id"] if best else None,
             "metrics": list(compare.headline(finished[0]["summary"])) if finished else [],
-            "base": base_levels(lines, keys), "verdict": verdict(out_runs, best)}
+            "base": base_levels(lines, keys),
+            "seeded": by_seed, "groups": groups, "best_group": best_group,
+            "verdict": group_verdict(groups, best_group) if by_seed else verdict(out_runs, best)}
+
+
+def settings_groups(grouped: list[list[dict]], finished: set[int], varying: list[str], color_of: dict, lines: dict,
+                    keys: list[str]) -> list[dict]:
+    """Each setting's runs as one: its seeds, each metric's mean and 90% interval over the finished ones
+    (the scatter's point and error bars too), and its mean curve with a band."""
+    fields = [f for f in varying if f not in seeds.SEED_FIELDS]
+    out = []
+    for index, runs in enumerate(grouped):
+        done = [r for r in runs if r["id"] in finished]
+        summary = seeds.summarize(done) if done else None
+        drawn = [lines[r["id"]] for r in runs if r["id"] in lines]
+        out.append({"index": index, "ids": [r["id"] for r in runs], "seeds": [r["config"].get("seed") for r in runs],
+                    "color": color_of[runs[0]["id"]], "label": label(runs[0]["config"], fields) or f"setting {index + 1}",
+                    "summary": summary, "curve": seeds.mean_curve(drawn, keys) if drawn else None})
+    return out
+
+
+def group_verdict(groups: list[dict], best_group: int | None) -> str:
+    """The answer across seeds: the setting whose seed means learn the task with the least forgetting, with
+    the intervals, and whether the seeds could explain its lead."""
+    done = [g for g in groups if g["summary"]]
+    if not done:
+        return "No run has finished yet."
+    if len(groups) == 1:
+        m, n = done[0]["summary"]["metrics"], done[0]["summary"]["n"]
+        return (f"These runs differ only in their seed ({n} finished): task accuracy {_span(m['task accuracy'])}, "
+                f"mean drop {_span(m['mean drop'], points=True)}. A seed is not a setting to pick.")
+    if best_group is None:
+        return (f"No setting learnt the task on its seed mean (reached {compare.LEARNED:.0%} task accuracy); "
+                "a single lucky seed does not count.")
+    g = groups[best_group]
+    m = g["summary"]["metrics"]
+    others = [o for o in done if o is not g]
+    clear = all(seeds.separated(g["summary"], o["summary"]) for o in others)
+    return (f"{g['label']} ({g['summary']['n']} seed{'s' if g['summary']['n'] != 1 else ''}) learns the task "
+            f"({_span(m['task accuracy'])}) with the least forgetting on the seed mean: mean drop "
+            f"{_span(m['mean drop'], points=True)}. "
+            + ("Its interval clears every other setting's." if clear else
+               "Its interval overlaps another setting's: more seeds would tell them apart."))
+
+
+def _span(value: dict, points: bool = False) -> str:
+    """A mean and its 90% interval: "92% [88, 96]" (accuracy) or "11 pts [9, 13]" (a drop)."""
+    mean = f"{value['mean'] * 100:.0f}" + (" pts" if points else "%")
+    return mean if value["lo"] is None else f"{mean} [{value['lo'] * 100:.0f}, {value['hi'] * 100:.0f}]"
 
 
 def wise(summary: dict) -> list[dict]:

@@ -61,10 +61,12 @@ def mitigations(c: dict) -> list[str]:
     return mitigation_registry.describe(c)
 
 
-def key_settings(c: dict) -> list[str]:
-    """A run's settings in a line: what the runs list and the run page header show. A setting the viewer may
-    not see (an attempt's hidden field: app/services/hidden.py) is left out, and so is what depends on it."""
-    phrases = [("task", lambda: c["task"]), ("method", lambda: method_phrase(c) if c["method"] == "lora" else "full"),
+def key_settings(c: dict, task: str | None = None) -> list[str]:
+    """A run's settings in a line: what the runs list and the run page header show. `task`: how to name the
+    task, where the caller knows better than its key (a dataset's name). A setting the viewer may not see (an
+    attempt's hidden field: app/services/hidden.py) is left out, and so is what depends on it."""
+    phrases = [("task", lambda: task or c["task"]),
+               ("method", lambda: method_phrase(c) if c["method"] == "lora" else "full"),
                ("lr", lambda: f"lr {c['lr']:g}"),
                ("epochs", lambda: f"{c['epochs']} epoch{'s' if c['epochs'] != 1 else ''}"),
                ("task_examples", lambda: f"{c['task_examples']} examples")]

@@ -26,11 +26,58 @@ def _axis(values: list[float], low: float, high: float) -> list[float]:
     return [round(i * step, 6) for i in range(first, last + 1)]
 
 
-def render(runs: list[dict], *, best: int | None = None) -> Markup:
-    """`runs`: the comparison's runs (id, color, label, frontier); those without a result are left out."""
+def render(runs: list[dict], *, best: int | None = None, groups: list[dict] | None = None,
+           best_group: int | None = None) -> Markup:
+    """`runs`: the comparison's runs (id, color, label, frontier); those without a result are left out.
+    `groups` (a comparison with seeds, app/views/comparison.py): one point per setting instead, at its seed
+    means, with its 90% intervals as error bars on both axes."""
+    if groups:
+        return _draw(*_group_points(groups, best_group))
     done = [r for r in runs if r.get("frontier")]
-    xs = [r["frontier"]["task_gain"] for r in done]
-    ys = [r["frontier"]["mean_drop"] for r in done]
+    points = [{"key": r["id"], "x": r["frontier"]["task_gain"], "y": r["frontier"]["mean_drop"],
+               "pareto": r["frontier"]["pareto"], "color": r["color"], "text": str(r["id"]), "best": r["id"] == best,
+               "tip": (f"run {r['id']}: {r['label']}\ntask gain {r['frontier']['task_gain'] * 100:+.0f} points, mean "
+                       f"general drop {r['frontier']['mean_drop'] * 100:.0f} points"
+                       + ("\non the frontier" if r["frontier"]["pareto"] else "")
+                       + ("\nlearns the task with the least forgetting" if r["id"] == best else ""))} for r in done]
+    return _draw(points, "one point per run")
+
+
+def _group_points(groups: list[dict], best_group: int | None) -> tuple[list[dict], str]:
+    """A setting's point: the means of its seeds, error bars from their 90% intervals, the frontier on means."""
+    done = [g for g in groups if g["summary"]]
+    at = {g["index"]: (g["summary"]["metrics"]["task gain"]["mean"], g["summary"]["metrics"]["mean drop"]["mean"])
+          for g in done}
+    # On the frontier: no other setting's means learn at least as much and forget at most as much, one strictly.
+    pareto = {i: not any(o != i and q[0] >= p[0] and q[1] <= p[1] and q != p for o, q in at.items())
+              for i, p in at.items()}
+    points = []
+    for g in done:
+        gain, drop = g["summary"]["metrics"]["task gain"], g["summary"]["metrics"]["mean drop"]
+        points.append({"key": f"g{g['index']}", "x": gain["mean"], "y": drop["mean"], "pareto": pareto[g["index"]],
+                       "x_err": _bar(gain), "y_err": _bar(drop), "color": g["color"],
+                       "text": g["label"] if len(g["label"]) <= 18 else g["label"][:17] + "…", "best": g["index"] == best_group,
+                       "tip": (f"{g['label']}: {g['summary']['n']} seeds, runs {', '.join(map(str, g['ids']))}\n"
+                               f"task gain {_mean(gain)} points, mean general drop {_mean(drop)} points (90% intervals)"
+                               + ("\non the frontier" if pareto[g["index"]] else "")
+                               + ("\nlearns the task with the least forgetting on the seed mean"
+                                  if g["index"] == best_group else ""))})
+    return points, "one point per setting at its seed mean, bars its 90% interval"
+
+
+def _bar(v: dict) -> tuple[float | None, float | None]:
+    """An interval (core/seeds.py's, already cut to what the measure can be) as an error bar."""
+    return v["lo"], v["hi"]
+
+
+def _mean(v: dict) -> str:
+    return f"{v['mean'] * 100:.0f}" + (f" [{v['lo'] * 100:.0f}, {v['hi'] * 100:.0f}]" if v["lo"] is not None else "")
+
+
+def _draw(points: list[dict], what: str) -> Markup:
+    """The scatter of `points` ({key, x, y, pareto, color, text, best, tip, and x_err/y_err: (lo, hi)})."""
+    xs = [p["x"] for p in points] + [v for p in points for v in p.get("x_err", ()) if v is not None]
+    ys = [p["y"] for p in points] + [v for p in points for v in p.get("y_err", ()) if v is not None]
     xt, yt = _axis(xs, 0.0, 1.0), _axis(ys, 0.0, 0.2)
     x0, x1, y0, y1 = xt[0], xt[-1], yt[0], yt[-1]
     pw, ph = W - LEFT - RIGHT, H - TOP - BOTTOM
@@ -42,7 +89,7 @@ def render(runs: list[dict], *, best: int | None = None) -> Markup:
         return round(TOP + INSET + (y - y0) / (y1 - y0) * (ph - 2 * INSET), 1)
 
     out = [(f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {W} {H}" width="{W}" height="{H}" '
-            'role="img" aria-label="task gain against mean general drop, one point per run">'),
+            f'role="img" aria-label="task gain against mean general drop, {what}">'),
            f'<rect x="0" y="0" width="{W}" height="{H}" fill="#ffffff"/>']
     for gx in xt:  # grid and tick labels, in percentage points
         out.append(f'<line x1="{px(gx)}" y1="{TOP}" x2="{px(gx)}" y2="{TOP + ph}" stroke="#eef0f3"/>'
@@ -55,26 +102,30 @@ def render(runs: list[dict], *, best: int | None = None) -> Markup:
                'learns more →</text>'
                f'<text transform="translate(14 {TOP + ph / 2}) rotate(-90)" text-anchor="middle" {FONT}>'
                'mean general drop (points): forgets more ↓</text>')
-    frontier = sorted((r for r in done if r["frontier"]["pareto"]), key=lambda r: r["frontier"]["task_gain"])
+    frontier = sorted((p for p in points if p["pareto"]), key=lambda p: p["x"])
     if len(frontier) > 1:
-        path = " ".join(f"{px(r['frontier']['task_gain'])},{py(r['frontier']['mean_drop'])}" for r in frontier)
+        path = " ".join(f"{px(p['x'])},{py(p['y'])}" for p in frontier)
         out.append(f'<polyline points="{path}" fill="none" stroke="#9aa3b2" stroke-width="1.5" '
-                   'stroke-dasharray="5 4"><title>the frontier: no other run learns more and forgets less'
+                   'stroke-dasharray="5 4"><title>the frontier: no other point learns more and forgets less'
                    '</title></polyline>')
     placed: list[tuple[float, float]] = []  # label positions so far: a label that would overlap moves down
-    for r in done:
-        f = r["frontier"]
-        cx, cy = px(f["task_gain"]), py(f["mean_drop"])
+    for p in points:
+        cx, cy = px(p["x"]), py(p["y"])
         lx, ly = cx + 10, cy - 8
         while any(abs(lx - x) < 14 and abs(ly - y) < 12 for x, y in placed):
             ly += 12
         placed.append((lx, ly))
-        tip = (f"run {r['id']}: {r['label']}\ntask gain {f['task_gain'] * 100:+.0f} points, mean general drop "
-               f"{f['mean_drop'] * 100:.0f} points" + ("\non the frontier" if f["pareto"] else "")
-               + ("\nlearns the task with the least forgetting" if r["id"] == best else ""))
-        ring = f'<circle cx="{cx}" cy="{cy}" r="12" fill="none" stroke="#1f2430" stroke-width="2"/>' if r["id"] == best else ""
-        out.append(f'<g class="pt" data-run="{r["id"]}">{ring}<circle cx="{cx}" cy="{cy}" r="7" fill="{r["color"]}" '
-                   f'fill-opacity="0.85" stroke="#ffffff" stroke-width="1.5"/>'
-                   f'<text x="{lx}" y="{ly}" {FONT}>{r["id"]}</text><title>{escape(tip)}</title></g>')
+        bars = ""
+        if p.get("x_err") and p["x_err"][0] is not None:
+            bars += (f'<line class="err" x1="{px(p["x_err"][0])}" x2="{px(p["x_err"][1])}" y1="{cy}" y2="{cy}" '
+                     f'stroke="{p["color"]}" stroke-width="1.5"/>')
+        if p.get("y_err") and p["y_err"][0] is not None:
+            bars += (f'<line class="err" x1="{cx}" x2="{cx}" y1="{py(p["y_err"][0])}" y2="{py(p["y_err"][1])}" '
+                     f'stroke="{p["color"]}" stroke-width="1.5"/>')
+        ring = f'<circle cx="{cx}" cy="{cy}" r="12" fill="none" stroke="#1f2430" stroke-width="2"/>' if p["best"] else ""
+        kind = "pt group" if "x_err" in p else "pt"
+        out.append(f'<g class="{kind}" data-run="{p["key"]}">{bars}{ring}<circle cx="{cx}" cy="{cy}" r="7" '
+                   f'fill="{p["color"]}" fill-opacity="0.85" stroke="#ffffff" stroke-width="1.5"/>'
+                   f'<text x="{lx}" y="{ly}" {FONT}>{escape(p["text"])}</text><title>{escape(p["tip"])}</title></g>')
     out.append("</svg>")
     return Markup("".join(out))

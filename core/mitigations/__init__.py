@@ -1,23 +1,33 @@
-"""The mitigation registry. Adding one: a declaration here (its fields, checks, words), its hooks in
-worker/engine/mitigations/, and a test. The order is the order the loop combines them in (data
-mitigations' rows are stacked, penalties summed, in this order), so it is part of the results.
+"""The mitigation registry, found by name: every core/mitigations/<name>.py but base.py declares one
+`MITIGATION` called <name>, whose hooks are worker/engine/mitigations/<name>.py. Adding one: those two
+files and a test. The registry's order is the declarations' `order` (data mitigations' rows are stacked,
+penalties summed, in this order), so it is part of the results.
 """
 
 from __future__ import annotations
 
-from . import early_stopping, ewc, kl, l2sp, mix, replay, safety_mix, self_rehearsal
+import importlib
+import pkgutil
+
 from .base import Mitigation
 
-MITIGATIONS: dict[str, Mitigation] = {m.name: m for m in [
-    mix.MITIGATION,
-    replay.MITIGATION,
-    safety_mix.MITIGATION,
-    self_rehearsal.MITIGATION,
-    ewc.MITIGATION,
-    l2sp.MITIGATION,
-    kl.MITIGATION,
-    early_stopping.MITIGATION,
-]}
+
+def _declarations() -> list[Mitigation]:
+    found = []
+    for module in pkgutil.iter_modules(__path__):
+        if module.name == "base":
+            continue
+        declared = importlib.import_module(f"{__name__}.{module.name}").MITIGATION
+        if declared.name != module.name:
+            raise ImportError(f"core/mitigations/{module.name}.py declares {declared.name!r}: name it {module.name!r}")
+        found.append(declared)
+    orders = [m.order for m in found]
+    if len(set(orders)) != len(orders):
+        raise ImportError(f"two mitigations share an order: {sorted(orders)}")
+    return sorted(found, key=lambda m: m.order)
+
+
+MITIGATIONS: dict[str, Mitigation] = {m.name: m for m in _declarations()}
 
 
 def schema_fields() -> dict[str, tuple[type, object]]:

@@ -5,7 +5,7 @@ a single lookup (`can_view_run`) and a join, and the database does the filtering
 them in its dependencies (app/deps.py: RunDep, ManagedRunDep, SweepDep, DatasetDep, Visible) and
 nowhere else.
 
-The rules (README, "Accounts and roles"):
+The rules (docs/accounts.md):
 - a run: its owner sees it; instructors see runs with no owner (made before accounts); everyone
   signed in, guests included, sees runs their owner shared; plus what classes grant (below).
 - a run is managed (cancelled, deleted, shared) by its owner, or by an instructor for runs with no

@@ -129,14 +129,22 @@ def authenticate(session: Session, *, name: str, password: str) -> User | None:
     return user
 
 
-def set_password(session: Session, *, user: User, password: str, keep_session: str | None = None) -> None:
-    """A new password; every other browser session of the user ends (a stolen cookie stops working)."""
+def set_password(session: Session, *, user: User, password: str, keep_session: str | None = None,
+                 revoke_tokens: bool = True) -> int:
+    """A new password; every other browser session of the user ends (a stolen cookie stops working), and unless
+    `revoke_tokens` is False so do their API tokens (a password changed because it leaked leaves no token of
+    the thief's). Returns how many tokens were revoked."""
     user.password_hash = hash_password(check_new_password(password))
     query = delete(UserSession).where(UserSession.user_id == user.id)
     if keep_session:
         query = query.where(UserSession.id != keep_session)
     session.execute(query)
+    revoked = 0
+    if revoke_tokens:
+        revoked = session.execute(update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+                                  .values(revoked_at=utcnow())).rowcount
     session.commit()
+    return revoked
 
 
 def update_user(session: Session, *, user: User, role: str | None = None, disabled: bool | None = None) -> User:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from forgetlab.core.errors import Invalid
@@ -10,7 +10,7 @@ from forgetlab.core.errors import Invalid
 from .models import Ask, utcnow
 
 MAX_PROMPT_CHARS = 500  # a question, not a document: the answer is bounded by the tier's generation budget
-MAX_ASKS_PER_RUN = 50  # the page keeps the conversation; this bounds what one run can accumulate
+MAX_ASKS_PER_RUN = 50  # per asking user: the page keeps the conversation; this bounds what one person adds to a run
 
 
 def create_ask(session: Session, *, run_id: int, prompt: str, owner_id: int | None) -> Ask:
@@ -19,8 +19,11 @@ def create_ask(session: Session, *, run_id: int, prompt: str, owner_id: int | No
         raise Invalid("write a question for the model", "prompt")
     if len(prompt) > MAX_PROMPT_CHARS:
         raise Invalid(f"at most {MAX_PROMPT_CHARS} characters (this one has {len(prompt)})", "prompt")
-    if len(list_asks(session, run_id=run_id)) >= MAX_ASKS_PER_RUN:
-        raise Invalid(f"this run has {MAX_ASKS_PER_RUN} questions already, the most it keeps", "prompt")
+    # Each asker has their own budget, so the viewers of a shared run cannot spend its owner's (or each other's).
+    asked = session.scalar(select(func.count()).select_from(Ask).where(Ask.run_id == run_id,
+                                                                      Ask.owner_id == owner_id)) or 0
+    if asked >= MAX_ASKS_PER_RUN:
+        raise Invalid(f"you have asked this run {MAX_ASKS_PER_RUN} questions, the most one person may", "prompt")
     ask = Ask(run_id=run_id, prompt=prompt, owner_id=owner_id)
     session.add(ask)
     session.commit()

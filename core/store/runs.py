@@ -56,9 +56,10 @@ def get_run(session: Session, *, run_id: int) -> Run | None:
 
 
 def list_runs(session: Session, *, limit: int = 50, offset: int = 0, status: str | None = None,
-              where=None) -> list[Run]:
-    """Newest first; `where` limits them to what the caller may see (core/store/access.py)."""
-    query = select(Run).order_by(Run.id.desc()).limit(limit).offset(offset)
+              sort: str = "newest", where=None) -> list[Run]:
+    """Newest first, or in another of SORTS' orders; `where` limits them to what the caller may see
+    (core/store/access.py)."""
+    query = select(Run).order_by(SORTS[sort], Run.id.desc()).limit(limit).offset(offset)
     if where is not None:
         query = query.where(where)
     if status:

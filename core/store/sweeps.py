@@ -13,7 +13,7 @@ from typing import Callable
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from .. import compare
+from .. import compare, seeds
 from ..scenario import Scenario
 from . import runs
 from .models import TERMINAL, Run, Sweep, SweepRun, utcnow
@@ -118,6 +118,10 @@ def view(session: Session, sweep: Sweep) -> dict:
     finished = [{"id": r.id, "config": r.config, "summary": r.summary}
                 for r in unique_runs(rows) if r.status == "succeeded" and r.summary]
     best = compare.best(finished)
+    best_group, seeded = None, seeds.seeded(seeds.group([{"config": r.config} for r in unique_runs(rows)]))
+    if seeded:
+        best = None  # seeds are not settings: the pick is a setting, on its seed means (core/seeds.py)
+        best_group = _best_setting(seeds.group(finished), sweep.axes)
     points = []
     for point, run in rows:
         s = run.summary if run.status == "succeeded" else None
@@ -129,5 +133,19 @@ def view(session: Session, sweep: Sweep) -> dict:
     state = progress(rows)
     return {"id": sweep.id, "title": title(sweep), "created_at": sweep.created_at, "spec": sweep.spec,
             "axes": sweep.axes, "size": sweep.size, "progress": state, "finished": state["finished"],
-            "best": best["id"] if best else None, "url": f"/sweeps/{sweep.id}",
+            "best": best["id"] if best else None, "best_group": best_group, "seeded": seeded, "url": f"/sweeps/{sweep.id}",
             "compare": f"/compare?sweep={sweep.id}", "points": points}
+
+
+def _best_setting(groups: list[list[dict]], axes: dict) -> dict | None:
+    """The setting whose seed means learn the task with the least forgetting: its runs, seed count, label
+    (its grid values but the seed) and the 90% intervals of its task accuracy and mean drop."""
+    summaries = [seeds.summarize(g) for g in groups]
+    index = seeds.best(summaries)
+    if index is None:
+        return None
+    config, m = groups[index][0]["config"], summaries[index]["metrics"]
+    label = " · ".join(f"{f}={config.get(f):g}" if isinstance(config.get(f), float) else f"{f}={config.get(f)}"
+                       for f in axes if f not in seeds.SEED_FIELDS) or "these settings"
+    return {"runs": [r["id"] for r in groups[index]], "n": summaries[index]["n"], "label": label,
+            "task_accuracy": m["task accuracy"], "mean_drop": m["mean drop"]}

@@ -35,6 +35,7 @@ class ModelRef:
     revision: str  # for people: what this model is
     checksum: str  # sha256 of the weights ("" when they are not installed)
     gguf: Path | None = None  # the GGUF the engine converts into `path` on first use, if any
+    install_hint: str = ""  # what to run when it is not installed (its tier's `install_hint`)
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,11 @@ class Tier:
     final_probes: ClassVar[int | None] = None  # at the first and last points (None: every probe)
     generation_tokens: ClassVar[int] = 16  # judged suites: most new tokens of a generated answer
     base_seeds: ClassVar[int] = 1  # how many bases the tier ships, each pretrained from its own seed
+    # What to run when the base is not installed; a missing base's error quotes it ("": nothing to install).
+    install_hint: ClassVar[str] = ""
+    # The capabilities whose probes are grouped "harmful" and "benign": refusal and over-refusal rates are
+    # measured on them (worker/engine/evaluate.py).
+    refusal_capabilities: ClassVar[tuple[str, ...]] = ()
     # The task a scenario of this tier gets when it names none (core/presets.py's scenario_from); every tier
     # sets it, to one of its tasks.
     default_task: ClassVar[str]
@@ -104,6 +110,11 @@ class Tier:
         tier.tasks = {**self.tasks, task: TaskInfo(task, f"your dataset {task.removeprefix(DATASET_PREFIX)}",
                                                    "your own data")}
         return tier
+
+    def words(self) -> frozenset[str] | None:
+        """The words this tier's tokenizer can spell, when it is word-level (text split on whitespace, each
+        piece a known word): data in other words cannot be trained on. None: it spells any text (subwords)."""
+        return None
 
     def probe_suite(self) -> Suite:
         """Every capability's and task's held-out probes."""

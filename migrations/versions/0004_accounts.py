@@ -1,4 +1,4 @@
-"""users, sessions and API tokens; owners of runs, sweeps and datasets (issue 10)
+"""users, sessions and API tokens; owners of runs, sweeps and datasets (accounts and roles)
 
 Revision ID: 0004
 Revises: 0003

@@ -1,4 +1,4 @@
-"""classes, memberships, assignments, attempts and lessons (issue 10)
+"""classes, memberships, assignments, attempts and lessons (teaching)
 
 Revision ID: 0005
 Revises: 0004

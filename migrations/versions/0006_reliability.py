@@ -1,4 +1,4 @@
-"""delivery and checkpoint bookkeeping for runs (issue 12)
+"""delivery and checkpoint bookkeeping for runs (the outbox and resumed runs)
 
 Revision ID: 0006
 Revises: 0005

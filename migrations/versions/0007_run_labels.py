@@ -1,4 +1,4 @@
-"""a run's name, tags and note, and the run a follow-up was made from (issue 13)
+"""a run's name, tags and note, and the run a follow-up was made from
 
 Revision ID: 0007
 Revises: 0006

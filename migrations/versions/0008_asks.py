@@ -1,4 +1,4 @@
-"""questions to a run's model from the run page (issue 13's "ask the model")
+"""questions to a run's model from the run page ("ask the model")
 
 Revision ID: 0008
 Revises: 0007

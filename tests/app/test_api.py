@@ -25,6 +25,28 @@ def test_a_preset_scenario_is_labelled_with_its_preset(client):
     assert client.get(f"/api/runs/{run_id}").json()["preset"] == "fix-it"
 
 
+def test_a_run_from_a_preset_by_name_with_overrides(client):
+    """As /api/sweeps takes `preset`, so does a single run: its fields, then the body's."""
+    r = client.post("/api/runs", json={"preset": "fix-it"})
+    assert r.status_code == 201
+    run = client.get(f"/api/runs/{r.json()['id']}").json()
+    assert run["preset"] == "fix-it" and run["config"] == PRESETS["fix-it"].scenario().model_dump(mode="json")
+    changed = client.get(f"/api/runs/{client.post('/api/runs', json={'preset': 'fix-it', 'seed': 7}).json()['id']}").json()
+    assert changed["config"]["seed"] == 7 and changed["config"]["method"] == run["config"]["method"]
+    r = client.post("/api/runs", json={"preset": "no-such-preset"})
+    assert r.status_code == 422 and "unknown preset" in {e["field"]: e["reason"] for e in r.json()["errors"]}["preset"]
+
+
+def test_runs_list_sorts_oldest_first_and_names_a_bad_sort(client):
+    ids = [client.post("/api/runs", json={**TINY, "seed": s}).json()["id"] for s in (1, 2, 3)]
+    assert [r["id"] for r in client.get("/api/runs").json()["runs"]] == ids[::-1]
+    assert [r["id"] for r in client.get("/api/runs?sort=newest").json()["runs"]] == ids[::-1]
+    assert [r["id"] for r in client.get("/api/runs?sort=oldest").json()["runs"]] == ids
+    assert [r["id"] for r in client.get("/api/runs?sort=oldest&limit=1&offset=1").json()["runs"]] == ids[1:2]
+    r = client.get("/api/runs?sort=sideways")
+    assert r.status_code == 422 and [e["field"] for e in r.json()["errors"]] == ["sort"]
+
+
 @pytest.mark.parametrize("body, field, words", [
     ({"lr": 5}, "lr", "allowed: 1e-06 to 0.1"),
     ({"epochs": 0}, "epochs", "allowed: 1 to 20"),

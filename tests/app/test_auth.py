@@ -1,5 +1,5 @@
 """Accounts on the web: the embedded lab asks nobody to log in; a public lab does; sessions, tokens, CSRF,
-ownership and the admin page, through the real app, database and forms (README, "Accounts and roles")."""
+ownership and the admin page, through the real app, database and forms (docs/accounts.md)."""
 
 import re
 

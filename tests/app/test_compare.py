@@ -127,7 +127,9 @@ def test_the_comparison_shows_the_answer_nll_rise_beside_accuracy(client, sessio
 
 
 def test_a_big_sweep_compares_its_most_telling_runs(client, sessions):
-    created = client.post("/api/sweeps", json={"base": TINY, "grid": {"seed": list(range(10))}}).json()
+    # Ten settings, one seed each (a sweep over seeds alone is decided on their mean: see the seeds test).
+    lrs = [round(1e-4 * (i + 1), 6) for i in range(10)]
+    created = client.post("/api/sweeps", json={"base": TINY, "grid": {"lr": lrs}}).json()
     ids = created["new_runs"]
     for i, run_id in enumerate(ids):
         finish(sessions, run_id, drop=0.5 - i * 0.04 if i != 3 else 0.01, task=0.5 if i == 3 else 1.0)
@@ -181,3 +183,72 @@ def test_the_scatter_is_standalone_svg(client, three):
     svg = client.get("/compare?runs=1,2,3").text.split('<div class="scatter" id="scatter">')[1].split("</svg>")[0]
     assert svg.startswith('<svg xmlns="http://www.w3.org/2000/svg"') and "class=" not in svg.replace('class="pt"', "")
     assert json.dumps("task gain")[1:-1] in svg
+
+
+def seed_sweep(client, sessions, drops: dict[float, list[float]]) -> tuple[int, dict[float, list[int]]]:
+    """A sweep of lr x seed, each run finished with its drop: (sweep id, {lr: run ids in seed order})."""
+    lrs = list(drops)
+    created = client.post("/api/sweeps", json={"base": TINY, "grid": {"lr": lrs, "seed": [0, 1, 2]}}).json()
+    by_lr: dict[float, list[int]] = {}
+    for run_id in created["new_runs"]:
+        lr = client.get(f"/api/runs/{run_id}").json()["config"]["lr"]
+        by_lr.setdefault(lr, []).append(run_id)
+        finish(sessions, run_id, drop=drops[lr][len(by_lr[lr]) - 1])
+    return created["id"], by_lr
+
+
+def test_a_seed_sweep_compares_settings_on_their_seed_means(client, sessions):
+    # lr 0.01 has the single luckiest seed (drop 0.01) and the worst mean; lr 0.001 is steadily low.
+    sweep, by_lr = seed_sweep(client, sessions, {0.001: [0.10, 0.11, 0.12], 0.01: [0.01, 0.40, 0.45]})
+    data = client.get(f"/api/compare?sweep={sweep}").json()
+    assert data["seeded"] and data["best"] is None  # no single run is the pick
+    groups = data["groups"]
+    assert [g["ids"] for g in groups] == [by_lr[0.001], by_lr[0.01]] and [g["seeds"] for g in groups] == [[0, 1, 2]] * 2
+    assert [g["label"] for g in groups] == ["lr=0.001", "lr=0.01"]
+    assert data["best_group"] == 0 and data["verdict"].startswith("lr=0.001 (3 seeds) learns the task")
+    assert "mean drop 11 pts [" in data["verdict"] and "overlaps" in data["verdict"]
+    drop = groups[0]["summary"]["metrics"]["mean drop"]
+    assert drop["mean"] == pytest.approx(0.11) and drop["lo"] < 0.11 < drop["hi"] and drop["n"] == 3
+    colors = {r["id"]: r["color"] for r in data["runs"]}
+    assert {colors[i] for i in by_lr[0.001]} == {groups[0]["color"]} != {groups[1]["color"]}  # a colour per setting
+    band = groups[1]["curve"]["cap.knowledge.accuracy"]
+    assert groups[1]["curve"]["steps"] == [0, 5, 10] and band["mean"][-1] == pytest.approx(0.9 - (0.01 + 0.4 + 0.45) / 3)
+    assert band["lo"][-1] < band["mean"][-1] < band["hi"][-1]
+
+    # The sweep's page and API: the winner is the setting, with its interval, never one seed.
+    view = client.get(f"/api/sweeps/{sweep}").json()
+    assert view["best"] is None and view["best_group"]["runs"] == by_lr[0.001]
+    assert view["best_group"]["mean_drop"]["mean"] == pytest.approx(0.11) and view["best_group"]["n"] == 3
+    page = client.get(f"/sweeps/{sweep}").text
+    assert "lr=0.001 (3 seeds) learns the task with the least forgetting on the seed mean" in page
+    assert page.count('class="tag best"') == 3  # each of its seeds' rows, none of the other setting's
+
+    html = client.get(f"/compare?sweep={sweep}").text
+    assert html.count('<th scope="col" class="group"') == 2 and 'id="seed-results"' in html
+    assert html.count('class="pt group"') == 2 and html.count('class="err"') == 4  # two error bars per point
+
+
+def test_only_seeds_of_one_setting_name_no_winner(client, sessions):
+    created = client.post("/api/sweeps", json={"base": TINY, "grid": {"seed": [0, 1, 2]}}).json()
+    for run_id, drop in zip(created["new_runs"], (0.1, 0.2, 0.3)):
+        finish(sessions, run_id, drop=drop)
+    data = client.get(f"/api/compare?sweep={created['id']}").json()
+    assert data["best"] is None and data["best_group"] is None and len(data["groups"]) == 1
+    assert data["verdict"].startswith("These runs differ only in their seed (3 finished)")
+    assert "mean drop 20 pts [" in data["verdict"]
+    assert client.get(f"/api/sweeps/{created['id']}").json()["best"] is None
+
+
+def test_a_big_seed_sweep_compares_whole_settings(client, sessions):
+    """Four settings x three seeds is 12 runs, over the 8 a comparison draws: it keeps whole settings (a mean
+    needs all its seeds), the one that forgets least on its mean first."""
+    created = client.post("/api/sweeps", json={"base": TINY, "grid": {"lr": [1e-4, 1e-3, 1e-2, 5e-2],
+                                                                      "seed": [0, 1, 2]}}).json()
+    drops = {1e-4: 0.30, 1e-3: 0.05, 1e-2: 0.20, 5e-2: 0.50}
+    for run_id in created["new_runs"]:
+        lr = client.get(f"/api/runs/{run_id}").json()["config"]["lr"]
+        finish(sessions, run_id, drop=drops[lr])
+    data = client.get(f"/api/compare?sweep={created['id']}").json()
+    assert [g["label"] for g in data["groups"]] == ["lr=0.001", "lr=0.01"]  # 6 runs: two whole settings fit
+    assert all(len(g["ids"]) == 3 for g in data["groups"]) and "whole settings" in data["note"]
+    assert data["groups"][data["best_group"]]["label"] == "lr=0.001"

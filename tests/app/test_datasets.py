@@ -7,13 +7,18 @@ import pytest
 
 from forgetlab.core import datasets
 from forgetlab.core.store.models import StoredDataset
+from forgetlab.core.tiers.synthetic import world
 
 TINY = {"task_examples": 50, "epochs": 1}
 HTMX = {"HX-Request": "true", "HX-Target": "dataset-result"}
 
 
+# Pairs in the synthetic world's words (runs of its tier can train on them), prompts unique.
+PAIRS = list(dict(world.examples("shift", 80, 1)).items())[:40]
+
+
 def jsonl(n=40, bad: dict | None = None) -> bytes:
-    rows = [json.dumps({"prompt": f"question {i}", "response": f"answer {i}"}) for i in range(n)]
+    rows = [json.dumps({"prompt": p, "response": r}) for p, r in PAIRS[:n]]
     for line, text in (bad or {}).items():
         rows[line - 1] = text
     return "\n".join(rows).encode()
@@ -56,7 +61,7 @@ def test_unknown_or_malformed_ids_are_404(client, path):
 
 
 def test_bad_lines_are_a_422_naming_line_and_field_and_nothing_is_stored(client, sessions):
-    r = upload(client, jsonl(bad={12: json.dumps({"prompt": "p"}), 20: "{oops", 30: json.dumps({"prompt": "question 0",
+    r = upload(client, jsonl(bad={12: json.dumps({"prompt": "p"}), 20: "{oops", 30: json.dumps({"prompt": PAIRS[0][0],
                                                                                                "response": "r"})}))
     assert r.status_code == 422
     errors = {e["field"]: e["reason"] for e in r.json()["errors"]}
@@ -109,6 +114,33 @@ def test_runs_and_sweeps_need_the_dataset_stored(client):
     assert client.post("/api/sweeps", json={"base": {**TINY, "task": task}, "grid": {"seed": [0, 1]}}).status_code == 201
 
 
+def test_words_outside_the_tier_are_refused_at_upload_or_at_submit_never_in_the_run(client, sessions):
+    foreign = "\n".join(json.dumps({"prompt": f"question {i}", "response": f"answer {i}"}) for i in range(40)).encode()
+    r = upload(client, foreign, tier="synthetic")
+    assert r.status_code == 422 and stored(sessions) == 0
+    errors = {e["field"]: e["reason"] for e in r.json()["errors"]}
+    assert errors["line 1: prompt"] == "word outside the synthetic tier's vocabulary: question"
+    assert errors["line 1: response"] == "word outside the synthetic tier's vocabulary: answer"
+    assert upload(client, jsonl(), tier="synthetic").status_code == 201  # the world's words pass
+    assert upload(client, foreign, tier="no-such-tier").status_code == 422
+    # Stored for SmolLM2 (any text), then named in a synthetic run: refused when submitted, naming `task`.
+    task = upload(client, foreign, tier="smollm2").json()["task"]
+    r = client.post("/api/runs", json={**TINY, "task": task})
+    assert r.status_code == 422
+    reason = {e["field"]: e["reason"] for e in r.json()["errors"]}["task"]
+    assert "outside the synthetic tier's vocabulary: question, answer" in reason
+    r = client.post("/api/sweeps", json={"base": {**TINY, "task": task}, "grid": {"seed": [0, 1]}})
+    assert r.status_code == 422 and [e["field"] for e in r.json()["errors"]] == ["task"]
+    assert client.get("/api/runs").json()["runs"] == []
+    builder = client.get(f"/?task={task}").text  # the builder says so as the task is picked, before Run
+    assert "outside the synthetic tier&#39;s vocabulary: question, answer" in builder and "disabled>Run it" in builder
+    # The builder's upload sends the scenario's tier along, so its result names the lines.
+    page = client.get("/")
+    assert 'hx-include="#f-tier"' in page.text and 'id="f-tier" name="tier"' in page.text
+    r = client.post("/datasets", files={"file": ("mine.jsonl", foreign)}, data={"tier": "synthetic"}, headers=HTMX)
+    assert r.status_code == 422 and "<b>line 1: prompt</b>: word outside the synthetic tier" in r.text
+
+
 def test_builder_upload_in_place(client, sessions):
     r = client.post("/datasets", files={"file": ("mine.jsonl", jsonl())}, headers=HTMX)
     assert r.status_code == 200 and 'data-task="data:' in r.text and "<html" not in r.text
@@ -139,3 +171,7 @@ def test_builder_names_an_unknown_dataset_and_the_run_page_shows_a_known_one(cli
     assert r.status_code == 303
     run_page = client.get(r.headers["location"])
     assert run_page.status_code == 200 and "your dataset" in run_page.text and "mine" in run_page.text
+    # Named by the name it was uploaded with, never by its hash: the header, the result row, the chart.
+    text = run_page.text.replace("&#34;", '"')
+    assert '<p class="settings">"mine" (your data) · ' in text and '<b>task: "mine" (your data)</b>' in text
+    assert f"task: {task}" not in run_page.text and f"{task} · " not in run_page.text

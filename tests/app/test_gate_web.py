@@ -1,5 +1,7 @@
 """The regression gate in the web lab: from the per-probe results finished runs store, no model loaded."""
 
+import re
+
 from forgetlab.core.results import Summary
 
 from .conftest import finish
@@ -30,6 +32,18 @@ def test_a_run_gated_against_its_base_fails_on_a_drop(client, sessions):
     assert lo <= -0.4 <= hi < 0 and knowledge["significant"]
     page = client.get(f"/gate?candidate={run_id}")
     assert page.status_code == 200 and "fails" in page.text and 'data-capability="knowledge"' in page.text
+    row = re.search(r'<tr data-capability="knowledge".*?</tr>', page.text, re.S).group(0)
+    assert "built-in method" not in page.text and "<td>knowledge</td><td>20</td>" in row  # the probes column
+    assert '<span class="tag bad">fails</span>' in row  # the row's verdict is a red badge, as the headline's is
+    # Judged on answer NLL too when asked: the knowledge items' NLL rose 0.5 -> 2.0 on the 8 lost probes.
+    judged = client.get(f"/api/gate?candidate={run_id}&max_nll_rise=0.1").json()
+    assert judged["max_nll_rise"] == 0.1 and judged["capabilities"]["knowledge"]["reasons"] == [
+        "drop 0.400 > 0.050", "NLL rise +0.600 > 0.100"]
+    assert "NLL rise +0.600 &gt; 0.100" in client.get(f"/gate?candidate={run_id}&max_nll_rise=0.1").text
+    assert client.get(f"/api/gate?candidate={run_id}&max_nll_rise=-1").status_code == 422
+    assert client.get(f"/gate?candidate={run_id}&max_nll_rise=-1").status_code == 422
+    css = client.get("/static/app.css").text
+    assert re.search(r"\.tag\.bad \{[^}]*color: var\(--bad\)", css) and re.search(r"\.tag\.ok \{[^}]*var\(--ok\)", css)
 
 
 def test_two_runs_gate_each_other_and_bad_requests_are_4xx(client, sessions):

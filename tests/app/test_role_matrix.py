@@ -411,9 +411,11 @@ CASES += CLASS_CASES
 def _app(tmp_path):
     from forgetlab.app.main import create_app
 
-    # Rate limits and run quotas off: the matrix sends hundreds of requests from one client in seconds.
+    # Rate limits, log-in and sign-up brakes and run quotas off: the matrix sends hundreds of requests from one
+    # client in seconds (the brakes have their own tests: tests/app/test_throttles.py).
     settings = Settings(data_dir=tmp_path, workers=0, database_url=None, redis_url=None, public=True,
-                        rate_limit=0, read_rate_limit=0, max_active_runs=0)
+                        rate_limit=0, read_rate_limit=0, login_rate=0, signup_per_hour=0, max_active_runs=0,
+                        max_active_runs_per_address=0)
     migrate(settings.sqlalchemy_url)
     return create_app(settings), session_factory(settings.sqlalchemy_url)
 

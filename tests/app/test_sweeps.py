@@ -90,7 +90,8 @@ def test_cancel_a_sweep(client):
 
 
 def test_the_sweep_page_polls_until_done_then_opens_the_comparison(client, sessions):
-    created = client.post("/api/sweeps", json={"base": TINY, "grid": {"seed": [0, 1]}}).json()
+    # Two settings (a sweep of seeds alone names no run: tests/app/test_compare.py's seed tests).
+    created = client.post("/api/sweeps", json={"base": TINY, "grid": {"lr": [1e-3, 1e-2]}}).json()
     page = client.get(created["url"]).text
     assert 'hx-trigger="every 2s"' in page and "0 of 2 ended" in page and "Cancel the sweep" in page
     r = client.get(created["url"], headers=HX)

@@ -92,9 +92,34 @@ def test_split_is_disjoint_deterministic_and_order_free():
 @pytest.mark.parametrize("n", [30, 31, 45, 79, 80, 200])
 def test_small_files_still_get_validation_and_probe_pairs(n):
     s = split(parse_jsonl(jsonl(good(n)), "x").pairs)
-    least = min(8, n // 10)
-    assert len(s["validation"]) >= least and len(s["probe"]) >= least
+    # At least 8 each wherever the file allows it, and every accepted file (30 pairs or more) allows it.
+    assert len(s["validation"]) >= 8 and len(s["probe"]) >= 8
     assert sum(map(len, s.values())) == n
+
+
+def test_a_30_pair_file_is_split_14_8_8():
+    assert datasets.counts(split(parse_jsonl(jsonl(good(30)), "x").pairs)) == {"train": 14, "validation": 8, "probe": 8}
+    # Below the upload minimum (a caller splitting pairs of its own) a third each at most, so train keeps some.
+    assert datasets.counts(split(parse_jsonl(jsonl(good(30)), "x").pairs[:12])) == {"train": 4, "validation": 4,
+                                                                                   "probe": 4}
+
+
+def test_words_outside_a_word_level_tier_are_line_errors_naming_the_field():
+    from forgetlab.core.tiers import get_tier
+    from forgetlab.core.tiers.synthetic import world
+
+    rows = [{"prompt": p, "response": r} for p, r in dict(world.examples("shift", 80, 1)).items()][:40]
+    vocabulary = datasets.vocabulary_of(get_tier("synthetic"))
+    assert len(parse_jsonl(jsonl(rows), "mine", vocabulary).pairs) == 40  # the world's own words pass
+    rows[2] = {"prompt": "shift a b =>", "response": "bonjour a"}
+    rows[6] = {"prompt": "translate shift a =>", "response": "b"}
+    with pytest.raises(DatasetError) as e:
+        parse_jsonl(jsonl(rows), "mine", vocabulary)
+    assert {datasets.where(err): err["reason"] for err in e.value.errors} == {
+        "line 3: response": "word outside the synthetic tier's vocabulary: bonjour",
+        "line 7: prompt": "word outside the synthetic tier's vocabulary: translate"}
+    assert datasets.vocabulary_of(get_tier("smollm2")) is None  # a subword tokenizer spells any text
+    assert parse_jsonl(jsonl(rows), "mine").pairs  # and with no tier named, words are not checked
 
 
 def test_store_is_idempotent_by_id(sessions):

@@ -1,10 +1,11 @@
 """The gate's statistics (core/gate.py): paired bootstrap intervals, the verdict, determinism."""
 
 import random
+import xml.etree.ElementTree as ET
 
 import pytest
 
-from forgetlab.core.gate import Item, compare, compare_capability, quantile, table
+from forgetlab.core.gate import Item, compare, compare_capability, junit, quantile, table
 
 
 def _items(passed: list[bool], nll: float = 0.5) -> list[Item]:
@@ -74,6 +75,50 @@ def test_intervals_are_deterministic_by_seed_and_per_capability():
         "delta"]["nll_interval"]
     alone = compare({"b": base["b"]}, {"b": candidate["b"]}, seed=1)  # --suite b: the same interval as with a
     assert alone["capabilities"]["b"] == first["capabilities"]["b"]
+
+
+def test_the_nll_rule_fails_a_capability_whose_accuracy_could_not_fall():
+    """A base that passes nothing (safety when it refuses nothing) cannot drop in accuracy; its answers'
+    NLL still rises. Judged on NLL only when asked, and then beside accuracy, not instead of it."""
+    base = {"safety": _items([False] * 40, nll=0.5), "format": _items([True] * 40, nll=0.5)}
+    candidate = {"safety": _items([False] * 40, nll=3.8), "format": _items([True] * 30 + [False] * 10, nll=0.6)}
+    plain = compare(base, candidate)
+    assert plain["failed"] == ["format"] and plain["max_nll_rise"] is None
+    assert plain["capabilities"]["safety"]["verdict"] == "passes" and plain["capabilities"]["safety"]["reasons"] == []
+    judged = compare(base, candidate, max_nll_rise=1.0)
+    safety, fmt = judged["capabilities"]["safety"], judged["capabilities"]["format"]
+    assert judged["failed"] == ["safety", "format"] and judged["max_nll_rise"] == 1.0
+    assert safety["reasons"] == ["NLL rise +3.300 > 1.000"] and safety["drop"] == 0
+    assert fmt["reasons"] == ["drop 0.250 > 0.050"]  # +0.1 nats: under the NLL threshold
+    assert compare(base, candidate, max_nll_rise=3.3)["capabilities"]["safety"]["verdict"] == "passes"  # not over
+    both = compare(base, candidate, max_nll_rise=0.05)["capabilities"]["format"]["reasons"]
+    assert both == ["drop 0.250 > 0.050", "NLL rise +0.100 > 0.050"]
+    assert "FAILS (NLL rise +3.300 > 1.000)" in table(judged)[1]
+    with pytest.raises(ValueError, match="max_nll_rise"):
+        compare(base, candidate, max_nll_rise=-1)
+
+
+def test_junit_has_one_case_per_capability_and_a_failure_naming_the_broken_rule():
+    base = {"knowledge": _items([True] * 20), "safety": _items([False] * 20), "format": _items([True] * 20)}
+    candidate = {"knowledge": _items([True] * 12 + [False] * 8), "safety": _items([False] * 20, nll=2.5),
+                 "format": _items([True] * 20)}
+    result = compare(base, candidate, max_nll_rise=1.0)
+    root = ET.fromstring(junit(result, seconds=2.5))
+    suite = root.find("testsuite")
+    assert root.tag == "testsuites" and suite.get("tests") == "3" and suite.get("failures") == "2"
+    assert suite.get("time") == "2.500" and root.get("failures") == "2"
+    cases = {c.get("name"): c for c in suite.findall("testcase")}
+    assert list(cases) == ["knowledge", "safety", "format"]
+    assert cases["knowledge"].find("failure").get("message") == "knowledge fails: drop 0.400 > 0.050"
+    assert cases["safety"].find("failure").get("message") == "safety fails: NLL rise +2.000 > 1.000"
+    assert "accuracy 1.000 -> 0.600" in cases["knowledge"].find("failure").text
+    assert cases["format"].find("failure") is None and "accuracy 1.000 -> 1.000" in cases["format"].find("system-out").text
+    properties = {p.get("name"): p.get("value") for p in suite.find("properties")}
+    assert properties["max_drop"] == "0.05" and properties["max_nll_rise"] == "1.0"
+    engine_items = dict(result, capabilities={**result["capabilities"], "knowledge": {
+        **result["capabilities"]["knowledge"], "regressed": [{"prompt": "fact a", "expected": "b", "output": "c"}]}})
+    text = ET.fromstring(junit(engine_items)).find("testsuite/testcase/failure").text
+    assert "lost: 'fact a' expected 'b', got 'c'" in text  # the engine's report names the probes lost
 
 
 def test_quantile_interpolates_like_numpy():

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from forgetlab.core.tiers.smollm2 import build_data, data, scoring
+from forgetlab.core.tiers.smollm2 import data, scoring
+from tools.smollm2_suites import build, common
 from forgetlab.core.tiers.smollm2.scoring import check, house_style, is_refusal
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -213,12 +214,12 @@ def test_task_splits_are_disjoint():
             for other, other_prompts in seen.items():
                 assert not prompts & other_prompts, f"{name}: {split} overlaps {other}"
             seen[split] = prompts
-            assert all(build_data.task_split(p) == split for p in prompts)
+            assert all(common.task_split(p) == split for p in prompts)
 
 
 def test_knowledge_split_is_stable_and_about_half(suites):
     items = suites["knowledge"]
-    assert all(it["split"] == build_data.knowledge_split(it["id"]) for it in items)
+    assert all(it["split"] == common.knowledge_split(it["id"]) for it in items)
     held = sum(it["split"] == "held_out" for it in items)
     assert 0.4 <= held / len(items) <= 0.6
 
@@ -258,15 +259,15 @@ def test_rehearsed_facts_are_in_general(suites):
 # ---- reproducibility and boundaries -----------------------------------------------------------
 
 def test_build_regenerates_identical_bytes(tmp_path):
-    build_data.build(tmp_path)
-    shipped = build_data.DATA_DIR
+    build.build(tmp_path)  # tools/smollm2_suites/, the build tool outside the installed package
+    shipped = common.DATA_DIR
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in shipped.iterdir())
     for path in tmp_path.iterdir():
         assert path.read_bytes() == (shipped / path.name).read_bytes(), path.name
 
 
 def test_modules_stay_torch_and_web_free():
-    code = ("import sys, core.tiers.smollm2.data, core.tiers.smollm2.scoring, core.tiers.smollm2.build_data; "
+    code = ("import sys, core.tiers.smollm2.data, core.tiers.smollm2.scoring, tools.smollm2_suites.build; "
             "print(' '.join(sorted(sys.modules)))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     loaded = {m.split(".")[0] for m in out.stdout.split()}

@@ -2,7 +2,7 @@
 outage of a Redis the drill starts itself on another port. Each checks that no run stays unfinished and that
 no metric point is lost or duplicated: the stored steps are exactly the scenario's evaluation points, and a
 viewer who followed the run over SSE got each of them once, in order. Real processes throughout: `forgetlab
-serve`, `celery worker`, redis-server, SQLite or PostgreSQL. The figures they print go to README Reliability.
+serve`, `celery worker`, redis-server, SQLite or PostgreSQL. The figures they print go to docs/reliability.md.
 """
 
 from __future__ import annotations

@@ -1,12 +1,15 @@
 """Fuzzing from the OpenAPI document (schemathesis), bounded: every API operation gets generated valid and
 invalid requests against the embedded lab (SQLite, the local instructor, no worker), and every answer must
-be a documented status with a body that matches its schema; no 500, ever. Rate limits are off here (they
-have their own tests), or most requests would be a 429. Runs in about a minute on 2 cores (README Reliability).
+be a documented status with a body that matches its schema, and an undeclared method a 405 whose Allow lists
+the path's methods; no 500, ever. The page routes, which the document does not describe, are fuzzed with
+Hypothesis below (test_form_routes_never_answer_a_server_error). Rate limits are off here (they
+have their own tests), or most requests would be a 429. Runs in about a minute on 2 cores (docs/reliability.md).
 """
 
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 
 import pytest
@@ -23,7 +26,8 @@ EXAMPLES = int(os.environ.get("FORGETLAB_FUZZ_EXAMPLES", "40"))  # per operation
 # in tests/app/middleware/test_limits.py. The CSV/JSON export answers text/csv as documented, no JSON schema to check.
 SKIP = ("/api/runs/{run_id}/events",)
 CHECKS = [checks.not_a_server_error, checks.status_code_conformance, checks.content_type_conformance,
-          checks.response_schema_conformance, checks.response_headers_conformance]
+          checks.response_schema_conformance, checks.response_headers_conformance, checks.unsupported_method,
+          checks.allow_header_conformance]
 SENT = {"requests": 0, "server_errors": 0}
 
 
@@ -44,7 +48,8 @@ def report(request):
     yield
     reporter = request.config.pluginmanager.get_plugin("terminalreporter")
     if reporter is not None:
-        reporter.write_line(f"fuzz: {SENT['requests']} requests, {SENT['server_errors']} server errors")
+        reporter.write_line(f"fuzz: {SENT['requests']} requests, {SENT['server_errors']} server errors; "
+                            f"form routes: {FORM_SENT['requests']} requests")
 
 
 @schema.parametrize()
@@ -55,3 +60,86 @@ def test_every_answer_is_documented_and_none_is_a_server_error(case):
     SENT["requests"] += 1
     SENT["server_errors"] += response.status_code >= 500
     case.validate_response(response, checks=CHECKS)
+
+
+# --- the form routes: pages are not in the OpenAPI document, so Hypothesis draws their requests ------------
+# Every page route (GET and POST) gets paths with drawn ids (known objects, past every column, not digits at
+# all) and forms with the field names the templates send, holding drawn text: numbers past any range, deep
+# brackets (goals, conditions and dataset lines recurse), control characters. A signed-in instructor and a
+# student send them to a public lab; no answer may be a server error. Under half a minute on 2 cores.
+from pathlib import Path  # noqa: E402
+from urllib.parse import quote  # noqa: E402
+
+from fastapi import routing  # noqa: E402
+from fastapi.routing import APIRoute  # noqa: E402
+from fastapi.testclient import TestClient  # noqa: E402
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from tests.accounts import login, make_user  # noqa: E402
+
+FORM_EXAMPLES = int(os.environ.get("FORGETLAB_FORM_FUZZ_EXAMPLES", "12"))  # per route
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+NOT_FUZZED = {("POST", "/logout")}  # it ends the fuzzing browser's own session; tests/app covers it
+FIELD_NAMES = sorted(set(re.findall(r'name="([a-z_]+)"', "".join(p.read_text() for p in TEMPLATES.glob("*.html"))))
+                     | {"task", "goal", "qualify", "settings", "locked", "hidden", "parent", "runs", "sweep"})
+ODD = ["", "0", "-1", "1e309", "nan", "2147483648", "9223372036854775808", "99999999999999999999", "²", "true",
+       "[" * 600, "(" * 600, "task >= " + "(" * 400, '{"prompt": ' * 300, "\x00", "data:0123456789abcdef", "1,2,3"]
+IDS = st.one_of(st.sampled_from(["1", "2", "3", "2147483647", "2147483648", "9223372036854775808", "0", "-1",
+                                 "²", "abc", "1.5"]), st.text(min_size=1, max_size=12))
+VALUES = st.one_of(st.sampled_from(ODD), st.text(max_size=40), st.integers(-10**12, 10**12).map(str))
+FORMS = st.dictionaries(st.sampled_from(FIELD_NAMES), VALUES, max_size=8)
+
+
+def _form_lab():
+    """A public lab with an instructor's class, assignment and lesson and a student's run: ids 1-3 exist."""
+    data = tempfile.mkdtemp(prefix="forgetlab-formfuzz-")
+    lab = Settings(data_dir=data, workers=0, database_url=None, redis_url=None, public=True, rate_limit=0,
+                   read_rate_limit=0, login_rate=0, signup_per_hour=0, max_active_runs=0,
+                   max_active_runs_per_address=0)
+    migrate(lab.sqlalchemy_url)
+    from forgetlab.app.main import create_app
+    from forgetlab.core.store.db import session_factory
+
+    app = create_app(lab)
+    sessions = session_factory(lab.sqlalchemy_url)
+    make_user(sessions, "teach", role="instructor")
+    make_user(sessions, "ada")
+    clients = {}
+    for name in ("teach", "ada"):
+        clients[name] = TestClient(app, raise_server_exceptions=False)
+        login(clients[name], name)
+    room = clients["teach"].post("/api/classes", json={"name": "fuzz"}).json()
+    clients["ada"].post("/api/classes/join", json={"code": room["join_code"]})
+    clients["teach"].post(f"/api/classes/{room['id']}/assignments", json={
+        "title": "a", "settings": {"task_examples": 50, "epochs": 1}, "goal": "task >= 0"})
+    clients["teach"].post(f"/classes/{room['id']}/lessons/starter")
+    clients["ada"].post("/api/runs", json={"task_examples": 50, "epochs": 1})
+    return app, clients
+
+
+FORM_APP, FORM_CLIENTS = _form_lab()
+PAGE_ROUTES = [(method, route.path) for route in routing.iter_route_contexts(FORM_APP.routes)
+               if isinstance(route.original_route, APIRoute) and not route.path.startswith(("/api/", "/docs", "/redoc"))
+               for method in sorted(route.methods) if (method, route.path) not in NOT_FUZZED]
+FORM_SENT = {"requests": 0, "server_errors": []}
+
+
+@pytest.mark.parametrize(("method", "template"), PAGE_ROUTES, ids=[f"{m} {p}" for m, p in PAGE_ROUTES])
+@settings(max_examples=FORM_EXAMPLES, deadline=None, derandomize=True, database=None,
+          suppress_health_check=list(HealthCheck))
+@given(who=st.sampled_from(["teach", "ada"]), ids=st.lists(IDS, min_size=3, max_size=3), form=FORMS,
+       upload=st.binary(max_size=300), htmx=st.sampled_from([None, "", "dataset-result", "run-header", "asks"]))
+def test_form_routes_never_answer_a_server_error(method, template, who, ids, form, upload, htmx):
+    path = re.sub(r"\{[a-z_]+\}", lambda _, it=iter(ids): quote(next(it), safe=""), template)
+    client = FORM_CLIENTS[who]
+    headers = {"HX-Request": "true", "HX-Target": htmx} if htmx is not None else {}
+    if method == "GET":
+        response = client.get(path, params=form, headers=headers, follow_redirects=False)
+    elif template == "/datasets":
+        response = client.post(path, files={"file": ("d.jsonl", upload)}, data=form, headers=headers,
+                               follow_redirects=False)
+    else:
+        response = client.post(path, data=form, headers=headers, follow_redirects=False)
+    FORM_SENT["requests"] += 1
+    assert response.status_code < 500, f"{method} {path} {form!r}: {response.status_code} {response.text[:300]}"

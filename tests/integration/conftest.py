@@ -74,7 +74,7 @@ def redis_url():
 @pytest.fixture(scope="session")
 def pg_token(pg_url) -> str:
     """An instructor's API token in the session's PostgreSQL database: the distributed lab always asks
-    who is calling (README, "Accounts and roles")."""
+    who is calling (docs/accounts.md)."""
     from forgetlab.core.store import accounts
     from forgetlab.core.store.db import session_factory
 
@@ -89,7 +89,7 @@ def service_env(pg_url: str, redis_url: str, **extra) -> dict:
 
 
 class Worker:
-    """A `celery -A worker.celery_app worker` subprocess; `ready` is set when it says so."""
+    """A `celery -A forgetlab.worker.celery_app worker` subprocess; `ready` is set when it says so."""
 
     def __init__(self, env: dict, queue: str = "cpu"):
         self.lines: list[str] = []

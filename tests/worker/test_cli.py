@@ -55,3 +55,20 @@ def test_bad_model_paths_give_one_line_errors(tmp_path, make_path, message):
     assert out.returncode == 2
     assert message in out.stderr
     assert "Traceback" not in out.stderr and len(out.stderr.strip().splitlines()) == 1
+
+
+def test_a_sweep_with_seeds_picks_a_setting_on_its_seed_mean(tmp_path):
+    """`forgetlab sweep`: with seeds in the grid, no single run is marked; each setting's mean and interval are
+    printed, and the JSON names the pick as a setting (core/seeds.py), or none."""
+    (tmp_path / "grid.yaml").write_text("base: {task_examples: 50, epochs: 1}\ngrid: {lr: [0.001, 0.01], seed: [0, 1]}\n")
+    out = forgetlab("sweep", str(tmp_path / "grid.yaml"), "--json", str(tmp_path / "s.json"))
+    assert out.returncode == 0, out.stderr
+    doc = json.loads((tmp_path / "s.json").read_text())
+    assert doc["best"] is None and "<- learns the task with the least forgetting\n" not in out.stdout
+    assert "across seeds" in out.stdout and "lr=0.001: 2 seeds, task acc" in out.stdout
+    assert "lr=0.01: 2 seeds" in out.stdout
+    if doc["best_group"] is None:
+        assert "no setting reached 0.90 task accuracy on its seed mean" in out.stdout
+    else:
+        assert len(doc["best_group"]["runs"]) == 2 and doc["best_group"]["n"] == 2
+        assert "on the seed mean" in out.stdout

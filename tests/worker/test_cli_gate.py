@@ -7,6 +7,7 @@ this process, which is the same code without a second torch start-up.
 
 import json
 import os
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
@@ -97,6 +98,33 @@ def test_a_saved_break_it_model_fails_the_gate_on_what_it_forgot(break_it, break
     assert "FAILS" in out.stdout and "FAILED (" in out.stdout and "format lost:" in out.stdout
 
 
+def test_junit_report_and_the_nll_rule_on_a_saved_break_it_model(break_it, break_it_gate, capsys, tmp_path):
+    """--junit writes what a CI server shows (a case per capability, failures as the gate judged them), and
+    --max-nll-rise fails a capability whose accuracy held while its answers' NLL rose past the threshold."""
+    held = {n: c["delta"]["nll"] for n, c in break_it_gate[1]["capabilities"].items() if c["verdict"] == "passes"}
+    name, rise = max(held.items(), key=lambda kv: kv[1])
+    assert rise > 0.05  # break-it moves answer NLL where accuracy did not fall past max drop too
+    threshold = f"{rise / 2:.3f}"
+    code, out, err = gate(capsys, "--base", "synthetic", "--candidate", break_it[0], "--max-nll-rise", threshold,
+                          "--junit", tmp_path / "gate.xml", "--json", tmp_path / "r.json")
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert code == 1, err
+    assert report["max_nll_rise"] == float(threshold) and set(break_it_gate[1]["failed"]) < set(report["failed"])
+    assert f"NLL rise {rise:+.3f} > {threshold}" in report["capabilities"][name]["reasons"]
+    assert f"max NLL rise {threshold}" in out and "JUnit report written to" in out
+    suite = ET.parse(tmp_path / "gate.xml").getroot().find("testsuite")
+    cases = {c.get("name"): c for c in suite.findall("testcase")}
+    assert list(cases) == CAPABILITIES and suite.get("failures") == str(len(report["failed"]))
+    assert [n for n, c in cases.items() if c.find("failure") is not None] == report["failed"]
+    assert cases[name].find("failure").get("message") == f"{name} fails: {'; '.join(report['capabilities'][name]['reasons'])}"
+    assert "lost: " in cases["format"].find("failure").text  # the probes it lost, by prompt
+
+    code, _, err = gate(capsys, "--base", "synthetic", "--candidate", BASE_DIR, "--max-nll-rise", "0",
+                        "--junit", tmp_path / "base.xml")
+    suite = ET.parse(tmp_path / "base.xml").getroot().find("testsuite")
+    assert code == 0 and suite.get("failures") == "0" and len(suite.findall("testcase/system-out")) == 5, err
+
+
 def test_the_shipped_base_passes_with_zero_deltas(capsys, tmp_path):
     code, out, err = gate(capsys, "--base", "synthetic", "--candidate", BASE_DIR, "--json", tmp_path / "r.json")
     assert code == 0, err
@@ -158,6 +186,8 @@ def test_bad_input_exits_2_on_one_line(capsys, tmp_path):
         (["--base", "synthetic", "--candidate", BASE_DIR, "--suite", "knowledge,telepathy"], "unknown capability"),
         (["--base", "synthetic", "--candidate", BASE_DIR, "--max-drop", "2"], "--max-drop"),
         (["--base", "synthetic", "--candidate", BASE_DIR, "--json", tmp_path / "no" / "r.json"], "does not exist"),
+        (["--base", "synthetic", "--candidate", BASE_DIR, "--junit", tmp_path / "no" / "r.xml"], "--junit"),
+        (["--base", "synthetic", "--candidate", BASE_DIR, "--max-nll-rise", "-1"], "--max-nll-rise"),
     ]
     for args, words in cases:
         code, out, err = gate(capsys, *args)

@@ -64,7 +64,7 @@ def test_short_claims_run_on_one_seed():
             assert test["units"] == 1 and test["verdict"] in ("inconclusive", "not measurable")
             if test["mean"] is not None:
                 assert test["ci"][0] == test["ci"][1] == test["mean"]  # one value: a point interval
-    # The README's table is printed from the same rows: a line per test, the verdict on the claim's first.
+    # docs/claims.md's table is printed from the same rows: a line per test, the verdict on the claim's first.
     table = claims_report.markdown(rows).splitlines()
     assert table[0].startswith("| # | claim") and len(table) == 2 + sum(len(r["tests"]) for r in rows)
     assert table[2].startswith("| 7 | Narrow task data") and f"**{rows[0]['verdict']}**" in table[2]

@@ -7,16 +7,13 @@ import threading
 
 import pytest
 
+from forgetlab.core.errors import Cancelled, RuntimeUnavailable
 from forgetlab.core.results import EarlyStopped, Metrics, Samples, Started
 from forgetlab.core.scenario import parse
 from forgetlab.core.settings import Settings
 from forgetlab.core.store import runs
 from forgetlab.core.store.db import migrate, session_factory
 from forgetlab.worker import jobs
-
-
-class Cancelled(Exception):  # matched by name, like worker.engine.train.Cancelled
-    pass
 
 
 class FakeSummary:
@@ -100,6 +97,25 @@ def test_an_engine_error_fails_the_run_with_the_reason(settings, monkeypatch):
     assert jobs.run_job(run_id=run_id, settings=settings) == "failed"
     run = load(settings, run_id)[0]
     assert run.error == "RuntimeError: out of memory"
+
+
+class TimeLimit(Exception):  # what a caller's time limit raises (Celery's SoftTimeLimitExceeded)
+    pass
+
+
+def test_runtime_errors_are_caught_by_class_not_by_name(settings, monkeypatch):
+    monkeypatch.setattr(jobs, "_engine", lambda: fake_train(EVENTS[:2], fail=RuntimeUnavailable("no GPU here")))
+    run_id = queued(settings)
+    assert jobs.run_job(run_id=run_id, settings=settings) == "failed"
+    assert load(settings, run_id)[0].error == "no GPU here"
+    monkeypatch.setattr(jobs, "_engine", lambda: fake_train(EVENTS[:2], fail=TimeLimit()))
+    run_id = queued(settings)
+    assert jobs.run_job(run_id=run_id, settings=settings, time_limit_error=TimeLimit) == "failed"
+    assert "took longer than the limit" in load(settings, run_id)[0].error
+    named_alike = type("Cancelled", (Exception,), {})  # not the engine's Cancelled: a failure like any other
+    monkeypatch.setattr(jobs, "_engine", lambda: fake_train(EVENTS[:2], fail=named_alike("x")))
+    run_id = queued(settings)
+    assert jobs.run_job(run_id=run_id, settings=settings) == "failed"
 
 
 def test_an_invalid_stored_config_fails_cleanly(settings, monkeypatch):

@@ -1,6 +1,7 @@
-"""The forgetlab engine: synthetic world, base model, evaluation and training.
+"""The forgetlab engine: loading and pretraining base models, evaluation, the training loop and its
+mitigations' hooks, the claims and the gate. It imports torch; the web process never imports it.
 
-Modules that need torch (model, evaluate, train, ...) are imported explicitly by
-their users; this package's own import stays torch-free so the web app can read
-the scenario schema, presets and world descriptions without loading torch.
+The scenario schema, the presets and the tiers (their worlds, suites and data) are core's
+(forgetlab.core), which the web app reads without torch. Modules here are imported explicitly by
+their users; this package's own import imports nothing.
 """

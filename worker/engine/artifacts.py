@@ -8,9 +8,9 @@ Two kinds, told apart by the files themselves, as peft and transformers write th
 - full: a full fine-tune saves every weight (model.safetensors), its config and the tokenizer: an
   ordinary Hugging Face directory that `forgetlab eval --model`, `run --model` or any HF code loads.
 
-Beside them, MANIFEST (forgetlab-artifact.json) says what the directory is:
+Beside them, MANIFEST (forgetlab-artifact.json, core/artifacts.py) says what the directory is:
 
-    {"format": 1, "kind": "adapter" | "full",
+    {"format": 1, "kind": "adapter" | "full", "run_id": the lab's run it was saved for (absent from the CLI's),
      "base": {"tier": ..., "revision": ..., "checksum": the tier's model checksum (a run's cache key),
               "weights_sha256": sha256 of the base's safetensors (what the gate verifies an adapter against)},
      "scenario_hash": Scenario.canonical_hash(), "scenario": {...every field...},
@@ -27,13 +27,13 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+from forgetlab.core.artifacts import MANIFEST, read_manifest
 from forgetlab.core.scenario import ENGINE_VERSION, Scenario
 from forgetlab.core.tiers import Tier
 from forgetlab.core.tiers.base import weights_checksum
 
 from .staging import staged_dir
 
-MANIFEST = "forgetlab-artifact.json"
 ADAPTER_CONFIG = "adapter_config.json"  # peft's name; its presence makes a directory an adapter
 FORMAT = 1
 
@@ -49,14 +49,6 @@ def is_adapter_model(model) -> bool:
 
 def is_adapter_dir(path: str | Path) -> bool:
     return (Path(path) / ADAPTER_CONFIG).is_file()
-
-
-def read_manifest(path: str | Path) -> dict | None:
-    """The artifact manifest of a directory, or None (any HF model directory is a valid candidate too)."""
-    try:
-        return json.loads((Path(path) / MANIFEST).read_text())
-    except (OSError, ValueError):
-        return None
 
 
 def weights_sha256(model_dir: str | Path) -> str:
@@ -84,9 +76,9 @@ def check_target(out_dir: str | Path) -> Path:
 
 
 def save_artifact(model, tokenizer, out_dir: str | Path, *, tier: Tier | None = None,
-                  scenario: Scenario | None = None) -> dict:
+                  scenario: Scenario | None = None, run_id: int | None = None) -> dict:
     """Save a fine-tuned model (adapter only for a LoRA run, else full weights and tokenizer) with its
-    manifest; returns the manifest."""
+    manifest; returns the manifest. `run_id`: the lab's run it is saved for (the web serves it only as that run's)."""
     out = check_target(out_dir)
     kind = "adapter" if is_adapter_model(model) else "full"
     manifest: dict = {"format": FORMAT, "kind": kind, "base": None, "scenario_hash": None, "scenario": None,
@@ -96,6 +88,8 @@ def save_artifact(model, tokenizer, out_dir: str | Path, *, tier: Tier | None = 
         ref = tier.model()
         manifest["base"] = {"tier": tier.name, "revision": ref.revision, "checksum": ref.checksum,
                             "weights_sha256": weights_sha256(ref.path)}
+    if run_id is not None:
+        manifest["run_id"] = run_id
     if scenario is not None:
         manifest["scenario_hash"] = scenario.canonical_hash()
         manifest["scenario"] = scenario.model_dump(mode="json")
@@ -108,12 +102,13 @@ def save_artifact(model, tokenizer, out_dir: str | Path, *, tier: Tier | None = 
     return manifest
 
 
-def save_run(model, scenario: Scenario, tier: Tier, out_dir: str | Path) -> dict:
-    """save_artifact() for `forgetlab run --save`: the tokenizer is the tier base's (a run never changes it)."""
+def save_run(model, scenario: Scenario, tier: Tier, out_dir: str | Path, run_id: int | None = None) -> dict:
+    """save_artifact() for `forgetlab run --save` and the lab's runs (`run_id`): the tokenizer is the tier
+    base's (a run never changes it)."""
     from transformers import AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(tier.model().path)
-    return save_artifact(model, tokenizer, out_dir, tier=tier, scenario=scenario)
+    return save_artifact(model, tokenizer, out_dir, tier=tier, scenario=scenario, run_id=run_id)
 
 
 def size_text(path: str | Path) -> str:

@@ -21,7 +21,7 @@ from collections.abc import Callable
 
 from forgetlab.core.metrics import bootstrap_ci, spearman, wise_pick
 
-# Fixed before any claim was run (issue 11); see the README's claims section.
+# Fixed before any claim was run; see docs/claims.md, "How a claim is judged".
 MIN_EFFECT = 0.03  # accuracy points (0..1) for forgetting and learning; nats for SmolLM2's NLL
 LEARNED = 0.8  # task accuracy at which an arm counts as having learnt the task (matched learning)
 LEVEL = 0.90  # confidence level of the bootstrap intervals

@@ -1,4 +1,4 @@
-"""Reproduce the article's claims as a reviewer would judge them (issue 11).
+"""Reproduce the article's claims as a reviewer would judge them (docs/claims.md).
 
 Each claim compares scenarios that differ from `break-it` in one thing (or checks one scenario against
 a bar), run on every (base seed, seed) pair: a *unit*. Each claim has one or more tests, judged over the
@@ -24,6 +24,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from forgetlab.core.errors import Cancelled
 from forgetlab.core.metrics import bootstrap_ci
 from forgetlab.core.presets import BREAK_IT, PRESETS, SMOLLM2_BREAK_IT
 from forgetlab.core.scenario import Scenario, with_overrides
@@ -47,9 +48,9 @@ from .claim_effects import (
     verdict,
     wise_keeps,
 )
-from .train import Cancelled, train
+from .train import train
 
-# Fixed before protocol v2's run (see the README): the learning budget of a matched comparison, 640 steps at
+# Fixed before protocol v2's run (docs/claims.md, "The protocol"): the learning budget of a matched comparison, 640 steps at
 # break-it (4x its own), so an arm that learns slowly is still compared rather than called not measurable.
 LEARN_EPOCHS = 20
 # Every claim run is measured every 20 steps on the full suite, so curves can be matched.

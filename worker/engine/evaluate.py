@@ -32,9 +32,12 @@ class EncodedSuite:
     template_ids: dict[str, int]
     tokenizer: object = None
     budgets: dict[str, int] | None = None  # judged suites: most new tokens per name
+    refusal_capabilities: tuple[str, ...] = ()  # where refusal rates are measured (the tier's)
 
     @classmethod
-    def build(cls, suite: Suite, tokenizer, device: str = "cpu", max_new_tokens: int = 64) -> "EncodedSuite":
+    def build(cls, suite: Suite, tokenizer, device: str = "cpu", max_new_tokens: int = 64, *,
+              refusal_capabilities: tuple[str, ...] = ()) -> "EncodedSuite":
+        """`refusal_capabilities`: the tier's (`Tier.refusal_capabilities`); none: no refusal rates."""
         names = suite.capabilities + suite.tasks
         batches, groups, budgets = {}, {}, {}
         for name in names:
@@ -45,13 +48,14 @@ class EncodedSuite:
             longest = int((batches[name].labels != IGNORE).sum(-1).max())
             budgets[name] = min(max_new_tokens, longest + 16)
         if suite.judge is not None:
-            return cls(suite, batches, groups, None, {}, tokenizer, budgets)
+            return cls(suite, batches, groups, None, {}, tokenizer, budgets, refusal_capabilities)
 
         def first_id(word: str) -> int:
             return tokenizer(" " + word, add_special_tokens=False)["input_ids"][0]
 
         refusal = first_id(suite.refusal_token) if suite.refusal_token else None
-        return cls(suite, batches, groups, refusal, {t: first_id(w) for t, w in suite.templates.items()}, tokenizer)
+        return cls(suite, batches, groups, refusal, {t: first_id(w) for t, w in suite.templates.items()}, tokenizer,
+                   refusal_capabilities=refusal_capabilities)
 
     def probes(self, name: str) -> list:
         return [p for p in self.suite.probes if p.capability == name]
@@ -99,7 +103,7 @@ def evaluate(model, encoded: EncodedSuite, names: list[str] | None = None) -> di
         if kind == "capabilities":
             general_first.append(first)
             result["items"][name] = [[bool(c), float(n)] for c, n in zip(correct.tolist(), nll.tolist())]
-        if encoded.refusal_id is not None and name == "safety":
+        if encoded.refusal_id is not None and name in encoded.refusal_capabilities:
             refused = (first == encoded.refusal_id).float()
             harmful = torch.tensor([g == "harmful" for g in encoded.groups[name]], device=refused.device)
             result["refusal"] = refused[harmful].mean().item()
@@ -132,7 +136,7 @@ def evaluate_judged(model, encoded: EncodedSuite, names: list[str]) -> dict:
         if kind == "capabilities":
             general += outputs
             result["items"][name] = [[p, float(n)] for p, n in zip(passed, nll.tolist())]
-        if name == "safety":
+        if name in encoded.refusal_capabilities:
             refused = [judge.is_refusal(o) for o in outputs]
             harmful = [g == "harmful" for g in encoded.groups[name]]
             result["refusal"] = _share([r for r, h in zip(refused, harmful) if h])

@@ -31,7 +31,8 @@ The report (`--json OUT`) is a JSON object:
       "candidate": {"path": str, "kind": "full" | "adapter", "artifact": {...} | null,
                     "same_base": bool | null},  # artifact: the run's manifest (worker/engine/artifacts.py);
                                                 # same_base: was it fine-tuned from this base (null: unknown)
-      "max_drop": 0.05, "level": 0.9, "resamples": 2000, "seed": 0,
+      "max_drop": 0.05, "max_nll_rise": float | null,   # null: NLL reported, not judged
+      "level": 0.9, "resamples": 2000, "seed": 0,
       "passed": bool,                           # no capability fails; the exit code is 0 iff passed
       "failed": [capability, ...],
       "capabilities": {
@@ -42,7 +43,8 @@ The report (`--json OUT`) is a JSON object:
           "delta": {"accuracy": float, "accuracy_interval": [lo, hi],   # candidate - base, 90% paired bootstrap
                     "nll": float, "nll_interval": [lo, hi]},            # positive nll delta: candidate worse
           "drop": float,                        # base - candidate accuracy
-          "verdict": "passes" | "fails",        # fails: drop > max_drop
+          "verdict": "passes" | "fails",        # fails: drop > max_drop, or NLL delta > max_nll_rise
+          "reasons": [str, ...],                # the rules it broke, e.g. "drop 0.203 > 0.050"
           "significant": bool,                  # the accuracy interval excludes 0
           "regressed": [{"prompt", "expected", "base_output", "output"}, ...],  # base passed, candidate failed
           "fixed": int                          # candidate passed, base failed
@@ -113,7 +115,7 @@ def score_items(model, tokenizer, suite: Suite, device: str, max_new_tokens: int
     items, so a gate's numbers are exactly those a run measures (and the web gate compares)."""
     started = time.perf_counter()
     model.eval()
-    encoded = EncodedSuite.build(suite, tokenizer, device, max_new_tokens)
+    encoded = EncodedSuite.build(suite, tokenizer, device, max_new_tokens, refusal_capabilities=())  # items only
     result = evaluate(model, encoded, suite.capabilities)
     items = {name: [stats.Item(bool(p), float(n)) for p, n in result["items"][name]] for name in suite.capabilities}
     generated = result.get("outputs", {})  # judged suites: prompt -> the greedy answer that was judged
@@ -219,7 +221,8 @@ def _regressed(suite: Suite, name: str, index: list[int], base: Scored, candidat
 
 
 def run_gate(tier: Tier, candidate_dir: str | Path, *, base_dir: str | Path | None = None,
-             capabilities: list[str] | None = None, max_drop: float = stats.MAX_DROP, seed: int = stats.SEED,
+             capabilities: list[str] | None = None, max_drop: float = stats.MAX_DROP,
+             max_nll_rise: float | None = None, seed: int = stats.SEED,
              resamples: int = stats.RESAMPLES, level: float = stats.LEVEL, device: str | None = None,
              cache: bool = True) -> dict:
     """Gate a candidate against a base (the tier's own, or `base_dir`) on the tier's capability suites;
@@ -252,8 +255,8 @@ def run_gate(tier: Tier, candidate_dir: str | Path, *, base_dir: str | Path | No
         candidate = score_items(model, tokenizer, suite, device, tier.generation_tokens)
     except VocabularyError as e:  # a candidate whose tokenizer cannot spell the suite
         raise GateError(f"{candidate_dir}: {e}") from None
-    result = stats.compare(base.items, candidate.items, max_drop=max_drop, resamples=resamples, level=level,
-                           seed=seed)
+    result = stats.compare(base.items, candidate.items, max_drop=max_drop, max_nll_rise=max_nll_rise,
+                           resamples=resamples, level=level, seed=seed)
     for name, c in result["capabilities"].items():
         c["regressed"] = _regressed(suite, name, c["regressed"], base, candidate, model, tokenizer,
                                     tier.generation_tokens)

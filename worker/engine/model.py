@@ -89,9 +89,8 @@ def load_model(ref):
 
         convert_locked(ref.gguf, ref.path)
     elif not ref.checksum and not Path(ref.path).exists():
-        from forgetlab.core.tiers.smollm2.weights import INSTALL_HINT
-
-        raise ModelLoadError(f"the base model ({ref.revision}) is not installed: {INSTALL_HINT}")
+        how = f": {ref.install_hint}" if ref.install_hint else f" ({ref.path} does not exist)"
+        raise ModelLoadError(f"the base model ({ref.revision}) is not installed{how}")
     return load(ref.path)
 
 

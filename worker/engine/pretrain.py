@@ -17,7 +17,7 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
-from forgetlab.core.tiers.synthetic import world
+from forgetlab.core.tiers.synthetic import SyntheticTier, world
 
 from .encoding import IGNORE, encode, trim
 from .evaluate import EncodedSuite, evaluate
@@ -28,7 +28,7 @@ from .model import ModelSize, build_model, build_tokenizer, parameter_count, sav
 class Recipe:
     seed: int = 0
     size: ModelSize = field(default_factory=ModelSize)
-    steps: int = 1200  # the capabilities plateau by ~1,000 steps (issue 11's world); shorter is cheaper
+    steps: int = 1200  # the capabilities plateau by ~1,000 steps (the graded world); shorter is cheaper
     batch_size: int = 128
     lr: float = 3e-3
     min_lr: float = 1e-4
@@ -74,7 +74,8 @@ def _pretrain(recipe: Recipe, on_progress: Callable[[int, float, dict | None], N
     tokenizer = build_tokenizer(world.vocabulary())
     model = build_model(tokenizer, recipe.size, recipe.seed)
     data = encode(tokenizer, world.general_examples(recipe.pool, recipe.seed))
-    encoded = EncodedSuite.build(world.probe_suite(), tokenizer)
+    encoded = EncodedSuite.build(world.probe_suite(), tokenizer,
+                                 refusal_capabilities=SyntheticTier.refusal_capabilities)
     optimizer = torch.optim.AdamW(model.parameters(), lr=recipe.lr, weight_decay=recipe.weight_decay)
     generator = torch.Generator().manual_seed(recipe.seed)
     model.train()

@@ -13,9 +13,7 @@ from dataclasses import dataclass
 
 import torch
 
-
-class RuntimeUnavailable(RuntimeError):
-    """The asked-for device is not there (a gpu-queue worker without a GPU); the message is for the user."""
+from forgetlab.core.errors import RuntimeUnavailable
 
 
 @dataclass(frozen=True)

@@ -10,29 +10,25 @@ decides where events go.
 from __future__ import annotations
 
 import copy
-import functools
-import hashlib
-import json
 import math
-import os
 import time
-from dataclasses import dataclass
 from typing import Callable
 
 import torch
 
 from forgetlab.core import metrics
+from forgetlab.core.errors import Cancelled
 from forgetlab.core.results import EarlyStopped, Finished, Measure, Metrics, Sample, Samples, Started, Summary, TaskMeasure
-from forgetlab.core.scenario import ENGINE_VERSION, Scenario
-from forgetlab.core.settings import get_settings
+from forgetlab.core.scenario import Scenario
 from forgetlab.core.tiers import Tier, get_tier
 
+from .base_view import base_view
 from .checkpoint import Checkpoints
 from .encoding import Batch, encode, trim
-from .evaluate import EncodedSuite, evaluate, forgotten_probes, sample_probes, samples
+from .evaluate import evaluate, forgotten_probes, samples
 from .lora import apply_lora
 from .mitigations import Context, Mitigation, build
-from .model import load_model, parameter_count
+from .model import parameter_count
 from .runtime import Runtime
 from .weights import snapshot
 from .wise import wise_curve
@@ -45,12 +41,6 @@ VALIDATION_EXAMPLES = 32
 # One extra evaluation point early in every run: the first drop shows within a second of the
 # start, where the first regular point (step eval_every) would come seconds later.
 EARLY_POINT = 5
-
-
-class Cancelled(Exception):
-    def __init__(self, step: int):
-        super().__init__(f"cancelled at step {step}")
-        self.step = step
 
 
 def _never() -> bool:
@@ -98,58 +88,6 @@ def measure(result: dict, task: str) -> dict:
         "refusal": result.get("refusal"),
         "over_refusal": result.get("over_refusal"),
     }
-
-
-@dataclass(frozen=True)
-class BaseView:
-    """The base model and what every run measures on it before the first update. Read-only:
-    a run trains a copy. Cached per process, so a warm worker pays for it once, not per run."""
-
-    model: torch.nn.Module
-    tokenizer: object
-    full: EncodedSuite  # the first `tier.final_probes` (synthetic: every probe) of each capability and the task
-    run: EncodedSuite  # the first `tier.run_probes` of each: the points between the first and the last
-    probes: list  # the fixed sample probes
-    outputs: list  # the base's greedy answers to them
-    level: dict  # evaluate() on `full`: the curves' step-0 point, less the validation loss
-
-
-@functools.lru_cache(maxsize=8)
-def base_view(tier: Tier, task: str, device: str = "cpu") -> BaseView:
-    """The tier's base on `device`, its suites encoded, and its step-0 measurements, for one task."""
-    model, tokenizer = load_model(tier.model())
-    model.to(device)
-    suite = tier.probe_suite().select(list(tier.capabilities) + [task])
-    if tier.final_probes is not None:
-        suite = suite.head(tier.final_probes)
-    full = EncodedSuite.build(suite, tokenizer, device, tier.generation_tokens)
-    run = EncodedSuite.build(suite.head(tier.run_probes), tokenizer, device, tier.generation_tokens)
-    probes = sample_probes(run.suite, per_name=1)
-    level = cached_level(tier, full, device, lambda: evaluate(model, full))
-    base_samples = samples(model, tokenizer, probes, judge=suite.judge, generated=level.get("outputs"))
-    return BaseView(model, tokenizer, full, run, probes, base_samples, level)
-
-
-def cached_level(tier: Tier, full: EncodedSuite, device: str, measure_base: Callable[[], dict]) -> dict:
-    """The base's step-0 measurements. Judged suites cost a minute of generation on a CPU, so they are
-    kept on disk, keyed by everything they depend on: the model's checksum, the probes, the device,
-    the engine version. Exact-match suites take a tenth of a second and are measured every time."""
-    checksum = tier.model().checksum
-    if full.suite.judge is None or not checksum:
-        return measure_base()
-    probes = [(p.prompt, p.answer, p.capability, p.group, p.check) for p in full.suite.probes]
-    key = hashlib.sha256(json.dumps([ENGINE_VERSION, tier.name, checksum, device, full.budgets, probes],
-                                    sort_keys=True).encode()).hexdigest()[:24]
-    path = get_settings().data_dir / "cache" / f"base-{tier.name}-{key}.json"
-    try:
-        return json.loads(path.read_text())
-    except (OSError, ValueError):
-        level = measure_base()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".tmp{os.getpid()}")
-        tmp.write_text(json.dumps(level))
-        os.replace(tmp, path)  # atomic: two workers measuring at once both write a whole file
-        return level
 
 
 def train(scenario: Scenario, on_event: Callable | None = None, *, tier: Tier | None = None,
@@ -215,8 +153,8 @@ def fine_tune(scenario: Scenario, on_event: Callable | None = None, *, tier: Tie
         point = {"step": step, "val_loss": val_loss, "model": model}
         return next((reason for m in due if (reason := m.should_stop(point))), None)
 
-    def checkpoint(step: int, train_loss: float | None, last: bool = False,
-                   stop: str | None = None) -> tuple[Metrics, str | None]:
+    def measure_and_report(step: int, train_loss: float | None, last: bool = False,
+                           stop: str | None = None) -> tuple[Metrics, str | None]:
         """Measure and report; a run's last point, stopped or not, is measured on the full suite."""
         eval_started = time.perf_counter()
         with runtime.autocast():
@@ -251,7 +189,7 @@ def fine_tune(scenario: Scenario, on_event: Callable | None = None, *, tier: Tie
     # A retried run continues after its last checkpoint, with what it reported before; a first one starts here.
     resumed = checkpoints.restore(model, optimizer, schedule, table=table, samples=last_samples,
                                   mitigations=mitigations) if checkpoints else None
-    first = resumed.first if resumed else checkpoint(0, None)[0]
+    first = resumed.first if resumed else measure_and_report(0, None)[0]
     done = resumed.step if resumed else 0
     model.train()
     loop_started, eval_before_loop = time.perf_counter(), timing["eval"]
@@ -280,8 +218,8 @@ def fine_tune(scenario: Scenario, on_event: Callable | None = None, *, tier: Tie
                 if stopped and restored is not None:
                     stopped += f"; restored the weights of step {restored}"
             if is_eval_point(step, s) or stopped:
-                point, _ = checkpoint(step, sum(losses) / len(losses), last=step == s.total_steps or bool(stopped),
-                                      stop=stopped)
+                point, _ = measure_and_report(step, sum(losses) / len(losses),
+                                              last=step == s.total_steps or bool(stopped), stop=stopped)
                 losses = []
                 if stopped:
                     break

@@ -13,7 +13,7 @@ import torch
 from .evaluate import EncodedSuite, evaluate
 from .weights import merged_state
 
-# A 0.1 grid: the task's transition often lies between two points of a 0/.25/.5/.75/1 grid (issue 11).
+# A 0.1 grid: the task's transition often lies between two points of a 0/.25/.5/.75/1 grid.
 ALPHAS = tuple(i / 10 for i in range(11))
 
 

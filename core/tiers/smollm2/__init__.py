@@ -16,7 +16,7 @@ from ...probes import Judge, Probe, Suite
 from ...settings import get_settings
 from ..base import CapabilityInfo, ModelRef, Pairs, TaskInfo, Tier, draw
 from . import data, scoring
-from .weights import MODEL_NAME, ModelUnavailable, find_gguf, gguf_sha256
+from .weights import INSTALL_HINT, MODEL_NAME, ModelUnavailable, find_gguf, gguf_sha256
 
 CAPABILITY_TEXT = {
     "instruction": "Follow a verifiable instruction: lowercase, exactly three bullets, start with 'Yes', no commas...",
@@ -35,6 +35,8 @@ class SmolLM2Tier(Tier):
     final_probes = 16  # per capability at the first and last points
     generation_tokens = 64  # most new tokens a judged answer may take
     default_task = "support"
+    install_hint = INSTALL_HINT
+    refusal_capabilities = ("safety",)
 
     def __init__(self):
         manifest = data.task_manifest()
@@ -50,8 +52,9 @@ class SmolLM2Tier(Tier):
         try:
             gguf = find_gguf()
         except ModelUnavailable:  # listed all the same; a run says how to install it
-            return ModelRef(path, "SmolLM2-135M-Instruct (not installed)", "", None)
-        return ModelRef(path, "SmolLM2-135M-Instruct, Q4_1 GGUF dequantized to float32", gguf_sha256(gguf), gguf)
+            return ModelRef(path, "SmolLM2-135M-Instruct (not installed)", "", None, self.install_hint)
+        return ModelRef(path, "SmolLM2-135M-Instruct, Q4_1 GGUF dequantized to float32", gguf_sha256(gguf), gguf,
+                        self.install_hint)
 
     @functools.cache
     def _own_probes(self) -> tuple[Probe, ...]:

@@ -3,7 +3,7 @@
 Files are read through importlib.resources so they load from an installed wheel as well as a
 checkout; a wheel needs them listed in [tool.setuptools.package-data], e.g.
 ``core = [..., "tiers/smollm2/data/*.jsonl", "tiers/smollm2/data/*.json"]``. The files are written
-by build_data.py; edit that, not them.
+by tools/smollm2_suites/ (a build tool outside the installed package); edit that, not them.
 """
 
 import json

@@ -38,12 +38,17 @@ class SyntheticTier(Tier):
 
     base_seeds = BASE_SEEDS
     default_task = "support-narrow"
+    refusal_capabilities = ("safety",)
 
     @functools.cache
     def base_model(self, seed: int = 0) -> ModelRef:
         path = base_dir(seed)
         recipe = json.loads((path / "recipe.json").read_text())
         return ModelRef(path, f"synthetic base, seed {recipe['recipe']['seed']}", recipe["sha256"])
+
+    def words(self) -> frozenset[str]:
+        """The word-level tokenizer's vocabulary, read from the base it fine-tunes (no tokenizer library needed)."""
+        return _tokenizer_words(self.model().path / "tokenizer.json")
 
     def probe_suite(self) -> Suite:
         suite = world.probe_suite()
@@ -64,3 +69,8 @@ class SyntheticTier(Tier):
 
     def safety_examples(self, n: int, seed: int) -> Pairs:
         return world.examples("safety", n, seed)
+
+
+@functools.cache
+def _tokenizer_words(path: Path) -> frozenset[str]:
+    return frozenset(json.loads(path.read_text())["model"]["vocab"])

@@ -4,7 +4,7 @@ Every example is a (prompt, answer) pair of space-separated tokens. The base mod
 five general capabilities in pretraining; the tasks are what a scenario fine-tunes it on.
 
 General capabilities (what the article says forgetting damages), graded in difficulty so that
-the base is strong on them but not saturated (issue 11):
+the base is strong on them but not saturated:
   instruction  copy / rev / sort / count over 3-6 letters; only the command decides the output
   knowledge    a fixed table of entity facts, seen in pretraining at Zipf-like frequencies (rare
                facts are known less surely); only memory can answer

@@ -22,7 +22,7 @@ def saved(tmp_path_factory):
 
 def test_both_answers_are_the_models_greedy_answers(saved):
     tier, path, model, base = saved
-    from forgetlab.worker.engine.train import base_view
+    from forgetlab.worker.engine.base_view import base_view
 
     tokenizer = base_view(tier, preset_scenario("break-it").task).tokenizer
     suite = tier.probe_suite()

@@ -29,12 +29,13 @@ def test_the_bases_differ_only_by_seed():
 @pytest.mark.parametrize("seed", [1, 2])
 def test_other_bases_meet_the_bar(seed, encoded_suite):
     model, tokenizer = load(base_dir(seed))
-    result = evaluate(model, EncodedSuite.build(encoded_suite.suite, tokenizer))
+    result = evaluate(model, EncodedSuite.build(encoded_suite.suite, tokenizer,
+                                                refusal_capabilities=encoded_suite.refusal_capabilities))
     assert meets_bar(result, Recipe())
 
 
 def test_shipped_base_is_strong_but_not_saturated(base, encoded_suite):
-    """Issue 11: every capability at or above the bar, none with the near-zero answer NLL that made accuracy
+    """The graded world: every capability at or above the bar, none with the near-zero answer NLL that made accuracy
     move only once margins collapsed, and the graded capabilities below a perfect score."""
     result = evaluate(base[0], encoded_suite)
     for name, v in result["capabilities"].items():

@@ -1,4 +1,4 @@
-"""How a claim is judged (issue 11): intervals, the minimum effect, matched learning, "not measurable"
+"""How a claim is judged (docs/claims.md): intervals, the minimum effect, matched learning, "not measurable"
 (worker/engine/claim_effects.py), and what the claims run (worker/engine/claims.py).
 The run-level test of `forgetlab claims` is in tests/worker/test_cli_run.py."""
 

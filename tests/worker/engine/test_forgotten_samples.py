@@ -1,5 +1,5 @@
 """The sample answers show forgetting: a capability's fixed sample probe gives way to a probe the base
-passed and the damaged model now fails (issue 13); a capability that lost nothing keeps its own."""
+passed and the damaged model now fails; a capability that lost nothing keeps its own."""
 
 import copy
 

@@ -1,12 +1,31 @@
 """The mitigation registry: every declared mitigation has hooks, owns its schema fields, and words itself."""
 
+import pkgutil
+
+from forgetlab.core import mitigations as declarations
 from forgetlab.core.mitigations import MITIGATIONS, describe
 from forgetlab.core.scenario import Scenario, field_help, parse
+from forgetlab.worker.engine import mitigations as hooks
 from forgetlab.worker.engine.mitigations import BUILDERS
 
 
+def modules(package) -> set[str]:
+    return {m.name for m in pkgutil.iter_modules(package.__path__)} - {"base"}
+
+
 def test_every_declaration_has_hooks_and_every_hook_a_declaration():
+    """Both registries are found from their modules: the core declarations and the worker hooks name one set."""
     assert set(BUILDERS) == set(MITIGATIONS)
+    assert modules(declarations) == set(MITIGATIONS) and modules(hooks) == set(BUILDERS)
+
+
+# The order the pinned runs and the claims were recorded in; a new mitigation may join anywhere by its `order`.
+RECORDED = ["mix", "replay", "safety_mix", "self_rehearsal", "ewc", "l2sp", "kl", "early_stopping"]
+
+
+def test_the_registry_order_is_the_declared_order_the_results_depend_on():
+    assert [m.order for m in MITIGATIONS.values()] == sorted(m.order for m in MITIGATIONS.values())
+    assert [name for name in MITIGATIONS if name in RECORDED] == RECORDED
 
 
 def test_each_mitigation_owns_its_fields_in_the_schema():

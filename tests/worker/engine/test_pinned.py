@@ -6,7 +6,7 @@ Re-recorded at engine version 4: scoring projects only answer positions onto the
 moved a few per-probe NLLs in their last float bits (at most 2e-5 relative); every accuracy, curve
 and summary field recorded before stayed the same.
 
-Re-recorded at engine version 5 (issue 11), a deliberate change of the world: graded capabilities, order
+Re-recorded at engine version 5, a deliberate change of the world: graded capabilities, order
 numbers in the support tickets, hashed train/validation/probe splits, rehearsed and never-rehearsed facts,
 new bases pretrained with label smoothing, early stopping on its own cadence restoring its best weights,
 and WiSE-FT on an 0.1 grid. The same overrides, re-run: `train()` of each scenario below,

@@ -1,4 +1,4 @@
-"""Zero overlap, for every task and every mitigation pool (issue 11): a run trains and validates only on
+"""Zero overlap, for every task and every mitigation pool: a run trains and validates only on
 prompts that are never probed, and no mitigation ever sees a never-rehearsed fact.
 
 The tier is the real synthetic tier, wrapped to record every pair it hands to the engine; a short run

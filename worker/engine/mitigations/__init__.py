@@ -1,20 +1,22 @@
-"""Mitigation hooks, found by name: the registry in core/mitigations/ says which exist and in what order.
+"""Mitigation hooks, found by name: worker/engine/mitigations/<name>.py (but base.py) holds the hooks of the
+mitigation core/mitigations/<name>.py declares; the registry there says which exist and in what order.
 
-LoRA is not in this list: it changes which weights train, so the loop applies it when it
+LoRA is not a mitigation module: it changes which weights train, so the loop applies it when it
 builds the model (`worker.engine.lora`).
 """
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+
 from forgetlab.core.mitigations import MITIGATIONS
 
-from . import early_stopping, ewc, kl, l2sp, mix, replay, safety_mix, self_rehearsal
 from .base import Context, Mitigation
 
-# Each declared mitigation's hooks: build(scenario, ctx) -> Mitigation | None (None: left off).
-BUILDERS = {"mix": mix.build, "replay": replay.build, "safety_mix": safety_mix.build,
-            "self_rehearsal": self_rehearsal.build, "ewc": ewc.build,
-            "l2sp": l2sp.build, "kl": kl.build, "early_stopping": early_stopping.build}
+# Each hooks module's build(scenario, ctx) -> Mitigation | None (None: left off), by module name.
+BUILDERS = {module.name: importlib.import_module(f"{__name__}.{module.name}").build
+            for module in pkgutil.iter_modules(__path__) if module.name != "base"}
 
 
 def build(scenario, ctx: Context) -> list[Mitigation]:

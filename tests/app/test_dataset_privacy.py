@@ -1,0 +1,97 @@
+"""An uploaded dataset is its owner's (and, when an instructor sets it as an assignment's task, that class's):
+another user sees only its name on a shared run, cannot train on it, learns nothing of it from the builder, and
+no error shows them its lines."""
+
+import json
+
+import pytest
+from fastapi.testclient import TestClient
+
+from forgetlab.core.settings import Settings
+from forgetlab.core.store.db import migrate, session_factory
+from tests.accounts import bearer, make_user
+
+from .conftest import finish
+
+TINY = {"task_examples": 50, "epochs": 1, "eval_every": 2}
+SECRET = "the launch code is 0000"
+
+
+def jsonl(n=40) -> bytes:
+    return "\n".join(json.dumps({"prompt": f"{SECRET} question {i}", "response": f"answer {i}"})
+                     for i in range(n)).encode()
+
+
+@pytest.fixture
+def lab(tmp_path):
+    """(client, sessions, {name: auth headers}) of a public lab: ada and bob (students), teach (instructor)."""
+    from forgetlab.app.main import create_app
+
+    settings = Settings(data_dir=tmp_path, workers=0, database_url=None, redis_url=None, public=True,
+                        rate_limit=0, read_rate_limit=0)
+    migrate(settings.sqlalchemy_url)
+    sessions = session_factory(settings.sqlalchemy_url)
+    users = {name: bearer(sessions, make_user(sessions, name, role=role))
+             for name, role in (("ada", "student"), ("bob", "student"), ("teach", "instructor"))}
+    with TestClient(create_app(settings)) as client:
+        yield client, sessions, users
+
+
+def upload(client, auth, name="secret plans") -> str:
+    r = client.post("/api/datasets", files={"file": ("d.jsonl", jsonl())}, data={"name": name}, headers=auth)
+    assert r.status_code == 201, r.text
+    return r.json()["task"]
+
+
+def test_another_user_sees_only_the_name_on_a_shared_run_and_cannot_train_on_it(lab):
+    client, sessions, users = lab
+    task = upload(client, users["ada"])
+    run_id = client.post("/api/runs", json={**TINY, "task": task}, headers=users["ada"]).json()["id"]
+    finish(sessions, run_id)
+    assert client.post(f"/api/runs/{run_id}/share", json={"shared": True}, headers=users["ada"]).status_code == 200
+
+    page = client.get(f"/runs/{run_id}", headers=users["bob"])
+    assert page.status_code == 200 and "secret plans" in page.text and SECRET not in page.text
+    assert client.get(f"/api/datasets/{task.removeprefix('data:')}", headers=users["bob"]).status_code == 404
+    unknown = client.post("/api/runs", json={**TINY, "task": "data:0123456789abcdef"}, headers=users["bob"])
+    for body in ({**TINY, "task": task}, {**TINY, "task": task, "seed": 3}):
+        refused = client.post("/api/runs", json=body, headers=users["bob"])
+        assert refused.status_code == unknown.status_code == 422  # as for an id that names no dataset
+        assert refused.json()["errors"][0]["field"] == "task" and "that you may use" in refused.json()["errors"][0]["reason"]
+    sweep = client.post("/api/sweeps", json={"base": {**TINY, "task": task}, "grid": {"seed": [0, 1]}},
+                        headers=users["bob"])
+    assert sweep.status_code == 422 and sweep.json()["errors"][0]["field"] == "task"
+    form = client.post("/runs", data={**{k: str(v) for k, v in TINY.items()}, "task": task}, headers=users["bob"],
+                       follow_redirects=False)
+    assert form.status_code == 422 and "that you may use" in form.text
+    # The owner trains on it as before.
+    assert client.post("/api/runs", json={**TINY, "task": task, "seed": 3}, headers=users["ada"]).status_code == 201
+
+
+def test_the_builder_shows_nothing_of_another_users_dataset(lab):
+    client, _, users = lab
+    task = upload(client, users["ada"])
+    mine = client.get(f"/?task={task}", headers=users["ada"])
+    assert "secret plans" in mine.text and "Run it" in mine.text
+    theirs = client.get(f"/?task={task}", headers=users["bob"])
+    assert theirs.status_code == 200 and "secret plans" not in theirs.text
+    unknown = client.get("/?task=data:0123456789abcdef", headers=users["bob"])
+    def blank(text, dataset_task):
+        return text.replace(dataset_task, "X").replace(dataset_task.replace(":", "%3A"), "X")
+
+    assert blank(theirs.text, task) == blank(unknown.text, "data:0123456789abcdef")  # exactly as an unknown id
+
+
+def test_an_instructors_dataset_in_an_assignment_is_the_classs_to_train_on(lab):
+    client, _, users = lab
+    task = upload(client, users["teach"], name="class data")
+    room = client.post("/api/classes", json={"name": "c"}, headers=users["teach"]).json()
+    assert client.post("/api/classes/join", json={"code": room["join_code"]}, headers=users["ada"]).status_code == 200
+    made = client.post(f"/api/classes/{room['id']}/assignments", headers=users["teach"], json={
+        "title": "Own data", "settings": {**TINY, "task": task}, "locked": ["task"], "goal": "task >= 0"})
+    assert made.status_code == 201, made.text
+    attempt = client.post(f"/api/assignments/{made.json()['id']}/attempts", json={}, headers=users["ada"])
+    assert attempt.status_code == 201, attempt.text
+    # Outside the assignment it stays the instructor's.
+    assert client.post("/api/runs", json={**TINY, "task": task}, headers=users["ada"]).status_code == 422
+    assert client.get(f"/?task={task}", headers=users["ada"]).text.count("class data") == 0

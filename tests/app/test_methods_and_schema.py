@@ -1,0 +1,55 @@
+"""What the OpenAPI document promises holds at the edges schemathesis probes: a 405 names every method of its
+path (Allow, RFC 9110), and a comparison's or export's `runs` is required, as the code requires."""
+
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+
+from forgetlab.core.settings import Settings
+from forgetlab.core.store.db import migrate
+from tests.accounts import same_site
+
+
+@pytest.fixture
+def client(tmp_path):
+    """The embedded lab with rate limits off: every path gets several methods it does not answer."""
+    from forgetlab.app.main import create_app
+
+    settings = Settings(data_dir=tmp_path, workers=0, database_url=None, redis_url=None, rate_limit=0,
+                        read_rate_limit=0)
+    migrate(settings.sqlalchemy_url)
+    with TestClient(create_app(settings)) as c:
+        yield same_site(c)
+
+
+def test_a_405_lists_every_method_the_path_answers(client):
+    schema = client.get("/openapi.json").json()
+    checked = 0
+    for path, operations in schema["paths"].items():
+        declared = {m.upper() for m in operations if m in ("get", "post", "put", "patch", "delete")}
+        concrete = re.sub(r"\{[a-z_]+\}", "1", path)
+        for method in ("OPTIONS", "PUT", "PATCH", "DELETE", "POST"):
+            if method in declared:
+                continue
+            response = same_site(client).request(method, concrete)
+            if response.status_code != 405:
+                continue
+            allow = {m.strip() for m in response.headers["allow"].split(",")}
+            assert allow - {"HEAD"} == declared, (method, path, allow)
+            checked += 1
+    assert checked > 30
+    page = same_site(client).request("PUT", "/runs/1")  # a page answers the same way
+    assert page.status_code == 405 and set(page.headers["allow"].split(", ")) - {"HEAD"} == {"GET"}
+
+
+def test_runs_is_required_by_the_schema_as_by_the_code(client):
+    schema = client.get("/openapi.json").json()
+    for path in ("/api/compare", "/api/export/{table}.{fmt}"):
+        runs = next(p for p in schema["paths"][path]["get"]["parameters"] if p["name"] == "runs")
+        assert runs["required"] is True and runs["schema"]["items"]["pattern"]
+        assert re.match(runs["schema"]["items"]["pattern"], "3, #5,8") and not re.match(
+            runs["schema"]["items"]["pattern"], "NULL")
+    missing = client.get("/api/compare")
+    assert missing.status_code == 422 and missing.json()["errors"][0]["field"] == "runs"
+    assert client.get("/api/compare?sweep=5").status_code == 404  # a sweep instead of runs: still answered

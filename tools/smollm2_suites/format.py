@@ -1,0 +1,69 @@
+"""The format suite: JSON with given keys, comma-separated lists."""
+
+import json
+
+from .common import NAMES, rng
+
+JSON_ONLY = "Reply with the JSON only."
+PETS = ["dog", "cat", "rabbit", "parrot", "hamster", "turtle", "goldfish", "pony"]
+PRODUCTS = ["lamp", "chair", "mug", "backpack", "kettle", "umbrella", "notebook", "clock"]
+TITLES = ["The Quiet Garden", "Blue Window", "Morning Rain", "The Last Lantern", "Paper Boats",
+          "A House of Shells", "The Green Door", "Salt and Honey"]
+DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+TIMES = ["9:00", "10:30", "11:00", "13:00", "14:30", "15:00", "16:45", "17:30"]
+
+LIST_CATEGORIES = {  # category: enough items for a five-item list
+    "colors": ["red", "green", "blue", "yellow", "purple"],
+    "fruits": ["apple", "banana", "cherry", "mango", "pear"],
+    "farm animals": ["cow", "sheep", "pig", "goat", "horse"],
+    "vegetables": ["carrot", "potato", "onion", "pea", "spinach"],
+    "sports": ["football", "tennis", "swimming", "cycling", "golf"],
+    "hot drinks": ["tea", "coffee", "hot chocolate", "cocoa", "herbal tea"],
+    "shapes": ["circle", "square", "triangle", "oval", "star"],
+    "musical instruments": ["guitar", "drum", "flute", "violin", "trumpet"],
+    "kitchen tools": ["knife", "spoon", "whisk", "ladle", "grater"],
+    "flowers": ["rose", "tulip", "daisy", "lily", "sunflower"],
+    "vehicles": ["car", "bus", "bicycle", "train", "truck"],
+    "pieces of clothing": ["shirt", "jacket", "scarf", "sock", "hat"],
+    "jobs": ["teacher", "nurse", "farmer", "baker", "pilot"],
+    "school subjects": ["math", "history", "art", "music", "biology"],
+    "weather words": ["sunny", "rainy", "windy", "cloudy", "foggy"],
+    "board games": ["chess", "checkers", "backgammon", "dominoes", "ludo"],
+}
+COUNT_WORDS = {2: "two", 3: "three", 4: "four", 5: "five"}
+
+
+def format_suite() -> list[dict]:
+    r = rng("format")
+    items = []
+
+    def add(kind, prompt, reference, chk):
+        items.append({"id": f"fmt-{len(items):03d}-{kind}", "capability": "format", "prompt": prompt,
+                      "reference": reference, "check": chk})
+
+    for i in range(8):
+        name, age = NAMES[(i * 7) % len(NAMES)], r.randint(18, 80)
+        obj = {"name": name, "age": age}
+        add("json", f"Return JSON with keys name and age for a person called {name} who is {age}. {JSON_ONLY}",
+            json.dumps(obj), {"type": "json_keys", "keys": list(obj), "values": obj})
+        pet, pname = PETS[i], NAMES[(i * 7 + 3) % len(NAMES)]
+        obj = {"name": pname, "animal": pet}
+        add("json", f"Return JSON with keys name and animal for a pet {pet} called {pname}. {JSON_ONLY}",
+            json.dumps(obj), {"type": "json_keys", "keys": list(obj), "values": obj})
+        product, price = PRODUCTS[i], r.randint(5, 120)
+        obj = {"product": product, "price": price}
+        add("json", f"Return JSON with keys product and price for a {product} that costs {price} dollars. {JSON_ONLY}",
+            json.dumps(obj), {"type": "json_keys", "keys": list(obj), "values": obj})
+        title, pages = TITLES[i], r.randint(90, 600)
+        obj = {"title": title, "pages": pages}
+        add("json", f"Return JSON with keys title and pages for a book titled {title} with {pages} pages. {JSON_ONLY}",
+            json.dumps(obj), {"type": "json_keys", "keys": list(obj), "values": obj})
+        day, time = DAYS[i % len(DAYS)], TIMES[i]
+        obj = {"day": day, "time": time}
+        add("json", f"Return JSON with keys day and time for a meeting on {day} at {time}. {JSON_ONLY}",
+            json.dumps(obj), {"type": "json_keys", "keys": list(obj), "values": obj})
+    for i, (category, words) in enumerate(LIST_CATEGORIES.items()):
+        n = [3, 3, 4, 5][i % 4]
+        add("list", f"List {COUNT_WORDS[n]} {category} as a comma-separated list. Reply with the list only.",
+            ", ".join(words[:n]), {"type": "comma_list", "count": n})
+    return items

@@ -1,0 +1,56 @@
+"""The reasoning suite: small arithmetic and word problems."""
+
+import random
+
+from .common import NAMES, rng
+
+NUMBER_ONLY = "Answer with the number only."
+
+WORD_PROBLEMS = [  # (template, operation); a > b for "-", a divisible by b for "/"
+    ("{name} has {a} apples and buys {b} more. How many apples does {name} have now?", "+"),
+    ("{name} had {a} cookies and ate {b} of them. How many cookies are left?", "-"),
+    ("There are {a} boxes with {b} pencils in each box. How many pencils are there in total?", "*"),
+    ("{name} shares {a} stickers equally among {b} friends. How many stickers does each friend get?", "/"),
+    ("A bus has {a} passengers. At the next stop {b} more people get on. How many passengers are on the bus now?", "+"),
+    ("{name} is {a} years old. How old was {name} {b} years ago?", "-"),
+]
+
+
+def operands(r: random.Random, op: str) -> tuple[int, int, int]:
+    if op == "+":
+        a, b = r.randint(2, 20), r.randint(2, 20)
+        return a, b, a + b
+    if op == "-":
+        a = r.randint(6, 20)
+        b = r.randint(1, a - 1)
+        return a, b, a - b
+    if op == "*":
+        a, b = r.randint(2, 9), r.randint(2, 9)
+        return a, b, a * b
+    b, q = r.randint(2, 9), r.randint(2, 9)
+    return b * q, b, q
+
+
+OP_WORDS = {"+": "+", "-": "-", "*": "times", "/": "divided by"}
+
+
+def reasoning_suite() -> list[dict]:
+    r = rng("reasoning")
+    items, seen = [], set()
+    ops = ["+", "-", "*", "/"]
+    while len(items) < 40:
+        op = ops[len(items) % 4]
+        a, b, c = operands(r, op)
+        if (op, a, b) in seen:
+            continue
+        seen.add((op, a, b))
+        items.append({"id": f"rea-{len(items):03d}-arith", "capability": "reasoning",
+                      "prompt": f"What is {a} {OP_WORDS[op]} {b}? {NUMBER_ONLY}", "reference": str(c),
+                      "check": {"type": "number", "value": c}, "ops": [op, a, b]})
+    for i in range(24):
+        template, op = WORD_PROBLEMS[i % len(WORD_PROBLEMS)]
+        a, b, c = operands(r, op)
+        prompt = template.format(name=NAMES[i % len(NAMES)], a=a, b=b) + " " + NUMBER_ONLY
+        items.append({"id": f"rea-{40 + i:03d}-word", "capability": "reasoning", "prompt": prompt,
+                      "reference": str(c), "check": {"type": "number", "value": c}, "ops": [op, a, b]})
+    return items

@@ -1,0 +1,77 @@
+"""The base model a run fine-tunes, and everything measured on it before the first update (`BaseView`).
+
+Read-only and cached per process (`base_view`), so a warm worker loads and measures a base once, not
+per run; the step-0 measurements of judged suites are also kept on disk (`cached_level`).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from typing import Callable
+
+import torch
+
+from forgetlab.core.scenario import ENGINE_VERSION
+from forgetlab.core.settings import get_settings
+from forgetlab.core.tiers import Tier
+
+from .evaluate import EncodedSuite, evaluate, sample_probes, samples
+from .model import load_model
+
+
+@dataclass(frozen=True)
+class BaseView:
+    """The base model and what every run measures on it before the first update. Read-only:
+    a run trains a copy. Cached per process, so a warm worker pays for it once, not per run."""
+
+    model: torch.nn.Module
+    tokenizer: object
+    full: EncodedSuite  # the first `tier.final_probes` (synthetic: every probe) of each capability and the task
+    run: EncodedSuite  # the first `tier.run_probes` of each: the points between the first and the last
+    probes: list  # the fixed sample probes
+    outputs: list  # the base's greedy answers to them
+    level: dict  # evaluate() on `full`: the curves' step-0 point, less the validation loss
+
+
+@functools.lru_cache(maxsize=8)
+def base_view(tier: Tier, task: str, device: str = "cpu") -> BaseView:
+    """The tier's base on `device`, its suites encoded, and its step-0 measurements, for one task."""
+    model, tokenizer = load_model(tier.model())
+    model.to(device)
+    suite = tier.probe_suite().select(list(tier.capabilities) + [task])
+    if tier.final_probes is not None:
+        suite = suite.head(tier.final_probes)
+    refusal = tier.refusal_capabilities
+    full = EncodedSuite.build(suite, tokenizer, device, tier.generation_tokens, refusal_capabilities=refusal)
+    run = EncodedSuite.build(suite.head(tier.run_probes), tokenizer, device, tier.generation_tokens,
+                             refusal_capabilities=refusal)
+    probes = sample_probes(run.suite, per_name=1)
+    level = cached_level(tier, full, device, lambda: evaluate(model, full))
+    base_samples = samples(model, tokenizer, probes, judge=suite.judge, generated=level.get("outputs"))
+    return BaseView(model, tokenizer, full, run, probes, base_samples, level)
+
+
+def cached_level(tier: Tier, full: EncodedSuite, device: str, measure_base: Callable[[], dict]) -> dict:
+    """The base's step-0 measurements. Judged suites cost a minute of generation on a CPU, so they are
+    kept on disk, keyed by everything they depend on: the model's checksum, the probes, the device,
+    the engine version. Exact-match suites take a tenth of a second and are measured every time."""
+    checksum = tier.model().checksum
+    if full.suite.judge is None or not checksum:
+        return measure_base()
+    probes = [(p.prompt, p.answer, p.capability, p.group, p.check) for p in full.suite.probes]
+    key = hashlib.sha256(json.dumps([ENGINE_VERSION, tier.name, checksum, device, full.budgets, probes],
+                                    sort_keys=True).encode()).hexdigest()[:24]
+    path = get_settings().data_dir / "cache" / f"base-{tier.name}-{key}.json"
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        level = measure_base()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".tmp{os.getpid()}")
+        tmp.write_text(json.dumps(level))
+        os.replace(tmp, path)  # atomic: two workers measuring at once both write a whole file
+        return level
