@@ -24,7 +24,10 @@ class Student:
 def parse_roster(text: str, check_name) -> list[Student]:
     """The students of a roster CSV; Invalid naming `csv` and each bad line (`check_name` is the login-name
     rule, core/store/accounts.check_name: it lowercases and raises Invalid)."""
-    rows = [r for r in csv.reader(io.StringIO(text or "")) if any(cell.strip() for cell in r)]
+    try:
+        rows = [r for r in csv.reader(io.StringIO(text or "")) if any(cell.strip() for cell in r)]
+    except csv.Error as e:  # a NUL byte, an unclosed quote at the end
+        raise Invalid(f"not a CSV file: {e}", "csv") from None
     if rows and [c.strip().lower() for c in rows[0][:1]] == ["username"]:
         rows = rows[1:]
     if not rows:

@@ -13,7 +13,7 @@ and the grade CSV all count that way.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -175,9 +175,12 @@ def give_feedback(session: Session, *, assignment: Assignment, attempt_id: int, 
 
 def extend(session: Session, *, assignment: Assignment, student: str, due_at: datetime | None) -> None:
     """Give a student of the class their own due date (None removes it); NotFound for a name not on the roster."""
-    found = [u for u in classes.roster(session, class_id=assignment.class_id) if u.name == (student or "").strip().lower()]
+    name = (student or "").strip().lower()
+    found = [u for u in classes.roster(session, class_id=assignment.class_id) if u.name == name]
     if not found:
         raise NotFound(f"{student!r} is not a student of this class", "student")
+    if due_at is not None and due_at.tzinfo is not None:  # stored, like every time here, as naive UTC
+        due_at = due_at.astimezone(UTC).replace(tzinfo=None)
     classes.set_extension(session, assignment_id=assignment.id, user_id=found[0].id, due_at=due_at)
 
 

@@ -95,6 +95,11 @@ def test_a_penalty_per_day_late_and_an_extension(client, users, sessions, room):
     assert "(your extension)" in client.get(f"/assignments/{aid}", headers=users["bob"]).text
     assert client.post(f"/api/assignments/{aid}/extensions", headers=users["teach"],
                        json={"student": "nobody"}).json()["errors"][0]["field"] == "student"
+    # a due date with a zone is kept as UTC, like every time here (no 500 comparing it with naive times)
+    zoned = client.post(f"/api/assignments/{aid}/extensions", headers=users["teach"],
+                        json={"student": "bob", "due_at": "2030-01-01T05:00:00+05:00"})
+    assert zoned.status_code == 200
+    assert "(due 2030-01-01 00:00)" in client.get(f"/assignments/{aid}/dashboard", headers=users["teach"]).text
 
 
 def test_a_hard_deadline_refuses_but_an_extension_opens_it_and_none_only_flags(client, users, sessions, room):

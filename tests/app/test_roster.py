@@ -82,6 +82,8 @@ def test_a_bad_roster_names_each_line_and_makes_nothing(public):
     assert "line 2" in reason and "line 3: 'not-an-email' is not an email address" in reason
     assert "line 4: ok1 is listed twice" in reason
     assert as_teach.get(f"/api/classes/{room['id']}").json()["roster"] == ["ann"]
+    huge = as_teach.post(f"/api/classes/{room['id']}/roster", json={"csv": "x" * 131_073})  # past csv's field limit
+    assert huge.status_code == 422 and "not a CSV file" in huge.json()["errors"][0]["reason"]
     page = as_teach.post(f"/classes/{room['id']}/roster", data={"csv": "x"})
     assert page.status_code == 422 and "line 1" in page.text
 
