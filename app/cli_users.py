@@ -3,7 +3,8 @@ to log in (distributed, or `serve --public`) and for API tokens for scripts and 
 
     forgetlab user create ada --role instructor      # asks for the password (or --password-stdin)
     forgetlab user token ada --name ci                # prints a new API token (shown once)
-    forgetlab user password local                     # a password for the embedded lab's own instructor
+    forgetlab user password local                     # a password for the embedded lab's own user (its admin)
+    forgetlab user role ada admin                     # make ada an admin: the first one of an existing lab
     forgetlab user list
 
 They open the database the way `forgetlab serve` does (DATABASE_URL, or the SQLite file under
@@ -71,6 +72,14 @@ def cmd_password(args) -> None:
         print(f"password set for {user.name}; their other sessions were logged out")
 
 
+def cmd_role(args) -> None:
+    from forgetlab.core.store import accounts
+
+    with _sessions(args.data_dir)() as session:
+        user = accounts.update_user(session, user=_user(session, args.user), role=args.role)
+        print(f"{user.name} is now {'an' if user.role[0] in 'aeiou' else 'a'} {user.role}")
+
+
 def cmd_list(args) -> None:
     from forgetlab.core.store import accounts
 
@@ -82,7 +91,8 @@ def cmd_list(args) -> None:
 def register(sub) -> None:
     from forgetlab.core.store.models import ROLES
 
-    p = sub.add_parser("user", help="accounts: create a user, mint an API token, set a password, list users")
+    p = sub.add_parser("user", help="accounts: create a user, mint an API token, set a password or a role, list "
+                                    "users")
     users = p.add_subparsers(dest="user_command", required=True, metavar="ACTION")
 
     def common(q):
@@ -106,6 +116,12 @@ def register(sub) -> None:
     q.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     common(q)
     q.set_defaults(func=cmd_password)
+
+    q = users.add_parser("role", help="set a user's role (the way to make a lab's first admin)")
+    q.add_argument("user")
+    q.add_argument("role", choices=ROLES)
+    common(q)
+    q.set_defaults(func=cmd_role)
 
     q = users.add_parser("list", help="list the accounts")
     common(q)

@@ -1,7 +1,7 @@
 """Every error the app answers, installed in one place: the API gets JSON, a page gets an HTML page.
 
 The API's errors all have one shape (app/http.py's error_body): {"detail": message, "errors": [{"field",
-"reason"}]}. Core's domain errors map to statuses here and nowhere else: NotFound 404, Forbidden 403,
+"reason"}]}. Core's domain errors map to statuses here and nowhere else: NotFound 404, Forbidden 403, Conflict 409,
 OverQuota 429 (with Retry-After), any other DomainError and a ScenarioError 422. Not signed in (401):
 the API answers 401, a page sends the browser to log in. An unexpected exception is a logged 500.
 """
@@ -18,7 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from fastapi import routing
 from starlette.routing import compile_path
 
-from forgetlab.core.errors import DomainError, Forbidden, NotFound
+from forgetlab.core.errors import Conflict, DomainError, Forbidden, NotFound
 from forgetlab.core.quotas import OverQuota
 from forgetlab.core.scenario import ScenarioError
 
@@ -27,7 +27,7 @@ from .http import error_body, invalid, is_htmx, wants_json
 from .pages.render import templates
 
 log = logging.getLogger(__name__)
-TITLES = {403: "Not allowed", 404: "Not found", 422: "Cannot do that"}
+TITLES = {403: "Not allowed", 404: "Not found", 409: "Kept as a record", 422: "Cannot do that"}
 
 
 def _html(request: Request, status: int, title: str, message: str) -> HTMLResponse:
@@ -53,8 +53,9 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError):
         """A bad selection (runs to compare or export, a tier), an unknown object, or one the user may not
-        change: 404 for an unknown one, 403 for a forbidden action, 422 otherwise."""
-        status = 404 if isinstance(exc, NotFound) else 403 if isinstance(exc, Forbidden) else 422
+        change: 404 for an unknown one, 403 for a forbidden action, 409 for a kept record, 422 otherwise."""
+        status = 404 if isinstance(exc, NotFound) else 403 if isinstance(exc, Forbidden) \
+            else 409 if isinstance(exc, Conflict) else 422
         if not wants_json(request):
             return _html(request, status, TITLES[status], exc.message)
         return JSONResponse(error_body(exc.message, {exc.field: exc.message}), status_code=status)

@@ -3,7 +3,11 @@
 A template is a base scenario plus three kinds of rule:
 
 - locked fields keep the base's value; the student sees it but cannot change it;
-- hidden fields keep the base's value and are not shown at all;
+- hidden fields keep the base's value and are not shown at all: a student who sends one is refused the
+  same way whatever the value, so the refusal tells nothing about it (the task and the tier cannot be
+  hidden: a run's curves and summary name them);
+- the tier is locked at the base's unless the instructor opens it with a range of tiers (`tier=a,b`),
+  so a class does not drift onto a slow real model by default;
 - ranges narrow what a student may pick for a field: `min`/`max` for a number, `choices` for a choice.
 
 `apply` builds the scenario a student's attempt runs from what they sent, and refuses (ScenarioError,
@@ -22,6 +26,7 @@ from .goals import fmt
 from .scenario import Scenario, ScenarioError, choices, coerce, field_help, parse
 
 NOT_RULED = {"version"}  # never shown, never a student's choice
+NEVER_HIDDEN = ("task", "tier")  # every run page and summary names them
 
 
 class Range(BaseModel):
@@ -54,7 +59,13 @@ class Template(BaseModel):
     ranges: dict[str, Range] = Field(default_factory=dict)
 
     def mode(self, name: str) -> str:
-        return "hidden" if name in self.hidden or name in NOT_RULED else "locked" if name in self.locked else "open"
+        if name in self.hidden or name in NOT_RULED:
+            return "hidden"
+        return "locked" if name in self.locked or (name == "tier" and name not in self.ranges) else "open"
+
+    def shown_locked(self) -> list[str]:
+        """The locked fields, the tier first when it is locked by default."""
+        return (["tier"] if self.mode("tier") == "locked" and "tier" not in self.locked else []) + self.locked
 
     def scenario(self) -> Scenario:
         return Scenario.model_validate(self.base)
@@ -96,6 +107,9 @@ def make_template(*, base: dict, locked: list[str] = (), hidden: list[str] = (),
         unknown = [n for n in names if n not in Scenario.model_fields or n in NOT_RULED]
         if unknown:
             errors[key] = f"not a scenario field: {', '.join(unknown)}"
+    shown_anyway = [n for n in hidden if n in NEVER_HIDDEN]
+    if shown_anyway:
+        errors["hidden"] = f"a run's curves and summary name its {' and '.join(shown_anyway)}: lock it instead"
     both = set(locked) & set(hidden)
     if both:
         errors["hidden"] = f"a field is either locked or hidden, not both: {', '.join(sorted(both))}"
@@ -198,7 +212,9 @@ def apply(template: Template, student: dict[str, Any]) -> Scenario:
             continue  # the schema's parse below names it ("unknown field")
         value = _field_value(name, raw)
         mode = template.mode(name)
-        if mode in ("locked", "hidden") and not _same(value, template.base.get(name)):
+        if name in template.hidden:  # sent at all: the same refusal whatever the value, so it tells nothing
+            errors[name] = "hidden by the assignment: students cannot change it"
+        elif mode in ("locked", "hidden") and not _same(value, template.base.get(name)):
             shown = f" at {template.base.get(name)}" if mode == "locked" else ""
             errors[name] = f"{mode} by the assignment{shown}: students cannot change it"
         elif name in template.ranges and not _in_range(template.ranges[name], value):
@@ -234,5 +250,5 @@ def form_rules(template: Template) -> dict[str, dict]:
 
 def describe(template: Template) -> list[str]:
     """The rules a student may know, in words (hidden fields are not mentioned at all)."""
-    lines = [f"{n} is locked at {template.base[n]}" for n in template.locked]
+    lines = [f"{n} is locked at {template.base[n]}" for n in template.shown_locked()]
     return lines + [f"{n}: {r.describe()}" for n, r in template.ranges.items()]

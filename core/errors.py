@@ -1,5 +1,5 @@
 """Domain errors: what went wrong, in words, and which field. No HTTP here: app/errors.py maps
-NotFound to 404, Forbidden to 403 and Invalid to 422, the CLI prints the message and exits 2."""
+NotFound to 404, Forbidden to 403, Conflict to 409 and Invalid to 422, the CLI prints the message and exits 2."""
 
 from __future__ import annotations
 
@@ -22,6 +22,11 @@ class Invalid(DomainError):
 
 class Forbidden(DomainError):
     """The user may see this but may not do it now (an attempt on an assignment past its due date)."""
+
+
+class Conflict(DomainError):
+    """The thing exists and the user may change it, but not this way, because of what it is (an attempt's run
+    is a record: it is neither cancelled nor deleted)."""
 
 
 # The engine's runtime errors: raised under worker/engine/ (which imports torch), defined here so that

@@ -96,9 +96,28 @@ def _cell(text: str) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-def grades_csv(roster: list[tuple[int, str]], attempts: list[Attempt], rules: Rules) -> str:
+@dataclass(frozen=True)
+class GradeRow:
+    """A student's gradebook columns (core/grading.py computes the score): their name and email when known,
+    the score of the attempt the grade comes from, out of `max_score`, whether it was late, and when it
+    was submitted (the attempt's start)."""
+
+    name: str
+    email: str
+    score: float | None  # None: no attempt counts yet
+    max_score: float
+    late: bool
+    submitted_at: datetime | None
+
+
+def grades_csv(roster: list[tuple[int, str]], attempts: list[Attempt], rules: Rules, *,
+               gradebook: dict[int, GradeRow] | None = None) -> str:
     """One row per student on the roster: username, grade (100 if any attempt passed the goal, else 0),
-    passed, attempts, best score and its run."""
+    passed, attempts, best score and its run.
+
+    With `gradebook` (per user id) the columns an LMS gradebook imports come first: username, name, email,
+    score, max_score, late (yes/no), submitted_at (ISO, UTC), and grade is the score as a percent of
+    max_score."""
     best = {row.user_id: row for row in standings(attempts, rules)}
     counts: dict[int, int] = {}
     passed: set[int] = set()
@@ -108,9 +127,18 @@ def grades_csv(roster: list[tuple[int, str]], attempts: list[Attempt], rules: Ru
             passed.add(attempt.user_id)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(["username", "grade", "passed", "attempts", "best_score", "best_run"])
+    lms = ["name", "email", "score", "max_score", "late", "submitted_at"] if gradebook is not None else []
+    writer.writerow(["username", *lms, "grade", "passed", "attempts", "best_score", "best_run"])
     for user_id, username in sorted(roster, key=lambda r: r[1]):
         top = best.get(user_id)
-        writer.writerow([_cell(username), 100 if user_id in passed else 0, "yes" if user_id in passed else "no",
+        grade: float = 100 if user_id in passed else 0
+        cells: list = []
+        if gradebook is not None:
+            row = gradebook[user_id]
+            grade = round(100 * (row.score or 0) / row.max_score, 2) if row.max_score else 0
+            cells = [_cell(row.name), _cell(row.email), "" if row.score is None else fmt(round(row.score, 2)),
+                     fmt(row.max_score), "yes" if row.late else "no",
+                     row.submitted_at.strftime("%Y-%m-%dT%H:%M:%SZ") if row.submitted_at else ""]
+        writer.writerow([_cell(username), *cells, fmt(grade), "yes" if user_id in passed else "no",
                          counts.get(user_id, 0), fmt(top.score) if top else "", top.run_id if top else ""])
     return out.getvalue()

@@ -98,7 +98,8 @@ def check_address(session: Session, *, user_ids: list[int], limit: int, adding: 
 
 
 def check_budgets(session: Session, *, assignment: Assignment, user: User) -> None:
-    """The student's attempt budget and the assignment's run budget (cancelled runs do not count)."""
+    """The student's attempt budget and the assignment's run budget: every attempt counts but a voided one
+    (core/store/classes.py, count_attempts)."""
     if assignment.attempt_budget is not None:
         used = classes.count_attempts(session, assignment_id=assignment.id, user_id=user.id)
         if used >= assignment.attempt_budget:

@@ -98,6 +98,8 @@ class Settings(BaseSettings):
     signup: Literal["student", "guest", "off"] = Field(
         "student", description="The role a self-signed-up account gets, or 'off' to allow no sign-up.")
     session_days: float = Field(14.0, gt=0, description="How long a browser session lasts.")
+    invite_only: bool = Field(False, description="Sign-up needs a class's join code (roster imports and "
+                                                 "set-password links still make accounts).")
     # Classes (docs/instructors.md; core/quotas.py).
     max_active_runs: int = Field(4, ge=0, description="Runs a student may have queued or running at once "
                                                       "(0: no limit); instructors are not limited.")

@@ -1,18 +1,22 @@
 """Assignments: read one, start an attempt (student), list attempts, the leaderboard, the grade CSV, edit or
-delete one (instructor). Actions live in app/services/assignments.py and attempts.py."""
+delete one, void an attempt (instructor). Actions live in app/services/assignments.py and attempts.py."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Request
+from fastapi import APIRouter, Body, Path, Request
 from fastapi.responses import Response
+from pydantic import BaseModel, Field
 
 from forgetlab.app.auth import CurrentUser, InstructorUser, MemberUser
 from forgetlab.app.deps import AssignmentDep, SessionDep, TaughtAssignmentDep
 from forgetlab.app.http import invalid
-from forgetlab.app.services import assignments, attempts
+from forgetlab.app.services import assignments, attempts, queue
+from forgetlab.core import grading
 from forgetlab.core.assignments import describe
+from forgetlab.core.ids import MAX_ID
 from forgetlab.core.scenario import ScenarioError
 from forgetlab.core.store.models import Run
 
@@ -36,18 +40,47 @@ def assignment_out(session, assignment, user) -> dict:
            "higher_is_better": assignment.higher_is_better, "qualify": assignment.qualify,
            "attempt_budget": assignment.attempt_budget, "run_budget": assignment.run_budget,
            "due_at": assignment.due_at, "show_names": assignment.show_names, "scenario": base,
-           "locked": template.locked, "ranges": {k: r.model_dump(exclude_none=True) for k, r in template.ranges.items()},
+           "points": assignment.points, "max_score": grading.max_points(assignment.points),
+           "late_policy": assignment.late_policy, "late_penalty": assignment.late_penalty,
+           "locked": template.shown_locked(), "ranges": {k: r.model_dump(exclude_none=True) for k, r in template.ranges.items()},
            "rules": describe(template), "url": f"/assignments/{assignment.id}"}
     if taught:
         out["hidden"] = template.hidden
     return out
 
 
-def attempt_out(attempt, run, user, assignment) -> dict:
-    """`goal`: the goal the attempt is judged by, the one it was made under (the assignment's may differ now)."""
-    return {"id": attempt.id, "student": user.name, "run_id": run.id, "status": run.status,
-            "goal": attempts.goal_of(attempt, assignment), "passed": attempt.passed, "reason": attempt.reason,
-            "created_at": attempt.created_at, "url": f"/runs/{run.id}", "events": f"/api/runs/{run.id}/events"}
+def attempt_out(attempt, run, user, assignment, grade=None) -> dict:
+    """`goal`: the goal the attempt is judged by, the one it was made under (the assignment's may differ now).
+    `number`: the student's own count (their 1st, 2nd, ...); `voided`: voided by the instructor (it stays, and
+    no longer counts), with `void_reason`. `score` (after any late penalty, of `max_score`) and `late` once
+    graded; `feedback`: the instructor's, Markdown."""
+    return {"id": attempt.id, "number": getattr(attempt, "number", None), "student": user.name, "run_id": run.id,
+            "status": run.status, "goal": attempts.goal_of(attempt, assignment), "passed": attempt.passed,
+            "reason": attempt.reason, "created_at": attempt.created_at, "voided": attempt.voided,
+            "void_reason": attempt.void_reason, "score": grade.score if grade else None,
+            "max_score": grading.max_points(assignment.points), "late": grade.late if grade else None,
+            "feedback": attempt.feedback, "feedback_at": attempt.feedback_at,
+            "url": f"/runs/{run.id}", "events": f"/api/runs/{run.id}/events"}
+
+
+def one_attempt_out(session, assignment, attempt) -> dict:
+    """attempt_out of one attempt, numbered among its student's."""
+    rows = attempts.attempt_rows(session, assignment=assignment, user_id=attempt.user_id)
+    grades = attempts.graded(session, assignment=assignment, rows=rows)
+    return next(attempt_out(a, r, u, assignment, grades.get(a.id)) for a, r, u in rows if a.id == attempt.id)
+
+
+class VoidIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=500, description="Why; kept in the assignment's audit log")
+
+
+class FeedbackIn(BaseModel):
+    feedback: str = Field(max_length=10_000, description="Markdown (HTML in it is shown as text); empty clears it")
+
+
+class ExtensionIn(BaseModel):
+    student: str = Field(min_length=1, max_length=64, description="The student's login name")
+    due_at: datetime | None = Field(None, description="Their own due date, UTC; null removes the extension")
 
 
 @router.get("/{assignment_id}", responses=ERRORS, summary="One assignment as the caller may see it")
@@ -61,10 +94,13 @@ def start_attempt(request: Request, session: SessionDep, user: MemberUser, assig
                   scenario: Annotated[dict[str, Any], Body(description="The fields the student sets; the rest "
                                                                        "come from the assignment")]):
     """The class's students (and its instructor, to try it out). 422 names a changed locked or hidden field
-    or a value out of range; 429 over the per-user quota or a budget; 403 past the due date."""
+    or a value out of range; 429 over the per-user quota or a budget; 403 past the due date (hard deadline).
+    `queue_position` (1: starts next) and `eta_seconds` say where the run stands (app/services/queue.py)."""
     attempt = attempts.start_attempt(session, state=request.app.state, assignment=assignment, user=user, data=scenario)
-    run = session.get(Run, attempt.run_id)
-    return attempt_out(attempt, run, user, assignment)
+    out = one_attempt_out(session, assignment, attempt)
+    standing = queue.standing(session, state=request.app.state, run=session.get(Run, attempt.run_id))
+    return {**out, "queue_position": standing.position if standing else None,
+            "eta_seconds": standing.eta_seconds if standing else None}
 
 
 @router.put("/{assignment_id}", responses=TAUGHT, summary="Edit an assignment (instructor); attempts made stay")
@@ -95,7 +131,37 @@ def list_attempts(session: SessionDep, user: CurrentUser, assignment: Assignment
     by its `goal` (the one it was made under)."""
     mine = None if assignments.teaches(session, assignment, user) else user.id
     rows = attempts.attempt_rows(session, assignment=assignment, user_id=mine)
-    return {"attempts": [attempt_out(a, r, u, assignment) for a, r, u in rows]}
+    grades = attempts.graded(session, assignment=assignment, rows=rows)
+    return {"attempts": [attempt_out(a, r, u, assignment, grades.get(a.id)) for a, r, u in rows]}
+
+
+@router.post("/{assignment_id}/attempts/{attempt_id}/void", responses=TAUGHT,
+             summary="Void an attempt, with a reason (instructor): it stays, and no longer counts")
+def void_attempt(request: Request, session: SessionDep, user: InstructorUser, assignment: TaughtAssignmentDep,
+                 attempt_id: Annotated[int, Path(ge=1, le=MAX_ID)], body: VoidIn):
+    """The class's instructor only. The attempt stays, marked voided; it no longer counts against the budget, in
+    the dashboard, the leaderboard or the grades; a queued or running run of it stops. Logged with the reason."""
+    attempt = attempts.void(session, state=request.app.state, assignment=assignment, attempt_id=attempt_id,
+                            actor=user, reason=body.reason)
+    return one_attempt_out(session, assignment, attempt)
+
+
+@router.post("/{assignment_id}/attempts/{attempt_id}/feedback", responses=TAUGHT,
+             summary="Leave feedback on an attempt (instructor): Markdown, shown escaped to its student")
+def feedback(session: SessionDep, user: InstructorUser, assignment: TaughtAssignmentDep,
+             attempt_id: Annotated[int, Path(ge=1, le=MAX_ID)], body: FeedbackIn):
+    """The class's instructor only; the student sees it beside the attempt."""
+    attempt = attempts.give_feedback(session, assignment=assignment, attempt_id=attempt_id, actor=user,
+                                     text=body.feedback)
+    return one_attempt_out(session, assignment, attempt)
+
+
+@router.post("/{assignment_id}/extensions", responses=TAUGHT,
+             summary="Give a student their own due date (instructor), or take it back")
+def extension(session: SessionDep, user: InstructorUser, assignment: TaughtAssignmentDep, body: ExtensionIn):
+    """The class's instructor only. The late policy reads the student's date instead of the assignment's."""
+    attempts.extend(session, assignment=assignment, student=body.student, due_at=body.due_at)
+    return {"student": body.student.strip().lower(), "due_at": body.due_at}
 
 
 @router.get("/{assignment_id}/leaderboard", responses=ERRORS, summary="Best attempt per student, ranked")
@@ -111,7 +177,8 @@ def get_leaderboard(session: SessionDep, user: CurrentUser, assignment: Assignme
 @router.get("/{assignment_id}/grades.csv", responses=ERRORS, summary="Grade export for an LMS (instructor)",
             response_class=Response)
 def grades_csv(session: SessionDep, user: InstructorUser, assignment: TaughtAssignmentDep):
-    """The class's instructor only: one row per student (username, grade 0/100, passed, attempts, best)."""
+    """The class's instructor only: one row per student, the LMS gradebook's columns first (username, name,
+    email, score, max_score, late, submitted_at), then grade (percent), passed, attempts, best score and run."""
     name = f"assignment-{assignment.id}-grades.csv"
     return Response(attempts.grades(session, assignment=assignment), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -5,7 +5,7 @@ and assignments.py."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Request
 from pydantic import BaseModel, Field
@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 from forgetlab.app.auth import CurrentUser, InstructorUser, MemberUser
 from forgetlab.app.deps import ClassDep, LessonDep, SessionDep, TaughtClassDep
 from forgetlab.app.http import invalid, public_base
-from forgetlab.app.services import assignments
+from forgetlab.app.services import assignments, roster
 from forgetlab.app.services import classes as class_service
 from forgetlab.core.scenario import ScenarioError
 from forgetlab.core.store import classes
@@ -51,6 +51,12 @@ class AssignmentIn(BaseModel):
     run_budget: int | None = Field(None, ge=1, le=100_000, description="Runs of all students together")
     due_at: datetime | None = Field(None, description="UTC; attempts after it are refused")
     show_names: bool = Field(False, description="Students see each other's names on the leaderboard")
+    points: dict[str, float] | None = Field(None, description="Points per clause, e.g. {\"task >= 0.9\": 60}; "
+                                                               "none: 100 for a pass, else 0")
+    late_policy: Literal["hard", "penalty", "none"] = Field(
+        "hard", description="hard: refused after the due date; penalty: late_penalty percent off per day late; "
+                            "none: accepted, flagged late")
+    late_penalty: float | None = Field(None, gt=0, le=100, description="Percent off per day late (penalty policy)")
 
 
 class LessonIn(BaseModel):
@@ -132,8 +138,34 @@ def create_assignment(session: SessionDep, user: InstructorUser, room: TaughtCla
 @router.post("/classes/{class_id}/cancel-queued", responses=ERRORS,
              summary="Cancel every queued run of the class's attempts (instructor)")
 def cancel_queued(request: Request, session: SessionDep, user: InstructorUser, room: TaughtClassDep):
-    """The class's instructor only."""
-    return {"cancelled": class_service.cancel_queued(session, state=request.app.state, room=room)}
+    """The class's instructor only. Each attempt whose run this cancels is voided (the student did not spend it),
+    logged in its assignment's audit log."""
+    return {"cancelled": class_service.cancel_queued(session, state=request.app.state, room=room, actor=user)}
+
+
+class RosterIn(BaseModel):
+    csv: str = Field(min_length=1, max_length=200_000, description="username,name,email a line (header optional)")
+
+
+@router.post("/classes/{class_id}/roster", responses=ERRORS,
+             summary="Import students from a CSV (instructor): new accounts with one-time set-password links")
+def import_roster(request: Request, session: SessionDep, user: InstructorUser, room: TaughtClassDep, body: RosterIn):
+    """The class's instructor only. Each new username becomes a student account in the class with its name and
+    email, and a set-password link (shown only here); one already in the class is left as it is; an existing
+    account not in the class is refused (it joins with the code). A bad file: 422 naming each bad line."""
+    done = roster.import_roster(session, room=room, text=body.csv, actor=user, base_url=public_base(request))
+    return {"students": [{"username": d.username, "outcome": d.outcome, "set_password_link": d.link,
+                          "why": d.why} for d in done]}
+
+
+@router.post("/classes/{class_id}/students/{username}/reset", responses=ERRORS,
+             summary="A one-time set-password link for a student of the class (instructor)")
+def reset_password(request: Request, session: SessionDep, user: InstructorUser, room: TaughtClassDep,
+                   username: str):
+    """The class's instructor only, for a student of the class (anyone else: 404). Their password works until
+    the link is used; the link works once, for 7 days, and a newer one replaces it."""
+    link = roster.reset_link(session, room=room, username=username, actor=user, base_url=public_base(request))
+    return {"username": username.strip().lower(), "set_password_link": link}
 
 
 @router.post("/classes/{class_id}/lessons", status_code=201, responses=ERRORS,

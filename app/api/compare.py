@@ -9,6 +9,7 @@ from fastapi.responses import Response
 
 from forgetlab.app.auth import CurrentUser
 from forgetlab.app.deps import SessionDep
+from forgetlab.app.services import hidden
 from forgetlab.core.ids import MAX_ID, parse_ids
 from forgetlab.core.store import access
 
@@ -33,6 +34,7 @@ def compare_runs(session: SessionDep, user: CurrentUser, runs: RunsQuery = [], s
     """Anyone signed in, over runs (or a sweep) they may see; others are "no run", as if unknown."""
     chosen, note = comparison.select_runs(session, run_ids=parse_ids(runs), sweep_id=sweep,
                                           where=access.run_filter(user), sweep_where=access.sweep_filter(user))
+    chosen = hidden.shown(session, user, chosen)  # attempts' hidden settings left out
     order = comparison.grid_order(session, sweep)
     return {**comparison.build(session, chosen, baseline=baseline, with_curves=curves, order=order), "note": note}
 
@@ -45,6 +47,7 @@ def export_runs(session: SessionDep, user: CurrentUser, table: Literal["metrics"
     """Anyone signed in, over runs (or a sweep) they may see."""
     chosen = export.select_runs(session, run_ids=run_ids, sweep_id=sweep, where=access.run_filter(user),
                                 sweep_where=access.sweep_filter(user))
+    chosen = hidden.shown(session, user, chosen)  # attempts' hidden settings left out
     name = export.filename(run_ids=run_ids, sweep_id=sweep, table=table, fmt=fmt)
     media = "text/csv; charset=utf-8" if fmt == "csv" else "application/json"
     return Response(export.render(session, chosen, table=table, fmt=fmt), media_type=media,

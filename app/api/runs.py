@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from forgetlab.app.auth import CurrentUser, MemberUser
 from forgetlab.app.deps import ManagedRunDep, RunDep, SessionDep
 from forgetlab.app.middleware.limits import request_address
-from forgetlab.app.services import labels
+from forgetlab.app.services import hidden, labels
 from forgetlab.app.services import runs as run_service
 from forgetlab.core.ids import MAX_ID
 from forgetlab.core.presets import scenario_from
@@ -45,7 +45,7 @@ def create_run(request: Request, response: Response, session: SessionDep, user: 
     fields = dict(scenario)
     parsed: Scenario = scenario_from(fields.pop("preset", None), None, fields)
     # Off by default: a learner who presses Run wants to watch the curves move, not an old result.
-    cached = runs.cached_runs(session, hashes=[parsed.canonical_hash()], where=access.run_filter(user)) if reuse else {}
+    cached = runs.cached_runs(session, hashes=[parsed.canonical_hash()], where=access.reusable_filter(user)) if reuse else {}
     run = reused = next(iter(cached.values()), None)
     if reused is not None:
         response.status_code = 200
@@ -62,16 +62,18 @@ def list_runs(session: SessionDep, user: CurrentUser, limit: Annotated[int, Quer
               status: Annotated[Literal["queued", "running", "succeeded", "failed", "cancelled"] | None,
                                 Query()] = None,
               sort: Annotated[Literal[tuple(runs.SORTS)], Query(description="The order; ties newest first")] = "newest"):
-    """Anyone signed in: the runs they may see."""
-    return RunList(runs=runs.list_runs(session, limit=limit, offset=offset, status=status, sort=sort,
-                                       where=access.run_filter(user)), limit=limit,
+    """Anyone signed in: the runs they may see (attempts' hidden settings left out, as in GET /runs/{id})."""
+    found = runs.list_runs(session, limit=limit, offset=offset, status=status, sort=sort,
+                           where=access.run_filter(user))
+    return RunList(runs=[RunOut.model_validate(r) for r in hidden.shown(session, user, found)], limit=limit,
                    offset=offset)
 
 
 @router.get("/{run_id}", response_model=RunOut, responses=ERRORS, summary="One run: status, config, summary")
-def get_run(run: RunDep):
-    """Anyone who may see the run (RunDep: its owner, an instructor of their class, everyone if shared)."""
-    return run
+def get_run(run: RunDep, session: SessionDep, user: CurrentUser):
+    """Anyone who may see the run (RunDep: its owner, an instructor of their class, everyone if shared). An
+    attempt's hidden settings are left out, and its config_hash is "hidden", for all but its class's instructor."""
+    return RunOut.model_validate(hidden.shown_run(session, user, run))
 
 
 @router.get("/{run_id}/metrics", response_model=Metrics, responses=ERRORS,
@@ -93,7 +95,7 @@ def get_samples(run: RunDep, session: SessionDep):
 @router.post("/{run_id}/cancel", response_model=RunOut, responses=ERRORS,
              summary="Cancel: a queued run is removed, a running one stops within a second or two")
 def cancel_run(request: Request, run: ManagedRunDep, session: SessionDep):
-    """The run's owner, or an instructor of their class."""
+    """The run's owner, or an instructor of their class. An attempt's run: 409 (attempts are records)."""
     return run_service.cancel(session, state=request.app.state, run=run)
 
 
@@ -103,15 +105,16 @@ class Sharing(BaseModel):
 
 @router.post("/{run_id}/share", response_model=RunOut, responses=ERRORS,
              summary="Share a run with everyone signed in, guests included (or stop sharing it)")
-def share_run(run: ManagedRunDep, session: SessionDep, body: Sharing):
+def share_run(run: ManagedRunDep, session: SessionDep, user: CurrentUser, body: Sharing):
     """The run's owner, or an instructor of their class."""
-    return runs.set_shared(session, run_id=run.id, shared=body.shared)
+    return hidden.shown_run(session, user, runs.set_shared(session, run_id=run.id, shared=body.shared))
 
 
 @router.delete("/{run_id}", status_code=204, responses=ERRORS,
                summary="Delete an ended run with its points, samples and saved model")
 def delete_run(request: Request, run: ManagedRunDep, session: SessionDep):
-    """The run's owner, or an instructor of their class. A run still going or held by a sweep: 422 saying why."""
+    """The run's owner, or an instructor of their class. A run still going or held by a sweep: 422 saying why;
+    an attempt's run: 409 (attempts are records; its instructor voids the attempt instead)."""
     run_service.delete(session, settings=request.app.state.settings, run=run)
     return Response(status_code=204)
 
@@ -124,8 +127,10 @@ class Labels(BaseModel):
 
 @router.patch("/{run_id}", response_model=RunOut, responses=ERRORS,
               summary="Name, tag and annotate a run (each field given replaces the old; empty clears it)")
-def label_run(run: ManagedRunDep, session: SessionDep, body: Labels):
+def label_run(run: ManagedRunDep, session: SessionDep, user: CurrentUser, body: Labels):
     """The run's owner, or an instructor of their class. A bad field: 422 naming it."""
     given = body.model_dump(exclude_unset=True)
     tags = given.get("tags", runs.tags_of(run))
-    return labels.label(session, run=run, name=given.get("name", run.name), tags=tags, note=given.get("note", run.note))
+    labelled = labels.label(session, run=run, name=given.get("name", run.name), tags=tags,
+                            note=given.get("note", run.note))
+    return hidden.shown_run(session, user, labelled)

@@ -11,10 +11,12 @@ from .cookies import AuthCookies, cookie_header
 from .csrf import CSRF_FIELD, CSRF_HEADER, csrf_guard, csrf_token
 from .identity import SESSION_COOKIE, Identity, Unauthorized, identify, viewer
 from .policy import (
+    ADMIN,
     GUEST,
     INSTRUCTOR,
     PUBLIC,
     STUDENT,
+    AdminUser,
     CurrentUser,
     InstructorUser,
     MemberUser,
@@ -47,7 +49,7 @@ def clear_session_cookie(request: Request) -> None:
     request.state.clear_session = True
 
 
-__all__ = ["CSRF_FIELD", "CSRF_HEADER", "GUEST", "INSTRUCTOR", "PUBLIC", "SESSION_COOKIE", "STUDENT", "UNGUARDED",
-           "CurrentUser", "Identity", "InstructorUser", "MemberUser", "OptionalUser", "Policy", "Unauthorized",
+__all__ = ["ADMIN", "CSRF_FIELD", "CSRF_HEADER", "GUEST", "INSTRUCTOR", "PUBLIC", "SESSION_COOKIE", "STUDENT", "UNGUARDED",
+           "AdminUser", "CurrentUser", "Identity", "InstructorUser", "MemberUser", "OptionalUser", "Policy", "Unauthorized",
            "csrf_guard", "csrf_token", "current_user", "identify", "install", "policy_of", "require",
            "set_session_cookie", "viewer"]

@@ -4,7 +4,7 @@
     def thing(user: CurrentUser): ...                       # anyone signed in, guests included
     @router.post("/thing")
     def make(user: MemberUser): ...                         # students and instructors
-    @router.post("/admin/thing", dependencies=[require(INSTRUCTOR)])
+    @router.post("/admin/thing", dependencies=[require(ADMIN)])
     @router.get("/login", dependencies=[PUBLIC])            # no sign-in needed
 
 A policy is a dependency whose function carries `.policy` (a Policy), so the role-matrix test
@@ -28,7 +28,7 @@ from forgetlab.core.store.models import ROLES, User
 
 from .identity import Unauthorized, identify
 
-INSTRUCTOR, STUDENT, GUEST = ROLES
+INSTRUCTOR, STUDENT, GUEST, ADMIN = ROLES
 
 
 @dataclass(frozen=True)
@@ -71,7 +71,8 @@ def require(*roles: str):
     if unknown or not roles:
         raise ValueError(f"unknown roles {unknown}")
     key = frozenset(roles)
-    name = {frozenset(ROLES): "signed-in", frozenset({INSTRUCTOR, STUDENT}): "member"}.get(key, "+".join(sorted(key)))
+    name = {frozenset(ROLES): "signed-in", frozenset({INSTRUCTOR, STUDENT, ADMIN}): "member",
+            frozenset({INSTRUCTOR, ADMIN}): "instructor"}.get(key, "+".join(sorted(key)))
     return Depends(_policy_dependency(key, name))
 
 
@@ -79,8 +80,9 @@ PUBLIC = Depends(_policy_dependency(None, "public"))  # login, sign-up, health: 
 
 OptionalUser = Annotated[User | None, PUBLIC]
 CurrentUser = Annotated[User, require(*ROLES)]  # anyone signed in, guests included
-MemberUser = Annotated[User, require(INSTRUCTOR, STUDENT)]  # may start runs, sweeps, uploads
-InstructorUser = Annotated[User, require(INSTRUCTOR)]
+MemberUser = Annotated[User, require(INSTRUCTOR, STUDENT, ADMIN)]  # may start runs, sweeps, uploads
+InstructorUser = Annotated[User, require(INSTRUCTOR, ADMIN)]  # may teach classes (an admin may too)
+AdminUser = Annotated[User, require(ADMIN)]  # manages accounts and roles
 
 
 def policy_of(call) -> Policy | None:

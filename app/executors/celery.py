@@ -44,6 +44,9 @@ class CeleryExecutor:
                               retry=True, retry_policy={"max_retries": 1, "interval_start": 0.2,
                                                         "interval_step": 0.2, "interval_max": 0.2})
 
+    def position(self, run_id: int) -> int | None:
+        return None  # the broker's list holds encoded messages: app/services/queue.py counts from the database
+
     def backlog(self, queue: str) -> int | None:
         """Messages waiting in a queue: kombu's Redis transport keeps a queue as a list under its name."""
         return int(self.redis.llen(queue))

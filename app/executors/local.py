@@ -81,6 +81,11 @@ class LocalExecutor:
             self.pending.append(run_id)
         self._wake()
 
+    def position(self, run_id: int) -> int | None:
+        """Where a run waits in this executor's own line (1: it starts next)."""
+        with self.lock:
+            return self.pending.index(run_id) + 1 if run_id in self.pending else None
+
     def backlog(self, queue: str) -> int | None:
         return None  # submit dedupes, so the outbox may re-send any queued run without harm
 

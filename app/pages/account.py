@@ -1,4 +1,4 @@
-"""Account pages: log in, sign up, log out, your account (password, API tokens), and the instructors' user admin.
+"""Account pages: log in, sign up, log out, your account (password, API tokens), and the admins' user admin.
 
 Who may use each is its policy (app/auth/policy.py), named in its docstring. Forms post back to the
 same path; a bad field re-renders the form with the field named and a 4xx status, never a 500.
@@ -11,14 +11,15 @@ from typing import Annotated
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse
 
-from forgetlab.app.auth import PUBLIC, CurrentUser, InstructorUser, csrf, set_session_cookie
+from forgetlab.app.auth import PUBLIC, AdminUser, CurrentUser, csrf, set_session_cookie
 from forgetlab.app.auth.identity import SESSION_COOKIE, identify
 from forgetlab.app.deps import SessionDep
 from forgetlab.app.middleware.limits import request_address
 from forgetlab.app.middleware.throttles import Throttled
+from forgetlab.app.services import roster
 from forgetlab.core.errors import DomainError
 from forgetlab.core.ids import parse_id
-from forgetlab.core.store import accounts
+from forgetlab.core.store import accounts, classes
 from forgetlab.core.store.models import ROLES
 
 from .render import page
@@ -82,29 +83,37 @@ def signup_page(request: Request):
     role = request.app.state.settings.signup
     if role == "off":
         raise HTTPException(404, "sign-up is off on this lab: ask an instructor for an account")
-    return page(request, "signup.html", {"role": role})
+    return page(request, "signup.html", {"role": role, "invite_only": request.app.state.settings.invite_only,
+                                         "code": request.query_params.get("code", "")})
 
 
 @router.post("/signup", dependencies=[PUBLIC])
 def signup(request: Request, session: SessionDep, name: Annotated[str, Form()] = "",
-           password: Annotated[str, Form()] = ""):
-    """Anyone, unless sign-up is off: a new account with the lab's sign-up role (student unless set), signed in.
+           password: Annotated[str, Form()] = "", code: Annotated[str, Form()] = ""):
+    """Anyone, unless sign-up is off: a new account with the lab's sign-up role (student unless set), signed in,
+    in the class whose join code it gives (invite-only, FORGETLAB_INVITE_ONLY: the code is required).
     Too many new accounts from one address (app/middleware/throttles.py): 429 with Retry-After."""
-    role = request.app.state.settings.signup
+    settings = request.app.state.settings
+    role = settings.signup
     if role == "off":
         raise HTTPException(404, "sign-up is off on this lab: ask an instructor for an account")
     try:
         accounts.check_name(name)  # a mistyped form costs no allowance
         request.app.state.throttles.signup(request_address(request))
     except Throttled as e:
-        return _throttled(request, "signup.html", {"role": role, "name": name}, e)
+        return _throttled(request, "signup.html", {"role": role, "name": name, "invite_only": settings.invite_only,
+                                                   "code": code}, e)
     except DomainError:
         pass  # create_user names the field below
     try:
+        room = roster.invited_class(session, settings=settings, code=code)
         user = accounts.create_user(session, name=name, password=password, role=role)
     except DomainError as e:
-        return page(request, "signup.html", {"role": role, "name": name, "errors": {e.field: e.message}},
-                    status_code=422)
+        return page(request, "signup.html", {"role": role, "name": name, "errors": {e.field: e.message},
+                                             "invite_only": settings.invite_only, "code": code}, status_code=422)
+    if room is not None and user.role != "guest":  # a guest looks, and joins no class
+        classes.join(session, class_id=room.id, user_id=user.id)
+        return _signed_in(request, session, user, f"/classes/{room.id}")
     return _signed_in(request, session, user, "/")
 
 
@@ -178,15 +187,15 @@ def revoke_token(session: SessionDep, user: CurrentUser, token_id: str):
 
 
 @router.get("/admin/users")
-def users_page(request: Request, session: SessionDep, user: InstructorUser):
-    """Instructors: every account, with its role and whether it is disabled."""
+def users_page(request: Request, session: SessionDep, user: AdminUser):
+    """Admins: every account, with its role and whether it is disabled."""
     return page(request, "admin_users.html", {"users": accounts.list_users(session), "roles": ROLES})
 
 
 @router.post("/admin/users")
-def add_user(request: Request, session: SessionDep, user: InstructorUser, name: Annotated[str, Form()] = "",
+def add_user(request: Request, session: SessionDep, user: AdminUser, name: Annotated[str, Form()] = "",
              password: Annotated[str, Form()] = "", role: Annotated[str, Form()] = "student"):
-    """Instructors: create an account (e.g. for a student) with a first password."""
+    """Admins: create an account (e.g. for a student) with a first password."""
     try:
         accounts.create_user(session, name=name, password=password, role=role)
     except DomainError as e:
@@ -196,16 +205,16 @@ def add_user(request: Request, session: SessionDep, user: InstructorUser, name: 
 
 
 @router.post("/admin/users/{user_id}")
-def update_user(request: Request, session: SessionDep, user: InstructorUser, user_id: str,
+def update_user(request: Request, session: SessionDep, user: AdminUser, user_id: str,
                 role: Annotated[str, Form()] = "", disabled: Annotated[str, Form()] = ""):
-    """Instructors: change another account's role, or disable it (its sessions end; its tokens stop working).
-    Not their own: an instructor cannot lock themselves out."""
+    """Admins only (an instructor manages their classes, not accounts): change another account's role, or disable
+    it (its sessions end; its tokens stop working). Not their own: an admin cannot lock themselves out."""
     key = parse_id(user_id)
     target = accounts.get_user(session, user_id=key) if key is not None else None
     if target is None:
         raise HTTPException(404, f"no user {user_id}")
     if target.id == user.id:
-        raise HTTPException(422, "change another instructor's account, not your own (you would lock yourself out)")
+        raise HTTPException(422, "change another account, not your own (you would lock yourself out)")
     try:
         accounts.update_user(session, user=target, role=role or None,
                              disabled={"true": True, "false": False}.get(disabled))

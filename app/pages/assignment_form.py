@@ -2,7 +2,7 @@
 edit page), and its fields read back as the spec app/services/assignments.py builds an assignment from.
 
 Settings and ranges are one `field=value` a line (as `forgetlab run --set`); locked and hidden fields a
-list of names; budgets whole numbers; the due date an ISO date and time."""
+list of names; budgets whole numbers; the due date an ISO date and time; points one `clause: points` a line."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from typing import Any
 
 from forgetlab.core import goals
 from forgetlab.core.assignments import names, parse_ranges, parse_settings
+from forgetlab.core.goals import fmt
+from forgetlab.core.grading import GradingError, parse_points
 from forgetlab.core.ids import parse_id
 from forgetlab.core.presets import PRESETS
 from forgetlab.core.scenario import Scenario, ScenarioError
@@ -20,7 +22,8 @@ from ..services.assignments import template_of
 
 FORM_DEFAULTS = {"title": "", "instructions": "", "preset": "break-it", "settings": "", "locked": "", "hidden": "",
                  "ranges": "", "goal": "", "score": "mean(retention)", "order": "higher", "qualify": "",
-                 "attempt_budget": "", "run_budget": "", "due_at": "", "show_names": ""}
+                 "attempt_budget": "", "run_budget": "", "due_at": "", "show_names": "", "points": "",
+                 "late_policy": "hard", "late_penalty": ""}
 
 
 def form_context(room, values: dict, errors: dict, editing=None) -> dict:
@@ -56,7 +59,10 @@ def form_values(assignment: Assignment) -> dict[str, str]:
             "order": "higher" if assignment.higher_is_better else "lower", "qualify": assignment.qualify or "",
             "attempt_budget": str(assignment.attempt_budget or ""), "run_budget": str(assignment.run_budget or ""),
             "due_at": assignment.due_at.strftime("%Y-%m-%dT%H:%M") if assignment.due_at else "",
-            "show_names": "true" if assignment.show_names else ""}
+            "show_names": "true" if assignment.show_names else "",
+            "points": "\n".join(f"{c}: {fmt(p)}" for c, p in (assignment.points or {}).items()),
+            "late_policy": assignment.late_policy,
+            "late_penalty": fmt(assignment.late_penalty) if assignment.late_penalty is not None else ""}
 
 
 def spec_from_form(form: dict[str, str]) -> dict[str, Any]:
@@ -78,6 +84,16 @@ def spec_from_form(form: dict[str, str]) -> dict[str, Any]:
         if text and (value is None or not 1 <= value <= 1000):
             errors[key] = "a whole number from 1 to 1000, or empty for no limit"
         spec[key] = value
+    try:
+        spec["points"] = parse_points(form.get("points", ""))
+    except GradingError as e:
+        errors[e.field] = e.message
+    spec["late_policy"] = form.get("late_policy") or "hard"
+    penalty = form.get("late_penalty", "").strip()
+    try:
+        spec["late_penalty"] = float(penalty) if penalty else None
+    except ValueError:
+        errors["late_penalty"] = "a percent per day late, e.g. 10"
     due = form.get("due_at", "").strip()
     try:
         spec["due_at"] = datetime.fromisoformat(due) if due else None

@@ -7,6 +7,7 @@ it again when the attempt is posted (core/assignments.apply): the form is only a
 
 from __future__ import annotations
 
+from datetime import datetime
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
@@ -14,8 +15,10 @@ from fastapi.responses import RedirectResponse
 
 from forgetlab.app.auth import CurrentUser, InstructorUser, MemberUser
 from forgetlab.app.deps import AssignmentDep, SessionDep, TaughtAssignmentDep
-from forgetlab.app.services import assignments, attempts
+from forgetlab.app.services import assignments, attempts, queue
 from forgetlab.core.assignments import apply, describe, form_rules
+from forgetlab.core.errors import Invalid, NotFound
+from forgetlab.core.ids import parse_id
 from forgetlab.core.scenario import ScenarioError
 from forgetlab.core.store import classes
 from forgetlab.core.tiers import get_tier
@@ -43,12 +46,20 @@ def _context(request: Request, session, assignment, user, items: list[tuple[str,
     taught = assignments.teaches(session, assignment, user)
     rows = attempts.attempt_rows(session, assignment=assignment, user_id=None if taught else user.id)
     used = classes.count_attempts(session, assignment_id=assignment.id, user_id=user.id)
+    spent = assignment.attempt_budget is not None and used >= assignment.attempt_budget
+    past_due = attempts.closed_for(session, assignment=assignment, user=user)
     return {"assignment": assignment, "room": classes.get_class(session, class_id=assignment.class_id),
             "groups": [g for g in groups if g[1]], "rules": rules,
             # a locked field always shows the assignment's value, even after a refused change
-            "values": {**template.base, **data, **{n: template.base[n] for n in template.locked}},
+            "values": {**template.base, **data, **{n: template.base[n] for n in template.shown_locked()}},
             "errors": errors, "scenario": scenario, "described": describe(template), "taught": taught,
-            "attempts": rows, "active": any(not r.terminal for _, r, _ in rows), "used": used, "user": user,
+            "attempts": rows, "graded": attempts.graded(session, assignment=assignment, rows=rows),
+            "standings": {r.id: queue.standing(session, state=request.app.state, run=r) for _, r, _ in rows
+                          if r.status == "queued"},
+            "due": attempts.due_for(session, assignment=assignment, user_id=user.id), "active": any(not r.terminal for _, r, _ in rows), "used": used, "user": user,
+            # no attempt is left, or it is too late: the button says so instead of leading to a refusal
+            "closed": "You have used all your attempts." if spent else
+                      f"No more attempts: {past_due}." if past_due else None,
             "hidden": template.hidden if taught else [], "tasks": tasks,
             # a task that is none of the tier's (a dataset the instructor set) is still shown, selected
             "extra_task": None if template.base["task"] in tasks else (template.base["task"],) * 2}
@@ -80,8 +91,47 @@ async def attempt_form(request: Request, session: SessionDep, user: MemberUser, 
         context = _context(request, session, assignment, user, items)
         context["errors"], context["scenario"], context["refused"] = errors, None, True
         return page(request, "assignment.html", context, status_code=422)
-    return RedirectResponse(f"/assignments/{assignment.id}?{urlencode({'attempt': attempt.id})}#attempts",
+    # No query string: the page reads every query key as a scenario field (the form's live check).
+    return RedirectResponse(f"/assignments/{assignment.id}#attempt-{attempt.id}", status_code=303)
+
+
+@router.post("/assignments/{assignment_id}/attempts/{attempt_id}/void")
+async def void_form(request: Request, session: SessionDep, user: InstructorUser, assignment: TaughtAssignmentDep,
+                    attempt_id: str):
+    """The class's instructor only: void an attempt with a reason (it stays, no longer counts; logged)."""
+    key = parse_id(attempt_id)
+    if key is None:
+        raise NotFound(f"no attempt {attempt_id} at this assignment", "attempt")
+    reason = str((await request.form()).get("reason", ""))
+    attempts.void(session, state=request.app.state, assignment=assignment, attempt_id=key, actor=user, reason=reason)
+    return RedirectResponse(f"/assignments/{assignment.id}/dashboard?notice=Attempt+voided", status_code=303)
+
+
+@router.post("/assignments/{assignment_id}/attempts/{attempt_id}/feedback")
+async def feedback_form(request: Request, session: SessionDep, user: InstructorUser, assignment: TaughtAssignmentDep,
+                        attempt_id: str):
+    """The class's instructor only: leave (or clear) feedback on an attempt, Markdown shown escaped."""
+    key = parse_id(attempt_id)
+    if key is None:
+        raise NotFound(f"no attempt {attempt_id} at this assignment", "attempt")
+    text = str((await request.form()).get("feedback", ""))
+    attempts.give_feedback(session, assignment=assignment, attempt_id=key, actor=user, text=text)
+    return RedirectResponse(f"/assignments/{assignment.id}/dashboard?notice=Feedback+saved#attempt-{key}",
                             status_code=303)
+
+
+@router.post("/assignments/{assignment_id}/extensions")
+async def extension_form(request: Request, session: SessionDep, user: InstructorUser,
+                         assignment: TaughtAssignmentDep):
+    """The class's instructor only: a student's own due date (empty date: take it back)."""
+    form = await request.form()
+    due = str(form.get("due_at", "")).strip()
+    try:
+        when = datetime.fromisoformat(due) if due else None
+    except ValueError:
+        raise Invalid("a date and time such as 2026-12-24T18:00", "due_at") from None
+    attempts.extend(session, assignment=assignment, student=str(form.get("student", "")), due_at=when)
+    return RedirectResponse(f"/assignments/{assignment.id}/dashboard?notice=Extension+saved", status_code=303)
 
 
 @router.get("/assignments/{assignment_id}/edit")
@@ -134,5 +184,6 @@ def dashboard_page(request: Request, session: SessionDep, user: InstructorUser,
     compare = "/compare?" + urlencode({"runs": ",".join(map(str, board["best_runs"]))}, safe=",") \
         if len(board["best_runs"]) >= 2 else None
     return page(request, "dashboard.html", {"assignment": assignment, **board, "compare": compare, "user": user,
+                                            "notice": request.query_params.get("notice"),
                                             "room": classes.get_class(session, class_id=assignment.class_id)},
                 blocks=("board",))

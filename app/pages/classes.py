@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse
 from forgetlab.app.auth import CurrentUser, InstructorUser, MemberUser
 from forgetlab.app.deps import ClassDep, LessonDep, SessionDep, TaughtClassDep
 from forgetlab.app.http import public_base
-from forgetlab.app.services import assignments, attempts
+from forgetlab.app.services import assignments, attempts, roster
 from forgetlab.app.services import classes as class_service
 from forgetlab.core.errors import DomainError, NotFound
 from forgetlab.core.lessons import STARTER
@@ -70,9 +70,34 @@ def class_page(request: Request, session: SessionDep, user: CurrentUser, room: C
 @router.post("/classes/{class_id}/cancel-queued")
 def cancel_queued_form(request: Request, session: SessionDep, user: InstructorUser, room: TaughtClassDep):
     """The class's instructor only: every queued attempt run of the class is cancelled at once."""
-    count = class_service.cancel_queued(session, state=request.app.state, room=room)
+    count = class_service.cancel_queued(session, state=request.app.state, room=room, actor=user)
     return RedirectResponse(f"/classes/{room.id}?notice=Cancelled+{count}+queued+run{'s' if count != 1 else ''}",
                             status_code=303)
+
+
+@router.post("/classes/{class_id}/roster")
+async def roster_form(request: Request, session: SessionDep, user: InstructorUser, room: TaughtClassDep):
+    """The class's instructor only: import students from a CSV (pasted or uploaded); the new accounts'
+    set-password links are shown once, on the page this answers with."""
+    form = await request.form()
+    upload = form.get("file")
+    text = (await upload.read()).decode("utf-8", "replace") if upload is not None and not isinstance(upload, str) \
+        else ""
+    text = text or str(form.get("csv", ""))
+    try:
+        done = roster.import_roster(session, room=room, text=text, actor=user, base_url=public_base(request))
+    except DomainError as e:
+        context = {**_class_context(request, session, room, user), "roster_error": e.message, "roster_csv": text}
+        return page(request, "class.html", context, status_code=422)
+    return page(request, "class.html", {**_class_context(request, session, room, user), "imported": done})
+
+
+@router.post("/classes/{class_id}/students/{username}/reset")
+def reset_form(request: Request, session: SessionDep, user: InstructorUser, room: TaughtClassDep, username: str):
+    """The class's instructor only, for a student of the class: a one-time set-password link, shown once."""
+    link = roster.reset_link(session, room=room, username=username, actor=user, base_url=public_base(request))
+    return page(request, "class.html", {**_class_context(request, session, room, user),
+                                        "reset": {"username": username, "link": link}})
 
 
 @router.post("/classes/{class_id}/lessons/starter")

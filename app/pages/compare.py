@@ -17,7 +17,7 @@ from forgetlab.core.results import TASK_ACCURACY, TASK_NLL, cap_key
 from forgetlab.core.store import access
 from forgetlab.core.tiers import capabilities_of
 
-from ..services import gate
+from ..services import gate, hidden
 from ..views import comparison
 from ..views.scatter import render as scatter
 from .render import page
@@ -39,6 +39,7 @@ def compare_page(request: Request, session: SessionDep, user: CurrentUser, sweep
         return RedirectResponse("/compare?" + query, status_code=303)
     chosen, note = comparison.select_runs(session, run_ids=ids, sweep_id=sweep, where=access.run_filter(user),
                                           sweep_where=access.sweep_filter(user))  # others: "no run", as unknown
+    chosen = hidden.shown(session, user, chosen)  # attempts' hidden settings left out
     data = comparison.build(session, chosen, baseline=baseline, order=comparison.grid_order(session, sweep))
     selection = f"sweep={sweep}" if sweep is not None else "runs=" + ",".join(map(str, ids))
     charts = _charts(data)

@@ -10,6 +10,7 @@ from . import (
     builder,
     classes,
     compare,
+    invites,
     run,
     runs,
     sweeps,
@@ -24,6 +25,7 @@ pages_router.include_router(run.router)
 pages_router.include_router(sweeps.router)
 pages_router.include_router(compare.router)
 pages_router.include_router(account.router)
+pages_router.include_router(invites.router)
 pages_router.include_router(asks.router)
 pages_router.include_router(classes.router)
 pages_router.include_router(assignments.router)

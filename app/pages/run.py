@@ -9,13 +9,13 @@ from fastapi.responses import RedirectResponse
 from forgetlab.app.auth import CurrentUser
 from forgetlab.app.deps import ManagedRunDep, RunDep, SessionDep
 from forgetlab.app.http import is_htmx
-from forgetlab.app.services import labels
+from forgetlab.app.services import hidden, labels, queue
 from forgetlab.app.services import runs as run_service
 from forgetlab.core.datasets import is_dataset_id
 from forgetlab.core.errors import DomainError
 from forgetlab.core.presets import PRESETS
 from forgetlab.core.scenario import Scenario
-from forgetlab.core.store import access, runs
+from forgetlab.core.store import access, classes, runs
 from forgetlab.core.store.datasets import get_dataset
 from forgetlab.core.tiers import TaskInfo, tier_of
 from forgetlab.core.tiers.base import DATASET_PREFIX, is_dataset_task
@@ -30,26 +30,40 @@ router = APIRouter(include_in_schema=False)
 
 
 def _run_context(session, run, user) -> dict:
-    """What run.html shows of `run` to `user`: the parent and "repeat of" runs only when `user` may see them."""
-    scenario = None if run.external else Scenario.model_validate(run.config)  # external: the trainer's arguments
+    """What run.html shows of `run` to `user`: the parent and "repeat of" runs only when `user` may see them.
+
+    An attempt's run: no cancel or delete (attempts are records), and for all but its class's instructor none of
+    its hidden settings (app/services/hidden.py): not in the settings line, the builder link or the reading,
+    and no "repeat of" (that would tell which settings it has). An external run's config is its trainer's
+    arguments, not a scenario: no builder link."""
+    attempt = classes.attempt_of_run(session, run_id=run.id)
+    run = hidden.shown_run(session, user, run)
+    masked = hidden.is_masked(run)
+    scenario = None if run.external else Scenario.model_validate(run.config)
     reading = None
     if run.summary and run.external:
         reading = read_external(config=run.config, summary=run.summary)
-    elif run.summary:
+    elif run.summary and not masked:
         base = runs.step_values(session, run_id=run.id, step=0)
         reading = read_run(config=run.config, summary=run.summary, base=base, info=run.info,
                            lowest_val_loss=runs.lowest(session, run_id=run.id, key="val_loss"))
     parent = runs.get_run(session, run_id=run.parent_id) if run.parent_id else None
     if parent is not None and not access.can_view_run(session, user, parent):
         parent = None  # made from a run this user may not see (since unshared, or another's)
-    first = runs.first_runs(session, hashes=[run.config_hash], where=access.run_filter(user)).get(run.config_hash)
+    first = None if masked else \
+        runs.first_runs(session, hashes=[run.config_hash], where=access.run_filter(user)).get(run.config_hash)
     samples = runs.latest_samples(session, run_id=run.id)
     tier = tier_of(run.config)
     task, task_label = _task_info(session, tier, scenario.task, user) if scenario else (None, None)
     capabilities = [c for name, c in tier.capabilities.items() if not run.external or name in run.config["suites"]]
-    return {"run": run, "config": run.config, "task": task, "task_label": task_label, "reading": reading,
+    if scenario is None:
+        builder = None
+    else:
+        builder = f"/assignments/{attempt.assignment_id}" if masked else "/?" + scenario_query(scenario)
+    return {"run": run, "config": run.config, "attempt": attempt, "builder_href": builder, "masked": masked,
+            "task": task, "task_label": task_label, "reading": reading,
             "capabilities": capabilities,
-            "samples": samples, "builder_query": scenario_query(scenario) if scenario else None,
+            "samples": samples,
             "preset": PRESETS.get(run.preset) if run.preset else None,
             "parent": parent, "parent_side": _side_by_side(run, parent) if parent else None,
             "repeat_of": first if first is not None and first < run.id else None, "tags": runs.tags_of(run),
@@ -95,9 +109,11 @@ def _task_info(session, tier, task: str, user) -> tuple[TaskInfo, str]:
 
 @router.get("/runs/{run_id}")
 def run_page(request: Request, run: RunDep, session: SessionDep, user: CurrentUser):
-    """Anyone who may see the run (RunDep); its buttons only for who may use them."""
+    """Anyone who may see the run (RunDep); its buttons only for who may use them (no cancel or delete for an
+    attempt's run); a queued run says where it stands in the queue."""
     context = {**_run_context(session, run, user), **ask_box(session, run, user),
-               "can_manage": access.can_manage_run(session, user, run)}
+               "can_manage": access.can_manage_run(session, user, run),
+               "standing": queue.standing(session, state=request.app.state, run=run)}
     return page(request, "run.html", context, blocks=("run_header", "samples", "summary"))
 
 

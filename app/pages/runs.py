@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request
 
 from forgetlab.app.auth import CurrentUser
 from forgetlab.app.deps import SessionDep
+from forgetlab.app.services import hidden
 from forgetlab.core.presets import PRESETS
 from forgetlab.core.store import access, runs
 from forgetlab.core.store.models import STATUSES
@@ -21,16 +22,17 @@ FILTERS = ("status", "preset", "task", "tier", "tag", "sort")
 
 @router.get("/runs")
 def runs_list(request: Request, session: SessionDep, user: CurrentUser):
-    """Anyone signed in: the runs they may see. Filters and the sort are query keys, so a filtered list is a link."""
+    """Anyone signed in: the runs they may see (attempts' hidden settings left out). Filters and the sort are
+    query keys, so a filtered list is a link."""
     # Checkboxes pick runs to compare; hx-preserve keeps them ticked across the table's refreshes.
     chosen = {k: request.query_params.get(k) or None for k in FILTERS}
     if chosen["sort"] not in runs.SORTS:
         chosen["sort"] = "newest"
-    found = runs.find_runs(session, **chosen, limit=100, where=access.run_filter(user))
+    found = hidden.shown(session, user, runs.find_runs(session, **chosen, limit=100, where=access.run_filter(user)))
     first = runs.first_runs(session, hashes=[r.config_hash for r in found], where=access.run_filter(user))
     rows = [{"run": run, "headline": headline(run.summary), "tags": runs.tags_of(run),
              "repeat_of": first.get(run.config_hash) if first.get(run.config_hash, run.id) < run.id else None}
-            for run in found]
+            for run in found]  # a masked run's hash is "hidden": no "repeat of" for it
     active = any(not row["run"].terminal for row in rows)
     options = {"status": list(STATUSES), "preset": list(PRESETS), "tier": list(all_tiers()),
                "task": sorted({t for tier in all_tiers().values() for t in tier.tasks}),

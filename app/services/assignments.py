@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from forgetlab.core import goals
+from forgetlab.core import goals, grading
 from forgetlab.core.assignments import Template, make_template
 from forgetlab.core.presets import scenario_from
 from forgetlab.core.scenario import ScenarioError
@@ -35,7 +35,7 @@ def build_assignment(session: Session, *, room: Classroom, spec: dict[str, Any])
 
     `spec`: title, instructions, preset (optional), settings {field: value}, locked [names], hidden
     [names], ranges {field: {min, max} | {choices}}, goal, score, higher_is_better, qualify,
-    attempt_budget, run_budget, due_at, show_names."""
+    attempt_budget, run_budget, due_at, show_names, points ({clause: points}), late_policy, late_penalty."""
     return classes.create_assignment(session, class_id=room.id, **assignment_fields(spec))
 
 
@@ -73,9 +73,18 @@ def assignment_fields(spec: dict[str, Any]) -> dict[str, Any]:
                 parse(text, field=field)
             except goals.GoalError as e:
                 errors[field] = e.message
+    points, late = None, ("hard", None)
+    try:
+        points = grading.check_points(spec.get("points"))
+    except grading.GradingError as e:
+        errors[e.field] = e.message
+    try:
+        late = grading.check_late(spec.get("late_policy") or "hard", spec.get("late_penalty"))
+    except grading.GradingError as e:
+        errors[e.field] = e.message
     if errors:
         raise ScenarioError(errors)
-    return {"title": title, "instructions": spec.get("instructions") or "",
+    return {"points": points, "late_policy": late[0], "late_penalty": late[1], "title": title, "instructions": spec.get("instructions") or "",
             "template": template.model_dump(mode="json"), "goal": spec["goal"].strip(),
             "score": (spec.get("score") or "mean(retention)").strip(),
             "higher_is_better": spec.get("higher_is_better", True),

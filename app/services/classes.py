@@ -10,9 +10,9 @@ from sqlalchemy.orm import Session
 from forgetlab.core.errors import Invalid, NotFound
 from forgetlab.core.lessons import STARTER
 from forgetlab.core.store import classes
-from forgetlab.core.store.models import Classroom, Lesson, User
+from forgetlab.core.store.models import Classroom, Lesson, Run, User
 
-from .runs import cancel_many
+from .runs import cancel_many, stop
 
 
 def _name(name: str | None) -> str:
@@ -56,9 +56,21 @@ def delete_class(session: Session, *, state, room: Classroom) -> int:
     return cancelled
 
 
-def cancel_queued(session: Session, *, state, room: Classroom) -> int:
-    """Cancel every queued run of the class's attempts at once; returns how many were cancelled."""
-    return cancel_many(session, state=state, run_ids=classes.queued_class_runs(session, class_id=room.id))
+CANCELLED_BY_INSTRUCTOR = "its queued run was cancelled by the instructor (Cancel all queued runs)"
+
+
+def cancel_queued(session: Session, *, state, room: Classroom, actor: User) -> int:
+    """Cancel every queued run of the class's attempts at once; returns how many were cancelled. Each attempt
+    whose run this cancelled is voided, logged as the instructor's: the student did not spend it."""
+    run_ids = classes.queued_class_runs(session, class_id=room.id)
+    count = 0
+    for run_id in run_ids:
+        if stop(session, state=state, run=session.get(Run, run_id)).status == "cancelled":
+            count += 1
+            attempt = classes.attempt_of_run(session, run_id=run_id)
+            classes.void_attempt(session, attempt_id=attempt.id, actor_id=actor.id, reason=CANCELLED_BY_INSTRUCTOR,
+                                 action="cancelled")
+    return count
 
 
 def add_starter_lesson(session: Session, *, room: Classroom) -> Lesson:

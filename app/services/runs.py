@@ -1,5 +1,9 @@
 """Runs: submit one (checked against the quotas and budgets), cancel one, some or all of a user's queued runs,
-delete an ended one; and which preset a scenario is."""
+delete an ended one; and which preset a scenario is.
+
+An attempt's run is a record (docs/instructors.md): neither its student nor anyone else cancels or deletes it
+(Conflict, 409, saying why). Its class's instructor voids the attempt instead (app/services/attempts.py),
+which stops the run too; the instructor's class-wide and assignment-wide actions stop runs with `stop`."""
 
 from __future__ import annotations
 
@@ -10,11 +14,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from forgetlab.core import artifacts, checkpoints, datasets, quotas
 from forgetlab.core.datasets import is_dataset_id
-from forgetlab.core.errors import Invalid
+from forgetlab.core.errors import Conflict, Invalid
 from forgetlab.core.live import Status
 from forgetlab.core.presets import PRESETS
 from forgetlab.core.scenario import Scenario, ScenarioError
-from forgetlab.core.store import access, runs
+from forgetlab.core.store import access, classes, runs
 from forgetlab.core.store import artifacts as artifact_store
 from forgetlab.core.store import external as external_store
 from forgetlab.core.store.datasets import get_dataset, pairs_of
@@ -122,7 +126,22 @@ def _cancelled(state, session: Session, run_id: int) -> None:
     checkpoints.drop(state.settings.data_dir, run_id)
 
 
+def refuse_attempt_run(session: Session, run: Run, doing: str) -> None:
+    """Conflict when `run` is an attempt's: attempts are records, so their runs are kept."""
+    attempt = classes.attempt_of_run(session, run_id=run.id)
+    if attempt is not None:
+        raise Conflict(f"run {run.id} is an attempt at assignment {attempt.assignment_id}, and attempts are kept as "
+                       f"records: it cannot be {doing}. The class's instructor may void the attempt, with a "
+                       "reason (that also stops its run).", "run")
+
+
 def cancel(session: Session, *, state, run: Run) -> Run:
+    """Cancel a run that is no attempt's (Conflict for one that is): see `stop`."""
+    refuse_attempt_run(session, run, "cancelled")
+    return stop(session, state=state, run=run)
+
+
+def stop(session: Session, *, state, run: Run) -> Run:
     """Queued: cancelled at once. Running: flagged, and the executor stops it (kill, or the worker's check)."""
     if run.terminal:
         return run
@@ -139,7 +158,7 @@ def cancel(session: Session, *, state, run: Run) -> Run:
 def cancel_many(session: Session, *, state, run_ids: list[int]) -> int:
     """Cancel each of these runs (a class's or an assignment's queued attempts); returns how many were
     cancelled at once (queued ones; a running one is only flagged)."""
-    return sum(cancel(session, state=state, run=session.get(Run, run_id)).status == "cancelled" for run_id in run_ids)
+    return sum(stop(session, state=state, run=session.get(Run, run_id)).status == "cancelled" for run_id in run_ids)
 
 
 def cancel_queued(session: Session, *, state, owner: User, run_ids: list[int] | None = None) -> list[int]:
@@ -153,9 +172,10 @@ def cancel_queued(session: Session, *, state, owner: User, run_ids: list[int] | 
 
 
 def delete(session: Session, *, settings, run: Run) -> None:
-    """Delete a run that has ended and that no sweep holds (a sweep would lose a grid point), with its points,
-    samples, questions, saved model and any checkpoint file; Invalid says why not. The API and the run page both
-    delete through here."""
+    """Delete a run that has ended and that no sweep or attempt holds (a sweep would lose a grid point, an
+    attempt is a record), with its points, samples, questions, saved model and any checkpoint file; Invalid or
+    Conflict says why not. The API and the run page both delete through here."""
+    refuse_attempt_run(session, run, "deleted")
     if not run.terminal:
         raise Invalid(f"run {run.id} is {run.status}: cancel it first", "run")
     held = runs.sweeps_of(session, run_id=run.id)

@@ -64,12 +64,26 @@ def mitigations(c: dict) -> list[str]:
 
 def key_settings(c: dict, task: str | None = None) -> list[str]:
     """A run's settings in a line: what the runs list and the run page header show. `task`: how to name the
-    task, where the caller knows better than its key (a dataset's name)."""
+    task, where the caller knows better than its key (a dataset's name). A setting the viewer may not see (an
+    attempt's hidden field: app/services/hidden.py) is left out, and so is what depends on it."""
     if is_external(c):
         return settings_line(c)
-    items = [task or c["task"], method_phrase(c) if c["method"] == "lora" else "full", f"lr {c['lr']:g}",
-             f"{c['epochs']} epoch{'s' if c['epochs'] != 1 else ''}", f"{c['task_examples']} examples"]
-    return items + mitigations(c)
+    phrases = [("task", lambda: task or c["task"]),
+               ("method", lambda: method_phrase(c) if c["method"] == "lora" else "full"),
+               ("lr", lambda: f"lr {c['lr']:g}"),
+               ("epochs", lambda: f"{c['epochs']} epoch{'s' if c['epochs'] != 1 else ''}"),
+               ("task_examples", lambda: f"{c['task_examples']} examples")]
+    items = []
+    for key, phrase in phrases:
+        try:
+            if key in c:
+                items.append(phrase())
+        except KeyError:  # what the phrase also names is hidden (lora's rank)
+            continue
+    try:
+        return items + mitigations(c)
+    except KeyError:  # a mitigation's setting hidden: its phrase would tell it
+        return items
 
 
 def headline(summary: dict | None) -> tuple[str, float] | None:

@@ -9,26 +9,26 @@ The rules (docs/accounts.md):
 - a run: its owner sees it; instructors see runs with no owner (made before accounts); everyone
   signed in, guests included, sees runs their owner shared; plus what classes grant (below).
 - a run is managed (cancelled, deleted, shared) by its owner, or by an instructor for runs with no
-  owner, plus what classes grant (below). Guests manage nothing.
+  owner, plus what classes grant (below). Guests manage nothing. An admin is an instructor here.
 - sweeps and datasets follow the runs' rules, without sharing.
 
 EXTENSION POINT for classes (migration 0005): `through_classes(user, owner)` returns the clauses
 by which class membership lets `user` see things owned by `owner` (a column: Run.owner_id,
 Sweep.owner_id, StoredDataset.owner_id), e.g. an instructor sees the runs of the students of the
-classes they teach. `managed_through_classes` is the same for managing (an instructor of the
-class may cancel or delete a student's run). A class sharing of runs ("what my class shares")
+classes they teach. `managed_through_classes` is what they may change through classes: the attempt
+runs of the classes they teach (shared, labelled; never cancelled or deleted: attempts are records). A class sharing of runs ("what my class shares")
 goes in `shared_through_classes`. Today there are no classes: they return nothing.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, false, or_, select
+from sqlalchemy import ColumnElement, and_, false, or_, select
 from sqlalchemy.orm import Session
 
-from .classes import students_taught
-from .models import Run, StoredDataset, Sweep, User
+from .classes import students_taught, taught_runs
+from .models import TEACHERS, Assignment, AssignmentAttempt, Classroom, Run, StoredDataset, Sweep, User
 
-INSTRUCTOR, STUDENT, GUEST = "instructor", "student", "guest"
+INSTRUCTOR, STUDENT, GUEST, ADMIN = "instructor", "student", "guest", "admin"
 
 
 # --- the extension point: filled by the classes module (migration 0005) ----------------------------------
@@ -37,13 +37,14 @@ INSTRUCTOR, STUDENT, GUEST = "instructor", "student", "guest"
 def through_classes(user: User, owner) -> list[ColumnElement[bool]]:
     """Clauses over `owner` (an owner_id column) that class membership adds to what `user` sees: an
     instructor sees what the students of the classes they teach own (core/store/classes.py)."""
-    return [owner.in_(students_taught(user.id))] if user.role == INSTRUCTOR else []
+    return [owner.in_(students_taught(user.id))] if user.role in TEACHERS else []
 
 
-def managed_through_classes(user: User, owner) -> list[ColumnElement[bool]]:
-    """Clauses over `owner` that class membership adds to what `user` may cancel or delete: the same
-    students' things, for their instructor."""
-    return through_classes(user, owner)
+def managed_through_classes(user: User) -> list[ColumnElement[bool]]:
+    """Clauses over Run that class membership adds to what `user` may change (share, label; an attempt's run is
+    never cancelled or deleted: app/services/runs.py): the attempt runs of the classes they teach, and nothing
+    else of their students' (their own runs and sweeps stay theirs)."""
+    return [Run.id.in_(taught_runs(user.id))] if user.role in TEACHERS else []
 
 
 def shared_through_classes(user: User) -> list[ColumnElement[bool]]:
@@ -59,7 +60,7 @@ def _owned(user: User, owner) -> list[ColumnElement[bool]]:
     if user.role == GUEST:
         return []
     clauses = [owner == user.id]
-    if user.role == INSTRUCTOR:
+    if user.role in TEACHERS:
         clauses.append(owner.is_(None))
     return clauses + through_classes(user, owner)
 
@@ -68,8 +69,8 @@ def _managed(user: User, owner) -> ColumnElement[bool]:
     if user.role == GUEST:
         return false()
     clauses = [owner == user.id]
-    if user.role == INSTRUCTOR:
-        clauses += [owner.is_(None), *managed_through_classes(user, owner)]
+    if user.role in TEACHERS:
+        clauses.append(owner.is_(None))
     return or_(*clauses)
 
 
@@ -82,7 +83,7 @@ def run_filter(user: User | None) -> ColumnElement[bool]:
 
 def run_manage_filter(user: User | None) -> ColumnElement[bool]:
     """The runs `user` may cancel, delete or share."""
-    return false() if user is None else _managed(user, Run.owner_id)
+    return false() if user is None else or_(_managed(user, Run.owner_id), *managed_through_classes(user))
 
 
 def sweep_filter(user: User | None) -> ColumnElement[bool]:
@@ -97,6 +98,12 @@ def sweep_manage_filter(user: User | None) -> ColumnElement[bool]:
 def dataset_filter(user: User | None) -> ColumnElement[bool]:
     clauses = _owned(user, StoredDataset.owner_id) if user is not None else []
     return or_(*clauses) if clauses else false()
+
+
+def reusable_filter(user: User | None) -> ColumnElement[bool]:
+    """The runs a new run of `user` may reuse (the run cache): visible ones that are no attempt's. An attempt is
+    a record of its own, and reusing it would tell its student which settings its hidden fields have."""
+    return and_(run_filter(user), Run.id.not_in(select(AssignmentAttempt.run_id)))
 
 
 def visible_runs_query(user: User | None):
@@ -130,5 +137,18 @@ def can_view_dataset(session: Session, user: User | None, dataset: StoredDataset
 
 def can_start_runs(user: User | None) -> bool:
     """Students and instructors start runs, sweeps and uploads; guests only look."""
-    return user is not None and user.role in (STUDENT, INSTRUCTOR)
+    return user is not None and user.role in (STUDENT, INSTRUCTOR, ADMIN)
 
+
+
+def hidden_fields(session: Session, user: User | None, run_ids: list[int]) -> dict[int, list[str]]:
+    """Per run that is an attempt at an assignment with hidden fields, those fields: what `user` may not see of
+    its settings, unless they teach the assignment's class (its student, and anyone it is shared with, may not)."""
+    if not run_ids:
+        return {}
+    rows = session.execute(select(AssignmentAttempt.run_id, Assignment.template, Classroom.instructor_id)
+                           .join(Assignment, Assignment.id == AssignmentAttempt.assignment_id)
+                           .join(Classroom, Classroom.id == Assignment.class_id)
+                           .where(AssignmentAttempt.run_id.in_(run_ids)))
+    return {run_id: list(template.get("hidden") or []) for run_id, template, instructor in rows
+            if template.get("hidden") and (user is None or user.id != instructor)}

@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session
 from ..errors import Invalid, NotFound
 from .models import ROLES, ApiToken, User, UserSession, utcnow
 
-INSTRUCTOR, STUDENT, GUEST = ROLES
-LOCAL_USER = "local"  # the embedded lab's single user (an instructor), signed in without a password
+INSTRUCTOR, STUDENT, GUEST, ADMIN = ROLES
+LOCAL_USER = "local"  # the embedded lab's single user (its admin), signed in without a password
 NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,31}$")
 MIN_PASSWORD = 8
 TOKEN_PREFIX = "fl_"
@@ -93,11 +93,12 @@ def create_user(session: Session, *, name: str, password: str | None, role: str 
 
 
 def local_user(session: Session) -> User:
-    """The embedded lab's local instructor, created on first use (two first requests may race: one wins)."""
+    """The embedded lab's local user, its admin (it teaches and manages accounts), created on first use (two first
+    requests may race: one wins)."""
     user = user_by_name(session, LOCAL_USER)
     if user is not None:
         return user
-    session.add(User(name=LOCAL_USER, role=INSTRUCTOR, disabled=False, created_at=utcnow()))
+    session.add(User(name=LOCAL_USER, role=ADMIN, disabled=False, created_at=utcnow()))
     try:
         session.commit()
     except IntegrityError:

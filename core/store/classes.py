@@ -16,12 +16,16 @@ from sqlalchemy.orm import Session
 from .models import (
     Assignment,
     AssignmentAttempt,
+    AttemptLog,
     Classroom,
+    Extension,
     Lesson,
     LessonStep,
     Membership,
+    Profile,
     Run,
     User,
+    utcnow,
 )
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: codes are read aloud and typed
@@ -103,10 +107,12 @@ def roster(session: Session, *, class_id: int) -> list[User]:
 def create_assignment(session: Session, *, class_id: int, title: str, template: dict, goal: str,
                       instructions: str = "", score: str = "mean(retention)", higher_is_better: bool = True,
                       qualify: str | None = None, attempt_budget: int | None = None, run_budget: int | None = None,
-                      due_at: datetime | None = None, show_names: bool = False, commit: bool = True) -> Assignment:
+                      due_at: datetime | None = None, show_names: bool = False, points: dict | None = None,
+                      late_policy: str = "hard", late_penalty: float | None = None, commit: bool = True) -> Assignment:
     row = Assignment(class_id=class_id, title=title, instructions=instructions, template=template, goal=goal,
                      score=score, higher_is_better=higher_is_better, qualify=qualify, attempt_budget=attempt_budget,
-                     run_budget=run_budget, due_at=due_at, show_names=show_names)
+                     run_budget=run_budget, due_at=due_at, show_names=show_names, points=points,
+                     late_policy=late_policy, late_penalty=late_penalty)
     session.add(row)
     if commit:
         session.commit()
@@ -183,13 +189,67 @@ def attempts(session: Session, *, assignment_id: int, user_id: int | None = None
 
 
 def count_attempts(session: Session, *, assignment_id: int, user_id: int | None = None) -> int:
-    """Attempts that count against a budget: every one but those cancelled (a cancelled run used nothing,
-    or was stopped by the instructor)."""
-    query = (select(func.count()).select_from(AssignmentAttempt).join(Run, Run.id == AssignmentAttempt.run_id)
-             .where(AssignmentAttempt.assignment_id == assignment_id, Run.status != "cancelled"))
+    """Attempts that count (the one counting rule: budgets, dashboard, class page, grade CSV): every attempt
+    made, whatever became of its run (succeeded, failed or cancelled), except those an instructor voided."""
+    query = (select(func.count()).select_from(AssignmentAttempt)
+             .where(AssignmentAttempt.assignment_id == assignment_id, AssignmentAttempt.voided_at.is_(None)))
     if user_id is not None:
         query = query.where(AssignmentAttempt.user_id == user_id)
     return session.scalar(query) or 0
+
+
+def void_attempt(session: Session, *, attempt_id: int, actor_id: int, reason: str, action: str = "voided") -> bool:
+    """Void an attempt (it stays, and no longer counts) and log who did it and why, in one commit; False when it
+    was already voided (the guarded UPDATE lets two instructors' clicks at once void it once)."""
+    row = session.get(AssignmentAttempt, attempt_id)
+    done = session.execute(update(AssignmentAttempt).where(AssignmentAttempt.id == attempt_id,
+                                                           AssignmentAttempt.voided_at.is_(None))
+                           .values(voided_at=utcnow(), voided_by=actor_id, void_reason=reason)).rowcount
+    if done:
+        session.add(AttemptLog(assignment_id=row.assignment_id, attempt_id=attempt_id, actor_id=actor_id,
+                               action=action, reason=reason))
+    session.commit()
+    session.refresh(row)
+    return bool(done)
+
+
+def set_feedback(session: Session, *, attempt_id: int, text: str | None, actor_id: int) -> None:
+    """The instructor's feedback on an attempt (None or empty clears it)."""
+    session.execute(update(AssignmentAttempt).where(AssignmentAttempt.id == attempt_id).values(
+        feedback=text or None, feedback_at=utcnow() if text else None, feedback_by=actor_id if text else None))
+    session.commit()
+
+
+def set_extension(session: Session, *, assignment_id: int, user_id: int, due_at: datetime | None) -> None:
+    """A student's own due date for an assignment (None removes it)."""
+    session.execute(delete(Extension).where(Extension.assignment_id == assignment_id, Extension.user_id == user_id))
+    if due_at is not None:
+        session.add(Extension(assignment_id=assignment_id, user_id=user_id, due_at=due_at))
+    session.commit()
+
+
+def extensions(session: Session, *, assignment_id: int) -> dict[int, datetime]:
+    """{user id: their due date} for the students with an extension."""
+    rows = session.execute(select(Extension.user_id, Extension.due_at).where(Extension.assignment_id == assignment_id))
+    return dict(rows.all())
+
+
+def profiles(session: Session, *, user_ids: list[int]) -> dict[int, Profile]:
+    return {p.user_id: p for p in session.scalars(select(Profile).where(Profile.user_id.in_(user_ids)))}
+
+
+def set_profile(session: Session, *, user_id: int, full_name: str | None, email: str | None) -> None:
+    row = session.get(Profile, user_id) or Profile(user_id=user_id)
+    row.full_name, row.email = full_name or None, email or None
+    session.add(row)
+    session.commit()
+
+
+def attempt_log(session: Session, *, assignment_id: int) -> list[tuple[AttemptLog, User | None]]:
+    """An assignment's audit log, newest first, with who acted."""
+    query = (select(AttemptLog, User).outerjoin(User, User.id == AttemptLog.actor_id)
+             .where(AttemptLog.assignment_id == assignment_id).order_by(AttemptLog.id.desc()))
+    return [tuple(row) for row in session.execute(query).all()]
 
 
 def record_verdict(session: Session, *, attempt_id: int, passed: bool, reason: str) -> None:

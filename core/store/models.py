@@ -148,7 +148,10 @@ class StoredDataset(Base):
     owner_id: Mapped[int | None] = mapped_column(Integer, default=None, index=True)  # the first uploader
 
 
-ROLES = ("instructor", "student", "guest")
+# admin (migration 0013): what an instructor may, plus the user admin (accounts and roles); an instructor
+# teaches their own classes and manages nobody's account.
+ROLES = ("instructor", "student", "guest", "admin")
+TEACHERS = ("instructor", "admin")  # who may create and teach classes
 
 
 class User(NeverReused, Base):
@@ -163,6 +166,32 @@ class User(NeverReused, Base):
     role: Mapped[str] = mapped_column(String(16), default="student")
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Profile(Base):
+    """A user's name and email for the gradebook export (migration 0014), when known: a roster import fills them.
+    A table of its own, so the users table (which every sign-in reads) keeps its shape."""
+
+    __tablename__ = "profiles"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    full_name: Mapped[str | None] = mapped_column(String(200), default=None)
+    email: Mapped[str | None] = mapped_column(String(320), default=None)
+
+
+class PasswordLink(NeverReused, Base):
+    """A one-time link that sets a user's password (migration 0015): a roster import's new account, or an
+    instructor's reset. Only the secret's SHA-256 is stored; it works once, before `expires_at`."""
+
+    __tablename__ = "password_links"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_by: Mapped[int | None] = mapped_column(Integer, default=None)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
 
 
 class UserSession(Base):
@@ -233,6 +262,11 @@ class Assignment(NeverReused, Base):
     due_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)  # naive UTC
     show_names: Mapped[bool] = mapped_column(Boolean, default=False)  # on the leaderboard students see
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # Grades (migration 0014; core/grading.py): {clause: points} (None: 100 for a pass, else 0), and the late
+    # policy: "hard" (refused after the due date), "penalty" (late_penalty percent off per day) or "none".
+    points: Mapped[dict | None] = mapped_column(JSON, default=None)
+    late_policy: Mapped[str] = mapped_column(String(16), default="hard")
+    late_penalty: Mapped[float | None] = mapped_column(Float, default=None)
 
 
 class AssignmentAttempt(NeverReused, Base):
@@ -252,6 +286,43 @@ class AssignmentAttempt(NeverReused, Base):
     goal: Mapped[str | None] = mapped_column(String(500), default=None)
     passed: Mapped[bool | None] = mapped_column(Boolean, default=None)
     reason: Mapped[str | None] = mapped_column(Text, default=None)
+    # Voided by an instructor (migration 0012): the row stays, and no longer counts anywhere.
+    voided_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
+    voided_by: Mapped[int | None] = mapped_column(Integer, default=None)  # users.id (no FK, as Run.owner_id)
+    void_reason: Mapped[str | None] = mapped_column(Text, default=None)
+    # The instructor's feedback (migration 0014): Markdown, always shown with HTML escaped.
+    feedback: Mapped[str | None] = mapped_column(Text, default=None)
+    feedback_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
+    feedback_by: Mapped[int | None] = mapped_column(Integer, default=None)
+
+    @property
+    def voided(self) -> bool:
+        return self.voided_at is not None
+
+
+class AttemptLog(NeverReused, Base):
+    """The audit log of what was done to an assignment's attempts, and why (migration 0012): an instructor
+    voided one, or cancelled its queued run. Shown on the instructor's dashboard; never edited."""
+
+    __tablename__ = "attempt_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id", ondelete="CASCADE"), index=True)
+    attempt_id: Mapped[int] = mapped_column(Integer)
+    actor_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    action: Mapped[str] = mapped_column(String(32))  # "voided"
+    reason: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Extension(Base):
+    """A student's own due date for an assignment (migration 0014): the late policy reads it instead."""
+
+    __tablename__ = "extensions"
+
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    due_at: Mapped[datetime] = mapped_column(DateTime)
 
 
 class Lesson(NeverReused, Base):

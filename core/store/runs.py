@@ -14,7 +14,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from ..scenario import Scenario
-from .models import TERMINAL, MetricPoint, Run, SampleSet, SweepRun, utcnow
+from .models import TERMINAL, AssignmentAttempt, MetricPoint, Run, SampleSet, SweepRun, utcnow
 
 
 def new_run(*, scenario: Scenario, queue: str, preset: str | None = None, sweep_id: int | None = None,
@@ -349,8 +349,10 @@ def requeue_interrupted(session: Session, *, max_attempts: int, reason: str) -> 
 
 def cancel_all_queued(session: Session, *, owner_id: int | None, run_ids: list[int] | None = None) -> list[int]:
     """Cancel one owner's queued runs in one statement: those of `run_ids`, or all of them when None.
-    Returns the ids it cancelled (a run a worker claimed meanwhile is not among them)."""
-    query = select(Run.id).where(Run.status == "queued", Run.owner_id == owner_id)
+    Returns the ids it cancelled (a run a worker claimed meanwhile is not among them). An attempt's run is
+    never among them: attempts are records (app/services/runs.py)."""
+    query = select(Run.id).where(Run.status == "queued", Run.owner_id == owner_id,
+                                 Run.id.not_in(select(AssignmentAttempt.run_id)))
     if run_ids is not None:
         query = query.where(Run.id.in_(run_ids))
     ids = list(session.scalars(query))

@@ -1,7 +1,7 @@
 """external runs: a run trained outside the lab (a Trainer callback, forgetlab.watch) that streams its points in
 
 Revision ID: 0020
-Revises: 0010
+Revises: 0015
 Create Date: 2026-12-05
 
 The lab never queues, claims, retries or reaps an external run: its owner's training process sends its
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0020"
-down_revision = "0010"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 

@@ -26,7 +26,7 @@ def public(tmp_path):
 
 def test_the_embedded_lab_asks_nobody_to_log_in(client):
     me = client.get("/api/me").json()
-    assert me["name"] == "local" and me["role"] == "instructor" and me["via"] == "local"
+    assert me["name"] == "local" and me["role"] == "admin" and me["via"] == "local"
     assert client.get("/").status_code == 200 and client.get("/admin/users").status_code == 200
     run_id = client.post("/api/runs", json=TINY).json()["id"]
     assert client.get(f"/api/runs/{run_id}").json()["owner_id"] == me["id"]
@@ -166,9 +166,9 @@ def test_students_see_and_change_only_their_own_runs(public):
     assert as_ada.get(f"/api/runs/{run_id}").status_code == 404
 
 
-def test_instructors_manage_users(public):
+def test_admins_manage_users(public):
     client, sessions = public
-    make_user(sessions, "teach", role="instructor")
+    make_user(sessions, "teach", role="admin")
     bob = make_user(sessions, "bob")
     as_bob = TestClient(client.app, headers=bearer(sessions, bob))
     login(client, "teach")
@@ -176,7 +176,7 @@ def test_instructors_manage_users(public):
     assert as_bob.get("/admin/users").status_code == 403
     r = client.post(f"/admin/users/{bob.id}", data={"role": "guest"}, follow_redirects=False)
     assert r.status_code == 303 and as_bob.get("/api/me").json()["role"] == "guest"
-    assert client.post(f"/admin/users/{bob.id}", data={"role": "admin"}).status_code == 422
+    assert client.post(f"/admin/users/{bob.id}", data={"role": "wizard"}).status_code == 422
     assert client.post(f"/admin/users/{bob.id}", data={"disabled": "true"}, follow_redirects=False).status_code == 303
     assert as_bob.get("/api/me").status_code == 401  # a disabled account's tokens stop working
     me = client.get("/api/me").json()["id"]

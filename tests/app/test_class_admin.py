@@ -46,7 +46,7 @@ def test_editing_a_locked_field_binds_new_attempts_and_leaves_made_ones(client, 
     edited = client.put(f"/api/assignments/{aid}", json={**BODY, "settings": {**SMALL, "lr": 0.002}},
                         headers=users["teach"])
     assert edited.status_code == 200, edited.text
-    assert edited.json()["scenario"]["lr"] == 0.002 and edited.json()["locked"] == ["lr"]
+    assert edited.json()["scenario"]["lr"] == 0.002 and edited.json()["locked"] == ["tier", "lr"]
     with sessions() as session:  # attempts made keep the settings they started with
         assert runs.get_run(session, run_id=first["run_id"]).config["lr"] == 0.001
         assert runs.get_run(session, run_id=waiting["run_id"]).config["lr"] == 0.001

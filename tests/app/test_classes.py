@@ -63,7 +63,7 @@ def test_students_see_the_template_without_hidden_fields(client, users, course):
     _, aid = course
     mine = client.get(f"/api/assignments/{aid}", headers=users["ann"]).json()
     assert "seed" not in mine["scenario"] and "hidden" not in mine
-    assert mine["locked"] == ["lr"] and mine["ranges"] == {"epochs": {"min": 1.0, "max": 2.0}}
+    assert mine["locked"] == ["tier", "lr"] and mine["ranges"] == {"epochs": {"min": 1.0, "max": 2.0}}
     assert client.get(f"/api/assignments/{aid}", headers=users["teach"]).json()["hidden"] == ["seed"]
     page = client.get(f"/assignments/{aid}", headers=users["ann"])
     assert page.status_code == 200

@@ -9,8 +9,9 @@
 3. `test_the_matrix` sends each row's request as each role, in a lab with log-in on, and checks the status.
 
 Roles: anonymous; guest; student (ada, who owns the objects the rows make); other (bob, another student);
-instructor (teach, who has no class with ada: classes add that link); token (ada's API token, no cookie);
-revoked (a revoked token of ada). Browsers (anonymous to instructor) hold a session cookie and the CSRF
+instructor (teach, who has no class with ada: classes add that link); admin (root: an instructor's powers
+plus the user admin, and no class of its own); token (ada's API token, no cookie); revoked (a revoked
+token of ada). Only admins manage accounts and roles. Browsers (anonymous to instructor) hold a session cookie and the CSRF
 token, as the lab's own pages do: the CSRF guard is tested in test_auth.py, this is about who may do what.
 
 Not signed in: the API answers 401 and a page redirects to /login (303): "AUTH" below. An object the
@@ -33,7 +34,7 @@ from forgetlab.core import external
 from forgetlab.core.datasets import parse_jsonl
 from forgetlab.core.scenario import Scenario
 from forgetlab.core.settings import Settings
-from forgetlab.core.store import accounts, classes, runs, sweeps
+from forgetlab.core.store import accounts, classes, invites, runs, sweeps
 from forgetlab.core.store import external as external_store
 from forgetlab.core.store.datasets import create_dataset
 from forgetlab.core.store.db import migrate, session_factory
@@ -41,16 +42,18 @@ from tests.accounts import bearer, login, make_user, same_site
 
 from .conftest import finish
 
-ROLES = ("anonymous", "guest", "student", "other", "instructor", "token", "revoked")
+ROLES = ("anonymous", "guest", "student", "other", "instructor", "admin", "token", "revoked")
 AUTH = "auth"  # 401 from the API, 303 to /login from a page
 TINY = {"task_examples": 50, "epochs": 1, "eval_every": 2}
 TINY_FORM = {k: str(v) for k, v in TINY.items()}
 
 
-def expect(ok: int, *, guest=404, other=404, instructor=404, student=None) -> dict[str, object]:
-    """Codes by role: `ok` for the owner (browser and token); not signed in: AUTH."""
+def expect(ok: int, *, guest=404, other=404, instructor=404, student=None, admin=None) -> dict[str, object]:
+    """Codes by role: `ok` for the owner (browser and token); not signed in: AUTH; an admin as an instructor
+    unless given."""
     return {"anonymous": AUTH, "guest": guest, "student": ok if student is None else student, "other": other,
-            "instructor": instructor, "token": ok if student is None else student, "revoked": AUTH}
+            "instructor": instructor, "admin": instructor if admin is None else admin,
+            "token": ok if student is None else student, "revoked": AUTH}
 
 
 def anyone_signed_in(ok: int) -> dict:
@@ -63,6 +66,10 @@ def members(ok: int) -> dict:
 
 def instructors(ok: int) -> dict:
     return expect(403, guest=403, other=403, instructor=ok)
+
+
+def admins(ok: int) -> dict:
+    return expect(403, guest=403, other=403, instructor=403, admin=ok)
 
 
 def public(ok: int) -> dict:
@@ -114,6 +121,12 @@ class Lab:
     def token_id(self) -> int:
         with self.sessions() as session:
             return accounts.create_token(session, user=self.users["ada"], name="t")[0].id
+
+    def link(self) -> str:
+        """A fresh set-password link's secret, for a new user."""
+        with self.sessions() as session:
+            return invites.create_link(session, user=accounts.get_user(session, user_id=self.user_id()),
+                                       created_by=None)
 
     def user_id(self) -> int:
         self.made = getattr(self, "made", 0) + 1
@@ -214,6 +227,10 @@ CASES = [
     Case("GET", "/compare", get(lambda lab: f"/compare?runs={lab.run(done=True)},{lab.run(done=True)}"), OWN(200)),
     Case("GET", "/gate", get(lambda lab: f"/gate?candidate={lab.run(done=True)}"), OWN(422)),
     Case("GET", "/login", get("/login"), public(200)),
+    # A set-password link is its own key: anyone holding it (a spent or unknown one is a 404 to everyone).
+    Case("GET", "/set-password/{secret}", lambda lab: (f"/set-password/{lab.link()}", {}), public(200)),
+    Case("POST", "/set-password/{secret}", get("/set-password/pl_unknown", data={"password": "a long password"}),
+         public(404)),
     Case("POST", "/login", get("/login", data={"name": "nobody", "password": "wrong password"}), public(401)),
     Case("GET", "/signup", get("/signup"), public(200)),
     Case("POST", "/signup", get("/signup", data={"name": "x", "password": "short"}), public(422)),
@@ -224,11 +241,16 @@ CASES = [
     Case("POST", "/account/tokens", get("/account/tokens", data={"name": "matrix"}), anyone_signed_in(201)),
     Case("POST", "/account/tokens/{token_id}/revoke",
          get(lambda lab: f"/account/tokens/{lab.token_id()}/revoke"), OWN(303)),  # ada's token: only ada
-    Case("GET", "/admin/users", get("/admin/users"), instructors(200)),
+    # Accounts and roles: admins only (an instructor with no relation to an account cannot touch it).
+    Case("GET", "/admin/users", get("/admin/users"), admins(200)),
     Case("POST", "/admin/users", get("/admin/users", data={"name": "x", "password": "short", "role": "student"}),
-         instructors(422)),
+         admins(422)),
     Case("POST", "/admin/users/{user_id}", get(lambda lab: f"/admin/users/{lab.user_id()}", data={"role": "guest"}),
-         instructors(303)),
+         admins(303)),
+    Case("POST", "/admin/users/{user_id}",
+         get(lambda lab: f"/admin/users/{lab.user_id()}", data={"role": "instructor"}), admins(303)),
+    Case("POST", "/admin/users/{user_id}", get(lambda lab: f"/admin/users/{lab.user_id()}", data={"disabled": "true"}),
+         admins(303)),
 ]
 
 # Routes of the classes and assignments have their rows in CLASS_CASES below.
@@ -250,6 +272,32 @@ def _assignment(lab, class_id: int | None = None) -> int:
         template = make_template(base=TINY, locked=["lr"]).model_dump(mode="json")
         return classes.create_assignment(session, class_id=class_id, title="a", template=template,
                                          goal="task >= 0").id
+
+
+def _attempt(lab, *, done: bool = False) -> tuple[int, int, int]:
+    """(assignment, attempt, run) of an attempt of ada's at a new assignment of teach's class."""
+    assignment = _assignment(lab)
+    run = lab.run(done=done)
+    with lab.sessions() as session:
+        row = classes.create_attempt(session, assignment_id=assignment, user_id=lab.users["ada"].id, run_id=run)
+        return assignment, row.id, run
+
+
+def _void(lab, prefix: str):
+    assignment, attempt, _ = _attempt(lab)
+    body = {"json": {"reason": "matrix"}} if prefix else {"data": {"reason": "matrix"}}
+    return f"{prefix}/assignments/{assignment}/attempts/{attempt}/void", body
+
+
+def _feedback(lab, prefix: str):
+    assignment, attempt, _ = _attempt(lab)
+    body = {"json": {"feedback": "**good**"}} if prefix else {"data": {"feedback": "**good**"}}
+    return f"{prefix}/assignments/{assignment}/attempts/{attempt}/feedback", body
+
+
+def _extension(lab, prefix: str):
+    body = {"student": "ada", "due_at": "2030-01-01T00:00:00"}
+    return f"{prefix}/assignments/{_assignment(lab)}/extensions", {"json": body} if prefix else {"data": body}
 
 
 def _lesson(lab) -> int:
@@ -281,6 +329,11 @@ CLASS_CASES = [
     Case("POST", "/api/classes/{class_id}/cancel-queued",
          get(lambda lab: f"/api/classes/{_class(lab)[0]}/cancel-queued"), instructors(200)),
     Case("POST", "/api/classes/{class_id}/lessons", lambda lab: _lesson_request(lab, "/api"), instructors(201)),
+    Case("POST", "/api/classes/{class_id}/roster",
+         lambda lab: (f"/api/classes/{_class(lab)[0]}/roster", {"json": {"csv": f"new{lab.user_id()}x,N,\n"}}),
+         instructors(200)),
+    Case("POST", "/api/classes/{class_id}/students/{username}/reset",
+         get(lambda lab: f"/api/classes/{_class(lab)[0]}/students/ada/reset"), instructors(200)),
     Case("POST", "/api/classes/{class_id}/lessons/starter",
          get(lambda lab: f"/api/classes/{_class(lab)[0]}/lessons/starter"), instructors(201)),
     Case("GET", "/api/lessons/{lesson_id}", get(lambda lab: f"/api/lessons/{_lesson(lab)}"), IN_CLASS(200)),
@@ -296,6 +349,20 @@ CLASS_CASES = [
          get(lambda lab: f"/api/assignments/{_assignment(lab)}/attempts"), IN_CLASS(200)),
     Case("GET", "/api/assignments/{assignment_id}/leaderboard",
          get(lambda lab: f"/api/assignments/{_assignment(lab)}/leaderboard"), IN_CLASS(200)),
+    Case("POST", "/api/assignments/{assignment_id}/attempts/{attempt_id}/void", lambda lab: _void(lab, "/api"),
+         instructors(200)),
+    Case("POST", "/api/assignments/{assignment_id}/attempts/{attempt_id}/feedback",
+         lambda lab: _feedback(lab, "/api"), instructors(200)),
+    Case("POST", "/api/assignments/{assignment_id}/extensions", lambda lab: _extension(lab, "/api"),
+         instructors(200)),
+    # An attempt's run is a record: nobody who may manage it deletes or cancels it (409); others do not see it.
+    Case("DELETE", "/api/runs/{run_id}", get(lambda lab: f"/api/runs/{_attempt(lab, done=True)[2]}"),
+         IN_CLASS(409)),
+    Case("POST", "/api/runs/{run_id}/cancel", get(lambda lab: f"/api/runs/{_attempt(lab)[2]}/cancel"),
+         IN_CLASS(409)),
+    Case("POST", "/runs/{run_id}/delete", get(lambda lab: f"/runs/{_attempt(lab, done=True)[2]}/delete"),
+         IN_CLASS(409)),
+    Case("POST", "/runs/{run_id}/cancel", get(lambda lab: f"/runs/{_attempt(lab)[2]}/cancel"), IN_CLASS(409)),
     Case("GET", "/api/assignments/{assignment_id}/grades.csv",
          get(lambda lab: f"/api/assignments/{_assignment(lab)}/grades.csv"), instructors(200)),
     Case("GET", "/classes", get("/classes"), anyone_signed_in(200)),
@@ -306,6 +373,11 @@ CLASS_CASES = [
     Case("POST", "/classes/{class_id}/lessons/starter",
          get(lambda lab: f"/classes/{_class(lab)[0]}/lessons/starter"), instructors(303)),
     Case("POST", "/classes/{class_id}/lessons", lambda lab: _lesson_request(lab, ""), instructors(303)),
+    Case("POST", "/classes/{class_id}/roster",
+         lambda lab: (f"/classes/{_class(lab)[0]}/roster", {"data": {"csv": f"new{lab.user_id()}y,N,\n"}}),
+         instructors(200)),
+    Case("POST", "/classes/{class_id}/students/{username}/reset",
+         get(lambda lab: f"/classes/{_class(lab)[0]}/students/ada/reset"), instructors(200)),
     Case("GET", "/join", get("/join"), anyone_signed_in(200)),
     Case("GET", "/join/{code}", get(lambda lab: f"/join/{_class(lab)[1]}"), anyone_signed_in(200)),
     Case("POST", "/join", lambda lab: ("/join", {"data": {"code": _class(lab)[1]}}), members(303)),
@@ -321,6 +393,11 @@ CLASS_CASES = [
          expect(303, guest=403, other=404, instructor=303)),
     Case("GET", "/assignments/{assignment_id}/leaderboard",
          get(lambda lab: f"/assignments/{_assignment(lab)}/leaderboard"), IN_CLASS(200)),
+    Case("POST", "/assignments/{assignment_id}/attempts/{attempt_id}/void", lambda lab: _void(lab, ""),
+         instructors(303)),
+    Case("POST", "/assignments/{assignment_id}/attempts/{attempt_id}/feedback", lambda lab: _feedback(lab, ""),
+         instructors(303)),
+    Case("POST", "/assignments/{assignment_id}/extensions", lambda lab: _extension(lab, ""), instructors(303)),
     Case("GET", "/assignments/{assignment_id}/dashboard",
          get(lambda lab: f"/assignments/{_assignment(lab)}/dashboard"), instructors(200)),
     # Editing and deleting: the class's instructor only (another instructor: 404, tests/app/test_class_admin.py).
@@ -343,6 +420,11 @@ CLASS_CASES = [
     Case("POST", "/assignments/{assignment_id}/delete", get(lambda lab: f"/assignments/{_assignment(lab)}/delete"),
          instructors(303)),
 ]
+# The admin teaches no class here: whatever names a class, an assignment, a lesson or one of their runs is a
+# 404 to it, as to any instructor who does not teach it.
+for _case in CLASS_CASES:
+    if "{" in _case.template and _case.template != "/join/{code}":
+        _case.codes = {**_case.codes, "admin": 404}
 CASES += CLASS_CASES
 
 
@@ -400,10 +482,12 @@ def lab(tmp_path_factory):
     app, sessions = _app(tmp_path_factory.mktemp("matrix"))
     with TestClient(app) as client:
         lab = Lab(client, sessions)
-        for name, role in (("ada", "student"), ("bob", "student"), ("gus", "guest"), ("teach", "instructor")):
+        for name, role in (("ada", "student"), ("bob", "student"), ("gus", "guest"), ("teach", "instructor"),
+                           ("root", "admin")):
             lab.users[name] = make_user(sessions, name, role=role)
         browsers = {"anonymous": same_site(TestClient(app))}
-        for role, name in (("guest", "gus"), ("student", "ada"), ("other", "bob"), ("instructor", "teach")):
+        for role, name in (("guest", "gus"), ("student", "ada"), ("other", "bob"), ("instructor", "teach"),
+                           ("admin", "root")):
             browsers[role] = TestClient(app)
             login(browsers[role], name)
         browsers["token"] = TestClient(app, headers=bearer(sessions, lab.users["ada"]))
@@ -425,7 +509,8 @@ def test_the_matrix(lab, case):
         if case.template == "/logout" and role not in ("token", "revoked"):
             client = same_site(TestClient(client.app))  # log out a fresh browser, not the matrix's own
             if role != "anonymous":
-                login(client, {"guest": "gus", "student": "ada", "other": "bob", "instructor": "teach"}[role])
+                login(client, {"guest": "gus", "student": "ada", "other": "bob", "instructor": "teach",
+                               "admin": "root"}[role])
         response = client.request(case.method, path, follow_redirects=False, **kwargs)
         want = case.codes[role]
         if want == AUTH:

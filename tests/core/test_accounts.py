@@ -40,7 +40,7 @@ def test_passwords_are_argon2_and_checked(sessions):
 @pytest.mark.parametrize(("name", "password", "role", "field"), [
     ("a", "a long password", "student", "name"), ("has space", "a long password", "student", "name"),
     ("local", "a long password", "student", "name"), ("bob", "short", "student", "password"),
-    ("bob", "a long password", "admin", "role")])
+    ("bob", "a long password", "wizard", "role")])
 def test_bad_accounts_name_the_field(sessions, name, password, role, field):
     with sessions() as session, pytest.raises(Invalid) as e:
         accounts.create_user(session, name=name, password=password, role=role)
@@ -92,7 +92,7 @@ def test_tokens_are_hashed_revocable_and_only_their_owner_revokes(sessions):
 def test_the_local_user_is_one_instructor_without_password(sessions):
     with sessions() as session:
         first, again = accounts.local_user(session), accounts.local_user(session)
-        assert first.id == again.id and first.role == "instructor" and first.password_hash is None
+        assert first.id == again.id and first.role == "admin" and first.password_hash is None
         assert accounts.authenticate(session, name="local", password="") is None
         assert session.scalar(select(User).where(User.name == "local").with_only_columns(User.id)) == first.id
 

@@ -44,6 +44,27 @@ def test_a_hidden_field_is_refused_without_showing_its_value():
     assert refused({"seed": 7}) == {"seed": "hidden by the assignment: students cannot change it"}
 
 
+def test_a_hidden_field_is_refused_the_same_whatever_its_value():
+    """Sending the right value of a hidden field must not be told apart from a wrong one (an oracle)."""
+    assert refused({"seed": 0}) == refused({"seed": 7}) == refused({"seed": "0"}) == {
+        "seed": "hidden by the assignment: students cannot change it"}
+
+
+def test_the_tier_is_locked_unless_the_instructor_opens_it():
+    assert refused({"tier": "smollm2"})["tier"].startswith("locked by the assignment at synthetic")
+    assert apply(template(), {"tier": "synthetic"}).tier == "synthetic"  # its own value is fine
+    opened = make_template(base=BREAK_IT, ranges={"tier": {"choices": ["synthetic", "smollm2"]}})
+    assert opened.mode("tier") == "open" and "tier" not in opened.shown_locked()
+    assert make_template(base=BREAK_IT).shown_locked() == ["tier"]
+
+
+@pytest.mark.parametrize("name", ["task", "tier"])
+def test_what_every_run_page_names_cannot_be_hidden(name):
+    with pytest.raises(ScenarioError) as e:
+        make_template(base=BREAK_IT, hidden=[name])
+    assert "lock it instead" in e.value.errors["hidden"]
+
+
 def test_values_outside_a_narrowed_range_are_refused():
     assert refused({"epochs": 5}) == {"epochs": "5 is outside what this assignment allows 1 to 3"}
     assert "outside" in refused({"method": "lora", "lora_targets": ["q_proj", "k_proj"]})["lora_targets"]
@@ -93,7 +114,7 @@ def test_the_form_sees_modes_and_narrowed_limits():
     assert rules["lr"]["mode"] == "locked" and rules["seed"]["mode"] == "hidden"
     assert rules["version"]["mode"] == "hidden" and rules["mix_ratio"] == {"mode": "open"}
     assert rules["epochs"] == {"mode": "open", "min": 1.0, "max": 3.0, "allowed": "this assignment allows 1 to 3"}
-    assert describe(template()) == ["lr is locked at 0.001", "epochs: this assignment allows 1 to 3",
+    assert describe(template()) == ["tier is locked at synthetic", "lr is locked at 0.001", "epochs: this assignment allows 1 to 3",
                                     "method: this assignment allows: full, lora",
                                     "lora_targets: this assignment allows: q_proj, v_proj"]
 
