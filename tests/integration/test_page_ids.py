@@ -17,7 +17,8 @@ PAGES = [("POST", "/account/tokens/{}/revoke"), ("POST", "/admin/users/{}"), ("G
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def instructor(request, tmp_path_factory):
-    """A public lab's instructor, signed in, on either database."""
+    """A public lab's admin (who may also teach), signed in, on either database: every page route below is
+    theirs to reach, so an id is the only thing that can make it answer other than 2xx."""
     from forgetlab.app.main import create_app
 
     url = request.getfixturevalue("pg_url") if request.param == "postgresql" else None
@@ -26,7 +27,7 @@ def instructor(request, tmp_path_factory):
                         rate_limit=0, read_rate_limit=0)
     migrate(settings.sqlalchemy_url)
     name = f"teach-{tmp_path.name[-12:]}".lower().replace("_", "-")[:32]
-    make_user(session_factory(settings.sqlalchemy_url), name, role="instructor")
+    make_user(session_factory(settings.sqlalchemy_url), name, role="admin")
     with TestClient(create_app(settings)) as client:
         login(client, name)
         yield client
