@@ -122,6 +122,8 @@ def train_group(members: list[Member], *, runtime: Runtime | None = None) -> lis
     # Each member is built exactly as a lone run builds itself (its seed, its mitigations, its adapters).
     runs = [Trainee(m.scenario, m.on_event, tier=m.tier or get_tier(m.scenario.tier), runtime=runtime,
                     should_cancel=m.should_cancel) for m in members]
+    if len({run.tier.model() for run in runs}) != 1:  # a tier passed in (`Tier.with_model`) may swap the base
+        raise ValueError("these runs cannot train as one group: their tiers load different base models")
     routing = Routing()
     model = copy.deepcopy(runs[0].base_model).requires_grad_(False)  # the one frozen base the group runs
     for index, run in enumerate(runs):
