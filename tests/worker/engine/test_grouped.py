@@ -16,8 +16,10 @@ RELATIVE = 1e-4
 
 
 def members_scenarios():
-    """Four runs that differ in seed, learning rate, mix, rank and mitigation (one with EWC)."""
-    return [parse({**SMALL, "seed": 0, "lr": 3e-3}),
+    """Four runs that differ in seed, learning rate, mix, rank and mitigation (one with EWC, one that stops
+    early: a validation loss must improve by 0.5 between checks, so it stops at its second check)."""
+    return [parse({**SMALL, "seed": 0, "lr": 3e-3, "early_stopping": True, "patience": 1, "min_delta": 0.5,
+                   "validate_every": 2}),
             parse({**SMALL, "seed": 1, "lr": 1e-3, "mix_ratio": 0.25}),
             parse({**SMALL, "seed": 2, "lr": 5e-3, "ewc_lambda": 50.0, "ewc_samples": 32, "lora_rank": 4}),
             parse({**SMALL, "seed": 3, "lr": 2e-3, "mix_ratio": 0.5, "replay_ratio": 0.125})]
@@ -73,6 +75,8 @@ def test_each_member_equals_its_lone_run():
     grouped[3].append({"cancelled": outcomes[3].cancelled.step})
 
     assert [o.summary is not None for o in outcomes] == [True, True, True, False]
+    assert outcomes[0].summary.early_stopped and outcomes[0].summary.steps == 4  # it left; the others went on
+    assert outcomes[1].summary.steps == 12
     assert alone[3][-1] == {"cancelled": cancelled} and alone[0][-1]["type"] == "finished"
     for index, (a, g) in enumerate(zip(alone, grouped)):
         assert [e.get("type") for e in a] == [e.get("type") for e in g], index
