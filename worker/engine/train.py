@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 import math
 import time
-from typing import Callable
+from typing import Callable, Iterator
 
 import torch
 
@@ -107,144 +107,185 @@ def fine_tune(scenario: Scenario, on_event: Callable | None = None, *, tier: Tie
               full_points: bool = False, checkpoints: Checkpoints | None = None):
     """`train()`, also returning (fine-tuned model, untouched base model) for inspection and saving.
     `checkpoints` (the job's) saves the training state every few steps and resumes a retried run."""
-    started = time.perf_counter()
-    emit = on_event or (lambda event: None)
-    s = scenario
-    tier = (tier or get_tier(s.tier)).for_base(s.base_seed)  # the scenario's base: one of the tier's seeds
-    runtime = runtime or Runtime.cpu()
-    torch.manual_seed(s.seed)
+    run = Trainee(scenario, on_event, tier=tier, runtime=runtime, should_cancel=should_cancel,
+                  full_points=full_points, checkpoints=checkpoints)
+    for batch in run.batches():
+        with run.runtime.autocast():
+            loss = run.model(input_ids=batch.input_ids, labels=batch.labels).loss
+            total = run.with_penalties(loss)
+        total.backward()
+        run.update(loss.item())
+    return run.finish()
 
-    # The base, and everything that must be measured on it before the first update.
-    base = base_view(tier, s.task, runtime.device)
-    base_model, tokenizer, encoded, probes = base.model, base.tokenizer, base.full if full_points else base.run, \
-        base.probes
-    model = copy.deepcopy(base_model)
-    seq_len = min(model.config.max_position_embeddings, tier.max_seq_len)
-    mitigations = build(s, Context(model, tokenizer, snapshot(model), seq_len, s.seed, tier, runtime.device))
-    if s.method == "lora":
-        model = apply_lora(model, s)
 
-    task_data = encode(tokenizer, tier.task_examples(s.task, s.task_examples, s.seed), length=seq_len)
-    task_data = task_data.to(runtime.device)
-    val_data = encode(tokenizer, tier.validation_examples(s.task, VALIDATION_EXAMPLES, s.seed)).to(runtime.device)
-    trainable = [p for p in model.parameters() if p.requires_grad]
-    optimizer = torch.optim.AdamW(trainable, lr=s.lr, weight_decay=0.0)
-    schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: lr_factor(step, s))
-    order = runtime.generator(s.seed)
+class Trainee:
+    """One run's training, step by step: everything a run keeps (its model, mitigations, optimizer, schedule,
+    data order, curves) and the loop's pieces, so that a lone run (`fine_tune`) and a member of a group
+    (worker/engine/grouped.py) train through the same code. The caller runs the forward and the backward:
+    `batches()` yields each step's batch, `with_penalties()` adds the mitigations' terms to its loss,
+    `update()` clips, steps, measures and reports, `finish()` reports the summary."""
 
-    emit(Started(total_steps=s.total_steps, scenario=s.model_dump(mode="json"),
-                 parameters=parameter_count(base_model), trainable=sum(p.numel() for p in trainable)))
-    table: list[dict[str, float]] = []
-    timing = {"setup": time.perf_counter() - started, "eval": 0.0}
-    last_samples: list[dict] = []
-    final_result: dict = {}  # the last point's full-suite evaluate(), items included
+    def __init__(self, scenario: Scenario, on_event: Callable | None = None, *, tier: Tier | None = None,
+                 runtime: Runtime | None = None, should_cancel: Callable[[], bool] = _never,
+                 full_points: bool = False, checkpoints: Checkpoints | None = None):
+        self.started = time.perf_counter()
+        self.emit = on_event or (lambda event: None)
+        self.scenario = s = scenario
+        self.tier = tier = (tier or get_tier(s.tier)).for_base(s.base_seed)  # the scenario's base: one of the tier's seeds
+        self.runtime = runtime = runtime or Runtime.cpu()
+        self.should_cancel, self.checkpoints = should_cancel, checkpoints
+        torch.manual_seed(s.seed)
 
-    watchers = [m for m in mitigations if m.check_every]
+        # The base, and everything that must be measured on it before the first update.
+        self.base = base = base_view(tier, s.task, runtime.device)
+        self.base_model, self.tokenizer, self.probes = base.model, base.tokenizer, base.probes
+        self.encoded = base.full if full_points else base.run
+        model = copy.deepcopy(self.base_model)
+        self.seq_len = min(model.config.max_position_embeddings, tier.max_seq_len)
+        self.mitigations = build(s, Context(model, self.tokenizer, snapshot(model), self.seq_len, s.seed, tier,
+                                            runtime.device))
+        if s.method == "lora":
+            model = apply_lora(model, s)
+        self.model = model
 
-    def watch(step: int) -> str | None:
+        task_data = encode(self.tokenizer, tier.task_examples(s.task, s.task_examples, s.seed), length=self.seq_len)
+        self.task_data = task_data.to(runtime.device)
+        self.val_data = encode(self.tokenizer,
+                               tier.validation_examples(s.task, VALIDATION_EXAMPLES, s.seed)).to(runtime.device)
+        self.trainable = [p for p in model.parameters() if p.requires_grad]
+        self.optimizer = torch.optim.AdamW(self.trainable, lr=s.lr, weight_decay=0.0)
+        self.schedule = torch.optim.lr_scheduler.LambdaLR(self.optimizer, lambda step: lr_factor(step, s))
+        self.order = runtime.generator(s.seed)
+
+        self.emit(Started(total_steps=s.total_steps, scenario=s.model_dump(mode="json"),
+                          parameters=parameter_count(self.base_model), trainable=sum(p.numel() for p in self.trainable)))
+        self.table: list[dict[str, float]] = []
+        self.timing = {"setup": time.perf_counter() - self.started, "eval": 0.0}
+        self.last_samples: list[dict] = []
+        self.final_result: dict = {}  # the last point's full-suite evaluate(), items included
+        self.watchers = [m for m in self.mitigations if m.check_every]
+        self.step, self.losses, self.stopped, self.restored = 0, [], None, None
+        self.first = self.point = None
+
+    def watch(self, step: int) -> str | None:
         """The mitigations' own validation checks (early stopping's cadence): a reason to stop, or None."""
-        due = [m for m in watchers if step % m.check_every == 0 or step == s.total_steps]
+        due = [m for m in self.watchers if step % m.check_every == 0 or step == self.scenario.total_steps]
         if not due:
             return None
         eval_started = time.perf_counter()
-        with runtime.autocast():
-            val_loss = validation_loss(model, val_data)
-        timing["eval"] += time.perf_counter() - eval_started
-        point = {"step": step, "val_loss": val_loss, "model": model}
+        with self.runtime.autocast():
+            val_loss = validation_loss(self.model, self.val_data)
+        self.timing["eval"] += time.perf_counter() - eval_started
+        point = {"step": step, "val_loss": val_loss, "model": self.model}
         return next((reason for m in due if (reason := m.should_stop(point))), None)
 
-    def measure_and_report(step: int, train_loss: float | None, last: bool = False,
+    def measure_and_report(self, step: int, train_loss: float | None, last: bool = False,
                            stop: str | None = None) -> tuple[Metrics, str | None]:
         """Measure and report; a run's last point, stopped or not, is measured on the full suite."""
+        s, base, model, encoded = self.scenario, self.base, self.model, self.encoded
         eval_started = time.perf_counter()
-        with runtime.autocast():
-            val_loss = validation_loss(model, val_data)
+        with self.runtime.autocast():
+            val_loss = validation_loss(model, self.val_data)
             result = base.level if step == 0 else evaluate(model, base.full if last or stop else encoded)
             if last or stop:
-                final_result.update(result)
+                self.final_result.update(result)
             point = Metrics(step=step, epoch=round(step / s.steps_per_epoch, 3), train_loss=train_loss,
-                            val_loss=val_loss, lr=optimizer.param_groups[0]["lr"],
-                            seconds=round(time.perf_counter() - started, 3), **measure(result, s.task))
-            table.append({c: v.accuracy for c, v in point.capabilities.items()})
-            emit(point)
+                            val_loss=val_loss, lr=self.optimizer.param_groups[0]["lr"],
+                            seconds=round(time.perf_counter() - self.started, 3), **measure(result, s.task))
+            self.table.append({c: v.accuracy for c, v in point.capabilities.items()})
+            self.emit(point)
             # Each capability shows a probe it has forgotten, if any (base right, now wrong), else its fixed one.
-            shown = probes if step == 0 else forgotten_probes(probes, base.full if last or stop else encoded,
-                                                              base.level.get("items", {}), result.get("items", {}))
-            before = {o["prompt"]: o["output"] for o in last_samples}
+            shown = self.probes if step == 0 else forgotten_probes(self.probes, base.full if last or stop else encoded,
+                                                                   base.level.get("items", {}),
+                                                                   result.get("items", {}))
+            before = {o["prompt"]: o["output"] for o in self.last_samples}
             previous = [before.get(p.prompt, p.answer) for p in shown]
-            now = base.outputs if step == 0 else samples(model, tokenizer, shown, previous, judge=encoded.suite.judge,
-                                                          generated=result.get("outputs"))
-        last_samples[:] = now
+            now = base.outputs if step == 0 else samples(model, self.tokenizer, shown, previous,
+                                                          judge=encoded.suite.judge, generated=result.get("outputs"))
+        self.last_samples[:] = now
         # The base's answer: its sample, or for a swapped-in probe (which the base passed) its generation.
         base_said = {**base.level.get("outputs", {}), **{b["prompt"]: b["output"] for b in base.outputs}}
-        emit(Samples(step=step, samples=[Sample(capability=n["capability"], prompt=n["prompt"], expected=n["expected"],
-                                                base=base_said.get(n["prompt"], n["expected"]), output=n["output"],
-                                                correct=n["correct"])
-                                         for n in now]))
+        self.emit(Samples(step=step, samples=[Sample(capability=n["capability"], prompt=n["prompt"],
+                                                     expected=n["expected"],
+                                                     base=base_said.get(n["prompt"], n["expected"]),
+                                                     output=n["output"], correct=n["correct"])
+                                              for n in now]))
         if stop:
-            emit(EarlyStopped(step=step, reason=stop))
-        timing["eval"] += time.perf_counter() - eval_started
+            self.emit(EarlyStopped(step=step, reason=stop))
+        self.timing["eval"] += time.perf_counter() - eval_started
         return point, stop
 
-    # A retried run continues after its last checkpoint, with what it reported before; a first one starts here.
-    resumed = checkpoints.restore(model, optimizer, schedule, table=table, samples=last_samples,
-                                  mitigations=mitigations) if checkpoints else None
-    first = resumed.first if resumed else measure_and_report(0, None)[0]
-    done = resumed.step if resumed else 0
-    model.train()
-    loop_started, eval_before_loop = time.perf_counter(), timing["eval"]
-    step, losses, stopped, restored = 0, list(resumed.losses) if resumed else [], None, None
-    for _epoch in range(s.epochs):
-        for rows in torch.randperm(len(task_data), generator=order).split(s.task_slots):
-            if step < done:  # trained before the retry: only the data order is replayed
-                step += 1
-                continue
-            if should_cancel():
-                raise Cancelled(step)
-            batch = compose_batch(task_data.take(rows), mitigations, step)
-            with runtime.autocast():
-                loss = model(input_ids=batch.input_ids, labels=batch.labels).loss
-                total = loss + sum(extra for m in mitigations if (extra := m.extra_loss(model)) is not None)
-            total.backward()
-            torch.nn.utils.clip_grad_norm_(trainable, 1.0)
-            optimizer.step()
-            schedule.step()
-            optimizer.zero_grad(set_to_none=True)
-            step += 1
-            losses.append(loss.item())
-            stopped = watch(step) if watchers else None
-            if stopped or step == s.total_steps:  # the end: a mitigation may put its best weights back
-                restored = next((r for m in mitigations if (r := m.restore(model)) is not None), None)
-                if stopped and restored is not None:
-                    stopped += f"; restored the weights of step {restored}"
-            if is_eval_point(step, s) or stopped:
-                point, _ = measure_and_report(step, sum(losses) / len(losses),
-                                              last=step == s.total_steps or bool(stopped), stop=stopped)
-                losses = []
-                if stopped:
-                    break
-            if checkpoints and step < s.total_steps:
-                checkpoints.save(step, model, optimizer, schedule, first=first, table=table, samples=last_samples,
-                                 losses=losses, mitigations=mitigations)
-        if stopped:
-            break
-    # The last step is always an evaluation point on the full suite, so `point` is the final state.
-    train_seconds = time.perf_counter() - loop_started - (timing["eval"] - eval_before_loop)
+    def batches(self) -> Iterator[Batch]:
+        """Each step's batch, in the run's own data order; stops after the last step or an early stop.
+        Raises Cancelled when the run is cancelled before a step."""
+        s, checkpoints = self.scenario, self.checkpoints
+        # A retried run continues after its last checkpoint, with what it reported before; a first one starts here.
+        resumed = checkpoints.restore(self.model, self.optimizer, self.schedule, table=self.table,
+                                      samples=self.last_samples, mitigations=self.mitigations) if checkpoints else None
+        self.first = resumed.first if resumed else self.measure_and_report(0, None)[0]
+        done = resumed.step if resumed else 0
+        self.model.train()
+        self.loop_started, self.eval_before_loop = time.perf_counter(), self.timing["eval"]
+        self.losses = list(resumed.losses) if resumed else []
+        for _epoch in range(s.epochs):
+            for rows in torch.randperm(len(self.task_data), generator=self.order).split(s.task_slots):
+                if self.step < done:  # trained before the retry: only the data order is replayed
+                    self.step += 1
+                    continue
+                if self.should_cancel():
+                    raise Cancelled(self.step)
+                yield compose_batch(self.task_data.take(rows), self.mitigations, self.step)
+                if self.stopped:
+                    return
 
-    with runtime.autocast():
-        wise = wise_curve(base_model, model, base.full, s.task) if s.wise_ft else None
-    summary = Summary(
-        **metrics.summarize(table),
-        task_accuracy={"baseline": first.task.accuracy, "final": point.task.accuracy},
-        task_gain=point.task.accuracy - first.task.accuracy,
-        format_rigidity=point.format_rigidity, refusal=point.refusal, over_refusal=point.over_refusal,
-        steps=step, early_stopped=bool(stopped), wise_ft=wise, restored_step=restored,
-        fact_split=metrics.group_split(base.level.get("items", {}), final_result.get("items", {}),
-                                       {c: [p.group for p in base.full.probes(c)] for c in tier.capabilities}),
-        baseline_nll={c: v.nll for c, v in first.capabilities.items()},
-        final_nll={c: v.nll for c, v in point.capabilities.items()},
-        baseline_items=base.level.get("items"), final_items=final_result.get("items"),
-        seconds=round(time.perf_counter() - started, 3), setup_seconds=round(timing["setup"], 3),
-        eval_seconds=round(timing["eval"], 3), train_seconds=round(train_seconds, 3))
-    emit(Finished(step=step, summary=summary))
-    return summary, model, base_model
+    def with_penalties(self, loss: torch.Tensor) -> torch.Tensor:
+        """This step's loss plus the mitigations' penalties (EWC, L2-SP, KL), computed on this run's model."""
+        return loss + sum(extra for m in self.mitigations if (extra := m.extra_loss(self.model)) is not None)
+
+    def update(self, loss: float) -> None:
+        """After the backward: clip, step, and at an evaluation point (or a stop) measure and report."""
+        s = self.scenario
+        torch.nn.utils.clip_grad_norm_(self.trainable, 1.0)
+        self.optimizer.step()
+        self.schedule.step()
+        self.optimizer.zero_grad(set_to_none=True)
+        self.step += 1
+        step = self.step
+        self.losses.append(loss)
+        self.stopped = stopped = self.watch(step) if self.watchers else None
+        if stopped or step == s.total_steps:  # the end: a mitigation may put its best weights back
+            self.restored = next((r for m in self.mitigations if (r := m.restore(self.model)) is not None), None)
+            if stopped and self.restored is not None:
+                self.stopped = stopped = stopped + f"; restored the weights of step {self.restored}"
+        if is_eval_point(step, s) or stopped:
+            self.point, _ = self.measure_and_report(step, sum(self.losses) / len(self.losses),
+                                                    last=step == s.total_steps or bool(stopped), stop=stopped)
+            self.losses = []
+            if stopped:
+                return
+        if self.checkpoints and step < s.total_steps:
+            self.checkpoints.save(step, self.model, self.optimizer, self.schedule, first=self.first, table=self.table,
+                                  samples=self.last_samples, losses=self.losses, mitigations=self.mitigations)
+
+    def finish(self):
+        """The summary (also sent as `finished`), the fine-tuned model and the untouched base model."""
+        s, base, tier, first, point, stopped = self.scenario, self.base, self.tier, self.first, self.point, self.stopped
+        # The last step is always an evaluation point on the full suite, so `point` is the final state.
+        train_seconds = time.perf_counter() - self.loop_started - (self.timing["eval"] - self.eval_before_loop)
+        with self.runtime.autocast():
+            wise = wise_curve(self.base_model, self.model, base.full, s.task) if s.wise_ft else None
+        summary = Summary(
+            **metrics.summarize(self.table),
+            task_accuracy={"baseline": first.task.accuracy, "final": point.task.accuracy},
+            task_gain=point.task.accuracy - first.task.accuracy,
+            format_rigidity=point.format_rigidity, refusal=point.refusal, over_refusal=point.over_refusal,
+            steps=self.step, early_stopped=bool(stopped), wise_ft=wise, restored_step=self.restored,
+            fact_split=metrics.group_split(base.level.get("items", {}), self.final_result.get("items", {}),
+                                           {c: [p.group for p in base.full.probes(c)] for c in tier.capabilities}),
+            baseline_nll={c: v.nll for c, v in first.capabilities.items()},
+            final_nll={c: v.nll for c, v in point.capabilities.items()},
+            baseline_items=base.level.get("items"), final_items=self.final_result.get("items"),
+            seconds=round(time.perf_counter() - self.started, 3), setup_seconds=round(self.timing["setup"], 3),
+            eval_seconds=round(self.timing["eval"], 3), train_seconds=round(train_seconds, 3))
+        self.emit(Finished(step=self.step, summary=summary))
+        return summary, self.model, self.base_model

@@ -1,0 +1,97 @@
+"""Grouped training: each member of a group reports what the same run trained alone reports, within the
+tolerance docs/grouped-training.md states (float32 on CPU: losses and NLLs within 1e-4 relative; accuracies,
+outputs and steps equal)."""
+
+import math
+
+import pytest
+
+from forgetlab.core.scenario import parse
+from forgetlab.worker.engine.grouped import Member, group_key, train_group
+from forgetlab.worker.engine.train import Cancelled, train
+
+SMALL = {"method": "lora", "task_examples": 64, "epochs": 2, "batch_size": 16, "eval_every": 2}
+TIMES = {"seconds", "setup_seconds", "eval_seconds", "train_seconds"}
+RELATIVE = 1e-4
+
+
+def members_scenarios():
+    """Four runs that differ in seed, learning rate, mix, rank and mitigation (one with EWC, one that stops
+    early: a validation loss must improve by 0.5 between checks, so it stops at its second check)."""
+    return [parse({**SMALL, "seed": 0, "lr": 3e-3, "early_stopping": True, "patience": 1, "min_delta": 0.5,
+                   "validate_every": 2}),
+            parse({**SMALL, "seed": 1, "lr": 1e-3, "mix_ratio": 0.25}),
+            parse({**SMALL, "seed": 2, "lr": 5e-3, "ewc_lambda": 50.0, "ewc_samples": 32, "lora_rank": 4}),
+            parse({**SMALL, "seed": 3, "lr": 2e-3, "mix_ratio": 0.5, "replay_ratio": 0.125})]
+
+
+def cancel_after(steps: int):
+    """A cancel check that says yes before step `steps` trains (asked once per step, alone or grouped)."""
+    asked = []
+    return lambda: asked.append(1) or len(asked) > steps
+
+
+def untimed(value):
+    if isinstance(value, dict):
+        return {k: untimed(v) for k, v in value.items() if k not in TIMES}
+    if isinstance(value, list):
+        return [untimed(v) for v in value]
+    return value
+
+
+def differences(alone, grouped, path="") -> list[str]:
+    """Where two reports differ beyond the tolerance: floats within RELATIVE, everything else equal."""
+    if isinstance(alone, dict) and isinstance(grouped, dict):
+        if alone.keys() != grouped.keys():
+            return [f"{path}: keys {sorted(alone)} != {sorted(grouped)}"]
+        return [d for k in alone for d in differences(alone[k], grouped[k], f"{path}.{k}")]
+    if isinstance(alone, list) and isinstance(grouped, list):
+        if len(alone) != len(grouped):
+            return [f"{path}: {len(alone)} items != {len(grouped)}"]
+        return [d for i, (a, g) in enumerate(zip(alone, grouped)) for d in differences(a, g, f"{path}[{i}]")]
+    if isinstance(alone, float) and isinstance(grouped, float) and not path.endswith("accuracy"):
+        return [] if math.isclose(alone, grouped, rel_tol=RELATIVE, abs_tol=1e-7) else [f"{path}: {alone} != {grouped}"]
+    return [] if alone == grouped else [f"{path}: {alone!r} != {grouped!r}"]
+
+
+def test_each_member_equals_its_lone_run():
+    scenarios = members_scenarios()
+    cancelled = 6  # the last member is cancelled half-way through its 12 steps
+
+    alone = []
+    for index, scenario in enumerate(scenarios):
+        events = []
+        try:
+            train(scenario, lambda e, events=events: events.append(e.model_dump(mode="json")),
+                  should_cancel=cancel_after(cancelled) if index == 3 else lambda: False)
+        except Cancelled as e:
+            events.append({"cancelled": e.step})
+        alone.append(events)
+
+    grouped = [[] for _ in scenarios]
+    outcomes = train_group([Member(s, lambda e, events=events: events.append(e.model_dump(mode="json")),
+                                   should_cancel=cancel_after(cancelled) if i == 3 else lambda: False)
+                            for i, (s, events) in enumerate(zip(scenarios, grouped))])
+    grouped[3].append({"cancelled": outcomes[3].cancelled.step})
+
+    assert [o.summary is not None for o in outcomes] == [True, True, True, False]
+    assert outcomes[0].summary.early_stopped and outcomes[0].summary.steps == 4  # it left; the others went on
+    assert outcomes[1].summary.steps == 12
+    assert alone[3][-1] == {"cancelled": cancelled} and alone[0][-1]["type"] == "finished"
+    for index, (a, g) in enumerate(zip(alone, grouped)):
+        assert [e.get("type") for e in a] == [e.get("type") for e in g], index
+        found = differences(untimed(a), untimed(g))
+        assert not found, f"member {index}: {found[:5]}"
+    # The members really trained apart: their final task losses differ.
+    finals = [[e for e in events if e.get("type") == "metrics"][-1]["val_loss"] for events in grouped[:3]]
+    assert len(set(finals)) == 3
+
+
+def test_what_does_not_group_is_refused():
+    lora = parse(SMALL)
+    assert group_key(lora) == group_key(parse({**SMALL, "seed": 5, "lora_rank": 4}))
+    assert group_key(parse({**SMALL, "method": "full"})) is None
+    assert group_key(parse({**SMALL, "lora_dropout": 0.1})) is None
+    assert group_key(lora) != group_key(parse({**SMALL, "base_seed": 1}))
+    with pytest.raises(ValueError, match="cannot train as one group"):
+        train_group([Member(lora), Member(parse({**SMALL, "method": "full"}))])

@@ -1,0 +1,165 @@
+"""Many LoRA runs trained together on one frozen base: one concatenated batch, one forward and backward.
+
+Each member is a whole run (`Trainee`, the same code a lone run trains through): its own data, mix and
+replay, optimizer, schedule, penalties, evaluation points and events. The group only runs the forward and
+the backward: it concatenates the members' batches, runs a copy of the frozen base once, and every
+adapted linear layer adds each member's low-rank update to that member's rows (segment matmuls; the design
+and the exactness tolerance are in docs/grouped-training.md). A member that ends leaves the group.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from typing import Callable
+
+import torch
+from torch import nn
+
+from forgetlab.core.errors import Cancelled
+from forgetlab.core.results import Summary
+from forgetlab.core.scenario import Scenario
+from forgetlab.core.tiers import Tier, get_tier
+
+from .encoding import IGNORE, Batch
+from .runtime import Runtime
+from .train import Trainee, _never
+from .weights import PEFT_PREFIX
+
+
+def group_key(scenario: Scenario, device: str = "cpu") -> tuple | None:
+    """Runs with the same key can train together; None: this run trains alone (full fine-tuning shares no
+    frozen base; adapter dropout draws its masks from the global random stream, layer by layer)."""
+    if scenario.method != "lora" or scenario.lora_dropout > 0:
+        return None
+    return scenario.tier, scenario.base_seed, device
+
+
+@dataclass
+class Member:
+    """One run of a group: its scenario and where its events and cancel checks go, as for `train()`."""
+
+    scenario: Scenario
+    on_event: Callable | None = None
+    should_cancel: Callable[[], bool] = _never
+    tier: Tier | None = None
+
+
+@dataclass
+class Outcome:
+    """How a member ended: its summary, or the Cancelled it raised."""
+
+    summary: Summary | None = None
+    cancelled: Cancelled | None = None
+
+
+@dataclass
+class Routing:
+    """Which rows of this step's batch belong to which member: (member, start, end), in row order."""
+
+    segments: list[tuple[int, int, int]] = field(default_factory=list)
+
+
+class GroupedLoRALinear(nn.Module):
+    """A frozen base linear layer plus every member's adapter, each applied to its own rows."""
+
+    def __init__(self, base: nn.Linear, routing: Routing):
+        super().__init__()
+        self.base = base
+        self.routing = routing
+        # member -> (lora_A, lora_B, scale), the very modules of the member's own peft model; a plain dict,
+        # not submodules, so the group's parameters are the frozen base alone.
+        self.adapters: dict[int, tuple[nn.Module, nn.Module, float]] = {}
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out = self.base(x)
+        parts = []
+        for member, start, end in self.routing.segments:
+            adapter = self.adapters.get(member)
+            if adapter is None:  # a member that does not adapt this layer
+                parts.append(torch.zeros_like(out[start:end]))
+            else:
+                lora_a, lora_b, scale = adapter
+                parts.append(lora_b(lora_a(x[start:end])) * scale)
+        return out + torch.cat(parts)
+
+
+def _attach(model: nn.Module, routing: Routing, member: int, peft_model: nn.Module) -> None:
+    """Point the group's layers at the member's adapters (shared parameters: one update moves both); a layer
+    no member adapted before becomes a grouped one here, so unadapted layers stay plain."""
+    from peft.tuners.lora import LoraLayer
+
+    for name, module in peft_model.named_modules():
+        if isinstance(module, LoraLayer) and module.active_adapters:
+            adapter = module.active_adapters[0]
+            parent_name, _, child_name = name.removeprefix(PEFT_PREFIX).rpartition(".")
+            parent = model.get_submodule(parent_name)
+            layer = getattr(parent, child_name)
+            if not isinstance(layer, GroupedLoRALinear):
+                layer = GroupedLoRALinear(layer, routing)
+                setattr(parent, child_name, layer)
+            layer.adapters[member] = (module.lora_A[adapter], module.lora_B[adapter], module.scaling[adapter])
+
+
+def _concatenate(batches: list[Batch], pad_id: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """The members' batches as one, right-padded to the widest (padding is never a label, and under a causal
+    mask it changes no real position's logits)."""
+    width = max(b.input_ids.shape[1] for b in batches)
+
+    def pad(t: torch.Tensor, value: int) -> torch.Tensor:
+        return nn.functional.pad(t, (0, width - t.shape[1]), value=value)
+
+    return (torch.cat([pad(b.input_ids, pad_id) for b in batches]), torch.cat([pad(b.labels, IGNORE) for b in batches]))
+
+
+def train_group(members: list[Member], *, runtime: Runtime | None = None) -> list[Outcome]:
+    """Train the members together; each reports its own events as `train()` would. Returns each member's
+    outcome, in order. Every member must share `group_key` (the caller groups; a mismatch is refused)."""
+    runtime = runtime or Runtime.cpu()
+    keys = {group_key(m.scenario, runtime.device) for m in members}
+    if None in keys or len(keys) != 1:
+        raise ValueError(f"these runs cannot train as one group: {sorted(map(str, keys))}")
+    # Each member is built exactly as a lone run builds itself (its seed, its mitigations, its adapters).
+    runs = [Trainee(m.scenario, m.on_event, tier=m.tier or get_tier(m.scenario.tier), runtime=runtime,
+                    should_cancel=m.should_cancel) for m in members]
+    if len({run.tier.model() for run in runs}) != 1:  # a tier passed in (`Tier.with_model`) may swap the base
+        raise ValueError("these runs cannot train as one group: their tiers load different base models")
+    routing = Routing()
+    model = copy.deepcopy(runs[0].base_model).requires_grad_(False)  # the one frozen base the group runs
+    for index, run in enumerate(runs):
+        _attach(model, routing, index, run.model)
+    model.train()
+    pad_id = runs[0].tokenizer.pad_token_id if runs[0].tokenizer.pad_token_id is not None else 0
+    vocab = model.config.vocab_size
+
+    outcomes = [Outcome() for _ in members]
+    live = {index: run.batches() for index, run in enumerate(runs)}
+    while live:
+        batches: dict[int, Batch] = {}
+        for index, steps in list(live.items()):
+            try:
+                batches[index] = next(steps)
+            except StopIteration:  # trained every step, or stopped early: the member leaves the group
+                outcomes[index].summary = runs[index].finish()[0]
+                del live[index]
+            except Cancelled as cancelled:
+                outcomes[index].cancelled = cancelled
+                del live[index]
+        if not batches:
+            break
+        routing.segments.clear()
+        start = 0
+        for index, batch in batches.items():
+            routing.segments.append((index, start, start + len(batch)))
+            start += len(batch)
+        input_ids, labels = _concatenate(list(batches.values()), pad_id)
+        with runtime.autocast():
+            logits = model(input_ids=input_ids).logits
+            losses = {index: model.loss_function(logits=logits[a:b], labels=labels[a:b], vocab_size=vocab)
+                      for index, a, b in routing.segments}
+            total = sum(runs[index].with_penalties(loss) for index, loss in losses.items())
+        total.backward()
+        for index, loss in losses.items():
+            runs[index].update(loss.item())
+    routing.segments.clear()
+    return outcomes
