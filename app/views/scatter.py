@@ -12,6 +12,8 @@ from html import escape
 
 from markupsafe import Markup
 
+from .percent import percent, signed
+
 W, H = 520, 360
 LEFT, RIGHT, TOP, BOTTOM = 56, 20, 16, 46  # margins around the plot area
 INSET = 12  # data stay this far inside the frame, so points on the axes' ends are not cut in half
@@ -46,10 +48,10 @@ def render(runs: list[dict], *, best: int | None = None) -> Markup:
            f'<rect x="0" y="0" width="{W}" height="{H}" fill="#ffffff"/>']
     for gx in xt:  # grid and tick labels, in percentage points
         out.append(f'<line x1="{px(gx)}" y1="{TOP}" x2="{px(gx)}" y2="{TOP + ph}" stroke="#eef0f3"/>'
-                   f'<text x="{px(gx)}" y="{TOP + ph + 16}" text-anchor="middle" {FONT}>{gx * 100:+.0f}</text>')
+                   f'<text x="{px(gx)}" y="{TOP + ph + 16}" text-anchor="middle" {FONT}>{signed(gx)}</text>')
     for gy in yt:
         out.append(f'<line x1="{LEFT}" y1="{py(gy)}" x2="{LEFT + pw}" y2="{py(gy)}" stroke="#eef0f3"/>'
-                   f'<text x="{LEFT - 6}" y="{py(gy) + 4}" text-anchor="end" {FONT}>{gy * 100:.0f}</text>')
+                   f'<text x="{LEFT - 6}" y="{py(gy) + 4}" text-anchor="end" {FONT}>{percent(gy)}</text>')
     out.append(f'<rect x="{LEFT}" y="{TOP}" width="{pw}" height="{ph}" fill="none" stroke="#cfd4dc"/>'
                f'<text x="{LEFT + pw / 2}" y="{H - 8}" text-anchor="middle" {FONT}>task gain (points): '
                'learns more →</text>'
@@ -69,8 +71,8 @@ def render(runs: list[dict], *, best: int | None = None) -> Markup:
         while any(abs(lx - x) < 14 and abs(ly - y) < 12 for x, y in placed):
             ly += 12
         placed.append((lx, ly))
-        tip = (f"run {r['id']}: {r['label']}\ntask gain {f['task_gain'] * 100:+.0f} points, mean general drop "
-               f"{f['mean_drop'] * 100:.0f} points" + ("\non the frontier" if f["pareto"] else "")
+        tip = (f"run {r['id']}: {r['label']}\ntask gain {signed(f['task_gain'])} points, mean general drop "
+               f"{percent(f['mean_drop'])} points" + ("\non the frontier" if f["pareto"] else "")
                + ("\nlearns the task with the least forgetting" if r["id"] == best else ""))
         ring = f'<circle cx="{cx}" cy="{cy}" r="12" fill="none" stroke="#1f2430" stroke-width="2"/>' if r["id"] == best else ""
         out.append(f'<g class="pt" data-run="{r["id"]}">{ring}<circle cx="{cx}" cy="{cy}" r="7" fill="{r["color"]}" '

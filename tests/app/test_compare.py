@@ -181,3 +181,14 @@ def test_the_scatter_is_standalone_svg(client, three):
     svg = client.get("/compare?runs=1,2,3").text.split('<div class="scatter" id="scatter">')[1].split("</svg>")[0]
     assert svg.startswith('<svg xmlns="http://www.w3.org/2000/svg"') and "class=" not in svg.replace('class="pt"', "")
     assert json.dumps("task gain")[1:-1] in svg
+
+
+def test_the_least_forgetting_badge_names_its_filter_and_skips_a_run_that_did_not_learn(client, three):
+    """Run 3 forgets least (2 points) but learnt half the task: the badge goes to run 2, the least forgetting of
+    the runs that learnt it, and says so on the badge and in the verdict."""
+    full, lora, slow = three
+    page = client.get(f"/compare?runs={full},{lora},{slow}").text
+    badged = re.findall(r'<tr data-run="(\d+)"><td>(?:(?!</td>).)*<span class="tag best"[^>]*>([^<]*)</span>', page, re.S)
+    assert badged == [(str(lora), "least forgetting among runs that learnt the task")]
+    assert "with the least forgetting among the runs that learnt it (reached 90%): its general skills fell 10 " \
+           "points on average" in page
