@@ -19,7 +19,7 @@ def cmd_gate(args) -> None:
     from forgetlab.core.gate import table
     from forgetlab.core.tiers import all_tiers, get_tier
 
-    from .engine.gate import GateError, run_gate
+    from .threads import configure
 
     if args.base in all_tiers():  # a tier name: its base model and its suites
         if args.tier and args.tier != args.base:
@@ -38,6 +38,9 @@ def cmd_gate(args) -> None:
     if args.json and not Path(args.json).resolve().parent.is_dir():
         raise UsageError(f"--json: {Path(args.json).parent} does not exist")
     capabilities = [c.strip() for c in args.suite.split(",") if c.strip()] if args.suite else None
+    configure(tier_name, device=args.device or "cpu")  # before torch loads
+    from .engine.gate import GateError, run_gate
+
     try:
         report = run_gate(tier, args.candidate, base_dir=base_dir, capabilities=capabilities,
                           max_drop=args.max_drop, seed=args.seed, device=args.device, cache=not args.no_cache)

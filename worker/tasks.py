@@ -3,14 +3,14 @@ functions do the work."""
 
 from __future__ import annotations
 
-from .celery_app import app
+from .celery_app import app, pool_size
 
 
 @app.task(name="forgetlab.run", acks_late=True, ignore_result=True)
 def run(run_id: int) -> str:
     from .jobs import run_job
 
-    return run_job(run_id=run_id)
+    return run_job(run_id=run_id, processes=pool_size())
 
 
 @app.task(name="forgetlab.ask", acks_late=True, ignore_result=True)
