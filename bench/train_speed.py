@@ -1,7 +1,7 @@
 """Training-loop speed: break-it's wall time, loop step time vs a bare PyTorch loop, evaluation share, and
 break-it's wall beside a busy machine.
 
-Run: python -m bench.train_speed [--torch-defaults]
+Run: python -m bench.train_speed [--torch-defaults] [--repeats N] [--contention-only]
 - break-it wall: `train()` on the break-it preset, all evaluations included (target <= 10 s).
 - step ratio: the loop's per-step time (evaluations excluded) over a bare forward/backward/AdamW
   loop on the same model, the same number of steps and batches of the same shape (target <= 1.15x).
@@ -56,6 +56,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--torch-defaults", action="store_true",
                         help="torch's own threads and OpenMP wait policy instead of worker/threads.py's rule")
+    parser.add_argument("--repeats", type=int, default=REPEATS, help=f"runs per figure (default {REPEATS})")
+    parser.add_argument("--contention-only", action="store_true", help="only the quiet/loaded comparison")
     args = parser.parse_args()
     if not args.torch_defaults:
         configure("synthetic")  # before torch loads, as every entry point of the lab does
@@ -70,25 +72,26 @@ def main() -> None:
     scenario = preset_scenario("break-it")
     no_evals = with_overrides(scenario, {"eval_every": 1000})
     train(no_evals)  # warm-up
-    walls, shares, loop_steps, bare_steps = [], [], [], []
-    for _ in range(REPEATS):
-        started = time.perf_counter()
-        summary = train(scenario)
-        walls.append(time.perf_counter() - started)
-        shares.append(summary.eval_seconds / summary.seconds)
-        quiet = train(no_evals)
-        loop_steps.append(quiet.train_seconds / quiet.steps)
-        bare_steps.append(bare_loop(quiet.steps, scenario.batch_size))
-    wall, share = statistics.median(walls), statistics.median(shares)
-    loop, bare = statistics.median(loop_steps), statistics.median(bare_steps)
     policy = "torch's defaults" if args.torch_defaults else "worker/threads.py's rule"
     print(f"torch threads {torch.get_num_threads()} ({policy}); break-it = {scenario.total_steps} steps, "
           f"evaluation every {scenario.eval_every} steps")
-    print(f"break-it wall time, all evaluations included: {wall:.2f} s (target <= 10 s)")
-    print(f"loop step {loop * 1000:.1f} ms vs bare PyTorch step {bare * 1000:.1f} ms: "
-          f"ratio {loop / bare:.2f}x (target <= 1.15x)")
-    print(f"evaluation share of break-it at the default interval: {share:.1%} (target <= 10%)")
-    print_contention("break-it, all evaluations included", contention(lambda: train(scenario), REPEATS))
+    if not args.contention_only:
+        walls, shares, loop_steps, bare_steps = [], [], [], []
+        for _ in range(args.repeats):
+            started = time.perf_counter()
+            summary = train(scenario)
+            walls.append(time.perf_counter() - started)
+            shares.append(summary.eval_seconds / summary.seconds)
+            quiet = train(no_evals)
+            loop_steps.append(quiet.train_seconds / quiet.steps)
+            bare_steps.append(bare_loop(quiet.steps, scenario.batch_size))
+        wall, share = statistics.median(walls), statistics.median(shares)
+        loop, bare = statistics.median(loop_steps), statistics.median(bare_steps)
+        print(f"break-it wall time, all evaluations included: {wall:.2f} s (target <= 10 s)")
+        print(f"loop step {loop * 1000:.1f} ms vs bare PyTorch step {bare * 1000:.1f} ms: "
+              f"ratio {loop / bare:.2f}x (target <= 1.15x)")
+        print(f"evaluation share of break-it at the default interval: {share:.1%} (target <= 10%)")
+    print_contention("break-it, all evaluations included", contention(lambda: train(scenario), args.repeats))
 
 
 if __name__ == "__main__":
