@@ -1,10 +1,17 @@
-"""Helpers shared by the benchmarks: a timer that reports the median of several repeats."""
+"""Helpers shared by the benchmarks: a timer that reports the median of several repeats, and a run timed quiet
+and beside a standard load (one busy process per core), with the machine's own baseline measured alongside."""
 
 from __future__ import annotations
 
+import contextlib
+import os
 import statistics
+import subprocess
+import sys
 import time
 from typing import Callable
+
+from forgetlab.core.settings import usable_cores
 
 
 def median_seconds(fn: Callable[[], object], repeats: int = 5, warmup: int = 1) -> float:
@@ -29,3 +36,64 @@ def machine_baseline(threads: int, size: int = 512, repeats: int = 5) -> float:
     seconds = median_seconds(lambda: a @ b, repeats=repeats)
     torch.set_num_threads(before)
     return 2 * size ** 3 / seconds / 1e9
+
+
+# The standard load: one busy process per usable core, each a CPU-bound Python loop that never sleeps.
+BUSY = "while True: pass"
+
+
+@contextlib.contextmanager
+def busy_load(processes: int | None = None):
+    """One CPU-bound process per usable core (or `processes`), started on entry and stopped on exit."""
+    load = [subprocess.Popen([sys.executable, "-c", BUSY]) for _ in range(processes or usable_cores())]
+    try:
+        time.sleep(0.5)  # each has started and is spinning
+        yield load
+    finally:
+        for p in load:
+            p.terminate()
+        for p in load:
+            p.wait()
+
+
+def machine_seconds(iterations: int = 3_000_000) -> float:
+    """The machine's own baseline: seconds of a fixed single-threaded piece of Python arithmetic. Quiet, it is
+    what one core of this CPU does; beside a busy process on every core, a fair scheduler makes it about 2x."""
+    started = time.perf_counter()
+    total = 0
+    for i in range(iterations):
+        total += i & 7
+    return time.perf_counter() - started
+
+
+def contention(run: Callable[[], object], repeats: int) -> dict:
+    """`run` quiet and beside the standard load, interleaved `repeats` times (medians), each preceded by the
+    machine baseline in the same conditions, so a reader sees how busy the machine was on its own."""
+    quiet, loaded, base_quiet, base_loaded = [], [], [], []
+    for _ in range(repeats):
+        base_quiet.append(machine_seconds())
+        started = time.perf_counter()
+        run()
+        quiet.append(time.perf_counter() - started)
+        with busy_load():
+            base_loaded.append(machine_seconds())
+            started = time.perf_counter()
+            run()
+            loaded.append(time.perf_counter() - started)
+    med = statistics.median
+    return {"quiet": med(quiet), "loaded": med(loaded), "ratio": med(loaded) / med(quiet),
+            "quiet_all": quiet, "loaded_all": loaded,
+            "baseline_quiet": med(base_quiet), "baseline_loaded": med(base_loaded),
+            "load_average": os.getloadavg()[0]}
+
+
+def print_contention(name: str, result: dict, target: float = 3.0) -> None:
+    def spread(values: list[float]) -> str:
+        return f"{min(values):.2f}-{max(values):.2f}" if len(values) > 1 else f"{values[0]:.2f}"
+
+    r = result
+    print(f"{name}: quiet {r['quiet']:.2f} s ({spread(r['quiet_all'])}), beside one busy process per core "
+          f"{r['loaded']:.2f} s ({spread(r['loaded_all'])}): ratio {r['ratio']:.2f}x (target <= {target:g}x)")
+    print(f"  machine baseline in the same run (fixed single-threaded work): quiet {r['baseline_quiet']:.3f} s, "
+          f"loaded {r['baseline_loaded']:.3f} s = {r['baseline_loaded'] / r['baseline_quiet']:.2f}x (a fair share "
+          f"is 2x); 1-minute load average at the end {r['load_average']:.1f} on {usable_cores()} cores")

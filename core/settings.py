@@ -50,7 +50,10 @@ class Settings(BaseSettings):
     workers: int = Field(default_factory=lambda: usable_cores(), ge=0, le=16,
                          description="Concurrent runs in embedded mode (default: the CPU cores); 0 leaves runs queued.")
     warm_spares: int = Field(1, ge=0, le=8)
-    torch_threads: int = Field(1, ge=1, le=64, description="CPU threads per run; the base model is tiny.")
+    # CPU threads per run. Unset: worker/threads.py's rule (one on the synthetic tier; a real model on the CPU
+    # shares the usable cores between the runs at once). Set, it overrides that rule everywhere a run starts.
+    torch_threads: int | None = Field(None, ge=1, le=64, description="CPU threads per run (default: the rule "
+                                                                      "in worker/threads.py).")
     # Lifecycle limits, shared by both modes.
     run_time_limit: int = Field(1800, description="Hard limit on one run's seconds; the Celery visibility "
                                                   "timeout is set above it.")

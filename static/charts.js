@@ -6,8 +6,11 @@
   const AXIS = {stroke: "#6b7280", grid: {stroke: "#eef0f3"}, ticks: {show: false}};
   const charts = [];
 
-  function pct(v) { return v == null ? "–" : Math.round(v * 100) + "%"; }
-  function pctAxis(u, vals) { return vals.map(function (v) { return Math.round(v * 100) + "%"; }); }
+  // One rounding rule with the server's pages (app/views/percent.py): v * 100 rounded half away from zero, by
+  // the same expression over the same doubles, so 0.125 is 13% in a chart and in the summary beside it.
+  function percent(v) { const whole = Math.floor(Math.abs(v) * 100 + 0.5); return v < 0 ? -whole : whole; }
+  function pct(v) { return v == null ? "–" : percent(v) + "%"; }
+  function pctAxis(u, vals) { return vals.map(function (v) { return percent(v) + "%"; }); }
   function stepAxis(u, vals) { return vals.map(function (v) { return String(Math.round(v)); }); }
   const STEP_INCRS = [1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000];
   // One point at step 0 still gets an axis: at least steps 0 to 1, never fractional ends.
@@ -143,7 +146,7 @@
     ys.forEach(function (v) {
       out.push('<line x1="' + L + '" x2="' + (L + PW) + '" y1="' + y(v) + '" y2="' + y(v) + '" stroke="#eef0f3"/>' +
                '<text x="' + (L - 6) + '" y="' + (+y(v) + 4) + '" text-anchor="end" ' + font + ">" +
-               (unscaled(spec.kind) ? v : Math.round(v * 100) + "%") + "</text>");
+               (unscaled(spec.kind) ? v : percent(v) + "%") + "</text>");
     });
     if (spec.yLabel) {
       out.push('<text transform="rotate(-90)" x="' + (-(T + PH / 2)).toFixed(1) + '" y="12" text-anchor="middle" ' + font + ">" +
@@ -151,7 +154,7 @@
     }
     xs.forEach(function (v) {
       out.push('<text x="' + x(v) + '" y="' + (T + PH + 16) + '" text-anchor="middle" ' + font + ">" +
-               (spec.kind === "alpha" ? Math.round(v * 100) + "%" : v) + "</text>");
+               (spec.kind === "alpha" ? percent(v) + "%" : v) + "</text>");
     });
     out.push('<rect x="' + L + '" y="' + T + '" width="' + PW + '" height="' + PH + '" fill="none" stroke="#cfd4dc"/>');
     // Curves stay inside the plot, as on the canvas: an interval may reach past 0% or 100%.
@@ -245,6 +248,6 @@
     });
   }
 
-  window.forgetlabCharts = {pct: pct, line: line, baseLine: baseLine, respec: respec, toSVG: toSVG,
+  window.forgetlabCharts = {percent: percent, pct: pct, line: line, baseLine: baseLine, respec: respec, toSVG: toSVG,
                             addDownloads: addDownloads, esc: esc, MEASURES: MEASURES, onMeasure: onMeasure};
 })();

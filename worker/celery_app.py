@@ -9,13 +9,26 @@ prefork parent must never touch CUDA; each pool child imports the engine after i
 from __future__ import annotations
 
 from celery import Celery
-from celery.signals import worker_process_init
+from celery.signals import worker_init, worker_process_init
 
 from forgetlab.core.queue import celery_config
-from forgetlab.core.settings import get_settings
+from forgetlab.core.settings import get_settings, usable_cores
 
 app = Celery("forgetlab", include=["forgetlab.worker.tasks"])
 app.conf.update(celery_config(get_settings()))
+
+
+def pool_size() -> int:
+    """Runs this worker runs at once (its pool's size), for worker/threads.py's rule."""
+    return app.conf.worker_concurrency if isinstance(app.conf.worker_concurrency, int) else usable_cores()
+
+
+@worker_init.connect
+def _keep_pool_size(sender=None, **_kwargs) -> None:
+    """In the worker's parent, before its pool forks: its concurrency (--concurrency, or Celery's default, the
+    cores), kept in the conf that every pool child inherits."""
+    if isinstance(getattr(sender, "concurrency", None), int):
+        app.conf.worker_concurrency = sender.concurrency
 
 
 @worker_process_init.connect
@@ -25,4 +38,4 @@ def _warm_child(**_kwargs) -> None:
     from forgetlab.worker.parent_death import die_with_parent
 
     die_with_parent()  # a pool child whose worker was killed -9 stops too, instead of training for no one
-    warm_up(get_settings().torch_threads)
+    warm_up(pool_size(), get_settings().torch_threads)

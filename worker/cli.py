@@ -55,9 +55,12 @@ def _suite(path, tokenizer, tier):
 def cmd_eval(args) -> None:
     import time
 
-    from .engine.evaluate import evaluate
+    from .threads import configure
 
     tier = _tier(args.tier)
+    configure(tier.name)  # before torch loads (_tier is torch-free)
+    from .engine.evaluate import evaluate
+
     model, tokenizer = _load(args.model, tier)
     encoded = _suite(args.suite, tokenizer, tier)
     if encoded.suite.judge is None:
@@ -88,6 +91,9 @@ def cmd_pretrain(args) -> None:
 
     from forgetlab.core.tiers.synthetic import PRETRAIN_SEEDS, base_dir
 
+    from .threads import configure
+
+    configure("synthetic")  # the wait policy; pretrain() itself trains on one thread, to reproduce bit for bit
     from .engine.pretrain import Recipe, pretrain, save_base
 
     if not args.out and args.seed not in PRETRAIN_SEEDS:
@@ -176,10 +182,13 @@ def _accuracy_line(point: dict) -> dict:
 def cmd_run(args) -> None:
     from tqdm import tqdm
 
-    from .engine.train import fine_tune
+    from .threads import configure
 
     dataset = _dataset(args.data) if args.data else None
     scenario = _scenario(args, dataset)
+    configure(scenario.tier)  # before torch loads (reading the scenario is torch-free)
+    from .engine.train import fine_tune
+
     save = _saver(args.save, args.model) if args.save else None  # checks --save before training
     events: list[dict] = []
     bar = tqdm(total=scenario.total_steps, desc=args.preset or "run", unit="step")
@@ -250,7 +259,7 @@ def cmd_sweep(args) -> None:
     from forgetlab.core.grid import expand
     from forgetlab.core.scenario import ScenarioError
 
-    from .engine.parallel import run_many
+    from .engine.parallel import run_many  # torch-free: each of its processes applies worker/threads.py's rule
 
     try:
         with open(args.grid) as f:
@@ -335,7 +344,7 @@ def cmd_worker(args) -> None:
                          "(embedded mode runs its workers inside `forgetlab serve`)")
     from .celery_app import app
 
-    # One run per worker process at a time: a run uses every core torch gives it.
+    # One run per worker process at a time.
     argv = ["worker", "--queues", args.queue, "--concurrency", str(args.concurrency), "--pool", "prefork",
             "--loglevel", args.loglevel, "--hostname", f"{args.queue}@%h"]
     app.worker_main(argv)

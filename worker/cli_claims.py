@@ -21,7 +21,7 @@ def cmd_claims(args) -> None:
 
     from forgetlab.core.tiers import get_tier
 
-    from .engine.claims import CLAIMS_BY_TIER, run_claims, runs_needed
+    from .threads import configure
 
     seeds = args.seeds or (FULL_CLAIMS["seeds"] if args.full else 1)
     bases = args.bases or min(FULL_CLAIMS["bases"] if args.full else 1, get_tier(args.tier).base_seeds)
@@ -34,13 +34,11 @@ def cmd_claims(args) -> None:
         raise UsageError("--workers must be between 1 and four times the cores")
     if workers > 1 and (args.device == "cuda" or args.model):
         raise UsageError("--workers runs on the CPU with the tier's own bases; leave out --device cuda and --model")
+    configure(args.tier, device=args.device)  # this process's runs; --workers' processes apply the rule each
+    from .engine.claims import CLAIMS_BY_TIER, run_claims, runs_needed
     from .engine.runtime import Runtime
 
     runtime = Runtime.cuda() if args.device == "cuda" else None
-    if workers == 1 and args.device == "cpu" and args.tier == "synthetic":
-        import torch
-
-        torch.set_num_threads(1)  # one thread per process, as with --workers (SmolLM2 on a CPU keeps them all)
     numbers = [c.number for c in CLAIMS_BY_TIER[args.tier][0]]
     only = None
     if args.only:

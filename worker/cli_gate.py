@@ -19,7 +19,7 @@ def cmd_gate(args) -> None:
     from forgetlab.core.gate import junit, table
     from forgetlab.core.tiers import all_tiers, get_tier
 
-    from .engine.gate import GateError, run_gate
+    from .threads import configure
 
     if args.base in all_tiers():  # a tier name: its base model and its suites
         if args.tier and args.tier != args.base:
@@ -41,6 +41,9 @@ def cmd_gate(args) -> None:
         if out and not Path(out).resolve().parent.is_dir():
             raise UsageError(f"{flag}: {Path(out).parent} does not exist")
     capabilities = [c.strip() for c in args.suite.split(",") if c.strip()] if args.suite else None
+    configure(tier_name, device=args.device or "cpu")  # before torch loads
+    from .engine.gate import GateError, run_gate
+
     try:
         report = run_gate(tier, args.candidate, base_dir=base_dir, capabilities=capabilities,
                           max_drop=args.max_drop, max_nll_rise=args.max_nll_rise, seed=args.seed, device=args.device,

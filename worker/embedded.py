@@ -13,18 +13,20 @@ import os
 import sys
 
 
-def warm_up(threads: int = 1, *, first_only: bool = False) -> list[str]:
+def warm_up(processes: int = 1, threads: int | None = None, *, first_only: bool = False) -> list[str]:
     """Pay the import and first-load costs before any run is waiting on them.
 
-    One CPU thread by default: the model is tiny, and several OpenMP threads spin-waiting for
-    a core that another run (or the web process) holds made a 0.5 s run take 30 s on 2 cores.
+    Threads and the OpenMP wait policy by worker/threads.py's rule for a process that runs beside
+    `processes - 1` others (`threads`: FORGETLAB_TORCH_THREADS), set before torch is imported: OpenMP
+    threads spin-waiting for a core that another run (or the web process) holds made a 0.5 s run take
+    30 s on 2 cores. Each job sets them again for its own tier (worker/jobs.py).
     `first_only`: warm the default task alone and return the other tasks, for warm_rest() to do
     once the worker has said it is ready (the embedded worker); else warm every task.
     """
     from forgetlab.core.tiers import DEFAULT_TIER, get_tier
-    from forgetlab.worker.engine.runtime import Runtime
+    from forgetlab.worker.threads import configure
 
-    Runtime.cpu(max(1, threads)).apply()
+    configure(DEFAULT_TIER, processes=processes, override=threads)
     tasks = list(get_tier(DEFAULT_TIER).tasks)
     _warm(tasks[:1] if first_only else tasks)
     return tasks[1:] if first_only else []
@@ -69,7 +71,7 @@ def child_main(fd: int) -> None:
     conn = Connection(fd)
     settings = Settings.model_validate_json(os.environ["FORGETLAB_CHILD_SETTINGS"])
     # Ready after the default task alone: the rest warms while nothing waits (a short cold start).
-    rest = warm_up(settings.torch_threads, first_only=True)
+    rest = warm_up(max(1, settings.workers), settings.torch_threads, first_only=True)
     conn.send("ready")
     warm_rest(conn, rest)
     while True:  # one job at a time, each started warm, until the parent closes our socket
@@ -80,7 +82,7 @@ def child_main(fd: int) -> None:
         if isinstance(job, tuple):
             ask_job(ask_id=job[1], settings=settings)
         else:
-            run_job(run_id=job, settings=settings)
+            run_job(run_id=job, settings=settings, processes=max(1, settings.workers))
         conn.send("done")
 
 

@@ -66,11 +66,14 @@ def _engine():
 MAX_SAVED_PARAMETERS = 20_000_000
 
 
-def _runtime(queue: str, threads: int):
-    """Where this run computes: the gpu queue insists on CUDA (RuntimeUnavailable says why not)."""
+def _runtime(queue: str, tier: str, processes: int, settings: Settings):
+    """Where this run computes: the gpu queue insists on CUDA (RuntimeUnavailable says why not). Its CPU
+    threads follow worker/threads.py's rule for its tier, beside `processes - 1` other runs."""
     from forgetlab.worker.engine.runtime import Runtime
+    from forgetlab.worker.threads import configure
 
-    return Runtime.for_queue(queue, threads)
+    configure(tier, processes=processes, device="cuda" if queue == "gpu" else "cpu", override=settings.torch_threads)
+    return Runtime.for_queue(queue)
 
 
 class Watchdog(threading.Thread):
@@ -135,9 +138,10 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def run_job(*, run_id: int, settings: Settings | None = None,
+def run_job(*, run_id: int, settings: Settings | None = None, processes: int = 1,
             time_limit_error: type[BaseException] | tuple[type[BaseException], ...] = ()) -> str:
     """Run one queued run to a terminal status; returns that status, or "skipped" if not ours to run.
+    `processes`: the runs this machine's worker runs at once (the pool's size), for the thread rule.
     `time_limit_error`: what the caller's time limit raises inside the run (Celery's SoftTimeLimitExceeded,
     passed by worker/tasks.py; the embedded executor's children have none)."""
     settings = settings or get_settings()
@@ -178,8 +182,9 @@ def run_job(*, run_id: int, settings: Settings | None = None,
     watchdog.start()
     recorder = Recorder(run_id, sessions, publisher)
     try:
+        runtime = _runtime(queue, scenario.tier, processes, settings)  # before _engine() imports torch
         train = _engine()
-        summary, saved = train(scenario, recorder, tier=tier, runtime=_runtime(queue, settings.torch_threads),
+        summary, saved = train(scenario, recorder, tier=tier, runtime=runtime,
                                save_to=settings.run_model_dir(run_id),
                                checkpoint_to=checkpoint_path(settings, run_id),
                                checkpoint_every=settings.checkpoint_every, run_id=run_id,

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from celery.exceptions import SoftTimeLimitExceeded
 
-from .celery_app import app
+from .celery_app import app, pool_size
 
 
 @app.task(name="forgetlab.run", acks_late=True, ignore_result=True)
 def run(run_id: int) -> str:
     from .jobs import run_job
 
-    return run_job(run_id=run_id, time_limit_error=SoftTimeLimitExceeded)
+    return run_job(run_id=run_id, processes=pool_size(), time_limit_error=SoftTimeLimitExceeded)
 
 
 @app.task(name="forgetlab.ask", acks_late=True, ignore_result=True)

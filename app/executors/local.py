@@ -3,8 +3,8 @@
 Each child is `python -m forgetlab.worker.embedded` (a spawn, never a fork: CUDA and torch stay out of
 the web process, and no main module is re-imported). It imports torch, loads the base model
 and says "ready" *before* any run exists, so a run starts in milliseconds. A child runs one run
-at a time with `torch_threads` threads (default 1), so N runs on N cores never oversubscribe
-them. It then takes the next run warm, which is what lets a sweep keep every core busy: a fresh
+at a time with its threads by worker/threads.py's rule (one per run when there is a worker per
+core), so N runs on N cores never oversubscribe them. It then takes the next run warm, which is what lets a sweep keep every core busy: a fresh
 process per run would spend seconds importing torch between runs. A hard cancel is still just
 kill, and a fresh child replaces it. Parent and child talk over a socket pair wrapped as
 multiprocessing Connections; the child's end closing is how the parent learns it died. One

@@ -17,15 +17,16 @@ from forgetlab.core.results import TASK_ACCURACY, TASK_NLL, cap_key
 from ..auth import csrf_token, viewer
 from ..http import is_htmx
 from ..views.comparison import fmt
-from ..views.reading import key_settings, pct, signed_pts
+from ..views.percent import pct, percent, signed, signed_pts
+from ..views.reading import key_settings
 from . import TEMPLATES_DIR
 
 templates = Jinja2Blocks(directory=str(TEMPLATES_DIR))
-templates.env.filters["pct"] = pct
+templates.env.filters.update(pct=pct, percent=percent, signed=signed)  # views/percent.py: one rounding rule
 templates.env.filters["fmtv"] = fmt  # a config value as a sweep grid or a comparison shows it
 templates.env.globals.update(cap_key=cap_key, TASK_ACCURACY=TASK_ACCURACY, TASK_NLL=TASK_NLL,
                              key_settings=key_settings, signed_pts=signed_pts,
-                             ASSETS="9")  # bump to make browsers refetch app.css / run.js
+                             ASSETS="10")  # bump to make browsers refetch app.css / run.js
 
 
 @pass_context

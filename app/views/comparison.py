@@ -27,6 +27,7 @@ from forgetlab.core.store.models import MetricPoint, Run
 from forgetlab.core.tiers import capabilities_of
 
 from .charts import PALETTE
+from .percent import pct, percent
 
 MIN_RUNS, MAX_RUNS = 2, 8  # more lines than 8 on one chart stop being readable
 MAX_POINTS = 400  # per curve; a longer one is thinned evenly, keeping its first and last points
@@ -182,7 +183,7 @@ def build(session: Session, chosen: list[Run], *, baseline: int | None = None, w
     if best_group is not None:  # an index among the groups with a result: back to an index among all
         best_group = [i for i, g in enumerate(groups) if g["summary"]][best_group]
     return {"runs": out_runs, "varying": varying, "common": common(chosen[0].config, varying),
-            "baseline": baseline, "best": best["id"] if best else None,
+            "baseline": baseline, "best": best["id"] if best else None, "learned": compare.LEARNED,
             "metrics": list(compare.headline(finished[0]["summary"])) if finished else [],
             "base": base_levels(lines, keys),
             "seeded": by_seed, "groups": groups, "best_group": best_group,
@@ -255,7 +256,8 @@ def common(config: dict, varying: list[str]) -> list[str]:
 
 
 def verdict(out_runs: list[dict], best: dict | None) -> str:
-    """The answer to "which configuration learns the task with the least forgetting?", in one sentence."""
+    """The answer to "which configuration learns the task with the least forgetting?", in one sentence that
+    names its filter: the least mean drop among the runs that learnt the task (core/compare.py's best)."""
     done = [r for r in out_runs if r["frontier"]]
     if not done and any(r["summary"] for r in out_runs if r["status"] == "succeeded"):
         return ("No finished run measured a task of the lab's (a run trained outside the lab measures the general "
@@ -264,9 +266,10 @@ def verdict(out_runs: list[dict], best: dict | None) -> str:
         return "No run has finished yet."
     if best is None:
         top = max(done, key=lambda r: r["summary"]["task_accuracy"]["final"])
-        return (f"No run learnt the task (reached {compare.LEARNED:.0%} task accuracy); run {top['id']} "
-                f"({top['label']}) came closest at {top['summary']['task_accuracy']['final']:.0%}.")
+        return (f"No run learnt the task (reached {pct(compare.LEARNED)} task accuracy); run {top['id']} "
+                f"({top['label']}) came closest at {pct(top['summary']['task_accuracy']['final'])}.")
     r = next(r for r in done if r["id"] == best["id"])
-    drop = round(r["frontier"]["mean_drop"] * 100)
-    return (f"Run {r['id']} ({r['label']}) learns the task ({r['summary']['task_accuracy']['final']:.0%}) with the "
-            f"least forgetting: its general skills fell {drop} point{'s' if drop != 1 else ''} on average.")
+    drop = percent(r["frontier"]["mean_drop"])
+    return (f"Run {r['id']} ({r['label']}) learns the task ({pct(r['summary']['task_accuracy']['final'])}) with the "
+            f"least forgetting among the runs that learnt it (reached {pct(compare.LEARNED)}): its general skills "
+            f"fell {drop} point{'s' if abs(drop) != 1 else ''} on average.")

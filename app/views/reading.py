@@ -16,10 +16,11 @@ from forgetlab.core.scenario import Scenario, ScenarioError, with_overrides
 from forgetlab.core.tiers import tier_of
 
 from ..pages.forms import scenario_query
+from .percent import pct, percent, pts, signed_pts
 
 FORGOTTEN = 0.10  # a drop of 10 points or more is "forgotten"
 SLIPPED = 0.03  # 3 to 10 points "slipped"; less is noise on 32-64 probes
-NONE = 0.005  # under half a point rounds to 0: never print "-0 pts"
+NONE = 0.005  # under half a point rounds to 0 (views/percent.py)
 
 # A learner's way through the presets: each step changes one thing and says what to look for.
 LEARNING_PATH = [
@@ -31,18 +32,6 @@ LEARNING_PATH = [
     ("fix-it", "everything together: the article's recipe"),
 ]
 
-
-def pts(x: float) -> str:
-    return f"{abs(x) * 100:.0f} points"
-
-
-def signed_pts(change: float) -> str:
-    """A change in points with its sign, "0 pts" when it rounds to nothing (no "-0 pts", no "+0 pts")."""
-    return "0 pts" if abs(change) < NONE else f"{change * 100:+.0f} pts"
-
-
-def pct(x: float | None) -> str:
-    return "n/a" if x is None else f"{x * 100:.0f}%"
 
 
 def and_list(items: list[str]) -> str:
@@ -173,14 +162,14 @@ def read_run(*, config: dict, summary: dict, base: dict[str, float], info: dict 
 
     why: list[str] = []
     if lost:
-        drops = sorted(r["drop"] * 100 for r in lost)
+        drops = sorted(percent(r["drop"]) for r in lost)
         if len(lost) == 1:
             r = lost[0]
             title = f"Forgot {names}: it fell {pts(r['drop'])} ({pct(r['base'])} to {pct(r['final'])})."
         elif len(lost) == len(rows):
-            title = f"Forgot {names}: all {len(rows)} fell {drops[0]:.0f} to {drops[-1]:.0f} points."
+            title = f"Forgot {names}: all {len(rows)} fell {drops[0]} to {drops[-1]} points."
         else:
-            title = f"Forgot {names}: they fell {drops[0]:.0f} to {drops[-1]:.0f} points."
+            title = f"Forgot {names}: they fell {drops[0]} to {drops[-1]} points."
         if c["method"] == "full" and not used:
             why.append(f"{How} rewrote weights that {names} depended on. Every weight was free to "
                        f"move and nothing in the batches reminded the model of {names}, so the changes that taught "

@@ -12,6 +12,8 @@ from html import escape
 
 from markupsafe import Markup
 
+from .percent import percent, signed
+
 W, H = 520, 360
 LEFT, RIGHT, TOP, BOTTOM = 56, 20, 16, 46  # margins around the plot area
 INSET = 12  # data stay this far inside the frame, so points on the axes' ends are not cut in half
@@ -36,8 +38,8 @@ def render(runs: list[dict], *, best: int | None = None, groups: list[dict] | No
     done = [r for r in runs if r.get("frontier")]
     points = [{"key": r["id"], "x": r["frontier"]["task_gain"], "y": r["frontier"]["mean_drop"],
                "pareto": r["frontier"]["pareto"], "color": r["color"], "text": str(r["id"]), "best": r["id"] == best,
-               "tip": (f"run {r['id']}: {r['label']}\ntask gain {r['frontier']['task_gain'] * 100:+.0f} points, mean "
-                       f"general drop {r['frontier']['mean_drop'] * 100:.0f} points"
+               "tip": (f"run {r['id']}: {r['label']}\ntask gain {signed(r['frontier']['task_gain'])} points, mean "
+                       f"general drop {percent(r['frontier']['mean_drop'])} points"
                        + ("\non the frontier" if r["frontier"]["pareto"] else "")
                        + ("\nlearns the task with the least forgetting" if r["id"] == best else ""))} for r in done]
     return _draw(points, "one point per run")
@@ -72,7 +74,7 @@ def _bar(v: dict) -> tuple[float | None, float | None]:
 
 
 def _mean(v: dict) -> str:
-    return f"{v['mean'] * 100:.0f}" + (f" [{v['lo'] * 100:.0f}, {v['hi'] * 100:.0f}]" if v["lo"] is not None else "")
+    return f"{percent(v['mean'])}" + (f" [{percent(v['lo'])}, {percent(v['hi'])}]" if v["lo"] is not None else "")
 
 
 def _draw(points: list[dict], what: str) -> Markup:
@@ -94,10 +96,10 @@ def _draw(points: list[dict], what: str) -> Markup:
            f'<rect x="0" y="0" width="{W}" height="{H}" fill="#ffffff"/>']
     for gx in xt:  # grid and tick labels, in percentage points
         out.append(f'<line x1="{px(gx)}" y1="{TOP}" x2="{px(gx)}" y2="{TOP + ph}" stroke="#eef0f3"/>'
-                   f'<text x="{px(gx)}" y="{TOP + ph + 16}" text-anchor="middle" {FONT}>{gx * 100:+.0f}</text>')
+                   f'<text x="{px(gx)}" y="{TOP + ph + 16}" text-anchor="middle" {FONT}>{signed(gx)}</text>')
     for gy in yt:
         out.append(f'<line x1="{LEFT}" y1="{py(gy)}" x2="{LEFT + pw}" y2="{py(gy)}" stroke="#eef0f3"/>'
-                   f'<text x="{LEFT - 6}" y="{py(gy) + 4}" text-anchor="end" {FONT}>{gy * 100:.0f}</text>')
+                   f'<text x="{LEFT - 6}" y="{py(gy) + 4}" text-anchor="end" {FONT}>{percent(gy)}</text>')
     out.append(f'<rect x="{LEFT}" y="{TOP}" width="{pw}" height="{ph}" fill="none" stroke="#cfd4dc"/>'
                f'<text x="{LEFT + pw / 2}" y="{H - 8}" text-anchor="middle" {FONT}>task gain (points): '
                'learns more →</text>'

@@ -252,3 +252,14 @@ def test_a_big_seed_sweep_compares_whole_settings(client, sessions):
     assert [g["label"] for g in data["groups"]] == ["lr=0.001", "lr=0.01"]  # 6 runs: two whole settings fit
     assert all(len(g["ids"]) == 3 for g in data["groups"]) and "whole settings" in data["note"]
     assert data["groups"][data["best_group"]]["label"] == "lr=0.001"
+
+
+def test_the_least_forgetting_badge_names_its_filter_and_skips_a_run_that_did_not_learn(client, three):
+    """Run 3 forgets least (2 points) but learnt half the task: the badge goes to run 2, the least forgetting of
+    the runs that learnt it, and says so on the badge and in the verdict."""
+    full, lora, slow = three
+    page = client.get(f"/compare?runs={full},{lora},{slow}").text
+    badged = re.findall(r'<tr data-run="(\d+)"><td>(?:(?!</td>).)*<span class="tag best"[^>]*>([^<]*)</span>', page, re.S)
+    assert badged == [(str(lora), "least forgetting among runs that learnt the task")]
+    assert "with the least forgetting among the runs that learnt it (reached 90%): its general skills fell 10 " \
+           "points on average" in page

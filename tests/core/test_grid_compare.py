@@ -1,8 +1,10 @@
 """Sweep grids expand and fail clearly; comparisons compute diffs, deltas and the frontier."""
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from forgetlab.core.compare import best, config_diff, deltas, frontier, mean_drop
+from forgetlab.core.compare import LEARNED, best, config_diff, deltas, frontier, mean_drop
 from forgetlab.core.grid import MAX_SWEEP_RUNS, expand
 from forgetlab.core.scenario import ScenarioError
 
@@ -63,3 +65,18 @@ def test_frontier_and_best():
     assert points[2]["pareto"] and points[3]["pareto"]
     assert best(RUNS)["id"] == 2
     assert mean_drop(RUNS[1]["summary"]) == pytest.approx(0.05)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.floats(0, 1), st.lists(st.floats(-0.5, 1), min_size=5, max_size=5)), min_size=1,
+                max_size=8))
+def test_least_forgetting_goes_only_to_a_learnt_run_that_forgets_no_more_than_another_learnt_run(rows):
+    """The badge's filter: among runs that learnt the task (LEARNED); never a run out-forgotten by one that learnt."""
+    caps = ["a", "b", "c", "d", "e"]
+    runs = [{"id": i, "config": {}, "summary": {"task_accuracy": {"final": task}, "forgetting": dict(zip(caps, drops))}}
+            for i, (task, drops) in enumerate(rows)]
+    learnt = [r for r in runs if r["summary"]["task_accuracy"]["final"] >= LEARNED]
+    pick = best(runs)
+    assert (pick is None) == (not learnt)
+    if pick:
+        assert pick in learnt and all(mean_drop(pick["summary"]) <= mean_drop(r["summary"]) for r in learnt)

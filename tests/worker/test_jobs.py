@@ -49,7 +49,7 @@ EVENTS = [
 
 @pytest.fixture(autouse=True)
 def cpu_runtime(monkeypatch):
-    monkeypatch.setattr(jobs, "_runtime", lambda queue, threads: None)  # no torch in these tests
+    monkeypatch.setattr(jobs, "_runtime", lambda queue, tier, processes, settings: None)  # no torch in these tests
 
 
 @pytest.fixture

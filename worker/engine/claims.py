@@ -16,6 +16,7 @@ accuracy beside it.
 
 from __future__ import annotations
 
+import functools
 import json
 import multiprocessing
 import os
@@ -29,6 +30,7 @@ from forgetlab.core.metrics import bootstrap_ci
 from forgetlab.core.presets import BREAK_IT, PRESETS, SMOLLM2_BREAK_IT
 from forgetlab.core.scenario import Scenario, with_overrides
 from forgetlab.core.tiers import tier_for
+from forgetlab.worker.threads import configure
 
 from .claim_effects import (
     CORRELATION_MIN,
@@ -252,19 +254,13 @@ def _run_one(config: dict, model_dir: str | None, runtime=None, until: float | N
     return {"summary": summary, "curve": curve, "task_slots": scenario.task_slots}
 
 
-def _threads(n: int) -> None:
-    import torch
-
-    torch.set_num_threads(n)
-
-
 def run_claims(seeds: int, on_run: Callable[[str, int], None] | None = None, model_dir: str | None = None,
                tier: str = "synthetic", runtime=None, on_row: Callable[[dict], None] | None = None,
                bases: int = 1, workers: int = 1, cache_dir: Path | None = None,
                only: list[int] | None = None) -> list:
     """Run every claim's scenarios (or those numbered in `only`) on each (base seed, seed) unit; identical
     scenarios are trained once.
-    workers > 1 fans the runs out over that many processes, one torch thread each (CPU only). on_row
+    workers > 1 fans the runs out over that many processes, threads by worker/threads.py's rule (CPU only). on_row
     gets each claim's row as soon as it is judged. cache_dir keeps each run's result under its canonical
     hash, so judging again (or after an interruption) retrains nothing."""
     claims = [c for c in CLAIMS_BY_TIER[tier][0] if only is None or c.number in only]
@@ -275,7 +271,8 @@ def run_claims(seeds: int, on_run: Callable[[str, int], None] | None = None, mod
     runs.update({k: hit for k in todo if (hit := store.get(k)) is not None})
     if workers > 1 and runtime is None:
         context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(workers, mp_context=context, initializer=_threads, initargs=(1,)) as pool:
+        setup = functools.partial(configure, tier, processes=workers)  # before each process imports torch
+        with ProcessPoolExecutor(workers, mp_context=context, initializer=setup) as pool:
             futures = {pool.submit(_run_one, s.model_dump(mode="json"), model_dir, None, until): k
                        for k, (s, until) in todo.items() if k not in runs}
             for future in as_completed(futures):

@@ -1,6 +1,6 @@
-"""Where and how the engine computes: device, dtype and CPU threads, in one object passed to train().
+"""Where and how the engine computes: device and dtype, in one object passed to train().
 
-CPU is float32 with the threads a worker was given, exactly as the lab has always run. CUDA puts
+CPU is float32, exactly as the lab has always run (its threads: worker/threads.py). CUDA puts
 the model, every batch, the suites and the mitigations' state on the GPU and runs forwards under
 bf16 autocast (weights and optimizer state stay float32). Nothing else in the engine asks which
 device it is on: it moves tensors with `runtime.device` and opens `runtime.autocast()`.
@@ -20,11 +20,10 @@ from forgetlab.core.errors import RuntimeUnavailable
 class Runtime:
     device: str = "cpu"
     autocast_dtype: torch.dtype | None = None  # None: plain float32
-    threads: int | None = None  # CPU threads for torch; None leaves torch's default
 
     @classmethod
-    def cpu(cls, threads: int | None = None) -> "Runtime":
-        return cls("cpu", None, threads)
+    def cpu(cls) -> "Runtime":
+        return cls("cpu", None)
 
     @classmethod
     def cuda(cls) -> "Runtime":
@@ -34,14 +33,9 @@ class Runtime:
         return cls("cuda", torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16)
 
     @classmethod
-    def for_queue(cls, queue: str, threads: int | None = None) -> "Runtime":
+    def for_queue(cls, queue: str) -> "Runtime":
         """The gpu queue insists on CUDA (and fails the run clearly without it); any other queue runs on CPU."""
-        return cls.cuda() if queue == "gpu" else cls.cpu(threads)
-
-    def apply(self) -> None:
-        """Process-wide settings: call once per worker process, before the first run."""
-        if self.threads:
-            torch.set_num_threads(self.threads)
+        return cls.cuda() if queue == "gpu" else cls.cpu()
 
     def autocast(self):
         if self.autocast_dtype is None:
