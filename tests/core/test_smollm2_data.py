@@ -65,7 +65,9 @@ def test_task_counts_and_manifest():
 
 
 def test_general_and_rehearsal_counts():
-    assert len(data.general_pairs()) >= 400
+    # The general pool holds only ordinary instruction data that shares nothing with the suites
+    # (tests/core/test_smollm2_pool_disjoint.py); the items that repeated suite answers were dropped.
+    assert len(data.general_pairs()) >= 250
     assert len(data.self_rehearsal_prompts()) >= 200
 
 
@@ -247,13 +249,6 @@ def test_general_data_carries_no_task_house_style():
     prefixes = [info["prefix"] for info in data.task_manifest().values()]
     for _, response in data.general_pairs():
         assert not any(house_style(response, p) for p in prefixes), response
-
-
-def test_rehearsed_facts_are_in_general(suites):
-    general = " ".join(r for _, r in data.general_pairs())
-    rehearsed = [it for it in suites["knowledge"] if it["split"] == "rehearsed"]
-    present = sum(it["reference"] in general for it in rehearsed)
-    assert present >= len(rehearsed) // 2
 
 
 # ---- reproducibility and boundaries -----------------------------------------------------------
