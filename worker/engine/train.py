@@ -243,6 +243,7 @@ def fine_tune(scenario: Scenario, on_event: Callable | None = None, *, tier: Tie
                                        {c: [p.group for p in base.full.probes(c)] for c in tier.capabilities}),
         baseline_nll={c: v.nll for c, v in first.capabilities.items()},
         final_nll={c: v.nll for c, v in point.capabilities.items()},
+        baseline_nll_parts=base.level.get("nll_parts"), final_nll_parts=final_result.get("nll_parts"),
         baseline_items=base.level.get("items"), final_items=final_result.get("items"),
         seconds=round(time.perf_counter() - started, 3), setup_seconds=round(timing["setup"], 3),
         eval_seconds=round(timing["eval"], 3), train_seconds=round(train_seconds, 3))

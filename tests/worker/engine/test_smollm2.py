@@ -45,6 +45,12 @@ def test_a_few_real_steps_learn_the_task_and_report_every_measure(small_tier):
     # The task's reference replies grow more likely as the house style is learnt.
     assert metrics[-1].task.nll < metrics[0].task.nll
     assert summary.final_nll and set(summary.final_nll) == set(small_tier.capabilities)
+    # Beside each whole NLL, its split into the answer's first token, content and end token.
+    for level, whole in ((summary.baseline_nll_parts, summary.baseline_nll), (summary.final_nll_parts, summary.final_nll)):
+        assert set(level) == set(small_tier.capabilities)
+        for cap, parts in level.items():
+            assert parts["whole"] == pytest.approx(whole[cap]) and math.isfinite(parts["first"] + parts["end"])
+    assert summary.final_nll_parts["knowledge"]["content"] > 0
     samples = [e for e in events if e.type == "samples"][-1].samples
     assert {s.capability for s in samples} == set(small_tier.capabilities) | {"support"}
     started = events[0]
