@@ -21,6 +21,17 @@ from forgetlab.core.probes import Suite
 from .encoding import IGNORE, Batch, encode, prompt_ids, trim
 
 
+BUDGET_MARGIN = 16  # the least room a budget leaves beyond the longest reference
+
+
+def budget(longest: int) -> int:
+    """New tokens a judged name may generate: its longest reference (end token included, in the tier's
+    tokens) plus a margin of that length again, at least BUDGET_MARGIN. A correct answer worded a little
+    longer than the reference still ends inside it, so the budget does not decide the score; a rambling
+    one is cut, and the cut share is reported (evaluate_judged's `truncated`)."""
+    return longest + max(BUDGET_MARGIN, longest)
+
+
 @dataclass
 class EncodedSuite:
     """A suite tokenized once, so evaluating it many times during a run costs only forwards."""
@@ -31,22 +42,21 @@ class EncodedSuite:
     refusal_id: int | None
     template_ids: dict[str, int]
     tokenizer: object = None
-    budgets: dict[str, int] | None = None  # judged suites: most new tokens per name
+    budgets: dict[str, int] | None = None  # judged suites: most new tokens per name (budget(), capped)
     refusal_capabilities: tuple[str, ...] = ()  # where refusal rates are measured (the tier's)
 
     @classmethod
     def build(cls, suite: Suite, tokenizer, device: str = "cpu", max_new_tokens: int = 64, *,
               refusal_capabilities: tuple[str, ...] = ()) -> "EncodedSuite":
-        """`refusal_capabilities`: the tier's (`Tier.refusal_capabilities`); none: no refusal rates."""
+        """`refusal_capabilities`: the tier's (`Tier.refusal_capabilities`); none: no refusal rates.
+        `max_new_tokens` caps every judged budget (the tier's `generation_tokens`; tests set it low)."""
         names = suite.capabilities + suite.tasks
         batches, groups, budgets = {}, {}, {}
         for name in names:
             probes = [p for p in suite.probes if p.capability == name]
             batches[name] = encode(tokenizer, [(p.prompt, p.answer) for p in probes]).to(device)
             groups[name] = [p.group for p in probes]
-            # Room for the longest reference and a little more, so a wrong answer can show itself.
-            longest = int((batches[name].labels != IGNORE).sum(-1).max())
-            budgets[name] = min(max_new_tokens, longest + 16)
+            budgets[name] = min(max_new_tokens, budget(int((batches[name].labels != IGNORE).sum(-1).max())))
         if suite.judge is not None:
             return cls(suite, batches, groups, None, {}, tokenizer, budgets, refusal_capabilities)
 

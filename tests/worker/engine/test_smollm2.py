@@ -73,3 +73,18 @@ def test_missing_weights_say_how_to_install(monkeypatch, tmp_path):
             load_model(ref)
     finally:
         get_settings.cache_clear()
+
+
+def test_every_budget_fits_twice_the_longest_reference(truncated):
+    # A correct answer worded a little longer than the reference must end inside the budget, so the
+    # budget never decides the score; the tier's cap must not cut below that.
+    from forgetlab.worker.engine.encoding import IGNORE
+    from forgetlab.worker.engine.evaluate import BUDGET_MARGIN, EncodedSuite, budget
+
+    _, tokenizer = load(truncated)
+    tier = get_tier("smollm2")
+    encoded = EncodedSuite.build(tier.probe_suite(), tokenizer, max_new_tokens=tier.generation_tokens)
+    for name, batch in encoded.batches.items():
+        longest = int((batch.labels != IGNORE).sum(-1).max())
+        assert encoded.budgets[name] == budget(longest) >= 2 * longest and budget(longest) >= longest + BUDGET_MARGIN
+    assert budget(3) == 19 and budget(69) == 138
