@@ -34,7 +34,7 @@ class SmolLM2Tier(Tier):
     run_probes = 8  # per capability at the points between the first and the last (generation is costly)
     final_probes = 16  # per capability at the first and last points
     # Most new tokens a generated answer may take: above every suite's budget (twice its longest reference,
-    # support's 69 tokens the longest), so no budget is cut below a reference; self-rehearsal answers too.
+    # at least 64; support's 69 tokens the longest), so no budget is cut; self-rehearsal answers too.
     generation_tokens = 144
     default_task = "support"
     install_hint = INSTALL_HINT
