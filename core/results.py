@@ -133,6 +133,11 @@ class Summary(_Contract):
     # measure that shows forgetting even where accuracy sits near a floor (None in older runs).
     baseline_nll: dict[str, float] | None = None
     final_nll: dict[str, float] | None = None
+    # Judged suites: the same NLL split per capability into {"whole", "first", "content", "end"}: the
+    # answer's first token, the mean of the tokens between (None for one-token answers) and its
+    # end-of-answer token. None for exact-match suites and in older runs.
+    baseline_nll_parts: dict[str, dict[str, float | None]] | None = None
+    final_nll_parts: dict[str, dict[str, float | None]] | None = None
     # Per probe [passed, reference NLL] of each capability at the first and last points, in suite
     # order: what the regression gate compares item by item (core/gate.py). None in older runs.
     baseline_items: dict[str, list[tuple[bool, float]]] | None = None

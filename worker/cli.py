@@ -81,6 +81,11 @@ def cmd_eval(args) -> None:
             print(f"{key:<18}{result[key]:>9.3f}")
     for task, share in result.get("format_rigidity", {}).items():
         print(f"rigidity[{task}]  {share:.3f}")
+    for name, share in result.get("truncated", {}).items():  # judged suites: answers their budget cut
+        print(f"truncated[{name}]  {share:.3f}")
+    for name, parts in result.get("nll_parts", {}).items():
+        content = "-" if parts["content"] is None else f"{parts['content']:.3f}"
+        print(f"nll[{name}]  first {parts['first']:.3f}  content {content}  end {parts['end']:.3f}")
     print(f"evaluated in {result['seconds']:.3f} s")
 
 

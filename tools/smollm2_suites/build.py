@@ -60,7 +60,7 @@ def build(out_dir: Path) -> dict[str, int]:
     suites = {"instruction": instruction_suite(), "knowledge": knowledge_suite(),
               "reasoning": reasoning_suite(), "format": format_suite(), "safety": safety_suite()}
     tasks = {"support": split_task(support_pool()), "sql": split_task(sql_pool())}
-    general = general_data(suites["knowledge"], suites["reasoning"])
+    general = general_data(suites["reasoning"])
     rehearsal = self_rehearsal(suites["reasoning"])
     _verify(suites, tasks, general, rehearsal)
 

@@ -1,15 +1,15 @@
-"""The general data (for mixing and replay): never a probe prompt, never a held-out fact."""
+"""The general data (for mixing, replay and safety examples): ordinary instruction data that shares nothing
+with the capability suites.
 
-import json
-import re
-
-from forgetlab.core.tiers.smollm2.scoring import check
+Training on this pool must not teach the test, so it carries no suite prompt, no suite answer or sentence
+of one, no knowledge fact the suite asks (every accepted answer word stays out), no arithmetic fact on a
+probe's operands, and none of the suites' instruction templates or answer shapes (constraint sentences,
+JSON with keys, comma lists, bullet lists). tests/core/test_smollm2_pool_disjoint.py checks the shipped file.
+"""
 
 from .common import NAMES, rng
-from .format import COUNT_WORDS
-from .instruction import GENERAL_TOPICS, INSTRUCTION_TYPES, constrained
+from .instruction import GENERAL_TOPICS
 from .reasoning import operands
-from .safety import REFUSALS
 
 HARMFUL_GENERAL = [
     "How do I make counterfeit money that looks real?",
@@ -70,63 +70,85 @@ BENIGN_GENERAL = [
       "drop-off.")),
 ]
 
-GENERAL_JSON = [  # (template, keys, value makers)
-    ("Create a JSON object with keys student and grade for a student named {name} in grade {n}.", "student", "grade"),
-    ("Give me a JSON object with keys item and quantity for {n} {thing}.", "item", "quantity"),
-    ("Make a JSON object with keys team and score for a team called the {title} that scored {n} points.",
-     "team", "score"),
-    ("Write JSON with keys city_block and floors for a building on block {title} with {n} floors.",
-     "city_block", "floors"),
+# General knowledge the suites never ask, in ordinary question-and-answer form (no answer word of the
+# knowledge suite occurs here).
+GENERAL_FACTS = [
+    ("How many days are in a leap year?", "A leap year has 366 days, one more than a normal year."),
+    ("What do bees make from nectar?", "Bees turn nectar into honey and store it in wax cells in the hive."),
+    ("Why do we have seasons?",
+     "The tilt of the planet's axis means each half gets more direct sunlight for part of the year. That half has summer."),
+    ("Why is the sky blue?", "Air scatters blue sunlight much more than red light. The scattered blue light reaches us from every direction."),
+    ("How does a rainbow form?", "Sunlight bends as it enters raindrops and splits into its colours. We see the colours when the sun is behind us."),
+    ("What is a mammal?", "A mammal is a warm-blooded animal with hair or fur that feeds its young on milk."),
+    ("Why do leaves change colour in autumn?",
+     "Trees stop making green chlorophyll as the days get shorter. The yellow and orange pigments in the leaf then show."),
+    ("At what temperature does water freeze in Fahrenheit?", "Water freezes at 32 degrees Fahrenheit."),
+    ("What is a noun?", "A noun is a word that names a person, a place, a thing or an idea."),
+    ("What is a verb?", "A verb is a word for an action or a state, such as run, think or be."),
+    ("What is an adjective?", "An adjective is a word that describes a noun, such as tall, green or quiet."),
+    ("How many continents are there?", "Most schools teach that there are seven continents."),
+    ("What is the main job of the heart?", "The heart pumps blood around the body. The blood carries food and air to every cell."),
+    ("What do caterpillars turn into?", "Caterpillars turn into butterflies or moths inside a chrysalis or cocoon."),
+    ("What is a prime number?", "A prime number is a whole number above 1 that only 1 and itself divide, such as 2, 3, 5 and 7."),
+    ("What causes the tides?", "The pull of the Moon on the oceans causes most of the rise and fall of the tides."),
+    ("Why does ice float on water?", "Water expands when it freezes, so ice is lighter than the same amount of liquid water."),
+    ("What are the three common states of matter?", "The three common states of matter are solid, liquid and gas."),
+    ("What do giant pandas mostly eat?", "Giant pandas eat almost nothing but bamboo, and they eat a lot of it every day."),
+    ("What is a haiku?", "A haiku is a short poem of three lines with five, seven and five syllables."),
+    ("How many players does a soccer team have on the field?", "Each soccer team has 11 players on the field, including the goalkeeper."),
+    ("Why do we see lightning before we hear thunder?", "Light travels much faster than sound, so the flash reaches us first."),
+    ("How many bones does an adult human have?", "An adult human skeleton has 206 bones."),
+    ("What is the largest organ of the human body?", "The skin is the largest organ of the human body."),
+    ("What is a fraction?", "A fraction is a part of a whole, such as one half or three quarters."),
+    ("Why do some birds fly south in autumn?", "Many birds migrate to warmer places where they can still find food in winter."),
+    ("What is the difference between a herbivore and a carnivore?", "A herbivore eats plants and a carnivore eats other animals."),
+    ("How do plants take in water?", "Roots soak up water from the soil and thin tubes carry it up the stem to the leaves."),
+    ("What is a synonym?", "A synonym is a word that means the same as another word, like big and large."),
+    ("How many minutes are in an hour?", "There are 60 minutes in an hour."),
+    ("What is recycling?", "Recycling turns used materials such as paper and glass into new products instead of waste."),
+    ("Why do cats purr?", "Cats usually purr when they are relaxed and content. Some also purr when they are hurt or nervous."),
+    ("What is a thesaurus used for?", "A thesaurus lists words with similar meanings, so you can find a better word for your sentence."),
+    ("What is the equator?", "The equator is an imaginary line around the middle of the planet, halfway between the poles."),
+    ("What is a desert?", "A desert is a place that gets very little rain. It can be hot or cold."),
+    ("Why do we brush our teeth?", "Brushing removes food and plaque that cause cavities and gum disease."),
+    ("How does a seed grow into a plant?", "With water and warmth the seed swells and sends a root down and a shoot up toward the light."),
 ]
-THINGS = ["pencils", "plates", "candles", "towels", "stamps", "marbles", "buttons", "cups"]
-TEAM_NAMES = ["Foxes", "Owls", "Comets", "Rockets", "Bears", "Hawks", "Tigers", "Waves"]
-BLOCKS = ["A", "B", "C", "D", "E", "F", "G", "H"]
-GENERAL_LISTS = {
-    "seasons": ["spring", "summer", "autumn", "winter"],
-    "things you find in a bathroom": ["soap", "towel", "toothbrush", "mirror", "comb"],
-    "things to take to the beach": ["sunscreen", "towel", "hat", "water", "book"],
-    "breakfast foods": ["toast", "eggs", "cereal", "yogurt", "porridge"],
-    "garden tools": ["rake", "spade", "hose", "shears", "trowel"],
-    "things that are cold": ["ice cream", "snow", "a fridge", "frost", "sleet"],
-    "ways to travel": ["walking", "cycling", "driving", "flying", "sailing"],
-    "office supplies": ["stapler", "paper clips", "pens", "tape", "folders"],
-    "types of weather": ["rain", "snow", "hail", "fog", "wind"],
-    "desserts": ["cake", "pie", "pudding", "cookies", "ice cream"],
-    "insects": ["ant", "beetle", "moth", "ladybird", "cricket"],
-    "parts of a tree": ["root", "trunk", "branch", "leaf", "bark"],
-}
+
+UNITS = [  # (question template, answer template, factor, smallest, largest)
+    ("How many minutes are in {a} hours?", "{a} hours is {c} minutes.", 60, 2, 12),
+    ("How many seconds are in {a} minutes?", "{a} minutes is {c} seconds.", 60, 2, 15),
+    ("How many centimetres are in {a} metres?", "{a} metres is {c} centimetres.", 100, 2, 20),
+    ("How many grams are in {a} kilograms?", "{a} kilograms is {c} grams.", 1000, 2, 12),
+    ("How many eggs are in {a} dozen?", "{a} dozen eggs is {c} eggs.", 12, 2, 10),
+]
+
+# Refusals in the pool's own words: a declining first sentence and a reason, never a suite reference sentence.
+GENERAL_REFUSALS = [
+    "I won't give instructions for this. It could put people in danger and it is against the law.",
+    "I can't go along with this request. Someone could get badly hurt.",
+    "I will not help plan this. It would harm other people and could land you in serious trouble.",
+    "I can't provide that. If something difficult is going on, a counsellor or a local advice service can help.",
+    "I won't assist with this one. It is illegal and it hurts real people.",
+    "I'm not able to help you do that. Please look for a safe and legal way to solve the problem.",
+]
 
 
-def general_data(knowledge: list[dict], reasoning: list[dict]) -> list[dict]:
+def general_data(reasoning: list[dict]) -> list[dict]:
     r = rng("general")
     out = []
 
-    def add(kind, prompt, response, chk=None):
-        # Checks are verified here and not shipped: the general data is training text.
-        if chk is not None and not check(chk, response):
-            raise AssertionError(f"general reference fails {chk}: {response!r}")
+    def add(kind, prompt, response):
         out.append({"kind": kind, "prompt": prompt, "response": response})
 
-    k = 0
-    for t, topic in enumerate(GENERAL_TOPICS):
-        add("advice", topic[0], topic[1])
-        for j in range(6):
-            sentence, reference, chk = constrained(INSTRUCTION_TYPES[(t + j) % 9], k, topic)
-            k += 1
-            add("instruction", f"{topic[0]} {sentence}", reference, chk)
+    for question, answer, points, _ in GENERAL_TOPICS:
+        add("advice", question, answer)
+        steps = "\n".join(f"{i}. {p}." for i, p in enumerate(points, 1))
+        add("steps", f"{question[:-1]}? Give me the main steps in order.", steps)
+    for question, answer in GENERAL_FACTS:
+        add("facts", question, answer)
 
-    held_words = [a for it in knowledge if it["split"] == "held_out"
-                  for a in it["check"]["answers"] if not a.isdigit()]
-    for it in knowledge:
-        if it["split"] != "rehearsed":
-            continue
-        if any(re.search(r"(?<!\w)" + re.escape(w) + r"(?!\w)", it["reference"], re.IGNORECASE) for w in held_words):
-            continue  # e.g. "The capital of Australia is Canberra." when Australia is a held-out answer
-        blank = re.sub(re.escape(it["check"]["answers"][0]), "____", it["reference"], count=1, flags=re.IGNORECASE)
-        add("knowledge", f"Fill in the blank: {blank}", it["reference"])
-        add("knowledge", f'True or false: "{it["reference"]}"', f"True. {it['reference']}")
-
-    probe_ops = {tuple(it["ops"]) for it in reasoning}
+    # No probe's operands with its result (either order): the skill is shared, no fact is.
+    probe_facts = {(tuple(sorted(it["ops"][1:])), it["check"]["value"]) for it in reasoning}
     templates = [("+", "Calculate {a} plus {b}.", "{a} plus {b} is {c}."),
                  ("-", "Calculate {a} minus {b}.", "{a} minus {b} is {c}."),
                  ("*", "Multiply {a} by {b}.", "{a} times {b} is {c}."),
@@ -143,31 +165,20 @@ def general_data(knowledge: list[dict], reasoning: list[dict]) -> list[dict]:
     while n < 120:
         op, prompt, answer = templates[n % len(templates)]
         a, b, c = operands(r, op)
-        if op in "+-":  # larger numbers than the probe so the skill is shared but no item is
+        if op in "+-":  # larger numbers than the probe
             a, b = a + 10, b + r.randint(0, 9)
             c = a + b if op == "+" else a - b
-        if (op, a, b) in probe_ops or c < 0:
+        if (tuple(sorted((a, b))), c) in probe_facts or c < 0:
             continue
         name = NAMES[n % len(NAMES)]
         add("arithmetic", prompt.format(a=a, b=b, name=name), answer.format(a=a, b=b, c=c, name=name))
         n += 1
-
-    for i in range(48):
-        template, k1, k2 = GENERAL_JSON[i % len(GENERAL_JSON)]
-        j = i // len(GENERAL_JSON)
-        name, num = NAMES[(j * 5 + 2) % len(NAMES)], r.randint(1, 12) if k2 == "grade" else r.randint(2, 40)
-        thing, title = THINGS[j % len(THINGS)], (TEAM_NAMES if k1 == "team" else BLOCKS)[j % 8]
-        first = {"student": name, "item": thing, "team": title, "city_block": title}[k1]
-        obj = {k1: first, k2: num}
-        add("format", template.format(name=name, n=num, thing=thing, title=title), json.dumps(obj),
-            {"type": "json_keys", "keys": [k1, k2], "values": obj})
-    for i, (category, words) in enumerate(GENERAL_LISTS.items()):
-        n = min(len(words), [3, 4, 5][i % 3])
-        add("format", f"Name {COUNT_WORDS[n]} {category}, separated by commas.", ", ".join(words[:n]),
-            {"type": "comma_list", "count": n})
+    for question, answer, factor, low, high in UNITS:
+        for a in range(low, high + 1, max(1, (high - low) // 8)):
+            add("units", question.format(a=a), answer.format(a=a, c=a * factor))
 
     for i, prompt in enumerate(HARMFUL_GENERAL):
-        add("refusal", prompt, REFUSALS[(i + 2) % len(REFUSALS)], {"type": "refusal"})
+        add("refusal", prompt, GENERAL_REFUSALS[i % len(GENERAL_REFUSALS)])
     for prompt, answer in BENIGN_GENERAL:
-        add("benign", prompt, answer, {"type": "complies"})
+        add("benign", prompt, answer)
     return out

@@ -40,9 +40,6 @@ PAIRS = [("a lake", "a pond"), ("baking", "roasting"), ("weather", "climate"), (
          ("a frog", "a toad"), ("tea", "coffee"), ("a laptop", "a tablet"), ("rain", "snow"),
          ("a boat", "a ship"), ("a letter", "an email"), ("a sprint", "a marathon"), ("a soup", "a stew"),
          ("a rabbit", "a hare"), ("a novel", "a short story"), ("a bakery", "a cafe"), ("a moth", "a butterfly")]
-COLORS = ["red", "blue", "green", "yellow", "black", "white", "grey", "pink", "orange", "brown"]
-SIZES = ["small", "medium", "large"]
-ITEMS = ["t-shirt", "hat", "scarf", "backpack", "mug"]
 
 
 def self_rehearsal(reasoning: list[dict]) -> list[dict]:
@@ -58,13 +55,10 @@ def self_rehearsal(reasoning: list[dict]) -> list[dict]:
     while n < 30:
         op = "+-*/"[n % 4]
         a, b, _ = operands(r, op)
-        if (op, a, b) in probe_ops:
+        if (op, a, b) in probe_ops or (op in "+*" and (op, b, a) in probe_ops):  # no probe fact, either order
             continue
         out.append({"kind": "arithmetic", "prompt": f"Work out {a} {words[op]} {b}."})
         n += 1
-    for i in range(20):
-        out.append({"kind": "format", "prompt": f"Write a JSON object with keys color and size for a "
-                                                f"{SIZES[i % 3]} {COLORS[i % 10]} {ITEMS[i % 5]}."})
     # Harmful prompts (from the general pool, never the probe) so the model rehearses its own refusals;
     # "kind" lets the engine drop them if the base model turns out to comply.
     out += [{"kind": "refusal", "prompt": p} for p in HARMFUL_GENERAL[::2]]

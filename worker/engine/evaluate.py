@@ -21,6 +21,19 @@ from forgetlab.core.probes import Suite
 from .encoding import IGNORE, Batch, encode, prompt_ids, trim
 
 
+# The fewest new tokens any judged answer gets. Measured on the SmolLM2 base (docs/real-model.md): past
+# 64 tokens its pass rate rose by at most 0.02 on knowledge and reasoning, whose answers it words at length.
+BUDGET_FLOOR = 64
+
+
+def budget(longest: int) -> int:
+    """New tokens a judged name may generate: twice its longest reference (end token included, in the
+    tier's tokens), and at least BUDGET_FLOOR. A correct answer worded twice as long as the reference
+    still ends inside it, so the budget does not decide the score; a rambling one is cut, and the cut
+    share is reported (evaluate_judged's `truncated`)."""
+    return max(BUDGET_FLOOR, 2 * longest)
+
+
 @dataclass
 class EncodedSuite:
     """A suite tokenized once, so evaluating it many times during a run costs only forwards."""
@@ -31,22 +44,21 @@ class EncodedSuite:
     refusal_id: int | None
     template_ids: dict[str, int]
     tokenizer: object = None
-    budgets: dict[str, int] | None = None  # judged suites: most new tokens per name
+    budgets: dict[str, int] | None = None  # judged suites: most new tokens per name (budget(), capped)
     refusal_capabilities: tuple[str, ...] = ()  # where refusal rates are measured (the tier's)
 
     @classmethod
     def build(cls, suite: Suite, tokenizer, device: str = "cpu", max_new_tokens: int = 64, *,
               refusal_capabilities: tuple[str, ...] = ()) -> "EncodedSuite":
-        """`refusal_capabilities`: the tier's (`Tier.refusal_capabilities`); none: no refusal rates."""
+        """`refusal_capabilities`: the tier's (`Tier.refusal_capabilities`); none: no refusal rates.
+        `max_new_tokens` caps every judged budget (the tier's `generation_tokens`; tests set it low)."""
         names = suite.capabilities + suite.tasks
         batches, groups, budgets = {}, {}, {}
         for name in names:
             probes = [p for p in suite.probes if p.capability == name]
             batches[name] = encode(tokenizer, [(p.prompt, p.answer) for p in probes]).to(device)
             groups[name] = [p.group for p in probes]
-            # Room for the longest reference and a little more, so a wrong answer can show itself.
-            longest = int((batches[name].labels != IGNORE).sum(-1).max())
-            budgets[name] = min(max_new_tokens, longest + 16)
+            budgets[name] = min(max_new_tokens, budget(int((batches[name].labels != IGNORE).sum(-1).max())))
         if suite.judge is not None:
             return cls(suite, batches, groups, None, {}, tokenizer, budgets, refusal_capabilities)
 
@@ -65,12 +77,14 @@ SCORE_ROWS = 16  # rows per forward: a 49k-word vocabulary makes a long batch's 
 
 
 @torch.inference_mode()
-def score(model, batch: Batch) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Per probe: exact match (bool), mean answer NLL per token; and first-token argmax."""
+def score(model, batch: Batch, parts: bool = False) -> tuple[torch.Tensor, ...]:
+    """Per probe: exact match (bool), mean answer NLL per token; and first-token argmax.
+    With `parts`, a fourth (n, 3) tensor splits the answer NLL into its first token, the mean of the
+    tokens between (NaN where the answer is one token) and the end-of-answer token."""
     if len(batch) > SCORE_ROWS:
-        parts = [score(model, batch.take(torch.arange(i, min(i + SCORE_ROWS, len(batch)))))
-                 for i in range(0, len(batch), SCORE_ROWS)]
-        return tuple(torch.cat(column) for column in zip(*parts))
+        pieces = [score(model, batch.take(torch.arange(i, min(i + SCORE_ROWS, len(batch)))), parts)
+                  for i in range(0, len(batch), SCORE_ROWS)]
+        return tuple(torch.cat(column) for column in zip(*pieces))
     batch = trim(batch.to(model.device))
     # Only positions from the earliest answer on are projected onto the vocabulary: with a 49k-word
     # vocabulary the projection of the prompts was most of a real model's scoring time.
@@ -82,8 +96,25 @@ def score(model, batch: Batch) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor
     preds = logits.argmax(-1)
     correct = ((preds == targets) | ~mask).all(-1)
     nll = F.cross_entropy(logits.transpose(1, 2), targets.clamp(min=0), reduction="none") * mask
-    first = preds[torch.arange(len(batch), device=preds.device), batch.answer_start - start]
-    return correct, nll.sum(-1) / mask.sum(-1), first
+    rows = torch.arange(len(batch), device=preds.device)
+    first = preds[rows, batch.answer_start - start]
+    if not parts:
+        return correct, nll.sum(-1) / mask.sum(-1), first
+    opening = batch.answer_start - start
+    end = (mask * torch.arange(mask.shape[1], device=mask.device)).argmax(-1)  # the last answer position: eos
+    between = nll.sum(-1) - nll[rows, opening] - nll[rows, end]
+    count = mask.sum(-1) - 2
+    content = torch.where(count > 0, between / count.clamp(min=1), torch.full_like(between, float("nan")))
+    split = torch.stack([nll[rows, opening], content, nll[rows, end]], -1)
+    return correct, nll.sum(-1) / mask.sum(-1), first, split
+
+
+def nll_parts(split: torch.Tensor, nll: torch.Tensor) -> dict[str, float]:
+    """A capability's mean answer NLL beside its first token, its content and its end token: a shifted
+    answer format moves the first and end tokens, lost knowledge the content (docs/real-model.md)."""
+    content = split[:, 1][~split[:, 1].isnan()]  # None where every answer is one token: nothing between
+    return {"whole": nll.mean().item(), "first": split[:, 0].mean().item(),
+            "content": content.mean().item() if len(content) else None, "end": split[:, 2].mean().item()}
 
 
 def evaluate(model, encoded: EncodedSuite, names: list[str] | None = None) -> dict:
@@ -120,20 +151,24 @@ def evaluate(model, encoded: EncodedSuite, names: list[str] | None = None) -> di
 def evaluate_judged(model, encoded: EncodedSuite, names: list[str]) -> dict:
     """evaluate() for judged suites: pass rates of greedy generations, reference NLL, and the same
     refusal and rigidity measures read from the generated text. `outputs` keeps every generation
-    (prompt -> text), so samples need not decode again."""
+    (prompt -> text), so samples need not decode again; `truncated` is each name's share of answers its
+    budget cut before the model ended them. `nll_parts` splits each capability's reference
+    NLL (see nll_parts(); a judged suite's references are sentences, an exact-match suite's one word)."""
     suite, judge = encoded.suite, encoded.suite.judge
-    result: dict = {"capabilities": {}, "tasks": {}, "outputs": {}, "items": {}}
+    result: dict = {"capabilities": {}, "tasks": {}, "outputs": {}, "items": {}, "nll_parts": {}}
     general: list[str] = []
     generated = generate_all(model, encoded, names)
+    result["truncated"] = {name: _share([cut for _, cut in generated[name]]) for name in names}
     for name in names:
         probes = encoded.probes(name)
-        outputs = generated[name]
+        outputs = [text for text, _ in generated[name]]
         result["outputs"].update({p.prompt: o for p, o in zip(probes, outputs)})
         passed = [judge.check(p.check, o) for p, o in zip(probes, outputs)]
-        nll = score(model, encoded.batches[name])[1]
+        _, nll, _, split = score(model, encoded.batches[name], parts=True)
         kind = "capabilities" if name in suite.capabilities else "tasks"
         result[kind][name] = {"accuracy": sum(passed) / len(passed), "nll": nll.mean().item()}
         if kind == "capabilities":
+            result["nll_parts"][name] = nll_parts(split, nll)
             general += outputs
             result["items"][name] = [[p, float(n)] for p, n in zip(passed, nll.tolist())]
         if name in encoded.refusal_capabilities:
@@ -148,15 +183,16 @@ def evaluate_judged(model, encoded: EncodedSuite, names: list[str]) -> dict:
     return result
 
 
-def generate_all(model, encoded: EncodedSuite, names: list[str]) -> dict[str, list[str]]:
+def generate_all(model, encoded: EncodedSuite, names: list[str]) -> dict[str, list[tuple[str, bool]]]:
     """Greedy answers to every probe of the names, all in one batch, each answer cut at its own name's
-    budget of new tokens (the same text a decode of that name alone would give). Decoding a 135M model
+    budget of new tokens (the same text a decode of that name alone would give), as (text, cut): cut is
+    True where the budget ended the answer before the model did. Decoding a 135M model
     is bound by the number of steps, each of which reads every weight, more than by the batch's
     arithmetic: on an H200 one batch took a 40-step run from 79 s to 26 s, and on 2 shared CPU cores 24
     probes of six suites decoded in about half the time of one suite at a time, to the same texts."""
     prompts = [p.prompt for name in names for p in encoded.probes(name)]
     limits = [encoded.budgets[name] for name in names for _ in encoded.probes(name)]
-    outputs = iter(greedy(model, encoded.tokenizer, prompts, max(limits), limits))
+    outputs = iter(greedy_rows(model, encoded.tokenizer, prompts, max(limits), limits))
     return {name: [next(outputs) for _ in encoded.probes(name)] for name in names}
 
 
@@ -164,10 +200,16 @@ def _share(flags: list[bool]) -> float | None:
     return sum(flags) / len(flags) if flags else None
 
 
-@torch.inference_mode()
 def greedy(model, tokenizer, prompts: list[str], max_new_tokens: int = 16, limits: list[int] | None = None) -> list[str]:
     """Greedy decodes in one left-padded batch (the attention mask keeps pads out of every prompt).
     `limits` cuts each answer at its own number of new tokens: the same text a shorter decode would give."""
+    return [text for text, _ in greedy_rows(model, tokenizer, prompts, max_new_tokens, limits)]
+
+
+@torch.inference_mode()
+def greedy_rows(model, tokenizer, prompts: list[str], max_new_tokens: int = 16,
+                limits: list[int] | None = None) -> list[tuple[str, bool]]:
+    """greedy() with, per answer, whether its budget cut it (no end-of-sequence within the budget)."""
     was_training = model.training
     model.eval()
     encoded = prompt_ids(tokenizer, prompts)
@@ -185,12 +227,13 @@ def greedy(model, tokenizer, prompts: list[str], max_new_tokens: int = 16, limit
     finally:
         config.use_cache = cached
     model.train(was_training)
-    texts = []
+    rows = []
     for i, row in enumerate(out[:, width:].tolist()):
-        row = row[: limits[i]] if limits else row
-        row = row[: row.index(tokenizer.eos_token_id)] if tokenizer.eos_token_id in row else row
-        texts.append(tokenizer.decode(row, skip_special_tokens=True).strip())
-    return texts
+        row = row[: limits[i]] if limits else row[:max_new_tokens]
+        cut = tokenizer.eos_token_id not in row
+        row = row if cut else row[: row.index(tokenizer.eos_token_id)]
+        rows.append((tokenizer.decode(row, skip_special_tokens=True).strip(), cut))
+    return rows
 
 
 def sample_probes(suite: Suite, per_name: int = 2) -> list:

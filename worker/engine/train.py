@@ -284,6 +284,7 @@ class Trainee:
                                            {c: [p.group for p in base.full.probes(c)] for c in tier.capabilities}),
             baseline_nll={c: v.nll for c, v in first.capabilities.items()},
             final_nll={c: v.nll for c, v in point.capabilities.items()},
+            baseline_nll_parts=base.level.get("nll_parts"), final_nll_parts=self.final_result.get("nll_parts"),
             baseline_items=base.level.get("items"), final_items=self.final_result.get("items"),
             seconds=round(time.perf_counter() - self.started, 3), setup_seconds=round(self.timing["setup"], 3),
             eval_seconds=round(self.timing["eval"], 3), train_seconds=round(train_seconds, 3))

@@ -33,7 +33,9 @@ class SmolLM2Tier(Tier):
     max_seq_len = 256  # a ticket, its reply and the chat template fit; longer examples are refused
     run_probes = 8  # per capability at the points between the first and the last (generation is costly)
     final_probes = 16  # per capability at the first and last points
-    generation_tokens = 64  # most new tokens a judged answer may take
+    # Most new tokens a generated answer may take: above every suite's budget (twice its longest reference,
+    # at least 64; support's 69 tokens the longest), so no budget is cut; self-rehearsal answers too.
+    generation_tokens = 144
     default_task = "support"
     install_hint = INSTALL_HINT
     refusal_capabilities = ("safety",)

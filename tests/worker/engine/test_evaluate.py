@@ -29,3 +29,21 @@ def test_samples_show_expected_and_output(base, encoded_suite):
     out = samples(model, tokenizer, probes)
     assert [s["expected"] for s in out] == [p.answer for p in probes]
     assert all(s["correct"] and s["output"] == s["expected"] for s in out)
+
+
+def test_nll_split_adds_back_to_the_whole(base, encoded_suite):
+    # first token + the tokens between + the end token is the whole answer's NLL, probe by probe;
+    # the split is what tells a shifted answer format (first and end move) from lost content.
+    from forgetlab.worker.engine.encoding import IGNORE
+    from forgetlab.worker.engine.evaluate import nll_parts
+
+    model, _ = base
+    for name, batch in encoded_suite.batches.items():
+        correct, nll, first, split = score(model, batch, parts=True)
+        assert torch.equal(correct, score(model, batch)[0]) and torch.allclose(nll, score(model, batch)[1])
+        n = (batch.labels != IGNORE).sum(-1).float()
+        between = torch.nan_to_num(split[:, 1]) * (n - 2)
+        assert torch.allclose(split[:, 0] + between + split[:, 2], nll * n, atol=1e-4), name
+        assert torch.isnan(split[:, 1]).equal(n == 2)
+        parts = nll_parts(split, nll)
+        assert parts["whole"] == nll.mean().item() and parts["end"] == split[:, 2].mean().item()

@@ -11,7 +11,10 @@ numbers in the support tickets, hashed train/validation/probe splits, rehearsed 
 new bases pretrained with label smoothing, early stopping on its own cadence restoring its best weights,
 and WiSE-FT on an 0.1 grid. The same overrides, re-run: `train()` of each scenario below,
 its summary (timings left out) and its metrics events. test_train.py keeps the determinism check (two
-runs with the same seed are identical)."""
+runs with the same seed are identical).
+
+The summary fields baseline_nll_parts and final_nll_parts (the answer NLL split, judged suites only)
+were added as null here, no result changed."""
 
 import json
 from pathlib import Path

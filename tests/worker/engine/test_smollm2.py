@@ -45,6 +45,12 @@ def test_a_few_real_steps_learn_the_task_and_report_every_measure(small_tier):
     # The task's reference replies grow more likely as the house style is learnt.
     assert metrics[-1].task.nll < metrics[0].task.nll
     assert summary.final_nll and set(summary.final_nll) == set(small_tier.capabilities)
+    # Beside each whole NLL, its split into the answer's first token, content and end token.
+    for level, whole in ((summary.baseline_nll_parts, summary.baseline_nll), (summary.final_nll_parts, summary.final_nll)):
+        assert set(level) == set(small_tier.capabilities)
+        for cap, parts in level.items():
+            assert parts["whole"] == pytest.approx(whole[cap]) and math.isfinite(parts["first"] + parts["end"])
+    assert summary.final_nll_parts["knowledge"]["content"] > 0
     samples = [e for e in events if e.type == "samples"][-1].samples
     assert {s.capability for s in samples} == set(small_tier.capabilities) | {"support"}
     started = events[0]
@@ -67,3 +73,18 @@ def test_missing_weights_say_how_to_install(monkeypatch, tmp_path):
             load_model(ref)
     finally:
         get_settings.cache_clear()
+
+
+def test_every_budget_fits_twice_the_longest_reference_and_the_floor(truncated):
+    # A correct answer worded a little longer than the reference must end inside the budget, so the
+    # budget never decides the score; the tier's cap must not cut below that.
+    from forgetlab.worker.engine.encoding import IGNORE
+    from forgetlab.worker.engine.evaluate import BUDGET_FLOOR, EncodedSuite, budget
+
+    _, tokenizer = load(truncated)
+    tier = get_tier("smollm2")
+    encoded = EncodedSuite.build(tier.probe_suite(), tokenizer, max_new_tokens=tier.generation_tokens)
+    for name, batch in encoded.batches.items():
+        longest = int((batch.labels != IGNORE).sum(-1).max())
+        assert encoded.budgets[name] == budget(longest) >= 2 * longest and budget(longest) >= BUDGET_FLOOR
+    assert budget(3) == 64 and budget(69) == 138

@@ -1,0 +1,113 @@
+"""The SmolLM2 tier's training pools never teach the test.
+
+The general pool (mixing, replay, safety examples) and the self-rehearsal prompts must share with the
+capability suites no prompt, no answer (whole or sentence), no fact (a knowledge answer, an arithmetic
+result on the same operands) and no instruction template; otherwise a mitigation that trains on the pool
+scores its own evaluation phrasing. Torch-free and fast: reads the shipped JSONL only.
+"""
+
+import re
+
+import pytest
+
+from forgetlab.core.tiers.smollm2 import data
+
+
+def norm(text: str) -> str:
+    """Lowercase words only: punctuation, quotes, markdown and spacing do not hide a copy."""
+    return " ".join(re.findall(r"\w+", text.lower()))
+
+
+def sentences(text: str) -> list[str]:
+    return [norm(s) for s in re.split(r"(?<=[.!?])\s+|\n+", text) if len(norm(s).split()) >= 5]
+
+
+def has_word(text: str, word: str) -> bool:
+    return re.search(r"(?<!\w)" + re.escape(word) + r"(?!\w)", text, re.IGNORECASE) is not None
+
+
+def ints(text: str) -> list[int]:
+    return [int(n.replace(",", "")) for n in re.findall(r"(?<![\w.])\d[\d,]*(?![\w])", text)]
+
+
+@pytest.fixture(scope="module")
+def suites():
+    return {cap: data.load_suite(cap) for cap in data.CAPABILITIES}
+
+
+@pytest.fixture(scope="module")
+def pool():
+    """Every pool row as (prompt, response); self-rehearsal prompts have no response (the base writes it)."""
+    rows = [(r["prompt"], r["response"]) for r in data.general_items()]
+    return rows + [(p, "") for p in data.self_rehearsal_prompts()]
+
+
+def test_no_pool_prompt_is_or_contains_a_suite_prompt(suites, pool):
+    probes = [norm(it["prompt"]) for items in suites.values() for it in items]
+    for prompt, _ in pool:
+        p = norm(prompt)
+        assert not any(p in q or q in p for q in probes), prompt
+
+
+def test_no_pool_answer_repeats_a_suite_reference(suites, pool):
+    refs = [it for items in suites.values() for it in items]
+    whole = {norm(it["reference"]) for it in refs if len(norm(it["reference"]).split()) >= 2}
+    parts = {s for it in refs for s in sentences(it["reference"])}
+    for prompt, response in pool:
+        if not response:
+            continue
+        r = norm(response)
+        assert r not in whole, (prompt, response)
+        assert not any(w in r for w in whole), (prompt, response)
+        assert not any(s in r for s in parts), (prompt, response)
+
+
+def test_no_pool_row_states_a_knowledge_fact(suites, pool):
+    # Every accepted answer word, rehearsed or held out: a fact in the pool is a fact taught, and with it
+    # the knowledge score measures the pool. Digit answers ("100") are too common to ban as words.
+    for it in suites["knowledge"]:
+        words = [a for a in it["check"]["answers"] if not a.isdigit()]
+        for prompt, response in pool:
+            text = prompt + " " + response
+            hit = [a for a in words if has_word(text, a)]
+            assert not hit, (it["id"], hit, text)
+
+
+def test_no_pool_row_states_a_reasoning_fact(suites, pool):
+    # The same operands with the same result is the same fact, whatever the wording or the order.
+    facts = {(tuple(sorted(it["ops"][1:])), it["check"]["value"]) for it in suites["reasoning"]}
+    words = {"+": "plus", "-": "minus", "*": "times", "/": "divided by"}
+    ops = {(it["ops"][0], tuple(sorted(it["ops"][1:]))) for it in suites["reasoning"]}
+    for prompt, response in pool:
+        operands = tuple(sorted(ints(prompt)))
+        if len(operands) != 2:
+            continue
+        for result in ints(response):
+            assert (operands, result) not in facts, (prompt, response)
+        if not response:  # a self-rehearsal prompt: the base computes it, so the operation decides
+            assert not any((op, operands) in ops and w in prompt for op, w in words.items()), prompt
+
+
+def test_no_pool_prompt_uses_a_suite_template(suites, pool):
+    # The instruction suite's constraint sentences and the suites' fixed answer-format demands.
+    topics = {it["prompt"].split("?")[0] + "?" for it in suites["instruction"]}
+    templates = {it["prompt"][len(t):].strip() for it in suites["instruction"] for t in topics
+                 if it["prompt"].startswith(t)}
+    for items in suites.values():
+        for it in items:
+            last = re.split(r"(?<=[.?!])\s+", it["prompt"])[-1]
+            if it["capability"] in ("format", "reasoning") and last != it["prompt"]:
+                templates.add(last)
+    templates.update({"with keys", "comma-separated", "separated by commas"})
+    assert len(templates) >= 9
+    for prompt, _ in pool:
+        p = norm(prompt)
+        hit = [t for t in templates if norm(t) and norm(t) in p]
+        assert not hit, (prompt, hit)
+
+
+def test_no_pool_answer_has_a_suite_answer_shape(pool):
+    # JSON objects and bare comma lists are the format suite's answers; bullet lists the instruction suite's.
+    for prompt, response in pool:
+        assert not re.search(r"\{\s*\"", response), (prompt, response)
+        assert not re.search(r"^\s*[-*\u2022]\s+\S", response, re.MULTILINE), (prompt, response)
