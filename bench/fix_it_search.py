@@ -109,13 +109,16 @@ def main() -> None:
     parser.add_argument("--out", required=True)
     parser.add_argument("--report", action="store_true")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--bases", help="only these base_seeds of the stage's units (comma-separated): a stage "
+                        "may start on the bases already shipped")
     args = parser.parse_args()
     out = Path(args.out)
     rows = load(out)
     if args.stage:
         configs, units = stage_configs(args.stage, rows)
         done = {(key(r["config"]), r["base_seed"], r["seed"]) for r in rows}
-        jobs = [(key(c), b, s) for c in configs for b, s in units if (key(c), b, s) not in done]
+        bases = {int(b) for b in args.bases.split(",")} if args.bases else {b for b, _ in units}
+        jobs = [(key(c), b, s) for c in configs for b, s in units if (key(c), b, s) not in done and b in bases]
         print(f"stage {args.stage}: {len(configs)} configurations, {len(jobs)} runs to do", flush=True)
         os.environ.setdefault("OMP_NUM_THREADS", "1")
         with ProcessPoolExecutor(args.workers) as pool, out.open("a") as f:
