@@ -11,6 +11,8 @@ from urllib.parse import parse_qsl
 
 from forgetlab.core import mitigations as mitigation_registry
 from forgetlab.core.metrics import wise_pick
+from forgetlab.core.preset_outcomes import ranges
+from forgetlab.core.presets import measured_runs
 from forgetlab.core.scenario import Scenario, ScenarioError, with_overrides
 from forgetlab.core.tiers import tier_of
 
@@ -27,7 +29,7 @@ LEARNING_PATH = [
     ("mix-20", "keep general data in every batch"),
     ("lora", "train adapters and leave the base weights alone"),
     ("early-stop", "stop when the task stops improving: see how little it saves"),
-    ("fix-it", "everything together: the article's recipe"),
+    ("fix-it", "the article's levers together, as the lab's own search set them"),
 ]
 
 
@@ -98,7 +100,27 @@ def _try(config: dict, label: str, why: str, **overrides) -> dict | None:
     if scenario == Scenario.model_validate(config):
         return None
     query = scenario_query(scenario)
-    return {"label": label, "why": why, "url": "/?" + query, "pairs": parse_qsl(query)}
+    return {"label": label, "why": why, "url": "/?" + query, "pairs": parse_qsl(query),
+            "measured": _measured(scenario)}
+
+
+LEARNT = 0.90  # a follow-up "learns" when every stored run of it reaches this task accuracy
+
+
+def _measured(scenario: Scenario) -> str | None:
+    """Where a follow-up leads, from the lab's stored runs of the preset it is (core/presets_measured.json):
+    what it costs when it does not learn the task, its ranges when it does; None when it was never measured."""
+    found = measured_runs(scenario)
+    if not found:
+        return None
+    preset, runs = found
+    r = ranges(runs)
+    task, drop = r["task"], r["mean_drop"]
+    where = f"in the lab's {len(runs)} runs of {preset.title}"
+    if task[0] < LEARNT:
+        return (f"It does not always learn the task here: task {task[0]:.2f}-{task[1]:.2f}, mean drop "
+                f"{drop[0]:.2f}-{drop[1]:.2f} {where}.")
+    return f"Task {task[0]:.2f}-{task[1]:.2f}, mean drop {drop[0]:.2f}-{drop[1]:.2f} {where}."
 
 
 def read_run(*, config: dict, summary: dict, base: dict[str, float], info: dict | None = None,
