@@ -2,9 +2,8 @@
 
 A declaration is structured, so it is checked, never just hoped: `forgetlab presets --measure` runs every
 synthetic preset on 3 bases x 2 seeds and stores each run's outcome in core/presets_measured.json; a
-preset's card is its explanation, then its declaration in words, then the measured ranges. A test runs
-every synthetic preset on one base and seed against its declaration (tests/worker/engine/test_preset_outcomes.py).
-Torch-free: the web app shows the cards.
+preset's card is its explanation, then its declaration in words, then the measured ranges (none while the
+file holds no runs). Torch-free: the web app shows the cards.
 """
 
 from __future__ import annotations
@@ -88,7 +87,7 @@ def ranges(runs: list[dict]) -> dict[str, tuple[float, float]]:
 def measured_words(runs: list[dict]) -> str:
     """'In the lab's own runs (6: 3 bases × 2 seeds): task 0.94-1.00, ...' from stored runs."""
     if not runs:
-        return "Not measured yet."
+        return ""
     r = ranges(runs)
     shown = [m for m in ("task", "mean_drop", "worst_drop") if m in r]
     shown += [m for m in ("format_rigidity", "refusal_fall") if m in r and r[m][1] >= 0.05]

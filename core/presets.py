@@ -44,15 +44,14 @@ def _on_break_it(**changes) -> dict:
 # Early stopping as the presets use it: the validation loss every 5 steps, stop after 4 checks (20 steps)
 # without an improvement of 0.01, restore the best weights. Fixed before the claims were run (issue 11).
 EARLY_STOP = {"early_stopping": True, "patience": 4, "min_delta": 0.01, "validate_every": 5}
-# "Low" is per method: full fine-tuning's high and low rates here are 1e-3 (break-it) and 1e-4 (low-lr); the
+# "Low" is per method: full fine-tuning's low rate here is a tenth of break-it's (low-lr); the
 # article's LoRA range (1e-4 to 2e-4) is about 5 times its full range (1e-5 to 5e-5), so LoRA's low is 5e-4.
 LORA_LOW_LR = 5e-4
 
 LESS_THAN_BREAK_IT = Outcome(forgets_less_than="break-it")
-# The article's recipe, literally: LoRA r=8, 20% general data, a low rate for LoRA, early stopping.
-_RECIPE = _on_break_it(method="lora", lora_rank=8, lora_alpha=16, lr=LORA_LOW_LR, mix_ratio=0.2, **EARLY_STOP)
-# Fix it: the configuration docs/protocols/fix-it-search.md selected (docs/results/fix-it-search.md).
-_FIX_IT = _RECIPE
+# The article's recipe, literally: LoRA r=8, 20% general data, a low rate for LoRA, early stopping. Fix it is
+# this recipe until the search of docs/protocols/fix-it-search.md has run; it promises nothing unmeasured.
+_FIX_IT = _on_break_it(method="lora", lora_rank=8, lora_alpha=16, lr=LORA_LOW_LR, mix_ratio=0.2, **EARLY_STOP)
 
 
 def _recipe_words(c: dict) -> str:
@@ -66,12 +65,9 @@ PRESETS: dict[str, Preset] = {p.name: p for p in [
     Preset("break-it", "Break it",
            "Full fine-tuning at a high learning rate for 5 epochs on narrow support tickets, with no general data. "
            "The model learns the ticket template and forgets much of what it knew.", BREAK_IT,
-           Outcome(task_min=0.9, mean_drop_min=0.35, mean_drop_max=0.75)),
+           Outcome(task_min=0.9, mean_drop_min=0.35)),
     Preset("fix-it", "Fix it",
-           f"The article's levers as the lab's own search set them: {_recipe_words(_FIX_IT)}",
-           _FIX_IT, Outcome(task_min=0.9, worst_drop_max=0.05)),
-    Preset("recipe", "The article's recipe",
-           f"The article's production recipe, literally: {_recipe_words(_RECIPE)}", _RECIPE),
+           f"The article's production recipe: {_recipe_words(_FIX_IT)}", _FIX_IT),
     Preset("lora", "LoRA only",
            "Same as break-it but trains low-rank adapters on a frozen base. The base weights never change.",
            _on_break_it(method="lora"), LESS_THAN_BREAK_IT),
