@@ -11,7 +11,12 @@ numbers in the support tickets, hashed train/validation/probe splits, rehearsed 
 new bases pretrained with label smoothing, early stopping on its own cadence restoring its best weights,
 and WiSE-FT on an 0.1 grid. The same overrides, re-run: `train()` of each scenario below,
 its summary (timings left out) and its metrics events. test_train.py keeps the determinism check (two
-runs with the same seed are identical)."""
+runs with the same seed are identical).
+
+Re-recorded at engine version 6, a deliberate change of the world and the bases: every capability gained a
+long tail (a rare command, operation and style, and safety objects at long-tailed frequencies) and the
+bases were pretrained on it from seeds 1, 5 and 6 (docs/protocols/world-room.md). The same overrides,
+re-run the same way."""
 
 import json
 from pathlib import Path
