@@ -1,6 +1,6 @@
 """The Fix it search (docs/protocols/fix-it-search.md): run configurations on units, append one line per run.
 
-    python -m bench.fix_it_search --stage A --out docs/results/fix-it-search.jsonl
+    python -m bench.fix_it_search --stage A --out RESULTS.jsonl
     python -m bench.fix_it_search --stage B --out ...   # reads stage A's lines to pick the two best
     python -m bench.fix_it_search --stage C --out ...   # the three best of A and B, on all 15 units
     python -m bench.fix_it_search --report --out ...    # the table, by the selection rule
