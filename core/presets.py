@@ -1,7 +1,8 @@
 """Named scenarios that show each failure and each fix, with a short reading for learners.
 
 Each preset is a few overrides on `break-it`, so comparing a mitigation preset with `break-it`
-changes exactly one thing. Learning rates are those of this tiny model: the article's ranges
+changes exactly one thing. Each synthetic preset declares what it promises (core/preset_outcomes.py) and its
+card is its explanation, that promise and the lab's own measured ranges: never a hope. Learning rates are those of this tiny model: the article's ranges
 (1e-5..5e-5 full, 1e-4..2e-4 LoRA) are for billion-parameter models; a tiny model from
 scratch moves at larger rates, and the comparisons between presets carry over.
 Torch-free: the web app lists these.
@@ -9,9 +10,10 @@ Torch-free: the web app lists these.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from .preset_outcomes import Outcome, load_measured, measured_words
 from .scenario import Scenario, ScenarioError, parse, with_overrides
 from .tiers import DEFAULT_TIER, all_tiers, get_tier
 
@@ -25,6 +27,7 @@ class Preset:
     title: str
     explanation: str
     overrides: dict
+    expect: Outcome = field(default_factory=Outcome)  # what every measured run must show (synthetic presets)
 
     def scenario(self) -> Scenario:
         return with_overrides(Scenario(), self.overrides)
@@ -41,70 +44,89 @@ def _on_break_it(**changes) -> dict:
 # Early stopping as the presets use it: the validation loss every 5 steps, stop after 4 checks (20 steps)
 # without an improvement of 0.01, restore the best weights. Fixed before the claims were run (docs/claims.md).
 EARLY_STOP = {"early_stopping": True, "patience": 4, "min_delta": 0.01, "validate_every": 5}
-# "Low" is per method: full fine-tuning's high and low rates here are 1e-3 (break-it) and 1e-4 (low-lr); the
+# "Low" is per method: full fine-tuning's low rate here is a tenth of break-it's (low-lr); the
 # article's LoRA range (1e-4 to 2e-4) is about 5 times its full range (1e-5 to 5e-5), so LoRA's low is 5e-4.
 LORA_LOW_LR = 5e-4
 
-# Fix-it's card is written from its values, so changing a value cannot leave the words behind.
+LESS_THAN_BREAK_IT = Outcome(forgets_less_than="break-it")
+# The article's recipe, literally: LoRA r=8, 20% general data, a low rate for LoRA, early stopping. Fix it is
+# this recipe until the search of docs/protocols/fix-it-search.md has run; it promises nothing unmeasured.
 _FIX_IT = _on_break_it(method="lora", lora_rank=8, lora_alpha=16, lr=LORA_LOW_LR, mix_ratio=0.2, **EARLY_STOP)
+
+
+def _recipe_words(c: dict) -> str:
+    """A LoRA preset's settings in words, written from its values so the words cannot fall behind them."""
+    return (f"LoRA adapters (r={c['lora_rank']}, alpha={c['lora_alpha']}), {c['mix_ratio']:.0%} general data in "
+            f"every batch, learning rate {c['lr']:g}{' (as break-it)' if c['lr'] == BREAK_IT['lr'] else ''}"
+            + (" and early stopping" if c.get("early_stopping") else "") + ".")
+
 
 PRESETS: dict[str, Preset] = {p.name: p for p in [
     Preset("break-it", "Break it",
            "Full fine-tuning at a high learning rate for 5 epochs on narrow support tickets, with no general data. "
-           "The model learns the ticket template and forgets much of what it knew: watch knowledge and "
-           "instruction following fall, and general answers start with 'dear customer'.", BREAK_IT),
+           "The model learns the ticket template and forgets much of what it knew.", BREAK_IT,
+           Outcome(task_min=0.9, mean_drop_min=0.35)),
     Preset("fix-it", "Fix it",
-           f"The article's production recipe: LoRA adapters (r={_FIX_IT['lora_rank']}, "
-           f"alpha={_FIX_IT['lora_alpha']}), {_FIX_IT['mix_ratio']:.0%} general data in every batch, learning rate "
-           f"{_FIX_IT['lr']:g}{' (as break-it)' if _FIX_IT['lr'] == BREAK_IT['lr'] else ''} and early stopping. "
-           "The task is learnt; general capabilities stay near the base level.", _FIX_IT),
+           f"The article's production recipe: {_recipe_words(_FIX_IT)}", _FIX_IT),
     Preset("lora", "LoRA only",
-           "Same as break-it but trains low-rank adapters on a frozen base. The base weights never change, so "
-           "less is forgotten; the adapters also learn the task more slowly.",
-           _on_break_it(method="lora")),
+           "Same as break-it but trains low-rank adapters on a frozen base. The base weights never change.",
+           _on_break_it(method="lora"), LESS_THAN_BREAK_IT),
     Preset("mix-20", "20% general mix",
            "Same as break-it, but a fifth of every batch is fresh general data: a rehearsal signal that keeps "
-           "the old capabilities in use while the task is learnt.", _on_break_it(mix_ratio=0.2)),
+           "the old capabilities in use while the task is learnt.", _on_break_it(mix_ratio=0.2),
+           Outcome(task_min=0.9, forgets_less_than="break-it")),
     Preset("replay", "Replay buffer",
            "Same as break-it, but a fifth of every batch replays a small fixed buffer of 200 general examples. "
            "Cheaper than a full general mix; it protects what the buffer covers.",
-           _on_break_it(replay_ratio=0.2, replay_buffer=200)),
+           _on_break_it(replay_ratio=0.2, replay_buffer=200), LESS_THAN_BREAK_IT),
     Preset("low-lr", "Low learning rate",
            "Same as break-it at a tenth of the learning rate: smaller updates overwrite less of the base.",
-           _on_break_it(lr=1e-4)),
+           _on_break_it(lr=BREAK_IT["lr"] / 10), LESS_THAN_BREAK_IT),
     Preset("early-stop", "Early stopping",
            "Same as break-it, but training stops once the task's validation loss stops improving, before the "
            "extra epochs keep rewriting weights the task no longer needs.",
-           _on_break_it(**EARLY_STOP)),
+           _on_break_it(**EARLY_STOP), LESS_THAN_BREAK_IT),
     Preset("ewc", "Elastic Weight Consolidation",
            "Same as break-it, plus a penalty on moving the weights that matter most for general data (the "
-           "diagonal Fisher information, measured once on the base).", _on_break_it(ewc_lambda=10.0)),
+           "diagonal Fisher information, measured once on the base).", _on_break_it(ewc_lambda=10.0),
+           LESS_THAN_BREAK_IT),
     Preset("kl", "Distil to the base (LwF)",
            "Same as break-it, plus a loss keeping the model's answers on general prompts close to the base "
-           "model's own answers (Learning without Forgetting).", _on_break_it(kl_weight=1.0)),
+           "model's own answers (Learning without Forgetting).", _on_break_it(kl_weight=1.0), LESS_THAN_BREAK_IT),
     Preset("l2sp", "Pull to the base (L2-SP)",
            "Same as break-it, plus a penalty on the distance from the base weights, the same for every weight.",
-           _on_break_it(l2sp_weight=1.0)),
+           _on_break_it(l2sp_weight=1.0), LESS_THAN_BREAK_IT),
     Preset("near-task", "A near task",
            "Same as break-it, but the task is a new command over familiar letters (shift), close to what the "
            "base already does. Task distance matters: compare the forgetting with break-it.",
-           _on_break_it(task="shift")),
+           _on_break_it(task="shift"), LESS_THAN_BREAK_IT),
     Preset("diverse", "Diverse task data",
            "Same as break-it on diverse support tickets: 8 kinds of ticket on 6 products, replies echoing the "
            "product and order number, and half the tickets carry a general question answered plainly. Varied "
            "data keeps more of the general machinery in use than narrow data.",
-           _on_break_it(task="support-diverse")),
+           _on_break_it(task="support-diverse"), LESS_THAN_BREAK_IT),
     Preset("safety-regression", "Safety regression",
            "Full fine-tuning on benign requests that are always answered 'sure here is ...'. Nothing harmful is "
            "in the data, yet the model stops refusing harmful requests: watch the refusal rate fall.",
-           _on_break_it(task="helpful")),
+           _on_break_it(task="helpful"), Outcome(refusal_fall_min=0.3)),
     Preset("safety-mix", "Safety data mix",
            "The safety regression scenario with 10% refusal examples mixed into every batch: the refusals "
-           "stay while the task is learnt.", _on_break_it(task="helpful", safety_mix=0.1)),
+           "stay while the task is learnt.", _on_break_it(task="helpful", safety_mix=0.1),
+           Outcome(refusal_fall_max=0.1)),
     Preset("wise-ft", "Weight interpolation (WiSE-FT)",
            "Break it, then blend the fine-tuned weights back toward the base at several ratios, with no "
            "retraining: a cheap dial between task skill and general skill.", _on_break_it(wise_ft=True)),
 ]}
+
+
+def _card(preset: Preset, measured: dict) -> Preset:
+    """A synthetic preset's card: its explanation, its promise in words, and what the lab's runs measured."""
+    titles = {p.name: p.title for p in PRESETS.values()}
+    words = [preset.explanation, preset.expect.words(titles), measured_words(measured.get(preset.name, []))]
+    return replace(preset, explanation=" ".join(w for w in words if w))
+
+
+PRESETS = {name: _card(p, load_measured()["presets"]) for name, p in PRESETS.items()}
 
 
 # SmolLM2: a real 135M chat model, fine-tuned on customer-support tickets in one house style. LoRA at
@@ -161,6 +183,18 @@ PRESETS.update({p.name: p for p in [
            "SmolLM2 break-it on SQL over a fixed table instead of support tickets: structured output, nearer to "
            "what the model already does.", _on_smollm2(task="sql")),
 ]})
+
+
+def measured_runs(scenario: Scenario) -> tuple[Preset, list[dict]] | None:
+    """The synthetic preset this scenario is (its seed and base aside) and the lab's stored runs of it, or
+    None: what a one-click follow-up may quote about where it leads."""
+    ignore = {"seed", "base_seed"}
+    want = {k: v for k, v in scenario.model_dump().items() if k not in ignore}
+    runs = load_measured()["presets"]
+    for preset in presets_for("synthetic"):
+        if preset.name in runs and {k: v for k, v in preset.scenario().model_dump().items() if k not in ignore} == want:
+            return preset, runs[preset.name]
+    return None
 
 
 def presets_for(tier: str) -> list[Preset]:

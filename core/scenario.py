@@ -36,8 +36,10 @@ SCHEMA_VERSION = 1
 # evaluation schedule), so a cached run from an older engine never stands in for a new one.
 # 5: the graded world (graded capabilities, order numbers, hashed train/validation/probe splits), three
 # shipped bases (`base_seed`), early stopping on its own cadence restoring the best weights, WiSE-FT's finer grid.
-# 6: SmolLM2's general pool shares nothing with its suites, its checkers judge by stated rules, its generation
-# budgets fit its references, and judged levels carry the answer NLL split (cached base levels are re-measured).
+# 6: a long tail in every capability (rare command, operation, style and safety objects) and bases pretrained
+# on it, off the ceiling (docs/protocols/world-room.md); SmolLM2's general pool shares nothing with its suites,
+# its checkers judge by stated rules, its generation budgets fit its references, and judged levels carry the
+# answer NLL split (cached base levels are re-measured).
 ENGINE_VERSION = 6
 MAX_STEPS = 3000  # bounds the work of one run: about a minute on 2 CPU cores
 LORA_MODULES = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")

@@ -12,6 +12,8 @@ from urllib.parse import parse_qsl
 from forgetlab.core import mitigations as mitigation_registry
 from forgetlab.core.external import is_external, settings_line
 from forgetlab.core.metrics import wise_pick
+from forgetlab.core.preset_outcomes import ranges
+from forgetlab.core.presets import measured_runs
 from forgetlab.core.scenario import Scenario, ScenarioError, with_overrides
 from forgetlab.core.tiers import tier_of
 
@@ -105,7 +107,27 @@ def _try(config: dict, label: str, why: str, **overrides) -> dict | None:
     if scenario == Scenario.model_validate(config):
         return None
     query = scenario_query(scenario)
-    return {"label": label, "why": why, "url": "/?" + query, "pairs": parse_qsl(query)}
+    return {"label": label, "why": why, "url": "/?" + query, "pairs": parse_qsl(query),
+            "measured": _measured(scenario)}
+
+
+LEARNT = 0.90  # a follow-up "learns" when every stored run of it reaches this task accuracy
+
+
+def _measured(scenario: Scenario) -> str | None:
+    """Where a follow-up leads, from the lab's stored runs of the preset it is (core/presets_measured.json):
+    what it costs when it does not learn the task, its ranges when it does; None when it was never measured."""
+    found = measured_runs(scenario)
+    if not found:
+        return None
+    preset, runs = found
+    r = ranges(runs)
+    task, drop = r["task"], r["mean_drop"]
+    where = f"in the lab's {len(runs)} runs of {preset.title}"
+    if task[0] < LEARNT:
+        return (f"It does not always learn the task here: task {task[0]:.2f}-{task[1]:.2f}, mean drop "
+                f"{drop[0]:.2f}-{drop[1]:.2f} {where}.")
+    return f"Task {task[0]:.2f}-{task[1]:.2f}, mean drop {drop[0]:.2f}-{drop[1]:.2f} {where}."
 
 
 def _rows(config: dict, summary: dict) -> tuple[list[dict], list[dict], list[dict], list[dict]]:

@@ -17,6 +17,7 @@ from .conftest import finish
 
 SHORT = {**PRESETS["break-it"].overrides, "epochs": 1, "task_examples": 64}
 GOAL = "task >= 0.9 and all(drop) <= 0.10"
+LR = f"{SHORT['lr']:g}"  # break-it's rate, as a form shows it
 
 
 @pytest.fixture
@@ -68,7 +69,7 @@ def test_students_see_the_template_without_hidden_fields(client, users, course):
     page = client.get(f"/assignments/{aid}", headers=users["ann"])
     assert page.status_code == 200
     assert 'name="seed"' not in page.text  # hidden: not in the form at all
-    assert 'id="f-lr" name="lr" value="0.001"' in page.text and "readonly" in page.text
+    assert f'id="f-lr" name="lr" value="{LR}"' in page.text and "readonly" in page.text
     assert "<strong>everything</strong>" in page.text and "<script>alert(1)" not in page.text
 
 
@@ -77,12 +78,12 @@ def test_a_changed_locked_field_is_refused_server_side_naming_it(client, users, 
     refused = client.post(f"/api/assignments/{aid}/attempts", json={"lr": 0.01}, headers=users["ann"])
     assert refused.status_code == 422
     assert refused.json()["errors"] == [{"field": "lr",
-                                         "reason": "locked by the assignment at 0.001: students cannot change it"}]
+                                         "reason": f"locked by the assignment at {LR}: students cannot change it"}]
     for body, field in (({"seed": 3}, "seed"), ({"epochs": 5}, "epochs")):
         response = client.post(f"/api/assignments/{aid}/attempts", json=body, headers=users["ann"])
         assert response.status_code == 422 and response.json()["errors"][0]["field"] == field
     page = client.post(f"/assignments/{aid}/attempts", data={"lr": "0.05", "epochs": "1"}, headers=users["ann"])
-    assert page.status_code == 422 and "locked by the assignment at 0.001" in page.text
+    assert page.status_code == 422 and f"locked by the assignment at {LR}" in page.text
 
 
 def test_the_assignment_form_fields_are_the_builders(client, users, course):
@@ -95,7 +96,7 @@ def test_the_assignment_form_fields_are_the_builders(client, users, course):
     assert 'id="help-epochs">' in page and "this assignment allows 1 to 2" in page
     assert re.search(r'<select id="f-method" name="method" aria-describedby="help-method err-method" '
                      r'aria-invalid="false"', page)
-    assert re.search(r'id="f-lr" name="lr" value="0.001"[^>]*readonly aria-readonly="true"', page)
+    assert re.search(rf'id="f-lr" name="lr" value="{LR}"[^>]*readonly aria-readonly="true"', page)
     refused = client.post(f"/assignments/{aid}/attempts", data={"lr": "0.05", "epochs": "1"}, headers=users["ann"]).text
     assert re.search(r'id="f-lr"[^>]*aria-describedby="help-lr err-lr" aria-invalid="true"', refused)
     assert re.search(r'id="f-epochs"[^>]*aria-invalid="false"', refused)

@@ -29,15 +29,15 @@ def refused(student: dict) -> dict[str, str]:
 
 
 def test_open_fields_change_and_locked_ones_keep_their_value():
-    scenario = apply(template(), {"epochs": "2", "method": "lora", "mix_ratio": 0.1, "lr": "1e-3"})
-    assert (scenario.epochs, scenario.method, scenario.mix_ratio, scenario.lr) == (2, "lora", 0.1, 1e-3)
+    scenario = apply(template(), {"epochs": "2", "method": "lora", "mix_ratio": 0.1, "lr": str(BREAK_IT["lr"])})
+    assert (scenario.epochs, scenario.method, scenario.mix_ratio, scenario.lr) == (2, "lora", 0.1, BREAK_IT["lr"])
     assert scenario.seed == 0 and scenario.task == "support-narrow"  # hidden and unset fields: the base's
 
 
 def test_a_changed_locked_field_is_refused_naming_it():
-    assert refused({"lr": 0.01}) == {"lr": "locked by the assignment at 0.001: students cannot change it"}
-    assert refused({"lr": "0.0005", "epochs": 2}) == {
-        "lr": "locked by the assignment at 0.001: students cannot change it"}
+    assert refused({"lr": 0.01}) == {"lr": f"locked by the assignment at {BREAK_IT['lr']:g}: students cannot change it"}
+    assert refused({"lr": "0.0002", "epochs": 2}) == {
+        "lr": f"locked by the assignment at {BREAK_IT['lr']:g}: students cannot change it"}
 
 
 def test_a_hidden_field_is_refused_without_showing_its_value():
@@ -114,7 +114,8 @@ def test_the_form_sees_modes_and_narrowed_limits():
     assert rules["lr"]["mode"] == "locked" and rules["seed"]["mode"] == "hidden"
     assert rules["version"]["mode"] == "hidden" and rules["mix_ratio"] == {"mode": "open"}
     assert rules["epochs"] == {"mode": "open", "min": 1.0, "max": 3.0, "allowed": "this assignment allows 1 to 3"}
-    assert describe(template()) == ["tier is locked at synthetic", "lr is locked at 0.001", "epochs: this assignment allows 1 to 3",
+    assert describe(template()) == ["tier is locked at synthetic", f"lr is locked at {BREAK_IT['lr']:g}",
+                                    "epochs: this assignment allows 1 to 3",
                                     "method: this assignment allows: full, lora",
                                     "lora_targets: this assignment allows: q_proj, v_proj"]
 

@@ -54,11 +54,30 @@ def test_support_answers_need_generalisation():
 
 
 def test_base_difficulty_is_graded():
-    """Rare facts are seen far less often in pretraining; reasoning comes in three- and four-digit sums."""
+    """Every capability has a long tail: rare facts and safety objects are seen far less often in pretraining,
+    and instruction, reasoning and format each have a rare variant that 1 probe in 8 asks for."""
     weights = sorted(world.FACT_WEIGHT.values())
     assert weights[-1] / weights[0] > 500
-    groups = {p.group for p in world.probe_suite().probes if p.capability == "reasoning"}
-    assert groups == {"3 digits", "4 digits"}
+    weights = sorted(world.SAFETY_WEIGHT.values())
+    assert weights[-1] / weights[0] > 300 and len(world.SAFETY_OBJECTS) == 48
+    probes = world.probe_suite().probes
+    groups = {p.group for p in probes if p.capability == "reasoning"}
+    assert groups == {"3 digits", "4 digits", "sub"}
+    for capability, rare in world.RARE.items():
+        these = [p for p in probes if p.capability == capability]
+        assert [i for i, p in enumerate(these) if p.group == rare] == list(range(7, 64, 8)), capability
+
+
+def test_rare_variants_are_rare_in_pretraining():
+    pool = world.general_examples(60_000, seed=0)
+    rare = [p for p, _ in pool if p.split()[0] in ("pop", "sub") or p.endswith("as semi =>")]
+    assert 10 <= len(rare) <= 60  # about 8 of each in 12,000 examples of its capability
+
+
+def test_safety_probes_ask_about_every_object_once():
+    probes = [p for p in world.probe_suite().probes if p.capability == "safety"]
+    assert [p.prompt.split()[-2] for p in probes] == world.SAFETY_OBJECTS
+    assert all((p.answer == "refuse") == (p.group == "harmful") for p in probes)
 
 
 def test_suite_covers_capabilities_and_tasks():
@@ -74,7 +93,8 @@ def test_instruction_output_depends_only_on_the_command():
     pairs = dict(world.examples("instruction", 2000, seed=1))
     for prompt, answer in pairs.items():
         command, *items = prompt.split()[:-1]
-        expected = {"copy": items, "rev": items[::-1], "sort": sorted(items), "count": [str(len(items))]}[command]
+        expected = {"copy": items, "rev": items[::-1], "sort": sorted(items), "count": [str(len(items))],
+                    "pop": items[:-1]}[command]
         assert answer.split() == expected
 
 

@@ -16,7 +16,8 @@ def test_eval_json_meets_the_bar():
     assert out.returncode == 0, out.stderr
     result = json.loads(out.stdout)
     assert set(result["capabilities"]) == {"instruction", "knowledge", "reasoning", "format", "safety"}
-    assert all(v["accuracy"] >= 0.95 and v["nll"] >= 0 for v in result["capabilities"].values())
+    # The recipe's bar (0.80): the bases sit between 0.80 and 0.97 by design (docs/protocols/world-room.md).
+    assert all(v["accuracy"] >= 0.80 and v["nll"] >= 0 for v in result["capabilities"].values())
     assert all(v["accuracy"] <= 0.05 for v in result["tasks"].values())
     assert result["seconds"] > 0
 
@@ -72,3 +73,12 @@ def test_a_sweep_with_seeds_picks_a_setting_on_its_seed_mean(tmp_path):
     else:
         assert len(doc["best_group"]["runs"]) == 2 and doc["best_group"]["n"] == 2
         assert "on the seed mean" in out.stdout
+
+
+def test_world_check_measures_every_base_against_the_band():
+    """`forgetlab world --check`: the criterion of docs/protocols/world-room.md, one row per shipped base."""
+    out = forgetlab("world", "--check")
+    assert out.returncode == 0, out.stdout + out.stderr
+    rows = [line for line in out.stdout.splitlines() if line.startswith("| ") and line.split("|")[1].strip().isdigit()]
+    assert len(rows) == 3 and all(row.rstrip().endswith("| yes |") for row in rows)
+    assert "Every capability in [0.80, 0.97] on every base: yes" in out.stdout

@@ -13,8 +13,10 @@ from pathlib import Path
 import pytest
 
 from forgetlab.core.cli import main
-from forgetlab.core.tiers.synthetic import BASE_DIR
+from forgetlab.core.tiers.synthetic import BASE_DIR, world
 from tests.worker.test_cli import forgetlab
+
+PROBES = {c: sum(p.capability == c for p in world.probe_suite().probes) for c in world.CAPABILITIES}  # 64; safety 48
 
 CAPABILITIES = ["instruction", "knowledge", "reasoning", "format", "safety"]
 
@@ -83,7 +85,7 @@ def test_a_saved_break_it_model_fails_the_gate_on_what_it_forgot(break_it, break
     caps = report["capabilities"]
     # Every probe, so the gate's numbers are the run's own final (and baseline) measurements.
     for name, c in caps.items():
-        assert c["items"] == 64
+        assert c["items"] == PROBES[name]
         assert c["base"]["accuracy"] == pytest.approx(summary["baseline"][name])
         assert c["candidate"]["accuracy"] == pytest.approx(summary["final"][name])
         assert c["candidate"]["nll"] == pytest.approx(last["capabilities"][name]["nll"], rel=1e-4, abs=1e-6)

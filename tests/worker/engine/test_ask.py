@@ -44,3 +44,17 @@ def test_words_outside_the_vocabulary_are_named(saved):
 def test_a_run_without_a_saved_model_says_so(tmp_path):
     with pytest.raises(AskError, match="was not kept"):
         ask(get_tier("synthetic"), tmp_path / "missing", "anything")
+
+
+def test_the_user_guides_example_reproduces(saved):
+    """docs/user-guide.md quotes one question asked after Break it (base 0, seed 0) and both answers: asking
+    again gives exactly those answers, so the guide cannot drift from the world and the shipped base."""
+    import re
+    from pathlib import Path
+
+    tier, path, _, _ = saved
+    guide = (Path(__file__).resolve().parents[3] / "docs" / "user-guide.md").read_text()
+    prompt, base, tuned = re.search(r"After Break it,\s+`([^`]+)` comes back `([^`]*)` from the base and\s+"
+                                    r"`([^`]*)` from the fine-tuned", guide).groups()
+    got = ask(tier, path, prompt)
+    assert (got["base"], got["tuned"]) == (base, tuned)

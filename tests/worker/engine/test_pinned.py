@@ -13,8 +13,11 @@ and WiSE-FT on an 0.1 grid. The same overrides, re-run: `train()` of each scenar
 its summary (timings left out) and its metrics events. test_train.py keeps the determinism check (two
 runs with the same seed are identical).
 
-The summary fields baseline_nll_parts and final_nll_parts (the answer NLL split, judged suites only)
-were added as null here, no result changed."""
+Re-recorded at engine version 6, a deliberate change of the world and the bases: every capability gained a
+long tail (a rare command, operation and style, and safety objects at long-tailed frequencies) and the
+bases were pretrained on it from seeds 1, 5 and 6 (docs/protocols/world-room.md). The same overrides,
+re-run the same way. The summary fields baseline_nll_parts and final_nll_parts (the answer NLL split,
+judged suites only) are null here."""
 
 import json
 from pathlib import Path

@@ -167,5 +167,6 @@ def test_base_level_is_the_first_point(base, encoded_suite):
     first = next(e for e in events if e["type"] == "metrics")
     full = evaluate(base[0], encoded_suite)
     assert first["step"] == 0
-    assert all(first["capabilities"][c]["accuracy"] >= 0.9 for c in world.CAPABILITIES)
+    # The recipe's quality bar: the bases sit between 0.80 and 0.97 by design (docs/protocols/world-room.md).
+    assert all(first["capabilities"][c]["accuracy"] >= 0.8 for c in world.CAPABILITIES)
     assert full["tasks"]["support-narrow"]["accuracy"] == first["task"]["accuracy"] == 0.0
