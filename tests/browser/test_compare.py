@@ -62,7 +62,8 @@ def test_sweep_then_compare(served_lab, browser, tmp_path):
     assert page.locator("figure.chart.cmp canvas").count() >= 6
     assert page.locator("#results tbody tr").count() == 4 and page.locator("#results td.worse, #results td.better").count()
     assert page.locator("#scatter g.pt").count() == 4
-    page.hover("#scatter g.pt >> nth=0")
+    # The point's own circle: the centre of the group's box (circle and label) may fall between the two.
+    page.locator("#scatter g.pt").first.locator("circle").last.hover()
     assert page.locator(".tip").inner_text().startswith("run ")  # the point's settings on hover
 
     # Answer NLL beside accuracy: its rise under each capability's result, and the curves' NLL view.
