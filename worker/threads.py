@@ -8,9 +8,9 @@ The rule:
    on a busy 2-core machine that made the synthetic break-it take 6x to 65x its quiet time with two threads.
    The OpenMP runtime reads these when torch loads, so configure() sets them before it imports torch; a
    value already in the environment is kept (the user's choice wins).
-2. Threads: `FORGETLAB_TORCH_THREADS` (core/settings.py) when it is set. Otherwise one on the synthetic tier
-   (its model is so small that a second thread does not make it faster, only exposed to a busy core) and
-   on a GPU (the GPU does the arithmetic). A real model on the CPU (SmolLM2) gets the usable cores shared
+2. Threads: `FORGETLAB_TORCH_THREADS` (core/settings.py) when it is set. Otherwise one on a tier whose
+   model is too small for a second thread to help (`Tier.one_cpu_thread`: the synthetic tier's; a second
+   thread does not make it faster, only exposed to a busy core) and on a GPU (the GPU does the arithmetic). A real model on the CPU (SmolLM2) gets the usable cores shared
    out between the runs this machine runs at once (`processes`): all of them for a lone run.
 docs/benchmarks.md has the measurements behind it.
 """
@@ -27,10 +27,11 @@ def threads_for(tier: str, *, processes: int = 1, device: str = "cpu", override:
                 cores: int | None = None) -> int:
     """The rule's thread count (2. above) for one run of `tier` beside `processes - 1` others."""
     from forgetlab.core.settings import usable_cores
+    from forgetlab.core.tiers import get_tier
 
     if override:
         return override
-    if tier == "synthetic" or device != "cpu":
+    if get_tier(tier).one_cpu_thread or device != "cpu":
         return 1
     return max(1, (cores or usable_cores()) // max(1, processes))
 

@@ -74,6 +74,9 @@ class Tier:
     # The task a scenario of this tier gets when it names none (core/presets.py's scenario_from); every tier
     # sets it, to one of its tasks.
     default_task: ClassVar[str]
+    # A model too small for a second CPU thread to help: one thread per run, whatever the cores
+    # (worker/threads.py); otherwise a run on the CPU gets its share of the usable cores.
+    one_cpu_thread: ClassVar[bool] = False
     capabilities: dict[str, CapabilityInfo] = field(default_factory=dict)
     tasks: dict[str, TaskInfo] = field(default_factory=dict)
     model_override: ModelRef | None = None

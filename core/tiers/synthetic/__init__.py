@@ -39,6 +39,7 @@ class SyntheticTier(Tier):
     base_seeds = BASE_SEEDS
     default_task = "support-narrow"
     refusal_capabilities = ("safety",)
+    one_cpu_thread = True
 
     @functools.cache
     def base_model(self, seed: int = 0) -> ModelRef:
