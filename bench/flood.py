@@ -54,22 +54,25 @@ def own_lab() -> tuple[str, subprocess.Popen]:
     raise SystemExit("the lab did not start")
 
 
-def flood(url: str, headers: dict, method: str, path: str, body: bytes | None, requests: int, seconds: float,
-          clients: int) -> dict:
+def _drive(url: str, headers: dict, requests: int, seconds: float, clients: int, prepare, send) -> dict:
+    """`clients` threads, each with its own httpx client (`prepare(client)` once), sending `send(client, i)`
+    until `requests` are sent or `seconds` pass; what came back, counted."""
     statuses: collections.Counter = collections.Counter()
     retry_after: set[str] = set()
     lock, sent = threading.Lock(), [0]
     deadline = time.monotonic() + seconds
 
     def one_client():
-        with httpx.Client(base_url=url, headers={**headers, "Content-Type": "application/json"}, timeout=30) as c:
+        with httpx.Client(base_url=url, headers=headers, timeout=30) as c:
+            prepare(c)
             while time.monotonic() < deadline:
                 with lock:
                     if sent[0] >= requests:
                         return
+                    i = sent[0]
                     sent[0] += 1
                 try:
-                    r = c.request(method, path, content=body)
+                    r = send(c, i)
                     key = r.status_code
                     if "retry-after" in r.headers:
                         retry_after.add(r.headers["retry-after"])
@@ -84,11 +87,17 @@ def flood(url: str, headers: dict, method: str, path: str, body: bytes | None, r
         t.start()
     for t in threads:
         t.join()
-    elapsed = time.monotonic() - started
-    ok = sum(n for s, n in statuses.items() if isinstance(s, int) and 200 <= s < 300)
-    return {"sent": sent[0], "seconds": round(elapsed, 2), "statuses": dict(statuses), "accepted_per_s": round(ok / elapsed, 2),
-            "retry_after": sorted(retry_after, key=int)[:3], "server_errors": sum(
-                n for s, n in statuses.items() if isinstance(s, int) and s >= 500)}
+    return {"sent": sent[0], "seconds": round(time.monotonic() - started, 2), "statuses": dict(statuses),
+            "retry_after": sorted(retry_after, key=int),
+            "server_errors": sum(n for s, n in statuses.items() if isinstance(s, int) and s >= 500)}
+
+
+def flood(url: str, headers: dict, method: str, path: str, body: bytes | None, requests: int, seconds: float,
+          clients: int) -> dict:
+    result = _drive(url, {**headers, "Content-Type": "application/json"}, requests, seconds, clients,
+                    prepare=lambda c: None, send=lambda c, i: c.request(method, path, content=body))
+    ok = sum(n for s, n in result["statuses"].items() if isinstance(s, int) and 200 <= s < 300)
+    return {**result, "accepted_per_s": round(ok / result["seconds"], 2), "retry_after": result["retry_after"][:3]}
 
 
 FLOOD_ADDRESS = "203.0.113.66"  # the floods' own address (X-Forwarded-For; TEST-NET-3)
@@ -97,44 +106,19 @@ FLOOD_ADDRESS = "203.0.113.66"  # the floods' own address (X-Forwarded-For; TEST
 def form_flood(url: str, path: str, forms, requests: int, seconds: float, clients: int) -> dict:
     """POST a form as a browser would (the CSRF cookie and its header, from a GET of the page first), from
     FLOOD_ADDRESS; `forms(i)` is the i-th request's fields."""
-    statuses: collections.Counter = collections.Counter()
-    retry_after: set[str] = set()
-    lock, sent = threading.Lock(), [0]
-    deadline = time.monotonic() + seconds
-    headers = {"X-Forwarded-For": FLOOD_ADDRESS}
+    def prepare(c):
+        c.get(path)
+        c.headers["X-CSRF-Token"] = c.cookies.get("forgetlab_csrf", "")
 
-    def one_client():
-        with httpx.Client(base_url=url, headers=headers, timeout=30) as c:
-            c.get(path)
-            c.headers["X-CSRF-Token"] = c.cookies.get("forgetlab_csrf", "")
-            while time.monotonic() < deadline:
-                with lock:
-                    if sent[0] >= requests:
-                        return
-                    i = sent[0]
-                    sent[0] += 1
-                try:
-                    c.cookies.delete("forgetlab_session")  # each try as a browser that is not signed in
-                    r = c.post(path, data=forms(i), follow_redirects=False)
-                    c.headers["X-CSRF-Token"] = c.cookies.get("forgetlab_csrf", "")  # a sign-up sets a new one
-                    key = r.status_code
-                    if "retry-after" in r.headers:
-                        retry_after.add(r.headers["retry-after"])
-                except httpx.HTTPError as e:
-                    key = type(e).__name__
-                with lock:
-                    statuses[key] += 1
+    def send(c, i):
+        c.cookies.delete("forgetlab_session")  # each try as a browser that is not signed in
+        r = c.post(path, data=forms(i), follow_redirects=False)
+        c.headers["X-CSRF-Token"] = c.cookies.get("forgetlab_csrf", "")  # a sign-up sets a new one
+        return r
 
-    started = time.monotonic()
-    threads = [threading.Thread(target=one_client) for _ in range(clients)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    elapsed = time.monotonic() - started
-    return {"sent": sent[0], "seconds": round(elapsed, 2), "statuses": dict(statuses),
-            "retry_after": sorted(retry_after, key=int)[:3] + (["..."] if len(retry_after) > 3 else []),
-            "server_errors": sum(n for s, n in statuses.items() if isinstance(s, int) and s >= 500)}
+    result = _drive(url, {"X-Forwarded-For": FLOOD_ADDRESS}, requests, seconds, clients, prepare, send)
+    shown = result["retry_after"]
+    return {**result, "retry_after": shown[:3] + (["..."] if len(shown) > 3 else [])}
 
 
 def me_latency(url: str, headers: dict, stop, out) -> None:
