@@ -36,6 +36,17 @@ def client(settings):
         yield same_site(c)
 
 
+@pytest.fixture
+def public(tmp_path):
+    """A lab with log-in on (FORGETLAB_PUBLIC=1): (client, session factory)."""
+    from forgetlab.app.main import create_app
+
+    settings = Settings(data_dir=tmp_path, workers=0, database_url=None, redis_url=None, public=True)
+    migrate(settings.sqlalchemy_url)
+    with TestClient(create_app(settings)) as c:
+        yield c, session_factory(settings.sqlalchemy_url)
+
+
 def metrics_event(step: int, knowledge: float = 0.9, task: float = 0.1) -> Metrics:
     """A metrics event of the engine's contract."""
     caps = {c: {"accuracy": 0.9, "nll": 0.1} for c in ("instruction", "reasoning", "format", "safety")}

@@ -3,25 +3,12 @@ and the CSRF token is the session's, so a cookie and field pair chosen by someon
 
 import re
 
-import pytest
 from fastapi.testclient import TestClient
 
 from forgetlab.app.auth.csrf import session_token
-from forgetlab.core.settings import Settings
-from forgetlab.core.store.db import migrate, session_factory
 from tests.accounts import PASSWORD, bearer, login, make_user, same_site
 
 TINY = {"task_examples": 50, "epochs": 1, "eval_every": 2}
-
-
-@pytest.fixture
-def public(tmp_path):
-    from forgetlab.app.main import create_app
-
-    settings = Settings(data_dir=tmp_path, workers=0, database_url=None, redis_url=None, public=True)
-    migrate(settings.sqlalchemy_url)
-    with TestClient(create_app(settings)) as c:
-        yield c, session_factory(settings.sqlalchemy_url)
 
 
 def test_a_new_password_revokes_the_accounts_tokens_unless_kept(public):

@@ -3,25 +3,11 @@ ownership and the admin page, through the real app, database and forms (docs/acc
 
 import re
 
-import pytest
 from fastapi.testclient import TestClient
 
-from forgetlab.core.settings import Settings
-from forgetlab.core.store.db import migrate, session_factory
 from tests.accounts import PASSWORD, bearer, login, make_user, same_site
 
 TINY = {"task_examples": 50, "epochs": 1, "eval_every": 2}
-
-
-@pytest.fixture
-def public(tmp_path):
-    """A lab with log-in on (FORGETLAB_PUBLIC=1): (client, session factory)."""
-    from forgetlab.app.main import create_app
-
-    settings = Settings(data_dir=tmp_path, workers=0, database_url=None, redis_url=None, public=True)
-    migrate(settings.sqlalchemy_url)
-    with TestClient(create_app(settings)) as c:
-        yield c, session_factory(settings.sqlalchemy_url)
 
 
 def test_the_embedded_lab_asks_nobody_to_log_in(client):
