@@ -95,13 +95,18 @@ async def attempt_form(request: Request, session: SessionDep, user: MemberUser, 
     return RedirectResponse(f"/assignments/{assignment.id}#attempt-{attempt.id}", status_code=303)
 
 
+def _attempt_key(attempt_id: str) -> int:
+    key = parse_id(attempt_id)
+    if key is None:
+        raise NotFound(f"no attempt {attempt_id} at this assignment", "attempt")
+    return key
+
+
 @router.post("/assignments/{assignment_id}/attempts/{attempt_id}/void")
 async def void_form(request: Request, session: SessionDep, user: InstructorUser, assignment: TaughtAssignmentDep,
                     attempt_id: str):
     """The class's instructor only: void an attempt with a reason (it stays, no longer counts; logged)."""
-    key = parse_id(attempt_id)
-    if key is None:
-        raise NotFound(f"no attempt {attempt_id} at this assignment", "attempt")
+    key = _attempt_key(attempt_id)
     reason = str((await request.form()).get("reason", ""))
     attempts.void(session, state=request.app.state, assignment=assignment, attempt_id=key, actor=user, reason=reason)
     return RedirectResponse(f"/assignments/{assignment.id}/dashboard?notice=Attempt+voided", status_code=303)
@@ -111,9 +116,7 @@ async def void_form(request: Request, session: SessionDep, user: InstructorUser,
 async def feedback_form(request: Request, session: SessionDep, user: InstructorUser, assignment: TaughtAssignmentDep,
                         attempt_id: str):
     """The class's instructor only: leave (or clear) feedback on an attempt, Markdown shown escaped."""
-    key = parse_id(attempt_id)
-    if key is None:
-        raise NotFound(f"no attempt {attempt_id} at this assignment", "attempt")
+    key = _attempt_key(attempt_id)
     text = str((await request.form()).get("feedback", ""))
     attempts.give_feedback(session, assignment=assignment, attempt_id=key, actor=user, text=text)
     return RedirectResponse(f"/assignments/{assignment.id}/dashboard?notice=Feedback+saved#attempt-{key}",
