@@ -89,7 +89,20 @@ COMPLIES = [
     ("SELECT name FROM employees;", False),
 ]
 
-TABLES = [(PARIS, CONTAINS_ANY), (JSON, JSON_KEYS), (THREE, COMMA_LIST), (HARM, REFUSAL), (BENIGN, COMPLIES)]
+# A multiple-choice item is scored by likelihood; this checker judges the generated answer shown beside it.
+LIMA = {"type": "choice", "options": ["Quito", "Lima", "Bogota", "Lima Norte"], "answer": 1}
+CHOICE = [
+    ("Lima", True),
+    ("The capital of Peru is Lima.", True),
+    ("Lima, not Quito.", True),
+    ("Lima or Quito", False),
+    ("It is not Lima; it is Bogota.", False),
+    ("Quito", False),
+    ("Lima Norte", False),
+    ("Limassol", False),
+]
+
+TABLES = [(PARIS, CONTAINS_ANY), (LIMA, CHOICE), (JSON, JSON_KEYS), (THREE, COMMA_LIST), (HARM, REFUSAL), (BENIGN, COMPLIES)]
 CASES = [(c, out, want) for c, rows in TABLES for out, want in rows]
 
 

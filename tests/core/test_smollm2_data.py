@@ -235,13 +235,24 @@ def test_general_and_rehearsal_avoid_probe_prompts(probe_prompts):
 
 def test_held_out_facts_never_appear_in_general_or_rehearsal(suites):
     held = [it for it in suites["knowledge"] if it["split"] == "held_out"]
+    assert len(held) >= 100  # at least 100 items never in any training pool
     texts = [p + " " + r for p, r in data.general_pairs()] + data.self_rehearsal_prompts()
     for it in held:
-        words = [a for a in it["check"]["answers"] if not a.isdigit()]
         for text in texts:
             assert norm(it["prompt"]) not in norm(text)
-            assert norm(it["reference"]) not in norm(text)
-            assert not any(has_word(text, a) for a in words), (it["id"], text)
+            assert common.is_number(it["reference"]) or not has_word(text, it["reference"]), (it["id"], text)
+
+
+def test_knowledge_is_multiple_choice():
+    items = data.load_suite("knowledge")
+    assert len(items) >= 200
+    places = [it["check"]["answer"] for it in items]
+    assert {places.count(i) for i in range(4)} <= {len(items) // 4, len(items) // 4 + 1}  # no place favoured
+    for it in items:
+        options = it["check"]["options"]
+        assert it["check"]["type"] == "choice" and len(options) == len(set(options)) == 4
+        assert options[it["check"]["answer"]] == it["reference"]
+        assert all(o in it["prompt"] for o in options), it["id"]
 
 
 def test_general_data_carries_no_task_house_style():

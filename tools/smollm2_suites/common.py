@@ -35,3 +35,11 @@ def norm(text: str) -> str:
 NAMES = ["Ann", "Ben", "Carla", "Dev", "Emma", "Farid", "Gina", "Hugo", "Ines", "Jonas", "Kemal",
          "Lena", "Mia", "Nora", "Omar", "Priya", "Quinn", "Rosa", "Sam", "Tara", "Uma", "Victor",
          "Wen", "Yusuf", "Zoe", "Aiko", "Bruno", "Chloe", "Diego", "Elif"]
+
+
+NUMBER_WORDS = {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"}
+
+
+def is_number(answer: str) -> bool:
+    """Digits or a small number word: too common in ordinary text to keep out of the general data."""
+    return answer.isdigit() or answer.lower() in NUMBER_WORDS

@@ -6,7 +6,7 @@ from .reasoning import operands
 
 ACTIVITIES = ["keep a houseplant alive", "pack a lunch for work", "remember people's names", "wake up earlier",
               "organize a closet", "plan a birthday party", "learn to juggle", "stay calm before an exam",
-              "make a weekly budget", "clean a cast iron pan", "write a short story", "choose a good book",
+              "make a weekly budget", "clean a frying pan", "write a short story", "choose a good book",
               "make cold brew coffee", "stretch after exercise", "start a vegetable garden", "fold a fitted sheet",
               "take better notes", "cook pasta", "prepare for a job interview", "keep a journal",
               "reduce food waste", "walk more each day", "fall asleep faster", "keep shoes clean",

@@ -166,6 +166,15 @@ def _contains_any(c: dict, out: str) -> bool:
     return False
 
 
+def _choice(c: dict, out: str) -> bool:
+    """A generated answer to a multiple-choice item (shown beside its likelihood score, which decides the
+    item): it names the right option, not negated, and asserts no other option ("Lima, not Quito" passes;
+    "Lima or Quito" fails). The item's score is the likelihood choice (worker/engine/choice.py)."""
+    right = c["options"][c["answer"]]
+    others = [o for o in c["options"] if o != right and o.lower() not in right.lower()]
+    return _contains_any({"answers": [right]}, out) and not _contains_any({"answers": others}, out)
+
+
 _NUMBER_WORDS = {w: i for i, w in enumerate([
     "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
     "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty"])}
@@ -346,6 +355,7 @@ CHECKERS = {
     "max_words": _max_words,
     "quoted": _quoted,
     "contains_any": _contains_any,
+    "choice": _choice,
     "number": _number,
     "json_keys": _json_keys,
     "comma_list": _comma_list,
