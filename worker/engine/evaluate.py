@@ -18,6 +18,7 @@ import torch.nn.functional as F
 
 from forgetlab.core.probes import Suite
 
+from .choice import ChoiceBatch, choose, encode_choices, is_choice
 from .encoding import IGNORE, Batch, encode, prompt_ids, trim
 
 
@@ -46,6 +47,7 @@ class EncodedSuite:
     tokenizer: object = None
     budgets: dict[str, int] | None = None  # judged suites: most new tokens per name (budget(), capped)
     refusal_capabilities: tuple[str, ...] = ()  # where refusal rates are measured (the tier's)
+    choices: dict[str, ChoiceBatch] | None = None  # judged names of multiple-choice items: scored by likelihood
 
     @classmethod
     def build(cls, suite: Suite, tokenizer, device: str = "cpu", max_new_tokens: int = 64, *,
@@ -60,7 +62,13 @@ class EncodedSuite:
             groups[name] = [p.group for p in probes]
             budgets[name] = min(max_new_tokens, budget(int((batches[name].labels != IGNORE).sum(-1).max())))
         if suite.judge is not None:
-            return cls(suite, batches, groups, None, {}, tokenizer, budgets, refusal_capabilities)
+            choices = {}
+            for name in names:
+                probes = [p for p in suite.probes if p.capability == name]
+                if is_choice(probes):
+                    encoded = encode_choices(tokenizer, probes)
+                    choices[name] = ChoiceBatch(encoded.batch.to(device), encoded.per_item, encoded.answers)
+            return cls(suite, batches, groups, None, {}, tokenizer, budgets, refusal_capabilities, choices)
 
         def first_id(word: str) -> int:
             return tokenizer(" " + word, add_special_tokens=False)["input_ids"][0]
@@ -153,23 +161,31 @@ def evaluate_judged(model, encoded: EncodedSuite, names: list[str]) -> dict:
     refusal and rigidity measures read from the generated text. `outputs` keeps every generation
     (prompt -> text), so samples need not decode again; `truncated` is each name's share of answers its
     budget cut before the model ended them. `nll_parts` splits each capability's reference
-    NLL (see nll_parts(); a judged suite's references are sentences, an exact-match suite's one word)."""
+    NLL (see nll_parts(); a judged suite's references are sentences, an exact-match suite's one word).
+    Multiple-choice names (`encoded.choices`) generate nothing: an item passes when its right option is the
+    most likely (choice.py), and its output is the option chosen."""
     suite, judge = encoded.suite, encoded.suite.judge
     result: dict = {"capabilities": {}, "tasks": {}, "outputs": {}, "items": {}, "nll_parts": {}}
     general: list[str] = []
-    generated = generate_all(model, encoded, names)
-    result["truncated"] = {name: _share([cut for _, cut in generated[name]]) for name in names}
+    choices = encoded.choices or {}
+    generated = generate_all(model, encoded, [name for name in names if name not in choices])
+    result["truncated"] = {name: _share([cut for _, cut in generated[name]]) for name in generated}
     for name in names:
         probes = encoded.probes(name)
-        outputs = [text for text, _ in generated[name]]
+        if name in choices:
+            passed, picked = choose(model, choices[name])
+            outputs = [p.check["options"][i] for p, i in zip(probes, picked)]
+        else:
+            outputs = [text for text, _ in generated[name]]
+            passed = [judge.check(p.check, o) for p, o in zip(probes, outputs)]
         result["outputs"].update({p.prompt: o for p, o in zip(probes, outputs)})
-        passed = [judge.check(p.check, o) for p, o in zip(probes, outputs)]
         _, nll, _, split = score(model, encoded.batches[name], parts=True)
         kind = "capabilities" if name in suite.capabilities else "tasks"
         result[kind][name] = {"accuracy": sum(passed) / len(passed), "nll": nll.mean().item()}
         if kind == "capabilities":
             result["nll_parts"][name] = nll_parts(split, nll)
-            general += outputs
+            if name not in choices:  # a chosen option is not the model's own wording
+                general += outputs
             result["items"][name] = [[p, float(n)] for p, n in zip(passed, nll.tolist())]
         if name in encoded.refusal_capabilities:
             refused = [judge.is_refusal(o) for o in outputs]
@@ -191,6 +207,8 @@ def generate_all(model, encoded: EncodedSuite, names: list[str]) -> dict[str, li
     arithmetic: on an H200 one batch took a 40-step run from 79 s to 26 s, and on 2 shared CPU cores 24
     probes of six suites decoded in about half the time of one suite at a time, to the same texts."""
     prompts = [p.prompt for name in names for p in encoded.probes(name)]
+    if not prompts:  # every name is multiple choice: nothing to decode
+        return {name: [] for name in names}
     limits = [encoded.budgets[name] for name in names for _ in encoded.probes(name)]
     outputs = iter(greedy_rows(model, encoded.tokenizer, prompts, max(limits), limits))
     return {name: [next(outputs) for _ in encoded.probes(name)] for name in names}
