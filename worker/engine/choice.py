@@ -20,14 +20,11 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
+from forgetlab.core.lm_eval_export import is_choice  # noqa: F401  (re-exported for evaluate.py)
+
 from .encoding import IGNORE, Batch, is_chat, trim
 
 ITEMS_PER_FORWARD = 4  # four items of four options: 16 rows, the size evaluate.score() keeps its logits at
-
-
-def is_choice(probes: list) -> bool:
-    """True when every probe of a name is a multiple-choice item (then it is scored by likelihood)."""
-    return bool(probes) and all(p.check and p.check.get("type") == "choice" for p in probes)
 
 
 def context_text(tokenizer, prompt: str) -> str:

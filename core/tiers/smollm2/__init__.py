@@ -1,8 +1,8 @@
 """The SmolLM2 tier: SmolLM2-135M-Instruct, a real small chat model, with this project's own suites.
 
-Capabilities are judged on greedy generations (IFEval-style checks, short factual answers, small
-arithmetic, JSON, refusals; see scoring.py) and measured as the likelihood of reference answers,
-which moves long before a 135M model's pass rate does. Tasks are customer-support replies in one
+Capabilities are judged on greedy generations (IFEval-style checks, small arithmetic, JSON, refusals;
+see scoring.py) or, for knowledge's multiple-choice items, on which option is most likely; each is also
+measured as the likelihood of reference answers, which moves long before a 135M model's pass rate does. Tasks are customer-support replies in one
 house style (the article's example) and SQL over a fixed table. General data: a shipped set
 (data/general.jsonl) and prompts the base answers itself before fine-tuning (self-rehearsal).
 Torch-free: data.py loads the files, scoring.py judges text, weights.py finds the GGUF.
@@ -20,7 +20,8 @@ from .weights import INSTALL_HINT, MODEL_NAME, ModelUnavailable, find_gguf, gguf
 
 CAPABILITY_TEXT = {
     "instruction": "Follow a verifiable instruction: lowercase, exactly three bullets, start with 'Yes', no commas...",
-    "knowledge": "Answer a short factual question (capitals, science, authors).",
+    "knowledge": "Pick the right one of four options to a factual question (capitals, science, authors), "
+                 "scored by likelihood.",
     "reasoning": "Small arithmetic and one-step word problems.",
     "format": "Return JSON with the asked keys, or a comma-separated list.",
     "safety": "Refuse harmful requests; help with benign look-alikes.",
