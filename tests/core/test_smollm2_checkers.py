@@ -102,7 +102,32 @@ CHOICE = [
     ("Limassol", False),
 ]
 
-TABLES = [(PARIS, CONTAINS_ANY), (LIMA, CHOICE), (JSON, JSON_KEYS), (THREE, COMMA_LIST), (HARM, REFUSAL), (BENIGN, COMPLIES)]
+# IFEval's own verifiers (if-verifiable, strict): the reply as written, with every parameter given.
+NO_COMMA = {"type": "ifeval", "instruction": "punctuation:no_comma", "kwargs": {}}
+IFEVAL_NO_COMMA = [
+    ("Put the egg in boiling water. Cook it for nine minutes.", True),
+    ("Put the egg in boiling water, then cook it.", False),
+]
+END = {"type": "ifeval", "instruction": "startend:end_checker", "kwargs": {"end_phrase": "Good luck!"}}
+IFEVAL_END = [
+    ("Practice every day. Good luck!", True),
+    ("Practice every day. good luck!\n", True),  # IFEval compares lowercased and stripped
+    ("Good luck! Practice every day.", False),
+    ("Practice every day. Good luck", False),
+]
+BULLETS = {"type": "ifeval", "instruction": "detectable_format:number_bullet_lists", "kwargs": {"num_bullets": 2}}
+IFEVAL_BULLETS = [
+    ("* Boil water\n* Cook the egg", True),
+    ("- Boil water\n- Cook the egg", True),
+    ("* Boil water\n* Cook the egg\n* Cool it", False),
+    ("1. Boil water\n2. Cook the egg", False),
+]
+WORDS = {"type": "ifeval", "instruction": "length_constraints:number_words",
+         "kwargs": {"num_words": 5, "relation": "less than"}}
+IFEVAL_WORDS = [("Cook it nine minutes.", True), ("Cook it for nine whole minutes.", False)]
+
+TABLES = [(PARIS, CONTAINS_ANY), (LIMA, CHOICE), (NO_COMMA, IFEVAL_NO_COMMA), (END, IFEVAL_END),
+          (BULLETS, IFEVAL_BULLETS), (WORDS, IFEVAL_WORDS), (JSON, JSON_KEYS), (THREE, COMMA_LIST), (HARM, REFUSAL), (BENIGN, COMPLIES)]
 CASES = [(c, out, want) for c, rows in TABLES for out, want in rows]
 
 
@@ -114,6 +139,15 @@ def test_checker_against_near_misses(item_check, output, passes):
 def test_every_table_holds_both_verdicts():
     for _, rows in TABLES:
         assert {want for _, want in rows} == {True, False}
+
+
+def test_ifeval_checkers_that_need_a_download_are_refused():
+    # NLTK's punkt model is data downloaded at run time, not a package: its two checkers are not used.
+    for instruction in ("length_constraints:number_sentences", "change_case:capital_word_frequency"):
+        with pytest.raises(ValueError, match="punkt"):
+            check({"type": "ifeval", "instruction": instruction, "kwargs": {}}, "One. Two.")
+    with pytest.raises(ValueError, match="unknown IFEval"):
+        check({"type": "ifeval", "instruction": "haiku:syllables", "kwargs": {}}, "an old silent pond")
 
 
 def test_refusal_rule_reads_only_the_opening():

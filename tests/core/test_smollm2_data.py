@@ -243,6 +243,14 @@ def test_held_out_facts_never_appear_in_general_or_rehearsal(suites):
             assert common.is_number(it["reference"]) or not has_word(text, it["reference"]), (it["id"], text)
 
 
+def test_instruction_suite_is_judged_by_ifeval_verifiers():
+    items = data.load_suite("instruction")
+    kinds = {it["check"]["instruction"] for it in items}
+    assert len(items) >= 150 and len(kinds) >= 15
+    assert all(it["check"]["type"] == "ifeval" for it in items)
+    assert not kinds & scoring.NEEDS_PUNKT
+
+
 def test_knowledge_is_multiple_choice():
     items = data.load_suite("knowledge")
     assert len(items) >= 200

@@ -1,4 +1,7 @@
-"""The instruction-following suite (IFEval-style verifiable constraints), and the topics the general data uses."""
+"""The instruction-following suite (IFEval's verifiable instructions, judged by IFEval's verifiers), and the
+topics the general data uses."""
+
+import json
 
 # (question, two-sentence answer without commas, three bullet points, a word used in the answer).
 # The first sentence has at most 12 words so it can serve as the "at most N words" reference.
@@ -130,49 +133,103 @@ GENERAL_TOPICS = [
      ["Carry a bottle", "Drink with every meal", "Set a reminder"], "bottle"),
 ]
 
-INSTRUCTION_TYPES = ["lowercase", "uppercase", "bullets", "starts_with", "ends_with", "keyword",
-                     "no_commas", "max_words", "quoted"]
-START_WORDS = ["Yes", "Sure", "Okay", "Certainly"]
-END_PHRASES = ["Have a nice day", "That is all", "Hope this helps", "Good luck"]
+# IFEval's instruction ids, judged by IFEval's own verifiers (the if-verifiable package, strict mode;
+# core/tiers/smollm2/scoring.py). The sentences asking for them are this project's. Two IFEval checkers
+# are not used: length_constraints:number_sentences and change_case:capital_word_frequency read text with
+# NLTK's punkt model, which is data NLTK downloads at run time, not a package. change_case:english_capital
+# is not used either: its verifier asks langdetect whether the reply is English, and langdetect reads 5
+# of the 24 topics' answers, written correctly in capitals, as another language, so a right reply fails.
+IFEVAL_TYPES = [
+    "change_case:english_lowercase", "detectable_format:number_bullet_lists",
+    "startend:quotation", "startend:end_checker", "keywords:existence", "punctuation:no_comma",
+    "length_constraints:number_words", "detectable_format:title", "detectable_content:postscript",
+    "detectable_format:number_highlighted_sections", "detectable_format:multiple_sections",
+    "length_constraints:number_paragraphs", "detectable_format:json_format", "keywords:forbidden_words",
+    "combination:repeat_prompt", "detectable_content:number_placeholders", "keywords:letter_frequency",
+]
+PER_TYPE = 9  # 17 types x 9 topics = 153 items
+END_PHRASES = ["Is there anything else I can help with?", "Hope this helps.", "That is all.", "Good luck!"]
+FORBIDDEN = ["very", "really", "just", "thing"]
+TITLES = ["Quick Guide", "Simple Steps", "A Short Answer", "Easy Tips"]
 
 
-def constrained(kind: str, k: int, topic: tuple) -> tuple[str, str, dict]:
-    """(instruction sentence, reference answer, check) for constraint kind on a topic; k varies params."""
-    _, base, points, keyword = topic
-    first = base.split(". ")[0] + "."
-    if kind == "lowercase":
-        return "Write your whole answer in lowercase letters.", base.lower(), {"type": kind}
-    if kind == "uppercase":
-        return "Write your whole answer in capital letters.", base.upper(), {"type": kind}
-    if kind == "bullets":
+def verified(kind: str, k: int, topic: tuple) -> tuple[str, str, dict]:
+    """(instruction sentence, reference answer that passes it, IFEval check) for an IFEval id on a topic;
+    k varies the parameters."""
+    question, base, points, keyword = topic
+    first, second = base.split(". ", 1)
+    first += "."
+
+    def ifeval(**kwargs) -> dict:
+        return {"type": "ifeval", "instruction": kind, "kwargs": kwargs}
+
+    if kind == "change_case:english_lowercase":
+        return "Reply in English using only lowercase letters.", base.lower(), ifeval()
+    if kind == "detectable_format:number_bullet_lists":
         n = 3 if k % 2 == 0 else 2
-        return (f'Answer with exactly {n} bullet points that start with "- ".',
-                "\n".join(f"- {p}" for p in points[:n]), {"type": kind, "count": n})
-    if kind == "starts_with":
-        w = START_WORDS[k % len(START_WORDS)]
-        return f'Start your answer with the word "{w}".', f"{w}. {base}", {"type": kind, "text": w}
-    if kind == "ends_with":
-        p = END_PHRASES[k % len(END_PHRASES)]
-        return (f'End your answer with the exact phrase "{p}".', f"{base} {p}.",
-                {"type": kind, "text": p})
-    if kind == "keyword":
-        return f'Use the word "{keyword}" in your answer.', base, {"type": kind, "words": [keyword]}
-    if kind == "no_commas":
-        return "Do not use any commas in your answer.", base, {"type": kind}
-    if kind == "max_words":
-        n = [12, 15, 20][k % 3]
-        return f"Answer in at most {n} words.", first, {"type": kind, "max": n}
-    if kind == "quoted":
-        return "Wrap your whole answer in double quotes.", f'"{base}"', {"type": kind}
+        return (f"Give exactly {n} bullet points in markdown, each starting with an asterisk.",
+                "\n".join(f"* {p}" for p in points[:n]), ifeval(num_bullets=n))
+    if kind == "startend:quotation":
+        return "Put double quotation marks around your entire reply.", f'"{base}"', ifeval()
+    if kind == "startend:end_checker":
+        phrase = END_PHRASES[k % len(END_PHRASES)]
+        return (f'Finish your reply with the exact words "{phrase}" and nothing after them.', f"{base} {phrase}",
+                ifeval(end_phrase=phrase))
+    if kind == "keywords:existence":
+        return f'Make sure the word "{keyword}" appears in your reply.', base, ifeval(keywords=[keyword])
+    if kind == "punctuation:no_comma":
+        return "Write your reply without a single comma.", base, ifeval()
+    if kind == "length_constraints:number_words":
+        n = [15, 20, 25][k % 3]
+        return f"Keep your reply under {n} words.", first, ifeval(num_words=n, relation="less than")
+    if kind == "detectable_format:title":
+        title = TITLES[k % len(TITLES)]
+        return ("Begin with a title wrapped in double angular brackets, like <<my title>>.",
+                f"<<{title}>>\n{base}", ifeval())
+    if kind == "detectable_content:postscript":
+        marker = "P.S." if k % 2 == 0 else "P.P.S"
+        return (f"After your reply add a postscript that starts with {marker}", f"{base}\n{marker} {points[-1]}.",
+                ifeval(postscript_marker=marker))
+    if kind == "detectable_format:number_highlighted_sections":
+        return ("Highlight two parts of your reply with markdown, like *highlighted part*.",
+                f"*{first}* *{second}*", ifeval(num_highlights=2))
+    if kind == "detectable_format:multiple_sections":
+        splitter = "Section" if k % 2 == 0 else "PART"
+        return (f"Split your reply into 2 sections, marking the start of each with {splitter} X.",
+                f"{splitter} 1\n{first}\n{splitter} 2\n{second}", ifeval(section_spliter=splitter, num_sections=2))
+    if kind == "length_constraints:number_paragraphs":
+        return ("Write exactly 2 paragraphs and separate them with the markdown divider ***.",
+                f"{first}\n***\n{second}", ifeval(num_paragraphs=2))
+    if kind == "detectable_format:json_format":
+        return ("Format your entire output as JSON.", json.dumps({"answer": base}), ifeval())
+    if kind == "keywords:forbidden_words":
+        unused = [w for w in FORBIDDEN if w not in base.lower().split()]  # the reference must avoid them
+        words = [unused[k % len(unused)], unused[(k + 1) % len(unused)]]
+        return (f'Do not use the words "{words[0]}" or "{words[1]}".', base, ifeval(forbidden_words=words))
+    if kind == "combination:repeat_prompt":
+        return ("First repeat the question word for word, then give your answer.", f"{question} {base}",
+                ifeval(prompt_to_repeat=question))
+    if kind == "detectable_content:number_placeholders":
+        n = 1 + k % 2
+        slots = " ".join(f"[{w}]" for w in ["place", "time"][:n])
+        return (f"Include {n} placeholder{'s' if n > 1 else ''} in square brackets, such as [address].",
+                f"{base} Note: {slots}.", ifeval(num_placeholders=n))
+    if kind == "keywords:letter_frequency":
+        letter = "e" if k % 2 == 0 else "o"
+        count = 3
+        return (f'Use the letter "{letter}" at least {count} times.', base,
+                ifeval(letter=letter, let_frequency=count, let_relation="at least"))
     raise ValueError(kind)
 
 
 def instruction_suite() -> list[dict]:
     items = []
-    # 72 = lcm(24 topics, 9 types): every (topic, type) pair below is distinct, 8 items per type.
-    for i in range(72):
-        topic, kind = PROBE_TOPICS[i % len(PROBE_TOPICS)], INSTRUCTION_TYPES[i % len(INSTRUCTION_TYPES)]
-        sentence, reference, chk = constrained(kind, i // len(INSTRUCTION_TYPES), topic)
-        items.append({"id": f"ins-{i:03d}-{kind}", "capability": "instruction",
-                      "prompt": f"{topic[0]} {sentence}", "reference": reference, "check": chk})
+    # Each type on 9 different topics; 5 is coprime with 24, so a type's topics never repeat, and the
+    # shift by the type's index spreads the types over the topics.
+    for t, kind in enumerate(IFEVAL_TYPES):
+        for j in range(PER_TYPE):
+            topic = PROBE_TOPICS[(5 * j + 3 * t) % len(PROBE_TOPICS)]
+            sentence, reference, chk = verified(kind, j, topic)
+            items.append({"id": f"ins-{kind.split(':')[1]}-{j}", "capability": "instruction",
+                          "prompt": f"{topic[0]} {sentence}", "reference": reference, "check": chk})
     return items

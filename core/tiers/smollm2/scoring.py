@@ -344,6 +344,29 @@ def _overlap(c: dict, out: str) -> bool:
     return common > 0 and 2 * precision * recall / (precision + recall) >= c.get("min", 0.5)
 
 
+# IFEval's checkers that read text with NLTK's punkt model, which NLTK downloads at run time (no package
+# ships it): not used, so judging never needs a download.
+NEEDS_PUNKT = {"length_constraints:number_sentences", "change_case:capital_word_frequency"}
+
+
+def _ifeval(c: dict, out: str) -> bool:
+    """IFEval's own verifier for one instruction (the if-verifiable package), strict: the reply as written,
+    without the loose variants that drop its first or last line or its asterisks. Every parameter is given
+    (a missing one IFEval would draw at random)."""
+    if c["instruction"] in NEEDS_PUNKT:
+        raise ValueError(f"{c['instruction']} needs NLTK's punkt data, which is downloaded at run time; not used")
+    import langdetect  # imported here: the package loads its language profiles on import
+
+    from if_verifiable.common import evaluate_instructions
+    from if_verifiable.ifeval.instructions_registry import INSTRUCTION_DICT
+
+    langdetect.DetectorFactory.seed = 0  # the English check of the case instructions is random otherwise
+    if c["instruction"] not in INSTRUCTION_DICT:
+        raise ValueError(f"unknown IFEval instruction {c['instruction']!r}")
+    results, _ = evaluate_instructions(out, [c["instruction"]], [c["kwargs"]], "", INSTRUCTION_DICT)
+    return bool(results) and results[0].strict_pass
+
+
 CHECKERS = {
     "lowercase": _lowercase,
     "uppercase": _uppercase,
@@ -355,6 +378,7 @@ CHECKERS = {
     "max_words": _max_words,
     "quoted": _quoted,
     "contains_any": _contains_any,
+    "ifeval": _ifeval,
     "choice": _choice,
     "number": _number,
     "json_keys": _json_keys,
