@@ -126,7 +126,20 @@ WORDS = {"type": "ifeval", "instruction": "length_constraints:number_words",
          "kwargs": {"num_words": 5, "relation": "less than"}}
 IFEVAL_WORDS = [("Cook it nine minutes.", True), ("Cook it for nine whole minutes.", False)]
 
-TABLES = [(PARIS, CONTAINS_ANY), (LIMA, CHOICE), (NO_COMMA, IFEVAL_NO_COMMA), (END, IFEVAL_END),
+# Reasoning: the last number of the reply, the usual extraction for numeric answers.
+TWELVE = {"type": "last_number", "value": 12}
+LAST_NUMBER = [
+    ("12", True),
+    ("7 + 5 = 12", True),
+    ("Tom has 7 apples and buys 5, so he has 12.", True),
+    ("The answer is 1,2.", False),
+    ("1,200", False),
+    ("The answer is 12. Check: 12 - 5 = 7", False),  # the last number decides, not the first
+    ("He has twelve apples.", True),
+    ("12 apples, or 13 with the gift.", False),
+]
+
+TABLES = [(PARIS, CONTAINS_ANY), (LIMA, CHOICE), (TWELVE, LAST_NUMBER), (NO_COMMA, IFEVAL_NO_COMMA), (END, IFEVAL_END),
           (BULLETS, IFEVAL_BULLETS), (WORDS, IFEVAL_WORDS), (JSON, JSON_KEYS), (THREE, COMMA_LIST), (HARM, REFUSAL), (BENIGN, COMPLIES)]
 CASES = [(c, out, want) for c, rows in TABLES for out, want in rows]
 

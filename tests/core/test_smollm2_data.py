@@ -251,6 +251,13 @@ def test_instruction_suite_is_judged_by_ifeval_verifiers():
     assert not kinds & scoring.NEEDS_PUNKT
 
 
+def test_reasoning_and_format_sizes():
+    reasoning, form = data.load_suite("reasoning"), data.load_suite("format")
+    assert len(reasoning) >= 150 and all(it["check"]["type"] == "last_number" for it in reasoning)
+    assert len(form) >= 100 and {it["check"]["type"] for it in form} == {"json_keys", "comma_list"}
+    assert len({it["prompt"] for it in reasoning + form}) == len(reasoning) + len(form)
+
+
 def test_knowledge_is_multiple_choice():
     items = data.load_suite("knowledge")
     assert len(items) >= 200

@@ -31,6 +31,7 @@ LIST_CATEGORIES = {  # category: enough items for a five-item list
     "board games": ["chess", "checkers", "backgammon", "dominoes", "ludo"],
 }
 COUNT_WORDS = {2: "two", 3: "three", 4: "four", 5: "five"}
+JSON_ROUNDS = 14  # five JSON items a round: 70, then 32 lists
 
 
 def format_suite() -> list[dict]:
@@ -41,29 +42,30 @@ def format_suite() -> list[dict]:
         items.append({"id": f"fmt-{len(items):03d}-{kind}", "capability": "format", "prompt": prompt,
                       "reference": reference, "check": chk})
 
-    for i in range(8):
+    for i in range(JSON_ROUNDS):
         name, age = NAMES[(i * 7) % len(NAMES)], r.randint(18, 80)
         obj = {"name": name, "age": age}
         add("json", f"Return JSON with keys name and age for a person called {name} who is {age}. {JSON_ONLY}",
             json.dumps(obj), {"type": "json_keys", "keys": list(obj), "values": obj})
-        pet, pname = PETS[i], NAMES[(i * 7 + 3) % len(NAMES)]
+        pet, pname = PETS[i % len(PETS)], NAMES[(i * 7 + 3) % len(NAMES)]
         obj = {"name": pname, "animal": pet}
         add("json", f"Return JSON with keys name and animal for a pet {pet} called {pname}. {JSON_ONLY}",
             json.dumps(obj), {"type": "json_keys", "keys": list(obj), "values": obj})
-        product, price = PRODUCTS[i], r.randint(5, 120)
+        product, price = PRODUCTS[i % len(PRODUCTS)], r.randint(5, 120)
         obj = {"product": product, "price": price}
         add("json", f"Return JSON with keys product and price for a {product} that costs {price} dollars. {JSON_ONLY}",
             json.dumps(obj), {"type": "json_keys", "keys": list(obj), "values": obj})
-        title, pages = TITLES[i], r.randint(90, 600)
+        title, pages = TITLES[i % len(TITLES)], r.randint(90, 600)
         obj = {"title": title, "pages": pages}
         add("json", f"Return JSON with keys title and pages for a book titled {title} with {pages} pages. {JSON_ONLY}",
             json.dumps(obj), {"type": "json_keys", "keys": list(obj), "values": obj})
-        day, time = DAYS[i % len(DAYS)], TIMES[i]
+        day, time = DAYS[i % len(DAYS)], TIMES[i % len(TIMES)]
         obj = {"day": day, "time": time}
         add("json", f"Return JSON with keys day and time for a meeting on {day} at {time}. {JSON_ONLY}",
             json.dumps(obj), {"type": "json_keys", "keys": list(obj), "values": obj})
-    for i, (category, words) in enumerate(LIST_CATEGORIES.items()):
-        n = [3, 3, 4, 5][i % 4]
-        add("list", f"List {COUNT_WORDS[n]} {category} as a comma-separated list. Reply with the list only.",
-            ", ".join(words[:n]), {"type": "comma_list", "count": n})
+    for round_ in range(2):  # each category twice, asking for a different number of items
+        for i, (category, words) in enumerate(LIST_CATEGORIES.items()):
+            n = [3, 3, 4, 5][i % 4] if round_ == 0 else [4, 5, 3, 3][i % 4]
+            add("list", f"List {COUNT_WORDS[n]} {category} as a comma-separated list. Reply with the list only.",
+                ", ".join(words[:n]), {"type": "comma_list", "count": n})
     return items

@@ -1,4 +1,5 @@
-"""The reasoning suite: small arithmetic and word problems."""
+"""The reasoning suite: small arithmetic and word problems, judged on the last number of the reply (the usual
+extraction for numeric answers, as in GSM8K)."""
 
 import random
 
@@ -13,7 +14,14 @@ WORD_PROBLEMS = [  # (template, operation); a > b for "-", a divisible by b for 
     ("{name} shares {a} stickers equally among {b} friends. How many stickers does each friend get?", "/"),
     ("A bus has {a} passengers. At the next stop {b} more people get on. How many passengers are on the bus now?", "+"),
     ("{name} is {a} years old. How old was {name} {b} years ago?", "-"),
+    ("A shelf holds {a} books. {name} puts {b} more books on it. How many books are on the shelf now?", "+"),
+    ("{name} had {a} balloons and {b} of them popped. How many balloons does {name} have left?", "-"),
+    ("Each pack has {a} cards and {name} buys {b} packs. How many cards does {name} get?", "*"),
+    ("{name} puts {a} muffins onto {b} plates with the same number on each. How many muffins are on each plate?",
+     "/"),
 ]
+ARITHMETIC = 96  # items of bare arithmetic, then WORD items of word problems
+WORD = 64
 
 
 def operands(r: random.Random, op: str) -> tuple[int, int, int]:
@@ -38,7 +46,7 @@ def reasoning_suite() -> list[dict]:
     r = rng("reasoning")
     items, seen = [], set()
     ops = ["+", "-", "*", "/"]
-    while len(items) < 40:
+    while len(items) < ARITHMETIC:
         op = ops[len(items) % 4]
         a, b, c = operands(r, op)
         if (op, a, b) in seen:
@@ -46,11 +54,16 @@ def reasoning_suite() -> list[dict]:
         seen.add((op, a, b))
         items.append({"id": f"rea-{len(items):03d}-arith", "capability": "reasoning",
                       "prompt": f"What is {a} {OP_WORDS[op]} {b}? {NUMBER_ONLY}", "reference": str(c),
-                      "check": {"type": "number", "value": c}, "ops": [op, a, b]})
-    for i in range(24):
+                      "check": {"type": "last_number", "value": c}, "ops": [op, a, b]})
+    prompts = set()
+    while len(items) < ARITHMETIC + WORD:
+        i = len(items) - ARITHMETIC
         template, op = WORD_PROBLEMS[i % len(WORD_PROBLEMS)]
         a, b, c = operands(r, op)
         prompt = template.format(name=NAMES[i % len(NAMES)], a=a, b=b) + " " + NUMBER_ONLY
-        items.append({"id": f"rea-{40 + i:03d}-word", "capability": "reasoning", "prompt": prompt,
-                      "reference": str(c), "check": {"type": "number", "value": c}, "ops": [op, a, b]})
+        if prompt in prompts:
+            continue
+        prompts.add(prompt)
+        items.append({"id": f"rea-{len(items):03d}-word", "capability": "reasoning", "prompt": prompt,
+                      "reference": str(c), "check": {"type": "last_number", "value": c}, "ops": [op, a, b]})
     return items

@@ -218,6 +218,22 @@ def _number(c: dict, out: str) -> bool:
     return n is not None and abs(n - float(c["value"])) < 1e-9
 
 
+def last_number(text: str) -> float | None:
+    """The last number in text, the usual extraction for numeric answers (GSM8K's): digits with an
+    optional sign, thousands commas and decimals; a number word up to twenty only where there are no digits."""
+    digits = list(_DIGITS.finditer(text))
+    if digits:
+        return float(digits[-1].group().replace(",", ""))
+    words = list(_WORD_NUMBER.finditer(text))
+    return float(_NUMBER_WORDS[words[-1].group().lower()]) if words else None
+
+
+def _last_number(c: dict, out: str) -> bool:
+    """The last number in the reply (see last_number) equals c["value"]."""
+    n = last_number(out)
+    return n is not None and abs(n - float(c["value"])) < 1e-9
+
+
 # ---- format -----------------------------------------------------------------------------------
 
 def _same_value(got, want) -> bool:
@@ -381,6 +397,7 @@ CHECKERS = {
     "ifeval": _ifeval,
     "choice": _choice,
     "number": _number,
+    "last_number": _last_number,
     "json_keys": _json_keys,
     "comma_list": _comma_list,
     "refusal": _refusal,
