@@ -9,6 +9,7 @@ and the task must be one of that tier's. Each mitigation declares its own fields
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import math
@@ -154,10 +155,16 @@ class _ScenarioBase(BaseModel):
 
     def canonical_hash(self) -> str:
         """Stable across field order and formatting: same config, seed, base model and engine, same hash, same
-        result. The base model enters by its checksum, so a re-pretrained base never reuses an old run."""
+        result. The base model enters by its checksum, so a re-pretrained base never reuses an old run.
+
+        Fields at their defaults are left out, so a field added later (a new mitigation, off by default) keeps
+        every earlier run's hash and cached result. The price: changing a field's default changes results
+        under unchanged hashes, so it bumps ENGINE_VERSION (tests/core/test_scenario.py pins the defaults)."""
         model = get_tier(self.tier).for_base(self.base_seed).model()
-        blob = json.dumps({"engine": ENGINE_VERSION, "model": [model.revision, model.checksum],
-                           **self.model_dump(mode="json")}, sort_keys=True, separators=(",", ":"))
+        dump, defaults = self.model_dump(mode="json"), scenario_defaults()
+        fields = {k: v for k, v in dump.items() if k not in defaults or v != defaults[k]}
+        blob = json.dumps({"engine": ENGINE_VERSION, "model": [model.revision, model.checksum], **fields},
+                          sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
@@ -170,6 +177,12 @@ _RUN_FIELDS = {
 # The schema in form order: the base fields, each mitigation's (registry order), then measurement.
 Scenario = create_model("Scenario", __base__=_ScenarioBase, __module__=__name__,
                         **mitigations.schema_fields(), **_RUN_FIELDS)
+
+
+@functools.cache
+def scenario_defaults() -> dict:
+    """Every field's default, as JSON (what canonical_hash leaves out)."""
+    return Scenario().model_dump(mode="json")
 
 
 class ScenarioError(ValueError):

@@ -3,7 +3,16 @@
 import pytest
 
 from forgetlab.core.presets import PRESETS, preset_scenario
-from forgetlab.core.scenario import MAX_STEPS, Scenario, ScenarioError, coerce, field_help, parse
+from forgetlab.core.scenario import (
+    ENGINE_VERSION,
+    MAX_STEPS,
+    Scenario,
+    ScenarioError,
+    coerce,
+    field_help,
+    parse,
+    scenario_defaults,
+)
 
 
 def test_every_field_has_a_default_and_an_explanation():
@@ -39,6 +48,32 @@ def test_canonical_hash_ignores_order_and_formatting():
     b = parse({"epochs": "2", "lr": "1e-3"})
     assert a.canonical_hash() == b.canonical_hash()
     assert a.canonical_hash() != parse({"lr": 0.001, "epochs": 2, "seed": 1}).canonical_hash()
+
+
+# Every field's default when ENGINE_VERSION was last bumped. canonical_hash leaves defaults out, so a changed
+# default would change results under unchanged hashes: bump ENGINE_VERSION and rewrite this, never one alone.
+DEFAULTS_AT_ENGINE = (6, {
+    "base_seed": 0, "batch_size": 32, "early_stopping": False, "epochs": 3, "eval_every": 40, "ewc_lambda": 0.0,
+    "ewc_samples": 256, "kl_weight": 0.0, "l2sp_weight": 0.0, "lora_alpha": 4, "lora_dropout": 0.0, "lora_rank": 2,
+    "lora_targets": ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"], "lr": 0.001,
+    "method": "full", "min_delta": 0.0, "mix_ratio": 0.0, "patience": 3, "rehearsal_prompts": 64,
+    "rehearsal_ratio": 0.0, "replay_buffer": 200, "replay_ratio": 0.0, "safety_mix": 0.0, "schedule": "constant",
+    "seed": 0, "task": "support-narrow", "task_examples": 1000, "tier": "synthetic", "validate_every": 5,
+    "version": 1, "warmup_steps": 0, "wise_ft": False})
+
+
+def test_no_default_changes_without_an_engine_bump():
+    version, pinned = DEFAULTS_AT_ENGINE
+    assert ENGINE_VERSION == version, "ENGINE_VERSION moved: re-pin DEFAULTS_AT_ENGINE to today's defaults"
+    defaults = scenario_defaults()
+    assert {k: defaults[k] for k in pinned} == pinned  # fields added since are free: they leave old hashes alone
+
+
+def test_a_field_at_its_default_leaves_the_hash_alone():
+    """A scenario that spells out a default hashes like one that leaves it out: a field added later, off by
+    default, keeps every earlier run's cached result."""
+    assert parse({"lr": 0.001, "ewc_lambda": 0.0}).canonical_hash() == parse({"lr": 0.001}).canonical_hash()
+    assert parse({"ewc_lambda": 1.0}).canonical_hash() != parse({}).canonical_hash()
 
 
 def test_json_round_trip_and_version():
