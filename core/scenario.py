@@ -129,6 +129,10 @@ class _ScenarioBase(BaseModel):
         shares = mitigations.batch_shares()
         if sum(getattr(self, share) for share in shares) > 0.9:
             raise ValueError(f"{' + '.join(shares)} must be at most 0.9, so each batch keeps some task data")
+        for share in shares:  # a share that rounds to no row would silently train without its data
+            if 0 < getattr(self, share) and round(self.batch_size * getattr(self, share)) == 0:
+                raise ValueError(f"{share} {getattr(self, share):g} of a batch of {self.batch_size} is no example "
+                                 f"at all; use more than {0.5 / self.batch_size:.3g} or a larger batch_size")
         if self.task_slots < 1:
             raise ValueError("batch_size is too small for the mix ratios: no task example would fit in a batch")
         if self.total_steps > MAX_STEPS:

@@ -94,3 +94,11 @@ def test_every_preset_is_valid_and_explained():
     for preset in PRESETS.values():
         assert preset.scenario().total_steps <= MAX_STEPS
         assert len(preset.explanation) > 60
+
+
+def test_a_share_too_small_to_take_a_row_is_refused_by_name():
+    """1% of a batch of 32 rounds to no example: training would silently run without the mix."""
+    with pytest.raises(ScenarioError) as err:
+        parse({"mix_ratio": 0.01})
+    assert "mix_ratio 0.01 of a batch of 32 is no example" in err.value.errors["scenario"]
+    assert parse({"mix_ratio": 0.01, "batch_size": 100}).task_slots == 99
