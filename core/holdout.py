@@ -48,12 +48,14 @@ def new_salt() -> str:
 def check_percent(text: Any) -> float | None:
     """An instructor's private share as a percent (e.g. "50"): the share 0.5, or None for no split (empty or 0).
     ValueError says why otherwise (the caller names the field, `private_percent`)."""
-    if text is None or str(text).strip() in ("", "0"):
+    if text is None or not str(text).strip():
         return None
     try:
         percent = float(str(text).strip().rstrip("%"))
     except ValueError:
         raise ValueError("a percent of the probes to keep private, from 1 to 99 (empty: no split)") from None
+    if percent == 0:
+        return None
     if math.isnan(percent) or not 1 <= percent <= 99:
         raise ValueError("a percent of the probes to keep private, from 1 to 99 (empty: no split)")
     return percent / 100
