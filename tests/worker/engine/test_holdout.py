@@ -45,3 +45,15 @@ def test_parts_add_up_to_the_whole_suite_and_samples_are_public():
                        for p, f in zip(base.full.probes(name),
                                        private_flags(SPLIT, name, [q.prompt for q in base.full.probes(name)])) if f}
     assert shown and not shown & private_prompts
+
+
+def test_a_grouped_member_keeps_its_split():
+    from forgetlab.worker.engine.grouped import Member, train_group
+
+    lora = parse({**TINY, "method": "lora", "epochs": 1})
+    split, plain = train_group([Member(lora, holdout=SPLIT), Member(parse({**TINY, "method": "lora", "epochs": 1,
+                                                                          "seed": 1}))])
+    assert split.summary.private is not None and plain.summary.private is None
+    alone = train(lora, holdout=SPLIT).private  # accuracies equal alone and grouped (docs/grouped-training.md)
+    for key in ("baseline", "final", "max_drop", "task_accuracy"):
+        assert getattr(split.summary.private, key) == getattr(alone, key), key
