@@ -91,13 +91,13 @@ def assignment_fields(spec: dict[str, Any]) -> dict[str, Any]:
         errors["private_percent"] = str(e)
     if errors:
         raise ScenarioError(errors)
-    return {"private_share": share, "points": points, "late_policy": late[0], "late_penalty": late[1], "title": title, "instructions": spec.get("instructions") or "",
+    return {"points": points, "late_policy": late[0], "late_penalty": late[1], "title": title, "instructions": spec.get("instructions") or "",
             "template": template.model_dump(mode="json"), "goal": spec["goal"].strip(),
             "score": (spec.get("score") or "mean(retention)").strip(),
             "higher_is_better": spec.get("higher_is_better", True),
             "qualify": (spec.get("qualify") or "").strip() or None, "attempt_budget": spec.get("attempt_budget"),
             "run_budget": spec.get("run_budget"), "due_at": spec.get("due_at"),
-            "show_names": bool(spec.get("show_names"))}
+            "show_names": bool(spec.get("show_names")), "private_share": share}
 
 
 def edit_assignment(session: Session, *, assignment: Assignment, spec: dict[str, Any]) -> Assignment:

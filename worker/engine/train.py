@@ -184,6 +184,7 @@ class Trainee:
         self.watchers = [m for m in self.mitigations if m.check_every]
         self.step, self.losses, self.stopped, self.restored = 0, [], None, None
         self.first = self.point = None
+        self.resumed = False  # whether batches() resumed a retried run from its checkpoint
 
     def watch(self, step: int) -> str | None:
         """The mitigations' own validation checks (early stopping's cadence): a reason to stop, or None."""
@@ -224,8 +225,9 @@ class Trainee:
             before = {o["prompt"]: o["output"] for o in self.last_samples}
             previous = [before.get(p.prompt, p.answer) for p in shown]
             kept = {p.prompt for p in shown}
-            now = [o for o in base.outputs if o["prompt"] in kept] if step == 0 else samples(model, self.tokenizer, shown, previous,
-                                                          judge=encoded.suite.judge, generated=result.get("outputs"))
+            now = [o for o in base.outputs if o["prompt"] in kept] if step == 0 else \
+                samples(model, self.tokenizer, shown, previous, judge=encoded.suite.judge,
+                        generated=result.get("outputs"))
         self.last_samples[:] = now
         # The base's answer: its sample, or for a swapped-in probe (which the base passed) its generation.
         base_said = {**base.level.get("outputs", {}), **{b["prompt"]: b["output"] for b in base.outputs}}
@@ -340,7 +342,8 @@ class Trainee:
             final_nll={c: v.nll for c, v in point.capabilities.items()},
             baseline_nll_parts=None if held else base.level.get("nll_parts"),
             final_nll_parts=None if held else self.final_result.get("nll_parts"),
-            baseline_items=self.public(base.level.get("items")), final_items=self.public(self.final_result.get("items")),
+            baseline_items=self.public(base.level.get("items")),
+            final_items=self.public(self.final_result.get("items")),
             private=self.private_summary(),
             seconds=round(time.perf_counter() - self.started, 3), setup_seconds=round(self.timing["setup"], 3),
             eval_seconds=round(self.timing["eval"], 3), train_seconds=round(train_seconds, 3))
