@@ -57,3 +57,23 @@ def test_a_grouped_member_keeps_its_split():
     alone = train(lora, holdout=SPLIT).private  # accuracies equal alone and grouped (docs/grouped-training.md)
     for key in ("baseline", "final", "max_drop", "task_accuracy"):
         assert getattr(split.summary.private, key) == getattr(alone, key), key
+
+
+def test_a_resumed_run_keeps_its_private_baseline(tmp_path):
+    from forgetlab.core.errors import Cancelled
+    from forgetlab.worker.engine.checkpoint import Checkpoints
+    from forgetlab.worker.engine.train import fine_tune
+
+    scenario = parse({"task_examples": 50, "epochs": 2, "batch_size": 4, "eval_every": 10})  # 26 steps
+    uninterrupted = train(scenario, holdout=SPLIT)
+    path, asked = tmp_path / "run.pt", []
+    try:
+        fine_tune(scenario, None, should_cancel=lambda: asked.append(1) or len(asked) > 15,
+                  checkpoints=Checkpoints(path, every=10), holdout=SPLIT)
+        raise AssertionError("the first attempt should have stopped")
+    except Cancelled:
+        pass
+    resumed, _, _ = fine_tune(scenario, None, checkpoints=Checkpoints(path, every=10), holdout=SPLIT)
+    assert resumed.private.baseline == uninterrupted.private.baseline  # the first point, from the checkpoint
+    assert resumed.private.task_accuracy.baseline == uninterrupted.private.task_accuracy.baseline
+    assert resumed.baseline == uninterrupted.baseline
