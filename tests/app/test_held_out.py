@@ -124,10 +124,13 @@ def _student_views(client, headers, aid, run_id) -> dict[str, str]:
     return out
 
 
-def test_a_student_gets_no_private_figure_from_any_route(client, users, lab):
+def test_a_student_gets_no_private_figure_from_any_route(client, users, sessions, lab):
     aid, run_id = lab
+    with sessions() as session:
+        salt = classes.get_assignment(session, assignment_id=aid).private_salt
     for path, text in _student_views(client, users["ann"], aid, run_id).items():
         assert not _leaks(text), (path, _leaks(text))
+        assert salt not in text, path  # which probes are private stays unknown too
     # The student's attempt is judged, during the assignment, on the public probes (where it passes) ...
     listed = client.get(f"/api/assignments/{aid}/attempts", headers=users["ann"]).json()["attempts"][0]
     assert listed["passed"] is True and listed["score"] == 100
@@ -137,6 +140,8 @@ def test_a_student_gets_no_private_figure_from_any_route(client, users, lab):
     final = client.get(f"/api/assignments/{aid}/leaderboard?view=final", headers=users["ann"])
     assert final.status_code == 403 and final.json()["errors"][0]["field"] == "view"
     assert client.get(f"/assignments/{aid}/leaderboard?view=final", headers=users["ann"]).status_code == 403
+    odd = client.get(f"/assignments/{aid}/leaderboard?view=secret", headers=users["ann"])
+    assert odd.status_code == 422 and "view" in odd.text
 
 
 def test_the_instructor_sees_the_private_part_and_the_grade_judges_it(client, users, lab):
