@@ -24,7 +24,7 @@ from .conftest import CAPS, summary
 
 # The private part's figures: numbers no public figure is near, so any trace of them is a leak.
 PRIVATE_KNOWLEDGE, PRIVATE_TASK = 0.6137137, 0.3771377
-SENTINELS = ("0.6137137", "0.3771377", "0.61371", "0.37713", "61%", "38%")
+SENTINELS = ("0.6137", "0.614", "0.377", "61%", "38%")  # as JSON, the goal language (fmt) and a page (pct) write them
 
 
 def _private_point(step: int) -> PrivateMeasures:
