@@ -156,6 +156,7 @@ def test_the_instructor_sees_the_private_part_and_the_grade_judges_it(client, us
     grades = client.get(f"/api/assignments/{aid}/grades.csv", headers=users["teach"]).text
     ann = next(line for line in grades.splitlines() if line.startswith("ann,"))
     assert ",0,100,no," in ann and ",no,1," in ann  # score 0 of 100, not late; not passed, one attempt
+    assert "50% of the probes private" in client.get(f"/assignments/{aid}/dashboard", headers=users["teach"]).text
     html = client.get(f"/assignments/{aid}/leaderboard?view=final", headers=users["teach"]).text
     assert "Final leaderboard" in html and "held-out" in html
 
