@@ -18,6 +18,7 @@ from forgetlab.core import checkpoints
 from forgetlab.core.datasets import split
 from forgetlab.core.errors import Cancelled, RuntimeUnavailable
 from forgetlab.core.live import Status, get_publisher
+from forgetlab.core.holdout import Holdout
 from forgetlab.core.scenario import ScenarioError, parse
 from forgetlab.core.settings import Settings, get_settings
 from forgetlab.core.store import artifacts as artifact_store
@@ -35,7 +36,7 @@ log = logging.getLogger(__name__)
 def _engine():
     """The engine, imported late: importing torch is the worker child's business, not its parent's.
     Returns train_and_save(scenario, on_event, tier=, runtime=, should_cancel=, save_to=, checkpoint_to=,
-    checkpoint_every=, run_id=) -> (summary, saved), where saved describes the model written to save_to (None
+    checkpoint_every=, run_id=, holdout=) -> (summary, saved), where saved describes the model written to save_to (None
     when it was not kept); its manifest names run_id, the only run it is served as (core/artifacts.py).
     A checkpoint at checkpoint_to (from an earlier attempt) is resumed from."""
     from forgetlab.core.tiers import get_tier
@@ -44,10 +45,10 @@ def _engine():
     from forgetlab.worker.engine.train import fine_tune
 
     def train_and_save(scenario, on_event, *, tier, runtime, should_cancel, save_to, checkpoint_to, checkpoint_every,
-                       run_id):
+                       run_id, holdout):
         checkpoints = Checkpoints(checkpoint_to, checkpoint_every)
         summary, model, _ = fine_tune(scenario, on_event, tier=tier, runtime=runtime, should_cancel=should_cancel,
-                                      checkpoints=checkpoints)
+                                      checkpoints=checkpoints, holdout=holdout)
         tier = tier or get_tier(scenario.tier)
         trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
         if scenario.method == "full" and trainable > MAX_SAVED_PARAMETERS:
@@ -164,7 +165,7 @@ def run_job(*, run_id: int, settings: Settings | None = None, processes: int = 1
             return "skipped"  # cancelled while queued, already running elsewhere, or finished
         run = runs.get_run(session, run_id=run_id)
         publisher.publish(run_id, Status.of(run))
-        config, queue = run.config, run.queue
+        config, queue, holdout = run.config, run.queue, Holdout.from_json(run.holdout)
     try:
         scenario = parse(config)
     except ScenarioError as e:
@@ -187,7 +188,7 @@ def run_job(*, run_id: int, settings: Settings | None = None, processes: int = 1
         summary, saved = train(scenario, recorder, tier=tier, runtime=runtime,
                                save_to=settings.run_model_dir(run_id),
                                checkpoint_to=checkpoint_path(settings, run_id),
-                               checkpoint_every=settings.checkpoint_every, run_id=run_id,
+                               checkpoint_every=settings.checkpoint_every, run_id=run_id, holdout=holdout,
                                should_cancel=watchdog.cancel.is_set)
     except Cancelled:
         return end("cancelled")
@@ -205,4 +206,8 @@ def run_job(*, run_id: int, settings: Settings | None = None, processes: int = 1
             if store := artifact_store.store_for(settings, sessions):  # no shared volume: the web streams it from there
                 store.put_folder(run_id, settings.run_model_dir(run_id))
             runs.update_info(session, run_id=run_id, model={"kind": saved["kind"], "url": f"/api/runs/{run_id}/model"})
-    return end("succeeded", summary=finite(summary.model_dump(mode="json")))
+    # A held-out split's private part is stored apart from the summary (runs.private_summary): no route that shows
+    # a summary shows it.
+    summary = finite(summary.model_dump(mode="json"))
+    return end("succeeded", summary={k: v for k, v in summary.items() if k != "private"},
+               private_summary=summary.get("private"))
