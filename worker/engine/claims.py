@@ -89,7 +89,7 @@ def _less(better: str, worse: str) -> list[Test]:
     return [Test("forgetting at matched learning", matched(better, worse), learning=True)]
 
 
-RECIPE = PRESETS["fix-it"].overrides
+RECIPE = PRESETS["recipe"].overrides
 EARLY = {k: PRESETS["early-stop"].overrides[k] for k in ("early_stopping", "patience", "min_delta", "validate_every")}
 # Break-it itself, with its WiSE-FT curve measured after training (which changes nothing in training): one
 # run serves as the reference arm of most claims and as claim 11's model.
