@@ -66,6 +66,9 @@ class Tier:
     final_probes: ClassVar[int | None] = None  # at the first and last points (None: every probe)
     generation_tokens: ClassVar[int] = 16  # judged suites: most new tokens of a generated answer
     base_seeds: ClassVar[int] = 1  # how many bases the tier ships, each pretrained from its own seed
+    # Transformer blocks in the tier's base: a scenario's freeze_layers is checked against it (a base swapped in
+    # by `with_model` is checked when it loads). Every tier sets it.
+    blocks: ClassVar[int]
     # What to run when the base is not installed; a missing base's error quotes it ("": nothing to install).
     install_hint: ClassVar[str] = ""
     # The capabilities whose probes are grouped "harmful" and "benign": refusal and over-refusal rates are
