@@ -6,7 +6,7 @@ import pytest
 
 from forgetlab.core.metrics import bootstrap_ci, spearman, wise_pick
 from forgetlab.worker.engine.claim_effects import LEARNED, MIN_EFFECT, at_end, drop, matched, verdict
-from forgetlab.worker.engine.claims import CLAIMS, SMOLLM2_CLAIMS, runs_needed
+from forgetlab.worker.engine.claims import CLAIMS, SMOLLM2_CLAIMS, runs_needed, scenario_for
 
 
 def run(points: list[tuple[float, float]], slots: int = 32) -> dict:
@@ -54,7 +54,7 @@ def test_statistics_helpers():
 
 
 def test_claims_are_numbered_and_sized():
-    assert [c.number for c in CLAIMS] == list(range(1, 12))
+    assert [c.number for c in CLAIMS] == list(range(1, 14))
     assert [c.number for c in SMOLLM2_CLAIMS] == list(range(1, 10))
     assert all(c.tests for c in CLAIMS + SMOLLM2_CLAIMS)
     # Shared arms (break-it itself, lr 1e-4, LoRA) train once per unit.
@@ -113,3 +113,27 @@ def test_a_learning_run_is_the_arms_own_run_longer_and_ends_once_learnt():
     own_keys, learning = claim_runs(claim, 0, 0, "synthetic"), claim_runs(claim, 0, 0, "synthetic", learning=True)
     assert {k for k, _, _ in own_keys.values()}.isdisjoint(k for k, _, _ in learning.values())
     assert all(s.epochs == LEARN_EPOCHS and until == LEARNED for _, s, until in learning.values())
+
+
+def test_the_freeze_claim_compares_the_freeze_preset_with_break_it():
+    from forgetlab.core.presets import PRESETS
+
+    claim = next(c for c in CLAIMS if c.number == 12)
+    arms = {label: scenario_for(o, 0) for label, o in claim.scenarios.items()}
+    assert arms["freeze"].freeze_layers == PRESETS["freeze"].scenario().freeze_layers == 1
+    # The arms differ in the frozen blocks alone (and break-it's WiSE-FT curve, measured after training).
+    assert arms["no freeze"].model_copy(update={"freeze_layers": 1, "wise_ft": False}) == arms["freeze"]
+    assert [t.learning for t in claim.tests] == [True, False]  # forgets less at matched learning; learns in its run
+
+
+def test_the_mix_curve_arms_differ_in_whole_rows_of_general_data_alone():
+    """Each ratio of claim 13 is a whole number of rows at its batch size (1, 5, 20 of 100), so no arm rounds to
+    another; "enough" is its first test: 1% forgets less than none."""
+    from forgetlab.worker.engine.mitigations.base import batch_rows
+
+    claim = next(c for c in CLAIMS if c.number == 13)
+    arms = {label: scenario_for(o, 0) for label, o in claim.scenarios.items()}
+    assert [batch_rows(s, s.mix_ratio) for s in arms.values()] == [0, 1, 5, 20]
+    assert all(s.batch_size * s.mix_ratio == batch_rows(s, s.mix_ratio) for s in arms.values())
+    assert all(s.model_copy(update={"mix_ratio": 0.0}) == arms["0% mix"] for s in arms.values())
+    assert claim.tests[0].name.startswith("1% forgets less than none") and all(t.learning for t in claim.tests)
