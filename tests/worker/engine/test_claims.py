@@ -75,6 +75,7 @@ def test_every_claim_is_judged_from_its_runs(tier, claims):
                                     "nll": {"a": a / 40, "b": a / 40}} for a in range(11)]}
     units = plan_units(5)
     runs = {key: fake for key in planned(claims, units, tier)}
+    rows = []
     for claim in claims:
         row = judge(claim, units, runs, tier)
         assert row["verdict"] in ("holds", "does not hold", "inconclusive", "not measurable")
@@ -82,6 +83,12 @@ def test_every_claim_is_judged_from_its_runs(tier, claims):
         for test in row["tests"]:
             if test["mean"] is not None:
                 assert test["ci"][0] == pytest.approx(test["mean"]) == pytest.approx(test["ci"][1])
+        rows.append(row)
+    # Every claim's row reads in the report and docs/claims.md's table: a line per test.
+    from forgetlab.worker import claims_report
+
+    assert len(claims_report.markdown(rows).splitlines()) == 2 + sum(len(c.tests) for c in claims)
+    assert all(f"{c.number}. {c.text}" in claims_report.text(rows, 5, 1) for c in claims)
 
 
 def test_the_old_one_seed_reading_still_works_from_summaries():
