@@ -60,6 +60,25 @@ def test_under_lora_frozen_blocks_get_no_adapters_and_stay_the_base():
     assert started.trainable == sum(p.numel() for p in model.parameters() if p.requires_grad)
 
 
+def test_a_resumed_frozen_run_ends_as_an_uninterrupted_one(tmp_path):
+    """A checkpoint holds the trainable weights and the optimizer's state: a retried run freezes the same
+    weights again before loading them, so it ends exactly as if never stopped, its frozen blocks the base's."""
+    from forgetlab.worker.engine.checkpoint import Checkpoints
+    from forgetlab.worker.engine.train import Cancelled
+
+    scenario = parse({**TINY, "epochs": 3, "freeze_layers": 2})  # 12 steps
+    whole, model, base = fine_tune(scenario)
+    calls = []
+    with pytest.raises(Cancelled):
+        fine_tune(scenario, should_cancel=lambda: calls.append(1) or len(calls) > 7,
+                  checkpoints=Checkpoints(tmp_path / "run.pt", every=3))
+    resumed, again, _ = fine_tune(scenario, checkpoints=Checkpoints(tmp_path / "run.pt", every=3))
+    assert resumed.final == whole.final and resumed.final_nll == whole.final_nll
+    before, after = dict(base.named_parameters()), dict(again.named_parameters())
+    assert all(torch.equal(after[n], before[n]) for n in frozen_names(base, 2))
+    assert all(torch.equal(after[n], p) for n, p in model.named_parameters())
+
+
 def test_off_changes_nothing_it_trains():
     run = Trainee(parse(TINY))
     assert all(p.requires_grad for p in run.model.parameters())
