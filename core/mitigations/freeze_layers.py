@@ -3,7 +3,7 @@
 Why: Zheng et al., "Spurious Forgetting in Continual Learning of Language Models" (ICLR 2025), find that
 much of the drop on old tasks is lost alignment rather than lost knowledge, most of it in the first ~150
 steps of the new task, and that freezing the bottom layers (with the embeddings) cut it sharply. N is
-checked against the tier's base (its `blocks`): at least one block must still train. With LoRA, a frozen
+checked against the tier's base (its `blocks()`): at least one block must still train. With LoRA, a frozen
 block gets no adapters (worker/engine/lora.py).
 """
 
@@ -16,8 +16,8 @@ MOST_BLOCKS = 64  # the schema's bound; the real one is the tier's base (check b
 def _check(scenario) -> str | None:
     from ..tiers import get_tier  # imported here: core/scenario.py imports the registry before the tiers are needed
 
-    blocks = get_tier(scenario.tier).blocks
-    if scenario.freeze_layers >= blocks:
+    blocks = get_tier(scenario.tier).blocks()
+    if blocks is not None and scenario.freeze_layers >= blocks:  # unknown: the engine checks when the base loads
         return (f"the {scenario.tier} tier's base has {blocks} transformer blocks: freeze at most {blocks - 1}, "
                 "so at least one block still learns the task")
     return None

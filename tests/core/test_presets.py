@@ -53,6 +53,6 @@ def test_the_freeze_preset_is_break_it_with_half_the_blocks_frozen():
     from forgetlab.core.tiers import get_tier
 
     freeze = PRESETS["freeze"]
-    assert freeze.overrides == {**BREAK_IT, "freeze_layers": max(1, get_tier("synthetic").blocks // 2)}
+    assert freeze.overrides == {**BREAK_IT, "freeze_layers": max(1, get_tier("synthetic").blocks() // 2)}
     assert freeze.scenario().freeze_layers == 1 and freeze.expect.forgets_less_than == "break-it"
     assert "forgets less than Break it" in freeze.explanation

@@ -37,7 +37,6 @@ class SyntheticTier(Tier):
             tasks={f.name: TaskInfo(f.name, f.description, f.distance, f.template) for f in families if f.kind == "task"})
 
     base_seeds = BASE_SEEDS
-    blocks = 3  # every shipped base's num_hidden_layers (a test reads their config.json)
     default_task = "support-narrow"
     refusal_capabilities = ("safety",)
     one_cpu_thread = True

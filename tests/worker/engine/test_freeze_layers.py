@@ -84,10 +84,11 @@ def test_off_changes_nothing_it_trains():
     assert all(p.requires_grad for p in run.model.parameters())
 
 
-def test_the_tier_states_its_bases_block_count():
+def test_the_tier_reads_its_bases_block_count():
+    tier = get_tier("synthetic")
     for seed in range(BASE_SEEDS):
         config = json.loads((base_dir(seed) / "config.json").read_text())
-        assert config["num_hidden_layers"] == get_tier("synthetic").blocks
+        assert config["num_hidden_layers"] == tier.for_base(seed).blocks() == 3
 
 
 @pytest.mark.parametrize("body, words", [
@@ -163,6 +164,12 @@ def test_a_frozen_lora_run_trains_in_a_group_as_it_trains_alone():
         assert not found, f"member {index}: {found[:5]}"
 
 
-def test_smollm2_states_its_bases_block_count(converted):
+def test_smollm2_knows_its_block_count_before_and_after_conversion(converted, truncated, tmp_path):
+    """Before the GGUF is converted SmolLM2's count is the tier's own (30, its converted config's); a base
+    swapped in (a truncated copy here, an operator's local model) is read from its own config."""
+    from forgetlab.core.tiers.smollm2 import SmolLM2Tier
+
     config = json.loads((converted / "config.json").read_text())
-    assert config["num_hidden_layers"] == get_tier("smollm2").blocks
+    assert config["num_hidden_layers"] == SmolLM2Tier.base_blocks == get_tier("smollm2").with_model(converted).blocks()
+    assert get_tier("smollm2").with_model(truncated).blocks() == 2
+    assert get_tier("smollm2").with_model(tmp_path / "nothing").blocks() == 30
