@@ -16,6 +16,8 @@ MOST_BLOCKS = 64  # the schema's bound; the real one is the tier's base (check b
 def _check(scenario) -> str | None:
     from ..tiers import get_tier  # imported here: core/scenario.py imports the registry before the tiers are needed
 
+    if not scenario.freeze_layers:  # off: no need to find the base
+        return None
     blocks = get_tier(scenario.tier).blocks()
     if blocks is not None and scenario.freeze_layers >= blocks:  # unknown: the engine checks when the base loads
         return (f"the {scenario.tier} tier's base has {blocks} transformer blocks: freeze at most {blocks - 1}, "
