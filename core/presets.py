@@ -106,6 +106,13 @@ PRESETS: dict[str, Preset] = {p.name: p for p in [
     Preset("l2sp", "Pull to the base (L2-SP)",
            "Same as break-it, plus a penalty on the distance from the base weights, the same for every weight.",
            _on_break_it(l2sp_weight=1.0), LESS_THAN_BREAK_IT),
+    # Half the synthetic base's blocks, rounded down: 1 of its 3, so the bottom third stays the base's (as
+    # Zheng et al. freeze the bottom layers) and two blocks are left to learn the task.
+    Preset("freeze", "Freeze the lowest layers",
+           "Same as break-it, but the token embeddings (and the output layer, which shares their weights) and "
+           "the lowest transformer block never train; the two blocks above are left to learn the task. Zheng et "
+           "al. (ICLR 2025) found much of early forgetting to be lost alignment rather than lost knowledge, and "
+           "freezing the bottom layers cut it sharply.", _on_break_it(freeze_layers=1), LESS_THAN_BREAK_IT),
     Preset("near-task", "A near task",
            "Same as break-it, but the task is a new command over familiar letters (shift), close to what the "
            "base already does. Task distance matters: compare the forgetting with break-it.",

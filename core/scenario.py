@@ -26,6 +26,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from . import mitigations
 from .fields import field
@@ -140,7 +141,9 @@ class _ScenarioBase(BaseModel):
                              "lower epochs or task_examples, or raise batch_size")
         for mitigation in mitigations.MITIGATIONS.values():
             if reason := mitigation.check(self):
-                raise ValueError(reason)
+                # Reported under the mitigation's switch (its first field), which parse() names.
+                raise PydanticCustomError("mitigation", "{reason}",
+                                          {"reason": reason, "field": next(iter(mitigation.fields))})
         return self
 
     @property
@@ -236,6 +239,9 @@ def parse(data: dict) -> Scenario:
     except ValidationError as e:
         errors: dict[str, str] = {}
         for err in e.errors():
+            if err["type"] == "mitigation":  # a mitigation's check, against other fields: no range to quote
+                errors[err["ctx"]["field"]] = err["msg"]
+                continue
             name = str(err["loc"][0]) if err["loc"] else "scenario"
             if err["type"] == "extra_forbidden":
                 errors[name] = "unknown field"
