@@ -243,3 +243,16 @@ class DatasetPair(BaseModel):
 class DatasetOut(DatasetSummary):
     counts: DatasetCounts
     preview: dict[str, list[DatasetPair]]  # the first pairs of each split: train, validation, probe
+
+
+class SuiteSummary(BaseModel):
+    id: str  # what a scenario's `suites` names
+    name: str  # the capability it measures
+    created_at: datetime
+    size_bytes: int
+    url: str
+
+
+class SuiteOut(SuiteSummary):
+    scorers: dict[str, int]  # items per scorer
+    items: list[dict]

@@ -18,7 +18,7 @@ from forgetlab.core.scenario import Scenario, ScenarioError, allowed, choices, c
 
 GROUPS = {"data": "Task data", "training": "Training", "method": "Method", "mitigations": "Mitigations",
           "run": "Run and measurement"}
-HIDDEN = {"version"}  # not a choice a learner makes
+HIDDEN = {"version", "suites"}  # not a choice a learner makes; suites: ids, sent by the API, CLI or query
 NOT_FIELDS = {"preset", "queue", "sweep_field", "sweep_values", "single", "parent", "csrf_token"}  # not fields
 
 

@@ -27,6 +27,7 @@ from forgetlab.core.tiers import get_tier
 from forgetlab.core.tiers.base import DATASET_PREFIX, is_dataset_task
 
 from . import outbox
+from .suites import check_suites
 
 
 @lru_cache
@@ -73,6 +74,7 @@ def check_datasets(session: Session, scenarios: list[Scenario], user: User | Non
         if unknown:
             raise ScenarioError({"task": f"dataset {row.name!r} uses {vocabulary.reason(unknown)}: "
                                          f"upload the file with its tier chosen to see each line that does"})
+    check_suites(session, scenarios, user)  # the scenario's own suites, checked where they are stored too
 
 
 def quota_lock(session: Session, *, owner: User, limit: int, assignment: Assignment | None = None):
