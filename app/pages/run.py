@@ -20,6 +20,8 @@ from forgetlab.core.store.datasets import get_dataset
 from forgetlab.core.tiers import TaskInfo, tier_of
 from forgetlab.core.tiers.base import DATASET_PREFIX, is_dataset_task
 
+from ..services import suites as suite_service
+
 from ..views.charts import run_live
 from ..views.reading import LEARNING_PATH, read_external, read_run
 from .asks import ask_box
@@ -55,7 +57,8 @@ def _run_context(session, run, user) -> dict:
     samples = runs.latest_samples(session, run_id=run.id)
     tier = tier_of(run.config)
     task, task_label = _task_info(session, tier, scenario.task, user) if scenario else (None, None)
-    capabilities = [c for name, c in tier.capabilities.items() if not run.external or name in run.config["suites"]]
+    capabilities = [c for c in suite_service.capabilities(session, [run.config])
+                    if not run.external or c.name in run.config["suites"]]
     if scenario is None:
         builder = None
     else:

@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 from forgetlab.core import suites
 from forgetlab.core.scenario import Scenario, ScenarioError
 from forgetlab.core.store.models import StoredSuite, User
-from forgetlab.core.store.suites import create_suite, get_suite
-from forgetlab.core.tiers import get_tier
+from forgetlab.core.store.suites import create_suite, get_suite, suite_by_id
+from forgetlab.core.tiers import CapabilityInfo, capabilities_of, get_tier
 
 
 def upload(session: Session, *, data: bytes, name: str, owner: User) -> tuple[StoredSuite, bool]:
@@ -48,3 +48,17 @@ def check_suites(session: Session, scenarios: list[Scenario], user: User | None)
             names.append(row.name)
         if reason := suites.names_problem(names, tier):
             raise ScenarioError({"suites": reason})
+
+
+def capabilities(session: Session, configs: list[dict]) -> list[CapabilityInfo]:
+    """What pages chart for these runs: their tiers' capabilities, then each user suite a run measured, under its
+    name (shown to whoever sees the run, as a dataset's name is; never its items)."""
+    found = {c.name: c for c in capabilities_of(configs)}
+    for config in configs:
+        if "source" in config:  # an external run: its own suites by name (their items stayed with the trainer)
+            names = config.get("own_suites") or []
+        else:
+            names = [row.name for row in (suite_by_id(session, suite_id=i) for i in config.get("suites") or []) if row]
+        for name in names:
+            found.setdefault(name, CapabilityInfo(name, "an engineer's own suite"))
+    return list(found.values())

@@ -82,6 +82,8 @@ class Tier:
     model_override: ModelRef | None = None
     # Tasks the user brought: name -> {"train", "validation", "probe"} pairs (see with_dataset).
     datasets: dict[str, dict[str, Pairs]] = field(default_factory=dict)
+    # Engineers' own capability suites (core/suites.py): name -> probes (see with_suites).
+    user_suites: dict[str, list[Probe]] = field(default_factory=dict)
 
     def model(self) -> ModelRef:
         """The base model runs of this tier fine-tune: the tier's own, or the one `with_model` gave it."""
@@ -112,6 +114,15 @@ class Tier:
         tier.datasets = {**self.datasets, task: splits}
         tier.tasks = {**self.tasks, task: TaskInfo(task, f"your dataset {task.removeprefix(DATASET_PREFIX)}",
                                                    "your own data")}
+        return tier
+
+    def with_suites(self, suites: dict[str, list[Probe]]) -> "Tier":
+        """This tier with more capabilities: an engineer's own suites (name -> probes), measured beside its own.
+        Only tiers whose probe_suite adds them (chat tiers: core/suites.py's `accepts`) take them."""
+        tier = copy.copy(self)
+        tier.user_suites = {**self.user_suites, **suites}
+        tier.capabilities = {**self.capabilities, **{name: CapabilityInfo(name, f"your suite {name}")
+                                                     for name in suites}}
         return tier
 
     def words(self) -> frozenset[str] | None:
