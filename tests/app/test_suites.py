@@ -83,3 +83,16 @@ def test_a_run_measures_only_suites_of_its_owner_in_a_chat_tier(tmp_path):
         # bob uploading the same file gets his own private copy, of the same id.
         assert upload(client, headers=bob).json()["id"] == suite
         assert client.post("/api/runs", json={**SMOL, "suites": [suite]}, headers=bob).status_code == 201
+
+
+def test_the_builder_form_names_suites_by_id(client):
+    suite = upload(client).json()["id"]
+    form = {**{k: str(v) for k, v in SMOL.items()}, "suites": suite}
+    r = client.post("/runs", data=form, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    run_id = int(r.headers["location"].rsplit("/", 1)[-1])
+    assert client.get(f"/api/runs/{run_id}").json()["config"]["suites"] == [suite]
+    none = client.post("/runs", data={**form, "suites": ""}, follow_redirects=False)
+    assert none.status_code == 303
+    bad = client.post("/runs", data={**form, "suites": "0123456789abcdef"}, follow_redirects=False)
+    assert bad.status_code == 422 and "no suite 0123456789abcdef of yours" in bad.text
