@@ -66,6 +66,7 @@ class RunOut(BaseModel):
     owner_id: int | None = None  # who made it (None: made before accounts)
     shared: bool = False  # shared by its owner with everyone signed in, guests included
     external: bool = False  # trained outside the lab; its points came from its owner's process (/api/external-runs)
+    task_name: str | None = None  # an uploaded dataset's name, when the task is one (data:<id>)
 
 
 class RunList(BaseModel):

@@ -20,6 +20,7 @@ from forgetlab.core.store.datasets import get_dataset
 from forgetlab.core.tiers import TaskInfo, tier_of
 from forgetlab.core.tiers.base import DATASET_PREFIX, is_dataset_task
 
+from ..services import datasets as dataset_service
 from ..services import suites as suite_service
 
 from ..views.charts import run_live
@@ -104,10 +105,9 @@ def _task_info(session, tier, task: str, user) -> tuple[TaskInfo, str]:
     if found is None:
         return (TaskInfo(task, "an uploaded dataset, no longer stored.", "your own data"),
                 "an uploaded dataset (no longer stored)")
-    mine = user is not None and found.owner_id == user.id
-    whose = "your" if mine else "an uploaded"
+    whose = "your" if user is not None and found.owner_id == user.id else "an uploaded"
     return (TaskInfo(task, f'{whose} dataset "{found.name}".', "your own data"),
-            f'"{found.name}" ({"your" if mine else "uploaded"} data)')
+            dataset_service.task_label(found, user))
 
 
 @router.get("/runs/{run_id}")
