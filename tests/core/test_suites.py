@@ -95,3 +95,18 @@ def test_only_chat_tiers_measure_suites_and_names_must_not_collide():
 ])
 def test_each_scorer_judges_text(check, output, passed):
     assert scoring.check(check, output) is passed
+
+
+def test_an_external_run_names_its_own_suites_beside_the_tiers():
+    from forgetlab.core import external
+    from forgetlab.core.errors import Invalid
+
+    config = external.make_config(tier="smollm2", suites=["knowledge"], own_suites=["mine"], source="forgetlab.watch")
+    assert config["suites"] == ["knowledge", "mine"] and config["own_suites"] == ["mine"]
+    values, _ = external.check_point(config, 0, {"cap.mine.accuracy": 0.5}, {"mine": [[True, 1.0]]})
+    assert values == {"cap.mine.accuracy": 0.5}
+    assert "own_suites" not in external.make_config(tier="smollm2", suites=None, source="forgetlab.watch")
+    for bad in (["knowledge"], ["has space"], ["a", "a"]):
+        with pytest.raises(Invalid) as e:
+            external.make_config(tier="smollm2", suites=None, own_suites=bad, source="forgetlab.watch")
+        assert e.value.field == "own_suites"
