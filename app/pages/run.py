@@ -87,8 +87,8 @@ def _side_by_side(run, parent) -> dict:
     """This run against the run its follow-up was made from: what changed, and each capability's result."""
     mine, theirs = run.config, parent.config
     changed = [(k, theirs.get(k), mine.get(k)) for k in mine if k != "version" and mine.get(k) != theirs.get(k)]
-    caps = list(tier_of(mine).capabilities)
     final = {r.id: (r.summary or {}).get("final", {}) for r in (run, parent)}
+    caps = list(dict.fromkeys([*tier_of(mine).capabilities, *final[run.id]]))  # the tier's, then the run's own suites
     rows = [(c, final[parent.id].get(c), final[run.id].get(c)) for c in caps]
     task = [((r.summary or {}).get("task_accuracy") or {}).get("final") for r in (parent, run)]
     return {"changed": changed, "rows": rows, "task": task}

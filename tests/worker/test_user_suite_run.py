@@ -73,3 +73,14 @@ def test_a_suite_with_every_scorer_is_run_and_gated(lab, truncated, capsys):
     assert code in (0, None), capsys.readouterr()
     gated = json.loads(report.read_text())
     assert list(gated["capabilities"]) == [NAME] and gated["capabilities"][NAME]["items"] == 8 and gated["passed"]
+
+
+def test_the_cli_names_each_bad_line_and_refuses_the_synthetic_tier(tmp_path, capsys):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"prompt": "p", "reference": "r", "scorer": "regex", "pattern": "("}\n')
+    for args in (["run", "--tier", "smollm2", "--user-suite", str(bad)],
+                 ["gate", "--base", "smollm2", "--candidate", str(tmp_path), "--user-suite", str(bad)]):
+        assert main(args) == 2  # a usage error
+        assert f"{bad}: line 1: pattern: not a regular expression" in capsys.readouterr().err
+    assert main(["run", "--user-suite", str(EVERY)]) == 2  # the synthetic tier
+    assert "does not measure your own suites" in capsys.readouterr().err
