@@ -96,3 +96,10 @@ def test_the_builder_form_names_suites_by_id(client):
     assert none.status_code == 303
     bad = client.post("/runs", data={**form, "suites": "0123456789abcdef"}, follow_redirects=False)
     assert bad.status_code == 422 and "no suite 0123456789abcdef of yours" in bad.text
+
+
+def test_a_suite_over_the_ordinary_body_limit_uploads_as_a_dataset_does(client):
+    big = "\n".join(json.dumps({"prompt": f"{i} " + "x" * 1500, "reference": "yes", "scorer": "contains"})
+                    for i in range(300)).encode()
+    assert len(big) > 256 * 1024  # the body limit outside uploads
+    assert upload(client, big).status_code == 201
