@@ -158,12 +158,13 @@ def _field_problems(item: dict) -> list[tuple[str, str]]:
     """(field, reason) for each scorer field that cannot be used as given."""
     scorer, found = item["scorer"], []
     if scorer == "regex":
-        try:
-            re.compile(item["pattern"]) if isinstance(item["pattern"], str) and item["pattern"] else None
-            if not isinstance(item["pattern"], str) or not item["pattern"]:
-                found.append(("pattern", "must be a non-empty string"))
-        except re.error as e:
-            found.append(("pattern", f"not a regular expression ({e})"))
+        if not isinstance(item["pattern"], str) or not item["pattern"]:
+            found.append(("pattern", "must be a non-empty string"))
+        else:
+            try:
+                re.compile(item["pattern"])
+            except re.error as e:
+                found.append(("pattern", f"not a regular expression ({e})"))
     elif scorer == "choice":
         if not _strings(item["options"], MAX_OPTIONS) or len(item["options"]) < 2:
             found.append(("options", f"2 to {MAX_OPTIONS} non-empty strings"))
