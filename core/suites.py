@@ -35,6 +35,9 @@ MAX_REFERENCE = 1000  # a judged answer's budget is twice its reference's tokens
 MAX_OPTIONS = 10
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,39}")  # it names a capability: in charts, URLs and reports
 MAX_PER_RUN = 8
+# The group of every user-suite probe: the tier's own measures over general answers (format rigidity) leave these
+# out, so adding a suite to a run never changes them.
+GROUP = "own suite"
 # Each scorer's own fields: name -> required.
 SCORERS: dict[str, dict[str, bool]] = {
     "exact": {}, "contains": {}, "regex": {"pattern": True}, "choice": {"options": True},
@@ -206,7 +209,7 @@ def check_of(item: dict) -> dict:
 
 def probes_of(name: str, items: list[dict]) -> list[Probe]:
     """A suite's items as probes of the capability `name`."""
-    return [Probe(i["prompt"], i["reference"], name, "capability", "", check_of(i)) for i in items]
+    return [Probe(i["prompt"], i["reference"], name, "capability", GROUP, check_of(i)) for i in items]
 
 
 def names_problem(names: list[str], tier: Tier) -> str | None:

@@ -23,6 +23,7 @@ def test_a_file_with_every_scorer_reads_whole_and_its_id_is_its_content():
     assert suites.parse_suite(data, "other-name").id != suite.id  # the name is the capability: part of the id
     probes = suite.probes()
     assert {p.capability for p in probes} == {"house-rules"} and all(p.kind == "capability" for p in probes)
+    assert {p.group for p in probes} == {suites.GROUP}  # kept out of the tier's own measures (format rigidity)
 
 
 def lines(*rows) -> bytes:

@@ -17,6 +17,7 @@ import torch
 import torch.nn.functional as F
 
 from forgetlab.core.probes import Suite
+from forgetlab.core.suites import GROUP as OWN_SUITE
 
 from .encoding import IGNORE, Batch, encode, prompt_ids, trim
 
@@ -169,7 +170,7 @@ def evaluate_judged(model, encoded: EncodedSuite, names: list[str]) -> dict:
         result[kind][name] = {"accuracy": sum(passed) / len(passed), "nll": nll.mean().item()}
         if kind == "capabilities":
             result["nll_parts"][name] = nll_parts(split, nll)
-            general += outputs
+            general += [o for o, g in zip(outputs, encoded.groups[name]) if g != OWN_SUITE]  # the tier's own only
             result["items"][name] = [[p, float(n)] for p, n in zip(passed, nll.tolist())]
         if name in encoded.refusal_capabilities:
             refused = [judge.is_refusal(o) for o in outputs]
