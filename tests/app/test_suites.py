@@ -2,6 +2,7 @@
 list, read; private to the owner (another's id is refused as an unknown one is); runs that name suites."""
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -48,7 +49,12 @@ def test_a_bad_line_refuses_the_whole_file_naming_line_and_field(client, session
 def test_the_page_uploads_and_lists_or_names_each_bad_line(client):
     r = client.post("/suites", files={"file": ("mine.jsonl", EVERY)}, data={"name": "mine"}, follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"].startswith("/suites?added=")
-    assert "mine" in client.get("/suites").text
+    listed = client.get("/suites").text
+    assert "mine" in listed
+    link = re.search(r'<a href="([^"]+)">measure it in a run</a>', listed).group(1).replace("&amp;", "&")
+    builder = client.get(link)
+    suite = client.get("/api/suites").json()[0]["id"]
+    assert builder.status_code == 200 and f'name="suites" value="{suite}"' in builder.text
     r = client.post("/suites", files={"file": ("bad.jsonl", b'{"prompt": "p"}\n')})
     assert r.status_code == 422 and "line 1" in r.text and "scorer" in r.text
 
