@@ -6,7 +6,7 @@ A run here is a mapping {"id", "config": scenario dict, "summary": train()'s sum
 
 from __future__ import annotations
 
-from .scenario import Scenario
+from .scenario import Scenario, scenario_defaults
 
 LEARNED = 0.9  # task accuracy at which a run counts as having learnt the task
 
@@ -29,7 +29,14 @@ def config_diff(runs: list[dict]) -> list[str]:
     """Config fields whose values differ between the runs: the scenario's in schema order, then any others (an
     external run's config is its trainer's arguments: core/external.py)."""
     names = dict.fromkeys([*Scenario.model_fields, *(k for r in runs for k in r["config"])])
-    return [name for name in names if len({repr(r["config"].get(name)) for r in runs}) > 1]
+    return [name for name in names if len({repr(_value(r["config"], name)) for r in runs}) > 1]
+
+
+def _value(config: dict, name: str):
+    """A config's value for a field; a lab scenario stored before a field existed has that field's default."""
+    if name in config or "version" not in config:  # "version": a lab scenario, not a trainer's arguments
+        return config.get(name)
+    return scenario_defaults().get(name)
 
 
 def headline(summary: dict) -> dict[str, float]:

@@ -1,7 +1,7 @@
 """A tier's likelihood-scored suites as lm-evaluation-harness tasks (`forgetlab suites export --lm-eval DIR`).
 
 A suite is likelihood-scored when every probe of a capability is a multiple-choice item (check
-{"type": "choice", "options": [...], "answer": i}); the engine scores it by the option with the highest
+{"type": "choice", "options": [...], "reference": the right option}); the engine scores it by the option with the highest
 summed log-likelihood (worker/engine/choice.py), which is lm-evaluation-harness's `acc` on a
 `multiple_choice` task. Each such capability becomes DIR/<task>.yaml beside DIR/<task>.jsonl (every item,
 in the suite's order); the YAML names its data file by absolute path (lm-evaluation-harness reads a
@@ -72,7 +72,7 @@ def export_lm_eval(tier: str, suite: Suite, out_dir: Path) -> list[str]:
     tasks = []
     for name in names:
         task = task_name(tier, name)
-        rows = [{"prompt": p.prompt, "options": p.check["options"], "answer": p.check["answer"]}
+        rows = [{"prompt": p.prompt, "options": p.check["options"], "answer": p.check["options"].index(p.check["reference"])}
                 for p in suite.probes if p.capability == name]
         data_file = out_dir / f"{task}.jsonl"
         data_file.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")

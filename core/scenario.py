@@ -9,6 +9,7 @@ and the task must be one of that tier's. Each mitigation declares its own fields
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import math
@@ -25,8 +26,9 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
-from . import mitigations
+from . import mitigations, suites
 from .fields import field
 from .tiers import DEFAULT_TIER, all_tiers, get_tier
 from .tiers.base import DATASET_PREFIX, is_dataset_task
@@ -58,6 +60,9 @@ class _ScenarioBase(BaseModel):
     tier: str = field(DEFAULT_TIER, "The world and base model to fine-tune (see `forgetlab tiers`).", "data")
     task: str = field("support-narrow", "The fine-tuning target task, one of the tier's (see `forgetlab tiers`).",
                       "data")
+    suites: list[str] = field(
+        [], "Your own capability suites to measure beside the tier's, by id (upload them first; chat tiers only).",
+        "data", label="Your suites", max_length=suites.MAX_PER_RUN)
     task_examples: int = field(1000, "Size of the task training set (narrow tasks repeat inputs).", "data",
                                label="Task examples", ge=50, le=5000)
     epochs: int = field(3, "Passes over the task examples; more passes, more forgetting.", "training", ge=1, le=20)
@@ -123,11 +128,29 @@ class _ScenarioBase(BaseModel):
             raise ValueError(f"not a task of tier {tier} (allowed: {', '.join(get_tier(tier).tasks)})")
         return name
 
+    @field_validator("suites")
+    @classmethod
+    def _suites_of_tier(cls, ids: list[str], info: ValidationInfo) -> list[str]:
+        """Their form and the tier; that each is stored and the user's is checked where they are stored."""
+        bad = [i for i in ids if not suites.is_suite_id(i)]
+        if bad:
+            raise ValueError(f"a suite is the 16-character id of one you uploaded, not {bad[0]!r}")
+        if len(set(ids)) != len(ids):
+            raise ValueError("each suite once")
+        tier = info.data.get("tier")
+        if ids and tier is not None and not suites.accepts(get_tier(tier)):
+            raise ValueError(suites.refusal_reason(get_tier(tier)))
+        return ids
+
     @model_validator(mode="after")
     def _check_totals(self):
         shares = mitigations.batch_shares()
         if sum(getattr(self, share) for share in shares) > 0.9:
             raise ValueError(f"{' + '.join(shares)} must be at most 0.9, so each batch keeps some task data")
+        for share in shares:  # a share that rounds to no row would silently train without its data
+            if 0 < getattr(self, share) and round(self.batch_size * getattr(self, share)) == 0:
+                raise ValueError(f"{share} {getattr(self, share):g} of a batch of {self.batch_size} is no example "
+                                 f"at all; use more than {0.5 / self.batch_size:.3g} or a larger batch_size")
         if self.task_slots < 1:
             raise ValueError("batch_size is too small for the mix ratios: no task example would fit in a batch")
         if self.total_steps > MAX_STEPS:
@@ -135,7 +158,9 @@ class _ScenarioBase(BaseModel):
                              "lower epochs or task_examples, or raise batch_size")
         for mitigation in mitigations.MITIGATIONS.values():
             if reason := mitigation.check(self):
-                raise ValueError(reason)
+                # Reported under the mitigation's switch (its first field), which parse() names.
+                raise PydanticCustomError("mitigation", "{reason}",
+                                          {"reason": reason, "field": next(iter(mitigation.fields))})
         return self
 
     @property
@@ -154,10 +179,16 @@ class _ScenarioBase(BaseModel):
 
     def canonical_hash(self) -> str:
         """Stable across field order and formatting: same config, seed, base model and engine, same hash, same
-        result. The base model enters by its checksum, so a re-pretrained base never reuses an old run."""
+        result. The base model enters by its checksum, so a re-pretrained base never reuses an old run.
+
+        Fields at their defaults are left out, so a field added later (a new mitigation, off by default) keeps
+        every earlier run's hash and cached result. The price: changing a field's default changes results
+        under unchanged hashes, so it bumps ENGINE_VERSION (tests/core/test_scenario.py pins the defaults)."""
         model = get_tier(self.tier).for_base(self.base_seed).model()
-        blob = json.dumps({"engine": ENGINE_VERSION, "model": [model.revision, model.checksum],
-                           **self.model_dump(mode="json")}, sort_keys=True, separators=(",", ":"))
+        dump, defaults = self.model_dump(mode="json"), scenario_defaults()
+        fields = {k: v for k, v in dump.items() if k not in defaults or v != defaults[k]}
+        blob = json.dumps({"engine": ENGINE_VERSION, "model": [model.revision, model.checksum], **fields},
+                          sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
@@ -170,6 +201,12 @@ _RUN_FIELDS = {
 # The schema in form order: the base fields, each mitigation's (registry order), then measurement.
 Scenario = create_model("Scenario", __base__=_ScenarioBase, __module__=__name__,
                         **mitigations.schema_fields(), **_RUN_FIELDS)
+
+
+@functools.cache
+def scenario_defaults() -> dict:
+    """Every field's default, as JSON (what canonical_hash leaves out)."""
+    return Scenario().model_dump(mode="json")
 
 
 class ScenarioError(ValueError):
@@ -219,6 +256,9 @@ def parse(data: dict) -> Scenario:
     except ValidationError as e:
         errors: dict[str, str] = {}
         for err in e.errors():
+            if err["type"] == "mitigation":  # a mitigation's check, against other fields: no range to quote
+                errors[err["ctx"]["field"]] = err["msg"]
+                continue
             name = str(err["loc"][0]) if err["loc"] else "scenario"
             if err["type"] == "extra_forbidden":
                 errors[name] = "unknown field"
@@ -245,6 +285,6 @@ def coerce(name: str, text: str) -> Any:
         if text.lower() in ("0", "false", "no", "off"):
             return False
         raise ScenarioError({name: f"expected true or false, got {text!r}"})
-    if name == "lora_targets":
+    if name in ("lora_targets", "suites"):
         return [t for t in text.replace(",", " ").split() if t]
     return text  # pydantic coerces numeric strings in lax mode

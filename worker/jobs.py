@@ -9,6 +9,7 @@ stops when the DB says cancel. torch is imported inside `_engine()` only, after 
 from __future__ import annotations
 
 import functools
+import json
 import logging
 import os
 import socket
@@ -18,12 +19,15 @@ from forgetlab.core import checkpoints
 from forgetlab.core.datasets import split
 from forgetlab.core.errors import Cancelled, RuntimeUnavailable
 from forgetlab.core.live import Status, get_publisher
+from forgetlab.core.holdout import Holdout
 from forgetlab.core.scenario import ScenarioError, parse
 from forgetlab.core.settings import Settings, get_settings
 from forgetlab.core.store import artifacts as artifact_store
 from forgetlab.core.store import runs
 from forgetlab.core.store.datasets import get_dataset, pairs_of
 from forgetlab.core.store.db import session_factory
+from forgetlab.core.store.suites import suite_by_id
+from forgetlab.core.suites import probes_of
 from forgetlab.core.tiers import Tier, get_tier
 from forgetlab.core.tiers.base import DATASET_PREFIX, is_dataset_task
 
@@ -35,7 +39,7 @@ log = logging.getLogger(__name__)
 def _engine():
     """The engine, imported late: importing torch is the worker child's business, not its parent's.
     Returns train_and_save(scenario, on_event, tier=, runtime=, should_cancel=, save_to=, checkpoint_to=,
-    checkpoint_every=, run_id=) -> (summary, saved), where saved describes the model written to save_to (None
+    checkpoint_every=, run_id=, holdout=) -> (summary, saved), where saved describes the model written to save_to (None
     when it was not kept); its manifest names run_id, the only run it is served as (core/artifacts.py).
     A checkpoint at checkpoint_to (from an earlier attempt) is resumed from."""
     from forgetlab.core.tiers import get_tier
@@ -44,10 +48,10 @@ def _engine():
     from forgetlab.worker.engine.train import fine_tune
 
     def train_and_save(scenario, on_event, *, tier, runtime, should_cancel, save_to, checkpoint_to, checkpoint_every,
-                       run_id):
+                       run_id, holdout):
         checkpoints = Checkpoints(checkpoint_to, checkpoint_every)
         summary, model, _ = fine_tune(scenario, on_event, tier=tier, runtime=runtime, should_cancel=should_cancel,
-                                      checkpoints=checkpoints)
+                                      checkpoints=checkpoints, holdout=holdout)
         tier = tier or get_tier(scenario.tier)
         trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
         if scenario.method == "full" and trainable > MAX_SAVED_PARAMETERS:
@@ -104,14 +108,29 @@ def _with_dataset(tier: str, task: str, pairs: tuple) -> Tier:
 
 
 def run_tier(session, scenario) -> Tier | None:
-    """The tier to train in: None (the scenario's own), or with the stored dataset its task names.
-    LookupError when that dataset is no longer stored."""
-    if not is_dataset_task(scenario.task):
-        return None
-    row = get_dataset(session, dataset_id=scenario.task.removeprefix(DATASET_PREFIX))
-    if row is None:
-        raise LookupError(f"the dataset {scenario.task} is no longer stored; upload it again and start a new run")
-    return _with_dataset(scenario.tier, scenario.task, tuple(pairs_of(row)))
+    """The tier to train in: None (the scenario's own), or with the stored dataset its task names and the
+    stored suites it measures. LookupError when one of them is no longer stored."""
+    tier = None
+    if is_dataset_task(scenario.task):
+        row = get_dataset(session, dataset_id=scenario.task.removeprefix(DATASET_PREFIX))
+        if row is None:
+            raise LookupError(f"the dataset {scenario.task} is no longer stored; upload it again and start a new run")
+        tier = _with_dataset(scenario.tier, scenario.task, tuple(pairs_of(row)))
+    if scenario.suites:
+        rows = [suite_by_id(session, suite_id=suite_id) for suite_id in scenario.suites]
+        if None in rows:
+            raise LookupError("a suite this run measures is no longer stored; upload it again and start a new run")
+        tier = _with_suites(tier or get_tier(scenario.tier),
+                            tuple((row.name, json.dumps(row.items, sort_keys=True)) for row in rows))
+    return tier
+
+
+@functools.lru_cache(maxsize=4)
+def _with_suites(tier: Tier, suites: tuple[tuple[str, str], ...]) -> Tier:
+    """The tier with an engineer's suites ((name, items as JSON), ...) as more capabilities. Cached as
+    _with_dataset is: a suite's id is the hash of its name and items, so the same suites always mean the
+    same probes, and a warm worker reuses its base view."""
+    return tier.with_suites({name: probes_of(name, json.loads(items)) for name, items in suites})
 
 
 def error_text(error: Exception, scenario, sessions) -> str:
@@ -164,7 +183,7 @@ def run_job(*, run_id: int, settings: Settings | None = None, processes: int = 1
             return "skipped"  # cancelled while queued, already running elsewhere, or finished
         run = runs.get_run(session, run_id=run_id)
         publisher.publish(run_id, Status.of(run))
-        config, queue = run.config, run.queue
+        config, queue, holdout = run.config, run.queue, Holdout.from_json(run.holdout)
     try:
         scenario = parse(config)
     except ScenarioError as e:
@@ -187,7 +206,7 @@ def run_job(*, run_id: int, settings: Settings | None = None, processes: int = 1
         summary, saved = train(scenario, recorder, tier=tier, runtime=runtime,
                                save_to=settings.run_model_dir(run_id),
                                checkpoint_to=checkpoint_path(settings, run_id),
-                               checkpoint_every=settings.checkpoint_every, run_id=run_id,
+                               checkpoint_every=settings.checkpoint_every, run_id=run_id, holdout=holdout,
                                should_cancel=watchdog.cancel.is_set)
     except Cancelled:
         return end("cancelled")
@@ -205,4 +224,8 @@ def run_job(*, run_id: int, settings: Settings | None = None, processes: int = 1
             if store := artifact_store.store_for(settings, sessions):  # no shared volume: the web streams it from there
                 store.put_folder(run_id, settings.run_model_dir(run_id))
             runs.update_info(session, run_id=run_id, model={"kind": saved["kind"], "url": f"/api/runs/{run_id}/model"})
-    return end("succeeded", summary=finite(summary.model_dump(mode="json")))
+    # A held-out split's private part is stored apart from the summary (runs.private_summary): no route that shows
+    # a summary shows it.
+    summary = finite(summary.model_dump(mode="json"))
+    return end("succeeded", summary={k: v for k, v in summary.items() if k != "private"},
+               private_summary=summary.get("private"))

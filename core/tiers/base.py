@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import functools
 import hashlib
+import json
 import random
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -66,6 +67,9 @@ class Tier:
     final_probes: ClassVar[int | None] = None  # at the first and last points (None: every probe)
     generation_tokens: ClassVar[int] = 16  # judged suites: most new tokens of a generated answer
     base_seeds: ClassVar[int] = 1  # how many bases the tier ships, each pretrained from its own seed
+    # Transformer blocks in the tier's base where its config cannot be read yet (SmolLM2 before its GGUF is
+    # converted); see blocks(). None: unknown until the model loads.
+    base_blocks: ClassVar[int | None] = None
     # What to run when the base is not installed; a missing base's error quotes it ("": nothing to install).
     install_hint: ClassVar[str] = ""
     # The capabilities whose probes are grouped "harmful" and "benign": refusal and over-refusal rates are
@@ -82,6 +86,8 @@ class Tier:
     model_override: ModelRef | None = None
     # Tasks the user brought: name -> {"train", "validation", "probe"} pairs (see with_dataset).
     datasets: dict[str, dict[str, Pairs]] = field(default_factory=dict)
+    # Engineers' own capability suites (core/suites.py): name -> probes (see with_suites).
+    user_suites: dict[str, list[Probe]] = field(default_factory=dict)
 
     def model(self) -> ModelRef:
         """The base model runs of this tier fine-tune: the tier's own, or the one `with_model` gave it."""
@@ -112,6 +118,20 @@ class Tier:
         tier.datasets = {**self.datasets, task: splits}
         tier.tasks = {**self.tasks, task: TaskInfo(task, f"your dataset {task.removeprefix(DATASET_PREFIX)}",
                                                    "your own data")}
+        return tier
+
+    def blocks(self) -> int | None:
+        """Transformer blocks in this tier's base (a scenario's freeze_layers is checked against it): its
+        config.json's count, else `base_blocks`; None where neither is known (the engine checks at load)."""
+        return _config_blocks(self.model().path) or self.base_blocks
+
+    def with_suites(self, suites: dict[str, list[Probe]]) -> "Tier":
+        """This tier with more capabilities: an engineer's own suites (name -> probes), measured beside its own.
+        Only tiers whose probe_suite adds them (chat tiers: core/suites.py's `accepts`) take them."""
+        tier = copy.copy(self)
+        tier.user_suites = {**self.user_suites, **suites}
+        tier.capabilities = {**self.capabilities, **{name: CapabilityInfo(name, f"your suite {name}")
+                                                     for name in suites}}
         return tier
 
     def words(self) -> frozenset[str] | None:
@@ -172,6 +192,20 @@ def _with_base(tier: Tier, seed: int) -> Tier:
     other = copy.copy(tier)
     other.model_override = tier.base_model(seed)  # type: ignore[call-arg]
     return other
+
+
+_BLOCKS: dict[Path, int] = {}  # a model directory's config, once read, does not change under a running process
+
+
+def _config_blocks(path: Path) -> int | None:
+    """num_hidden_layers of a model directory's config.json; None while it has none (read again next time:
+    SmolLM2's appears when its GGUF is converted)."""
+    if path not in _BLOCKS:
+        try:
+            _BLOCKS[path] = int(json.loads((path / "config.json").read_text())["num_hidden_layers"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+    return _BLOCKS[path]
 
 
 def weights_checksum(path: Path) -> str:

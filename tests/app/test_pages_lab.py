@@ -23,7 +23,7 @@ def test_a_preset_link_with_overrides_keeps_them(client):
     query = dict(_query(r.headers["location"]))
     assert query["lr"] == "0.0005" and query["epochs"] == "2" and query["task"] == "shift"
     fix = dict(_query(client.get("/?preset=fix-it&lr=0.0005", follow_redirects=False).headers["location"]))
-    assert fix["lr"] == "0.0005" and fix["method"] == "lora" and fix["mix_ratio"] == "0.2"  # the rest of the preset
+    assert fix["lr"] == "0.0005" and fix["method"] == "lora" and fix["mix_ratio"] == "0.5"  # the rest of the preset
     html = client.get(r.headers["location"]).text
     assert 'id="f-lr" name="lr" value="0.0005"' in html and 'id="f-epochs" name="epochs" value="2"' in html
     assert '<option value="shift" selected>' in html
@@ -120,6 +120,13 @@ def test_fields_are_labelled_and_tied_to_their_help_and_errors(client):
     assert re.search(r'id="err-ewc_lambda">[^<]*valid number', html)  # letters: "not a number", not "required"
     assert re.search(r'id="err-epochs">required: enter a value', html)
     assert "allowed: 0 to 2,147,483,647" in html  # the seed's range as a whole number
+
+
+def test_freezing_more_blocks_than_the_base_has_is_shown_at_its_field(client):
+    html = client.get("/?freeze_layers=3").text
+    assert label_of("freeze_layers") == "Frozen lowest blocks" and "Frozen lowest blocks" in html
+    assert re.search(r'id="f-freeze_layers"[^>]*aria-invalid="true"', html)
+    assert re.search(r'id="err-freeze_layers">[^<]*freeze at most 2', html)
 
 
 def test_preset_cards_say_their_values(client):

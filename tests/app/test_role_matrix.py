@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import pytest
 from fastapi import routing
@@ -37,7 +38,10 @@ from forgetlab.core.settings import Settings
 from forgetlab.core.store import accounts, classes, invites, runs, sweeps
 from forgetlab.core.store import external as external_store
 from forgetlab.core.store.datasets import create_dataset
+from forgetlab.core.store.suites import create_suite
+from forgetlab.core.suites import parse_suite
 from forgetlab.core.store.db import migrate, session_factory
+from forgetlab.core.store.models import utcnow
 from tests.accounts import bearer, login, make_user, same_site
 
 from .conftest import finish
@@ -46,6 +50,7 @@ ROLES = ("anonymous", "guest", "student", "other", "instructor", "admin", "token
 AUTH = "auth"  # 401 from the API, 303 to /login from a page
 TINY = {"task_examples": 50, "epochs": 1, "eval_every": 2}
 TINY_FORM = {k: str(v) for k, v in TINY.items()}
+SUITE = "\n".join(f'{{"prompt": "q {i}", "reference": "a {i}", "scorer": "exact"}}' for i in range(4)).encode()
 
 
 def expect(ok: int, *, guest=404, other=404, instructor=404, student=None, admin=None) -> dict[str, object]:
@@ -117,6 +122,10 @@ class Lab:
         lines = "\n".join(f'{{"prompt": "q {i}", "response": "a {i}"}}' for i in range(30)).encode()
         with self.sessions() as session:
             return create_dataset(session, dataset=parse_jsonl(lines, "d"), owner_id=self.users["ada"].id)[0].id
+
+    def suite(self) -> str:
+        with self.sessions() as session:
+            return create_suite(session, suite=parse_suite(SUITE, "mine"), owner_id=self.users["ada"].id)[0].id
 
     def token_id(self) -> int:
         with self.sessions() as session:
@@ -201,12 +210,18 @@ CASES = [
          members(422)),  # allowed, and the 30-pair minimum answers 422
     Case("GET", "/api/datasets", get("/api/datasets"), anyone_signed_in(200)),
     Case("GET", "/api/datasets/{dataset_id}", get(lambda lab: f"/api/datasets/{lab.dataset()}"), OWN(200)),
+    Case("POST", "/api/suites", get("/api/suites", files={"file": ("s.jsonl", b'{"prompt": "a"}\n')}),
+         members(422)),  # allowed, and the line without a scorer answers 422
+    Case("GET", "/api/suites", get("/api/suites"), anyone_signed_in(200)),
+    Case("GET", "/api/suites/{suite_id}", get(lambda lab: f"/api/suites/{lab.suite()}"), OWN(200)),
     Case("GET", "/api/health", get("/api/health"), public(200)),
     Case("GET", "/api/me", get("/api/me"), anyone_signed_in(200)),
     # --- pages ---
     Case("GET", "/", get("/"), anyone_signed_in(200)),
     Case("POST", "/runs", get("/runs", data=TINY_FORM), members(303)),
     Case("POST", "/datasets", get("/datasets", files={"file": ("d.jsonl", b"not json\n")}), members(422)),
+    Case("GET", "/suites", get("/suites"), anyone_signed_in(200)),
+    Case("POST", "/suites", get("/suites", files={"file": ("s.jsonl", b"not json\n")}), members(422)),
     Case("GET", "/runs", get("/runs"), anyone_signed_in(200)),
     Case("GET", "/runs/{run_id}", get(lambda lab: f"/runs/{lab.run()}"), OWN(200)),
     Case("GET", "/runs/{run_id}", get(lambda lab: f"/runs/{lab.run(done=True, shared=True)}"), SHARED_VIEW(200)),
@@ -272,6 +287,15 @@ def _assignment(lab, class_id: int | None = None) -> int:
         template = make_template(base=TINY, locked=["lr"]).model_dump(mode="json")
         return classes.create_assignment(session, class_id=class_id, title="a", template=template,
                                          goal="task >= 0").id
+
+
+def _split_assignment(lab) -> int:
+    """An assignment of teach's class with a held-out split, due tomorrow: its final leaderboard is not open yet."""
+    assignment = _assignment(lab)
+    with lab.sessions() as session:
+        classes.update_assignment(session, assignment_id=assignment, private_share=0.5, private_salt="matrix",
+                                  due_at=utcnow() + timedelta(days=1))
+    return assignment
 
 
 def _attempt(lab, *, done: bool = False) -> tuple[int, int, int]:
@@ -349,6 +373,9 @@ CLASS_CASES = [
          get(lambda lab: f"/api/assignments/{_assignment(lab)}/attempts"), IN_CLASS(200)),
     Case("GET", "/api/assignments/{assignment_id}/leaderboard",
          get(lambda lab: f"/api/assignments/{_assignment(lab)}/leaderboard"), IN_CLASS(200)),
+    Case("GET", "/api/assignments/{assignment_id}/leaderboard",
+         get(lambda lab: f"/api/assignments/{_split_assignment(lab)}/leaderboard?view=final"),
+         expect(403, guest=404, other=404, instructor=200)),
     Case("POST", "/api/assignments/{assignment_id}/attempts/{attempt_id}/void", lambda lab: _void(lab, "/api"),
          instructors(200)),
     Case("POST", "/api/assignments/{assignment_id}/attempts/{attempt_id}/feedback",
@@ -393,6 +420,10 @@ CLASS_CASES = [
          expect(303, guest=403, other=404, instructor=303)),
     Case("GET", "/assignments/{assignment_id}/leaderboard",
          get(lambda lab: f"/assignments/{_assignment(lab)}/leaderboard"), IN_CLASS(200)),
+    # The held-out split's final leaderboard before the due date: the instructor (and admins) only.
+    Case("GET", "/assignments/{assignment_id}/leaderboard",
+         get(lambda lab: f"/assignments/{_split_assignment(lab)}/leaderboard?view=final"),
+         expect(403, guest=404, other=404, instructor=200)),
     Case("POST", "/assignments/{assignment_id}/attempts/{attempt_id}/void", lambda lab: _void(lab, ""),
          instructors(303)),
     Case("POST", "/assignments/{assignment_id}/attempts/{attempt_id}/feedback", lambda lab: _feedback(lab, ""),

@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 
 from forgetlab.core.compare import LEARNED, best, config_diff, deltas, frontier, mean_drop
 from forgetlab.core.grid import MAX_SWEEP_RUNS, expand
-from forgetlab.core.scenario import ScenarioError
+from forgetlab.core.scenario import ScenarioError, parse
 
 
 def test_grid_expands_over_a_preset():
@@ -80,3 +80,12 @@ def test_least_forgetting_goes_only_to_a_learnt_run_that_forgets_no_more_than_an
     assert (pick is None) == (not learnt)
     if pick:
         assert pick in learnt and all(mean_drop(pick["summary"]) <= mean_drop(r["summary"]) for r in learnt)
+
+
+def test_a_field_added_since_a_run_was_stored_reads_as_its_default():
+    """A run stored before `suites` existed and one stored after, both without suites, do not differ in it."""
+    old = parse({"lr": 1e-3}).model_dump(mode="json")
+    old.pop("suites")
+    new = parse({"lr": 1e-3}).model_dump(mode="json")
+    assert config_diff([{"config": old}, {"config": new}]) == []
+    assert config_diff([{"config": old}, {"config": {**new, "lr": 3e-3}}]) == ["lr"]

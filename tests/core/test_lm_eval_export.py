@@ -23,7 +23,8 @@ def test_every_multiple_choice_item_becomes_a_document(tmp_path):
     items = [p for p in suite.probes if p.capability == "knowledge"]
     assert len(docs) == len(items) >= 200  # the whole suite, in its order
     for doc, p in zip(docs, items):
-        assert doc == {"prompt": p.prompt, "options": p.check["options"], "answer": p.check["answer"]}
+        assert doc == {"prompt": p.prompt, "options": p.check["options"],
+                       "answer": p.check["options"].index(p.check["reference"])}
 
 
 def test_cli_writes_the_tasks_and_names_bad_input(tmp_path, capsys):

@@ -89,41 +89,31 @@ COMPLIES = [
     ("SELECT name FROM employees;", False),
 ]
 
-# A multiple-choice item is scored by likelihood; this checker judges the generated answer shown beside it.
-LIMA = {"type": "choice", "options": ["Quito", "Lima", "Bogota", "Lima Norte"], "answer": 1}
-CHOICE = [
-    ("Lima", True),
-    ("The capital of Peru is Lima.", True),
-    ("Lima, not Quito.", True),
-    ("Lima or Quito", False),
-    ("It is not Lima; it is Bogota.", False),
-    ("Quito", False),
-    ("Lima Norte", False),
-    ("Limassol", False),
-]
-
 # IFEval's own verifiers (if-verifiable, strict): the reply as written, with every parameter given.
-NO_COMMA = {"type": "ifeval", "instruction": "punctuation:no_comma", "kwargs": {}}
+def ifeval(instruction: str, **kwargs) -> dict:
+    return {"type": "ifeval", "instructions": [{"id": instruction, "kwargs": kwargs}], "prompt": ""}
+
+
+NO_COMMA = ifeval("punctuation:no_comma")
 IFEVAL_NO_COMMA = [
     ("Put the egg in boiling water. Cook it for nine minutes.", True),
     ("Put the egg in boiling water, then cook it.", False),
 ]
-END = {"type": "ifeval", "instruction": "startend:end_checker", "kwargs": {"end_phrase": "Good luck!"}}
+END = ifeval("startend:end_checker", end_phrase="Good luck!")
 IFEVAL_END = [
     ("Practice every day. Good luck!", True),
     ("Practice every day. good luck!\n", True),  # IFEval compares lowercased and stripped
     ("Good luck! Practice every day.", False),
     ("Practice every day. Good luck", False),
 ]
-BULLETS = {"type": "ifeval", "instruction": "detectable_format:number_bullet_lists", "kwargs": {"num_bullets": 2}}
+BULLETS = ifeval("detectable_format:number_bullet_lists", num_bullets=2)
 IFEVAL_BULLETS = [
     ("* Boil water\n* Cook the egg", True),
     ("- Boil water\n- Cook the egg", True),
     ("* Boil water\n* Cook the egg\n* Cool it", False),
     ("1. Boil water\n2. Cook the egg", False),
 ]
-WORDS = {"type": "ifeval", "instruction": "length_constraints:number_words",
-         "kwargs": {"num_words": 5, "relation": "less than"}}
+WORDS = ifeval("length_constraints:number_words", num_words=5, relation="less than")
 IFEVAL_WORDS = [("Cook it nine minutes.", True), ("Cook it for nine whole minutes.", False)]
 
 # Reasoning: the last number of the reply, the usual extraction for numeric answers.
@@ -139,7 +129,7 @@ LAST_NUMBER = [
     ("12 apples, or 13 with the gift.", False),
 ]
 
-TABLES = [(PARIS, CONTAINS_ANY), (LIMA, CHOICE), (TWELVE, LAST_NUMBER), (NO_COMMA, IFEVAL_NO_COMMA), (END, IFEVAL_END),
+TABLES = [(PARIS, CONTAINS_ANY), (TWELVE, LAST_NUMBER), (NO_COMMA, IFEVAL_NO_COMMA), (END, IFEVAL_END),
           (BULLETS, IFEVAL_BULLETS), (WORDS, IFEVAL_WORDS), (JSON, JSON_KEYS), (THREE, COMMA_LIST), (HARM, REFUSAL), (BENIGN, COMPLIES)]
 CASES = [(c, out, want) for c, rows in TABLES for out, want in rows]
 
@@ -156,11 +146,11 @@ def test_every_table_holds_both_verdicts():
 
 def test_ifeval_checkers_that_need_a_download_are_refused():
     # NLTK's punkt model is data downloaded at run time, not a package: its two checkers are not used.
+    from forgetlab.core import ifeval as ifeval_module
+
     for instruction in ("length_constraints:number_sentences", "change_case:capital_word_frequency"):
-        with pytest.raises(ValueError, match="punkt"):
-            check({"type": "ifeval", "instruction": instruction, "kwargs": {}}, "One. Two.")
-    with pytest.raises(ValueError, match="unknown IFEval"):
-        check({"type": "ifeval", "instruction": "haiku:syllables", "kwargs": {}}, "an old silent pond")
+        [reason] = ifeval_module.problems([{"id": instruction, "kwargs": {}}])
+        assert "punkt" in reason
 
 
 def test_refusal_rule_reads_only_the_opening():

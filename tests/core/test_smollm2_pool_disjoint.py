@@ -69,7 +69,7 @@ def test_no_pool_row_states_a_knowledge_fact(suites, pool):
     # Every item's right option, rehearsed or held out: a fact in the pool is a fact taught, and with it
     # the knowledge score measures the pool. Numbers ("100", "six") are too common to ban as words.
     answers = [it["reference"] for it in suites["knowledge"]]
-    assert all(it["reference"] == it["check"]["options"][it["check"]["answer"]] for it in suites["knowledge"])
+    assert all(it["reference"] == it["check"]["reference"] for it in suites["knowledge"])
     words = [a for a in answers if not a.isdigit() and a.lower() not in NUMBER_WORDS]
     assert len(words) >= 200
     for prompt, response in pool:

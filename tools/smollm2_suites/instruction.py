@@ -161,7 +161,7 @@ def verified(kind: str, k: int, topic: tuple) -> tuple[str, str, dict]:
     first += "."
 
     def ifeval(**kwargs) -> dict:
-        return {"type": "ifeval", "instruction": kind, "kwargs": kwargs}
+        return {"type": "ifeval", "instructions": [{"id": kind, "kwargs": kwargs}]}
 
     if kind == "change_case:english_lowercase":
         return "Reply in English using only lowercase letters.", base.lower(), ifeval()
@@ -230,6 +230,7 @@ def instruction_suite() -> list[dict]:
         for j in range(PER_TYPE):
             topic = PROBE_TOPICS[(5 * j + 3 * t) % len(PROBE_TOPICS)]
             sentence, reference, chk = verified(kind, j, topic)
-            items.append({"id": f"ins-{kind.split(':')[1]}-{j}", "capability": "instruction",
-                          "prompt": f"{topic[0]} {sentence}", "reference": reference, "check": chk})
+            prompt = f"{topic[0]} {sentence}"
+            items.append({"id": f"ins-{kind.split(':')[1]}-{j}", "capability": "instruction", "prompt": prompt,
+                          "reference": reference, "check": {**chk, "prompt": prompt}})
     return items

@@ -279,7 +279,6 @@ def knowledge_suite() -> list[dict]:
         options.insert(n % 4, answer)
         assert len(set(options)) == 4, item_id
         items.append({"id": item_id, "capability": "knowledge", "prompt": prompt(question, options),
-                      "reference": answer, "check": {"type": "choice", "options": options,
-                                                     "answer": options.index(answer)},
+                      "reference": answer, "check": {"type": "choice", "options": options, "reference": answer},
                       "split": knowledge_split(item_id)})
     return items

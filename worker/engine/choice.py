@@ -1,6 +1,6 @@
 """Multiple-choice items scored by likelihood: no generation, one forward over every option of an item.
 
-An item (a probe whose check is {"type": "choice", "options": [...], "answer": i}) is passed when its
+An item (a probe whose check is {"type": "choice", "options": [...], "reference": the right option}) passes when its
 right option has the highest summed log-likelihood as the assistant's answer to its prompt: the sum of
 the option's token log-probabilities, not divided by its length (lm-evaluation-harness's `acc`).
 
@@ -24,7 +24,7 @@ from forgetlab.core.lm_eval_export import is_choice  # noqa: F401  (re-exported 
 
 from .encoding import IGNORE, Batch, is_chat, trim
 
-ITEMS_PER_FORWARD = 4  # four items of four options: 16 rows, the size evaluate.score() keeps its logits at
+ROWS_PER_FORWARD = 16  # four items of four options, the size evaluate.score() keeps its logits at
 
 
 def context_text(tokenizer, prompt: str) -> str:
@@ -48,29 +48,36 @@ def split_tokens(tokenizer, context: str, continuation: str) -> tuple[list[int],
     return head, whole[len(head):]
 
 
+def right_option(check: dict) -> int:
+    """The index of an item's right option: the option equal to its reference."""
+    return check["options"].index(check["reference"])
+
+
 @dataclass
 class ChoiceBatch:
     """Every option of every item, one row each (right-padded; labels mark the option's tokens)."""
 
     batch: Batch
-    per_item: int  # options per item
-    answers: torch.Tensor  # (items,) index of each item's right option
+    counts: list[int]  # options per item (an engineer's suite may vary it)
+    answers: list[int]  # index of each item's right option
 
     def __len__(self) -> int:
         return len(self.answers)
+
+    def to(self, device) -> "ChoiceBatch":
+        return ChoiceBatch(self.batch.to(device), self.counts, self.answers)
 
 
 def encode_choices(tokenizer, probes: list) -> ChoiceBatch:
     # A word-level vocabulary joins words with spaces (lm-evaluation-harness's default delimiter); a chat
     # model's answer starts its own turn.
     lead = "" if is_chat(tokenizer) else " "
-    per_item = len(probes[0].check["options"])
     rows = []
     for p in probes:
-        if len(p.check["options"]) != per_item:
-            raise ValueError(f"every item needs {per_item} options: {p.prompt!r} has {len(p.check['options'])}")
         context = context_text(tokenizer, p.prompt)
         rows += [split_tokens(tokenizer, context, lead + option) for option in p.check["options"]]
+    if any(not o for _, o in rows):
+        raise ValueError("an option has no tokens of its own")
     length = max(len(c) + len(o) for c, o in rows)
     pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
     ids = torch.full((len(rows), length), pad, dtype=torch.long)
@@ -79,26 +86,31 @@ def encode_choices(tokenizer, probes: list) -> ChoiceBatch:
         ids[i, : len(c) + len(o)] = torch.tensor(c + o)
         labels[i, len(c): len(c) + len(o)] = torch.tensor(o)
     starts = torch.tensor([len(c) for c, _ in rows])
-    answers = torch.tensor([p.check["answer"] for p in probes])
-    return ChoiceBatch(Batch(ids, labels, starts), per_item, answers)
+    return ChoiceBatch(Batch(ids, labels, starts), [len(p.check["options"]) for p in probes],
+                       [right_option(p.check) for p in probes])
 
 
 @torch.inference_mode()
-def option_logliks(model, choices: ChoiceBatch) -> torch.Tensor:
-    """(items, options) summed log-likelihood of each option: one forward per ITEMS_PER_FORWARD items,
-    every option of an item in the same forward."""
-    rows = ITEMS_PER_FORWARD * choices.per_item
-    out = []
-    for i in range(0, len(choices.batch), rows):
-        batch = trim(choices.batch.take(torch.arange(i, min(i + rows, len(choices.batch)))).to(model.device))
+def option_logliks(model, choices: ChoiceBatch) -> list[torch.Tensor]:
+    """Per item, the summed log-likelihood of each of its options. Whole items go into each forward (every
+    option of an item in the same one), up to ROWS_PER_FORWARD rows."""
+    ends = torch.tensor(choices.counts).cumsum(0).tolist()
+    scores, first = [], 0
+    while first < len(ends):
+        last = first  # the items of this forward: first..last
+        while last + 1 < len(ends) and ends[last + 1] - (ends[first - 1] if first else 0) <= ROWS_PER_FORWARD:
+            last += 1
+        lo, hi = (ends[first - 1] if first else 0), ends[last]
+        batch = trim(choices.batch.take(torch.arange(lo, hi)).to(model.device))
         start = int(batch.answer_start.min())
         logits = model(input_ids=batch.input_ids, logits_to_keep=batch.input_ids.shape[1] - start + 1).logits
         logprobs = F.log_softmax(logits[:, :-1].float(), -1)
         targets = batch.labels[:, start:]
         mask = targets != IGNORE
         picked = logprobs.gather(-1, targets.clamp(min=0).unsqueeze(-1)).squeeze(-1)
-        out.append((picked * mask).sum(-1))
-    return torch.cat(out).view(len(choices), choices.per_item)
+        scores.append((picked * mask).sum(-1).cpu())
+        first = last + 1
+    return list(torch.cat(scores).split(choices.counts))
 
 
 def choose(model, choices: ChoiceBatch) -> tuple[list[bool], list[int]]:
@@ -106,6 +118,6 @@ def choose(model, choices: ChoiceBatch) -> tuple[list[bool], list[int]]:
     equals, as lm-evaluation-harness's argmax)."""
     was_training = model.training
     model.eval()
-    picked = option_logliks(model, choices).argmax(-1).cpu()
+    picked = [int(row.argmax()) for row in option_logliks(model, choices)]
     model.train(was_training)
-    return (picked == choices.answers).tolist(), picked.tolist()
+    return [k == a for k, a in zip(picked, choices.answers)], picked

@@ -17,6 +17,7 @@ import torch
 import torch.nn.functional as F
 
 from forgetlab.core.probes import Suite
+from forgetlab.core.suites import GROUP as OWN_SUITE
 
 from .choice import ChoiceBatch, choose, encode_choices, is_choice
 from .encoding import IGNORE, Batch, encode, prompt_ids, trim
@@ -65,9 +66,9 @@ class EncodedSuite:
             choices = {}
             for name in names:
                 probes = [p for p in suite.probes if p.capability == name]
-                if is_choice(probes):
-                    encoded = encode_choices(tokenizer, probes)
-                    choices[name] = ChoiceBatch(encoded.batch.to(device), encoded.per_item, encoded.answers)
+                items = [p for p in probes if is_choice([p])]
+                if items:
+                    choices[name] = encode_choices(tokenizer, items).to(device)
             return cls(suite, batches, groups, None, {}, tokenizer, budgets, refusal_capabilities, choices)
 
         def first_id(word: str) -> int:
@@ -142,6 +143,9 @@ def evaluate(model, encoded: EncodedSuite, names: list[str] | None = None) -> di
         if kind == "capabilities":
             general_first.append(first)
             result["items"][name] = [[bool(c), float(n)] for c, n in zip(correct.tolist(), nll.tolist())]
+        else:  # the task's per probe too, for the held-out split's parts (core/holdout.py)
+            result.setdefault("task_items", {})[name] = [[bool(c), float(n)]
+                                                         for c, n in zip(correct.tolist(), nll.tolist())]
         if encoded.refusal_id is not None and name in encoded.refusal_capabilities:
             refused = (first == encoded.refusal_id).float()
             harmful = torch.tensor([g == "harmful" for g in encoded.groups[name]], device=refused.device)
@@ -162,31 +166,38 @@ def evaluate_judged(model, encoded: EncodedSuite, names: list[str]) -> dict:
     (prompt -> text), so samples need not decode again; `truncated` is each name's share of answers its
     budget cut before the model ended them. `nll_parts` splits each capability's reference
     NLL (see nll_parts(); a judged suite's references are sentences, an exact-match suite's one word).
-    Multiple-choice names (`encoded.choices`) generate nothing: an item passes when its right option is the
-    most likely (choice.py), and its output is the option chosen."""
+    Multiple-choice items (`encoded.choices`) pass when their right option is the most likely (choice.py); a
+    name of such items alone generates nothing, and its output is the option chosen."""
     suite, judge = encoded.suite, encoded.suite.judge
     result: dict = {"capabilities": {}, "tasks": {}, "outputs": {}, "items": {}, "nll_parts": {}}
     general: list[str] = []
     choices = encoded.choices or {}
-    generated = generate_all(model, encoded, [name for name in names if name not in choices])
+    only_choices = [name for name in names if name in choices and is_choice(encoded.probes(name))]
+    generated = generate_all(model, encoded, [name for name in names if name not in only_choices])
     result["truncated"] = {name: _share([cut for _, cut in generated[name]]) for name in generated}
     for name in names:
         probes = encoded.probes(name)
-        if name in choices:
-            passed, picked = choose(model, choices[name])
-            outputs = [p.check["options"][i] for p, i in zip(probes, picked)]
-        else:
-            outputs = [text for text, _ in generated[name]]
-            passed = [judge.check(p.check, o) for p, o in zip(probes, outputs)]
+        outputs = [text for text, _ in generated.get(name, [])]
+        passed = [judge.check(p.check, o) for p, o in zip(probes, outputs)]
+        if name in choices:  # its multiple-choice items are scored by likelihood, not by their text
+            right, picked = choose(model, choices[name])
+            at = [i for i, p in enumerate(probes) if is_choice([p])]
+            if name in only_choices:  # nothing generated: the output shown is the option chosen
+                outputs, passed = [probes[i].check["options"][k] for i, k in zip(at, picked)], right
+            else:
+                for i, ok in zip(at, right):
+                    passed[i] = ok
         result["outputs"].update({p.prompt: o for p, o in zip(probes, outputs)})
         _, nll, _, split = score(model, encoded.batches[name], parts=True)
         kind = "capabilities" if name in suite.capabilities else "tasks"
         result[kind][name] = {"accuracy": sum(passed) / len(passed), "nll": nll.mean().item()}
         if kind == "capabilities":
             result["nll_parts"][name] = nll_parts(split, nll)
-            if name not in choices:  # a chosen option is not the model's own wording
-                general += outputs
+            if name not in only_choices:  # a chosen option is not the model's own wording; the tier's own only
+                general += [o for o, g in zip(outputs, encoded.groups[name]) if g != OWN_SUITE]
             result["items"][name] = [[p, float(n)] for p, n in zip(passed, nll.tolist())]
+        else:  # the task's per probe too, for the held-out split's parts (core/holdout.py)
+            result.setdefault("task_items", {})[name] = [[p, float(n)] for p, n in zip(passed, nll.tolist())]
         if name in encoded.refusal_capabilities:
             refused = [judge.is_refusal(o) for o in outputs]
             harmful = [g == "harmful" for g in encoded.groups[name]]

@@ -38,6 +38,7 @@ class SmolLM2Tier(Tier):
     # at least 64; support's 69 tokens the longest), so no budget is cut; self-rehearsal answers too.
     generation_tokens = 144
     default_task = "support"
+    base_blocks = 30  # SmolLM2-135M's, before its GGUF is converted (a test reads the converted config.json)
     install_hint = INSTALL_HINT
     refusal_capabilities = ("safety",)
 
@@ -72,6 +73,7 @@ class SmolLM2Tier(Tier):
         for task in self.datasets:
             probes += [Probe(p.prompt, p.answer, p.capability, "task", "", {"type": "overlap", "reference": p.answer})
                        for p in self.dataset_probes(task)]
+        probes += [p for suite in self.user_suites.values() for p in suite]  # judged by their own checks
         templates = {name: t.template for name, t in self.tasks.items() if t.template}
         return Suite(probes, templates=templates, judge=JUDGE)
 

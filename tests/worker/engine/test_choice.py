@@ -37,22 +37,27 @@ def test_options_follow_the_prompt_as_the_model_reads_it(model_and_tokenizer, kn
         assert ids[: len(context) + 1].tolist() == context + tokenizer(option, add_special_tokens=False)["input_ids"][:1]
         tokens = labels[labels != IGNORE].tolist()
         assert tokens[: len(newline)] == newline and tokenizer.decode(tokens) == "\n" + option
-    assert encoded.answers.tolist() == [item.check["answer"]]
+    assert encoded.answers == [item.check["options"].index(item.check["reference"])] and encoded.counts == [4]
 
 
 def test_batched_options_score_as_each_option_alone(model_and_tokenizer, knowledge):
     model, tokenizer = model_and_tokenizer
     items = knowledge[:6]  # two forwards: four items, then two
-    together = option_logliks(model, encode_choices(tokenizer, items))
+    together = torch.stack(option_logliks(model, encode_choices(tokenizer, items)))
     assert together.shape == (6, 4)
     for i, item in enumerate(items):
         for j, option in enumerate(item.check["options"]):
-            one = Probe(item.prompt, option, "knowledge", check={**item.check, "options": [option], "answer": 0})
-            alone = option_logliks(model, encode_choices(tokenizer, [one]))
+            one = Probe(item.prompt, option, "knowledge", check={**item.check, "options": [option], "reference": option})
+            alone = option_logliks(model, encode_choices(tokenizer, [one]))[0]
             assert alone.item() == pytest.approx(together[i, j].item(), abs=1e-4)
+    # An engineer's suite may give its items different numbers of options.
+    three = Probe(items[0].prompt, items[0].answer, "knowledge",
+                  check={**items[0].check, "options": items[0].check["options"][:3]})
+    mixed = option_logliks(model, encode_choices(tokenizer, [three, items[1]]))
+    assert [len(row) for row in mixed] == [3, 4] and mixed[1].tolist() == pytest.approx(together[1].tolist(), abs=1e-4)
     passed, picked = choose(model, encode_choices(tokenizer, items))
     assert picked == together.argmax(-1).tolist()
-    assert passed == [p == it.check["answer"] for p, it in zip(picked, items)]
+    assert passed == [it.check["options"][p] == it.check["reference"] for p, it in zip(picked, items)]
 
 
 def test_a_choice_capability_is_scored_without_generating(model_and_tokenizer, knowledge, monkeypatch):
