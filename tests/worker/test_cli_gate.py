@@ -230,15 +230,15 @@ def data_dir(tmp_path, monkeypatch):
 
 def test_a_truncated_smollm2_gated_against_itself_passes_with_zero_deltas(smollm2_2_layers, data_dir, capsys,
                                                                           tmp_path):
-    # One capability keeps it short: a judged suite generates every probe's answer, twice.
+    # One capability keeps it short: knowledge is scored by likelihood, so nothing is generated.
     code, _, err = gate(capsys, "--base", smollm2_2_layers, "--tier", "smollm2", "--candidate", smollm2_2_layers,
-                        "--suite", "reasoning", "--json", tmp_path / "r.json")
+                        "--suite", "knowledge", "--json", tmp_path / "r.json")
     assert code == 0, err
     report = json.loads((tmp_path / "r.json").read_text())
     assert report["scoring"] == "judged" and report["tier"] == "smollm2"
-    assert list(report["capabilities"]) == ["reasoning"]
-    c = report["capabilities"]["reasoning"]
-    assert c["items"] == 64 and c["base"]["nll"] > 0
+    assert list(report["capabilities"]) == ["knowledge"]
+    c = report["capabilities"]["knowledge"]
+    assert c["items"] == 274 and c["base"]["nll"] > 0
     assert c["delta"] == {"accuracy": 0.0, "accuracy_interval": [0.0, 0.0], "nll": 0.0, "nll_interval": [0.0, 0.0]}
     assert c["regressed"] == [] and c["fixed"] == 0 and c["verdict"] == "passes"
     assert report["base"]["cached"] is False and list((data_dir / "cache").glob("gate-base-smollm2-*.json"))
