@@ -75,8 +75,10 @@ PRESETS: dict[str, Preset] = {p.name: p for p in [
            "runs. On this world no setting of the levers searched did both.", _FIX_IT,
            Outcome(task_min=0.9, forgets_less_than="break-it")),
     Preset("recipe", "The article's recipe",
-           f"The article's recipe, literally: {_recipe_words(ARTICLE_RECIPE)} On this world its early stopping "
-           "can end training before the task is learnt; the claims table (claim 8) says how often.",
+           f"The article's recipe, literally: {_recipe_words(ARTICLE_RECIPE)} The claims table (claim 8) found "
+           "that it does not do what the article says here: over 10 runs it forgot far less than Break it, but "
+           "its largest drop was 11-28 points, never within 5, and its early stopping ended 2 of the 10 before "
+           "the task was learnt.",
            ARTICLE_RECIPE),
     Preset("lora", "LoRA only",
            "Same as break-it but trains low-rank adapters on a frozen base. The base weights never change.",
