@@ -42,7 +42,10 @@ SCHEMA_VERSION = 1
 # on it, off the ceiling (docs/protocols/world-room.md); SmolLM2's general pool shares nothing with its suites,
 # its checkers judge by stated rules, its generation budgets fit its references, and judged levels carry the
 # answer NLL split (cached base levels are re-measured).
-ENGINE_VERSION = 6
+# 7: SmolLM2's suites grew (knowledge as multiple choice scored by likelihood, instructions judged by IFEval's
+# verifiers, larger reasoning and format suites). The synthetic tier computes exactly what it did at 6: its stored
+# preset runs carry over, and tests/worker/test_preset_outcomes.py re-runs one unit of each to check it.
+ENGINE_VERSION = 7
 MAX_STEPS = 3000  # bounds the work of one run: about a minute on 2 CPU cores
 LORA_MODULES = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
 

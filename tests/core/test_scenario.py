@@ -52,14 +52,15 @@ def test_canonical_hash_ignores_order_and_formatting():
 
 # Every field's default when ENGINE_VERSION was last bumped. canonical_hash leaves defaults out, so a changed
 # default would change results under unchanged hashes: bump ENGINE_VERSION and rewrite this, never one alone.
-DEFAULTS_AT_ENGINE = (6, {
+DEFAULTS_AT_ENGINE = (7, {
     "base_seed": 0, "batch_size": 32, "early_stopping": False, "epochs": 3, "eval_every": 40, "ewc_lambda": 0.0,
-    "ewc_samples": 256, "kl_weight": 0.0, "l2sp_weight": 0.0, "lora_alpha": 4, "lora_dropout": 0.0, "lora_rank": 2,
+    "ewc_samples": 256, "freeze_layers": 0, "kl_weight": 0.0, "l2sp_weight": 0.0, "lora_alpha": 4,
+    "lora_dropout": 0.0, "lora_rank": 2,
     "lora_targets": ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"], "lr": 0.001,
     "method": "full", "min_delta": 0.0, "mix_ratio": 0.0, "patience": 3, "rehearsal_prompts": 64,
     "rehearsal_ratio": 0.0, "replay_buffer": 200, "replay_ratio": 0.0, "safety_mix": 0.0, "schedule": "constant",
-    "seed": 0, "task": "support-narrow", "task_examples": 1000, "tier": "synthetic", "validate_every": 5,
-    "version": 1, "warmup_steps": 0, "wise_ft": False})
+    "seed": 0, "suites": [], "task": "support-narrow", "task_examples": 1000, "tier": "synthetic",
+    "validate_every": 5, "version": 1, "warmup_steps": 0, "wise_ft": False})
 
 
 def test_no_default_changes_without_an_engine_bump():
