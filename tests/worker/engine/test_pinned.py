@@ -17,7 +17,10 @@ Re-recorded at engine version 6, a deliberate change of the world and the bases:
 long tail (a rare command, operation and style, and safety objects at long-tailed frequencies) and the
 bases were pretrained on it from seeds 1, 5 and 6 (docs/protocols/world-room.md). The same overrides,
 re-run the same way. The summary fields baseline_nll_parts and final_nll_parts (the answer NLL split,
-judged suites only) are null here."""
+judged suites only) are null here.
+
+At engine version 7 the summary gained `private` (the held-out split's figures, null without a split): added
+as null here, nothing re-run; the synthetic tier's results did not change."""
 
 import json
 from pathlib import Path
