@@ -1,0 +1,48 @@
+"""Grouped scheduling in the embedded lab end to end: SQLite, two warm spawned worker processes, the real engine.
+
+A sweep's LoRA runs train as one group in one process (the other process does not race for them), each run
+streams its own curve, a member cancelled mid-group leaves it while the others finish with the results they
+would have had trained alone (the tolerances of tests/worker/engine/test_grouped.py)."""
+
+import pytest
+from fastapi.testclient import TestClient
+
+from forgetlab.core.scenario import parse
+from forgetlab.core.settings import Settings
+from forgetlab.core.store.db import migrate
+from forgetlab.worker.recorder import finite
+from tests.worker.engine.test_grouped import differences, untimed
+
+from .conftest import wait_for
+from .flows import GROUPED, check_grouped_sweep
+
+# 18 steps each (192 examples, 3 epochs of 6 batches): long enough to cancel one member mid-group.
+LONGER = {**GROUPED, "task_examples": 192, "epochs": 3, "eval_every": 4}
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    from forgetlab.app.main import create_app
+
+    settings = Settings(data_dir=tmp_path_factory.mktemp("lab"), database_url=None, redis_url=None, workers=2,
+                        warm_spares=1, group_size=8, group_wait_ms=500)
+    migrate(settings.sqlalchemy_url)
+    app = create_app(settings)
+    with TestClient(app) as client:
+        wait_for(lambda: app.state.executor.busy()["warm"] >= 2, 120, what="two warm worker processes")
+        yield client
+
+
+def test_a_sweep_of_eight_lora_runs_trains_as_one_group_and_a_cancelled_member_leaves_it(lab):
+    import torch
+
+    from forgetlab.worker.engine.train import train
+
+    runs = check_grouped_sweep(lab, 8, base=LONGER, cancel=3)
+    torch.set_num_threads(1)  # as the worker process trains a synthetic run
+    for index, stored in enumerate(runs):
+        if index == 3:
+            continue
+        alone = finite(train(parse(stored["config"])).model_dump(mode="json"))
+        found = differences(untimed(alone), untimed(stored["summary"]))
+        assert not found, f"member {index}: {found[:5]}"
