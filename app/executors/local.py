@@ -5,8 +5,10 @@ the web process, and no main module is re-imported). It imports torch, loads the
 and says "ready" *before* any run exists, so a run starts in milliseconds. A child runs one run
 at a time with its threads by worker/threads.py's rule (one per run when there is a worker per
 core), so N runs on N cores never oversubscribe them. It then takes the next run warm, which is what lets a sweep keep every core busy: a fresh
-process per run would spend seconds importing torch between runs. A hard cancel is still just
-kill, and a fresh child replaces it. Parent and child talk over a socket pair wrapped as
+process per run would spend seconds importing torch between runs. A child may take compatible queued
+runs with the one it is sent and train them as a group (worker/jobs.py; docs/grouped-training.md): it says
+which ("took"), and they leave this line. Cancelling a run that trains alone is still just kill, and a fresh
+child replaces it; a group's member is stopped by its own job, and the group goes on. Parent and child talk over a socket pair wrapped as
 multiprocessing Connections; the child's end closing is how the parent learns it died. One
 monitor thread owns all process bookkeeping.
 """
@@ -202,7 +204,8 @@ class LocalExecutor:
         except (EOFError, OSError):  # the child's end closed: it exited or is exiting
             child.conn.close()
         # A group trains its members in turn, step by step: its limit is the run's limit times its members.
-        if child.run_id is not None and time.monotonic() - child.started > self.settings.run_time_limit * max(1, len(child.group)):
+        limit = self.settings.run_time_limit * max(1, len(child.group))
+        if child.run_id is not None and time.monotonic() - child.started > limit:
             for run_id in child.group:
                 self._end(run_id, "failed", f"the run took longer than the limit of {self.settings.run_time_limit} s")
             child.process.kill()

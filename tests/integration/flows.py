@@ -124,6 +124,7 @@ def check_grouped_sweep(client, seeds: int, base: dict = GROUPED, cancel: int | 
         stored = client.get(f"/api/runs/{r['id']}/metrics").json()["points"]
         assert [i for i, _ in points] == [p["step"] for p in stored] and points[0][0] == 0
         assert events[-1][0] == "end"
+        assert f"trained in a group of {seeds}" in client.get(f"/runs/{r['id']}").text
         if index == cancel:
             assert r["status"] == "cancelled" and r["step"] < r["total_steps"]
         else:
