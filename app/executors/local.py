@@ -110,13 +110,15 @@ class LocalExecutor:
         process is killed, a group's member leaves its group at its next step (its job sees the DB say so)
         while the other members go on."""
         with self.lock:
-            if run_id in self.pending:
+            waiting = run_id in self.pending
+            if waiting:
                 self.pending.remove(run_id)
             child = next((c for c in self.children if run_id in c.group), None)
-        if child is not None:
+        if child is not None or waiting:  # a run still in this line may be one a gathering child just claimed
             self._end(run_id, "cancelled", None)
-            if child.group == [run_id]:
-                child.process.kill()  # the monitor sees it exit and spawns a replacement
+        # A child still gathering may have claimed other runs with this one: only its job can stop this one alone.
+        if child is not None and child.group == [run_id] and not child.gathering:
+            child.process.kill()  # the monitor sees it exit and spawns a replacement
         self._wake()
 
     def busy(self) -> dict:

@@ -106,6 +106,9 @@ def test_a_child_that_took_a_group_holds_its_runs_and_a_member_cancel_kills_no_o
     ex._dispatch()
     assert first.run_id == 1 and first.gathering and second.run_id is None  # the second waits to see what it took
     assert first_end.recv() == 1
+    ex.cancel(1)  # while it gathers, it may hold other runs too: its job stops this one, the process lives
+    assert killed == [] and ended == [(1, "cancelled")]
+    ended.clear()
     first_end.send(("took", [1, 2, 3]))
     ex._poll(first)
     assert first.group == [1, 2, 3] and list(ex.pending) == [4] and ex.position(4) == 1

@@ -25,7 +25,8 @@ def lab(tmp_path_factory):
     from forgetlab.app.main import create_app
 
     settings = Settings(data_dir=tmp_path_factory.mktemp("lab"), database_url=None, redis_url=None, workers=2,
-                        warm_spares=1, group_size=8, group_wait_ms=500)
+                        warm_spares=1, group_size=8, group_wait_ms=500,
+                        read_rate_limit=0, rate_limit=0)  # the tests poll several runs at once
     migrate(settings.sqlalchemy_url)
     app = create_app(settings)
     with TestClient(app) as client:
@@ -46,3 +47,27 @@ def test_a_sweep_of_eight_lora_runs_trains_as_one_group_and_a_cancelled_member_l
         alone = finite(train(parse(stored["config"])).model_dump(mode="json"))
         found = differences(untimed(alone), untimed(stored["summary"]))
         assert not found, f"member {index}: {found[:5]}"
+
+
+def test_a_group_whose_process_dies_goes_back_in_line_whole(lab):
+    """A killed process's group: every member is retried (its second attempt), as one group again."""
+    import os
+    import signal
+
+    from .conftest import LONG
+    from .flows import run
+
+    executor = lab.app.state.executor
+    wait_for(lambda: executor.busy()["warm"] >= 1, 120, what="a warm worker process")
+    created = lab.post("/api/sweeps", json={"base": {**LONG, "method": "lora"}, "grid": {"seed": [0, 1, 2]}}).json()
+    ids = created["new_runs"]
+    wait_for(lambda: all(run(lab, i)["step"] >= 5 for i in ids), 120, what="the group to reach step 5")
+    child = next(c for c in executor.children if c.run_id in ids)
+    assert sorted(child.group) == ids
+    os.kill(child.process.pid, signal.SIGKILL)  # as the OOM killer would
+    wait_for(lambda: all(run(lab, i)["attempts"] == 2 and run(lab, i)["status"] == "running" for i in ids), 120,
+             what="every member's second attempt")
+    assert all(sorted(run(lab, i)["info"]["group"]) == ids for i in ids)
+    for run_id in ids:
+        lab.post(f"/api/runs/{run_id}/cancel")
+    wait_for(lambda: all(run(lab, i)["status"] == "cancelled" for i in ids), 10, what="the members to stop")
