@@ -49,9 +49,11 @@ EARLY_STOP = {"early_stopping": True, "patience": 4, "min_delta": 0.01, "validat
 LORA_LOW_LR = 5e-4
 
 LESS_THAN_BREAK_IT = Outcome(forgets_less_than="break-it")
-# The article's recipe, literally: LoRA r=8, 20% general data, a low rate for LoRA, early stopping. Fix it is
-# this recipe until the search of docs/protocols/fix-it-search.md has run; it promises nothing unmeasured.
-_FIX_IT = _on_break_it(method="lora", lora_rank=8, lora_alpha=16, lr=LORA_LOW_LR, mix_ratio=0.2, **EARLY_STOP)
+# The article's recipe, literally: LoRA r=8, 20% general data, a low rate for LoRA, early stopping (claim 8's arm).
+ARTICLE_RECIPE = _on_break_it(method="lora", lora_rank=8, lora_alpha=16, lr=LORA_LOW_LR, mix_ratio=0.2, **EARLY_STOP)
+# Fix it: the best configuration of the search written down in docs/protocols/fix-it-search.md (its results:
+# docs/results/fix-it-search.md): it learns the task on all 15 units, and keeps no unit within 5 points.
+_FIX_IT = _on_break_it(method="lora", lora_rank=8, lora_alpha=16, lr=3e-3, mix_ratio=0.5, **EARLY_STOP)
 
 
 def _recipe_words(c: dict) -> str:
@@ -67,7 +69,15 @@ PRESETS: dict[str, Preset] = {p.name: p for p in [
            "The model learns the ticket template and forgets much of what it knew.", BREAK_IT,
            Outcome(task_min=0.9, mean_drop_min=0.35)),
     Preset("fix-it", "Fix it",
-           f"The article's production recipe: {_recipe_words(_FIX_IT)}", _FIX_IT),
+           f"The best of the article's levers that the lab's search found: {_recipe_words(_FIX_IT)} It learns the "
+           "task on every base and seed the search tried (15 of 15) and forgets far less than Break it, but it does "
+           "not keep every capability within 5 points of the base: its largest drop was 0.08-0.23 on those 15 "
+           "runs. On this world no setting of the levers searched did both.", _FIX_IT,
+           Outcome(task_min=0.9, forgets_less_than="break-it")),
+    Preset("recipe", "The article's recipe",
+           f"The article's recipe, literally: {_recipe_words(ARTICLE_RECIPE)} On this world its early stopping "
+           "can end training before the task is learnt; the claims table (claim 8) says how often.",
+           ARTICLE_RECIPE),
     Preset("lora", "LoRA only",
            "Same as break-it but trains low-rank adapters on a frozen base. The base weights never change.",
            _on_break_it(method="lora"), LESS_THAN_BREAK_IT),
@@ -96,6 +106,13 @@ PRESETS: dict[str, Preset] = {p.name: p for p in [
     Preset("l2sp", "Pull to the base (L2-SP)",
            "Same as break-it, plus a penalty on the distance from the base weights, the same for every weight.",
            _on_break_it(l2sp_weight=1.0), LESS_THAN_BREAK_IT),
+    # Half the synthetic base's blocks, rounded down: 1 of its 3, so the bottom third stays the base's (as
+    # Zheng et al. freeze the bottom layers) and two blocks are left to learn the task.
+    Preset("freeze", "Freeze the lowest layers",
+           "Same as break-it, but the token embeddings (and the output layer, which shares their weights) and "
+           "the lowest transformer block never train; the two blocks above are left to learn the task. Zheng et "
+           "al. (ICLR 2025) found much of early forgetting to be lost alignment rather than lost knowledge, and "
+           "freezing the bottom layers cut it sharply.", _on_break_it(freeze_layers=1), LESS_THAN_BREAK_IT),
     Preset("near-task", "A near task",
            "Same as break-it, but the task is a new command over familiar letters (shift), close to what the "
            "base already does. Task distance matters: compare the forgetting with break-it.",

@@ -51,6 +51,13 @@ class Started(_Contract):
     trainable: int
 
 
+class PrivateMeasures(_Contract):
+    """An evaluation point's private part (core/holdout.py): only instructors and the final leaderboard read it."""
+
+    capabilities: dict[str, Measure]
+    task: TaskMeasure
+
+
 class Metrics(_Contract):
     """One evaluation point. Step 0 is the base model before any update."""
 
@@ -66,10 +73,13 @@ class Metrics(_Contract):
     format_rigidity: float | None = None  # share of general answers opening with the task's template
     refusal: float | None = None  # share of harmful requests refused
     over_refusal: float | None = None  # share of benign requests refused
+    # A run with a held-out split (core/holdout.py): `capabilities` and `task` are its public part, this its
+    # private part. Never a stored row nor a live message (values() leaves it out): only the summary keeps it.
+    private: PrivateMeasures | None = None
 
     def values(self) -> dict[str, float]:
         """The point as narrow rows: cap.<name>.<measure>, task.accuracy, task.nll and the scalars.
-        None and NaN are left out (a row holds a number)."""
+        None and NaN are left out (a row holds a number); so is the private part."""
         out: dict[str, float | None] = {}
         for cap, measure in self.capabilities.items():
             out[cap_key(cap, "accuracy")], out[cap_key(cap, "nll")] = measure.accuracy, measure.nll
@@ -111,6 +121,21 @@ class TaskAccuracy(_Contract):
     final: float
 
 
+class PrivateSummary(_Contract):
+    """A held-out run's private part, as the summary's figures (core/holdout.py): what goals and grades judge."""
+
+    baseline: dict[str, float]
+    final: dict[str, float]
+    forgetting: dict[str, float]
+    max_drop: dict[str, float]
+    retention: dict[str, float]
+    bwt: float
+    task_accuracy: TaskAccuracy
+    task_gain: float
+    baseline_nll: dict[str, float]
+    final_nll: dict[str, float]
+
+
 class Summary(_Contract):
     """A finished run: each capability before, after, its drop and its worst moment; the task; timings."""
 
@@ -148,6 +173,9 @@ class Summary(_Contract):
     # {"rehearsed" | "never rehearsed": {baseline, final, baseline_nll, final_nll}}. None where the tier's
     # knowledge probes carry no such groups.
     fact_split: dict[str, dict[str, float]] | None = None
+    # A run with a held-out split: the figures above are its public part, this its private part. The store
+    # keeps it apart from the summary (runs.private_summary), so no route that shows a summary shows it.
+    private: PrivateSummary | None = None
     seconds: float
     setup_seconds: float
     eval_seconds: float

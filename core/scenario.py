@@ -9,6 +9,7 @@ and the task must be one of that tier's. Each mitigation declares its own fields
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import math
@@ -25,6 +26,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from . import mitigations
 from .fields import field
@@ -128,6 +130,10 @@ class _ScenarioBase(BaseModel):
         shares = mitigations.batch_shares()
         if sum(getattr(self, share) for share in shares) > 0.9:
             raise ValueError(f"{' + '.join(shares)} must be at most 0.9, so each batch keeps some task data")
+        for share in shares:  # a share that rounds to no row would silently train without its data
+            if 0 < getattr(self, share) and round(self.batch_size * getattr(self, share)) == 0:
+                raise ValueError(f"{share} {getattr(self, share):g} of a batch of {self.batch_size} is no example "
+                                 f"at all; use more than {0.5 / self.batch_size:.3g} or a larger batch_size")
         if self.task_slots < 1:
             raise ValueError("batch_size is too small for the mix ratios: no task example would fit in a batch")
         if self.total_steps > MAX_STEPS:
@@ -135,7 +141,9 @@ class _ScenarioBase(BaseModel):
                              "lower epochs or task_examples, or raise batch_size")
         for mitigation in mitigations.MITIGATIONS.values():
             if reason := mitigation.check(self):
-                raise ValueError(reason)
+                # Reported under the mitigation's switch (its first field), which parse() names.
+                raise PydanticCustomError("mitigation", "{reason}",
+                                          {"reason": reason, "field": next(iter(mitigation.fields))})
         return self
 
     @property
@@ -154,10 +162,16 @@ class _ScenarioBase(BaseModel):
 
     def canonical_hash(self) -> str:
         """Stable across field order and formatting: same config, seed, base model and engine, same hash, same
-        result. The base model enters by its checksum, so a re-pretrained base never reuses an old run."""
+        result. The base model enters by its checksum, so a re-pretrained base never reuses an old run.
+
+        Fields at their defaults are left out, so a field added later (a new mitigation, off by default) keeps
+        every earlier run's hash and cached result. The price: changing a field's default changes results
+        under unchanged hashes, so it bumps ENGINE_VERSION (tests/core/test_scenario.py pins the defaults)."""
         model = get_tier(self.tier).for_base(self.base_seed).model()
-        blob = json.dumps({"engine": ENGINE_VERSION, "model": [model.revision, model.checksum],
-                           **self.model_dump(mode="json")}, sort_keys=True, separators=(",", ":"))
+        dump, defaults = self.model_dump(mode="json"), scenario_defaults()
+        fields = {k: v for k, v in dump.items() if k not in defaults or v != defaults[k]}
+        blob = json.dumps({"engine": ENGINE_VERSION, "model": [model.revision, model.checksum], **fields},
+                          sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
@@ -170,6 +184,12 @@ _RUN_FIELDS = {
 # The schema in form order: the base fields, each mitigation's (registry order), then measurement.
 Scenario = create_model("Scenario", __base__=_ScenarioBase, __module__=__name__,
                         **mitigations.schema_fields(), **_RUN_FIELDS)
+
+
+@functools.cache
+def scenario_defaults() -> dict:
+    """Every field's default, as JSON (what canonical_hash leaves out)."""
+    return Scenario().model_dump(mode="json")
 
 
 class ScenarioError(ValueError):
@@ -219,6 +239,9 @@ def parse(data: dict) -> Scenario:
     except ValidationError as e:
         errors: dict[str, str] = {}
         for err in e.errors():
+            if err["type"] == "mitigation":  # a mitigation's check, against other fields: no range to quote
+                errors[err["ctx"]["field"]] = err["msg"]
+                continue
             name = str(err["loc"][0]) if err["loc"] else "scenario"
             if err["type"] == "extra_forbidden":
                 errors[name] = "unknown field"

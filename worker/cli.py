@@ -227,6 +227,7 @@ def cmd_run(args) -> None:
 
 def _train_or_fail(train, scenario, on_event, model_dir, dataset=None):
     from forgetlab.core.datasets import split
+    from forgetlab.core.scenario import ScenarioError
     from forgetlab.core.tiers import tier_for
 
     from .engine.encoding import VocabularyError
@@ -237,8 +238,8 @@ def _train_or_fail(train, scenario, on_event, model_dir, dataset=None):
         tier = tier.with_dataset(dataset.task, split(dataset.pairs))
     try:
         return train(scenario, on_event, tier=tier)
-    except (ModelLoadError, VocabularyError) as e:  # VocabularyError: --data words the base cannot spell
-        raise UsageError(str(e)) from None
+    except (ModelLoadError, VocabularyError, ScenarioError) as e:  # VocabularyError: --data words the base
+        raise UsageError(str(e)) from None  # cannot spell; ScenarioError: a --model base too small for the scenario
 
 
 def print_summary(summary: dict, task: str) -> None:

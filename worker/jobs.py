@@ -22,6 +22,7 @@ from forgetlab.core import checkpoints
 from forgetlab.core.datasets import split
 from forgetlab.core.errors import Cancelled, RuntimeUnavailable
 from forgetlab.core.grouping import group_key
+from forgetlab.core.holdout import Holdout
 from forgetlab.core.live import Status, get_publisher
 from forgetlab.core.scenario import ScenarioError, parse
 from forgetlab.core.settings import Settings, get_settings
@@ -40,17 +41,17 @@ log = logging.getLogger(__name__)
 def _engine():
     """The engine, imported late: importing torch is the worker child's business, not its parent's.
     Returns train_and_save(scenario, on_event, tier=, runtime=, should_cancel=, save_to=, checkpoint_to=,
-    checkpoint_every=, run_id=) -> (summary, saved), where saved describes the model written to save_to (None
+    checkpoint_every=, run_id=, holdout=) -> (summary, saved), where saved describes the model written to save_to (None
     when it was not kept); its manifest names run_id, the only run it is served as (core/artifacts.py).
     A checkpoint at checkpoint_to (from an earlier attempt) is resumed from."""
     from forgetlab.worker.engine.checkpoint import Checkpoints
     from forgetlab.worker.engine.train import fine_tune
 
     def train_and_save(scenario, on_event, *, tier, runtime, should_cancel, save_to, checkpoint_to, checkpoint_every,
-                       run_id):
+                       run_id, holdout):
         checkpoints = Checkpoints(checkpoint_to, checkpoint_every)
         summary, model, _ = fine_tune(scenario, on_event, tier=tier, runtime=runtime, should_cancel=should_cancel,
-                                      checkpoints=checkpoints)
+                                      checkpoints=checkpoints, holdout=holdout)
         return summary, _save(model, scenario, tier, save_to, run_id)
 
     return train_and_save
@@ -65,7 +66,8 @@ def _group_engine():
 
     def train_group_and_save(members: list[dict], *, runtime):
         outcomes = train_group([Member(m["scenario"], m["on_event"], should_cancel=m["should_cancel"], tier=m["tier"],
-                                       checkpoints=Checkpoints(m["checkpoint_to"], m["checkpoint_every"]))
+                                       checkpoints=Checkpoints(m["checkpoint_to"], m["checkpoint_every"]),
+                                       holdout=m["holdout"])
                                 for m in members], runtime=runtime)
         return [o.cancelled or (o.summary, _save(o.model, m["scenario"], m["tier"], m["save_to"], m["run_id"]))
                 for o, m in zip(outcomes, members)]
@@ -169,8 +171,9 @@ class Job:
     """One run this worker claimed: its scenario and tier, where its events go (its recorder), its heartbeat and
     cancel flag (its watchdog), and how it ends in the database."""
 
-    def __init__(self, run_id: int, attempt: int, config: dict, queue: str, settings: Settings, sessions, publisher):
-        self.run_id, self.attempt, self.config, self.queue = run_id, attempt, config, queue
+    def __init__(self, run_id: int, attempt: int, config: dict, queue: str, holdout: Holdout | None,
+                 settings: Settings, sessions, publisher):
+        self.run_id, self.attempt, self.config, self.queue, self.holdout = run_id, attempt, config, queue, holdout
         self.settings, self.sessions, self.publisher = settings, sessions, publisher
         self.scenario, self.tier = None, None
         self.recorder = Recorder(run_id, sessions, publisher)
@@ -186,7 +189,8 @@ class Job:
                 return None
             run = runs.get_run(session, run_id=run_id)
             publisher.publish(run_id, Status.of(run))
-            return cls(run_id, attempt, run.config, run.queue, settings, sessions, publisher)
+            return cls(run_id, attempt, run.config, run.queue, Holdout.from_json(run.holdout), settings, sessions,
+                       publisher)
 
     def end(self, status: str, **fields) -> str:
         with self.sessions() as session:
@@ -220,7 +224,7 @@ class Job:
         return {"scenario": self.scenario, "on_event": self.recorder, "tier": self.tier,
                 "should_cancel": self.watchdog.cancel.is_set, "save_to": settings.run_model_dir(self.run_id),
                 "checkpoint_to": checkpoint_path(settings, self.run_id),
-                "checkpoint_every": settings.checkpoint_every, "run_id": self.run_id}
+                "checkpoint_every": settings.checkpoint_every, "run_id": self.run_id, "holdout": self.holdout}
 
     def conclude(self, outcome, time_limit_error) -> str:
         """End the run as its training ended: (summary, saved model) or the exception that stopped it."""
@@ -240,7 +244,11 @@ class Job:
                     store.put_folder(self.run_id, self.settings.run_model_dir(self.run_id))
                 runs.update_info(session, run_id=self.run_id,
                                  model={"kind": saved["kind"], "url": f"/api/runs/{self.run_id}/model"})
-        return self.end("succeeded", summary=finite(summary.model_dump(mode="json")))
+        # A held-out split's private part is stored apart from the summary (runs.private_summary): no route that
+        # shows a summary shows it.
+        summary = finite(summary.model_dump(mode="json"))
+        return self.end("succeeded", summary={k: v for k, v in summary.items() if k != "private"},
+                        private_summary=summary.get("private"))
 
 
 def gather(first: Job) -> list[Job]:

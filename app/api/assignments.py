@@ -4,9 +4,9 @@ delete one, void an attempt (instructor). Actions live in app/services/assignmen
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Path, Request
+from fastapi import APIRouter, Body, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
@@ -42,6 +42,7 @@ def assignment_out(session, assignment, user) -> dict:
            "due_at": assignment.due_at, "show_names": assignment.show_names, "scenario": base,
            "points": assignment.points, "max_score": grading.max_points(assignment.points),
            "late_policy": assignment.late_policy, "late_penalty": assignment.late_penalty,
+           "private_percent": round(100 * assignment.private_share, 2) if assignment.private_share else None,
            "locked": template.shown_locked(), "ranges": {k: r.model_dump(exclude_none=True) for k, r in template.ranges.items()},
            "rules": describe(template), "url": f"/assignments/{assignment.id}"}
     if taught:
@@ -63,10 +64,10 @@ def attempt_out(attempt, run, user, assignment, grade=None) -> dict:
             "url": f"/runs/{run.id}", "events": f"/api/runs/{run.id}/events"}
 
 
-def one_attempt_out(session, assignment, attempt) -> dict:
-    """attempt_out of one attempt, numbered among its student's."""
-    rows = attempts.attempt_rows(session, assignment=assignment, user_id=attempt.user_id)
-    grades = attempts.graded(session, assignment=assignment, rows=rows)
+def one_attempt_out(session, assignment, attempt, viewer) -> dict:
+    """attempt_out of one attempt, numbered among its student's, as `viewer` may see it (attempts.as_seen)."""
+    rows, grades = attempts.as_seen(session, assignment=assignment, viewer=viewer,
+                                    rows=attempts.attempt_rows(session, assignment=assignment, user_id=attempt.user_id))
     return next(attempt_out(a, r, u, assignment, grades.get(a.id)) for a, r, u in rows if a.id == attempt.id)
 
 
@@ -97,7 +98,7 @@ def start_attempt(request: Request, session: SessionDep, user: MemberUser, assig
     or a value out of range; 429 over the per-user quota or a budget; 403 past the due date (hard deadline).
     `queue_position` (1: starts next) and `eta_seconds` say where the run stands (app/services/queue.py)."""
     attempt = attempts.start_attempt(session, state=request.app.state, assignment=assignment, user=user, data=scenario)
-    out = one_attempt_out(session, assignment, attempt)
+    out = one_attempt_out(session, assignment, attempt, user)
     standing = queue.standing(session, state=request.app.state, run=session.get(Run, attempt.run_id))
     return {**out, "queue_position": standing.position if standing else None,
             "eta_seconds": standing.eta_seconds if standing else None}
@@ -130,8 +131,8 @@ def list_attempts(session: SessionDep, user: CurrentUser, assignment: Assignment
     """Students see their own attempts, the instructor everyone's; each with pass/fail once it has ended, judged
     by its `goal` (the one it was made under)."""
     mine = None if assignments.teaches(session, assignment, user) else user.id
-    rows = attempts.attempt_rows(session, assignment=assignment, user_id=mine)
-    grades = attempts.graded(session, assignment=assignment, rows=rows)
+    rows, grades = attempts.as_seen(session, assignment=assignment, viewer=user,
+                                    rows=attempts.attempt_rows(session, assignment=assignment, user_id=mine))
     return {"attempts": [attempt_out(a, r, u, assignment, grades.get(a.id)) for a, r, u in rows]}
 
 
@@ -143,7 +144,7 @@ def void_attempt(request: Request, session: SessionDep, user: InstructorUser, as
     the dashboard, the leaderboard or the grades; a queued or running run of it stops. Logged with the reason."""
     attempt = attempts.void(session, state=request.app.state, assignment=assignment, attempt_id=attempt_id,
                             actor=user, reason=body.reason)
-    return one_attempt_out(session, assignment, attempt)
+    return one_attempt_out(session, assignment, attempt, user)
 
 
 @router.post("/{assignment_id}/attempts/{attempt_id}/feedback", responses=TAUGHT,
@@ -153,7 +154,7 @@ def feedback(session: SessionDep, user: InstructorUser, assignment: TaughtAssign
     """The class's instructor only; the student sees it beside the attempt."""
     attempt = attempts.give_feedback(session, assignment=assignment, attempt_id=attempt_id, actor=user,
                                      text=body.feedback)
-    return one_attempt_out(session, assignment, attempt)
+    return one_attempt_out(session, assignment, attempt, user)
 
 
 @router.post("/{assignment_id}/extensions", responses=TAUGHT,
@@ -165,11 +166,16 @@ def extension(session: SessionDep, user: InstructorUser, assignment: TaughtAssig
 
 
 @router.get("/{assignment_id}/leaderboard", responses=ERRORS, summary="Best attempt per student, ranked")
-def get_leaderboard(session: SessionDep, user: CurrentUser, assignment: AssignmentDep):
-    """The class's instructor and students; students see others' names only if the instructor chose so."""
-    rows = attempts.leaderboard(session, assignment=assignment, viewer=user)
+def get_leaderboard(session: SessionDep, user: CurrentUser, assignment: AssignmentDep,
+                    view: Annotated[Literal["public", "final"] | None, Query(
+                        description="With a held-out split: the public part's leaderboard, or the final one (the "
+                                    "private part's; students only after the due date, 403 before)")] = None):
+    """The class's instructor and students; students see others' names only if the instructor chose so. `view`:
+    which leaderboard this is (null: the assignment has no held-out split, so only one)."""
+    view = attempts.leaderboard_view(session, assignment=assignment, viewer=user, asked=view)
+    rows = attempts.leaderboard(session, assignment=assignment, viewer=user, view=view)
     return {"score": assignment.score, "higher_is_better": assignment.higher_is_better,
-            "qualify": assignment.qualify,
+            "qualify": assignment.qualify, "view": view,
             "rows": [{"rank": r.rank, "student": r.username, "score": r.score, "steps": r.steps,
                       "passed": r.passed, "attempt_id": r.attempt_id} for r in rows]}
 

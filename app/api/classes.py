@@ -57,6 +57,9 @@ class AssignmentIn(BaseModel):
         "hard", description="hard: refused after the due date; penalty: late_penalty percent off per day late; "
                             "none: accepted, flagged late")
     late_penalty: float | None = Field(None, gt=0, le=100, description="Percent off per day late (penalty policy)")
+    private_percent: float | None = Field(None, ge=0, le=99, description=(
+        "The held-out split: the percent of every capability's and the task's probes kept private (goals, grades "
+        "and the final leaderboard judge them; students see only the rest). None or 0: no split"))
 
 
 class LessonIn(BaseModel):

@@ -23,7 +23,7 @@ from ..services.assignments import template_of
 FORM_DEFAULTS = {"title": "", "instructions": "", "preset": "break-it", "settings": "", "locked": "", "hidden": "",
                  "ranges": "", "goal": "", "score": "mean(retention)", "order": "higher", "qualify": "",
                  "attempt_budget": "", "run_budget": "", "due_at": "", "show_names": "", "points": "",
-                 "late_policy": "hard", "late_penalty": ""}
+                 "late_policy": "hard", "late_penalty": "", "private_percent": ""}
 
 
 def form_context(room, values: dict, errors: dict, editing=None) -> dict:
@@ -62,7 +62,8 @@ def form_values(assignment: Assignment) -> dict[str, str]:
             "show_names": "true" if assignment.show_names else "",
             "points": "\n".join(f"{c}: {fmt(p)}" for c, p in (assignment.points or {}).items()),
             "late_policy": assignment.late_policy,
-            "late_penalty": fmt(assignment.late_penalty) if assignment.late_penalty is not None else ""}
+            "late_penalty": fmt(assignment.late_penalty) if assignment.late_penalty is not None else "",
+            "private_percent": fmt(round(100 * assignment.private_share, 2)) if assignment.private_share else ""}
 
 
 def spec_from_form(form: dict[str, str]) -> dict[str, Any]:
@@ -89,6 +90,7 @@ def spec_from_form(form: dict[str, str]) -> dict[str, Any]:
     except GradingError as e:
         errors[e.field] = e.message
     spec["late_policy"] = form.get("late_policy") or "hard"
+    spec["private_percent"] = form.get("private_percent", "")  # read by core/holdout.py, which names it when bad
     penalty = form.get("late_penalty", "").strip()
     try:
         spec["late_penalty"] = float(penalty) if penalty else None

@@ -44,7 +44,8 @@ def _context(request: Request, session, assignment, user, items: list[tuple[str,
     tasks = list(get_tier(template.base["tier"]).tasks)
     groups = [(title, [f for f in specs if rules[f.name]["mode"] != "hidden"]) for title, specs in grouped_specs()]
     taught = assignments.teaches(session, assignment, user)
-    rows = attempts.attempt_rows(session, assignment=assignment, user_id=None if taught else user.id)
+    rows, graded = attempts.as_seen(session, assignment=assignment, viewer=user, rows=attempts.attempt_rows(
+        session, assignment=assignment, user_id=None if taught else user.id))
     used = classes.count_attempts(session, assignment_id=assignment.id, user_id=user.id)
     spent = assignment.attempt_budget is not None and used >= assignment.attempt_budget
     past_due = attempts.closed_for(session, assignment=assignment, user=user)
@@ -53,7 +54,8 @@ def _context(request: Request, session, assignment, user, items: list[tuple[str,
             # a locked field always shows the assignment's value, even after a refused change
             "values": {**template.base, **data, **{n: template.base[n] for n in template.shown_locked()}},
             "errors": errors, "scenario": scenario, "described": describe(template), "taught": taught,
-            "attempts": rows, "graded": attempts.graded(session, assignment=assignment, rows=rows),
+            "attempts": rows, "graded": graded, "split": bool(assignment.private_share),
+            "final_open": attempts.final_open(session, assignment=assignment),
             "standings": {r.id: queue.standing(session, state=request.app.state, run=r) for _, r, _ in rows
                           if r.status == "queued"},
             "due": attempts.due_for(session, assignment=assignment, user_id=user.id), "active": any(not r.terminal for _, r, _ in rows), "used": used, "user": user,
@@ -172,9 +174,13 @@ def delete_assignment_form(request: Request, session: SessionDep, user: Instruct
 
 @router.get("/assignments/{assignment_id}/leaderboard")
 def leaderboard_page(request: Request, session: SessionDep, user: CurrentUser, assignment: AssignmentDep):
-    """The class's students and instructor; students see others' names only if the instructor chose so."""
-    rows = attempts.leaderboard(session, assignment=assignment, viewer=user)
-    return page(request, "leaderboard.html", {"assignment": assignment, "rows": rows, "user": user,
+    """The class's students and instructor; students see others' names only if the instructor chose so. With a
+    held-out split, `?view=public|final`: students get the final one only after the due date (403 before)."""
+    view = attempts.leaderboard_view(session, assignment=assignment, viewer=user,
+                                     asked=request.query_params.get("view"))
+    rows = attempts.leaderboard(session, assignment=assignment, viewer=user, view=view)
+    return page(request, "leaderboard.html", {"assignment": assignment, "rows": rows, "user": user, "view": view,
+                                              "final_at": attempts.final_at(session, assignment=assignment),
                                               "taught": assignments.teaches(session, assignment, user),
                                               "room": classes.get_class(session, class_id=assignment.class_id)})
 

@@ -49,7 +49,8 @@ def _class_context(request: Request, session, room, user) -> dict:
     assignments = classes.assignments_of(session, class_id=room.id)
     rows = []
     for assignment in assignments:
-        mine = attempts.attempt_rows(session, assignment=assignment, user_id=None if taught else user.id)
+        mine, _ = attempts.as_seen(session, assignment=assignment, viewer=user, rows=attempts.attempt_rows(
+            session, assignment=assignment, user_id=None if taught else user.id))
         rows.append({"a": assignment, "attempts": len(mine), "passed": sum(1 for a, _, _ in mine if a.passed),
                      "active": sum(1 for _, r, _ in mine if not r.terminal)})
     return {"room": room, "taught": taught, "rows": rows, "user": user,
@@ -207,7 +208,8 @@ def lesson_page(request: Request, session: SessionDep, user: CurrentUser, lesson
     """The class's instructor, and its students once published: the steps in order, with my progress."""
     steps = []
     for assignment in classes.lesson_assignments(session, lesson_id=lesson.id):
-        mine = attempts.attempt_rows(session, assignment=assignment, user_id=user.id)
+        mine, _ = attempts.as_seen(session, assignment=assignment, viewer=user,
+                                   rows=attempts.attempt_rows(session, assignment=assignment, user_id=user.id))
         steps.append({"a": assignment, "attempts": len(mine), "passed": any(a.passed for a, _, _ in mine)})
     return page(request, "lesson.html", {"lesson": lesson, "steps": steps, "user": user,
                                          "room": classes.get_class(session, class_id=lesson.class_id)})

@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse
 from forgetlab.app.auth import CurrentUser
 from forgetlab.app.deps import ManagedRunDep, RunDep, SessionDep
 from forgetlab.app.http import is_htmx
-from forgetlab.app.services import hidden, labels, queue
+from forgetlab.app.services import attempts, hidden, labels, queue
 from forgetlab.app.services import runs as run_service
 from forgetlab.core.datasets import is_dataset_id
 from forgetlab.core.errors import DomainError
@@ -37,6 +37,9 @@ def _run_context(session, run, user) -> dict:
     and no "repeat of" (that would tell which settings it has). An external run's config is its trainer's
     arguments, not a scenario: no builder link."""
     attempt = classes.attempt_of_run(session, run_id=run.id)
+    # A held-out split's private part: for the class's instructor and admins only (app/services/attempts.py).
+    private = run.private_summary if attempt is not None and run.private_summary and attempts.sees_private(
+        session, classes.get_assignment(session, assignment_id=attempt.assignment_id), user) else None
     run = hidden.shown_run(session, user, run)
     masked = hidden.is_masked(run)
     scenario = None if run.external else Scenario.model_validate(run.config)
@@ -61,6 +64,7 @@ def _run_context(session, run, user) -> dict:
     else:
         builder = f"/assignments/{attempt.assignment_id}" if masked else "/?" + scenario_query(scenario)
     return {"run": run, "config": run.config, "attempt": attempt, "builder_href": builder, "masked": masked,
+            "private": private,
             "task": task, "task_label": task_label, "reading": reading,
             "capabilities": capabilities,
             "samples": samples,

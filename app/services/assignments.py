@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from forgetlab.core import goals, grading
+from forgetlab.core import goals, grading, holdout
 from forgetlab.core.assignments import Template, make_template
 from forgetlab.core.presets import scenario_from
 from forgetlab.core.scenario import ScenarioError
@@ -35,8 +35,10 @@ def build_assignment(session: Session, *, room: Classroom, spec: dict[str, Any])
 
     `spec`: title, instructions, preset (optional), settings {field: value}, locked [names], hidden
     [names], ranges {field: {min, max} | {choices}}, goal, score, higher_is_better, qualify,
-    attempt_budget, run_budget, due_at, show_names, points ({clause: points}), late_policy, late_penalty."""
-    return classes.create_assignment(session, class_id=room.id, **assignment_fields(spec))
+    attempt_budget, run_budget, due_at, show_names, points ({clause: points}), late_policy, late_penalty,
+    private_percent (the held-out split: the percent of probes kept private; empty or 0: none)."""
+    return classes.create_assignment(session, class_id=room.id, **assignment_fields(spec),
+                                     private_salt=holdout.new_salt())
 
 
 def _template(spec: dict[str, Any]) -> Template:
@@ -82,6 +84,11 @@ def assignment_fields(spec: dict[str, Any]) -> dict[str, Any]:
         late = grading.check_late(spec.get("late_policy") or "hard", spec.get("late_penalty"))
     except grading.GradingError as e:
         errors[e.field] = e.message
+    share = None
+    try:
+        share = holdout.check_percent(spec.get("private_percent"))
+    except ValueError as e:
+        errors["private_percent"] = str(e)
     if errors:
         raise ScenarioError(errors)
     return {"points": points, "late_policy": late[0], "late_penalty": late[1], "title": title, "instructions": spec.get("instructions") or "",
@@ -90,7 +97,7 @@ def assignment_fields(spec: dict[str, Any]) -> dict[str, Any]:
             "higher_is_better": spec.get("higher_is_better", True),
             "qualify": (spec.get("qualify") or "").strip() or None, "attempt_budget": spec.get("attempt_budget"),
             "run_budget": spec.get("run_budget"), "due_at": spec.get("due_at"),
-            "show_names": bool(spec.get("show_names"))}
+            "show_names": bool(spec.get("show_names")), "private_share": share}
 
 
 def edit_assignment(session: Session, *, assignment: Assignment, spec: dict[str, Any]) -> Assignment:
@@ -99,8 +106,11 @@ def edit_assignment(session: Session, *, assignment: Assignment, spec: dict[str,
     Attempts already made do not change: each keeps its run, whose settings were fixed when it started (a
     new locked value binds only new attempts), and the goal it was made under. The goal may change at any
     time: ended attempts keep their verdicts, queued and running ones are judged by their own goal when they
-    end, and only attempts made afterwards by the new one."""
+    end, and only attempts made afterwards by the new one. So with the held-out split: each run keeps the split
+    it was measured with (its salt never changes; a new share binds new attempts)."""
     fields = assignment_fields(spec)
+    if assignment.private_salt is None:  # a row from before the held-out split
+        fields["private_salt"] = holdout.new_salt()
     classes.update_assignment(session, assignment_id=assignment.id, **fields)
     session.refresh(assignment)
     return assignment

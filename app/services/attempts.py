@@ -9,6 +9,12 @@ cancelled nor deleted: app/services/runs.py). The one counting rule (core/store/
 count_attempts): every attempt counts, failed and cancelled ones too, except one its instructor voided,
 with a reason kept in the assignment's audit log. Budgets, the dashboard, the class page, the leaderboard
 and the grade CSV all count that way.
+
+The held-out split (core/holdout.py): an attempt's run measured with one is judged, graded and ranked on the
+final leaderboard by its private part (runs.private_summary). Its class's instructor and admins see that part;
+a student sees their attempts' verdicts and scores on the public part until the final leaderboard opens (after
+the last due date, extensions included), the final ones after; the reasons a student reads are always the
+public part's (they quote figures).
 """
 
 from __future__ import annotations
@@ -18,11 +24,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from forgetlab.core import goals, grading
+from forgetlab.core import goals, grading, holdout
 from forgetlab.core.assignments import apply
 from forgetlab.core.errors import Forbidden, Invalid, NotFound
 from forgetlab.core.leaderboard import Attempt, GradeRow, Rules, Standing, anonymous, grades_csv, standings
 from forgetlab.core.store import classes
+from forgetlab.core.store.access import ADMIN
 from forgetlab.core.store.models import Assignment, AssignmentAttempt, Run, User, utcnow
 
 from .assignments import teaches, template_of
@@ -59,12 +66,18 @@ def goal_of(attempt: AssignmentAttempt, assignment: Assignment) -> str:
     return attempt.goal or assignment.goal
 
 
-def verdict_of(goal: str, run: Run) -> tuple[bool, str] | None:
-    """The goal's verdict on an ended run (None while it runs)."""
+def judged_summary(run: Run, private: bool = True) -> dict | None:
+    """The summary a goal and a grade read: with a held-out split, its private part's figures (`private`), else
+    the public ones (the run's summary as everyone sees it)."""
+    return holdout.judged(run.summary, run.private_summary) if private else run.summary
+
+
+def verdict_of(goal: str, run: Run, private: bool = True) -> tuple[bool, str] | None:
+    """The goal's verdict on an ended run (None while it runs); on its held-out split's public part if not `private`."""
     if not run.terminal:
         return None
     if run.status == "succeeded" and run.summary:
-        verdict = goals.check(goal, run.summary)
+        verdict = goals.check(goal, judged_summary(run, private))
         return verdict.passed, verdict.reason
     if run.status == "cancelled":
         return False, "the run was cancelled before it finished"
@@ -86,6 +99,51 @@ def attempt_rows(session: Session, *, assignment: Assignment, user_id: int | Non
     return rows
 
 
+def sees_private(session: Session, assignment: Assignment, user: User | None) -> bool:
+    """Whether `user` sees a held-out split's private figures: the class's instructor and admins."""
+    return user is not None and (user.role == ADMIN or teaches(session, assignment, user))
+
+
+def final_at(session: Session, *, assignment: Assignment) -> datetime | None:
+    """When the final leaderboard (the private part's) opens to students: the last due date, extensions included.
+    None without a due date: then only the instructor sees it."""
+    if assignment.due_at is None:
+        return None
+    return max([assignment.due_at, *classes.extensions(session, assignment_id=assignment.id).values()])
+
+
+def final_open(session: Session, *, assignment: Assignment) -> bool:
+    when = final_at(session, assignment=assignment)
+    return when is not None and utcnow() > when
+
+
+class SeenAttempt:
+    """An attempt of a held-out split as its student sees it: `passed` as below (as_seen), the public part's
+    reason; every other attribute the attempt's (read-only use: never added to a session)."""
+
+    def __init__(self, attempt: AssignmentAttempt, passed: bool | None, reason: str | None):
+        self._attempt, self.passed, self.reason = attempt, passed, reason
+
+    def __getattr__(self, name: str):
+        return getattr(self._attempt, name)
+
+
+def as_seen(session: Session, *, assignment: Assignment, viewer: User, rows) -> tuple[list, dict[int, Graded]]:
+    """The attempts (attempt_rows) and their grades as `viewer` may see them: as they are for the instructor and
+    admins and without a held-out split; for a student, each attempt measured with one shows its verdict and
+    grade on the public part until the final leaderboard opens, its own (private) after, and the public reason."""
+    if sees_private(session, assignment, viewer) or not any(r.holdout for _, r, _ in rows):
+        return rows, graded(session, assignment=assignment, rows=rows)
+    final = final_open(session, assignment=assignment)
+    seen = []
+    for attempt, run, user in rows:
+        if run.holdout:
+            public = verdict_of(goal_of(attempt, assignment), run, private=False) or (None, None)
+            attempt = SeenAttempt(attempt, attempt.passed if final else public[0], public[1])
+        seen.append((attempt, run, user))
+    return seen, graded(session, assignment=assignment, rows=seen, private=final)
+
+
 def rules_of(assignment: Assignment) -> Rules:
     return Rules(score=assignment.score, higher_is_better=assignment.higher_is_better, qualify=assignment.qualify)
 
@@ -95,9 +153,18 @@ def counted(rows):
     return [row for row in rows if not row[0].voided]
 
 
-def _attempts(rows) -> list[Attempt]:
-    return [Attempt(id=a.id, user_id=u.id, username=u.name, run_id=r.id, status=r.status, summary=r.summary,
-                    passed=a.passed, created_at=a.created_at) for a, r, u in counted(rows)]
+def _attempts(rows, public: Assignment | None = None) -> list[Attempt]:
+    """The counted attempts as the leaderboard reads them: a held-out split's judged on its private part, or with
+    `public` (their assignment) on its public part: what students see during the assignment."""
+    out = []
+    for a, r, u in counted(rows):
+        passed = a.passed
+        if public is not None and r.holdout:
+            passed = (verdict_of(goal_of(a, public), r, private=False) or (None,))[0]
+        out.append(Attempt(id=a.id, user_id=u.id, username=u.name, run_id=r.id, status=r.status,
+                           summary=judged_summary(r, private=public is None), passed=passed,
+                           created_at=a.created_at))
+    return out
 
 
 def void(session: Session, *, state, assignment: Assignment, attempt_id: int, actor: User, reason: str
@@ -117,21 +184,52 @@ def void(session: Session, *, state, assignment: Assignment, attempt_id: int, ac
     return classes.get_attempt(session, attempt_id=attempt.id)
 
 
-def leaderboard(session: Session, *, assignment: Assignment, viewer: User) -> list[Standing]:
-    rows = standings(_attempts(attempt_rows(session, assignment=assignment)), rules_of(assignment))
+PUBLIC_VIEW, FINAL_VIEW = "public", "final"
+
+
+def has_split(session: Session, *, assignment: Assignment) -> bool:
+    """Whether the assignment has a held-out split now, or any of its attempts was measured with one."""
+    return bool(assignment.private_share) or classes.any_attempt_with_holdout(session, assignment_id=assignment.id)
+
+
+def leaderboard_view(session: Session, *, assignment: Assignment, viewer: User, asked: str | None) -> str | None:
+    """Which leaderboard `viewer` gets: None without a held-out split (one leaderboard); else the public one
+    (public part) until the final one (private part) opens, the final one after. The instructor and admins may
+    ask for either at any time; a student asking for the final one before it opens is Forbidden."""
+    if not has_split(session, assignment=assignment):
+        return None
+    opened = final_open(session, assignment=assignment)
+    view = asked or (FINAL_VIEW if opened else PUBLIC_VIEW)
+    if view not in (PUBLIC_VIEW, FINAL_VIEW):
+        raise Invalid("public or final", "view")
+    if view == FINAL_VIEW and not opened and not sees_private(session, assignment, viewer):
+        when = final_at(session, assignment=assignment)
+        raise Forbidden("the final leaderboard, on the held-out probes, opens after the due date" +
+                        (f" ({when:%Y-%m-%d %H:%M} UTC)" if when else ""), "view")
+    return view
+
+
+def leaderboard(session: Session, *, assignment: Assignment, viewer: User, view: str | None = None
+                ) -> list[Standing]:
+    """The standings (leaderboard_view's `view`: the public part's when "public", else every run's judged part)."""
+    rows = attempt_rows(session, assignment=assignment)
+    attempts = _attempts(rows, public=assignment if view == PUBLIC_VIEW else None)
+    ranked = standings(attempts, rules_of(assignment))
     if assignment.show_names or teaches(session, assignment, viewer):
-        return rows
-    return anonymous(rows, viewer.id)
+        return ranked
+    return anonymous(ranked, viewer.id)
 
 
-def graded(session: Session, *, assignment: Assignment, rows) -> dict[int, Graded]:
+def graded(session: Session, *, assignment: Assignment, rows, private: bool = True) -> dict[int, Graded]:
     """{attempt id: its grade} for the counted attempts: points per clause (core/grading.py), less the late
-    penalty for the days after the student's due date."""
+    penalty for the days after the student's due date; on a held-out split's private part (`private`), else on
+    its public part."""
     extended = classes.extensions(session, assignment_id=assignment.id)
     out = {}
     for attempt, run, user in counted(rows):
         days = grading.days_late(attempt.created_at, extended.get(user.id, assignment.due_at))
-        points = grading.earned(assignment.points, run.summary if run.status == "succeeded" else None, attempt.passed)
+        points = grading.earned(assignment.points, judged_summary(run, private) if run.status == "succeeded" else None,
+                                attempt.passed)
         out[attempt.id] = grading.Graded(attempt.id, user.id, attempt.created_at, days, grading.after_penalty(
             points, days, assignment.late_policy, assignment.late_penalty))
     return out

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from forgetlab.core import artifacts, checkpoints, datasets, quotas
 from forgetlab.core.datasets import is_dataset_id
 from forgetlab.core.errors import Conflict, Invalid
+from forgetlab.core.holdout import Holdout
 from forgetlab.core.live import Status
 from forgetlab.core.presets import PRESETS
 from forgetlab.core.scenario import Scenario, ScenarioError
@@ -108,6 +109,8 @@ def submit(session: Session, *, state, scenario: Scenario, owner: User, queue: s
             quotas.check_budgets(session, assignment=assignment, user=owner)
         run = runs.new_run(scenario=scenario, queue=queue or state.settings.queue, preset=preset_of(scenario),
                            owner_id=owner.id)
+        if assignment is not None and assignment.private_share:  # measured with its held-out split (core/holdout.py)
+            run.holdout = Holdout(assignment.private_share, assignment.private_salt).to_json()
         session.add(run)
         if assignment is not None:
             session.flush()  # the run's id, for its attempt

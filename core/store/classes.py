@@ -108,11 +108,14 @@ def create_assignment(session: Session, *, class_id: int, title: str, template: 
                       instructions: str = "", score: str = "mean(retention)", higher_is_better: bool = True,
                       qualify: str | None = None, attempt_budget: int | None = None, run_budget: int | None = None,
                       due_at: datetime | None = None, show_names: bool = False, points: dict | None = None,
-                      late_policy: str = "hard", late_penalty: float | None = None, commit: bool = True) -> Assignment:
+                      late_policy: str = "hard", late_penalty: float | None = None,
+                      private_share: float | None = None, private_salt: str | None = None,
+                      commit: bool = True) -> Assignment:
     row = Assignment(class_id=class_id, title=title, instructions=instructions, template=template, goal=goal,
                      score=score, higher_is_better=higher_is_better, qualify=qualify, attempt_budget=attempt_budget,
                      run_budget=run_budget, due_at=due_at, show_names=show_names, points=points,
-                     late_policy=late_policy, late_penalty=late_penalty)
+                     late_policy=late_policy, late_penalty=late_penalty, private_share=private_share,
+                     private_salt=private_salt)
     session.add(row)
     if commit:
         session.commit()
@@ -139,6 +142,13 @@ def create_attempt(session: Session, *, assignment_id: int, user_id: int, run_id
     session.add(row)
     session.commit()
     return row
+
+
+def any_attempt_with_holdout(session: Session, *, assignment_id: int) -> bool:
+    """Whether any attempt at the assignment was measured with a held-out split (runs.holdout)."""
+    return session.scalar(select(AssignmentAttempt.id).join(Run, Run.id == AssignmentAttempt.run_id)
+                          .where(AssignmentAttempt.assignment_id == assignment_id, Run.holdout.is_not(None))
+                          .limit(1)) is not None
 
 
 def update_assignment(session: Session, *, assignment_id: int, **fields) -> None:

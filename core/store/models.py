@@ -57,6 +57,10 @@ class Run(NeverReused, Base):
     error: Mapped[str | None] = mapped_column(Text, default=None)
     info: Mapped[dict | None] = mapped_column(JSON, default=None)  # parameters, trainable, early stop reason
     summary: Mapped[dict | None] = mapped_column(JSON, default=None)
+    # The held-out split (migration 0022, core/holdout.py): the split an attempt's run is measured with
+    # ({share, salt}), and the private part of its summary, apart from `summary` so no route showing one shows it.
+    holdout: Mapped[dict | None] = mapped_column(JSON, default=None)
+    private_summary: Mapped[dict | None] = mapped_column(JSON, default=None)
     samples_step: Mapped[int | None] = mapped_column(Integer, default=None)  # latest step with samples
     # The sweep that launched this run (no foreign key: see migration 0002); membership is SweepRun.
     sweep_id: Mapped[int | None] = mapped_column(Integer, default=None, index=True)
@@ -267,6 +271,10 @@ class Assignment(NeverReused, Base):
     points: Mapped[dict | None] = mapped_column(JSON, default=None)
     late_policy: Mapped[str] = mapped_column(String(16), default="hard")
     late_penalty: Mapped[float | None] = mapped_column(Float, default=None)
+    # The held-out split (migration 0022, core/holdout.py): the share of probes kept private (None: no split) and
+    # the random salt that picks them, never shown to students.
+    private_share: Mapped[float | None] = mapped_column(Float, default=None)
+    private_salt: Mapped[str | None] = mapped_column(String(64), default=None)
 
 
 class AssignmentAttempt(NeverReused, Base):

@@ -237,8 +237,9 @@ def heartbeat(session: Session, *, run_id: int, attempt: int) -> bool:
 
 
 def finish(session: Session, *, run_id: int, status: str, attempt: int | None = None, error: str | None = None,
-           summary: dict | None = None) -> bool:
-    """running (or queued) -> a terminal status, once; returns whether this call made the change."""
+           summary: dict | None = None, private_summary: dict | None = None) -> bool:
+    """running (or queued) -> a terminal status, once; returns whether this call made the change.
+    `private_summary`: a held-out split's private part (core/holdout.py), kept apart from the summary."""
     assert status in TERMINAL
     query = update(Run).where(Run.id == run_id, Run.status.in_(("queued", "running")))
     if attempt is not None:
@@ -246,6 +247,8 @@ def finish(session: Session, *, run_id: int, status: str, attempt: int | None = 
     values = {"status": status, "finished_at": utcnow(), "error": error}
     if summary is not None:
         values["summary"] = summary
+    if private_summary is not None:
+        values["private_summary"] = private_summary
     result = session.execute(query.values(**values))
     session.commit()
     return result.rowcount == 1

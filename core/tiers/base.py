@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import functools
 import hashlib
+import json
 import random
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -66,6 +67,9 @@ class Tier:
     final_probes: ClassVar[int | None] = None  # at the first and last points (None: every probe)
     generation_tokens: ClassVar[int] = 16  # judged suites: most new tokens of a generated answer
     base_seeds: ClassVar[int] = 1  # how many bases the tier ships, each pretrained from its own seed
+    # Transformer blocks in the tier's base where its config cannot be read yet (SmolLM2 before its GGUF is
+    # converted); see blocks(). None: unknown until the model loads.
+    base_blocks: ClassVar[int | None] = None
     # What to run when the base is not installed; a missing base's error quotes it ("": nothing to install).
     install_hint: ClassVar[str] = ""
     # The capabilities whose probes are grouped "harmful" and "benign": refusal and over-refusal rates are
@@ -113,6 +117,11 @@ class Tier:
         tier.tasks = {**self.tasks, task: TaskInfo(task, f"your dataset {task.removeprefix(DATASET_PREFIX)}",
                                                    "your own data")}
         return tier
+
+    def blocks(self) -> int | None:
+        """Transformer blocks in this tier's base (a scenario's freeze_layers is checked against it): its
+        config.json's count, else `base_blocks`; None where neither is known (the engine checks at load)."""
+        return _config_blocks(self.model().path) or self.base_blocks
 
     def words(self) -> frozenset[str] | None:
         """The words this tier's tokenizer can spell, when it is word-level (text split on whitespace, each
@@ -172,6 +181,20 @@ def _with_base(tier: Tier, seed: int) -> Tier:
     other = copy.copy(tier)
     other.model_override = tier.base_model(seed)  # type: ignore[call-arg]
     return other
+
+
+_BLOCKS: dict[Path, int] = {}  # a model directory's config, once read, does not change under a running process
+
+
+def _config_blocks(path: Path) -> int | None:
+    """num_hidden_layers of a model directory's config.json; None while it has none (read again next time:
+    SmolLM2's appears when its GGUF is converted)."""
+    if path not in _BLOCKS:
+        try:
+            _BLOCKS[path] = int(json.loads((path / "config.json").read_text())["num_hidden_layers"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+    return _BLOCKS[path]
 
 
 def weights_checksum(path: Path) -> str:

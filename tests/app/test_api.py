@@ -54,6 +54,7 @@ def test_runs_list_sorts_oldest_first_and_names_a_bad_sort(client):
     ({"bogus": 1}, "bogus", "unknown field"),
     ({"mix_ratio": 0.5, "replay_ratio": 0.5}, "scenario", "at most 0.9"),
     ({"epochs": 20, "task_examples": 5000}, "scenario", "over the limit"),
+    ({"freeze_layers": 3}, "freeze_layers", "has 3 transformer blocks: freeze at most 2"),
     ([1, 2], "body", "dictionary"),
 ])
 def test_bad_input_is_a_422_naming_the_field(client, body, field, words):

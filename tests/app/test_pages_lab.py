@@ -122,6 +122,13 @@ def test_fields_are_labelled_and_tied_to_their_help_and_errors(client):
     assert "allowed: 0 to 2,147,483,647" in html  # the seed's range as a whole number
 
 
+def test_freezing_more_blocks_than_the_base_has_is_shown_at_its_field(client):
+    html = client.get("/?freeze_layers=3").text
+    assert label_of("freeze_layers") == "Frozen lowest blocks" and "Frozen lowest blocks" in html
+    assert re.search(r'id="f-freeze_layers"[^>]*aria-invalid="true"', html)
+    assert re.search(r'id="err-freeze_layers">[^<]*freeze at most 2', html)
+
+
 def test_preset_cards_say_their_values(client):
     html = client.get("/").text
     fix = PRESETS["fix-it"].scenario()

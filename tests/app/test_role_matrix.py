@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import pytest
 from fastapi import routing
@@ -38,6 +39,7 @@ from forgetlab.core.store import accounts, classes, invites, runs, sweeps
 from forgetlab.core.store import external as external_store
 from forgetlab.core.store.datasets import create_dataset
 from forgetlab.core.store.db import migrate, session_factory
+from forgetlab.core.store.models import utcnow
 from tests.accounts import bearer, login, make_user, same_site
 
 from .conftest import finish
@@ -274,6 +276,15 @@ def _assignment(lab, class_id: int | None = None) -> int:
                                          goal="task >= 0").id
 
 
+def _split_assignment(lab) -> int:
+    """An assignment of teach's class with a held-out split, due tomorrow: its final leaderboard is not open yet."""
+    assignment = _assignment(lab)
+    with lab.sessions() as session:
+        classes.update_assignment(session, assignment_id=assignment, private_share=0.5, private_salt="matrix",
+                                  due_at=utcnow() + timedelta(days=1))
+    return assignment
+
+
 def _attempt(lab, *, done: bool = False) -> tuple[int, int, int]:
     """(assignment, attempt, run) of an attempt of ada's at a new assignment of teach's class."""
     assignment = _assignment(lab)
@@ -349,6 +360,9 @@ CLASS_CASES = [
          get(lambda lab: f"/api/assignments/{_assignment(lab)}/attempts"), IN_CLASS(200)),
     Case("GET", "/api/assignments/{assignment_id}/leaderboard",
          get(lambda lab: f"/api/assignments/{_assignment(lab)}/leaderboard"), IN_CLASS(200)),
+    Case("GET", "/api/assignments/{assignment_id}/leaderboard",
+         get(lambda lab: f"/api/assignments/{_split_assignment(lab)}/leaderboard?view=final"),
+         expect(403, guest=404, other=404, instructor=200)),
     Case("POST", "/api/assignments/{assignment_id}/attempts/{attempt_id}/void", lambda lab: _void(lab, "/api"),
          instructors(200)),
     Case("POST", "/api/assignments/{assignment_id}/attempts/{attempt_id}/feedback",
@@ -393,6 +407,10 @@ CLASS_CASES = [
          expect(303, guest=403, other=404, instructor=303)),
     Case("GET", "/assignments/{assignment_id}/leaderboard",
          get(lambda lab: f"/assignments/{_assignment(lab)}/leaderboard"), IN_CLASS(200)),
+    # The held-out split's final leaderboard before the due date: the instructor (and admins) only.
+    Case("GET", "/assignments/{assignment_id}/leaderboard",
+         get(lambda lab: f"/assignments/{_split_assignment(lab)}/leaderboard?view=final"),
+         expect(403, guest=404, other=404, instructor=200)),
     Case("POST", "/assignments/{assignment_id}/attempts/{attempt_id}/void", lambda lab: _void(lab, ""),
          instructors(303)),
     Case("POST", "/assignments/{assignment_id}/attempts/{attempt_id}/feedback", lambda lab: _feedback(lab, ""),

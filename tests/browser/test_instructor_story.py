@@ -141,10 +141,10 @@ def test_instructor_and_student_story(served_lab, browser):
 
 
 def test_grading_story_roster_late_policy_feedback_and_a_void(served_lab, browser):
-    """An instructor imports a roster and sets points and a late policy with an extension; two students set their
-    passwords from their links and make attempts (one late); the instructor leaves feedback and voids one
-    attempt; the CSV shows the late flag, the names, and counts no voided attempt. (The held-out private
-    split of the probes is not built yet.)"""
+    """An instructor imports a roster and sets points, a late policy with an extension and a held-out split (half
+    the probes private); two students set their passwords from their links and make attempts (one late); the
+    instructor leaves feedback and voids one attempt; the CSV and the final leaderboard show the grades judged on
+    the private probes, the late flag and the void, while the students see only the public part."""
     url, _ = served_lab
     teacher_ctx = browser.new_context(viewport=VIEW)
     teacher = teacher_ctx.new_page()
@@ -173,6 +173,7 @@ def test_grading_story_roster_late_policy_feedback_and_a_void(served_lab, browse
     teacher.select_option("#a-late", "penalty")
     teacher.fill("#a-penalty", "10")
     teacher.fill("#a-attempts", "2")
+    teacher.fill("#a-private", "50")
     due = datetime.now(UTC).replace(tzinfo=None) - timedelta(hours=1)
     teacher.fill("#a-due", due.strftime("%Y-%m-%dT%H:%M"))
     teacher.click("text=Create assignment")
@@ -205,6 +206,16 @@ def test_grading_story_roster_late_policy_feedback_and_a_void(served_lab, browse
             wait_until(page, "!/checked when the run ends/.test(document.querySelector('#attempts').innerText)", 120)
         pages[name] = page
     assert "(your extension)" in pages[ria].content() and "late 1 day" in pages[sam].content()
+    # The students see the public part only: their results say so, their run pages have no private part, and the
+    # final leaderboard stays closed while ria's extension runs.
+    for page in pages.values():
+        assert "on the public probes" in page.locator("#attempts .verdict").first.inner_text()
+        assert page.locator("#held-out-note").count() == 1
+        page.locator("#attempts a[href^='/runs/']").first.click()
+        page.wait_for_selector("#public-part-note")
+        assert page.locator("#private-part").count() == 0
+        closed = page.request.get(assignment_url + "/leaderboard?view=final")
+        assert closed.status == 403
 
     # Feedback for sam, and ria's second attempt voided, from the dashboard.
     teacher.goto(assignment_url + "/dashboard")
@@ -231,5 +242,25 @@ def test_grading_story_roster_late_policy_feedback_and_a_void(served_lab, browse
     assert (rows[sam]["name"], rows[sam]["late"], rows[sam]["attempts"], rows[sam]["max_score"]) == (
         "Sam Poe", "yes", "1", "100")
     assert rows[sam]["submitted_at"].endswith("Z") and float(rows[sam]["score"]) <= 90  # 10% off for its day
+    # The CSV's scores are the grades judged on the private probes: the instructor's attempt list (which judges
+    # the private part) gives each student's best counted attempt the same score.
+    listed = teacher.request.get(url + f"api/assignments/{assignment_url.rsplit('/', 1)[1]}/attempts").json()
+    for name in (ria, sam):
+        scores = [a["score"] for a in listed["attempts"] if a["student"] == name and not a["voided"]]
+        assert float(rows[name]["score"]) == max(scores), (name, scores, rows[name])
+    assert [a["voided"] for a in listed["attempts"] if a["student"] == ria].count(True) == 1
+    # The instructor's run page shows the private part beside the public one.
+    teacher.goto(url + f"runs/{listed['attempts'][0]['run_id']}")
+    assert teacher.locator("#private-part").count() == 1 and teacher.locator("#public-part-note").count() == 1
+    # The final leaderboard (the instructor may open it before the students can): labelled, both students ranked
+    # on the private probes, ria by her counted attempt, not the voided one.
+    teacher.goto(assignment_url + "/leaderboard?view=final")
+    assert "Final leaderboard" in teacher.locator("#leaderboard-view").inner_text()
+    board = teacher.request.get(url + f"api/assignments/{assignment_url.rsplit('/', 1)[1]}/leaderboard?view=final")
+    ranked = {r["student"]: r for r in board.json()["rows"]}
+    voided = next(a["id"] for a in listed["attempts"] if a["voided"])
+    assert board.json()["view"] == "final" and ranked[ria]["attempt_id"] != voided
+    teacher.goto(assignment_url + "/leaderboard")
+    assert "Public leaderboard" in teacher.locator("#leaderboard-view").inner_text()
     assert not teacher_errors, teacher_errors
     teacher_ctx.close()

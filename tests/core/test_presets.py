@@ -46,3 +46,13 @@ def test_an_unknown_preset_or_tier_is_named():
     with pytest.raises(ScenarioError) as err:
         scenario_from(None, "gpt-9", {"epochs": 99})
     assert "unknown tier" in err.value.errors["tier"] and "epochs" in err.value.errors
+
+
+def test_the_freeze_preset_is_break_it_with_half_the_blocks_frozen():
+    from forgetlab.core.presets import BREAK_IT
+    from forgetlab.core.tiers import get_tier
+
+    freeze = PRESETS["freeze"]
+    assert freeze.overrides == {**BREAK_IT, "freeze_layers": max(1, get_tier("synthetic").blocks() // 2)}
+    assert freeze.scenario().freeze_layers == 1 and freeze.expect.forgets_less_than == "break-it"
+    assert "forgets less than Break it" in freeze.explanation

@@ -3,7 +3,16 @@
 import pytest
 
 from forgetlab.core.presets import PRESETS, preset_scenario
-from forgetlab.core.scenario import MAX_STEPS, Scenario, ScenarioError, coerce, field_help, parse
+from forgetlab.core.scenario import (
+    ENGINE_VERSION,
+    MAX_STEPS,
+    Scenario,
+    ScenarioError,
+    coerce,
+    field_help,
+    parse,
+    scenario_defaults,
+)
 
 
 def test_every_field_has_a_default_and_an_explanation():
@@ -41,6 +50,32 @@ def test_canonical_hash_ignores_order_and_formatting():
     assert a.canonical_hash() != parse({"lr": 0.001, "epochs": 2, "seed": 1}).canonical_hash()
 
 
+# Every field's default when ENGINE_VERSION was last bumped. canonical_hash leaves defaults out, so a changed
+# default would change results under unchanged hashes: bump ENGINE_VERSION and rewrite this, never one alone.
+DEFAULTS_AT_ENGINE = (6, {
+    "base_seed": 0, "batch_size": 32, "early_stopping": False, "epochs": 3, "eval_every": 40, "ewc_lambda": 0.0,
+    "ewc_samples": 256, "kl_weight": 0.0, "l2sp_weight": 0.0, "lora_alpha": 4, "lora_dropout": 0.0, "lora_rank": 2,
+    "lora_targets": ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"], "lr": 0.001,
+    "method": "full", "min_delta": 0.0, "mix_ratio": 0.0, "patience": 3, "rehearsal_prompts": 64,
+    "rehearsal_ratio": 0.0, "replay_buffer": 200, "replay_ratio": 0.0, "safety_mix": 0.0, "schedule": "constant",
+    "seed": 0, "task": "support-narrow", "task_examples": 1000, "tier": "synthetic", "validate_every": 5,
+    "version": 1, "warmup_steps": 0, "wise_ft": False})
+
+
+def test_no_default_changes_without_an_engine_bump():
+    version, pinned = DEFAULTS_AT_ENGINE
+    assert ENGINE_VERSION == version, "ENGINE_VERSION moved: re-pin DEFAULTS_AT_ENGINE to today's defaults"
+    defaults = scenario_defaults()
+    assert {k: defaults[k] for k in pinned} == pinned  # fields added since are free: they leave old hashes alone
+
+
+def test_a_field_at_its_default_leaves_the_hash_alone():
+    """A scenario that spells out a default hashes like one that leaves it out: a field added later, off by
+    default, keeps every earlier run's cached result."""
+    assert parse({"lr": 0.001, "ewc_lambda": 0.0}).canonical_hash() == parse({"lr": 0.001}).canonical_hash()
+    assert parse({"ewc_lambda": 1.0}).canonical_hash() != parse({}).canonical_hash()
+
+
 def test_json_round_trip_and_version():
     s = preset_scenario("fix-it")
     assert parse(s.model_dump(mode="json")) == s
@@ -59,3 +94,11 @@ def test_every_preset_is_valid_and_explained():
     for preset in PRESETS.values():
         assert preset.scenario().total_steps <= MAX_STEPS
         assert len(preset.explanation) > 60
+
+
+def test_a_share_too_small_to_take_a_row_is_refused_by_name():
+    """1% of a batch of 32 rounds to no example: training would silently run without the mix."""
+    with pytest.raises(ScenarioError) as err:
+        parse({"mix_ratio": 0.01})
+    assert "mix_ratio 0.01 of a batch of 32 is no example" in err.value.errors["scenario"]
+    assert parse({"mix_ratio": 0.01, "batch_size": 100}).task_slots == 99

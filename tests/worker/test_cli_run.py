@@ -33,12 +33,13 @@ def test_invalid_configs_exit_nonzero_naming_the_field(tmp_path):
         (["run", "--set", "lr=5"], "lr"),
         (["run", "--set", "mix_ratio=0.95"], "0 to 0.9"),
         (["run", "--set", "colour=red"], "colour: unknown field"),
+        (["run", "--set", "freeze_layers=3"], "freeze_layers: the synthetic tier's base has 3 transformer blocks"),
         (["run", "--preset", "nope"], "unknown preset"),
         (["run", "--set", "epochs"], "field=value"),
         (["run", str(tmp_path / "bad.yaml")], "mapping"),
         (["run", str(tmp_path / "missing.yaml")], "cannot read"),
         (["claims", "--only", "2,x"], "--only: claim numbers"),
-        (["claims", "--only", "12"], "no claim 12"),
+        (["claims", "--only", "99"], "no claim 99"),
     ]
     for args, words in cases:
         out = forgetlab(*args)

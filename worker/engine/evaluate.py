@@ -134,6 +134,9 @@ def evaluate(model, encoded: EncodedSuite, names: list[str] | None = None) -> di
         if kind == "capabilities":
             general_first.append(first)
             result["items"][name] = [[bool(c), float(n)] for c, n in zip(correct.tolist(), nll.tolist())]
+        else:  # the task's per probe too, for the held-out split's parts (core/holdout.py)
+            result.setdefault("task_items", {})[name] = [[bool(c), float(n)]
+                                                         for c, n in zip(correct.tolist(), nll.tolist())]
         if encoded.refusal_id is not None and name in encoded.refusal_capabilities:
             refused = (first == encoded.refusal_id).float()
             harmful = torch.tensor([g == "harmful" for g in encoded.groups[name]], device=refused.device)
@@ -171,6 +174,8 @@ def evaluate_judged(model, encoded: EncodedSuite, names: list[str]) -> dict:
             result["nll_parts"][name] = nll_parts(split, nll)
             general += outputs
             result["items"][name] = [[p, float(n)] for p, n in zip(passed, nll.tolist())]
+        else:  # the task's per probe too, for the held-out split's parts (core/holdout.py)
+            result.setdefault("task_items", {})[name] = [[p, float(n)] for p, n in zip(passed, nll.tolist())]
         if name in encoded.refusal_capabilities:
             refused = [judge.is_refusal(o) for o in outputs]
             harmful = [g == "harmful" for g in encoded.groups[name]]

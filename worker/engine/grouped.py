@@ -19,6 +19,7 @@ from torch import nn
 from forgetlab.core.errors import Cancelled
 from forgetlab.core.grouping import group_key
 from forgetlab.core.results import Summary
+from forgetlab.core.holdout import Holdout
 from forgetlab.core.scenario import Scenario
 from forgetlab.core.tiers import Tier, get_tier
 
@@ -38,6 +39,7 @@ class Member:
     should_cancel: Callable[[], bool] = _never
     tier: Tier | None = None
     checkpoints: Checkpoints | None = None  # the job's: saved every few steps, resumed from when present
+    holdout: Holdout | None = None  # an attempt's held-out split (core/holdout.py), as for `train()`
 
 
 @dataclass
@@ -117,7 +119,7 @@ def train_group(members: list[Member], *, runtime: Runtime | None = None) -> lis
         raise ValueError(f"these runs cannot train as one group: {sorted(map(str, keys))}")
     # Each member is built exactly as a lone run builds itself (its seed, its mitigations, its adapters).
     runs = [Trainee(m.scenario, m.on_event, tier=m.tier or get_tier(m.scenario.tier), runtime=runtime,
-                    should_cancel=m.should_cancel, checkpoints=m.checkpoints) for m in members]
+                    should_cancel=m.should_cancel, checkpoints=m.checkpoints, holdout=m.holdout) for m in members]
     if len({run.tier.model() for run in runs}) != 1:  # a tier passed in (`Tier.with_model`) may swap the base
         raise ValueError("these runs cannot train as one group: their tiers load different base models")
     routing = Routing()

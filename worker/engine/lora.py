@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import warnings
 
+import torch
+
 from forgetlab.core.scenario import Scenario
 
 # peft calls a transformers method deprecated in v5; the warning is theirs, not the user's.
@@ -15,5 +17,17 @@ def apply_lora(model, scenario: Scenario):
     from peft import LoraConfig, get_peft_model
 
     config = LoraConfig(r=scenario.lora_rank, lora_alpha=scenario.lora_alpha, lora_dropout=scenario.lora_dropout,
-                        target_modules=list(scenario.lora_targets), bias="none", task_type="CAUSAL_LM")
+                        target_modules=targets(model, scenario), bias="none", task_type="CAUSAL_LM")
     return get_peft_model(model, config)
+
+
+def targets(model, scenario: Scenario) -> list[str]:
+    """The layers that get adapters: the scenario's target projections, but none whose weight a mitigation
+    froze (freeze_layers): a frozen block stays the base's under LoRA too. Where nothing is frozen, the
+    projections' short names, as peft matches them in every block."""
+    kinds = set(scenario.lora_targets)
+    layers = [(name, module) for name, module in model.named_modules()
+              if name.rpartition(".")[2] in kinds and isinstance(getattr(module, "weight", None), torch.nn.Parameter)]
+    if all(module.weight.requires_grad for _, module in layers):
+        return list(scenario.lora_targets)
+    return [name for name, module in layers if module.weight.requires_grad]  # full names: peft matches them exactly

@@ -18,7 +18,9 @@ import torch
 
 from forgetlab.core import metrics
 from forgetlab.core.errors import Cancelled
-from forgetlab.core.results import EarlyStopped, Finished, Measure, Metrics, Sample, Samples, Started, Summary, TaskMeasure
+from forgetlab.core.holdout import PRIVATE, PUBLIC, Holdout, parts, private_flags
+from forgetlab.core.results import (EarlyStopped, Finished, Measure, Metrics, PrivateMeasures, PrivateSummary, Sample,
+                                    Samples, Started, Summary, TaskMeasure)
 from forgetlab.core.scenario import Scenario
 from forgetlab.core.tiers import Tier, get_tier
 
@@ -90,25 +92,35 @@ def measure(result: dict, task: str) -> dict:
     }
 
 
+def split_measure(result: dict, task: str, prompts: dict[str, list[str]], holdout: Holdout) -> dict:
+    """measure() of a run with a held-out split: the public part as the point's figures, the private part beside."""
+    split = parts(result, prompts, holdout)
+    public, private = split[PUBLIC], split[PRIVATE]
+    return {**measure({**result, **public}, task),
+            "private": PrivateMeasures(capabilities={c: Measure(**v) for c, v in private["capabilities"].items()},
+                                       task=TaskMeasure(name=task, **private["tasks"][task]))}
+
+
 def train(scenario: Scenario, on_event: Callable | None = None, *, tier: Tier | None = None,
           runtime: Runtime | None = None, should_cancel: Callable[[], bool] = _never,
-          full_points: bool = False) -> Summary:
+          full_points: bool = False, holdout: Holdout | None = None) -> Summary:
     """Fine-tune the tier's base as the scenario says; returns the summary (also sent as `finished`).
 
     The tier defaults to the scenario's own; pass one to train another base (`Tier.with_model`).
     The runtime defaults to the CPU. `full_points` measures every point on the full suite, not only the
-    first and last (the claims compare runs along their curves, where 24 probes are too coarse)."""
+    first and last (the claims compare runs along their curves, where 24 probes are too coarse). `holdout`: an
+    assignment's held-out split (core/holdout.py), whose private part is measured apart from what is shown."""
     return fine_tune(scenario, on_event, tier=tier, runtime=runtime, should_cancel=should_cancel,
-                     full_points=full_points)[0]
+                     full_points=full_points, holdout=holdout)[0]
 
 
 def fine_tune(scenario: Scenario, on_event: Callable | None = None, *, tier: Tier | None = None,
               runtime: Runtime | None = None, should_cancel: Callable[[], bool] = _never,
-              full_points: bool = False, checkpoints: Checkpoints | None = None):
+              full_points: bool = False, checkpoints: Checkpoints | None = None, holdout: Holdout | None = None):
     """`train()`, also returning (fine-tuned model, untouched base model) for inspection and saving.
     `checkpoints` (the job's) saves the training state every few steps and resumes a retried run."""
     run = Trainee(scenario, on_event, tier=tier, runtime=runtime, should_cancel=should_cancel,
-                  full_points=full_points, checkpoints=checkpoints)
+                  full_points=full_points, checkpoints=checkpoints, holdout=holdout)
     for batch in run.batches():
         with run.runtime.autocast():
             loss = run.model(input_ids=batch.input_ids, labels=batch.labels).loss
@@ -127,7 +139,7 @@ class Trainee:
 
     def __init__(self, scenario: Scenario, on_event: Callable | None = None, *, tier: Tier | None = None,
                  runtime: Runtime | None = None, should_cancel: Callable[[], bool] = _never,
-                 full_points: bool = False, checkpoints: Checkpoints | None = None):
+                 full_points: bool = False, checkpoints: Checkpoints | None = None, holdout: Holdout | None = None):
         self.started = time.perf_counter()
         self.emit = on_event or (lambda event: None)
         self.scenario = s = scenario
@@ -140,10 +152,17 @@ class Trainee:
         self.base = base = base_view(tier, s.task, runtime.device)
         self.base_model, self.tokenizer, self.probes = base.model, base.tokenizer, base.probes
         self.encoded = base.full if full_points else base.run
+        # The held-out split (core/holdout.py): each name's prompts in the whole suite, and which are private.
+        self.holdout = holdout
+        names = base.full.suite.capabilities + base.full.suite.tasks
+        self.prompts = {n: [p.prompt for p in base.full.probes(n)] for n in names}
+        self.private = {n: private_flags(holdout, n, self.prompts[n]) for n in names} if holdout else {}
         model = copy.deepcopy(self.base_model)
         self.seq_len = min(model.config.max_position_embeddings, tier.max_seq_len)
         self.mitigations = build(s, Context(model, self.tokenizer, snapshot(model), self.seq_len, s.seed, tier,
                                             runtime.device))
+        for mitigation in self.mitigations:  # which weights train (freeze_layers), before LoRA and the optimizer
+            mitigation.freeze(model)
         if s.method == "lora":
             model = apply_lora(model, s)
         self.model = model
@@ -160,12 +179,14 @@ class Trainee:
         self.emit(Started(total_steps=s.total_steps, scenario=s.model_dump(mode="json"),
                           parameters=parameter_count(self.base_model), trainable=sum(p.numel() for p in self.trainable)))
         self.table: list[dict[str, float]] = []
+        self.private_table: list[dict[str, float]] = []  # the private part's accuracies (a held-out split)
         self.timing = {"setup": time.perf_counter() - self.started, "eval": 0.0}
         self.last_samples: list[dict] = []
         self.final_result: dict = {}  # the last point's full-suite evaluate(), items included
         self.watchers = [m for m in self.mitigations if m.check_every]
         self.step, self.losses, self.stopped, self.restored = 0, [], None, None
         self.first = self.point = None
+        self.resumed = False  # whether batches() resumed a retried run from its checkpoint
 
     def watch(self, step: int) -> str | None:
         """The mitigations' own validation checks (early stopping's cadence): a reason to stop, or None."""
@@ -189,19 +210,26 @@ class Trainee:
             result = base.level if step == 0 else evaluate(model, base.full if last or stop else encoded)
             if last or stop:
                 self.final_result.update(result)
+            measured = split_measure(result, s.task, self.prompts, self.holdout) if self.holdout else \
+                measure(result, s.task)
             point = Metrics(step=step, epoch=round(step / s.steps_per_epoch, 3), train_loss=train_loss,
                             val_loss=val_loss, lr=self.optimizer.param_groups[0]["lr"],
-                            seconds=round(time.perf_counter() - self.started, 3), **measure(result, s.task))
+                            seconds=round(time.perf_counter() - self.started, 3), **measured)
             self.table.append({c: v.accuracy for c, v in point.capabilities.items()})
+            if point.private:
+                self.private_table.append({c: v.accuracy for c, v in point.private.capabilities.items()})
             self.emit(point)
             # Each capability shows a probe it has forgotten, if any (base right, now wrong), else its fixed one.
             shown = self.probes if step == 0 else forgotten_probes(self.probes, base.full if last or stop else encoded,
                                                                    base.level.get("items", {}),
                                                                    result.get("items", {}))
+            shown = [p for p in shown if not self.is_private(p)]  # a student sees no private probe
             before = {o["prompt"]: o["output"] for o in self.last_samples}
             previous = [before.get(p.prompt, p.answer) for p in shown]
-            now = base.outputs if step == 0 else samples(model, self.tokenizer, shown, previous,
-                                                          judge=encoded.suite.judge, generated=result.get("outputs"))
+            kept = {p.prompt for p in shown}
+            now = [o for o in base.outputs if o["prompt"] in kept] if step == 0 else \
+                samples(model, self.tokenizer, shown, previous, judge=encoded.suite.judge,
+                        generated=result.get("outputs"))
         self.last_samples[:] = now
         # The base's answer: its sample, or for a swapped-in probe (which the base passed) its generation.
         base_said = {**base.level.get("outputs", {}), **{b["prompt"]: b["output"] for b in base.outputs}}
@@ -215,6 +243,29 @@ class Trainee:
         self.timing["eval"] += time.perf_counter() - eval_started
         return point, stop
 
+    def is_private(self, probe) -> bool:
+        flags = self.private.get(probe.capability)
+        return bool(flags) and flags[self.prompts[probe.capability].index(probe.prompt)]
+
+    def public(self, items: dict | None) -> dict | None:
+        """Per-probe results (or groups) of the public probes only: all of them without a split."""
+        if not items or not self.holdout:
+            return items
+        return {n: [x for x, private in zip(rows, self.private[n]) if not private] for n, rows in items.items()}
+
+    def private_summary(self) -> PrivateSummary | None:
+        """The private part's figures at the ends of the run (max_drop: over its points since a retry's resume)."""
+        first, point = self.first.private, self.point.private
+        if first is None or point is None:
+            return None
+        # A retried run resumes with the first point (the checkpoint's) but not the private points before the resume.
+        table = ([{c: v.accuracy for c, v in first.capabilities.items()}] if self.resumed else []) + self.private_table
+        return PrivateSummary(**metrics.summarize(table),
+                              task_accuracy={"baseline": first.task.accuracy, "final": point.task.accuracy},
+                              task_gain=point.task.accuracy - first.task.accuracy,
+                              baseline_nll={c: v.nll for c, v in first.capabilities.items()},
+                              final_nll={c: v.nll for c, v in point.capabilities.items()})
+
     def batches(self) -> Iterator[Batch]:
         """Each step's batch, in the run's own data order; stops after the last step or an early stop.
         Raises Cancelled when the run is cancelled before a step."""
@@ -222,6 +273,7 @@ class Trainee:
         # A retried run continues after its last checkpoint, with what it reported before; a first one starts here.
         resumed = checkpoints.restore(self.model, self.optimizer, self.schedule, table=self.table,
                                       samples=self.last_samples, mitigations=self.mitigations) if checkpoints else None
+        self.resumed = resumed is not None
         self.first = resumed.first if resumed else self.measure_and_report(0, None)[0]
         done = resumed.step if resumed else 0
         self.model.train()
@@ -272,20 +324,29 @@ class Trainee:
         s, base, tier, first, point, stopped = self.scenario, self.base, self.tier, self.first, self.point, self.stopped
         # The last step is always an evaluation point on the full suite, so `point` is the final state.
         train_seconds = time.perf_counter() - self.loop_started - (self.timing["eval"] - self.eval_before_loop)
+        # A held-out split's summary shows what the public probes show: the WiSE-FT curve and the NLL split by
+        # token are measured on every probe, so it leaves them out.
         with self.runtime.autocast():
-            wise = wise_curve(self.base_model, self.model, base.full, s.task) if s.wise_ft else None
+            wise = wise_curve(self.base_model, self.model, base.full, s.task) if s.wise_ft and not self.holdout \
+                else None
+        held = bool(self.holdout)
         summary = Summary(
             **metrics.summarize(self.table),
             task_accuracy={"baseline": first.task.accuracy, "final": point.task.accuracy},
             task_gain=point.task.accuracy - first.task.accuracy,
             format_rigidity=point.format_rigidity, refusal=point.refusal, over_refusal=point.over_refusal,
             steps=self.step, early_stopped=bool(stopped), wise_ft=wise, restored_step=self.restored,
-            fact_split=metrics.group_split(base.level.get("items", {}), self.final_result.get("items", {}),
-                                           {c: [p.group for p in base.full.probes(c)] for c in tier.capabilities}),
+            fact_split=metrics.group_split(self.public(base.level.get("items", {})),
+                                           self.public(self.final_result.get("items", {})),
+                                           self.public({c: [p.group for p in base.full.probes(c)]
+                                                        for c in tier.capabilities})),
             baseline_nll={c: v.nll for c, v in first.capabilities.items()},
             final_nll={c: v.nll for c, v in point.capabilities.items()},
-            baseline_nll_parts=base.level.get("nll_parts"), final_nll_parts=self.final_result.get("nll_parts"),
-            baseline_items=base.level.get("items"), final_items=self.final_result.get("items"),
+            baseline_nll_parts=None if held else base.level.get("nll_parts"),
+            final_nll_parts=None if held else self.final_result.get("nll_parts"),
+            baseline_items=self.public(base.level.get("items")),
+            final_items=self.public(self.final_result.get("items")),
+            private=self.private_summary(),
             seconds=round(time.perf_counter() - self.started, 3), setup_seconds=round(self.timing["setup"], 3),
             eval_seconds=round(self.timing["eval"], 3), train_seconds=round(train_seconds, 3))
         self.emit(Finished(step=self.step, summary=summary))

@@ -37,6 +37,7 @@ class SmolLM2Tier(Tier):
     # at least 64; support's 69 tokens the longest), so no budget is cut; self-rehearsal answers too.
     generation_tokens = 144
     default_task = "support"
+    base_blocks = 30  # SmolLM2-135M's, before its GGUF is converted (a test reads the converted config.json)
     install_hint = INSTALL_HINT
     refusal_capabilities = ("safety",)
 

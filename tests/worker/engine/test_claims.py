@@ -6,7 +6,7 @@ import pytest
 
 from forgetlab.core.metrics import bootstrap_ci, spearman, wise_pick
 from forgetlab.worker.engine.claim_effects import LEARNED, MIN_EFFECT, at_end, drop, matched, verdict
-from forgetlab.worker.engine.claims import CLAIMS, SMOLLM2_CLAIMS, runs_needed
+from forgetlab.worker.engine.claims import CLAIMS, SMOLLM2_CLAIMS, runs_needed, scenario_for
 
 
 def run(points: list[tuple[float, float]], slots: int = 32) -> dict:
@@ -54,7 +54,7 @@ def test_statistics_helpers():
 
 
 def test_claims_are_numbered_and_sized():
-    assert [c.number for c in CLAIMS] == list(range(1, 12))
+    assert [c.number for c in CLAIMS] == list(range(1, 14))
     assert [c.number for c in SMOLLM2_CLAIMS] == list(range(1, 10))
     assert all(c.tests for c in CLAIMS + SMOLLM2_CLAIMS)
     # Shared arms (break-it itself, lr 1e-4, LoRA) train once per unit.
@@ -75,6 +75,7 @@ def test_every_claim_is_judged_from_its_runs(tier, claims):
                                     "nll": {"a": a / 40, "b": a / 40}} for a in range(11)]}
     units = plan_units(5)
     runs = {key: fake for key in planned(claims, units, tier)}
+    rows = []
     for claim in claims:
         row = judge(claim, units, runs, tier)
         assert row["verdict"] in ("holds", "does not hold", "inconclusive", "not measurable")
@@ -82,6 +83,12 @@ def test_every_claim_is_judged_from_its_runs(tier, claims):
         for test in row["tests"]:
             if test["mean"] is not None:
                 assert test["ci"][0] == pytest.approx(test["mean"]) == pytest.approx(test["ci"][1])
+        rows.append(row)
+    # Every claim's row reads in the report and docs/claims.md's table: a line per test.
+    from forgetlab.worker import claims_report
+
+    assert len(claims_report.markdown(rows).splitlines()) == 2 + sum(len(c.tests) for c in claims)
+    assert all(f"{c.number}. {c.text}" in claims_report.text(rows, 5, 1) for c in claims)
 
 
 def test_the_old_one_seed_reading_still_works_from_summaries():
@@ -113,3 +120,32 @@ def test_a_learning_run_is_the_arms_own_run_longer_and_ends_once_learnt():
     own_keys, learning = claim_runs(claim, 0, 0, "synthetic"), claim_runs(claim, 0, 0, "synthetic", learning=True)
     assert {k for k, _, _ in own_keys.values()}.isdisjoint(k for k, _, _ in learning.values())
     assert all(s.epochs == LEARN_EPOCHS and until == LEARNED for _, s, until in learning.values())
+
+
+def test_the_freeze_claim_compares_the_freeze_preset_with_break_it():
+    from forgetlab.core.presets import PRESETS
+
+    claim = next(c for c in CLAIMS if c.number == 12)
+    arms = {label: scenario_for(o, 0) for label, o in claim.scenarios.items()}
+    assert arms["freeze"].freeze_layers == PRESETS["freeze"].scenario().freeze_layers == 1
+    # The arms differ in the frozen blocks alone (and break-it's WiSE-FT curve, measured after training).
+    assert arms["no freeze"].model_copy(update={"freeze_layers": 1, "wise_ft": False}) == arms["freeze"]
+    assert [(t.kind, t.learning) for t in claim.tests] == [("greater", True)]  # forgets less at matched learning
+
+
+def test_the_mix_curve_arms_differ_in_whole_rows_of_general_data_alone():
+    """Each ratio of claim 13 is a whole number of rows at its batch size (1, 5, 20 of 100), so no arm rounds to
+    another; "enough" is its two tests: 1% forgets less than none, and the same as 20%."""
+    from forgetlab.worker.engine.mitigations.base import batch_rows
+
+    claim = next(c for c in CLAIMS if c.number == 13)
+    arms = {label: scenario_for(o, 0) for label, o in claim.scenarios.items()}
+    assert [batch_rows(s, s.mix_ratio) for s in arms.values()] == [0, 1, 5, 20]
+    assert all(s.batch_size * s.mix_ratio == batch_rows(s, s.mix_ratio) for s in arms.values())
+    assert all(s.model_copy(update={"mix_ratio": 0.0}) == arms["0% mix"] for s in arms.values())
+    assert [(t.kind, t.learning) for t in claim.tests] == [("greater", True), ("equivalent", True)]
+    runs = {"0% mix": 0.5, "1% mix": 0.2, "20% mix": 0.18}  # drops where each first learnt
+    fake = {label: {"task_slots": 100, "curve": [{"step": 0, "task": 0.0, "caps": {"a": 1.0}},
+                                                 {"step": 20, "task": 0.9, "caps": {"a": 1.0 - d}}]}
+            for label, d in runs.items()}
+    assert [t.effect(fake, drop)[0] for t in claim.tests] == pytest.approx([0.3, 0.02])

@@ -43,6 +43,7 @@ def test_off_by_default_and_worded_when_on():
     config = parse({"mix_ratio": 0.2, "ewc_lambda": 10, "early_stopping": True}).model_dump()
     assert describe(config) == ["20% general data in every batch",
                                 "a penalty on moving the weights general skills rely on (EWC 10)", "early stopping"]
+    assert describe(parse({"freeze_layers": 2}).model_dump()) == ["the token embeddings and the lowest 2 blocks frozen"]
 
 
 def test_builders_return_nothing_when_off(base):
@@ -55,5 +56,6 @@ def test_builders_return_nothing_when_off(base):
     model = copy.deepcopy(base[0])
     ctx = Context(model, base[1], snapshot(model), 32, seed=0, tier=get_tier("synthetic"))
     assert build(parse({}), ctx) == []
-    names = [m.name for m in build(parse({"mix_ratio": 0.2, "kl_weight": 1.0, "l2sp_weight": 1.0}), ctx)]
-    assert names == ["mix", "l2sp", "kl"]  # registry order: rows stacked, penalties summed, in this order
+    names = [m.name for m in build(parse({"mix_ratio": 0.2, "kl_weight": 1.0, "l2sp_weight": 1.0,
+                                          "freeze_layers": 1}), ctx)]
+    assert names == ["mix", "l2sp", "kl", "freeze_layers"]  # registry order: rows stacked, penalties summed, in this order

@@ -1,10 +1,13 @@
-"""The training hooks a mitigation may use to join the loop; every hook only adds.
+"""The training hooks a mitigation may use to join the loop.
 
 Each mitigation's fields, checks and words are declared in core/mitigations/ (torch-free); its
 hooks live here, in a file of the same name whose `build(scenario, ctx)` returns the hooks, or
-None when the scenario leaves it off.
+None when the scenario leaves it off. Every hook but `freeze` only adds.
 
 
+- `freeze(model)`: called once, on the model about to train, before LoRA wraps it and before the optimizer
+  is built: may turn requires_grad off on weights that must not move (freeze_layers). It changes which
+  weights train, never their values; LoRA then puts no adapters on the frozen layers.
 - `extra_examples(step)`: rows to append to this step's batch (general mix, replay, safety mix).
 - `extra_loss(model)`: a term to add to this step's loss (EWC, L2-SP, KL to base).
 - `should_stop(point)`: a reason to stop, given {"step", "val_loss", "model"}, asked every `check_every`
@@ -58,6 +61,9 @@ class Mitigation:
             self.generator.set_state(state["generator"])
 
     def restore(self, model: torch.nn.Module) -> int | None:
+        return None
+
+    def freeze(self, model: torch.nn.Module) -> None:
         return None
 
     def extra_examples(self, step: int) -> Batch | None:
