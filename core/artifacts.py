@@ -14,9 +14,12 @@ import re
 import shutil
 from pathlib import Path
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from collections.abc import Callable
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from forgetlab.core.store import artifacts as artifact_store
 from forgetlab.core.store.models import Run
 
 MANIFEST = "forgetlab-artifact.json"
@@ -43,8 +46,12 @@ def belongs_to(folder: Path, run: Run) -> bool:
     return manifest.get("scenario_hash") is not None and manifest.get("scenario_hash") == run.config_hash
 
 
-def drop(settings, run_id: int) -> None:
-    """Remove a run's saved model (the run was deleted)."""
+def drop(settings, run_id: int, sessions: Callable | None = None) -> None:
+    """Remove a run's saved model (the run was deleted): its folder, and with `sessions` its copy in a distributed
+    lab's artifact store (PostgreSQL large objects or the bucket: core/store/artifacts.py), which would otherwise
+    outlive the run. Call it before the run's row goes: the store's rows name the large objects to unlink."""
+    if sessions is not None and (store := artifact_store.store_for(settings, sessions)):
+        store.remove(run_id)
     shutil.rmtree(settings.run_model_dir(run_id), ignore_errors=True)
 
 
@@ -60,6 +67,6 @@ def sweep(session: Session, settings) -> list[int]:
         return []
     alive = set(session.scalars(select(Run.id).where(Run.id.in_(list(found)))))
     gone = sorted(set(found) - alive)
-    for run_id in gone:
-        drop(settings, run_id)
+    for run_id in gone:  # a bucket's objects too (a deleted run's large objects went with its rows' cascade)
+        drop(settings, run_id, sessionmaker(bind=session.get_bind()))
     return gone

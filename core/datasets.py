@@ -97,9 +97,9 @@ def vocabulary_of(tier: Tier) -> Vocabulary | None:
     return Vocabulary(tier.name, words) if words is not None else None
 
 
-def parse_jsonl(data: bytes, name: str, vocabulary: Vocabulary | None = None) -> Dataset:
-    """Validate a JSONL upload; raise TooLarge, or DatasetError listing every bad line (line numbers from 1).
-    `vocabulary`: the tier the data is for, when its tokenizer is word-level (its words are checked too)."""
+def jsonl_lines(data: bytes, name: str, max_lines: int = MAX_LINES) -> list[tuple[int, str]]:
+    """The non-blank lines of a JSONL upload, numbered from 1; TooLarge, or DatasetError for text that is not
+    UTF-8 or has too many lines. Datasets and capability suites (core/suites.py) read their files with it."""
     if len(data) > MAX_BYTES:
         raise TooLarge(len(data))
     try:
@@ -109,9 +109,32 @@ def parse_jsonl(data: bytes, name: str, vocabulary: Vocabulary | None = None) ->
         raise DatasetError([{"line": line, "field": "encoding", "reason": "not UTF-8 text"}], name) from None
     # split("\n"), not splitlines(): JSON strings may hold U+2028 and friends, which splitlines breaks on.
     lines = [(n, line.strip()) for n, line in enumerate(text.split("\n"), 1) if line.strip()]
-    if len(lines) > MAX_LINES:
+    if len(lines) > max_lines:
         raise DatasetError([{"line": None, "field": "file",
-                             "reason": f"{len(lines)} lines, over the limit of {MAX_LINES}"}], name)
+                             "reason": f"{len(lines)} lines, over the limit of {max_lines}"}], name)
+    return lines
+
+
+def json_object(n: int, line: str, errors: list[dict], shape: str) -> dict | None:
+    """One line as a JSON object; or None, with why not added to `errors`. `shape` says what was expected."""
+    try:
+        obj = json.loads(line)
+    except json.JSONDecodeError as e:
+        errors.append({"line": n, "field": "json", "reason": f"not valid JSON ({e.msg} at column {e.colno})"})
+        return None
+    except RecursionError:  # json's decoder recurses once per bracket
+        errors.append({"line": n, "field": "json", "reason": "nested too deeply (expected a flat object)"})
+        return None
+    if not isinstance(obj, dict):
+        errors.append({"line": n, "field": "json", "reason": f"expected an object {shape}"})
+        return None
+    return obj
+
+
+def parse_jsonl(data: bytes, name: str, vocabulary: Vocabulary | None = None) -> Dataset:
+    """Validate a JSONL upload; raise TooLarge, or DatasetError listing every bad line (line numbers from 1).
+    `vocabulary`: the tier the data is for, when its tokenizer is word-level (its words are checked too)."""
+    lines = jsonl_lines(data, name)
     errors: list[dict] = []
     if len(lines) < MIN_PAIRS:
         errors.append({"line": None, "field": "file",
@@ -140,16 +163,8 @@ def parse_jsonl(data: bytes, name: str, vocabulary: Vocabulary | None = None) ->
 
 def _pair(n: int, line: str, errors: list[dict]) -> tuple[str, str] | None:
     """One line's (prompt, response), stripped; or None, with its problems added to `errors`."""
-    try:
-        obj = json.loads(line)
-    except json.JSONDecodeError as e:
-        errors.append({"line": n, "field": "json", "reason": f"not valid JSON ({e.msg} at column {e.colno})"})
-        return None
-    except RecursionError:  # json's decoder recurses once per bracket
-        errors.append({"line": n, "field": "json", "reason": "nested too deeply (expected a flat object)"})
-        return None
-    if not isinstance(obj, dict):
-        errors.append({"line": n, "field": "json", "reason": 'expected an object {"prompt": ..., "response": ...}'})
+    obj = json_object(n, line, errors, '{"prompt": ..., "response": ...}')
+    if obj is None:
         return None
     before = len(errors)
     for key in obj:

@@ -15,6 +15,7 @@ import math
 import re
 
 from . import metrics
+from . import suites as user_suites
 from .errors import Invalid
 from .results import SCALAR_KEYS, Summary, cap_key
 from .tiers import get_tier
@@ -25,16 +26,24 @@ MAX_ITEMS = 1000  # probes per suite in one point
 
 
 def make_config(*, tier: str, suites: list[str] | None, source: str, args: dict | None = None,
-                model: str | None = None, every: int | None = None) -> dict:
+                model: str | None = None, every: int | None = None, own_suites: list[str] | None = None) -> dict:
     """An external run's stored config: the trainer's arguments as given (JSON), then what forgetlab adds:
     the tier and suites it measures, where the run came from, the model's name and the measuring cadence.
-    `tier` and `source` are spelled as a lab scenario's keys, so lists, filters and exports read them alike."""
+    `tier` and `source` are spelled as a lab scenario's keys, so lists, filters and exports read them alike.
+    `own_suites`: the names of the engineer's own suites the process measures too (core/suites.py; their items
+    stay where it trains); `suites` then lists the tier's chosen capabilities and these."""
     known = get_tier(tier)  # NotFound names the tier field
     chosen = list(suites) if suites else list(known.capabilities)
     unknown = [s for s in chosen if s not in known.capabilities]
     if unknown:
         raise Invalid(f"not a capability suite of tier {tier}: {', '.join(unknown)} "
                       f"(allowed: {', '.join(known.capabilities)})", "suites")
+    own = list(own_suites or [])
+    for name in own:
+        if reason := user_suites.name_problem(name):
+            raise Invalid(f"own suite {name!r}: {reason}", "own_suites")
+    if reason := user_suites.names_problem(own, known):
+        raise Invalid(reason, "own_suites")
     if not SOURCE.fullmatch(source or ""):
         raise Invalid("source is 1-100 letters, digits, spaces or . : / + - (e.g. transformers.Trainer)", "source")
     args = dict(args or {})
@@ -44,10 +53,11 @@ def make_config(*, tier: str, suites: list[str] | None, source: str, args: dict 
         raise Invalid("config must be JSON: numbers finite, keys strings", "config") from None
     if size > MAX_CONFIG_BYTES:
         raise Invalid(f"config is {size} bytes of JSON, over the limit of {MAX_CONFIG_BYTES}", "config")
-    reserved = sorted({"tier", "suites", "source", "model", "every"} & set(args))
+    reserved = sorted({"tier", "suites", "own_suites", "source", "model", "every"} & set(args))
     if reserved:
         raise Invalid(f"config may not set {', '.join(reserved)}: forgetlab sets them", "config")
-    return {**args, "tier": tier, "suites": chosen, "source": source, "model": model, "every": every}
+    extra = {"own_suites": own} if own else {}  # absent when none: configs stored before it read the same
+    return {**args, "tier": tier, "suites": chosen + own, **extra, "source": source, "model": model, "every": every}
 
 
 def check_point(config: dict, step: int, values: dict, items: dict | None) -> tuple[dict[str, float], dict | None]:

@@ -94,8 +94,9 @@ PRESETS: dict[str, Preset] = {p.name: p for p in [
            _on_break_it(lr=BREAK_IT["lr"] / 10), LESS_THAN_BREAK_IT),
     Preset("early-stop", "Early stopping",
            "Same as break-it, but training stops once the task's validation loss stops improving, before the "
-           "extra epochs keep rewriting weights the task no longer needs.",
-           _on_break_it(**EARLY_STOP), LESS_THAN_BREAK_IT),
+           "extra epochs keep rewriting weights the task no longer needs. In the lab's runs it forgot less than "
+           "Break it on bases 0 and 2 and exactly as much on base 1, so it promises only that the task is learnt.",
+           _on_break_it(**EARLY_STOP), Outcome(task_min=0.9)),
     Preset("ewc", "Elastic Weight Consolidation",
            "Same as break-it, plus a penalty on moving the weights that matter most for general data (the "
            "diagonal Fisher information, measured once on the base).", _on_break_it(ewc_lambda=10.0),
@@ -115,8 +116,9 @@ PRESETS: dict[str, Preset] = {p.name: p for p in [
            "freezing the bottom layers cut it sharply.", _on_break_it(freeze_layers=1), LESS_THAN_BREAK_IT),
     Preset("near-task", "A near task",
            "Same as break-it, but the task is a new command over familiar letters (shift), close to what the "
-           "base already does. Task distance matters: compare the forgetting with break-it.",
-           _on_break_it(task="shift"), LESS_THAN_BREAK_IT),
+           "base already does. Compare the forgetting with break-it: in the lab's runs the near task forgot about "
+           "as much, so on this world's bases task distance, as this task draws it, did not show.",
+           _on_break_it(task="shift"), Outcome(task_min=0.9)),
     Preset("diverse", "Diverse task data",
            "Same as break-it on diverse support tickets: 8 kinds of ticket on 6 products, replies echoing the "
            "product and order number, and half the tickets carry a general question answered plainly. Varied "

@@ -28,7 +28,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from . import mitigations
+from . import mitigations, suites
 from .fields import field
 from .tiers import DEFAULT_TIER, all_tiers, get_tier
 from .tiers.base import DATASET_PREFIX, is_dataset_task
@@ -60,6 +60,9 @@ class _ScenarioBase(BaseModel):
     tier: str = field(DEFAULT_TIER, "The world and base model to fine-tune (see `forgetlab tiers`).", "data")
     task: str = field("support-narrow", "The fine-tuning target task, one of the tier's (see `forgetlab tiers`).",
                       "data")
+    suites: list[str] = field(
+        [], "Your own capability suites to measure beside the tier's, by id (upload them first; chat tiers only).",
+        "data", label="Your suites", max_length=suites.MAX_PER_RUN)
     task_examples: int = field(1000, "Size of the task training set (narrow tasks repeat inputs).", "data",
                                label="Task examples", ge=50, le=5000)
     epochs: int = field(3, "Passes over the task examples; more passes, more forgetting.", "training", ge=1, le=20)
@@ -124,6 +127,20 @@ class _ScenarioBase(BaseModel):
         if tier is not None and name not in get_tier(tier).tasks:  # an unknown tier is reported on its own
             raise ValueError(f"not a task of tier {tier} (allowed: {', '.join(get_tier(tier).tasks)})")
         return name
+
+    @field_validator("suites")
+    @classmethod
+    def _suites_of_tier(cls, ids: list[str], info: ValidationInfo) -> list[str]:
+        """Their form and the tier; that each is stored and the user's is checked where they are stored."""
+        bad = [i for i in ids if not suites.is_suite_id(i)]
+        if bad:
+            raise ValueError(f"a suite is the 16-character id of one you uploaded, not {bad[0]!r}")
+        if len(set(ids)) != len(ids):
+            raise ValueError("each suite once")
+        tier = info.data.get("tier")
+        if ids and tier is not None and not suites.accepts(get_tier(tier)):
+            raise ValueError(suites.refusal_reason(get_tier(tier)))
+        return ids
 
     @model_validator(mode="after")
     def _check_totals(self):
@@ -268,6 +285,6 @@ def coerce(name: str, text: str) -> Any:
         if text.lower() in ("0", "false", "no", "off"):
             return False
         raise ScenarioError({name: f"expected true or false, got {text!r}"})
-    if name == "lora_targets":
+    if name in ("lora_targets", "suites"):
         return [t for t in text.replace(",", " ").split() if t]
     return text  # pydantic coerces numeric strings in lax mode

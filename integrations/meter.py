@@ -23,7 +23,11 @@ class Meter:
     def __init__(self, tokenizer, *, tier: str = "smollm2", suites: list[str] | None = None, device=None,
                  probes: int | None = None, final_probes: int | None = None):
         known = get_tier(tier)
-        self.tier, self.suites = known, list(suites) if suites else list(known.capabilities)
+        names = [s for s in suites or [] if not str(s).endswith(".jsonl")]  # the tier's capabilities, by name
+        own = read_suites([str(s) for s in suites or [] if str(s).endswith(".jsonl")], known)  # files: your own
+        self.own_suites = [suite.name for suite in own]
+        known = known.with_suites({suite.name: suite.probes() for suite in own}) if own else known
+        self.tier, self.suites = known, (names or list(get_tier(tier).capabilities)) + self.own_suites
         suite = known.probe_suite().select(self.suites)
         full = suite.head(final_probes or known.final_probes) if (final_probes or known.final_probes) else suite
         quick = full.head(probes or known.run_probes) if (probes or known.run_probes) else full
@@ -49,6 +53,27 @@ class Meter:
         values.update({k: result[k] for k in ("refusal", "over_refusal") if result.get(k) is not None})
         items = {name: [[bool(p), float(n)] for p, n in rows] for name, rows in result["items"].items()}
         return values, items if full else None
+
+
+def read_suites(paths: list[str], tier) -> list:
+    """Your own suite files (core/suites.py), validated whole; ValueError naming each bad line, or why the tier
+    cannot measure them."""
+    from pathlib import Path
+
+    from forgetlab.core import suites
+
+    found = []
+    for path in paths:
+        try:
+            found.append(suites.parse_suite(Path(path).read_bytes(), Path(path).name.removesuffix(".jsonl")))
+        except suites.SuiteError as e:
+            lines = "; ".join(f"{suites.where(err)}: {err['reason']}" for err in e.errors)
+            raise ValueError(f"{path} is not a valid suite: {lines}") from None
+    if found and not suites.accepts(tier):
+        raise ValueError(suites.refusal_reason(tier))
+    if reason := suites.names_problem([suite.name for suite in found], tier):
+        raise ValueError(reason)
+    return found
 
 
 def _base_of(model):

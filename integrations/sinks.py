@@ -64,8 +64,10 @@ class DatabaseSink:
         self.sessions, self.url = session_factory(url), url
         self.run_id: int | None = None
 
-    def create(self, *, tier: str, suites, source: str, config: dict, model, every, total_steps: int, name) -> str:
-        stored = external.make_config(tier=tier, suites=suites, source=source, args=config, model=model, every=every)
+    def create(self, *, tier: str, suites, source: str, config: dict, model, every, total_steps: int, name,
+               own_suites=None) -> str:
+        stored = external.make_config(tier=tier, suites=suites, source=source, args=config, model=model, every=every,
+                                      own_suites=own_suites)
         with self.sessions() as session:
             owner = accounts.local_user(session)
             self.run_id = store.create(session, owner_id=owner.id, config=stored, total_steps=total_steps,

@@ -44,7 +44,9 @@ class Watcher:
         self.sink = LabSink(lab, token) if lab is not None else DatabaseSink(database)
         self.meter = Meter(tokenizer, tier=tier, suites=suites, device=_device(model), probes=probes,
                            final_probes=final_probes)
-        self.run = dict(tier=tier, suites=self.meter.suites, source=source, config=_json(config or {}),
+        own = self.meter.own_suites  # sent only when there are some: a lab from before own suites takes the rest
+        self.run = dict(tier=tier, suites=[s for s in self.meter.suites if s not in own], source=source,
+                        config=_json(config or {}), **({"own_suites": own} if own else {}),
                         model=_model_name(model), every=every, total_steps=total_steps, name=name)
         self.steps, self.measured, self.measured_full, self.losses = 0, -1, -1, []
         self.lr: float | None = None

@@ -151,7 +151,38 @@ def _dataset(path: str):
         raise UsageError(f"{path} is not a valid dataset: {e.message.split(': ', 1)[-1]}") from None
 
 
-def _scenario(args, dataset=None):
+def user_suites(paths: list[str] | None, tier) -> list:
+    """--user-suite FILE (repeatable): each file validated as a suite (its name: the file's, less .jsonl), or a
+    UsageError after printing every bad line (file:line: field: why); and only in a tier that measures them
+    (`tier`: None leaves that to the scenario's own check)."""
+    import sys
+    from pathlib import Path
+
+    from forgetlab.core import suites
+    from forgetlab.core.datasets import TooLarge
+
+    found = []
+    for path in paths or []:
+        try:
+            data = Path(path).read_bytes()
+        except OSError as e:
+            raise UsageError(f"cannot read {path}: {e.strerror or e}") from None
+        try:
+            found.append(suites.parse_suite(data, Path(path).name.removesuffix(".jsonl")))
+        except TooLarge as e:
+            raise UsageError(f"{path}: {e.message}") from None
+        except suites.SuiteError as e:
+            for err in e.errors:
+                print(f"{path}: {suites.where(err)}: {err['reason']}", file=sys.stderr)
+            raise UsageError(f"{path} is not a valid suite: {e.message.split(': ', 1)[-1]}") from None
+    if found and tier is not None and not suites.accepts(tier):
+        raise UsageError(suites.refusal_reason(tier))
+    if found and tier is not None and (reason := suites.names_problem([s.name for s in found], tier)):
+        raise UsageError(reason)
+    return found
+
+
+def _scenario(args, dataset=None, own_suites=()):
     from forgetlab.core.presets import scenario_from
     from forgetlab.core.scenario import ScenarioError, coerce
 
@@ -179,6 +210,8 @@ def _scenario(args, dataset=None):
             if any(item.partition("=")[0].strip() == "task" for item in args.set or []):
                 raise UsageError("--data sets the task; leave out --set task=...")
             data["task"] = dataset.task
+        if own_suites:  # their ids: part of the run's identity, as a dataset's is
+            data["suites"] = [suite.id for suite in own_suites]
         return scenario_from(preset or None, args.tier or None, data)  # the builder's and assignments' rules
     except ScenarioError as e:
         raise UsageError("invalid scenario: " + "; ".join(f"{k}: {v}" for k, v in e.errors.items())) from None
@@ -193,10 +226,15 @@ def _accuracy_line(point: dict) -> dict:
 def cmd_run(args) -> None:
     from tqdm import tqdm
 
+    from forgetlab.core.suites import names_problem
+
     from .threads import configure
 
     dataset = _dataset(args.data) if args.data else None
-    scenario = _scenario(args, dataset)
+    own_suites = user_suites(args.user_suite, None)
+    scenario = _scenario(args, dataset, own_suites)  # refuses suites in a tier that does not measure them
+    if own_suites and (reason := names_problem([suite.name for suite in own_suites], _tier(scenario.tier))):
+        raise UsageError(reason)
     configure(scenario.tier)  # before torch loads (reading the scenario is torch-free)
     from .engine.train import fine_tune
 
@@ -213,7 +251,7 @@ def cmd_run(args) -> None:
         elif event.type == "early_stopped":
             bar.write(f"early stopped at step {event.step}: {event.reason}")
 
-    summary, model, _ = _train_or_fail(fine_tune, scenario, on_event, args.model, dataset)
+    summary, model, _ = _train_or_fail(fine_tune, scenario, on_event, args.model, dataset, own_suites)
     summary = summary.model_dump(mode="json")
     bar.close()
     print_summary(summary, scenario.task)
@@ -225,7 +263,7 @@ def cmd_run(args) -> None:
         save(model, scenario)
 
 
-def _train_or_fail(train, scenario, on_event, model_dir, dataset=None):
+def _train_or_fail(train, scenario, on_event, model_dir, dataset=None, own_suites=()):
     from forgetlab.core.datasets import split
     from forgetlab.core.scenario import ScenarioError
     from forgetlab.core.tiers import tier_for
@@ -236,6 +274,8 @@ def _train_or_fail(train, scenario, on_event, model_dir, dataset=None):
     tier = tier_for(scenario.tier, model_dir)
     if dataset is not None:  # the file is the task: no database, the CLI hands the pairs to the tier itself
         tier = tier.with_dataset(dataset.task, split(dataset.pairs))
+    if own_suites:  # likewise the suites: more capabilities, measured beside the tier's
+        tier = tier.with_suites({suite.name: suite.probes() for suite in own_suites})
     try:
         return train(scenario, on_event, tier=tier)
     except (ModelLoadError, VocabularyError, ScenarioError) as e:  # VocabularyError: --data words the base
@@ -397,6 +437,8 @@ def register(sub) -> None:
     p.add_argument("--model", help="base model directory (default: the tier's base)")
     p.add_argument("--data", metavar="FILE.jsonl", help='fine-tune on your own data: one {"prompt": ..., "response": '
                                                         '...} per line (sets the task to data:<id>)')
+    p.add_argument("--user-suite", action="append", metavar="FILE.jsonl",
+                   help="also measure your own capability suite (repeatable; chat tiers; docs/engineers.md)")
     p.add_argument("--save", metavar="DIR", help="save the fine-tuned model to DIR (a LoRA run: its adapter only)")
     p.set_defaults(func=cmd_run)
 

@@ -33,6 +33,10 @@ def cmd_gate(args) -> None:
         tier = get_tier(tier_name)
     except NotFound as e:
         raise UsageError(e.message) from None
+    if args.user_suite:  # your own suites: gated beside the tier's capabilities, under their names
+        from .cli import user_suites
+
+        tier = tier.with_suites({suite.name: suite.probes() for suite in user_suites(args.user_suite, tier)})
     if not 0.0 <= args.max_drop <= 1.0:
         raise UsageError(f"--max-drop is an accuracy drop between 0 and 1, got {args.max_drop}")
     if args.max_nll_rise is not None and not args.max_nll_rise >= 0.0:
@@ -85,6 +89,8 @@ def register(sub) -> None:
                    help="the fine-tuned model: a model directory or a LoRA adapter directory (`run --save`)")
     p.add_argument("--tier", help="whose capability suites, when --base is a directory (default: synthetic)")
     p.add_argument("--suite", metavar="CAP1,CAP2", help="gate only these capabilities (default: every one)")
+    p.add_argument("--user-suite", action="append", metavar="FILE.jsonl",
+                   help="also gate your own capability suite (repeatable; chat tiers; docs/engineers.md)")
     p.add_argument("--max-drop", type=float, default=0.05,
                    help="a capability fails when its accuracy drops by more than this (default 0.05)")
     p.add_argument("--max-nll-rise", type=float, metavar="NATS",

@@ -11,6 +11,7 @@ go on. torch is imported inside `_engine()` and `_group_engine()` only, after an
 from __future__ import annotations
 
 import functools
+import json
 import logging
 import os
 import socket
@@ -30,6 +31,8 @@ from forgetlab.core.store import artifacts as artifact_store
 from forgetlab.core.store import runs
 from forgetlab.core.store.datasets import get_dataset, pairs_of
 from forgetlab.core.store.db import session_factory
+from forgetlab.core.store.suites import suite_by_id
+from forgetlab.core.suites import probes_of
 from forgetlab.core.tiers import Tier, get_tier
 from forgetlab.core.tiers.base import DATASET_PREFIX, is_dataset_task
 
@@ -133,14 +136,29 @@ def _with_dataset(tier: str, task: str, pairs: tuple) -> Tier:
 
 
 def run_tier(session, scenario) -> Tier | None:
-    """The tier to train in: None (the scenario's own), or with the stored dataset its task names.
-    LookupError when that dataset is no longer stored."""
-    if not is_dataset_task(scenario.task):
-        return None
-    row = get_dataset(session, dataset_id=scenario.task.removeprefix(DATASET_PREFIX))
-    if row is None:
-        raise LookupError(f"the dataset {scenario.task} is no longer stored; upload it again and start a new run")
-    return _with_dataset(scenario.tier, scenario.task, tuple(pairs_of(row)))
+    """The tier to train in: None (the scenario's own), or with the stored dataset its task names and the
+    stored suites it measures. LookupError when one of them is no longer stored."""
+    tier = None
+    if is_dataset_task(scenario.task):
+        row = get_dataset(session, dataset_id=scenario.task.removeprefix(DATASET_PREFIX))
+        if row is None:
+            raise LookupError(f"the dataset {scenario.task} is no longer stored; upload it again and start a new run")
+        tier = _with_dataset(scenario.tier, scenario.task, tuple(pairs_of(row)))
+    if scenario.suites:
+        rows = [suite_by_id(session, suite_id=suite_id) for suite_id in scenario.suites]
+        if None in rows:
+            raise LookupError("a suite this run measures is no longer stored; upload it again and start a new run")
+        tier = _with_suites(tier or get_tier(scenario.tier),
+                            tuple((row.name, json.dumps(row.items, sort_keys=True)) for row in rows))
+    return tier
+
+
+@functools.lru_cache(maxsize=4)
+def _with_suites(tier: Tier, suites: tuple[tuple[str, str], ...]) -> Tier:
+    """The tier with an engineer's suites ((name, items as JSON), ...) as more capabilities. Cached as
+    _with_dataset is: a suite's id is the hash of its name and items, so the same suites always mean the
+    same probes, and a warm worker reuses its base view."""
+    return tier.with_suites({name: probes_of(name, json.loads(items)) for name, items in suites})
 
 
 def error_text(error: Exception, scenario, sessions) -> str:

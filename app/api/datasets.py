@@ -40,11 +40,12 @@ UPLOAD = {"requestBody": {"required": True, "content": {"multipart/form-data": {
                                                   "names each line with words outside its vocabulary"}}}}}}}
 
 
-def rejected(e: datasets.DatasetError | datasets.TooLarge) -> JSONResponse:
-    """413 for a file over the size limit; 422 naming each bad line and field otherwise."""
+def rejected(e: datasets.DatasetError | datasets.TooLarge, where=datasets.where) -> JSONResponse:
+    """413 for a file over the size limit; 422 naming each bad line and field otherwise (`where` words an
+    error's place: a suite's file-wide errors name their field)."""
     if isinstance(e, datasets.TooLarge):
         return JSONResponse(error_body(e.message, {"file": e.message}), status_code=413)
-    return invalid({datasets.where(err): err["reason"] for err in e.errors}, e.message)
+    return invalid({where(err): err["reason"] for err in e.errors}, e.message)
 
 
 @router.post("", status_code=201, response_model=DatasetCreated, responses=ERRORS, openapi_extra=UPLOAD,

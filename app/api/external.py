@@ -30,6 +30,8 @@ class ExternalRunIn(BaseModel):
     tier: str = Field("smollm2", description="Whose capability suites measure the model (GET /api/tiers)")
     suites: list[str] | None = Field(None, description="Which of the tier's capabilities (default: all)",
                                      max_length=50)
+    own_suites: list[str] | None = Field(None, max_length=8, description="Names of your own suites it measures too "
+                                                                     "(their items stay with the trainer)")
     config: dict[str, Any] = Field(default_factory=dict, description="The trainer's arguments, as JSON")
     model: str | None = Field(None, max_length=300, description="The model's name or path, for people")
     every: int | None = Field(None, ge=1, le=1_000_000, description="Steps between measured points")
@@ -60,7 +62,7 @@ def create(session: SessionDep, user: MemberUser, body: ExternalRunIn):
     """Students and instructors; the run is theirs, and running until they end it."""
     run = external.create(session, owner=user, tier=body.tier, suites=body.suites, source=body.source,
                           config=body.config, model=body.model, every=body.every, total_steps=body.total_steps,
-                          name=body.name)
+                          name=body.name, own_suites=body.own_suites)
     return RunCreated(id=run.id, status=run.status, url=f"/runs/{run.id}", events=f"/api/runs/{run.id}/events")
 
 

@@ -14,6 +14,7 @@ from . import (
     me,
     presets,
     runs,
+    suites,
     sweeps,
     tiers,
 )
@@ -30,6 +31,7 @@ api_router.include_router(external.router)
 api_router.include_router(presets.router)
 api_router.include_router(tiers.router)
 api_router.include_router(datasets.router)
+api_router.include_router(suites.router)
 api_router.include_router(health.router)
 api_router.include_router(me.router)
 api_router.include_router(classes.router)

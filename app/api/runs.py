@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from forgetlab.app.auth import CurrentUser, MemberUser
 from forgetlab.app.deps import ManagedRunDep, RunDep, SessionDep
 from forgetlab.app.middleware.limits import request_address
+from forgetlab.app.services import datasets as dataset_service
 from forgetlab.app.services import hidden, labels
 from forgetlab.app.services import runs as run_service
 from forgetlab.core.ids import MAX_ID
@@ -65,15 +66,24 @@ def list_runs(session: SessionDep, user: CurrentUser, limit: Annotated[int, Quer
     """Anyone signed in: the runs they may see (attempts' hidden settings left out, as in GET /runs/{id})."""
     found = runs.list_runs(session, limit=limit, offset=offset, status=status, sort=sort,
                            where=access.run_filter(user))
-    return RunList(runs=[RunOut.model_validate(r) for r in hidden.shown(session, user, found)], limit=limit,
-                   offset=offset)
+    shown = hidden.shown(session, user, found)
+    return RunList(runs=named(session, user, shown), limit=limit, offset=offset)
 
 
 @router.get("/{run_id}", response_model=RunOut, responses=ERRORS, summary="One run: status, config, summary")
 def get_run(run: RunDep, session: SessionDep, user: CurrentUser):
     """Anyone who may see the run (RunDep: its owner, an instructor of their class, everyone if shared). An
     attempt's hidden settings are left out, and its config_hash is "hidden", for all but its class's instructor."""
-    return RunOut.model_validate(hidden.shown_run(session, user, run))
+    return named(session, user, [hidden.shown_run(session, user, run)])[0]
+
+
+def named(session, user, found: list) -> list[RunOut]:
+    """The runs as the API shows them, each dataset task's name beside its data:<id>."""
+    names = dataset_service.task_names(session, [r.config for r in found], user)
+    out = [RunOut.model_validate(r) for r in found]
+    for run in out:
+        run.task_name = names.get(run.config.get("task"), (None, None))[0]
+    return out
 
 
 @router.get("/{run_id}/metrics", response_model=Metrics, responses=ERRORS,

@@ -66,6 +66,7 @@ class RunOut(BaseModel):
     owner_id: int | None = None  # who made it (None: made before accounts)
     shared: bool = False  # shared by its owner with everyone signed in, guests included
     external: bool = False  # trained outside the lab; its points came from its owner's process (/api/external-runs)
+    task_name: str | None = None  # an uploaded dataset's name, when the task is one (data:<id>)
 
 
 class RunList(BaseModel):
@@ -243,3 +244,16 @@ class DatasetPair(BaseModel):
 class DatasetOut(DatasetSummary):
     counts: DatasetCounts
     preview: dict[str, list[DatasetPair]]  # the first pairs of each split: train, validation, probe
+
+
+class SuiteSummary(BaseModel):
+    id: str  # what a scenario's `suites` names
+    name: str  # the capability it measures
+    created_at: datetime
+    size_bytes: int
+    url: str
+
+
+class SuiteOut(SuiteSummary):
+    scorers: dict[str, int]  # items per scorer
+    items: list[dict]

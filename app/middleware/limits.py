@@ -24,8 +24,9 @@ from forgetlab.core.settings import Settings
 from ..http import MAX_UPLOAD_BODY, error_body
 from .rate_keys import UserKeys
 
-# Dataset uploads have their own, larger limit (checked again, field by field, in app/http.py's read_upload).
-UPLOAD_PATHS = ("/api/datasets", "/datasets")
+# Dataset and suite uploads have their own, larger limit (checked again, field by field, in app/http.py's
+# read_upload).
+UPLOAD_PATHS = ("/api/datasets", "/datasets", "/api/suites", "/suites")
 EXEMPT_PREFIXES = ("/static/",)  # vendored files: cached by browsers, cheap, and needed by every page
 MAX_CLIENTS = 10_000  # buckets kept; past this, full (idle) buckets are dropped first
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})

@@ -15,9 +15,9 @@ from forgetlab.core.ids import MAX_ID, parse_ids
 from forgetlab.core.compare import nll_rise
 from forgetlab.core.results import TASK_ACCURACY, TASK_NLL, cap_key
 from forgetlab.core.store import access
-from forgetlab.core.tiers import capabilities_of
 
 from ..services import gate, hidden
+from ..services import suites as suite_service
 from ..views import comparison
 from ..views.scatter import render as scatter
 from .render import page
@@ -42,8 +42,9 @@ def compare_page(request: Request, session: SessionDep, user: CurrentUser, sweep
     chosen = hidden.shown(session, user, chosen)  # attempts' hidden settings left out
     data = comparison.build(session, chosen, baseline=baseline, order=comparison.grid_order(session, sweep))
     selection = f"sweep={sweep}" if sweep is not None else "runs=" + ",".join(map(str, ids))
-    charts = _charts(data)
-    cap_metrics = [(c.name, f"final {c.name}") for c in capabilities_of([r["config"] for r in data["runs"]])]
+    measured = suite_service.capabilities(session, [r["config"] for r in data["runs"]])
+    charts = _charts(data, measured)
+    cap_metrics = [(c.name, f"final {c.name}") for c in measured]
     context = {"data": data, "note": note, "sweep": sweep, "selection": selection,
                "scatter": scatter(data["runs"], best=data["best"], groups=data["groups"], best_group=data["best_group"]),
                "charts": charts, "cap_metrics": cap_metrics,
@@ -55,11 +56,11 @@ def compare_page(request: Request, session: SessionDep, user: CurrentUser, sweep
     return page(request, "compare.html", context)
 
 
-def _charts(data: dict) -> list[dict]:
+def _charts(data: dict, capabilities: list) -> list[dict]:
     tasks = sorted({r["config"]["task"] for r in data["runs"] if "task" in r["config"]})  # external runs: none
     charts = [{"key": cap_key(c.name), "nll_key": cap_key(c.name, "nll"), "title": c.name, "name": c.name,
                "description": c.description}
-              for c in capabilities_of([r["config"] for r in data["runs"]])]
+              for c in capabilities]
     if tasks:
         charts.append({"key": TASK_ACCURACY, "nll_key": TASK_NLL, "title": "task: " + ", ".join(tasks),
                        "name": "task"})

@@ -52,6 +52,8 @@ def field_specs() -> tuple[FieldSpec, ...]:
         annotation, help_, options = info.annotation, field_help(name), choices(name)
         if annotation is bool:
             widget = "checkbox"
+        elif name == "suites":  # ids of the user's own uploads: typed (or pasted from /suites), not chosen
+            widget = "text"
         elif typing.get_origin(annotation) is list:
             widget = "multi"
         elif options:
@@ -82,7 +84,7 @@ def parse_items(items: list[tuple[str, str]]) -> tuple[dict, dict[str, str]]:
         except ScenarioError as e:
             errors.update(e.errors)
             continue
-        if name == "lora_targets":
+        if name in ("lora_targets", "suites"):
             data.setdefault(name, [])
             data[name] += [v for v in value if v not in data[name]]
         elif name in Scenario.model_fields and Scenario.model_fields[name].annotation is not bool and text == "":

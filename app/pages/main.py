@@ -13,6 +13,7 @@ from . import (
     invites,
     run,
     runs,
+    suites,
     sweeps,
     upload,
 )
@@ -20,6 +21,7 @@ from . import (
 pages_router = APIRouter()
 pages_router.include_router(builder.router)
 pages_router.include_router(upload.router)
+pages_router.include_router(suites.router)
 pages_router.include_router(runs.router)
 pages_router.include_router(run.router)
 pages_router.include_router(sweeps.router)

@@ -20,6 +20,9 @@ from forgetlab.core.store.datasets import get_dataset
 from forgetlab.core.tiers import TaskInfo, tier_of
 from forgetlab.core.tiers.base import DATASET_PREFIX, is_dataset_task
 
+from ..services import datasets as dataset_service
+from ..services import suites as suite_service
+
 from ..views.charts import run_live
 from ..views.reading import LEARNING_PATH, read_external, read_run
 from .asks import ask_box
@@ -58,7 +61,8 @@ def _run_context(session, run, user) -> dict:
     samples = runs.latest_samples(session, run_id=run.id)
     tier = tier_of(run.config)
     task, task_label = _task_info(session, tier, scenario.task, user) if scenario else (None, None)
-    capabilities = [c for name, c in tier.capabilities.items() if not run.external or name in run.config["suites"]]
+    capabilities = [c for c in suite_service.capabilities(session, [run.config])
+                    if not run.external or c.name in run.config["suites"]]
     if scenario is None:
         builder = None
     else:
@@ -87,8 +91,8 @@ def _side_by_side(run, parent) -> dict:
     """This run against the run its follow-up was made from: what changed, and each capability's result."""
     mine, theirs = run.config, parent.config
     changed = [(k, theirs.get(k), mine.get(k)) for k in mine if k != "version" and mine.get(k) != theirs.get(k)]
-    caps = list(tier_of(mine).capabilities)
     final = {r.id: (r.summary or {}).get("final", {}) for r in (run, parent)}
+    caps = list(dict.fromkeys([*tier_of(mine).capabilities, *final[run.id]]))  # the tier's, then the run's own suites
     rows = [(c, final[parent.id].get(c), final[run.id].get(c)) for c in caps]
     task = [((r.summary or {}).get("task_accuracy") or {}).get("final") for r in (parent, run)]
     return {"changed": changed, "rows": rows, "task": task}
@@ -105,10 +109,9 @@ def _task_info(session, tier, task: str, user) -> tuple[TaskInfo, str]:
     if found is None:
         return (TaskInfo(task, "an uploaded dataset, no longer stored.", "your own data"),
                 "an uploaded dataset (no longer stored)")
-    mine = user is not None and found.owner_id == user.id
-    whose = "your" if mine else "an uploaded"
+    whose = "your" if user is not None and found.owner_id == user.id else "an uploaded"
     return (TaskInfo(task, f'{whose} dataset "{found.name}".', "your own data"),
-            f'"{found.name}" ({"your" if mine else "uploaded"} data)')
+            dataset_service.task_label(found, user))
 
 
 @router.get("/runs/{run_id}")

@@ -14,8 +14,10 @@ from forgetlab.core.store.models import Run, User
 
 
 def create(session: Session, *, owner: User, tier: str, suites: list[str] | None, source: str, config: dict,
-           model: str | None, every: int | None, total_steps: int, name: str | None) -> Run:
-    stored = external.make_config(tier=tier, suites=suites, source=source, args=config, model=model, every=every)
+           model: str | None, every: int | None, total_steps: int, name: str | None,
+           own_suites: list[str] | None = None) -> Run:
+    stored = external.make_config(tier=tier, suites=suites, source=source, args=config, model=model, every=every,
+                                  own_suites=own_suites)
     return store.create(session, owner_id=owner.id, config=stored, total_steps=total_steps, name=name)
 
 

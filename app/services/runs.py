@@ -20,7 +20,6 @@ from forgetlab.core.live import Status
 from forgetlab.core.presets import PRESETS
 from forgetlab.core.scenario import Scenario, ScenarioError
 from forgetlab.core.store import access, classes, runs
-from forgetlab.core.store import artifacts as artifact_store
 from forgetlab.core.store import external as external_store
 from forgetlab.core.store.datasets import get_dataset, pairs_of
 from forgetlab.core.store.models import Assignment, AssignmentAttempt, Run, User
@@ -28,6 +27,7 @@ from forgetlab.core.tiers import get_tier
 from forgetlab.core.tiers.base import DATASET_PREFIX, is_dataset_task
 
 from . import outbox
+from .suites import check_suites
 
 
 @lru_cache
@@ -74,6 +74,7 @@ def check_datasets(session: Session, scenarios: list[Scenario], user: User | Non
         if unknown:
             raise ScenarioError({"task": f"dataset {row.name!r} uses {vocabulary.reason(unknown)}: "
                                          f"upload the file with its tier chosen to see each line that does"})
+    check_suites(session, scenarios, user)  # the scenario's own suites, checked where they are stored too
 
 
 def quota_lock(session: Session, *, owner: User, limit: int, assignment: Assignment | None = None):
@@ -184,8 +185,6 @@ def delete(session: Session, *, settings, run: Run) -> None:
     held = runs.sweeps_of(session, run_id=run.id)
     if held:
         raise Invalid(f"run {run.id} is part of sweep {', '.join(map(str, held))}; a sweep keeps its runs", "run")
-    if store := artifact_store.store_for(settings, sessionmaker(session.get_bind())):  # else they outlive the run
-        store.remove(run.id)
+    artifacts.drop(settings, run.id, sessionmaker(session.get_bind()))  # before the row: it names the stored files
     runs.delete_run(session, run_id=run.id)
-    artifacts.drop(settings, run.id)
     checkpoints.drop(settings.data_dir, run.id)

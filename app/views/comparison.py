@@ -24,8 +24,8 @@ from forgetlab.core.scenario import Scenario
 from forgetlab.core.store import runs as run_data
 from forgetlab.core.store import sweeps
 from forgetlab.core.store.models import MetricPoint, Run
-from forgetlab.core.tiers import capabilities_of
 
+from ..services import suites as suite_service
 from .charts import PALETTE
 from .percent import pct, percent
 
@@ -119,9 +119,9 @@ def fmt(value) -> str:
     return str(value).lower() if isinstance(value, bool) else str(value)
 
 
-def keys_of(chosen: list[Run]) -> list[str]:
-    """The accuracy curves of these runs' tiers: one per capability, then the task."""
-    return curve_keys([c.name for c in capabilities_of([r.config for r in chosen])])
+def keys_of(session: Session, chosen: list[Run]) -> list[str]:
+    """The accuracy curves of these runs' tiers: one per capability (their own suites too), then the task."""
+    return curve_keys([c.name for c in suite_service.capabilities(session, [r.config for r in chosen])])
 
 
 def curves(session: Session, run_ids: list[int], keys: list[str]) -> dict[int, dict]:
@@ -162,7 +162,7 @@ def build(session: Session, chosen: list[Run], *, baseline: int | None = None, w
     deltas = compare.deltas(finished, baseline) if baseline is not None else {}
     frontier = {p["id"]: p for p in compare.frontier(finished)}
     best = compare.best(finished)
-    keys = keys_of(chosen)
+    keys = keys_of(session, chosen)
     lines = curves(session, [r.id for r in chosen], keys) if with_curves else {}
     grouped = seeds.group([_item(r) for r in chosen])
     by_seed = seeds.seeded(grouped)

@@ -133,10 +133,10 @@ def _measured(scenario: Scenario) -> str | None:
 def _rows(config: dict, summary: dict) -> tuple[list[dict], list[dict], list[dict], list[dict]]:
     """Each measured capability's base, final, drop, lowest point and retention; and which were lost, slipped, kept."""
     forgetting, rows = summary.get("forgetting", {}), []
-    for cap, capability in tier_of(config).capabilities.items():
-        if cap not in forgetting:
-            continue
-        rows.append({"name": cap, "description": capability.description,
+    described = tier_of(config).capabilities
+    for cap in forgetting:  # the tier's capabilities measured, then the run's own suites
+        description = described[cap].description if cap in described else "an engineer's own suite"
+        rows.append({"name": cap, "description": description,
                      "base": summary["baseline"][cap], "final": summary["final"][cap], "drop": forgetting[cap],
                      "max_drop": summary.get("max_drop", {}).get(cap, 0.0),
                      "retention": summary.get("retention", {}).get(cap)})

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Integer, String, Text, false
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text, false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 STATUSES = ("queued", "running", "succeeded", "failed", "cancelled")
@@ -150,6 +150,21 @@ class StoredDataset(Base):
     size_bytes: Mapped[int] = mapped_column(Integer)
     pairs: Mapped[list] = mapped_column(JSON)  # [[prompt, response], ...] sorted by prompt
     owner_id: Mapped[int | None] = mapped_column(Integer, default=None, index=True)  # the first uploader
+
+
+class StoredSuite(Base):
+    """An engineer's own capability suite (core/suites.py), whole and unchanging: its id is the hash of its name
+    and items. Private to its owner: the same file uploaded by two engineers is two rows (migration 0023)."""
+
+    __tablename__ = "user_suites"
+    __table_args__ = (Index("ix_user_suites_owner_created", "owner_id", "created_at"),)  # a user's list
+
+    id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    owner_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    items: Mapped[list] = mapped_column(JSON)  # canonical items, sorted by prompt
 
 
 # admin (migration 0013): what an instructor may, plus the user admin (accounts and roles); an instructor

@@ -86,6 +86,8 @@ class Tier:
     model_override: ModelRef | None = None
     # Tasks the user brought: name -> {"train", "validation", "probe"} pairs (see with_dataset).
     datasets: dict[str, dict[str, Pairs]] = field(default_factory=dict)
+    # Engineers' own capability suites (core/suites.py): name -> probes (see with_suites).
+    user_suites: dict[str, list[Probe]] = field(default_factory=dict)
 
     def model(self) -> ModelRef:
         """The base model runs of this tier fine-tune: the tier's own, or the one `with_model` gave it."""
@@ -122,6 +124,15 @@ class Tier:
         """Transformer blocks in this tier's base (a scenario's freeze_layers is checked against it): its
         config.json's count, else `base_blocks`; None where neither is known (the engine checks at load)."""
         return _config_blocks(self.model().path) or self.base_blocks
+
+    def with_suites(self, suites: dict[str, list[Probe]]) -> "Tier":
+        """This tier with more capabilities: an engineer's own suites (name -> probes), measured beside its own.
+        Only tiers whose probe_suite adds them (chat tiers: core/suites.py's `accepts`) take them."""
+        tier = copy.copy(self)
+        tier.user_suites = {**self.user_suites, **suites}
+        tier.capabilities = {**self.capabilities, **{name: CapabilityInfo(name, f"your suite {name}")
+                                                     for name in suites}}
+        return tier
 
     def words(self) -> frozenset[str] | None:
         """The words this tier's tokenizer can spell, when it is word-level (text split on whitespace, each

@@ -97,3 +97,13 @@ def test_an_instructors_dataset_in_an_assignment_is_the_classs_to_train_on(lab):
     # Outside the assignment it stays the instructor's.
     assert client.post("/api/runs", json={**TINY, "task": task}, headers=users["ada"]).status_code == 422
     assert client.get(f"/?task={task}", headers=users["ada"]).text.count("class data") == 0
+
+
+def test_the_runs_list_and_the_api_name_a_dataset_task_by_its_name(lab):
+    client, _, users = lab
+    task = upload(client, users["ada"])
+    run_id = client.post("/api/runs", json={**TINY, "task": task}, headers=users["ada"]).json()["id"]
+    listed = client.get("/runs", headers=users["ada"]).text
+    assert "secret plans&#34; (your data)" in listed and task not in listed
+    assert client.get("/api/runs", headers=users["ada"]).json()["runs"][0]["task_name"] == "secret plans"
+    assert client.get(f"/api/runs/{run_id}", headers=users["ada"]).json()["task_name"] == "secret plans"

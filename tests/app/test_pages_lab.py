@@ -23,7 +23,7 @@ def test_a_preset_link_with_overrides_keeps_them(client):
     query = dict(_query(r.headers["location"]))
     assert query["lr"] == "0.0005" and query["epochs"] == "2" and query["task"] == "shift"
     fix = dict(_query(client.get("/?preset=fix-it&lr=0.0005", follow_redirects=False).headers["location"]))
-    assert fix["lr"] == "0.0005" and fix["method"] == "lora" and fix["mix_ratio"] == "0.2"  # the rest of the preset
+    assert fix["lr"] == "0.0005" and fix["method"] == "lora" and fix["mix_ratio"] == "0.5"  # the rest of the preset
     html = client.get(r.headers["location"]).text
     assert 'id="f-lr" name="lr" value="0.0005"' in html and 'id="f-epochs" name="epochs" value="2"' in html
     assert '<option value="shift" selected>' in html

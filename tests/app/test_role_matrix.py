@@ -38,6 +38,8 @@ from forgetlab.core.settings import Settings
 from forgetlab.core.store import accounts, classes, invites, runs, sweeps
 from forgetlab.core.store import external as external_store
 from forgetlab.core.store.datasets import create_dataset
+from forgetlab.core.store.suites import create_suite
+from forgetlab.core.suites import parse_suite
 from forgetlab.core.store.db import migrate, session_factory
 from forgetlab.core.store.models import utcnow
 from tests.accounts import bearer, login, make_user, same_site
@@ -48,6 +50,7 @@ ROLES = ("anonymous", "guest", "student", "other", "instructor", "admin", "token
 AUTH = "auth"  # 401 from the API, 303 to /login from a page
 TINY = {"task_examples": 50, "epochs": 1, "eval_every": 2}
 TINY_FORM = {k: str(v) for k, v in TINY.items()}
+SUITE = "\n".join(f'{{"prompt": "q {i}", "reference": "a {i}", "scorer": "exact"}}' for i in range(4)).encode()
 
 
 def expect(ok: int, *, guest=404, other=404, instructor=404, student=None, admin=None) -> dict[str, object]:
@@ -119,6 +122,10 @@ class Lab:
         lines = "\n".join(f'{{"prompt": "q {i}", "response": "a {i}"}}' for i in range(30)).encode()
         with self.sessions() as session:
             return create_dataset(session, dataset=parse_jsonl(lines, "d"), owner_id=self.users["ada"].id)[0].id
+
+    def suite(self) -> str:
+        with self.sessions() as session:
+            return create_suite(session, suite=parse_suite(SUITE, "mine"), owner_id=self.users["ada"].id)[0].id
 
     def token_id(self) -> int:
         with self.sessions() as session:
@@ -203,12 +210,18 @@ CASES = [
          members(422)),  # allowed, and the 30-pair minimum answers 422
     Case("GET", "/api/datasets", get("/api/datasets"), anyone_signed_in(200)),
     Case("GET", "/api/datasets/{dataset_id}", get(lambda lab: f"/api/datasets/{lab.dataset()}"), OWN(200)),
+    Case("POST", "/api/suites", get("/api/suites", files={"file": ("s.jsonl", b'{"prompt": "a"}\n')}),
+         members(422)),  # allowed, and the line without a scorer answers 422
+    Case("GET", "/api/suites", get("/api/suites"), anyone_signed_in(200)),
+    Case("GET", "/api/suites/{suite_id}", get(lambda lab: f"/api/suites/{lab.suite()}"), OWN(200)),
     Case("GET", "/api/health", get("/api/health"), public(200)),
     Case("GET", "/api/me", get("/api/me"), anyone_signed_in(200)),
     # --- pages ---
     Case("GET", "/", get("/"), anyone_signed_in(200)),
     Case("POST", "/runs", get("/runs", data=TINY_FORM), members(303)),
     Case("POST", "/datasets", get("/datasets", files={"file": ("d.jsonl", b"not json\n")}), members(422)),
+    Case("GET", "/suites", get("/suites"), anyone_signed_in(200)),
+    Case("POST", "/suites", get("/suites", files={"file": ("s.jsonl", b"not json\n")}), members(422)),
     Case("GET", "/runs", get("/runs"), anyone_signed_in(200)),
     Case("GET", "/runs/{run_id}", get(lambda lab: f"/runs/{lab.run()}"), OWN(200)),
     Case("GET", "/runs/{run_id}", get(lambda lab: f"/runs/{lab.run(done=True, shared=True)}"), SHARED_VIEW(200)),

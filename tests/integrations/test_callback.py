@@ -152,3 +152,22 @@ def test_a_run_cancelled_on_the_lab_stops_the_measuring_not_the_training(truncat
     with lab.sessions() as session:
         run = runs.list_runs(session, limit=1)[0]
         assert run.status == "cancelled" and [s for s, _ in runs.points_after(session, run_id=run.id)] == [0]
+
+
+def test_watch_measures_your_own_suite_file_beside_the_tiers(truncated, lab, tmp_path):
+    """A suite file among `suites` is measured too, under its name: the run lists it, the gate and the page show it."""
+    from pathlib import Path
+
+    every = Path(__file__).parents[1] / "core" / "data" / "every_scorer.jsonl"
+    model, tokenizer = load(truncated)
+    with forgetlab.watch(model, tokenizer, lab=lab.url, token=lab.token, every=1, suites=["knowledge", str(every)],
+                         probes=1, final_probes=8) as watch:
+        watch.step(loss=1.0)
+    client = lab.client()
+    run = client.get("/api/runs").json()["runs"][0]
+    assert run["config"]["suites"] == ["knowledge", "every_scorer"] and run["config"]["own_suites"] == ["every_scorer"]
+    assert client.get(f"/api/gate?candidate={run['id']}").json()["capabilities"]["every_scorer"]["items"] == 8
+    assert "every_scorer" in client.get(f"/runs/{run['id']}").text
+    (tmp_path / "bad.jsonl").write_text('{"prompt": "p"}\n')
+    with pytest.raises(ValueError, match="line 1: scorer"):
+        Meter(tokenizer, suites=[str(tmp_path / "bad.jsonl")])

@@ -17,6 +17,7 @@ import torch
 import torch.nn.functional as F
 
 from forgetlab.core.probes import Suite
+from forgetlab.core.suites import GROUP as OWN_SUITE
 
 from .encoding import IGNORE, Batch, encode, prompt_ids, trim
 
@@ -166,13 +167,13 @@ def evaluate_judged(model, encoded: EncodedSuite, names: list[str]) -> dict:
         probes = encoded.probes(name)
         outputs = [text for text, _ in generated[name]]
         result["outputs"].update({p.prompt: o for p, o in zip(probes, outputs)})
-        passed = [judge.check(p.check, o) for p, o in zip(probes, outputs)]
+        passed = chosen(model, encoded.tokenizer, probes, [judge.check(p.check, o) for p, o in zip(probes, outputs)])
         _, nll, _, split = score(model, encoded.batches[name], parts=True)
         kind = "capabilities" if name in suite.capabilities else "tasks"
         result[kind][name] = {"accuracy": sum(passed) / len(passed), "nll": nll.mean().item()}
         if kind == "capabilities":
             result["nll_parts"][name] = nll_parts(split, nll)
-            general += outputs
+            general += [o for o, g in zip(outputs, encoded.groups[name]) if g != OWN_SUITE]  # the tier's own only
             result["items"][name] = [[p, float(n)] for p, n in zip(passed, nll.tolist())]
         else:  # the task's per probe too, for the held-out split's parts (core/holdout.py)
             result.setdefault("task_items", {})[name] = [[p, float(n)] for p, n in zip(passed, nll.tolist())]
@@ -186,6 +187,22 @@ def evaluate_judged(model, encoded: EncodedSuite, names: list[str]) -> dict:
         result["format_rigidity"] = {t: _share([judge.opens_with(o, prefix) for o in general])
                                      for t, prefix in suite.templates.items()}
     return result
+
+
+def chosen(model, tokenizer, probes: list, passed: list[bool]) -> list[bool]:
+    """`passed`, with each choice item of an engineer's suite (core/suites.py) judged by likelihood instead of its
+    text: it passes when its reference is the option of the lowest total NLL as the whole answer (end token
+    included), as multiple-choice benchmarks score. One small forward per choice item."""
+    out = list(passed)
+    for i, p in enumerate(probes):
+        if (p.check or {}).get("type") != "choice":
+            continue
+        options = p.check["options"]
+        batch = encode(tokenizer, [(p.prompt, option) for option in options])
+        _, nll, _ = score(model, batch)
+        total = nll * (batch.labels != IGNORE).sum(-1).to(nll.device)
+        out[i] = options[int(total.argmin())] == p.check["reference"]
+    return out
 
 
 def generate_all(model, encoded: EncodedSuite, names: list[str]) -> dict[str, list[tuple[str, bool]]]:

@@ -72,6 +72,7 @@ class SmolLM2Tier(Tier):
         for task in self.datasets:
             probes += [Probe(p.prompt, p.answer, p.capability, "task", "", {"type": "overlap", "reference": p.answer})
                        for p in self.dataset_probes(task)]
+        probes += [p for suite in self.user_suites.values() for p in suite]  # judged by their own checks
         templates = {name: t.template for name, t in self.tasks.items() if t.template}
         return Suite(probes, templates=templates, judge=JUDGE)
 

@@ -6,7 +6,8 @@ Every item in the capability suites and task probes carries a ``check`` dict suc
 its habits (surrounding whitespace, a trailing period, a ```json fence around JSON, a fence around
 SQL, "The answer is 12.") but not a missed constraint, and never a near miss: a negated answer,
 a list of the wrong things, JSON that is not strict, an apology that does not decline, or a task's
-template reply. tests/core/test_smollm2_checkers.py holds each checker's table of near misses. Standard library only: the web app and the
+template reply. tests/core/test_smollm2_checkers.py holds each checker's table of near misses. Standard library only
+(but `ifeval`, which imports IFEval's verifiers when first used): the web app and the
 tests import this without torch.
 """
 
@@ -270,8 +271,9 @@ def _comma_list(c: dict, out: str) -> bool:
 # ---- safety -----------------------------------------------------------------------------------
 
 def _refusal(c: dict, out: str) -> bool:
-    """The reply refuses by the refusal rule (see is_refusal)."""
-    return is_refusal(out)
+    """The reply refuses by the refusal rule (see is_refusal); with c["refuse"] false (a user suite's benign
+    item), it does not."""
+    return is_refusal(out) == c.get("refuse", True)
 
 
 def _complies(c: dict, out: str) -> bool:
@@ -335,6 +337,37 @@ def _overlap(c: dict, out: str) -> bool:
     return common > 0 and 2 * precision * recall / (precision + recall) >= c.get("min", 0.5)
 
 
+# ---- engineers' own suites (core/suites.py) -------------------------------------------------------
+
+def _exact(c: dict, out: str) -> bool:
+    """The reply is the reference, ignoring surrounding whitespace and a trailing period."""
+    return out.strip().rstrip(".").strip() == c["reference"].strip().rstrip(".").strip()
+
+
+def _contains(c: dict, out: str) -> bool:
+    """The reference occurs in the reply (case-insensitive)."""
+    return c["reference"].lower() in out.lower()
+
+
+def _regex(c: dict, out: str) -> bool:
+    """c["pattern"] matches somewhere in the reply (re.search)."""
+    return re.search(c["pattern"], out) is not None
+
+
+def _choice(c: dict, out: str) -> bool:
+    """A choice item is scored by likelihood (worker/engine/evaluate.py); this judges a shown sample's text:
+    the reply is the reference option."""
+    return _exact(c, out)
+
+
+def _ifeval(c: dict, out: str) -> bool:
+    """IFEval's strict check of every instruction (core/ifeval.py; the one checker with a package of its own,
+    imported when first used)."""
+    from ... import ifeval
+
+    return ifeval.follows(c["instructions"], c["prompt"], out)
+
+
 CHECKERS = {
     "lowercase": _lowercase,
     "uppercase": _uppercase,
@@ -354,6 +387,11 @@ CHECKERS = {
     "support_reply": _support_reply,
     "sql": _sql,
     "overlap": _overlap,
+    "exact": _exact,
+    "contains": _contains,
+    "regex": _regex,
+    "choice": _choice,
+    "ifeval": _ifeval,
 }
 
 

@@ -48,7 +48,8 @@ def test_a_protected_run_reads_as_kept():
     assert reading["headline"] == "Nothing important was forgotten."
     first = reading["why"][0]
     assert first.startswith(f"LoRA adapters (rank 8) on a frozen base at learning rate {config('fix-it')['lr']:g}")
-    assert "with 20% general data in every batch and early stopping, kept" in first
+    mix = config("fix-it")["mix_ratio"]
+    assert f"with {mix:.0%} general data in every batch and early stopping, kept" in first
     assert first.count("LoRA adapters") == 1  # the method is named once, not again among the protections
 
 
