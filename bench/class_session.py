@@ -1,6 +1,6 @@
 """A class session of 30: thirty students submit an attempt at the same moment on the embedded synthetic lab.
 
-    python -m bench.class_session [--students 30] [--workers 2]
+    python -m bench.class_session [--students 30] [--workers 2] [--method full|lora] [--grouping on|off]
 
 Starts `forgetlab serve` (embedded, synthetic tier) in a fresh data directory holding an instructor's
 class, one assignment (break-it made short: 1 epoch, 64 task examples, a point every 2 steps; goal
@@ -11,6 +11,9 @@ until it has a verdict (time to the verdict). Reports: how many were judged, p50
 (from each student's own submit; the poll interval bounds their resolution), the queue position the API
 answered at submit, and whether the leaderboard is consistent with the attempts (one row per student
 with a ranked attempt, each row that student's attempt, ranks ordered by score).
+`--method lora` makes the assignment a LoRA one, which grouped scheduling can train in groups
+(docs/grouped-training.md); `--grouping off` serves the lab with FORGETLAB_GROUP_SIZE=1 (every run alone),
+`on` with the shipped group_size and group_wait_ms.
 """
 
 from __future__ import annotations
@@ -91,14 +94,17 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--students", type=int, default=30)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--method", choices=["full", "lora"], default="full")
+    parser.add_argument("--grouping", choices=["on", "off"], default="on")
     args = parser.parse_args()
+    env = {} if args.grouping == "on" else {"FORGETLAB_GROUP_SIZE": "1"}
     with tempfile.TemporaryDirectory() as data:
         tokens = make_students(data, args.students)
-        with served_lab(workers=args.workers, data_dir=data) as (url, _):  # the rate limits as shipped
+        with served_lab(env, workers=args.workers, data_dir=data) as (url, _):  # the rate limits as shipped
             with httpx.Client(base_url=url, timeout=60) as teacher:  # the embedded lab's own user teaches
                 room = teacher.post("api/classes", json={"name": "Session of 30"}).json()
                 aid = teacher.post(f"api/classes/{room['id']}/assignments", json={
-                    "title": "Keep it", "preset": "break-it", "settings": SCENARIO, "goal": GOAL,
+                    "title": "Keep it", "preset": "break-it", "settings": {**SCENARIO, "method": args.method}, "goal": GOAL,
                     "attempt_budget": 1}).json()["id"]
                 barrier = threading.Barrier(args.students)
                 results = {name: {} for name in tokens}
@@ -117,14 +123,16 @@ def main() -> None:
     first = [r["first_point"] for r in judged if "first_point" in r]
     verdict = [r["verdict"] for r in judged]
     ok, why = consistent(board, attempts)
-    report = {"students": args.students, "workers": args.workers, "judged": len(judged),
+    report = {"students": args.students, "workers": args.workers, "method": args.method, "grouping": args.grouping,
+              "judged": len(judged),
               "passed": sum(bool(r.get("passed")) for r in judged), "errors": errors, "wall_seconds": round(wall, 1),
               "first_point": {q: round(percentile(first, p), 2) for q, p in (("p50", 50), ("p95", 95), ("max", 100))},
               "verdict": {q: round(percentile(verdict, p), 2) for q, p in (("p50", 50), ("p95", 95), ("max", 100))},
               "positions_at_submit": sorted(r.get("position") or 0 for r in results.values()),
               "leaderboard_consistent": ok, "leaderboard": why}
     print(f"{len(judged)} of {args.students} attempts judged ({report['passed']} passed), {len(errors)} refused; "
-          f"{args.workers} workers; {wall:.1f} s from the first submit to the last verdict")
+          f"{args.workers} workers, {args.method}, grouping {args.grouping}; {wall:.1f} s from the first submit to "
+          "the last verdict")
     print(f"submit -> first point: p50 {report['first_point']['p50']} s, p95 {report['first_point']['p95']} s, "
           f"max {report['first_point']['max']} s")
     print(f"submit -> verdict:     p50 {report['verdict']['p50']} s, p95 {report['verdict']['p95']} s, "

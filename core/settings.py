@@ -54,6 +54,13 @@ class Settings(BaseSettings):
     # shares the usable cores between the runs at once). Set, it overrides that rule everywhere a run starts.
     torch_threads: int | None = Field(None, ge=1, le=64, description="CPU threads per run (default: the rule "
                                                                       "in worker/threads.py).")
+    # Grouped training (docs/grouped-training.md): a worker that takes a queued LoRA run also takes the compatible
+    # queued runs (same tier, base and queue) and trains them as one group on one frozen base. Both modes.
+    group_size: int = Field(8, ge=1, le=64, description="Most runs a worker trains as one group; 1 turns "
+                                                        "grouping off (every run trains alone).")
+    group_wait_ms: int = Field(200, ge=0, le=60_000, description="How long a worker that took a groupable run "
+                                                                 "waits for more compatible runs to be queued "
+                                                                 "before it starts with those it has.")
     # Lifecycle limits, shared by both modes.
     run_time_limit: int = Field(1800, description="Hard limit on one run's seconds; the Celery visibility "
                                                   "timeout is set above it.")

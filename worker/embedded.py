@@ -3,7 +3,8 @@
 A child warms up first (imports torch and the engine, loads the base model once so every lazy
 import and file read is done), tells its parent "ready" over the socket FD, then runs the run ids
 it is sent and answers the questions to a run's model (worker/asking.py), one at a time, saying
-"done" after each, until the parent closes the socket. Celery's pool children reuse `warm_up`.
+"done" after each, until the parent closes the socket. For a run it first says which runs it took
+("took", ids): the run sent, and the compatible queued runs it trains with it as a group (worker/jobs.py). Celery's pool children reuse `warm_up`.
 """
 
 from __future__ import annotations
@@ -82,7 +83,9 @@ def child_main(fd: int) -> None:
         if isinstance(job, tuple):
             ask_job(ask_id=job[1], settings=settings)
         else:
-            run_job(run_id=job, settings=settings, processes=max(1, settings.workers))
+            # The parent learns which runs this job claimed (a group: the compatible queued runs it took too).
+            run_job(run_id=job, settings=settings, processes=max(1, settings.workers),
+                    took=lambda run_ids: conn.send(("took", run_ids)))
         conn.send("done")
 
 

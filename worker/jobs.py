@@ -1,9 +1,11 @@
-"""The shared run function: one run, from its DB row to its terminal status.
+"""The shared run function: one run, or a group of runs, from their DB rows to their terminal statuses.
 
 Celery's task and the embedded executor's child process both call `run_job`. It claims the
-run (so a redelivered message never runs it twice), calls the engine's `train()`, turns each
-engine event into DB rows (one batch per evaluation step) and a live message, heartbeats, and
-stops when the DB says cancel. torch is imported inside `_engine()` only, after any fork.
+run (so a redelivered message never runs it twice), then claims the compatible queued runs that can
+train with it as one group (`gather`, docs/grouped-training.md), calls the engine's `train()` (or
+`train_group()`), turns each run's engine events into its DB rows (one batch per evaluation step) and
+live messages, heartbeats each run, and stops a run when the DB says cancel: a group's other members
+go on. torch is imported inside `_engine()` and `_group_engine()` only, after any fork.
 """
 
 from __future__ import annotations
@@ -14,12 +16,15 @@ import logging
 import os
 import socket
 import threading
+import time
+from typing import Callable
 
 from forgetlab.core import checkpoints
 from forgetlab.core.datasets import split
 from forgetlab.core.errors import Cancelled, RuntimeUnavailable
-from forgetlab.core.live import Status, get_publisher
+from forgetlab.core.grouping import group_key
 from forgetlab.core.holdout import Holdout
+from forgetlab.core.live import Status, get_publisher
 from forgetlab.core.scenario import ScenarioError, parse
 from forgetlab.core.settings import Settings, get_settings
 from forgetlab.core.store import artifacts as artifact_store
@@ -42,8 +47,6 @@ def _engine():
     checkpoint_every=, run_id=, holdout=) -> (summary, saved), where saved describes the model written to save_to (None
     when it was not kept); its manifest names run_id, the only run it is served as (core/artifacts.py).
     A checkpoint at checkpoint_to (from an earlier attempt) is resumed from."""
-    from forgetlab.core.tiers import get_tier
-    from forgetlab.worker.engine.artifacts import save_run
     from forgetlab.worker.engine.checkpoint import Checkpoints
     from forgetlab.worker.engine.train import fine_tune
 
@@ -52,18 +55,43 @@ def _engine():
         checkpoints = Checkpoints(checkpoint_to, checkpoint_every)
         summary, model, _ = fine_tune(scenario, on_event, tier=tier, runtime=runtime, should_cancel=should_cancel,
                                       checkpoints=checkpoints, holdout=holdout)
-        tier = tier or get_tier(scenario.tier)
-        trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
-        if scenario.method == "full" and trainable > MAX_SAVED_PARAMETERS:
-            return summary, None  # a full fine-tune of a real model is hundreds of MB: not kept per run
-        try:
-            save_to.parent.mkdir(parents=True, exist_ok=True)
-            return summary, save_run(model, scenario, tier, save_to, run_id=run_id)
-        except Exception as e:  # a full disk must not fail a finished run; the page says the model is not kept
-            log.warning("could not save the model of %s: %s", save_to, e)
-            return summary, None
+        return summary, _save(model, scenario, tier, save_to, run_id)
 
     return train_and_save
+
+
+def _group_engine():
+    """The grouped trainer, imported late as `_engine()` is. Returns train_group_and_save(members, runtime=),
+    members being the keyword arguments train_and_save takes (less runtime), one dict per run; it returns, per
+    member, (summary, saved) or the Cancelled that ended that member."""
+    from forgetlab.worker.engine.checkpoint import Checkpoints
+    from forgetlab.worker.engine.grouped import Member, train_group
+
+    def train_group_and_save(members: list[dict], *, runtime):
+        outcomes = train_group([Member(m["scenario"], m["on_event"], should_cancel=m["should_cancel"], tier=m["tier"],
+                                       checkpoints=Checkpoints(m["checkpoint_to"], m["checkpoint_every"]),
+                                       holdout=m["holdout"])
+                                for m in members], runtime=runtime)
+        return [o.cancelled or (o.summary, _save(o.model, m["scenario"], m["tier"], m["save_to"], m["run_id"]))
+                for o, m in zip(outcomes, members)]
+
+    return train_group_and_save
+
+
+def _save(model, scenario, tier, save_to, run_id) -> dict | None:
+    """Write a finished run's model for downloads and questions; None when it is not kept."""
+    from forgetlab.worker.engine.artifacts import save_run
+
+    tier = tier or get_tier(scenario.tier)
+    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    if scenario.method == "full" and trainable > MAX_SAVED_PARAMETERS:
+        return None  # a full fine-tune of a real model is hundreds of MB: not kept per run
+    try:
+        save_to.parent.mkdir(parents=True, exist_ok=True)
+        return save_run(model, scenario, tier, save_to, run_id=run_id)
+    except Exception as e:  # a full disk must not fail a finished run; the page says the model is not kept
+        log.warning("could not save the model of %s: %s", save_to, e)
+        return None
 
 
 # Full fine-tunes up to this size are saved (the synthetic base: 0.17M); LoRA adapters always are.
@@ -157,75 +185,184 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def run_job(*, run_id: int, settings: Settings | None = None, processes: int = 1,
-            time_limit_error: type[BaseException] | tuple[type[BaseException], ...] = ()) -> str:
-    """Run one queued run to a terminal status; returns that status, or "skipped" if not ours to run.
-    `processes`: the runs this machine's worker runs at once (the pool's size), for the thread rule.
-    `time_limit_error`: what the caller's time limit raises inside the run (Celery's SoftTimeLimitExceeded,
-    passed by worker/tasks.py; the embedded executor's children have none)."""
-    settings = settings or get_settings()
-    sessions = session_factory(settings.sqlalchemy_url)
-    publisher = get_publisher(settings)
+class Job:
+    """One run this worker claimed: its scenario and tier, where its events go (its recorder), its heartbeat and
+    cancel flag (its watchdog), and how it ends in the database."""
 
-    def end(status: str, **fields) -> str:
+    def __init__(self, run_id: int, attempt: int, config: dict, queue: str, holdout: Holdout | None,
+                 settings: Settings, sessions, publisher):
+        self.run_id, self.attempt, self.config, self.queue, self.holdout = run_id, attempt, config, queue, holdout
+        self.settings, self.sessions, self.publisher = settings, sessions, publisher
+        self.scenario, self.tier = None, None
+        self.recorder = Recorder(run_id, sessions, publisher)
+        self.watchdog = Watchdog(run_id, attempt, sessions, min(settings.cancel_poll_seconds, settings.heartbeat_seconds))
+
+    @classmethod
+    def claim(cls, run_id: int, settings: Settings, sessions, publisher) -> Job | None:
+        """queued -> running for this worker; None when it is not ours to run (cancelled while queued, already
+        running elsewhere, or finished)."""
         with sessions() as session:
-            ended = runs.finish(session, run_id=run_id, status=status, attempt=attempt, **fields)
+            attempt = runs.claim(session, run_id=run_id, worker=worker_name())
+            if attempt is None:
+                return None
+            run = runs.get_run(session, run_id=run_id)
+            publisher.publish(run_id, Status.of(run))
+            return cls(run_id, attempt, run.config, run.queue, Holdout.from_json(run.holdout), settings, sessions,
+                       publisher)
+
+    def end(self, status: str, **fields) -> str:
+        with self.sessions() as session:
+            ended = runs.finish(session, run_id=self.run_id, status=status, attempt=self.attempt, **fields)
             if ended:
-                publisher.publish(run_id, Status.of(runs.get_run(session, run_id=run_id)))
+                self.publisher.publish(self.run_id, Status.of(runs.get_run(session, run_id=self.run_id)))
             # Files of runs that ended with no job to delete them (cancelled while queued, reaped...): on a
             # Celery worker's own disk only this finds them. This run's own goes too, once it has ended.
-            checkpoints.sweep(session, settings.data_dir)
-            return status if ended else runs.get_run(session, run_id=run_id).status  # else: cancel, reaper
+            checkpoints.sweep(session, self.settings.data_dir)
+            return status if ended else runs.get_run(session, run_id=self.run_id).status  # else: cancel, reaper
 
-    with sessions() as session:
-        attempt = runs.claim(session, run_id=run_id, worker=worker_name())
-        if attempt is None:
-            return "skipped"  # cancelled while queued, already running elsewhere, or finished
-        run = runs.get_run(session, run_id=run_id)
-        publisher.publish(run_id, Status.of(run))
-        config, queue, holdout = run.config, run.queue, Holdout.from_json(run.holdout)
-    try:
-        scenario = parse(config)
-    except ScenarioError as e:
-        return end("failed", error=f"invalid scenario: {e}")
-    try:
-        with sessions() as session:
-            tier = run_tier(session, scenario)
-    except LookupError as e:
-        return end("failed", error=str(e))
-    except Exception as e:  # the dataset's pairs did not make a task: the run fails, never the worker
-        log.exception("run %s failed", run_id)
-        return end("failed", error=error_text(e, scenario, sessions))
+    def prepare(self) -> str | None:
+        """Read the scenario and the tier it trains in; a run that cannot train ends here (returns its status)."""
+        try:
+            self.scenario = parse(self.config)
+        except ScenarioError as e:
+            return self.end("failed", error=f"invalid scenario: {e}")
+        try:
+            with self.sessions() as session:
+                self.tier = run_tier(session, self.scenario)
+        except LookupError as e:
+            return self.end("failed", error=str(e))
+        except Exception as e:  # the dataset's pairs did not make a task: the run fails, never the worker
+            log.exception("run %s failed", self.run_id)
+            return self.end("failed", error=error_text(e, self.scenario, self.sessions))
+        return None
 
-    watchdog = Watchdog(run_id, attempt, sessions, min(settings.cancel_poll_seconds, settings.heartbeat_seconds))
-    watchdog.start()
-    recorder = Recorder(run_id, sessions, publisher)
+    def engine_args(self) -> dict:
+        """The engine's arguments for this run (`_engine()`'s train_and_save, less the runtime)."""
+        settings = self.settings
+        return {"scenario": self.scenario, "on_event": self.recorder, "tier": self.tier,
+                "should_cancel": self.watchdog.cancel.is_set, "save_to": settings.run_model_dir(self.run_id),
+                "checkpoint_to": checkpoint_path(settings, self.run_id),
+                "checkpoint_every": settings.checkpoint_every, "run_id": self.run_id, "holdout": self.holdout}
+
+    def conclude(self, outcome, time_limit_error) -> str:
+        """End the run as its training ended: (summary, saved model) or the exception that stopped it."""
+        if isinstance(outcome, Cancelled):
+            return self.end("cancelled")
+        if isinstance(outcome, RuntimeUnavailable):  # a gpu-queue worker without a GPU
+            return self.end("failed", error=str(outcome))
+        if isinstance(outcome, time_limit_error):
+            return self.end("failed", error=f"the run took longer than the limit of {self.settings.run_time_limit} s")
+        if isinstance(outcome, BaseException):
+            log.error("run %s failed", self.run_id, exc_info=outcome)
+            return self.end("failed", error=error_text(outcome, self.scenario, self.sessions))
+        summary, saved = outcome
+        if saved is not None:
+            with self.sessions() as session:
+                if store := artifact_store.store_for(self.settings, self.sessions):  # no shared volume: the web streams it
+                    store.put_folder(self.run_id, self.settings.run_model_dir(self.run_id))
+                runs.update_info(session, run_id=self.run_id,
+                                 model={"kind": saved["kind"], "url": f"/api/runs/{self.run_id}/model"})
+        # A held-out split's private part is stored apart from the summary (runs.private_summary): no route that
+        # shows a summary shows it.
+        summary = finite(summary.model_dump(mode="json"))
+        return self.end("succeeded", summary={k: v for k, v in summary.items() if k != "private"},
+                        private_summary=summary.get("private"))
+
+
+def gather(first: Job) -> list[Job]:
+    """The queued runs that can train in one group with `first` (same queue and `group_key`), claimed, in queue
+    order, up to group_size in all; waits at most group_wait_ms for more to be queued while the group is not full.
+    Nothing when `first` cannot group or grouping is off (group_size 1)."""
+    settings = first.settings
+    key = group_key(first.scenario)
+    if key is None or settings.group_size <= 1:
+        return []
+    members: list[Job] = []
+    deadline = time.monotonic() + settings.group_wait_ms / 1000
+    while True:
+        with first.sessions() as session:
+            waiting = [(run.id, run.config) for run in runs.runs_with_status(session, statuses=("queued",))
+                       if run.queue == first.queue]
+        for run_id, config in waiting:
+            if 1 + len(members) >= settings.group_size:
+                break
+            if _key_of(config) != key:
+                continue
+            job = Job.claim(run_id, settings, first.sessions, first.publisher)
+            if job is not None and job.prepare() is None:  # else: taken by another worker, or ended failed
+                members.append(job)
+        if 1 + len(members) >= settings.group_size or time.monotonic() >= deadline:
+            return members
+        time.sleep(GATHER_POLL)
+
+
+GATHER_POLL = 0.05  # seconds between looks for more compatible queued runs while a group fills
+
+
+def _key_of(config: dict) -> tuple | None:
     try:
-        runtime = _runtime(queue, scenario.tier, processes, settings)  # before _engine() imports torch
-        train = _engine()
-        summary, saved = train(scenario, recorder, tier=tier, runtime=runtime,
-                               save_to=settings.run_model_dir(run_id),
-                               checkpoint_to=checkpoint_path(settings, run_id),
-                               checkpoint_every=settings.checkpoint_every, run_id=run_id, holdout=holdout,
-                               should_cancel=watchdog.cancel.is_set)
-    except Cancelled:
-        return end("cancelled")
-    except RuntimeUnavailable as e:  # a gpu-queue worker without a GPU
-        return end("failed", error=str(e))
-    except time_limit_error:
-        return end("failed", error=f"the run took longer than the limit of {settings.run_time_limit} s")
+        return group_key(parse(config))
+    except ScenarioError:
+        return None  # it fails alone, with its reason, when its own message arrives
+
+
+def run_job(*, run_id: int, settings: Settings | None = None, processes: int = 1,
+            time_limit_error: type[BaseException] | tuple[type[BaseException], ...] = (),
+            took: Callable[[list[int]], None] | None = None) -> str:
+    """Run one queued run to a terminal status, with the compatible queued runs it gathers into a group
+    (`gather`); returns the status of `run_id`, or "skipped" if it is not ours to run.
+    `processes`: the runs this machine's worker runs at once (the pool's size), for the thread rule.
+    `time_limit_error`: what the caller's time limit raises inside the run (Celery's SoftTimeLimitExceeded,
+    passed by worker/tasks.py; the embedded executor's children have none).
+    `took`: told, once, the ids of the runs this call claimed ([] when none): the embedded executor's bookkeeping."""
+    settings = settings or get_settings()
+    sessions = session_factory(settings.sqlalchemy_url)
+    took = took or (lambda run_ids: None)
+    first = Job.claim(run_id, settings, sessions, get_publisher(settings))
+    if first is None:
+        took([])
+        return "skipped"
+    ended = first.prepare()
+    group = [first] + (gather(first) if ended is None else [])
+    took([job.run_id for job in group])
+    if ended is not None:
+        return ended
+    if len(group) == 1:
+        return train_alone(first, processes, time_limit_error)
+    return train_together(group, processes, time_limit_error)[0]
+
+
+def train_alone(job: Job, processes: int, time_limit_error) -> str:
+    job.watchdog.start()
+    try:
+        runtime = _runtime(job.queue, job.scenario.tier, processes, job.settings)  # before _engine() imports torch
+        outcome = _engine()(runtime=runtime, **job.engine_args())
+    except time_limit_error as e:
+        outcome = e
     except Exception as e:
-        log.exception("run %s failed", run_id)
-        return end("failed", error=error_text(e, scenario, sessions))
+        outcome = e
     finally:
-        watchdog.done.set()
-    if saved is not None:
-        with sessions() as session:
-            if store := artifact_store.store_for(settings, sessions):  # no shared volume: the web streams it from there
-                store.put_folder(run_id, settings.run_model_dir(run_id))
-            runs.update_info(session, run_id=run_id, model={"kind": saved["kind"], "url": f"/api/runs/{run_id}/model"})
-    # A held-out split's private part is stored apart from the summary (runs.private_summary): no route that shows
-    # a summary shows it.
-    summary = finite(summary.model_dump(mode="json"))
-    return end("succeeded", summary={k: v for k, v in summary.items() if k != "private"},
-               private_summary=summary.get("private"))
+        job.watchdog.done.set()
+    return job.conclude(outcome, time_limit_error)
+
+
+def train_together(group: list[Job], processes: int, time_limit_error) -> list[str]:
+    """Train the runs as one group (worker/engine/grouped.py): each keeps its own events, cancel flag, checkpoint
+    and end; an error of the group's own (not one member's cancel) ends every member with it."""
+    run_ids = [job.run_id for job in group]
+    for job in group:
+        with job.sessions() as session:
+            runs.update_info(session, run_id=job.run_id, group=run_ids)  # the run page can say it trained in one
+        job.watchdog.start()
+    first = group[0]
+    try:
+        runtime = _runtime(first.queue, first.scenario.tier, processes, first.settings)
+        outcomes = _group_engine()([job.engine_args() for job in group], runtime=runtime)
+    except time_limit_error as e:
+        outcomes = [e] * len(group)
+    except Exception as e:
+        outcomes = [e] * len(group)
+    finally:
+        for job in group:
+            job.watchdog.done.set()
+    return [job.conclude(outcome, time_limit_error) for job, outcome in zip(group, outcomes)]

@@ -5,8 +5,10 @@ the web process, and no main module is re-imported). It imports torch, loads the
 and says "ready" *before* any run exists, so a run starts in milliseconds. A child runs one run
 at a time with its threads by worker/threads.py's rule (one per run when there is a worker per
 core), so N runs on N cores never oversubscribe them. It then takes the next run warm, which is what lets a sweep keep every core busy: a fresh
-process per run would spend seconds importing torch between runs. A hard cancel is still just
-kill, and a fresh child replaces it. Parent and child talk over a socket pair wrapped as
+process per run would spend seconds importing torch between runs. A child may take compatible queued
+runs with the one it is sent and train them as a group (worker/jobs.py; docs/grouped-training.md): it says
+which ("took"), and they leave this line. Cancelling a run that trains alone is still just kill, and a fresh
+child replaces it; a group's member is stopped by its own job, and the group goes on. Parent and child talk over a socket pair wrapped as
 multiprocessing Connections; the child's end closing is how the parent learns it died. One
 monitor thread owns all process bookkeeping.
 """
@@ -38,7 +40,9 @@ RUNS_PER_CHILD = 100  # then the child is replaced, so a slow leak in a library 
 class _Child:
     process: subprocess.Popen
     conn: Connection
-    run_id: int | None = None
+    run_id: int | None = None  # the run it was sent
+    group: list[int] = field(default_factory=list)  # every run it trains: the run sent, and those it took with it
+    gathering: bool = False  # sent a run, not yet said which runs it took
     ask_id: int | None = None  # a question to a run's model it is answering (worker/asking.py)
     started: float = field(default_factory=time.monotonic)
     ready: bool = False
@@ -76,7 +80,7 @@ class LocalExecutor:
     def submit(self, run_id: int, queue: str) -> None:
         """Idempotent: a run already waiting or running here is not added again (the outbox re-sends)."""
         with self.lock:
-            if run_id in self.pending or any(c.run_id == run_id for c in self.children):
+            if run_id in self.pending or any(run_id in c.group for c in self.children):
                 return
             self.pending.append(run_id)
         self._wake()
@@ -102,19 +106,24 @@ class LocalExecutor:
         self._wake()
 
     def cancel(self, run_id: int) -> None:
-        """Called after the DB was told; a queued run leaves the line, a running one's process is killed."""
+        """Called after the DB was told; a queued run leaves the line, a running one ends now: a lone run's
+        process is killed, a group's member leaves its group at its next step (its job sees the DB say so)
+        while the other members go on."""
         with self.lock:
-            if run_id in self.pending:
+            waiting = run_id in self.pending
+            if waiting:
                 self.pending.remove(run_id)
-            child = next((c for c in self.children if c.run_id == run_id), None)
-        if child is not None:
+            child = next((c for c in self.children if run_id in c.group), None)
+        if child is not None or waiting:  # a run still in this line may be one a gathering child just claimed
             self._end(run_id, "cancelled", None)
+        # A child still gathering may have claimed other runs with this one: only its job can stop this one alone.
+        if child is not None and child.group == [run_id] and not child.gathering:
             child.process.kill()  # the monitor sees it exit and spawns a replacement
         self._wake()
 
     def busy(self) -> dict:
         with self.lock:
-            return {"pending": len(self.pending), "running": sum(c.run_id is not None for c in self.children),
+            return {"pending": len(self.pending), "running": sum(len(c.group) for c in self.children),
                     "warm": sum(c.ready and c.run_id is None for c in self.children)}
 
     # --- the monitor thread -------------------------------------------------------------------
@@ -182,15 +191,25 @@ class LocalExecutor:
             while not child.conn.closed and child.conn.poll():
                 message = child.conn.recv()
                 child.ready |= message == "ready"
+                if isinstance(message, tuple) and message[0] == "took":  # the runs it claimed: out of the line
+                    with self.lock:
+                        child.group, child.gathering = list(message[1]), False
+                        for run_id in child.group:
+                            if run_id in self.pending:
+                                self.pending.remove(run_id)
                 if message == "done":  # its run or question ended (the DB says how); it waits for the next one
                     with self.lock:
                         child.run_id = child.ask_id = None
+                        child.group, child.gathering = [], False
                     if child.runs >= RUNS_PER_CHILD:
                         child.conn.close()  # it sees end-of-file and exits; _top_up starts a fresh one
         except (EOFError, OSError):  # the child's end closed: it exited or is exiting
             child.conn.close()
-        if child.run_id is not None and time.monotonic() - child.started > self.settings.run_time_limit:
-            self._end(child.run_id, "failed", f"the run took longer than the limit of {self.settings.run_time_limit} s")
+        # A group trains its members in turn, step by step: its limit is the run's limit times its members.
+        limit = self.settings.run_time_limit * max(1, len(child.group))
+        if child.run_id is not None and time.monotonic() - child.started > limit:
+            for run_id in child.group:
+                self._end(run_id, "failed", f"the run took longer than the limit of {self.settings.run_time_limit} s")
             child.process.kill()
         if not child.conn.closed:
             return
@@ -206,8 +225,9 @@ class LocalExecutor:
                 asks.answer(session, ask_id=child.ask_id, error="the worker process exited while answering; ask again")
         if child.run_id is not None:
             code = child.process.returncode
-            self._retry(child.run_id, f"the worker process exited unexpectedly (exit code {code}); "
-                                      "it may have run out of memory")
+            for run_id in child.group:
+                self._retry(run_id, f"the worker process exited unexpectedly (exit code {code}); "
+                                    "it may have run out of memory")
         elif child.run_id is None and not child.ready:
             # Back off, doubling up to a minute, so a broken install does not spin spawning processes.
             self._failures += 1
@@ -225,8 +245,13 @@ class LocalExecutor:
                 idle = next((c for c in self.children if c.ready and c.run_id is None and c.ask_id is None), None)
                 if not self.pending or idle is None or running >= self.settings.workers:
                     return
+                # A child gathering a group takes compatible runs from this line: the next dispatch waits to see
+                # which (at most group_wait_ms), so that no two children race for one sweep's runs.
+                if self.settings.group_size > 1 and any(c.gathering for c in self.children):
+                    return
                 run_id = self.pending.popleft()
                 idle.run_id, idle.started = run_id, time.monotonic()
+                idle.group, idle.gathering = [run_id], True
                 idle.runs += 1
                 self._last_dispatch = idle.started
             try:
@@ -235,6 +260,7 @@ class LocalExecutor:
                 with self.lock:
                     self.pending.appendleft(run_id)
                     idle.run_id = None
+                    idle.group, idle.gathering = [], False
 
     def _dispatch_questions(self) -> None:
         """Questions take a free warm child before queued runs do: an answer takes a second, a run minutes."""

@@ -79,8 +79,7 @@ class KilledProcess:
 def test_the_embedded_pool_deletes_the_checkpoint_of_a_run_it_kills(settings, sessions):
     pool = LocalExecutor(settings, sessions, NullPublisher())
     run_id = with_checkpoint(sessions, settings.data_dir, running=True)
-    child = _Child(KilledProcess(), None, ready=True)
-    child.run_id = run_id
+    child = _Child(KilledProcess(), None, ready=True, run_id=run_id, group=[run_id])  # it trains this run alone
     pool.children.append(child)
     with sessions() as session:
         runs.request_cancel(session, run_id=run_id)

@@ -88,3 +88,48 @@ def test_a_child_takes_the_next_run_warm_until_it_retires(pool):
     child_end.send("done")
     ex._poll(child)
     assert child not in ex.children  # retired after its last run; _top_up starts a fresh one
+
+
+def test_a_child_that_took_a_group_holds_its_runs_and_a_member_cancel_kills_no_one(pool):
+    """A child says which runs it took (worker/jobs.py gathers compatible queued runs): they leave the line, no
+    other child is sent a run while it gathers, and cancelling one member does not kill the group's process."""
+    ex = pool(workers=2)
+    ex._end = lambda run_id, status, error: ended.append((run_id, status))
+    ended = []
+    killed = []
+    ex._top_up()
+    first, second = ex.children
+    first.conn, first_end = _pipe()
+    second.conn, second_end = _pipe()
+    first.process.kill = lambda: killed.append(first)
+    ex.pending.extend([1, 2, 3, 4])
+    ex._dispatch()
+    assert first.run_id == 1 and first.gathering and second.run_id is None  # the second waits to see what it took
+    assert first_end.recv() == 1
+    ex.cancel(1)  # while it gathers, it may hold other runs too: its job stops this one, the process lives
+    assert killed == [] and ended == [(1, "cancelled")]
+    ended.clear()
+    first_end.send(("took", [1, 2, 3]))
+    ex._poll(first)
+    assert first.group == [1, 2, 3] and list(ex.pending) == [4] and ex.position(4) == 1
+    assert ex.busy()["running"] == 3
+    ex.submit(2, "cpu")
+    assert list(ex.pending) == [4]  # a member re-sent by the outbox is not queued again
+    ex._dispatch()
+    assert second.run_id == 4 and second_end.recv() == 4
+    ex.cancel(2)
+    assert ended == [(2, "cancelled")] and killed == []  # its job stops it; the others go on
+    first_end.send("done")
+    ex._poll(first)
+    assert first.group == [] and first.run_id is None
+
+
+def test_grouping_off_dispatches_without_waiting(pool):
+    ex = pool(workers=2)
+    ex.settings.group_size = 1
+    ex._top_up()
+    for child in ex.children:
+        child.conn, child.peer = _pipe()
+    ex.pending.extend([1, 2])
+    ex._dispatch()
+    assert [c.run_id for c in ex.children] == [1, 2]

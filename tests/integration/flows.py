@@ -98,3 +98,37 @@ def check_ask(client) -> None:
     assert bad["status"] == "failed" and "no token for: zebra" in bad["error"]
     box = client.get(f"/runs/{run_id}/asks", headers={"HX-Request": "true"}).text
     assert str(escape(known["prompt"])) in box and "no token for: zebra" in box and "every 1s" not in box  # done
+
+
+GROUPED = {**TINY, "method": "lora", "lr": 2.5e-3}  # an lr no other test uses: nothing cached
+
+
+def check_grouped_sweep(client, seeds: int, base: dict = GROUPED, cancel: int | None = None) -> list[dict]:
+    """A sweep of LoRA runs trains as one group on one worker (docs/grouped-training.md), and every run keeps its
+    own live stream of its own curve. `cancel`: the index of a member cancelled once it reached step 5; the
+    others go on. Returns the runs, in the sweep's order."""
+    created = client.post("/api/sweeps", json={"base": base, "grid": {"seed": list(range(seeds))}}).json()
+    ids = created["new_runs"]
+    assert len(ids) == seeds
+    if cancel is not None:
+        wait_for(lambda: run(client, ids[cancel])["step"] >= 5, 120, what="the group to reach step 5")
+        client.post(f"/api/runs/{ids[cancel]}/cancel")
+    wait_for(lambda: client.get(created["api"]).json()["finished"], 180, what="the grouped sweep to finish")
+    runs = [run(client, run_id) for run_id in ids]
+    assert [r["info"].get("group") for r in runs] == [ids] * seeds  # one group, all of them
+    finals = []
+    for index, r in enumerate(runs):
+        with client.stream("GET", f"/api/runs/{r['id']}/events") as response:
+            events = read_sse(response)
+        points = [(i, data) for e, i, data in events if e == "point"]
+        stored = client.get(f"/api/runs/{r['id']}/metrics").json()["points"]
+        assert [i for i, _ in points] == [p["step"] for p in stored] and points[0][0] == 0
+        assert events[-1][0] == "end"
+        assert f"trained in a group of {seeds}" in client.get(f"/runs/{r['id']}").text
+        if index == cancel:
+            assert r["status"] == "cancelled" and r["step"] < r["total_steps"]
+        else:
+            assert r["status"] == "succeeded" and points[-1][0] == r["total_steps"] == r["summary"]["steps"]
+            finals.append(points[-1][1]["values"]["val_loss"])
+    assert len(set(finals)) == len(finals)  # each stream carries its own run's curve
+    return runs

@@ -14,6 +14,7 @@ from .conftest import ROOT, service_env, wait_for
 from .flows import (
     check_ask,
     check_cancel,
+    check_grouped_sweep,
     check_run_survives_a_dropped_stream,
     check_sweep,
     run,
@@ -63,6 +64,13 @@ def test_a_run_whose_worker_died_is_retried_once(lab, celery_worker):
 
 def test_a_sweep_fans_out_over_celery_and_is_cached(lab):
     check_sweep(lab)
+
+
+def test_a_sweep_of_lora_runs_trains_as_one_group_on_a_celery_worker(lab):
+    """The worker that takes the first run takes the sweep's other queued runs with it; their own messages, when
+    they arrive, find them taken and are skipped."""
+    runs = check_grouped_sweep(lab, 4)
+    assert len({r["worker"] for r in runs}) == 1 and all(r["attempts"] == 1 for r in runs)
 
 
 def test_the_distributed_web_process_has_no_torch(pg_url, redis_url, pg_token):

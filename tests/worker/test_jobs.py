@@ -150,3 +150,48 @@ def test_metric_values_flatten_the_engine_event():
     values = EVENTS[1].model_copy(update={"format_rigidity": float("nan")}).values()
     assert values["cap.knowledge.accuracy"] == 1.0 and values["lr"] == 0.001
     assert "train_loss" not in values and "format_rigidity" not in values
+
+
+def make_run(settings, queue: str = "cpu", **config) -> int:
+    with session_factory(settings.sqlalchemy_url)() as s:
+        return runs.create_run(s, scenario=parse({"task_examples": 50, "epochs": 1, **config}), queue=queue).id
+
+
+def test_a_job_gathers_the_compatible_queued_runs_into_one_group(settings, monkeypatch):
+    """Same tier, base and queue, LoRA without dropout: up to group_size runs, in queue order; the rest wait for
+    their own message. Each member ends on its own: one cancelled, the others succeeded."""
+    settings.group_size, settings.group_wait_ms = 3, 0
+    first = make_run(settings, method="lora")
+    full = make_run(settings)  # full fine-tuning shares no frozen base
+    other_base = make_run(settings, method="lora", base_seed=1)
+    dropout = make_run(settings, method="lora", lora_dropout=0.1)
+    gpu = make_run(settings, queue="gpu", method="lora")
+    second = make_run(settings, method="lora", seed=1, lora_rank=4)  # ranks may differ
+    third = make_run(settings, method="lora", seed=2)
+    fourth = make_run(settings, method="lora", seed=3)  # the group is full without it
+    trained = []
+
+    def train_group(members, runtime):
+        trained.append([m["run_id"] for m in members])
+        return [Cancelled(1) if m["run_id"] == second else (FakeSummary(), None) for m in members]
+
+    monkeypatch.setattr(jobs, "_group_engine", lambda: train_group)
+    took = []
+    assert jobs.run_job(run_id=first, settings=settings, took=took.append) == "succeeded"
+    assert took == trained == [[first, second, third]]
+    status = {run_id: load(settings, run_id)[0].status for run_id in range(first, fourth + 1)}
+    assert status == {first: "succeeded", second: "cancelled", third: "succeeded", full: "queued",
+                      other_base: "queued", dropout: "queued", gpu: "queued", fourth: "queued"}
+    assert load(settings, third)[0].info["group"] == [first, second, third]
+    took.clear()
+    assert jobs.run_job(run_id=third, settings=settings, took=took.append) == "skipped" and took == [[]]
+
+
+def test_grouping_off_trains_each_run_alone(settings, monkeypatch):
+    settings.group_size = 1
+    monkeypatch.setattr(jobs, "_engine", lambda: fake_train(EVENTS[:1]))
+    monkeypatch.setattr(jobs, "_group_engine", lambda: pytest.fail("grouping is off"))
+    first, second = make_run(settings, method="lora"), make_run(settings, method="lora", seed=1)
+    took = []
+    assert jobs.run_job(run_id=first, settings=settings, took=took.append) == "succeeded"
+    assert took == [[first]] and load(settings, second)[0].status == "queued"

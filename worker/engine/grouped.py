@@ -17,23 +17,17 @@ import torch
 from torch import nn
 
 from forgetlab.core.errors import Cancelled
+from forgetlab.core.grouping import group_key
 from forgetlab.core.results import Summary
 from forgetlab.core.holdout import Holdout
 from forgetlab.core.scenario import Scenario
 from forgetlab.core.tiers import Tier, get_tier
 
+from .checkpoint import Checkpoints
 from .encoding import IGNORE, Batch
 from .runtime import Runtime
 from .train import Trainee, _never
 from .weights import PEFT_PREFIX
-
-
-def group_key(scenario: Scenario, device: str = "cpu") -> tuple | None:
-    """Runs with the same key can train together; None: this run trains alone (full fine-tuning shares no
-    frozen base; adapter dropout draws its masks from the global random stream, layer by layer)."""
-    if scenario.method != "lora" or scenario.lora_dropout > 0:
-        return None
-    return scenario.tier, scenario.base_seed, device
 
 
 @dataclass
@@ -44,15 +38,17 @@ class Member:
     on_event: Callable | None = None
     should_cancel: Callable[[], bool] = _never
     tier: Tier | None = None
+    checkpoints: Checkpoints | None = None  # the job's: saved every few steps, resumed from when present
     holdout: Holdout | None = None  # an attempt's held-out split (core/holdout.py), as for `train()`
 
 
 @dataclass
 class Outcome:
-    """How a member ended: its summary, or the Cancelled it raised."""
+    """How a member ended: its summary and fine-tuned model, or the Cancelled it raised."""
 
     summary: Summary | None = None
     cancelled: Cancelled | None = None
+    model: nn.Module | None = None  # the member's own peft model, to save as a lone run's is
 
 
 @dataclass
@@ -123,7 +119,7 @@ def train_group(members: list[Member], *, runtime: Runtime | None = None) -> lis
         raise ValueError(f"these runs cannot train as one group: {sorted(map(str, keys))}")
     # Each member is built exactly as a lone run builds itself (its seed, its mitigations, its adapters).
     runs = [Trainee(m.scenario, m.on_event, tier=m.tier or get_tier(m.scenario.tier), runtime=runtime,
-                    should_cancel=m.should_cancel, holdout=m.holdout) for m in members]
+                    should_cancel=m.should_cancel, checkpoints=m.checkpoints, holdout=m.holdout) for m in members]
     if len({run.tier.model() for run in runs}) != 1:  # a tier passed in (`Tier.with_model`) may swap the base
         raise ValueError("these runs cannot train as one group: their tiers load different base models")
     routing = Routing()
@@ -142,7 +138,7 @@ def train_group(members: list[Member], *, runtime: Runtime | None = None) -> lis
             try:
                 batches[index] = next(steps)
             except StopIteration:  # trained every step, or stopped early: the member leaves the group
-                outcomes[index].summary = runs[index].finish()[0]
+                outcomes[index].summary, outcomes[index].model, _ = runs[index].finish()
                 del live[index]
             except Cancelled as cancelled:
                 outcomes[index].cancelled = cancelled

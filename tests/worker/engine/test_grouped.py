@@ -95,3 +95,21 @@ def test_what_does_not_group_is_refused():
     assert group_key(lora) != group_key(parse({**SMALL, "base_seed": 1}))
     with pytest.raises(ValueError, match="cannot train as one group"):
         train_group([Member(lora), Member(parse({**SMALL, "method": "full"}))])
+
+
+def test_a_member_resumes_from_its_checkpoint_in_a_new_group(tmp_path):
+    """A member stopped mid-group (its worker died, say) resumes from its last checkpoint in another group and
+    ends as the same run trained alone, uninterrupted, ends."""
+    from forgetlab.worker.engine.checkpoint import Checkpoints
+
+    scenarios = members_scenarios()
+    resumed = scenarios[1]  # 12 steps; a checkpoint every 4, so the one of step 4 is the last before the stop
+    path = tmp_path / "member.pt"
+    first = train_group([Member(scenarios[0]),
+                         Member(resumed, should_cancel=cancel_after(6), checkpoints=Checkpoints(path, 4))])
+    assert first[1].cancelled is not None and path.exists()
+    second = train_group([Member(resumed, checkpoints=Checkpoints(path, 4)), Member(scenarios[3])])
+    alone = train(resumed)
+    found = differences(untimed(alone.model_dump(mode="json")), untimed(second[0].summary.model_dump(mode="json")))
+    assert not found, found[:5]
+    assert second[1].summary is not None  # the member beside it trained to its end
