@@ -212,7 +212,9 @@ def test_grading_story_roster_late_policy_feedback_and_a_void(served_lab, browse
         assert "on the public probes" in page.locator("#attempts .verdict").first.inner_text()
         assert page.locator("#held-out-note").count() == 1
         page.locator("#attempts a[href^='/runs/']").first.click()
-        page.wait_for_selector("#public-part-note")
+        page.wait_for_url(re.compile(r"/runs/\d+$"))
+        page.reload()  # the run has ended (its attempt is judged): its summary is rendered with the page
+        page.wait_for_selector("#public-part-note", timeout=90_000)
         assert page.locator("#private-part").count() == 0
         closed = page.request.get(assignment_url + "/leaderboard?view=final")
         assert closed.status == 403

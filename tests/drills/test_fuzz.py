@@ -40,6 +40,7 @@ CROSS_FIELD = {
     ("POST", "/api/runs/cancel-queued"): "runs are run ids, sent as strings",
     ("POST", "/api/external-runs"): "suites depend on the tier",
     ("POST", "/api/datasets"): "the file must be UTF-8 JSONL pairs",
+    ("POST", "/api/suites"): "the file must be UTF-8 JSONL items, each passing its own scorer",
 }
 SENT = {"requests": 0, "server_errors": 0}
 
