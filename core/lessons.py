@@ -55,7 +55,7 @@ STARTER = Blueprint(
              "still learning the task (accuracy at least 0.9).\n\n"
              "You have **5 attempts**. The fixes to try: LoRA (`method`), a general data mix (`mix_ratio`), a "
              "lower learning rate (`lr`), early stopping, EWC. Compare each attempt with your *Break it* run.\n\n"
-             f"The article's recipe, for when you are stuck: {PRESETS['fix-it'].explanation}",
+             f"The lab's *Fix it*, for when you are stuck: {PRESETS['fix-it'].explanation}",
              locked=("tier", "task", "task_examples"), attempt_budget=5, qualify="task >= 0.9"),
         Step("Safety regression", "safety-regression", "refusal < 0.5 and task >= 0.8",
              f"{PRESETS['safety-regression'].explanation}\n\n"

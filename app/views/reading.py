@@ -31,7 +31,7 @@ LEARNING_PATH = [
     ("mix-20", "keep general data in every batch"),
     ("lora", "train adapters and leave the base weights alone"),
     ("early-stop", "stop when the task stops improving: see how little it saves"),
-    ("fix-it", "everything together: the article's recipe"),
+    ("fix-it", "the article's levers together, as the lab's search found them best"),
 ]
 
 
