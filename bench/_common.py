@@ -97,3 +97,25 @@ def print_contention(name: str, result: dict, target: float = 3.0) -> None:
     print(f"  machine baseline in the same run (fixed single-threaded work): quiet {r['baseline_quiet']:.3f} s, "
           f"loaded {r['baseline_loaded']:.3f} s = {r['baseline_loaded'] / r['baseline_quiet']:.2f}x (a fair share "
           f"is 2x); 1-minute load average at the end {r['load_average']:.1f} on {usable_cores()} cores")
+
+
+def load_rows(out) -> list[dict]:
+    """The runs a resumable search has appended to `out` (one JSON object a line); none when it is new."""
+    import json
+
+    return [json.loads(line) for line in out.read_text().splitlines()] if out.exists() else []
+
+
+def append_runs(run: Callable, jobs: list, out, workers: int, line: Callable[[dict], str]) -> list[dict]:
+    """Run `jobs` in `workers` processes (one torch thread each), appending each result to `out` as it comes,
+    so an interrupted search resumes where it stopped; prints `line(result)` for each. Returns every row in out."""
+    import json
+    from concurrent.futures import ProcessPoolExecutor
+
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    with ProcessPoolExecutor(workers) as pool, out.open("a") as f:
+        for row in pool.map(run, jobs):
+            f.write(json.dumps(row) + "\n")
+            f.flush()
+            print(line(row), flush=True)
+    return load_rows(out)

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+
+from ._common import append_runs, load_rows
 
 CANDIDATES = [  # the protocol's order of least change
     {"lr": 1e-3, "schedule": "cosine", "warmup_steps": 0},
@@ -66,19 +66,14 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
     out = Path(args.out)
-    rows = [json.loads(line) for line in out.read_text().splitlines()] if out.exists() else []
+    rows = load_rows(out)
     if not args.report:
         done = {(json.dumps(r["config"], sort_keys=True), r["base_seed"], r["seed"]) for r in rows}
         jobs = [(json.dumps(c, sort_keys=True), b, s) for c in CANDIDATES for b, s in UNITS]
         jobs = [j for j in jobs if j not in done]
-        os.environ.setdefault("OMP_NUM_THREADS", "1")
-        with ProcessPoolExecutor(args.workers) as pool, out.open("a") as f:
-            for row in pool.map(_run, jobs):
-                f.write(json.dumps(row) + "\n")
-                f.flush()
-                print(f"{row['config']} base {row['base_seed']} seed {row['seed']}: task {row['task']:.3f} "
-                      f"mean drop {row['mean_drop']:.3f}", flush=True)
-        rows = [json.loads(line) for line in out.read_text().splitlines()]
+        rows = append_runs(_run, jobs, out, args.workers,
+                           lambda row: f"{row['config']} base {row['base_seed']} seed {row['seed']}: "
+                                       f"task {row['task']:.3f} mean drop {row['mean_drop']:.3f}")
     report(rows)
 
 

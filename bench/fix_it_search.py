@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+
+from ._common import append_runs, load_rows
 
 EARLY = {"early_stopping": True, "patience": 4, "min_delta": 0.01, "validate_every": 5}
 RANKS, RATES = (4, 8, 16), (1e-3, 3e-3, 1e-2)
@@ -50,10 +50,6 @@ def run_one(job: tuple[str, int, int]) -> dict:
     return {"config": config, "base_seed": base_seed, "seed": seed, "task": s.task_accuracy.final,
             "drops": s.forgetting, "worst_drop": max(s.forgetting.values()), "steps": s.steps,
             "format_rigidity": s.format_rigidity, "seconds": s.seconds}
-
-
-def load(out: Path) -> list[dict]:
-    return [json.loads(line) for line in out.read_text().splitlines()] if out.exists() else []
 
 
 def score(rows: list[dict], units: list[tuple[int, int]]) -> dict[str, dict]:
@@ -113,21 +109,16 @@ def main() -> None:
                         "may start on the bases already shipped")
     args = parser.parse_args()
     out = Path(args.out)
-    rows = load(out)
+    rows = load_rows(out)
     if args.stage:
         configs, units = stage_configs(args.stage, rows)
         done = {(key(r["config"]), r["base_seed"], r["seed"]) for r in rows}
         bases = {int(b) for b in args.bases.split(",")} if args.bases else {b for b, _ in units}
         jobs = [(key(c), b, s) for c in configs for b, s in units if (key(c), b, s) not in done and b in bases]
         print(f"stage {args.stage}: {len(configs)} configurations, {len(jobs)} runs to do", flush=True)
-        os.environ.setdefault("OMP_NUM_THREADS", "1")
-        with ProcessPoolExecutor(args.workers) as pool, out.open("a") as f:
-            for row in pool.map(run_one, jobs):
-                f.write(json.dumps(row) + "\n")
-                f.flush()
-                print(f"{row['config']} base {row['base_seed']} seed {row['seed']}: task {row['task']:.3f} "
-                      f"worst drop {row['worst_drop']:.3f} ({row['seconds']:.0f} s)", flush=True)
-        rows = load(out)
+        rows = append_runs(run_one, jobs, out, args.workers,
+                           lambda row: f"{row['config']} base {row['base_seed']} seed {row['seed']}: task "
+                                       f"{row['task']:.3f} worst drop {row['worst_drop']:.3f} ({row['seconds']:.0f} s)")
     for units, label in ((FEW_UNITS, "3 units (bases 0-2, seed 0)"), (ALL_UNITS, "15 units")):
         table = score(rows, units)
         if not table:
