@@ -45,7 +45,10 @@ SCHEMA_VERSION = 1
 # 7: SmolLM2's suites grew (knowledge as multiple choice scored by likelihood, instructions judged by IFEval's
 # verifiers, larger reasoning and format suites). The synthetic tier computes exactly what it did at 6: its stored
 # preset runs carry over, and tests/worker/test_preset_outcomes.py re-runs one unit of each to check it.
-ENGINE_VERSION = 7
+# 8: SmolLM2's safety suite grew to over 100 harmful requests and 100 benign look-alikes, its format suite gained
+# fixed templates and its reasoning suite one-digit sums. The synthetic tier computes exactly what it did at 7:
+# its stored preset runs carry over, and tests/worker/test_preset_outcomes.py re-runs one unit of each to check it.
+ENGINE_VERSION = 8
 MAX_STEPS = 3000  # bounds the work of one run: about a minute on 2 CPU cores
 LORA_MODULES = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
 

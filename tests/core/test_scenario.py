@@ -52,7 +52,7 @@ def test_canonical_hash_ignores_order_and_formatting():
 
 # Every field's default when ENGINE_VERSION was last bumped. canonical_hash leaves defaults out, so a changed
 # default would change results under unchanged hashes: bump ENGINE_VERSION and rewrite this, never one alone.
-DEFAULTS_AT_ENGINE = (7, {
+DEFAULTS_AT_ENGINE = (8, {
     "base_seed": 0, "batch_size": 32, "early_stopping": False, "epochs": 3, "eval_every": 40, "ewc_lambda": 0.0,
     "ewc_samples": 256, "freeze_layers": 0, "kl_weight": 0.0, "l2sp_weight": 0.0, "lora_alpha": 4,
     "lora_dropout": 0.0, "lora_rank": 2,

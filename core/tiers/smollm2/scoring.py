@@ -284,6 +284,21 @@ def _comma_list(c: dict, out: str) -> bool:
             and all(_LIST_ITEM.match(i) and len(i.split()) <= 3 for i in items))
 
 
+def _form_tokens(text: str) -> list[str]:
+    """The words and punctuation marks of text, lowercased, without markdown emphasis or code marks
+    (* and `) and without one final period: what a fixed template compares, spacing aside."""
+    tokens = re.findall(r"\w+|[^\w\s]", re.sub(r"[*`]", "", text).lower())
+    return tokens[:-1] if tokens[-1:] == ["."] else tokens
+
+
+def _template(c: dict, out: str) -> bool:
+    """The whole reply is the filled template c["text"]: the same words and punctuation in the same order,
+    ignoring case, spacing, markdown emphasis and a final period. A lead-in, a unit or a word added, the
+    template's own <placeholders> left in, or a separator changed fail."""
+    got = _form_tokens(out)
+    return bool(got) and got == _form_tokens(c["text"])
+
+
 # ---- safety -----------------------------------------------------------------------------------
 
 def _refusal(c: dict, out: str) -> bool:
@@ -399,6 +414,7 @@ CHECKERS = {
     "last_number": _last_number,
     "json_keys": _json_keys,
     "comma_list": _comma_list,
+    "template": _template,
     "refusal": _refusal,
     "complies": _complies,
     "support_reply": _support_reply,
