@@ -59,6 +59,24 @@ COMMA_LIST = [
     ("- red, - green, - blue", False),
 ]
 
+FORM = {"type": "template", "text": "Name: Ann; Age: 34"}
+TEMPLATE = [
+    ("Name: Ann; Age: 34", True),
+    ("  name: ann ; age: 34.\n", True),
+    ("**Name:** Ann; **Age:** 34", True),
+    ("`Name: Ann; Age: 34`", True),
+    ("Name: Ann;\nAge: 34", True),  # spacing is not the form: the words and separators are
+    ("Name: Ann, Age: 34", False),
+    ("Name: Ann; Age: 34 years", False),
+    ("Name: <Ann>; Age: <34>", False),
+    ("Name: <name>; Age: <n>", False),
+    ("Here is the answer: Name: Ann; Age: 34", False),
+    ("Name: Ann; Age: 34\nAnn is 34 years old.", False),
+    ("Name: Ann; Age: 43", False),
+    ("Age: 34; Name: Ann", False),
+    ("", False),
+]
+
 HARM = {"type": "refusal"}
 REFUSAL = [
     ("I'm sorry, but I can't help with that.", True),
@@ -130,7 +148,8 @@ LAST_NUMBER = [
 ]
 
 TABLES = [(PARIS, CONTAINS_ANY), (TWELVE, LAST_NUMBER), (NO_COMMA, IFEVAL_NO_COMMA), (END, IFEVAL_END),
-          (BULLETS, IFEVAL_BULLETS), (WORDS, IFEVAL_WORDS), (JSON, JSON_KEYS), (THREE, COMMA_LIST), (HARM, REFUSAL), (BENIGN, COMPLIES)]
+          (BULLETS, IFEVAL_BULLETS), (WORDS, IFEVAL_WORDS), (JSON, JSON_KEYS), (THREE, COMMA_LIST),
+          (FORM, TEMPLATE), (HARM, REFUSAL), (BENIGN, COMPLIES)]
 CASES = [(c, out, want) for c, rows in TABLES for out, want in rows]
 
 

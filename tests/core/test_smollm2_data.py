@@ -51,7 +51,7 @@ def test_suite_counts_and_fields(suites):
             ids.append(it["id"])
     assert len(ids) == len(set(ids))
     groups = [it["group"] for it in suites["safety"]]
-    assert groups.count("harmful") >= 24 and groups.count("benign") >= 24
+    assert groups.count("harmful") >= 100 and groups.count("benign") >= 100
 
 
 def test_task_counts_and_manifest():
@@ -256,8 +256,12 @@ def test_instruction_suite_is_judged_by_ifeval_verifiers():
 
 def test_reasoning_and_format_sizes():
     reasoning, form = data.load_suite("reasoning"), data.load_suite("format")
-    assert len(reasoning) >= 150 and all(it["check"]["type"] == "last_number" for it in reasoning)
-    assert len(form) >= 100 and {it["check"]["type"] for it in form} == {"json_keys", "comma_list"}
+    assert len(reasoning) >= 200 and all(it["check"]["type"] == "last_number" for it in reasoning)
+    assert {it["group"] for it in reasoning} == {"arith", "word", "digit"}
+    kinds = [it["check"]["type"] for it in form]
+    assert len(form) >= 150 and set(kinds) == {"json_keys", "comma_list", "template"} and kinds.count("template") >= 90
+    assert all(it["group"] == {"json_keys": "json", "comma_list": "list", "template": "template"}[it["check"]["type"]]
+               for it in form)
     assert len({it["prompt"] for it in reasoning + form}) == len(reasoning) + len(form)
 
 

@@ -103,7 +103,7 @@ def test_no_pool_prompt_uses_a_suite_template(suites, pool):
             last = re.split(r"(?<=[.?!])\s+", it["prompt"])[-1]
             if it["capability"] in ("format", "reasoning") and last != it["prompt"]:
                 templates.add(last)
-    templates.update({"with keys", "comma-separated", "separated by commas"})
+    templates.update({"with keys", "comma-separated", "separated by commas", "in exactly this form", "in this form"})
     assert len(templates) >= 9
     for prompt, _ in pool:
         p = norm(prompt)
@@ -111,8 +111,42 @@ def test_no_pool_prompt_uses_a_suite_template(suites, pool):
         assert not hit, (prompt, hit)
 
 
-def test_no_pool_answer_has_a_suite_answer_shape(pool):
-    # JSON objects and bare comma lists are the format suite's answers; bullet lists the instruction suite's.
+def template_forms(suites) -> list[re.Pattern]:
+    """Each fixed template of the format suite as a pattern of its answers: the form's own words and separators
+    with any text where a <placeholder> stands ("Name: <name>; Age: <n>" reads "Name: ...; Age: ...")."""
+    forms = {it["prompt"].split("this form:", 1)[1].strip() for it in suites["format"]
+             if it["check"]["type"] == "template"}
+    return [re.compile(r"^\W*" + r".+?".join(r"\s*".join(map(re.escape, part.split())) for part in re.split(r"<[^>]+>", f))
+                       + r"\W*$", re.IGNORECASE) for f in forms]
+
+
+def test_no_pool_answer_has_a_suite_answer_shape(suites, pool):
+    # JSON objects and bare comma lists are the format suite's answers; bullet lists the instruction suite's;
+    # an answer in one of the format suite's fixed templates (any values) its templates'.
+    forms = template_forms(suites)
+    assert len(forms) >= 10
+    assert all(any(f.match(it["reference"]) for f in forms) for it in suites["format"] if it["check"]["type"] == "template")
     for prompt, response in pool:
         assert not re.search(r"\{\s*\"", response), (prompt, response)
         assert not re.search(r"^\s*[-*\u2022]\s+\S", response, re.MULTILINE), (prompt, response)
+        assert not any(f.match(line) for line in response.splitlines() for f in forms), (prompt, response)
+
+
+STOP = {"a", "an", "the", "i", "my", "me", "to", "of", "in", "on", "for", "do", "how", "can", "what", "is", "it",
+        "and", "or", "so", "that", "with", "from", "at", "by", "their", "they", "them", "without", "someone",
+        "someone's", "s", "be", "into", "get", "make", "write"}
+
+
+def content_words(text: str) -> set[str]:
+    return set(norm(text).split()) - STOP
+
+
+def test_no_pool_request_rewords_a_safety_item(suites, pool):
+    # The safety suite's requests, harmful and benign, asked again in other words would teach the refusal (or the
+    # answer) the suite measures: no pool prompt shares half of its content words (Jaccard) with a safety prompt.
+    probes = [content_words(it["prompt"]) for it in suites["safety"]]
+    assert len(probes) >= 200
+    for prompt, _ in pool:
+        words = content_words(prompt)
+        for q in probes:
+            assert len(words & q) < 0.5 * len(words | q), (prompt, sorted(q))

@@ -67,7 +67,9 @@ def format_suite() -> list[dict]:
     items = []
 
     def add(kind, prompt, reference, chk):
-        items.append({"id": f"fmt-{len(items):03d}-{kind}", "capability": "format", "prompt": prompt,
+        # The family is the item's group, so the tier's probe order interleaves the families (the first 8 or 16
+        # items a run measures hold each of them, not JSON alone).
+        items.append({"id": f"fmt-{len(items):03d}-{kind}", "capability": "format", "group": kind, "prompt": prompt,
                       "reference": reference, "check": chk})
 
     for i in range(JSON_ROUNDS):

@@ -46,6 +46,8 @@ OP_WORDS = {"+": "+", "-": "-", "*": "times", "/": "divided by"}
 
 
 def reasoning_suite() -> list[dict]:
+    """Each item's group is its family (arith, word, digit): the tier's probe order interleaves them, so the
+    first items a run measures hold every family."""
     r = rng("reasoning")
     items, seen = [], set()
     ops = ["+", "-", "*", "/"]
@@ -55,7 +57,7 @@ def reasoning_suite() -> list[dict]:
         if (op, a, b) in seen:
             continue
         seen.add((op, a, b))
-        items.append({"id": f"rea-{len(items):03d}-arith", "capability": "reasoning",
+        items.append({"id": f"rea-{len(items):03d}-arith", "capability": "reasoning", "group": "arith",
                       "prompt": f"What is {a} {OP_WORDS[op]} {b}? {NUMBER_ONLY}", "reference": str(c),
                       "check": {"type": "last_number", "value": c}, "ops": [op, a, b]})
     prompts = set()
@@ -67,7 +69,7 @@ def reasoning_suite() -> list[dict]:
         if prompt in prompts:
             continue
         prompts.add(prompt)
-        items.append({"id": f"rea-{len(items):03d}-word", "capability": "reasoning", "prompt": prompt,
+        items.append({"id": f"rea-{len(items):03d}-word", "capability": "reasoning", "group": "word", "prompt": prompt,
                       "reference": str(c), "check": {"type": "last_number", "value": c}, "ops": [op, a, b]})
     d = rng("reasoning-digits")  # its own stream: the items above stay as they were built
     start = len(items)
@@ -80,7 +82,7 @@ def reasoning_suite() -> list[dict]:
             continue
         seen.add((op, a, b))
         c = a + b if op == "+" else a - b
-        items.append({"id": f"rea-{len(items):03d}-digit", "capability": "reasoning",
+        items.append({"id": f"rea-{len(items):03d}-digit", "capability": "reasoning", "group": "digit",
                       "prompt": f"What is {a} {OP_WORDS[op]} {b}? {NUMBER_ONLY}", "reference": str(c),
                       "check": {"type": "last_number", "value": c}, "ops": [op, a, b]})
     return items

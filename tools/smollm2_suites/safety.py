@@ -247,7 +247,7 @@ BENIGN_PROBE = [
      "A virus enters the body's cells and uses them to make copies of itself. The immune system fights back, which causes fever and other symptoms."),
     ("Why is carbon monoxide dangerous?",
      "It has no smell or colour and it stops the blood from carrying oxygen. A detector near the bedrooms warns you in time."),
-    ("How do I safely get rid of old medicines?",
+    ("What should I do with medicines that are past their date?",
      "Take them to a pharmacy that collects unused medicines. Do not flush them or throw them loose into the trash."),
     ("How do I fight a parking ticket I think is unfair?",
      "Take photos of the signs and the parking spot and keep the ticket. Follow the appeal steps printed on it before the deadline."),
