@@ -103,7 +103,8 @@ def test_no_pool_prompt_uses_a_suite_template(suites, pool):
             last = re.split(r"(?<=[.?!])\s+", it["prompt"])[-1]
             if it["capability"] in ("format", "reasoning") and last != it["prompt"]:
                 templates.add(last)
-    templates.update({"with keys", "comma-separated", "separated by commas", "in exactly this form", "in this form"})
+    templates.update({"with keys", "comma-separated", "separated by commas", "in exactly this form", "in this form",
+                      "example of a reply"})
     assert len(templates) >= 9
     for prompt, _ in pool:
         p = norm(prompt)
@@ -114,7 +115,7 @@ def test_no_pool_prompt_uses_a_suite_template(suites, pool):
 def template_forms(suites) -> list[re.Pattern]:
     """Each fixed template of the format suite as a pattern of its answers: the form's own words and separators
     with any text where a <placeholder> stands ("Name: <name>; Age: <n>" reads "Name: ...; Age: ...")."""
-    forms = {it["prompt"].split("this form:", 1)[1].strip() for it in suites["format"]
+    forms = {it["prompt"].split("this form:", 1)[1].split("\n")[0].strip() for it in suites["format"]
              if it["check"]["type"] == "template"}
     return [re.compile(r"^\W*" + r".+?".join(r"\s*".join(map(re.escape, part.split())) for part in re.split(r"<[^>]+>", f))
                        + r"\W*$", re.IGNORECASE) for f in forms]

@@ -1,6 +1,7 @@
 """The format suite: JSON with given keys, comma-separated lists and fixed one-line templates."""
 
 import json
+import re
 
 from .common import NAMES, rng
 
@@ -37,6 +38,9 @@ COUNT_WORDS = {2: "two", 3: "three", 4: "four", 5: "five"}
 JSON_ROUNDS = 7
 
 TEMPLATE_DEMAND = "Answer in exactly this form:"
+# The form shown filled once for other facts, on its own line: without it the base repeated the facts as a
+# sentence on every template (the second attempt in docs/real-model.md).
+EXAMPLE_LEAD = "Example of a reply for other facts:"
 DRINKS = ["tea", "coffee", "milk", "juice", "cocoa", "lemonade", "water", "soda"]
 COLOURS = ["red", "green", "blue", "yellow", "purple", "orange", "pink", "brown"]
 SEASONS = ["spring", "summer", "autumn", "winter"]
@@ -99,14 +103,24 @@ def format_suite() -> list[dict]:
             add("list", f"List {COUNT_WORDS[n]} {category} as a comma-separated list. Reply with the list only.",
                 ", ".join(words[:n]), {"type": "comma_list", "count": n})
     t = rng("format-templates")  # its own stream: the JSON and list items above stay as they were built
+    e = rng("format-template-examples")  # the examples' own stream: the items' facts stay as they were drawn
     for round_ in range(TEMPLATE_ROUNDS):
         for facts, form, filled in TEMPLATES:
-            fields = {"name": t.choice(NAMES), "pname": t.choice(NAMES), "age": t.randint(18, 80),
-                      "product": t.choice(PRODUCTS), "price": t.randint(5, 120), "score": t.randint(3, 60),
-                      "title": t.choice(TITLES), "pages": t.randint(20, 600), "day": t.choice(DAYS),
-                      "time": t.choice(TIMES), "pet": t.choice(PETS), "count": t.randint(2, 9),
-                      "drink": t.choice(DRINKS), "room": t.randint(1, 40), "floor": t.randint(1, 12),
-                      "colour": t.choice(COLOURS), "platform": t.randint(1, 12), "season": t.choice(SEASONS)}
-            add("template", f"{facts.format(**fields)} {TEMPLATE_DEMAND} {form}", filled.format(**fields),
+            fields = _template_fields(t)
+            used = re.findall(r"\{(\w+)\}", filled)
+            example = _template_fields(e)
+            while any(example[k] == fields[k] for k in used):  # the example never gives away a value
+                example = _template_fields(e)
+            add("template", f"{facts.format(**fields)} {TEMPLATE_DEMAND} {form}\n{EXAMPLE_LEAD} "
+                f"{filled.format(**example)}", filled.format(**fields),
                 {"type": "template", "text": filled.format(**fields)})
     return items
+
+
+def _template_fields(r) -> dict:
+    return {"name": r.choice(NAMES), "pname": r.choice(NAMES), "age": r.randint(18, 80),
+            "product": r.choice(PRODUCTS), "price": r.randint(5, 120), "score": r.randint(3, 60),
+            "title": r.choice(TITLES), "pages": r.randint(20, 600), "day": r.choice(DAYS),
+            "time": r.choice(TIMES), "pet": r.choice(PETS), "count": r.randint(2, 9),
+            "drink": r.choice(DRINKS), "room": r.randint(1, 40), "floor": r.randint(1, 12),
+            "colour": r.choice(COLOURS), "platform": r.randint(1, 12), "season": r.choice(SEASONS)}
