@@ -58,11 +58,19 @@ def usable_dataset(session: Session, task: str, user: User | None, assignment: A
 
 def check_datasets(session: Session, scenarios: list[Scenario], user: User | None,
                    assignment: Assignment | None = None) -> None:
+    """check_dataset_tasks, then the scenarios' own suites (check_suites): both checked where they are stored."""
+    check_dataset_tasks(session, scenarios, user, assignment)
+    check_suites(session, scenarios, user)
+
+
+def check_dataset_tasks(session: Session, scenarios: list[Scenario], user: User | None,
+                        assignment: Assignment | None = None) -> None:
     """A scenario may name a dataset task only if that dataset is stored, `user` may train on it
     (usable_dataset), and it is in its tier's words when the tier's tokenizer is word-level: the schema checks
-    only the task's form (it has no database), so this is where a run or sweep naming an unknown dataset, or
-    another user's, stops, rather than the run failing on its first batch. Unknown and another user's answer
-    alike (422 naming `task`), so the answer does not tell whether someone else's dataset has that id."""
+    only the task's form (it has no database), so this is where a run, sweep or assignment naming an unknown
+    dataset, or another user's, stops, rather than the run failing on its first batch. Unknown and another
+    user's answer alike (422 naming `task`), so the answer does not tell whether someone else's dataset has
+    that id."""
     for task, tier in dict.fromkeys((s.task, s.tier) for s in scenarios):
         if not is_dataset_task(task):
             continue
@@ -75,7 +83,6 @@ def check_datasets(session: Session, scenarios: list[Scenario], user: User | Non
         if unknown:
             raise ScenarioError({"task": f"dataset {row.name!r} uses {vocabulary.reason(unknown)}: "
                                          f"upload the file with its tier chosen to see each line that does"})
-    check_suites(session, scenarios, user)  # the scenario's own suites, checked where they are stored too
 
 
 def quota_lock(session: Session, *, owner: User, limit: int, assignment: Assignment | None = None):
