@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from forgetlab.core import datasets
+from forgetlab.core.store import classes
 from forgetlab.core.store.datasets import create_dataset, datasets_by_id, pairs_of
 from forgetlab.core.store.models import StoredDataset, User
 from forgetlab.core.tiers import get_tier
@@ -28,24 +29,28 @@ def task_label(row: StoredDataset, user: User | None) -> str:
 
 
 def naming_rows(session: Session, runs: list, user: User | None) -> dict[int, StoredDataset]:
-    """{run id: the dataset row it is named by} for the runs that train on an uploaded dataset, in one query.
+    """{run id: the dataset row it is named by} for the runs that train on an uploaded dataset, in two queries.
     The same pairs may be several owners' rows (core/store/datasets.py): a run is named as its viewer uploaded
-    them, else as its owner did, else as the first uploader did (an attempt on its instructor's dataset). A
-    dataset no longer stored is left out (shown by its id)."""
-    tasks = {run.id: str(run.config.get("task", "")) for run in runs}
-    tasks = {run_id: task for run_id, task in tasks.items() if is_dataset_task(task)}
-    if not tasks:
+    them, else as its owner did, else (an attempt on its instructor's dataset) as the class's instructor did,
+    else as the first uploader did (a run from before migration 0024 on someone else's dataset). A dataset
+    no longer stored is left out (shown by its id)."""
+    keys = {run.id: str(run.config.get("task", "")) for run in runs}
+    keys = {run_id: task.removeprefix(DATASET_PREFIX) for run_id, task in keys.items() if is_dataset_task(task)}
+    if not keys:
         return {}
     rows: dict[tuple[str, int | None], StoredDataset] = {}
     first: dict[str, StoredDataset] = {}
-    for row in datasets_by_id(session, dataset_ids={t.removeprefix(DATASET_PREFIX) for t in tasks.values()}):
+    for row in datasets_by_id(session, dataset_ids=set(keys.values())):
         rows.setdefault((row.id, row.owner_id), row)
         first.setdefault(row.id, row)
+    unowned = [run.id for run in runs if run.id in keys and (keys[run.id], run.owner_id) not in rows]
+    instructors = classes.attempt_instructors(session, run_ids=unowned)
     viewer = user.id if user is not None else None
     named = {}
-    for run in runs:
-        key = tasks.get(run.id, "").removeprefix(DATASET_PREFIX)
-        found = (viewer is not None and rows.get((key, viewer))) or rows.get((key, run.owner_id)) or first.get(key)
+    for run in (r for r in runs if r.id in keys):
+        whose = [owner for owner in (viewer, run.owner_id, instructors.get(run.id)) if owner is not None]
+        key = keys[run.id]
+        found = next((rows[key, owner] for owner in whose if (key, owner) in rows), first.get(key))
         if found is not None:
             named[run.id] = found
     return named

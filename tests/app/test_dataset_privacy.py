@@ -153,3 +153,18 @@ def test_an_assignment_trains_only_on_a_dataset_its_instructor_may_use(lab):
     made = client.post(f"/api/classes/{room['id']}/assignments", headers=users["teach"], json={
         "title": "Not mine", "settings": {**TINY, "task": task}, "goal": "task >= 0"})
     assert made.status_code == 422 and made.json()["errors"][0]["field"] == "settings: task", made.text
+
+
+def test_an_attempt_on_the_instructors_dataset_is_named_as_the_instructor_named_it(lab):
+    """Not by an earlier uploader of the same pairs: their name for the data is theirs."""
+    client, _, users = lab
+    upload(client, users["bob"], name="bob pairs")
+    task = upload(client, users["teach"], name="class data")
+    room = client.post("/api/classes", json={"name": "c"}, headers=users["teach"]).json()
+    assert client.post("/api/classes/join", json={"code": room["join_code"]}, headers=users["ada"]).status_code == 200
+    made = client.post(f"/api/classes/{room['id']}/assignments", headers=users["teach"], json={
+        "title": "Own data", "settings": {**TINY, "task": task}, "locked": ["task"], "goal": "task >= 0"}).json()
+    run_id = client.post(f"/api/assignments/{made['id']}/attempts", json={}, headers=users["ada"]).json()["run_id"]
+    assert client.get(f"/api/runs/{run_id}", headers=users["ada"]).json()["task_name"] == "class data"
+    page = client.get(f"/runs/{run_id}", headers=users["ada"]).text
+    assert "class data" in page and "bob pairs" not in page
