@@ -26,7 +26,7 @@ from forgetlab.app.services.assignments import teaches
 from forgetlab.core.datasets import is_dataset_id
 from forgetlab.core.ids import parse_id
 from forgetlab.core.store import access, classes, runs, sweeps
-from forgetlab.core.store.datasets import get_dataset
+from forgetlab.core.store.datasets import visible_dataset
 from forgetlab.core.store.models import Assignment, Classroom, Lesson, Run, StoredDataset, Sweep, User
 
 
@@ -75,8 +75,9 @@ def managed_sweep(sweep: Annotated[Sweep, Depends(sweep_from_path)], session: Se
 
 
 def dataset_from_path(dataset_id: str, session: SessionDep, user: CurrentUser) -> StoredDataset:
-    row = get_dataset(session, dataset_id=dataset_id) if is_dataset_id(dataset_id) else None
-    if row is None or not access.can_view_dataset(session, user, row):
+    row = visible_dataset(session, dataset_id=dataset_id, where=access.dataset_filter(user),
+                          owner_id=user.id) if is_dataset_id(dataset_id) else None
+    if row is None:
         raise HTTPException(404, f"no dataset {dataset_id}")
     return row
 

@@ -39,7 +39,7 @@ RUNS_REQUIRED = {("/api/compare", "get"), ("/api/export/{table}.{fmt}", "get")}
 BODIES = {("/api/runs", "post"): "Scenario", ("/api/sweeps", "post"): "SweepSpec"}
 ALSO_200 = {("/api/runs", "post"): "A finished run with the same config and seed (`reuse=true`): it is returned, "
                                    "nothing new is queued",
-            ("/api/datasets", "post"): "These pairs are stored already: the existing dataset"}
+            ("/api/datasets", "post"): "You stored these pairs already: your existing dataset"}
 
 
 class SweepSpec(BaseModel):

@@ -3,6 +3,8 @@
     python -m bench.fix_it_search --stage A --out RESULTS.jsonl
     python -m bench.fix_it_search --stage B --out ...   # reads stage A's lines to pick the two best
     python -m bench.fix_it_search --stage C --out ...   # the three best of A and B, on all 15 units
+    python -m bench.fix_it_search --stage D --out ...   # amendment 2: other levers, one change from stage C's best
+    python -m bench.fix_it_search --stage E --out ...   # the two best of D, on the other 12 units
     python -m bench.fix_it_search --report --out ...    # the table, by the selection rule
 
 Runs already in the file are not run again. Two processes, one torch thread each.
@@ -79,6 +81,21 @@ def ranked(table: dict[str, dict]) -> list[str]:
     return sorted(table, key=order)
 
 
+# Amendment 2's stage D: stage C's best (F) with one other lever changed, and two combinations.
+F = lora(8, 3e-3, mix=0.5)
+STAGE_D = [{**F, **change} for change in (
+    {"freeze_layers": 1}, {"freeze_layers": 2}, {"mix_ratio": 0.8}, {"kl_weight": 1.0}, {"l2sp_weight": 1.0},
+    {"replay_ratio": 0.2, "replay_buffer": 200}, {"rehearsal_ratio": 0.2}, {"lr": 1e-3, "epochs": 15},
+    {"lora_targets": ["q_proj", "k_proj", "v_proj", "o_proj"]}, {"freeze_layers": 1, "mix_ratio": 0.8},
+    {"freeze_layers": 1, "kl_weight": 1.0})]
+
+
+def best(rows: list[dict], configs: list[dict], n: int) -> list[dict]:
+    """The n best of `configs` by the selection rule, on stage A's 3 units."""
+    table = score(rows, FEW_UNITS)
+    return [json.loads(k) for k in ranked({k: table[k] for k in map(key, configs) if k in table})[:n]]
+
+
 def stage_configs(stage: str, rows: list[dict]) -> tuple[list[dict], list[tuple[int, int]]]:
     stage_a = [lora(r, lr) for r in RANKS for lr in RATES]
     if stage == "A":
@@ -86,22 +103,24 @@ def stage_configs(stage: str, rows: list[dict]) -> tuple[list[dict], list[tuple[
         if all(key(c) in table for c in stage_a) and not any(table[key(c)]["learns"] for c in stage_a):
             stage_a += [lora(r, 3e-2) for r in RANKS]  # the protocol's one extension
         return stage_a, FEW_UNITS
-    table = score(rows, FEW_UNITS)
-    if stage == "B":
-        best = [k for k in ranked({k: table[k] for k in map(key, stage_a) if k in table})][:2]
-        out = []
-        for k in best:
-            c = json.loads(k)
-            rank, lr = c["lora_rank"], c["lr"]
-            out += [lora(rank, lr, mix=0.0), lora(rank, lr, mix=0.5), lora(rank, lr, early=False),
+    stage_a += [lora(r, 3e-2) for r in RANKS if key(lora(r, 3e-2)) in score(rows, FEW_UNITS)]
+    stage_b = []
+    for c in best(rows, stage_a, 2):
+        rank, lr = c["lora_rank"], c["lr"]
+        stage_b += [lora(rank, lr, mix=0.0), lora(rank, lr, mix=0.5), lora(rank, lr, early=False),
                     lora(rank, lr, ewc=10.0)]
-        return out, FEW_UNITS
-    return [json.loads(k) for k in ranked(table)[:3]], ALL_UNITS
+    if stage == "B":
+        return stage_b, FEW_UNITS
+    if stage == "C":
+        return best(rows, stage_a + stage_b, 3), ALL_UNITS
+    if stage == "D":
+        return STAGE_D, FEW_UNITS
+    return best(rows, STAGE_D, 2), ALL_UNITS
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--stage", choices=["A", "B", "C"])
+    parser.add_argument("--stage", choices=["A", "B", "C", "D", "E"])
     parser.add_argument("--out", required=True)
     parser.add_argument("--report", action="store_true")
     parser.add_argument("--workers", type=int, default=2)

@@ -29,7 +29,7 @@ from forgetlab.core.scenario import ScenarioError, parse
 from forgetlab.core.settings import Settings, get_settings
 from forgetlab.core.store import artifacts as artifact_store
 from forgetlab.core.store import runs
-from forgetlab.core.store.datasets import get_dataset, pairs_of
+from forgetlab.core.store.datasets import stored_pairs
 from forgetlab.core.store.db import session_factory
 from forgetlab.core.store.suites import suite_by_id
 from forgetlab.core.suites import probes_of
@@ -140,10 +140,10 @@ def run_tier(session, scenario) -> Tier | None:
     stored suites it measures. LookupError when one of them is no longer stored."""
     tier = None
     if is_dataset_task(scenario.task):
-        row = get_dataset(session, dataset_id=scenario.task.removeprefix(DATASET_PREFIX))
-        if row is None:
+        pairs = stored_pairs(session, dataset_id=scenario.task.removeprefix(DATASET_PREFIX))
+        if pairs is None:
             raise LookupError(f"the dataset {scenario.task} is no longer stored; upload it again and start a new run")
-        tier = _with_dataset(scenario.tier, scenario.task, tuple(pairs_of(row)))
+        tier = _with_dataset(scenario.tier, scenario.task, tuple(pairs))
     if scenario.suites:
         rows = [suite_by_id(session, suite_id=suite_id) for suite_id in scenario.suites]
         if None in rows:
@@ -168,8 +168,7 @@ def error_text(error: Exception, scenario, sessions) -> str:
     if not is_dataset_task(scenario.task):
         return text
     with sessions() as session:
-        row = get_dataset(session, dataset_id=scenario.task.removeprefix(DATASET_PREFIX))
-        pairs = pairs_of(row) if row is not None else []
+        pairs = stored_pairs(session, dataset_id=scenario.task.removeprefix(DATASET_PREFIX)) or []
     if any(len(part.strip()) >= 4 and part.strip()[:24] in text for pair in pairs for part in pair):
         return (f"{type(error).__name__} while training on {scenario.task}; its message quoted the dataset's "
                 "pairs, which a run's error never shows: check the file and upload it again")

@@ -8,14 +8,14 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, WithJsonSchema
 
 from forgetlab.app.auth import CurrentUser, InstructorUser, MemberUser
 from forgetlab.app.deps import ClassDep, LessonDep, SessionDep, TaughtClassDep
 from forgetlab.app.http import invalid, public_base
 from forgetlab.app.services import assignments, roster
 from forgetlab.app.services import classes as class_service
-from forgetlab.core.scenario import ScenarioError
+from forgetlab.core.scenario import Scenario, ScenarioError
 from forgetlab.core.store import classes
 
 router = APIRouter(tags=["classes"])
@@ -31,6 +31,13 @@ class JoinIn(BaseModel):
     code: str = Field(min_length=4, max_length=32, description="The join code the instructor gave")
 
 
+# An assignment's `settings` as the document states them: the scenario's fields, each optional, and no other key
+# (the Scenario schema, which has no required field). The route reads a plain mapping and core checks it
+# (scenario_from), so a bad or unknown field is named ("settings: FIELD") beside the assignment's other bad parts.
+ScenarioFields = Annotated[dict[str, Any], WithJsonSchema(
+    {k: v for k, v in Scenario.model_json_schema().items() if k != "title"})]
+
+
 class AssignmentIn(BaseModel):
     """An assignment: a scenario template (a preset and/or settings, with locked, hidden and narrowed
     fields), a goal in the goal language (docs/instructors.md, "The goal language"), budgets and a due date."""
@@ -38,7 +45,8 @@ class AssignmentIn(BaseModel):
     title: str = Field(min_length=1, max_length=200)
     instructions: str = Field("", max_length=20_000, description="Markdown; HTML in it is shown as text")
     preset: str | None = Field(None, description="Start from this preset's scenario")
-    settings: dict[str, Any] = Field(default_factory=dict, description="Fields set on top of the preset")
+    settings: ScenarioFields = Field(default_factory=dict, description="Scenario fields set on top of the preset's "
+                                     "(or the defaults); any other key is refused, by name")
     locked: list[str] = Field(default_factory=list, description="Shown, but students cannot change them")
     hidden: list[str] = Field(default_factory=list, description="Not shown; students cannot change them")
     ranges: dict[str, dict] = Field(default_factory=dict,

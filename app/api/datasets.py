@@ -1,9 +1,9 @@
 """Datasets: upload your own fine-tuning data (JSONL of prompt/response pairs), list them, read one.
 
-Students and instructors upload; a dataset belongs to its first uploader, who (with instructors, as
-for runs: core/store/access.py) lists and reads it. A run trains on one by naming its task,
-`data:<id>`, in POST /api/runs or a sweep: the id is the hash of the pairs, so whoever knows it holds
-the data or was given it, and may train on it.
+Students and instructors upload; a dataset is private to its uploader, who (with the instructors who see
+their runs: core/store/access.py) lists and reads it, and someone else's id answers as an unknown one. Two
+people who upload the same pairs each get their own dataset with the same id (the pairs are stored once).
+A run trains on one by naming its task, `data:<id>`, in POST /api/runs or a sweep.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ def rejected(e: datasets.DatasetError | datasets.TooLarge, where=datasets.where)
 
 
 @router.post("", status_code=201, response_model=DatasetCreated, responses=ERRORS, openapi_extra=UPLOAD,
-             summary="Upload a JSONL dataset (200 with the same answer if these pairs are stored already)")
+             summary="Upload a JSONL dataset (200 with the same answer if you stored these pairs already)")
 async def create_dataset(request: Request, response: Response, session: SessionDep, user: MemberUser):
     """Students and instructors."""
     try:
@@ -64,7 +64,7 @@ async def create_dataset(request: Request, response: Response, session: SessionD
 
 @router.get("", response_model=list[DatasetSummary], summary="Datasets, newest first (without their pairs)")
 def list_all(session: SessionDep, user: CurrentUser, limit: Annotated[int, Query(ge=1, le=200)] = 50):
-    """Anyone signed in: the datasets they may see."""
+    """Anyone signed in: their own datasets (and those of the students they teach)."""
     rows = list_datasets(session, limit=limit, where=access.dataset_filter(user))
     return [dataset_service.summary(row) for row in rows]
 

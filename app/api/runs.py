@@ -79,10 +79,10 @@ def get_run(run: RunDep, session: SessionDep, user: CurrentUser):
 
 def named(session, user, found: list) -> list[RunOut]:
     """The runs as the API shows them, each dataset task's name beside its data:<id>."""
-    names = dataset_service.task_names(session, [r.config for r in found], user)
+    names = dataset_service.task_names(session, found, user)
     out = [RunOut.model_validate(r) for r in found]
     for run in out:
-        run.task_name = names.get(run.config.get("task"), (None, None))[0]
+        run.task_name = names.get(run.id, (None, None))[0]
     return out
 
 

@@ -11,14 +11,12 @@ from forgetlab.app.deps import ManagedRunDep, RunDep, SessionDep
 from forgetlab.app.http import is_htmx
 from forgetlab.app.services import attempts, hidden, labels, queue
 from forgetlab.app.services import runs as run_service
-from forgetlab.core.datasets import is_dataset_id
 from forgetlab.core.errors import DomainError
 from forgetlab.core.presets import PRESETS
 from forgetlab.core.scenario import Scenario
 from forgetlab.core.store import access, classes, runs
-from forgetlab.core.store.datasets import get_dataset
 from forgetlab.core.tiers import TaskInfo, tier_of
-from forgetlab.core.tiers.base import DATASET_PREFIX, is_dataset_task
+from forgetlab.core.tiers.base import is_dataset_task
 
 from ..services import datasets as dataset_service
 from ..services import suites as suite_service
@@ -60,7 +58,7 @@ def _run_context(session, run, user) -> dict:
         runs.first_runs(session, hashes=[run.config_hash], where=access.run_filter(user)).get(run.config_hash)
     samples = runs.latest_samples(session, run_id=run.id)
     tier = tier_of(run.config)
-    task, task_label = _task_info(session, tier, scenario.task, user) if scenario else (None, None)
+    task, task_label = _task_info(session, tier, run, scenario.task, user) if scenario else (None, None)
     capabilities = [c for c in suite_service.capabilities(session, [run.config])
                     if not run.external or c.name in run.config["suites"]]
     if scenario is None:
@@ -98,14 +96,13 @@ def _side_by_side(run, parent) -> dict:
     return {"changed": changed, "rows": rows, "task": task}
 
 
-def _task_info(session, tier, task: str, user) -> tuple[TaskInfo, str]:
+def _task_info(session, tier, run, task: str, user) -> tuple[TaskInfo, str]:
     """A tier's task, or an uploaded dataset described by its name only (all a shared run shows others of
     its owner's dataset); and how the page names it: a dataset by the name it was uploaded with, since its id
-    (data:<hash>) tells a reader nothing."""
+    (data:<hash>) tells a reader nothing (app/services/datasets.py naming_rows: whose row names it)."""
     if not is_dataset_task(task):
         return tier.tasks[task], task
-    key = task.removeprefix(DATASET_PREFIX)
-    found = get_dataset(session, dataset_id=key) if is_dataset_id(key) else None
+    found = dataset_service.naming_rows(session, [run], user).get(run.id)
     if found is None:
         return (TaskInfo(task, "an uploaded dataset, no longer stored.", "your own data"),
                 "an uploaded dataset (no longer stored)")

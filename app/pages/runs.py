@@ -31,9 +31,9 @@ def runs_list(request: Request, session: SessionDep, user: CurrentUser):
         chosen["sort"] = "newest"
     found = hidden.shown(session, user, runs.find_runs(session, **chosen, limit=100, where=access.run_filter(user)))
     first = runs.first_runs(session, hashes=[r.config_hash for r in found], where=access.run_filter(user))
-    names = dataset_service.task_names(session, [run.config for run in found], user)  # data:<id> -> its name
+    names = dataset_service.task_names(session, found, user)  # run id -> its data:<id>'s name
     rows = [{"run": run, "headline": headline(run.summary), "tags": runs.tags_of(run),
-             "task": names.get(run.config.get("task"), (None, None))[1],
+             "task": names.get(run.id, (None, None))[1],
              "repeat_of": first.get(run.config_hash) if first.get(run.config_hash, run.id) < run.id else None}
             for run in found]  # a masked run's hash is "hidden": no "repeat of" for it
     active = any(not row["run"].terminal for row in rows)

@@ -14,10 +14,10 @@ from forgetlab.core import goals, grading, holdout
 from forgetlab.core.assignments import Template, make_template
 from forgetlab.core.presets import scenario_from
 from forgetlab.core.scenario import ScenarioError
-from forgetlab.core.store import classes
+from forgetlab.core.store import accounts, classes
 from forgetlab.core.store.models import Assignment, Classroom, User
 
-from .runs import cancel_many
+from .runs import cancel_many, check_dataset_tasks
 
 
 def teaches(session: Session, assignment: Assignment, user: User) -> bool:
@@ -37,22 +37,29 @@ def build_assignment(session: Session, *, room: Classroom, spec: dict[str, Any])
     [names], ranges {field: {min, max} | {choices}}, goal, score, higher_is_better, qualify,
     attempt_budget, run_budget, due_at, show_names, points ({clause: points}), late_policy, late_penalty,
     private_percent (the held-out split: the percent of probes kept private; empty or 0: none)."""
-    return classes.create_assignment(session, class_id=room.id, **assignment_fields(spec),
+    return classes.create_assignment(session, class_id=room.id, **assignment_fields(session, spec, room),
                                      private_salt=holdout.new_salt())
 
 
-def _template(spec: dict[str, Any]) -> Template:
+def _template(session: Session, spec: dict[str, Any], instructor: User | None) -> Template:
     """The scenario template of a spec: the preset's and the settings' scenario (core's scenario_from), with
-    the rules; ScenarioError names a bad preset `preset` and a bad setting `settings: FIELD`."""
+    the rules; ScenarioError names a bad preset `preset` and a bad setting `settings: FIELD`, a dataset task
+    the instructor may not train on included (their students train on it as theirs: app/services/runs.py
+    usable_dataset)."""
     try:
         base = scenario_from(spec.get("preset") or None, None, spec.get("settings") or {})
     except ScenarioError as e:
         raise ScenarioError({k if k == "preset" else f"settings: {k}": v for k, v in e.errors.items()}) from None
-    return make_template(base=base.model_dump(mode="json"), locked=spec.get("locked") or [],
-                         hidden=spec.get("hidden") or [], ranges=spec.get("ranges") or {})
+    template = make_template(base=base.model_dump(mode="json"), locked=spec.get("locked") or [],
+                             hidden=spec.get("hidden") or [], ranges=spec.get("ranges") or {})
+    try:
+        check_dataset_tasks(session, [base], instructor)
+    except ScenarioError as e:
+        raise ScenarioError({f"settings: {k}": v for k, v in e.errors.items()}) from None
+    return template
 
 
-def assignment_fields(spec: dict[str, Any]) -> dict[str, Any]:
+def assignment_fields(session: Session, spec: dict[str, Any], room: Classroom) -> dict[str, Any]:
     """An assignment's columns from an instructor's spec (build_assignment's), or ScenarioError naming every
     bad part."""
     errors: dict[str, str] = {}
@@ -61,7 +68,7 @@ def assignment_fields(spec: dict[str, Any]) -> dict[str, Any]:
         errors["title"] = "give the assignment a title of 1 to 200 characters"
     template: Template | None = None
     try:
-        template = _template(spec)
+        template = _template(session, spec, accounts.get_user(session, user_id=room.instructor_id))
     except ScenarioError as e:
         errors.update(e.errors)
     for field, parse in (("goal", goals.parse_condition), ("qualify", goals.parse_condition),
@@ -108,7 +115,7 @@ def edit_assignment(session: Session, *, assignment: Assignment, spec: dict[str,
     time: ended attempts keep their verdicts, queued and running ones are judged by their own goal when they
     end, and only attempts made afterwards by the new one. So with the held-out split: each run keeps the split
     it was measured with (its salt never changes; a new share binds new attempts)."""
-    fields = assignment_fields(spec)
+    fields = assignment_fields(session, spec, classes.get_class(session, class_id=assignment.class_id))
     if assignment.private_salt is None:  # a row from before the held-out split
         fields["private_salt"] = holdout.new_salt()
     classes.update_assignment(session, assignment_id=assignment.id, **fields)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, defer
+from sqlalchemy.orm import Session
 
 from forgetlab.core import datasets
-from forgetlab.core.store.datasets import create_dataset, pairs_of
+from forgetlab.core.store import classes
+from forgetlab.core.store.datasets import create_dataset, datasets_by_id, pairs_of
 from forgetlab.core.store.models import StoredDataset, User
 from forgetlab.core.tiers import get_tier
 from forgetlab.core.tiers.base import DATASET_PREFIX, is_dataset_task
@@ -15,8 +15,8 @@ from forgetlab.core.tiers.base import DATASET_PREFIX, is_dataset_task
 def upload(session: Session, *, data: bytes, name: str, owner: User,
            tier: str | None = None) -> tuple[StoredDataset, bool]:
     """Validate the whole file (against `tier`'s vocabulary too, when given), then store it as `owner`'s:
-    (row, created). DatasetError says why not (every bad line), and then nothing is stored. Storing the same
-    pairs again returns the existing row."""
+    (row, created). DatasetError says why not (every bad line), and then nothing is stored. The owner storing
+    the same pairs again gets their existing row; someone else's upload of them is no concern of theirs."""
     vocabulary = datasets.vocabulary_of(get_tier(tier)) if tier else None
     return create_dataset(session, dataset=datasets.parse_jsonl(data, name, vocabulary), owner_id=owner.id)
 
@@ -28,14 +28,38 @@ def task_label(row: StoredDataset, user: User | None) -> str:
     return f'"{row.name}" ({"your" if mine else "uploaded"} data)'
 
 
-def task_names(session: Session, configs: list[dict], user: User | None) -> dict[str, tuple[str, str]]:
-    """{dataset task: (its dataset's name, task_label)} for the dataset tasks these configs name, in one query:
-    what lists show in place of data:<id>. A dataset no longer stored is left out (shown by its id)."""
-    ids = {c["task"].removeprefix(DATASET_PREFIX) for c in configs if is_dataset_task(str(c.get("task", "")))}
-    if not ids:
+def naming_rows(session: Session, runs: list, user: User | None) -> dict[int, StoredDataset]:
+    """{run id: the dataset row it is named by} for the runs that train on an uploaded dataset, in two queries.
+    The same pairs may be several owners' rows (core/store/datasets.py): a run is named as its viewer uploaded
+    them, else as its owner did, else (an attempt on its instructor's dataset) as the class's instructor did,
+    else as the first uploader did (a run from before migration 0024 on someone else's dataset). A dataset
+    no longer stored is left out (shown by its id)."""
+    keys = {run.id: str(run.config.get("task", "")) for run in runs}
+    keys = {run_id: task.removeprefix(DATASET_PREFIX) for run_id, task in keys.items() if is_dataset_task(task)}
+    if not keys:
         return {}
-    rows = session.scalars(select(StoredDataset).options(defer(StoredDataset.pairs)).where(StoredDataset.id.in_(ids)))
-    return {DATASET_PREFIX + row.id: (row.name, task_label(row, user)) for row in rows}
+    rows: dict[tuple[str, int | None], StoredDataset] = {}
+    first: dict[str, StoredDataset] = {}
+    for row in datasets_by_id(session, dataset_ids=set(keys.values())):
+        rows.setdefault((row.id, row.owner_id), row)
+        first.setdefault(row.id, row)
+    unowned = [run.id for run in runs if run.id in keys and (keys[run.id], run.owner_id) not in rows]
+    instructors = classes.attempt_instructors(session, run_ids=unowned)
+    viewer = user.id if user is not None else None
+    named = {}
+    for run in (r for r in runs if r.id in keys):
+        whose = [owner for owner in (viewer, run.owner_id, instructors.get(run.id)) if owner is not None]
+        key = keys[run.id]
+        found = next((rows[key, owner] for owner in whose if (key, owner) in rows), first.get(key))
+        if found is not None:
+            named[run.id] = found
+    return named
+
+
+def task_names(session: Session, runs: list, user: User | None) -> dict[int, tuple[str, str]]:
+    """{run id: (its dataset's name, task_label)} for the runs that train on an uploaded dataset (naming_rows):
+    what lists show in place of data:<id>."""
+    return {run_id: (row.name, task_label(row, user)) for run_id, row in naming_rows(session, runs, user).items()}
 
 
 def summary(row: StoredDataset) -> dict:

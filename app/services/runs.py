@@ -19,9 +19,9 @@ from forgetlab.core.holdout import Holdout
 from forgetlab.core.live import Status
 from forgetlab.core.presets import PRESETS
 from forgetlab.core.scenario import Scenario, ScenarioError
-from forgetlab.core.store import access, classes, runs
+from forgetlab.core.store import access, accounts, classes, runs
 from forgetlab.core.store import external as external_store
-from forgetlab.core.store.datasets import get_dataset, pairs_of
+from forgetlab.core.store.datasets import pairs_of, visible_dataset
 from forgetlab.core.store.models import Assignment, AssignmentAttempt, Run, User
 from forgetlab.core.tiers import get_tier
 from forgetlab.core.tiers.base import DATASET_PREFIX, is_dataset_task
@@ -41,27 +41,36 @@ def preset_of(scenario: Scenario) -> str | None:
 
 
 def usable_dataset(session: Session, task: str, user: User | None, assignment: Assignment | None = None):
-    """The stored dataset a dataset task names, if `user` may train on it: theirs (or one they see by
-    core/store/access.py's rules), or the one an assignment they attempt names (its instructor attached it
-    for the class). None for a task that names no dataset, an unknown one, and another user's alike."""
+    """The stored dataset a dataset task names, if `user` may train on it: their own row of it (or one they see
+    by core/store/access.py's rules), or, for an attempt at an assignment whose task it is, the row its class's
+    instructor may use (they attached it for the class). None for a task that names no dataset, an unknown
+    one, and another user's alike."""
     key = task.removeprefix(DATASET_PREFIX)
     if user is None or not is_dataset_task(task) or not is_dataset_id(key):
         return None
-    row = get_dataset(session, dataset_id=key)
-    if row is None:
-        return None
-    if assignment is not None and ((assignment.template or {}).get("base") or {}).get("task") == task:
-        return row
-    return row if access.can_view_dataset(session, user, row) else None
+    row = visible_dataset(session, dataset_id=key, where=access.dataset_filter(user), owner_id=user.id)
+    if row is None and assignment is not None and ((assignment.template or {}).get("base") or {}).get("task") == task:
+        room = classes.get_class(session, class_id=assignment.class_id)
+        instructor = accounts.get_user(session, user_id=room.instructor_id) if room else None
+        return usable_dataset(session, task, instructor) if instructor is not None else None
+    return row
 
 
 def check_datasets(session: Session, scenarios: list[Scenario], user: User | None,
                    assignment: Assignment | None = None) -> None:
+    """check_dataset_tasks, then the scenarios' own suites (check_suites): both checked where they are stored."""
+    check_dataset_tasks(session, scenarios, user, assignment)
+    check_suites(session, scenarios, user)
+
+
+def check_dataset_tasks(session: Session, scenarios: list[Scenario], user: User | None,
+                        assignment: Assignment | None = None) -> None:
     """A scenario may name a dataset task only if that dataset is stored, `user` may train on it
     (usable_dataset), and it is in its tier's words when the tier's tokenizer is word-level: the schema checks
-    only the task's form (it has no database), so this is where a run or sweep naming an unknown dataset, or
-    another user's, stops, rather than the run failing on its first batch. Unknown and another user's answer
-    alike (422 naming `task`), so the answer does not tell whether someone else's dataset has that id."""
+    only the task's form (it has no database), so this is where a run, sweep or assignment naming an unknown
+    dataset, or another user's, stops, rather than the run failing on its first batch. Unknown and another
+    user's answer alike (422 naming `task`), so the answer does not tell whether someone else's dataset has
+    that id."""
     for task, tier in dict.fromkeys((s.task, s.tier) for s in scenarios):
         if not is_dataset_task(task):
             continue
@@ -74,7 +83,6 @@ def check_datasets(session: Session, scenarios: list[Scenario], user: User | Non
         if unknown:
             raise ScenarioError({"task": f"dataset {row.name!r} uses {vocabulary.reason(unknown)}: "
                                          f"upload the file with its tier chosen to see each line that does"})
-    check_suites(session, scenarios, user)  # the scenario's own suites, checked where they are stored too
 
 
 def quota_lock(session: Session, *, owner: User, limit: int, assignment: Assignment | None = None):

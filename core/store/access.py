@@ -10,7 +10,8 @@ The rules (docs/accounts.md):
   signed in, guests included, sees runs their owner shared; plus what classes grant (below).
 - a run is managed (cancelled, deleted, shared) by its owner, or by an instructor for runs with no
   owner, plus what classes grant (below). Guests manage nothing. An admin is an instructor here.
-- sweeps and datasets follow the runs' rules, without sharing.
+- sweeps and datasets follow the runs' rules, without sharing. A dataset is an uploader's row: the same pairs
+  uploaded by two users are two rows, each under its owner's rules (core/store/datasets.py).
 
 EXTENSION POINT for classes (migration 0005): `through_classes(user, owner)` returns the clauses
 by which class membership lets `user` see things owned by `owner` (a column: Run.owner_id,
@@ -96,6 +97,8 @@ def sweep_manage_filter(user: User | None) -> ColumnElement[bool]:
 
 
 def dataset_filter(user: User | None) -> ColumnElement[bool]:
+    """The uploaded datasets `user` may see and train on: rows (one per uploader, core/store/datasets.py), so the
+    same pairs uploaded by someone else are theirs, not this user's."""
     clauses = _owned(user, StoredDataset.owner_id) if user is not None else []
     return or_(*clauses) if clauses else false()
 
@@ -129,10 +132,6 @@ def can_view_sweep(session: Session, user: User | None, sweep: Sweep) -> bool:
 
 def can_manage_sweep(session: Session, user: User | None, sweep: Sweep) -> bool:
     return _holds(session, Sweep, sweep.id, sweep_manage_filter(user))
-
-
-def can_view_dataset(session: Session, user: User | None, dataset: StoredDataset) -> bool:
-    return _holds(session, StoredDataset, dataset.id, dataset_filter(user))
 
 
 def can_start_runs(user: User | None) -> bool:

@@ -187,6 +187,18 @@ def attempt_of_run(session: Session, *, run_id: int) -> AssignmentAttempt | None
     return session.scalars(select(AssignmentAttempt).where(AssignmentAttempt.run_id == run_id)).first()
 
 
+def attempt_instructors(session: Session, *, run_ids: list[int]) -> dict[int, int]:
+    """{run id: the instructor of the class whose assignment it is an attempt at}, for those of these runs that
+    are attempts."""
+    if not run_ids:
+        return {}
+    rows = session.execute(select(AssignmentAttempt.run_id, Classroom.instructor_id)
+                           .join(Assignment, Assignment.id == AssignmentAttempt.assignment_id)
+                           .join(Classroom, Classroom.id == Assignment.class_id)
+                           .where(AssignmentAttempt.run_id.in_(run_ids)))
+    return {run_id: instructor for run_id, instructor in rows}
+
+
 def attempts(session: Session, *, assignment_id: int, user_id: int | None = None
              ) -> list[tuple[AssignmentAttempt, Run, User]]:
     """An assignment's attempts (one student's, when given) with their runs and students, oldest first."""

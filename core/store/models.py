@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text, false
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 STATUSES = ("queued", "running", "succeeded", "failed", "cancelled")
 TERMINAL = frozenset({"succeeded", "failed", "cancelled"})
@@ -138,18 +138,36 @@ class SweepRun(Base):
     reused: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
-class StoredDataset(Base):
-    """A user's fine-tuning data (core/datasets.py), whole: it is written once and never changes, since
-    its id is the hash of its pairs. Stored as one JSON document; 2 MB at most."""
+class DatasetContent(Base):
+    """The pairs of an uploaded dataset (core/datasets.py), stored once however many upload them: its id is the
+    hash of its pairs, so it never changes. One JSON document; 2 MB at most. Who may use it is StoredDataset's
+    (migration 0024): a content row alone belongs to nobody."""
 
     __tablename__ = "datasets"
 
     id: Mapped[str] = mapped_column(String(16), primary_key=True)
-    name: Mapped[str] = mapped_column(String(200))
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)  # lists: newest first
-    size_bytes: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)  # first stored
     pairs: Mapped[list] = mapped_column(JSON)  # [[prompt, response], ...] sorted by prompt
-    owner_id: Mapped[int | None] = mapped_column(Integer, default=None, index=True)  # the first uploader
+
+
+class StoredDataset(Base):
+    """One uploader's dataset: their link to the content (`id`, the content's id) under the name and file size
+    they uploaded it with. Private to its owner (core/store/access.py): the same pairs uploaded by two users are
+    two rows over one content row (migration 0024). owner_id NULL: uploaded before accounts."""
+
+    __tablename__ = "user_datasets"
+    __table_args__ = (Index("ux_user_datasets_id_owner", "id", "owner_id", unique=True),
+                      Index("ix_user_datasets_owner_created", "owner_id", "created_at"))  # a user's list
+
+    # A surrogate key: (id, owner_id) is the natural one, but a key column cannot be NULL on PostgreSQL.
+    link_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[str] = mapped_column(String(16))  # the content's (DatasetContent.id); a plain column, as in 0004
+    owner_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    size_bytes: Mapped[int] = mapped_column(Integer)  # of the file this owner uploaded
+    content: Mapped[DatasetContent] = relationship(
+        primaryjoin="foreign(StoredDataset.id) == DatasetContent.id", lazy="select", viewonly=True)
 
 
 class StoredSuite(Base):

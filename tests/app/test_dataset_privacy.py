@@ -107,3 +107,64 @@ def test_the_runs_list_and_the_api_name_a_dataset_task_by_its_name(lab):
     assert "secret plans&#34; (your data)" in listed and task not in listed
     assert client.get("/api/runs", headers=users["ada"]).json()["runs"][0]["task_name"] == "secret plans"
     assert client.get(f"/api/runs/{run_id}", headers=users["ada"]).json()["task_name"] == "secret plans"
+
+
+def test_two_users_who_upload_the_same_pairs_each_own_a_dataset(lab):
+    """The pairs are stored once, but each uploader's dataset is their own: both train on it, each lists and
+    reads only theirs (under the name they gave it), and a third user finds it as unknown."""
+    client, _, users = lab
+    task = upload(client, users["ada"], name="ada pairs")
+    assert upload(client, users["bob"], name="bob pairs") == task  # 201 for bob too: new to him
+    for name in ("ada", "bob"):
+        assert client.post("/api/runs", json={**TINY, "task": task}, headers=users[name]).status_code == 201
+        sweep = client.post("/api/sweeps", json={"base": {**TINY, "task": task}, "grid": {"seed": [5, 6]}},
+                            headers=users[name])
+        assert sweep.status_code == 201, sweep.text
+        listed = client.get("/api/datasets", headers=users[name]).json()
+        assert [(d["task"], d["name"]) for d in listed] == [(task, f"{name} pairs")]
+        assert client.get(f"/api/datasets/{task.removeprefix('data:')}", headers=users[name]).json()["name"] == \
+            f"{name} pairs"
+        assert f"{name} pairs" in client.get(f"/?task={task}", headers=users[name]).text
+        assert client.get("/api/runs", headers=users[name]).json()["runs"][0]["task_name"] == f"{name} pairs"
+    assert client.get("/api/datasets", headers=users["teach"]).json() == []  # no class links teach to them
+    assert client.get(f"/api/datasets/{task.removeprefix('data:')}", headers=users["teach"]).status_code == 404
+    refused = client.post("/api/runs", json={**TINY, "task": task}, headers=users["teach"])
+    assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "task"
+
+
+def test_a_run_on_the_same_pairs_is_named_by_its_own_owners_upload(lab):
+    """A shared run shows others the name its owner gave the data, never another uploader's."""
+    client, sessions, users = lab
+    task = upload(client, users["ada"], name="ada pairs")
+    upload(client, users["bob"], name="bob pairs")
+    run_id = client.post("/api/runs", json={**TINY, "task": task}, headers=users["bob"]).json()["id"]
+    finish(sessions, run_id)
+    assert client.post(f"/api/runs/{run_id}/share", json={"shared": True}, headers=users["bob"]).status_code == 200
+    page = client.get(f"/runs/{run_id}", headers=users["teach"]).text
+    assert "bob pairs" in page and "ada pairs" not in page
+    assert client.get(f"/api/runs/{run_id}", headers=users["teach"]).json()["task_name"] == "bob pairs"
+
+
+def test_an_assignment_trains_only_on_a_dataset_its_instructor_may_use(lab):
+    """An instructor cannot hand their class someone else's dataset by its id."""
+    client, _, users = lab
+    task = upload(client, users["bob"], name="bobs")
+    room = client.post("/api/classes", json={"name": "c"}, headers=users["teach"]).json()
+    made = client.post(f"/api/classes/{room['id']}/assignments", headers=users["teach"], json={
+        "title": "Not mine", "settings": {**TINY, "task": task}, "goal": "task >= 0"})
+    assert made.status_code == 422 and made.json()["errors"][0]["field"] == "settings: task", made.text
+
+
+def test_an_attempt_on_the_instructors_dataset_is_named_as_the_instructor_named_it(lab):
+    """Not by an earlier uploader of the same pairs: their name for the data is theirs."""
+    client, _, users = lab
+    upload(client, users["bob"], name="bob pairs")
+    task = upload(client, users["teach"], name="class data")
+    room = client.post("/api/classes", json={"name": "c"}, headers=users["teach"]).json()
+    assert client.post("/api/classes/join", json={"code": room["join_code"]}, headers=users["ada"]).status_code == 200
+    made = client.post(f"/api/classes/{room['id']}/assignments", headers=users["teach"], json={
+        "title": "Own data", "settings": {**TINY, "task": task}, "locked": ["task"], "goal": "task >= 0"}).json()
+    run_id = client.post(f"/api/assignments/{made['id']}/attempts", json={}, headers=users["ada"]).json()["run_id"]
+    assert client.get(f"/api/runs/{run_id}", headers=users["ada"]).json()["task_name"] == "class data"
+    page = client.get(f"/runs/{run_id}", headers=users["ada"]).text
+    assert "class data" in page and "bob pairs" not in page

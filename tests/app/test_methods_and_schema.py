@@ -53,3 +53,18 @@ def test_runs_is_required_by_the_schema_as_by_the_code(client):
     missing = client.get("/api/compare")
     assert missing.status_code == 422 and missing.json()["errors"][0]["field"] == "runs"
     assert client.get("/api/compare?sweep=5").status_code == 404  # a sweep instead of runs: still answered
+
+
+def test_an_assignments_settings_are_the_scenarios_fields_in_the_schema_as_in_the_code(client):
+    """The document lists what `settings` takes (every scenario field, none required, no other key), and the
+    code refuses another key by its name."""
+    from forgetlab.core.scenario import Scenario
+
+    schema = client.get("/openapi.json").json()
+    settings = schema["components"]["schemas"]["AssignmentIn"]["properties"]["settings"]
+    assert set(settings["properties"]) == set(Scenario.model_fields) and settings["additionalProperties"] is False
+    assert "required" not in settings
+    room = client.post("/api/classes", json={"name": "c"}).json()
+    made = client.post(f"/api/classes/{room['id']}/assignments",
+                       json={"title": "t", "settings": {"epochs": 2, "lrr": 1}, "goal": "task >= 0"})
+    assert made.status_code == 422 and [e["field"] for e in made.json()["errors"]] == ["settings: lrr"]

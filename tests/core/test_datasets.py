@@ -132,9 +132,27 @@ def test_store_is_idempotent_by_id(sessions):
         assert not created and again.name == "first"
         other, _ = create_dataset(session, dataset=parse_jsonl(jsonl(good(offset=100)), "other"))
     with sessions() as session:
-        assert pairs_of(get_dataset(session, dataset_id=d.id)) == d.pairs
-        assert get_dataset(session, dataset_id="0" * 16) is None
+        assert pairs_of(get_dataset(session, dataset_id=d.id, owner_id=None)) == d.pairs
+        assert get_dataset(session, dataset_id="0" * 16, owner_id=None) is None
         assert [r.id for r in list_datasets(session, limit=10)] == [other.id, d.id]  # newest first
+
+
+def test_the_same_pairs_are_each_uploaders_own_row_over_one_stored_copy(sessions):
+    from forgetlab.core.store.datasets import stored_pairs
+    from forgetlab.core.store.models import DatasetContent, StoredDataset
+
+    d = parse_jsonl(jsonl(good()), "first")
+    with sessions() as session:
+        mine, created = create_dataset(session, dataset=d, owner_id=1)
+        assert created
+        theirs, created = create_dataset(session, dataset=parse_jsonl(jsonl(reversed(good())), "theirs"), owner_id=2)
+        assert created and theirs.id == mine.id and (theirs.owner_id, theirs.name) == (2, "theirs")
+        assert create_dataset(session, dataset=d, owner_id=2) == (theirs, False)  # once per owner
+    with sessions() as session:
+        assert session.query(DatasetContent).count() == 1 and session.query(StoredDataset).count() == 2
+        assert get_dataset(session, dataset_id=d.id, owner_id=1).name == "first"
+        assert get_dataset(session, dataset_id=d.id, owner_id=3) is None  # another owner's: as unknown
+        assert pairs_of(get_dataset(session, dataset_id=d.id, owner_id=2)) == stored_pairs(session, dataset_id=d.id)
 
 
 def test_a_deeply_nested_line_is_a_line_error_not_a_crash():

@@ -41,7 +41,8 @@ CROSS_FIELD = {
     ("POST", "/api/external-runs"): "suites depend on the tier",
     ("POST", "/api/datasets"): "the file must be UTF-8 JSONL pairs",
     ("POST", "/api/suites"): "the file must be UTF-8 JSONL items, each passing its own scorer",
-    ("POST", "/api/classes/{class_id}/assignments"): "settings, ranges and hidden name scenario fields",
+    ("POST", "/api/classes/{class_id}/assignments"): "goal, score, qualify and points are goal-language text; "
+                                                     "ranges, locked and hidden name scenario fields",
 }
 SENT = {"requests": 0, "server_errors": 0}
 

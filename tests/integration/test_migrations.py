@@ -4,6 +4,7 @@ The trap it must avoid on SQLite: rebuilding `runs` to add a foreign key would d
 and with foreign keys on, that cascade-deletes every metric point.
 """
 
+import json
 import uuid
 
 import pytest
@@ -91,8 +92,8 @@ def test_0003_adds_datasets_and_drops_them_again(empty_db):
     with Session(engine) as session:
         assert create_dataset(session, dataset=dataset)[1]
     with Session(engine) as session:
-        assert pairs_of(get_dataset(session, dataset_id=dataset.id)) == dataset.pairs  # JSON round trip, UTF-8
-    assert "ix_datasets_created_at" in {i["name"] for i in inspect(engine).get_indexes("datasets")}
+        assert pairs_of(get_dataset(session, dataset_id=dataset.id, owner_id=None)) == dataset.pairs  # UTF-8 JSON
+    assert "ux_user_datasets_id_owner" in {i["name"] for i in inspect(engine).get_indexes("user_datasets")}
     engine.dispose()
 
     alembic(empty_db, "downgrade", "0002")
@@ -261,5 +262,53 @@ def test_0010_ids_are_never_reused_and_the_rebuild_keeps_every_referencing_row(e
     engine = create_engine(empty_db)
     with engine.connect() as c:
         assert c.execute(text("SELECT count(*) FROM metric_points")).scalar() == 2  # run 1's, kept both ways
+    engine.dispose()
+    alembic(empty_db, "upgrade", "head")  # and back up again
+
+
+def test_0024_makes_each_dataset_its_uploaders_row_over_the_same_pairs_and_back(empty_db):
+    """Each dataset stored before 0024 becomes its uploader's row (ownerless stays ownerless), its pairs stay
+    where they were; a second uploader of the same pairs then gets a row of their own. Downgrading keeps each
+    dataset under its earliest row."""
+    from sqlalchemy.orm import Session
+
+    from forgetlab.core.datasets import parse_jsonl
+    from forgetlab.core.store.datasets import create_dataset, get_dataset, pairs_of, stored_pairs
+
+    alembic(empty_db, "upgrade", "0023")
+    lines = "\n".join(f'{{"prompt": "frage {i} ü", "response": "antwort {i}"}}' for i in range(30)).encode()
+    dataset = parse_jsonl(lines, "umlaute")
+    pairs = json.dumps([[p, r] for p, r in dataset.pairs], ensure_ascii=False)
+    engine = create_engine(empty_db)
+    with engine.begin() as c:
+        insert = text("INSERT INTO datasets (id, name, created_at, size_bytes, pairs, owner_id) "
+                      "VALUES (:id, :name, :at, :size, :pairs, :owner)")
+        c.execute(insert, {"id": dataset.id, "name": "ada's", "at": "2026-01-01", "size": 123, "pairs": pairs,
+                           "owner": 7})
+        c.execute(insert, {"id": "0123456789abcdef", "name": "old", "at": "2025-01-01", "size": 9, "pairs": "[]",
+                           "owner": None})
+    engine.dispose()
+
+    alembic(empty_db, "upgrade", "head")
+    engine = create_engine(empty_db)
+    assert {c["name"] for c in inspect(engine).get_columns("datasets")} == {"id", "created_at", "pairs"}
+    with Session(engine) as session:
+        ada = get_dataset(session, dataset_id=dataset.id, owner_id=7)
+        assert (ada.name, ada.size_bytes) == ("ada's", 123) and pairs_of(ada) == dataset.pairs
+        assert get_dataset(session, dataset_id="0123456789abcdef", owner_id=None).name == "old"
+        bob, created = create_dataset(session, dataset=parse_jsonl(lines, "bob's"), owner_id=8)
+        assert created and bob.id == ada.id and pairs_of(bob) == stored_pairs(session, dataset_id=dataset.id)
+    with engine.connect() as c:
+        assert c.execute(text("SELECT count(*) FROM datasets")).scalar() == 2
+        assert c.execute(text("SELECT count(*) FROM user_datasets")).scalar() == 3
+    engine.dispose()
+
+    alembic(empty_db, "downgrade", "0023")
+    engine = create_engine(empty_db)
+    assert "user_datasets" not in inspect(engine).get_table_names()
+    with engine.connect() as c:
+        rows = c.execute(text("SELECT id, name, size_bytes, owner_id FROM datasets ORDER BY id")).all()
+    assert [tuple(r) for r in rows] == sorted([(dataset.id, "ada's", 123, 7), ("0123456789abcdef", "old", 9, None)])
+    assert "ix_datasets_owner_id" in {i["name"] for i in inspect(engine).get_indexes("datasets")}
     engine.dispose()
     alembic(empty_db, "upgrade", "head")  # and back up again

@@ -28,10 +28,10 @@ def world_dataset():
     return parse_jsonl("\n".join(json.dumps({"prompt": p, "response": r}) for p, r in pairs.items()).encode(), "shift")
 
 
-def queued(settings, task: str) -> int:
+def queued(settings, task: str, owner_id: int | None = None) -> int:
     with session_factory(settings.sqlalchemy_url)() as s:
         scenario = parse({"task": task, "task_examples": 64, "epochs": 1, "batch_size": 32, "eval_every": 1})
-        return runs.create_run(s, scenario=scenario, queue="cpu").id
+        return runs.create_run(s, scenario=scenario, queue="cpu", owner_id=owner_id).id
 
 
 def test_a_dataset_run_trains_through_the_real_engine(settings):
@@ -49,6 +49,16 @@ def test_a_dataset_run_trains_through_the_real_engine(settings):
     # The tier handed to the engine carries the dataset's own splits (probes never trained on).
     tier = jobs._with_dataset("synthetic", dataset.task, tuple(dataset.pairs))
     assert tier.datasets[dataset.task] == split(dataset.pairs)
+
+
+def test_the_second_uploaders_run_trains_on_the_pairs_stored_once(settings):
+    """Two owners' datasets over the same pairs: the worker reads the pairs by id, whoever's run it is."""
+    dataset = world_dataset()
+    with session_factory(settings.sqlalchemy_url)() as s:
+        create_dataset(s, dataset=dataset, owner_id=1)
+        create_dataset(s, dataset=dataset, owner_id=2)
+    run_id = queued(settings, dataset.task, owner_id=2)
+    assert jobs.run_job(run_id=run_id, settings=settings) == "succeeded"
 
 
 def test_a_run_whose_dataset_is_gone_fails_saying_so(settings):
