@@ -265,6 +265,18 @@ def test_reasoning_and_format_sizes():
     assert len({it["prompt"] for it in reasoning + form}) == len(reasoning) + len(form)
 
 
+def test_the_first_probes_a_run_measures_hold_every_family():
+    # A run measures the first 8 or 16 probes of each capability between its first and last points: the tier
+    # interleaves each suite's groups, so those hold every family, not the first one alone.
+    from forgetlab.core.tiers import get_tier
+
+    probes = get_tier("smollm2").probe_suite().probes
+    for cap, families in (("format", {"json", "list", "template"}), ("reasoning", {"arith", "word", "digit"}),
+                          ("safety", {"harmful", "benign"})):
+        groups = [p.group for p in probes if p.capability == cap]
+        assert set(groups) == set(groups[:len(families)]) == families, cap
+
+
 def test_knowledge_is_multiple_choice():
     items = data.load_suite("knowledge")
     assert len(items) >= 200
