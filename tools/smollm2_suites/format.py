@@ -34,7 +34,8 @@ LIST_CATEGORIES = {  # category: enough items for a five-item list
 COUNT_WORDS = {2: "two", 3: "three", 4: "four", 5: "five"}
 # Five JSON items a round: 35, then 32 lists, then 96 templates. JSON was 70 items (14 rounds) while the base
 # passed almost none of them (it writes a Python program that builds the object); half of them keep the family
-# measured while the templates, a family it can pass, carry most of the suite (docs/real-model.md).
+# measured while the templates, a fixed form without a program to write, carry most of the suite. The base
+# passed none of the templates either (docs/real-model.md, "Base levels").
 JSON_ROUNDS = 7
 
 TEMPLATE_DEMAND = "Answer in exactly this form:"
