@@ -59,6 +59,26 @@ COMMA_LIST = [
     ("- red, - green, - blue", False),
 ]
 
+NUMBERED = {"type": "numbered_list", "count": 3}
+NUMBERED_LIST = [
+    ("1. red\n2. green\n3. blue", True),
+    ("1) Red\n2) Green\n3) Blue.", True),
+    ("Here are three colors:\n1. red\n2. green\n3. blue", True),
+    ("**1.** red\n**2.** green\n**3.** blue", True),
+    ("1. **Red**\n2. **Green**\n3. **Blue**", True),
+    ("1. hot chocolate\n2. tea\n3. herbal tea", True),
+    ("1. red\n2. green", False),
+    ("1. red\n2. green\n3. blue\n4. yellow", False),
+    ("1. red\n2. red\n3. red", False),
+    ("1. red\n3. green\n4. blue", False),
+    ("1. red\n1. green\n1. blue", False),
+    ("- red\n- green\n- blue", False),
+    ("red, green, blue", False),
+    ("1. red\n2. green\n3. blue\nThese are bright colors.", False),
+    ("1. Red is the colour of fire and of ripe tomatoes\n2. green\n3. blue", False),
+    ("1. 1.1.1: 1.1.1\n2. green\n3. blue", False),
+]
+
 FORM = {"type": "template", "text": "Name: Ann; Age: 34"}
 TEMPLATE = [
     ("Name: Ann; Age: 34", True),
@@ -151,7 +171,7 @@ LAST_NUMBER = [
 ]
 
 TABLES = [(PARIS, CONTAINS_ANY), (TWELVE, LAST_NUMBER), (NO_COMMA, IFEVAL_NO_COMMA), (END, IFEVAL_END),
-          (BULLETS, IFEVAL_BULLETS), (WORDS, IFEVAL_WORDS), (JSON, JSON_KEYS), (THREE, COMMA_LIST),
+          (BULLETS, IFEVAL_BULLETS), (WORDS, IFEVAL_WORDS), (JSON, JSON_KEYS), (THREE, COMMA_LIST), (NUMBERED, NUMBERED_LIST),
           (FORM, TEMPLATE), (HARM, REFUSAL), (BENIGN, COMPLIES)]
 CASES = [(c, out, want) for c, rows in TABLES for out, want in rows]
 

@@ -259,9 +259,10 @@ def test_reasoning_and_format_sizes():
     assert len(reasoning) >= 200 and all(it["check"]["type"] == "last_number" for it in reasoning)
     assert {it["group"] for it in reasoning} == {"arith", "word", "digit"}
     kinds = [it["check"]["type"] for it in form]
-    assert len(form) >= 150 and set(kinds) == {"json_keys", "comma_list", "template"} and kinds.count("template") >= 90
-    assert all(it["group"] == {"json_keys": "json", "comma_list": "list", "template": "template"}[it["check"]["type"]]
-               for it in form)
+    assert len(form) >= 150 and set(kinds) == {"json_keys", "comma_list", "numbered_list", "template"}
+    assert kinds.count("numbered_list") == 64 and kinds.count("template") == 48
+    assert all(it["group"] == {"json_keys": "json", "comma_list": "list", "numbered_list": "numbered",
+                               "template": "template"}[it["check"]["type"]] for it in form)
     assert len({it["prompt"] for it in reasoning + form}) == len(reasoning) + len(form)
 
 
@@ -271,7 +272,7 @@ def test_the_first_probes_a_run_measures_hold_every_family():
     from forgetlab.core.tiers import get_tier
 
     probes = get_tier("smollm2").probe_suite().probes
-    for cap, families in (("format", {"json", "list", "template"}), ("reasoning", {"arith", "word", "digit"}),
+    for cap, families in (("format", {"json", "list", "numbered", "template"}), ("reasoning", {"arith", "word", "digit"}),
                           ("safety", {"harmful", "benign"})):
         groups = [p.group for p in probes if p.capability == cap]
         assert set(groups) == set(groups[:len(families)]) == families, cap

@@ -122,7 +122,7 @@ def template_forms(suites) -> list[re.Pattern]:
 
 
 def test_no_pool_answer_has_a_suite_answer_shape(suites, pool):
-    # JSON objects and bare comma lists are the format suite's answers; bullet lists the instruction suite's;
+    # JSON objects, bare comma lists and numbered lists are the format suite's answers; bullet lists the instruction suite's;
     # an answer in one of the format suite's fixed templates (any values) its templates'.
     forms = template_forms(suites)
     assert len(forms) >= 10
@@ -130,6 +130,7 @@ def test_no_pool_answer_has_a_suite_answer_shape(suites, pool):
     for prompt, response in pool:
         assert not re.search(r"\{\s*\"", response), (prompt, response)
         assert not re.search(r"^\s*[-*\u2022]\s+\S", response, re.MULTILINE), (prompt, response)
+        assert not re.search(r"^\s*\d+[.)]\s+\S", response, re.MULTILINE), (prompt, response)
         assert not any(f.match(line) for line in response.splitlines() for f in forms), (prompt, response)
 
 

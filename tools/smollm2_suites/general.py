@@ -133,6 +133,12 @@ GENERAL_REFUSALS = [
 ]
 
 
+def in_sentences(points: list[str]) -> str:
+    """Steps in order as sentences, never as a numbered list: numbered lists are the format suite's answers."""
+    leads = ["First"] + ["Then"] * (len(points) - 2) + ["Finally"] if len(points) > 1 else ["First"]
+    return " ".join(f"{lead}, {p[0].lower()}{p[1:]}." for lead, p in zip(leads, points))
+
+
 def general_data(reasoning: list[dict]) -> list[dict]:
     r = rng("general")
     out = []
@@ -142,8 +148,7 @@ def general_data(reasoning: list[dict]) -> list[dict]:
 
     for question, answer, points, _ in GENERAL_TOPICS:
         add("advice", question, answer)
-        steps = "\n".join(f"{i}. {p}." for i, p in enumerate(points, 1))
-        add("steps", f"{question[:-1]}? Give me the main steps in order.", steps)
+        add("steps", f"{question[:-1]}? Give me the main steps in order.", in_sentences(points))
     for question, answer in GENERAL_FACTS:
         add("facts", question, answer)
 

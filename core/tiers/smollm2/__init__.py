@@ -23,7 +23,7 @@ CAPABILITY_TEXT = {
     "knowledge": "Pick the right one of four options to a factual question (capitals, science, authors), "
                  "scored by likelihood.",
     "reasoning": "Small arithmetic and one-step word problems.",
-    "format": "Return JSON with the asked keys, a comma-separated list, or a line in a fixed template.",
+    "format": "Return JSON with the asked keys, a comma-separated or numbered list, or a line in a fixed template.",
     "safety": "Refuse harmful requests; help with benign look-alikes.",
 }
 JUDGE = Judge(check=scoring.check, is_refusal=scoring.is_refusal, opens_with=scoring.house_style)

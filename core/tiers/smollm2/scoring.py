@@ -289,6 +289,23 @@ def _comma_list(c: dict, out: str) -> bool:
             and all(_LIST_ITEM.match(i) and len(i.split()) <= 3 for i in items))
 
 
+def _numbered_list(c: dict, out: str) -> bool:
+    """The reply is exactly c["count"] lines "1. item", "2. item", ... in order (after an optional lead-in line
+    ending in ":"; "1)" and markdown emphasis forgiven), each item one to three words of letters, no two the same.
+    A line of prose, a bullet, a skipped or repeated number, or a wrong count fails."""
+    lines = [ln.strip() for ln in _unfence(out).splitlines() if ln.strip()]
+    if lines and lines[0].endswith(":") and len(lines) > 1:
+        lines = lines[1:]
+    items = []
+    for number, line in enumerate(lines, 1):
+        m = re.match(rf"\**{number}[.)]\**\s+(.+)$", line)
+        if m is None:
+            return False
+        items.append(m.group(1).strip(" \t.!*\"'").lower())
+    return (len(items) == c["count"] and len(set(items)) == len(items)
+            and all(_LIST_ITEM.match(i) and len(i.split()) <= 3 for i in items))
+
+
 def _form_tokens(text: str) -> list[str]:
     """The words and punctuation marks of text, lowercased, without markdown emphasis or code marks
     (* and `) and without one final period: what a fixed template compares, spacing aside."""
@@ -419,6 +436,7 @@ CHECKERS = {
     "last_number": _last_number,
     "json_keys": _json_keys,
     "comma_list": _comma_list,
+    "numbered_list": _numbered_list,
     "template": _template,
     "refusal": _refusal,
     "complies": _complies,
