@@ -259,3 +259,13 @@ def test_web_process_serves_pages_and_api_without_torch(tmp_path):
 def test_cli_serve_and_export_load_no_torch():
     loaded = _loaded_after("from forgetlab.core.cli import build_parser\nbuild_parser().parse_args(['serve'])")
     assert not loaded & HEAVY
+
+
+def test_the_pages_package_names_every_module_it_holds():
+    # app/pages/__init__.py's docstring is the map a newcomer reads: a page module missing from it is a page
+    # nobody finds.
+    import forgetlab.app.pages as pages
+
+    folder = Path(pages.__file__).parent
+    modules = {p.name for p in folder.glob("*.py")} - {"__init__.py"}
+    assert modules and not {m for m in modules if m not in pages.__doc__}
