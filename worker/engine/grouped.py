@@ -3,8 +3,9 @@
 Each member is a whole run (`Trainee`, the same code a lone run trains through): its own data, mix and
 replay, optimizer, schedule, penalties, evaluation points and events. The group only runs the forward and
 the backward: it concatenates the members' batches, runs a copy of the frozen base once, and every
-adapted linear layer adds each member's low-rank update to that member's rows (segment matmuls; the design
-and the exactness tolerance are in docs/grouped-training.md). A member that ends leaves the group.
+adapted linear layer applies each member's low-rank update to that member's rows (a bmm over the members where
+they match, a matmul pair per member where they do not; the design and the exactness tolerance are in
+docs/grouped-training.md). A member that ends leaves the group.
 """
 
 from __future__ import annotations
