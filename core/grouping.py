@@ -6,7 +6,7 @@ it imports the engine.
 
 from __future__ import annotations
 
-from .scenario import Scenario
+from .scenario import Scenario, ScenarioError, parse
 
 
 def group_key(scenario: Scenario, device: str = "cpu") -> tuple | None:
@@ -15,3 +15,12 @@ def group_key(scenario: Scenario, device: str = "cpu") -> tuple | None:
     if scenario.method != "lora" or scenario.lora_dropout > 0:
         return None
     return scenario.tier, scenario.base_seed, device
+
+
+def config_key(config: dict) -> tuple | None:
+    """`group_key` of a stored run's config; None for a config that no longer parses (that run fails alone,
+    with its reason, when it is taken)."""
+    try:
+        return group_key(parse(config))
+    except ScenarioError:
+        return None

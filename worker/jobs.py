@@ -22,7 +22,7 @@ from typing import Callable
 from forgetlab.core import checkpoints
 from forgetlab.core.datasets import split
 from forgetlab.core.errors import Cancelled, RuntimeUnavailable
-from forgetlab.core.grouping import group_key
+from forgetlab.core.grouping import config_key, group_key
 from forgetlab.core.holdout import Holdout
 from forgetlab.core.live import Status, get_publisher
 from forgetlab.core.scenario import ScenarioError, parse
@@ -285,7 +285,7 @@ def gather(first: Job) -> list[Job]:
         for run_id, config in waiting:
             if 1 + len(members) >= settings.group_size:
                 break
-            if _key_of(config) != key:
+            if config_key(config) != key:
                 continue
             job = Job.claim(run_id, settings, first.sessions, first.publisher)
             if job is not None and job.prepare() is None:  # else: taken by another worker, or ended failed
@@ -296,13 +296,6 @@ def gather(first: Job) -> list[Job]:
 
 
 GATHER_POLL = 0.05  # seconds between looks for more compatible queued runs while a group fills
-
-
-def _key_of(config: dict) -> tuple | None:
-    try:
-        return group_key(parse(config))
-    except ScenarioError:
-        return None  # it fails alone, with its reason, when its own message arrives
 
 
 def run_job(*, run_id: int, settings: Settings | None = None, processes: int = 1,
