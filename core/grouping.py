@@ -7,6 +7,12 @@ it imports the engine.
 from __future__ import annotations
 
 from .scenario import Scenario, ScenarioError, parse
+from .tiers import get_tier
+
+
+def device_of(queue: str | None) -> str:
+    """Where a run of this queue computes: the gpu queue's workers on CUDA, every other on the CPU."""
+    return "cuda" if queue == "gpu" else "cpu"
 
 
 def group_key(scenario: Scenario, device: str = "cpu") -> tuple | None:
@@ -17,10 +23,19 @@ def group_key(scenario: Scenario, device: str = "cpu") -> tuple | None:
     return scenario.tier, scenario.base_seed, device
 
 
-def config_key(config: dict) -> tuple | None:
-    """`group_key` of a stored run's config; None for a config that no longer parses (that run fails alone,
-    with its reason, when it is taken)."""
+def scheduled_key(scenario: Scenario, queue: str | None) -> tuple | None:
+    """The key the workers gather queued runs by (worker/jobs.py): `group_key` on the queue's device, except that
+    a tier whose groups gained nothing on the CPU (`Tier.groups_on_cpu`) trains each run alone there."""
+    device = device_of(queue)
+    if device == "cpu" and not get_tier(scenario.tier).groups_on_cpu:
+        return None
+    return group_key(scenario, device)
+
+
+def config_key(config: dict, queue: str | None = None) -> tuple | None:
+    """`scheduled_key` of a stored run's config on its queue; None for a config that no longer parses (that run
+    fails alone, with its reason, when it is taken)."""
     try:
-        return group_key(parse(config))
+        return scheduled_key(parse(config), queue)
     except ScenarioError:
         return None

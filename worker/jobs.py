@@ -22,7 +22,7 @@ from typing import Callable
 from forgetlab.core import checkpoints
 from forgetlab.core.datasets import split
 from forgetlab.core.errors import Cancelled, RuntimeUnavailable
-from forgetlab.core.grouping import config_key, group_key
+from forgetlab.core.grouping import config_key, scheduled_key
 from forgetlab.core.holdout import Holdout
 from forgetlab.core.live import Status, get_publisher
 from forgetlab.core.scenario import ScenarioError, parse
@@ -269,11 +269,11 @@ class Job:
 
 
 def gather(first: Job) -> list[Job]:
-    """The queued runs that can train in one group with `first` (same queue and `group_key`), claimed, in queue
+    """The queued runs that can train in one group with `first` (same queue and `scheduled_key`), claimed, in queue
     order, up to group_size in all; waits at most group_wait_ms for more to be queued while the group is not full.
     Nothing when `first` cannot group or grouping is off (group_size 1)."""
     settings = first.settings
-    key = group_key(first.scenario)
+    key = scheduled_key(first.scenario, first.queue)
     if key is None or settings.group_size <= 1:
         return []
     members: list[Job] = []
@@ -285,7 +285,7 @@ def gather(first: Job) -> list[Job]:
         for run_id, config in waiting:
             if 1 + len(members) >= settings.group_size:
                 break
-            if config_key(config) != key:
+            if config_key(config, first.queue) != key:
                 continue
             job = Job.claim(run_id, settings, first.sessions, first.publisher)
             if job is not None and job.prepare() is None:  # else: taken by another worker, or ended failed

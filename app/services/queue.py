@@ -109,7 +109,7 @@ def standing(session: Session, *, state, run: Run) -> Standing | None:
     if typical is None:
         return Standing(position, None)
     size = state.settings.group_size
-    queued = [(run_id, config_key(config) if size > 1 else None) for run_id, config in session.execute(
+    queued = [(run_id, config_key(config, run.queue) if size > 1 else None) for run_id, config in session.execute(
         select(Run.id, Run.config).where(Run.status == "queued", Run.queue == run.queue).order_by(Run.id)).all()]
     taken = groups(queued, size)
     mine = next(i for i, group in enumerate(taken) if run.id in group)

@@ -81,6 +81,8 @@ class Tier:
     # A model too small for a second CPU thread to help: one thread per run, whatever the cores
     # (worker/threads.py); otherwise a run on the CPU gets its share of the usable cores.
     one_cpu_thread: ClassVar[bool] = False
+    # Whether this tier's LoRA runs train as a group on the CPU (core/grouping.py; on a GPU they always may).
+    groups_on_cpu: ClassVar[bool] = True
     capabilities: dict[str, CapabilityInfo] = field(default_factory=dict)
     tasks: dict[str, TaskInfo] = field(default_factory=dict)
     model_override: ModelRef | None = None

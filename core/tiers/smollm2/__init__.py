@@ -41,6 +41,9 @@ class SmolLM2Tier(Tier):
     base_blocks = 30  # SmolLM2-135M's, before its GGUF is converted (a test reads the converted config.json)
     install_hint = INSTALL_HINT
     refusal_capabilities = ("safety",)
+    # On the CPU a group of SmolLM2 runs measured no faster than the same runs one by one (docs/grouped-training.md)
+    # and holds a copy of the base per member: each run trains alone there; on a GPU they group.
+    groups_on_cpu = False
 
     def __init__(self):
         manifest = data.task_manifest()
