@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
+from transformers import DynamicCache
 
 from forgetlab.core.probes import Suite
 from forgetlab.core.suites import GROUP as OWN_SUITE
@@ -91,9 +92,14 @@ def score(model, batch: Batch, parts: bool = False) -> tuple[torch.Tensor, ...]:
     With `parts`, a fourth (n, 3) tensor splits the answer NLL into its first token, the mean of the
     tokens between (NaN where the answer is one token) and the end-of-answer token."""
     if len(batch) > SCORE_ROWS:
-        pieces = [score(model, batch.take(torch.arange(i, min(i + SCORE_ROWS, len(batch)))), parts)
+        # Rows of about one prompt length and one length in all go together, so that few positions before the
+        # answers are projected onto the vocabulary and little of each forward is padding.
+        lengths = (batch.labels != IGNORE).cumsum(-1).argmax(-1)
+        order = sorted(range(len(batch)), key=lambda i: (int(batch.answer_start[i]), int(lengths[i])))
+        pieces = [score(model, batch.take(torch.tensor(order[i: i + SCORE_ROWS])), parts)
                   for i in range(0, len(batch), SCORE_ROWS)]
-        return tuple(torch.cat(column) for column in zip(*pieces))
+        back = torch.tensor(order).argsort()
+        return tuple(torch.cat(column)[back.to(column[0].device)] for column in zip(*pieces))
     batch = trim(batch.to(model.device))
     # Only positions from the earliest answer on are projected onto the vocabulary: with a 49k-word
     # vocabulary the projection of the prompts was most of a real model's scoring time.
@@ -235,34 +241,72 @@ def greedy(model, tokenizer, prompts: list[str], max_new_tokens: int = 16, limit
     return [text for text, _ in greedy_rows(model, tokenizer, prompts, max_new_tokens, limits)]
 
 
+DECODE_ROWS = 64  # prompts decoded together: ones of about one length, so little of a batch is padding
+
+
 @torch.inference_mode()
 def greedy_rows(model, tokenizer, prompts: list[str], max_new_tokens: int = 16,
                 limits: list[int] | None = None) -> list[tuple[str, bool]]:
-    """greedy() with, per answer, whether its budget cut it (no end-of-sequence within the budget)."""
+    """greedy() with, per answer, whether its budget cut it (no end-of-sequence within the budget).
+
+    Prompts are decoded in batches of DECODE_ROWS of similar length (sorted by length, so a batch's left
+    padding is small), each step feeding only the newest token through the KV cache; a row leaves its batch as
+    soon as it has ended (end-of-sequence) or reached its own limit, so no step computes an answer that is
+    already over. The texts are those of one left-padded batch decoding to the longest limit and cutting each
+    answer at its own (tests/worker/engine/test_eval_speed.py compares them)."""
     was_training = model.training
     model.eval()
     encoded = prompt_ids(tokenizer, prompts)
-    width = max(map(len, encoded))
-    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
-    ids = torch.tensor([[pad] * (width - len(e)) + e for e in encoded], device=model.device)
-    mask = torch.tensor([[0] * (width - len(e)) + [1] * len(e) for e in encoded], device=model.device)
-    # load() turns the KV cache off for training and teacher forcing; decoding needs it (without it every
-    # new token re-reads the whole sequence: 20x slower for 48 tokens of a 135M model).
-    config, cached = model.config, model.config.use_cache
-    config.use_cache = True
-    try:
-        out = model.generate(input_ids=ids, attention_mask=mask, max_new_tokens=max_new_tokens, do_sample=False,
-                             pad_token_id=pad, eos_token_id=tokenizer.eos_token_id)
-    finally:
-        config.use_cache = cached
+    limits = [min(limit, max_new_tokens) for limit in limits] if limits else [max_new_tokens] * len(prompts)
+    order = sorted((i for i in range(len(prompts)) if limits[i] > 0), key=lambda i: len(encoded[i]))
+    tokens: list[list[int]] = [[] for _ in prompts]
+    for lo in range(0, len(order), DECODE_ROWS):
+        rows = order[lo: lo + DECODE_ROWS]
+        for i, answer in zip(rows, _decode(model, tokenizer, [encoded[i] for i in rows], [limits[i] for i in rows])):
+            tokens[i] = answer
     model.train(was_training)
-    rows = []
-    for i, row in enumerate(out[:, width:].tolist()):
-        row = row[: limits[i]] if limits else row[:max_new_tokens]
-        cut = tokenizer.eos_token_id not in row
-        row = row if cut else row[: row.index(tokenizer.eos_token_id)]
-        rows.append((tokenizer.decode(row, skip_special_tokens=True).strip(), cut))
-    return rows
+    eos = tokenizer.eos_token_id
+    out = []
+    for row in tokens:
+        cut = eos not in row
+        row = row if cut else row[: row.index(eos)]
+        out.append((tokenizer.decode(row, skip_special_tokens=True).strip(), cut))
+    return out
+
+
+def _decode(model, tokenizer, encoded: list[list[int]], limits: list[int]) -> list[list[int]]:
+    """Greedy new tokens of each prompt (left-padded into one batch), up to its limit or its end-of-sequence
+    token, which is kept."""
+    device, eos = model.device, tokenizer.eos_token_id
+    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else eos
+    width = max(map(len, encoded))
+    ids = torch.tensor([[pad] * (width - len(e)) + e for e in encoded], device=device)
+    mask = torch.tensor([[0] * (width - len(e)) + [1] * len(e) for e in encoded], device=device)
+    # Positions count real tokens only, as generate() numbers a left-padded row (a pad's own is never read).
+    positions = (mask.cumsum(-1) - 1).masked_fill(mask == 0, 1)
+    cache = DynamicCache()
+    logits = model(input_ids=ids, attention_mask=mask, position_ids=positions, cache=cache,
+                   use_cache=True, logits_to_keep=1).logits
+    answers: list[list[int]] = [[] for _ in encoded]
+    live = torch.arange(len(encoded), device=device)  # the batch's rows still decoding
+    left = torch.tensor(limits, device=device)  # new tokens each row may still take
+    last = positions[:, -1]
+    while True:
+        token = logits[:, -1].argmax(-1)
+        for row, t in zip(live.tolist(), token.tolist()):
+            answers[row].append(t)
+        left = left - 1
+        going = (token != eos) & (left > 0)
+        if not bool(going.any()):
+            return answers
+        if not bool(going.all()):  # rows that ended leave the batch, and their cache with them
+            keep = going.nonzero().squeeze(-1)
+            live, left, token, mask, last = live[keep], left[keep], token[keep], mask[keep], last[keep]
+            cache.batch_select_indices(keep)
+        mask = torch.cat([mask, mask.new_ones(len(live), 1)], -1)
+        last = last + 1
+        logits = model(input_ids=token.unsqueeze(-1), attention_mask=mask, position_ids=last.unsqueeze(-1),
+                       cache=cache, use_cache=True).logits
 
 
 def sample_probes(suite: Suite, per_name: int = 2) -> list:
