@@ -25,6 +25,7 @@ from forgetlab.core.lm_eval_export import is_choice  # noqa: F401  (re-exported 
 from transformers import DynamicCache
 
 from .encoding import IGNORE, Batch, is_chat
+from .kv_cache import kv_rows
 
 
 def context_text(tokenizer, prompt: str) -> str:
@@ -91,12 +92,6 @@ def encode_choices(tokenizer, probes: list) -> ChoiceBatch:
 
 
 ITEMS_PER_FORWARD = 16  # items whose contexts go through one forward (their options: four times as many rows)
-
-
-def kv_rows(cache, index: torch.Tensor) -> DynamicCache:
-    """A new KV cache holding the rows `index` of `cache` (a row may repeat): the cache it came from stays as it was,
-    so it can be read again."""
-    return DynamicCache(ddp_cache_data=[(keys[index], values[index]) for keys, values, *_ in cache])
 
 
 @torch.inference_mode()

@@ -15,13 +15,13 @@ from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
-from transformers import DynamicCache
 
 from forgetlab.core.probes import Suite
 from forgetlab.core.suites import GROUP as OWN_SUITE
 
 from .choice import ChoiceBatch, choose, encode_choices, is_choice
 from .encoding import IGNORE, Batch, encode, prompt_ids, trim
+from .kv_cache import decode_cache
 
 
 # The fewest new tokens any judged answer gets. Measured on the SmolLM2 base (docs/real-model.md): past
@@ -241,7 +241,10 @@ def greedy(model, tokenizer, prompts: list[str], max_new_tokens: int = 16, limit
     return [text for text, _ in greedy_rows(model, tokenizer, prompts, max_new_tokens, limits)]
 
 
-DECODE_ROWS = 64  # prompts decoded together: ones of about one length, so little of a batch is padding
+# Prompts decoded together, ones of about one length (little of a batch is padding). A decode step reads every
+# weight whatever the batch, so more rows make each row's token cheaper; 128 rows of 250 positions keep about 1.5 GB of
+# SmolLM2 keys and values.
+DECODE_ROWS = 128
 
 
 @torch.inference_mode()
@@ -284,7 +287,7 @@ def _decode(model, tokenizer, encoded: list[list[int]], limits: list[int]) -> li
     mask = torch.tensor([[0] * (width - len(e)) + [1] * len(e) for e in encoded], device=device)
     # Positions count real tokens only, as generate() numbers a left-padded row (a pad's own is never read).
     positions = (mask.cumsum(-1) - 1).masked_fill(mask == 0, 1)
-    cache = DynamicCache()
+    cache = decode_cache(model, width + max(limits))
     logits = model(input_ids=ids, attention_mask=mask, position_ids=positions, cache=cache,
                    use_cache=True, logits_to_keep=1).logits
     answers: list[list[int]] = [[] for _ in encoded]
