@@ -25,7 +25,7 @@ from forgetlab.core.lm_eval_export import is_choice  # noqa: F401  (re-exported 
 from transformers import DynamicCache
 
 from .encoding import IGNORE, Batch, is_chat
-from .kv_cache import kv_rows
+from .kv_cache import kv_rows, shared_prefix
 
 
 def context_text(tokenizer, prompt: str) -> str:
@@ -108,7 +108,8 @@ def option_logliks(model, choices: ChoiceBatch) -> list[torch.Tensor]:
     firsts = torch.tensor([0] + choices.counts[:-1]).cumsum(0).tolist()  # each item's first row
     contexts = [batch.input_ids[r, : int(batch.answer_start[r])].tolist() for r in firsts]
     options = [batch.labels[r][batch.labels[r] != IGNORE].tolist() for r in range(len(batch))]
-    shared = _shared_prefix(contexts)
+    # Every context keeps one token of its own: its last position predicts its options' first token.
+    shared = shared_prefix(batch.input_ids[firsts], min(map(len, contexts)) - 1)
     device = model.device
     prefix = DynamicCache() if shared else None  # filled in place by the forward
     if shared:
@@ -150,15 +151,6 @@ def _item_scores(model, contexts: list[list[int]], options: list[list[int]], cou
     picked = logprobs.gather(-1, targets[mask].unsqueeze(-1)).squeeze(-1)
     row_of = torch.arange(len(options), device=device).unsqueeze(1).expand_as(mask)[mask]
     return total + torch.zeros(len(options), device=device).index_add(0, row_of, picked).cpu()
-
-
-def _shared_prefix(contexts: list[list[int]]) -> int:
-    """Tokens every context starts with, leaving each at least one token of its own (its last position's logits
-    predict its options' first token)."""
-    shared = min(len(c) for c in contexts) - 1
-    for c in contexts[1:]:
-        shared = next((k for k in range(shared) if c[k] != contexts[0][k]), shared)
-    return max(shared, 0)
 
 
 def choose(model, choices: ChoiceBatch) -> tuple[list[bool], list[int]]:

@@ -15,13 +15,14 @@ from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
+from transformers import DynamicCache
 
 from forgetlab.core.probes import Suite
 from forgetlab.core.suites import GROUP as OWN_SUITE
 
 from .choice import ChoiceBatch, choose, encode_choices, is_choice
 from .encoding import IGNORE, Batch, encode, prompt_ids, trim
-from .kv_cache import decode_cache
+from .kv_cache import decode_cache, kv_rows, shared_prefix
 
 
 # The fewest new tokens any judged answer gets. Measured on the SmolLM2 base (docs/real-model.md): past
@@ -83,6 +84,9 @@ class EncodedSuite:
         return [p for p in self.suite.probes if p.capability == name]
 
 
+SHARED_PREFIX_MIN = 8  # fewer shared tokens are not worth a forward of their own (a word-level model's bos)
+
+
 SCORE_ROWS = 16  # rows per forward: a 49k-word vocabulary makes a long batch's logits hundreds of MB
 
 
@@ -105,7 +109,18 @@ def score(model, batch: Batch, parts: bool = False) -> tuple[torch.Tensor, ...]:
     # vocabulary the projection of the prompts was most of a real model's scoring time.
     start = int(batch.answer_start.min())  # the first position whose next token is an answer token is start-1
     kept = batch.input_ids.shape[1] - start + 1
-    logits = model(input_ids=batch.input_ids, logits_to_keep=kept).logits[:, :-1].float()
+    # The tokens every row opens with (a chat template's system turn) are read once, and the rows continue from
+    # their KV cache: under a causal mask, the same computation.
+    shared = shared_prefix(batch.input_ids, start - 1)
+    cache = None
+    if shared >= SHARED_PREFIX_MIN:
+        cache = DynamicCache()
+        model(input_ids=batch.input_ids[:1, :shared], cache=cache, use_cache=True, logits_to_keep=1)
+        cache = kv_rows(cache, torch.zeros(len(batch), dtype=torch.long, device=batch.input_ids.device))
+    else:
+        shared = 0
+    logits = model(input_ids=batch.input_ids[:, shared:], cache=cache, use_cache=cache is not None,
+                   logits_to_keep=kept).logits[:, :-1].float()
     targets = batch.labels[:, start:]
     mask = targets != IGNORE
     preds = logits.argmax(-1)
@@ -241,7 +256,7 @@ def greedy(model, tokenizer, prompts: list[str], max_new_tokens: int = 16, limit
     return [text for text, _ in greedy_rows(model, tokenizer, prompts, max_new_tokens, limits)]
 
 
-# Prompts decoded together, ones of about one length (little of a batch is padding). A decode step reads every
+# Prompts decoded together. A decode step reads every
 # weight whatever the batch, so more rows make each row's token cheaper; 128 rows of 250 positions keep about 1.5 GB of
 # SmolLM2 keys and values.
 DECODE_ROWS = 128
@@ -252,16 +267,17 @@ def greedy_rows(model, tokenizer, prompts: list[str], max_new_tokens: int = 16,
                 limits: list[int] | None = None) -> list[tuple[str, bool]]:
     """greedy() with, per answer, whether its budget cut it (no end-of-sequence within the budget).
 
-    Prompts are decoded in batches of DECODE_ROWS of similar length (sorted by length, so a batch's left
-    padding is small), each step feeding only the newest token through the KV cache; a row leaves its batch as
+    Prompts are decoded in batches of DECODE_ROWS of one budget and similar length (sorted by both, so a batch's
+    left padding is small), each step feeding only the newest token through the KV cache; a row leaves its batch as
     soon as it has ended (end-of-sequence) or reached its own limit, so no step computes an answer that is
     already over. The texts are those of one left-padded batch decoding to the longest limit and cutting each
-    answer at its own (tests/worker/engine/test_eval_speed.py compares them)."""
+    answer at its own (tests/worker/engine/test_scoring_speed.py compares them)."""
     was_training = model.training
     model.eval()
     encoded = prompt_ids(tokenizer, prompts)
     limits = [min(limit, max_new_tokens) for limit in limits] if limits else [max_new_tokens] * len(prompts)
-    order = sorted((i for i in range(len(prompts)) if limits[i] > 0), key=lambda i: len(encoded[i]))
+    # Batches of one budget decode no more steps than it allows, and prompts of one length pad little.
+    order = sorted((i for i in range(len(prompts)) if limits[i] > 0), key=lambda i: (limits[i], len(encoded[i])))
     tokens: list[list[int]] = [[] for _ in prompts]
     for lo in range(0, len(order), DECODE_ROWS):
         rows = order[lo: lo + DECODE_ROWS]

@@ -18,6 +18,12 @@ def kv_rows(cache: DynamicCache, index: torch.Tensor) -> DynamicCache:
     return DynamicCache(ddp_cache_data=[(keys[index], values[index]) for keys, values, *_ in cache])
 
 
+def shared_prefix(ids: torch.Tensor, most: int) -> int:
+    """How many leading tokens every row of `ids` has in common, at most `most`."""
+    same = (ids[:, :most] == ids[:1, :most]).all(0)
+    return int(same.long().cumprod(0).sum())
+
+
 class _InPlaceLayer(DynamicLayer):
     """A DynamicLayer whose keys and values live in buffers of `capacity` positions: an update writes the new
     positions in place, and `keys`/`values` are views of the positions filled so far."""
