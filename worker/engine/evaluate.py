@@ -232,12 +232,13 @@ def evaluate_judged(model, encoded: EncodedSuite, names: list[str]) -> dict:
 
 
 def generate_all(model, encoded: EncodedSuite, names: list[str]) -> dict[str, list[tuple[str, bool]]]:
-    """Greedy answers to every probe of the names, all in one batch, each answer cut at its own name's
-    budget of new tokens (the same text a decode of that name alone would give), as (text, cut): cut is
-    True where the budget ended the answer before the model did. Decoding a 135M model
-    is bound by the number of steps, each of which reads every weight, more than by the batch's
-    arithmetic: on an H200 one batch took a 40-step run from 79 s to 26 s, and on 2 shared CPU cores 24
-    probes of six suites decoded in about half the time of one suite at a time, to the same texts."""
+    """Greedy answers to every probe of the names, decoded together (greedy_rows(): batches of up to
+    DECODE_ROWS across names), each answer ending at its own name's budget of new tokens (the same text a
+    decode of that name alone would give), as (text, cut): cut is True where the budget ended the answer
+    before the model did. Decoding a 135M model is bound by the number of steps, each of which reads
+    every weight, more than by the batch's arithmetic: on an H200 one batch took a 40-step run from 79 s
+    to 26 s, and on 2 shared CPU cores 24 probes of six suites decoded in about half the time of one
+    suite at a time, to the same texts."""
     prompts = [p.prompt for name in names for p in encoded.probes(name)]
     if not prompts:  # every name is multiple choice: nothing to decode
         return {name: [] for name in names}
