@@ -100,10 +100,15 @@ def score(model, batch: Batch, parts: bool = False) -> tuple[torch.Tensor, ...]:
         # answers are projected onto the vocabulary and little of each forward is padding.
         lengths = (batch.labels != IGNORE).cumsum(-1).argmax(-1)
         order = sorted(range(len(batch)), key=lambda i: (int(batch.answer_start[i]), int(lengths[i])))
-        pieces = [score(model, batch.take(torch.tensor(order[i: i + SCORE_ROWS])), parts)
+        pieces = [_score_rows(model, batch.take(torch.tensor(order[i: i + SCORE_ROWS])), parts)
                   for i in range(0, len(batch), SCORE_ROWS)]
         back = torch.tensor(order).argsort()
         return tuple(torch.cat(column)[back.to(column[0].device)] for column in zip(*pieces))
+    return _score_rows(model, batch, parts)
+
+
+def _score_rows(model, batch: Batch, parts: bool) -> tuple[torch.Tensor, ...]:
+    """score() of at most SCORE_ROWS rows, in one forward."""
     batch = trim(batch.to(model.device))
     # Only positions from the earliest answer on are projected onto the vocabulary: with a 49k-word
     # vocabulary the projection of the prompts was most of a real model's scoring time.
