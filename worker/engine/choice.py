@@ -1,4 +1,4 @@
-"""Multiple-choice items scored by likelihood: no generation, one forward over every option of an item.
+"""Multiple-choice items scored by likelihood: no generation; each context read once, its options from its KV cache.
 
 An item (a probe whose check is {"type": "choice", "options": [...], "reference": the right option}) passes when its
 right option has the highest summed log-likelihood as the assistant's answer to its prompt: the sum of
@@ -103,7 +103,7 @@ def option_logliks(model, choices: ChoiceBatch) -> list[torch.Tensor]:
     then its options continue from that context's KV cache, one row each, right-padded (under a causal mask a pad
     after a token never changes it). Logits are projected onto the vocabulary only at the context's last position
     (it predicts every option's first token) and at the options' own positions. The same sums as one forward over
-    each whole context + option row, to float rounding (tests/worker/engine/test_choice.py)."""
+    each whole context + option row, to float rounding (tests/worker/engine/test_scoring_speed.py)."""
     batch = choices.batch
     firsts = torch.tensor([0] + choices.counts[:-1]).cumsum(0).tolist()  # each item's first row
     contexts = [batch.input_ids[r, : int(batch.answer_start[r])].tolist() for r in firsts]
