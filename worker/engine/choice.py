@@ -1,4 +1,4 @@
-"""Multiple-choice items scored by likelihood: no generation, one forward over every option of an item.
+"""Multiple-choice items scored by likelihood: no generation; each context read once, its options from its KV cache.
 
 An item (a probe whose check is {"type": "choice", "options": [...], "reference": the right option}) passes when its
 right option has the highest summed log-likelihood as the assistant's answer to its prompt: the sum of
@@ -22,9 +22,10 @@ import torch.nn.functional as F
 
 from forgetlab.core.lm_eval_export import is_choice  # noqa: F401  (re-exported for evaluate.py)
 
-from .encoding import IGNORE, Batch, is_chat, trim
+from transformers import DynamicCache
 
-ROWS_PER_FORWARD = 16  # four items of four options, the size evaluate.score() keeps its logits at
+from .encoding import IGNORE, Batch, is_chat
+from .kv_cache import kv_rows, shared_prefix
 
 
 def context_text(tokenizer, prompt: str) -> str:
@@ -90,27 +91,66 @@ def encode_choices(tokenizer, probes: list) -> ChoiceBatch:
                        [right_option(p.check) for p in probes])
 
 
+ITEMS_PER_FORWARD = 16  # items whose contexts go through one forward (their options: four times as many rows)
+
+
 @torch.inference_mode()
 def option_logliks(model, choices: ChoiceBatch) -> list[torch.Tensor]:
-    """Per item, the summed log-likelihood of each of its options. Whole items go into each forward (every
-    option of an item in the same one), up to ROWS_PER_FORWARD rows."""
-    ends = torch.tensor(choices.counts).cumsum(0).tolist()
-    scores, first = [], 0
-    while first < len(ends):
-        last = first  # the items of this forward: first..last
-        while last + 1 < len(ends) and ends[last + 1] - (ends[first - 1] if first else 0) <= ROWS_PER_FORWARD:
-            last += 1
-        lo, hi = (ends[first - 1] if first else 0), ends[last]
-        batch = trim(choices.batch.take(torch.arange(lo, hi)).to(model.device))
-        start = int(batch.answer_start.min())
-        logits = model(input_ids=batch.input_ids, logits_to_keep=batch.input_ids.shape[1] - start + 1).logits
-        logprobs = F.log_softmax(logits[:, :-1].float(), -1)
-        targets = batch.labels[:, start:]
-        mask = targets != IGNORE
-        picked = logprobs.gather(-1, targets.clamp(min=0).unsqueeze(-1)).squeeze(-1)
-        scores.append((picked * mask).sum(-1).cpu())
-        first = last + 1
-    return list(torch.cat(scores).split(choices.counts))
+    """Per item, the summed log-likelihood of each of its options, reading every context once.
+
+    The token prefix that every item's context shares (the chat template's system turn) is run once; each item's
+    remaining context once, in a batch of items of the same context length (no padding, so each is as if alone);
+    then its options continue from that context's KV cache, one row each, right-padded (under a causal mask a pad
+    after a token never changes it). Logits are projected onto the vocabulary only at the context's last position
+    (it predicts every option's first token) and at the options' own positions. The same sums as one forward over
+    each whole context + option row, to float rounding (tests/worker/engine/test_scoring_speed.py)."""
+    batch = choices.batch
+    firsts = torch.tensor([0] + choices.counts[:-1]).cumsum(0).tolist()  # each item's first row
+    contexts = [batch.input_ids[r, : int(batch.answer_start[r])].tolist() for r in firsts]
+    options = [batch.labels[r][batch.labels[r] != IGNORE].tolist() for r in range(len(batch))]
+    # Every context keeps one token of its own: its last position predicts its options' first token.
+    shared = shared_prefix(batch.input_ids[firsts], min(map(len, contexts)) - 1)
+    device = model.device
+    prefix = DynamicCache() if shared else None  # filled in place by the forward
+    if shared:
+        model(input_ids=torch.tensor([contexts[0][:shared]], device=device), cache=prefix, use_cache=True,
+              logits_to_keep=1)
+    scores = torch.zeros(len(batch))
+    by_length: dict[int, list[int]] = {}
+    for i, c in enumerate(contexts):
+        by_length.setdefault(len(c), []).append(i)
+    for length in sorted(by_length):
+        same = by_length[length]
+        for lo in range(0, len(same), ITEMS_PER_FORWARD):
+            items = same[lo: lo + ITEMS_PER_FORWARD]
+            rows = [firsts[i] + k for i in items for k in range(choices.counts[i])]
+            scores[rows] = _item_scores(model, [contexts[i][shared:] for i in items], [options[r] for r in rows],
+                                        [choices.counts[i] for i in items], prefix)
+    return list(scores.split(choices.counts))
+
+
+def _item_scores(model, contexts: list[list[int]], options: list[list[int]], counts: list[int], prefix) -> torch.Tensor:
+    """Summed log-likelihoods of `options` (each item's `counts` of them, in order), each after its item's context
+    (all of one length), which continues `prefix` (a KV cache of one row, or None)."""
+    device = model.device
+    n = len(contexts)
+    cache = kv_rows(prefix, torch.zeros(n, dtype=torch.long, device=device)) if prefix is not None else DynamicCache()
+    out = model(input_ids=torch.tensor(contexts, device=device), cache=cache, use_cache=True, logits_to_keep=1)
+    item_of_row = torch.repeat_interleave(torch.arange(n), torch.tensor(counts))
+    opening = F.log_softmax(out.logits[:, -1].float(), -1)  # predicts each option's first token
+    total = opening[item_of_row.to(device), torch.tensor([o[0] for o in options], device=device)].cpu()
+    width = max(len(o) for o in options) - 1  # an option's last token predicts nothing that is scored
+    if width == 0:
+        return total
+    pad = options[0][0]  # any token: what follows a row's own tokens is never read
+    ids = torch.tensor([o[:-1] + [pad] * (width - len(o) + 1) for o in options], device=device)
+    targets = torch.tensor([o[1:] + [IGNORE] * (width - len(o) + 1) for o in options], device=device)
+    logits = model(input_ids=ids, cache=kv_rows(cache, item_of_row.to(device)), use_cache=True).logits
+    mask = targets != IGNORE
+    logprobs = F.log_softmax(logits[mask].float(), -1)  # the scored positions only
+    picked = logprobs.gather(-1, targets[mask].unsqueeze(-1)).squeeze(-1)
+    row_of = torch.arange(len(options), device=device).unsqueeze(1).expand_as(mask)[mask]
+    return total + torch.zeros(len(options), device=device).index_add(0, row_of, picked).cpu()
 
 
 def choose(model, choices: ChoiceBatch) -> tuple[list[bool], list[int]]:

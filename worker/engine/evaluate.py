@@ -15,12 +15,14 @@ from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
+from transformers import DynamicCache
 
 from forgetlab.core.probes import Suite
 from forgetlab.core.suites import GROUP as OWN_SUITE
 
 from .choice import ChoiceBatch, choose, encode_choices, is_choice
 from .encoding import IGNORE, Batch, encode, prompt_ids, trim
+from .kv_cache import decode_cache, kv_rows, shared_prefix
 
 
 # The fewest new tokens any judged answer gets. Measured on the SmolLM2 base (docs/real-model.md): past
@@ -82,6 +84,9 @@ class EncodedSuite:
         return [p for p in self.suite.probes if p.capability == name]
 
 
+SHARED_PREFIX_MIN = 8  # fewer shared tokens are not worth a forward of their own (a word-level model's bos)
+
+
 SCORE_ROWS = 16  # rows per forward: a 49k-word vocabulary makes a long batch's logits hundreds of MB
 
 
@@ -91,15 +96,36 @@ def score(model, batch: Batch, parts: bool = False) -> tuple[torch.Tensor, ...]:
     With `parts`, a fourth (n, 3) tensor splits the answer NLL into its first token, the mean of the
     tokens between (NaN where the answer is one token) and the end-of-answer token."""
     if len(batch) > SCORE_ROWS:
-        pieces = [score(model, batch.take(torch.arange(i, min(i + SCORE_ROWS, len(batch)))), parts)
+        # Rows of about one prompt length and one length in all go together, so that few positions before the
+        # answers are projected onto the vocabulary and little of each forward is padding.
+        lengths = (batch.labels != IGNORE).cumsum(-1).argmax(-1)
+        order = sorted(range(len(batch)), key=lambda i: (int(batch.answer_start[i]), int(lengths[i])))
+        pieces = [_score_rows(model, batch.take(torch.tensor(order[i: i + SCORE_ROWS])), parts)
                   for i in range(0, len(batch), SCORE_ROWS)]
-        return tuple(torch.cat(column) for column in zip(*pieces))
+        back = torch.tensor(order).argsort()
+        return tuple(torch.cat(column)[back.to(column[0].device)] for column in zip(*pieces))
+    return _score_rows(model, batch, parts)
+
+
+def _score_rows(model, batch: Batch, parts: bool) -> tuple[torch.Tensor, ...]:
+    """score() of at most SCORE_ROWS rows, in one forward."""
     batch = trim(batch.to(model.device))
     # Only positions from the earliest answer on are projected onto the vocabulary: with a 49k-word
     # vocabulary the projection of the prompts was most of a real model's scoring time.
     start = int(batch.answer_start.min())  # the first position whose next token is an answer token is start-1
     kept = batch.input_ids.shape[1] - start + 1
-    logits = model(input_ids=batch.input_ids, logits_to_keep=kept).logits[:, :-1].float()
+    # The tokens every row opens with (a chat template's system turn) are read once, and the rows continue from
+    # their KV cache: under a causal mask, the same computation.
+    shared = shared_prefix(batch.input_ids, start - 1)
+    cache = None
+    if shared >= SHARED_PREFIX_MIN:
+        cache = DynamicCache()
+        model(input_ids=batch.input_ids[:1, :shared], cache=cache, use_cache=True, logits_to_keep=1)
+        cache = kv_rows(cache, torch.zeros(len(batch), dtype=torch.long, device=batch.input_ids.device))
+    else:
+        shared = 0
+    logits = model(input_ids=batch.input_ids[:, shared:], cache=cache, use_cache=cache is not None,
+                   logits_to_keep=kept).logits[:, :-1].float()
     targets = batch.labels[:, start:]
     mask = targets != IGNORE
     preds = logits.argmax(-1)
@@ -211,12 +237,13 @@ def evaluate_judged(model, encoded: EncodedSuite, names: list[str]) -> dict:
 
 
 def generate_all(model, encoded: EncodedSuite, names: list[str]) -> dict[str, list[tuple[str, bool]]]:
-    """Greedy answers to every probe of the names, all in one batch, each answer cut at its own name's
-    budget of new tokens (the same text a decode of that name alone would give), as (text, cut): cut is
-    True where the budget ended the answer before the model did. Decoding a 135M model
-    is bound by the number of steps, each of which reads every weight, more than by the batch's
-    arithmetic: on an H200 one batch took a 40-step run from 79 s to 26 s, and on 2 shared CPU cores 24
-    probes of six suites decoded in about half the time of one suite at a time, to the same texts."""
+    """Greedy answers to every probe of the names, decoded together (greedy_rows(): batches of up to
+    DECODE_ROWS across names), each answer ending at its own name's budget of new tokens (the same text a
+    decode of that name alone would give), as (text, cut): cut is True where the budget ended the answer
+    before the model did. Decoding a 135M model is bound by the number of steps, each of which reads
+    every weight, more than by the batch's arithmetic: on an H200 one batch took a 40-step run from 79 s
+    to 26 s, and on 2 shared CPU cores 24 probes of six suites decoded in about half the time of one
+    suite at a time, to the same texts."""
     prompts = [p.prompt for name in names for p in encoded.probes(name)]
     if not prompts:  # every name is multiple choice: nothing to decode
         return {name: [] for name in names}
@@ -235,34 +262,76 @@ def greedy(model, tokenizer, prompts: list[str], max_new_tokens: int = 16, limit
     return [text for text, _ in greedy_rows(model, tokenizer, prompts, max_new_tokens, limits)]
 
 
+# Prompts decoded together. A decode step reads every
+# weight whatever the batch, so more rows make each row's token cheaper; 128 rows of 250 positions keep about 1.5 GB of
+# SmolLM2 keys and values.
+DECODE_ROWS = 128
+
+
 @torch.inference_mode()
 def greedy_rows(model, tokenizer, prompts: list[str], max_new_tokens: int = 16,
                 limits: list[int] | None = None) -> list[tuple[str, bool]]:
-    """greedy() with, per answer, whether its budget cut it (no end-of-sequence within the budget)."""
+    """greedy() with, per answer, whether its budget cut it (no end-of-sequence within the budget).
+
+    Prompts are decoded in batches of DECODE_ROWS of one budget and similar length (sorted by both, so a batch's
+    left padding is small), each step feeding only the newest token through the KV cache; a row leaves its batch as
+    soon as it has ended (end-of-sequence) or reached its own limit, so no step computes an answer that is
+    already over. The texts are those of one left-padded batch decoding to the longest limit and cutting each
+    answer at its own (tests/worker/engine/test_scoring_speed.py compares them)."""
     was_training = model.training
     model.eval()
     encoded = prompt_ids(tokenizer, prompts)
-    width = max(map(len, encoded))
-    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
-    ids = torch.tensor([[pad] * (width - len(e)) + e for e in encoded], device=model.device)
-    mask = torch.tensor([[0] * (width - len(e)) + [1] * len(e) for e in encoded], device=model.device)
-    # load() turns the KV cache off for training and teacher forcing; decoding needs it (without it every
-    # new token re-reads the whole sequence: 20x slower for 48 tokens of a 135M model).
-    config, cached = model.config, model.config.use_cache
-    config.use_cache = True
-    try:
-        out = model.generate(input_ids=ids, attention_mask=mask, max_new_tokens=max_new_tokens, do_sample=False,
-                             pad_token_id=pad, eos_token_id=tokenizer.eos_token_id)
-    finally:
-        config.use_cache = cached
+    limits = [min(limit, max_new_tokens) for limit in limits] if limits else [max_new_tokens] * len(prompts)
+    # Batches of one budget decode no more steps than it allows, and prompts of one length pad little.
+    order = sorted((i for i in range(len(prompts)) if limits[i] > 0), key=lambda i: (limits[i], len(encoded[i])))
+    tokens: list[list[int]] = [[] for _ in prompts]
+    for lo in range(0, len(order), DECODE_ROWS):
+        rows = order[lo: lo + DECODE_ROWS]
+        for i, answer in zip(rows, _decode(model, tokenizer, [encoded[i] for i in rows], [limits[i] for i in rows])):
+            tokens[i] = answer
     model.train(was_training)
-    rows = []
-    for i, row in enumerate(out[:, width:].tolist()):
-        row = row[: limits[i]] if limits else row[:max_new_tokens]
-        cut = tokenizer.eos_token_id not in row
-        row = row if cut else row[: row.index(tokenizer.eos_token_id)]
-        rows.append((tokenizer.decode(row, skip_special_tokens=True).strip(), cut))
-    return rows
+    eos = tokenizer.eos_token_id
+    out = []
+    for row in tokens:
+        cut = eos not in row
+        row = row if cut else row[: row.index(eos)]
+        out.append((tokenizer.decode(row, skip_special_tokens=True).strip(), cut))
+    return out
+
+
+def _decode(model, tokenizer, encoded: list[list[int]], limits: list[int]) -> list[list[int]]:
+    """Greedy new tokens of each prompt (left-padded into one batch), up to its limit or its end-of-sequence
+    token, which is kept."""
+    device, eos = model.device, tokenizer.eos_token_id
+    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else eos
+    width = max(map(len, encoded))
+    ids = torch.tensor([[pad] * (width - len(e)) + e for e in encoded], device=device)
+    mask = torch.tensor([[0] * (width - len(e)) + [1] * len(e) for e in encoded], device=device)
+    # Positions count real tokens only, as generate() numbers a left-padded row (a pad's own is never read).
+    positions = (mask.cumsum(-1) - 1).masked_fill(mask == 0, 1)
+    cache = decode_cache(model, width + max(limits))
+    logits = model(input_ids=ids, attention_mask=mask, position_ids=positions, cache=cache,
+                   use_cache=True, logits_to_keep=1).logits
+    answers: list[list[int]] = [[] for _ in encoded]
+    live = torch.arange(len(encoded), device=device)  # the batch's rows still decoding
+    left = torch.tensor(limits, device=device)  # new tokens each row may still take
+    last = positions[:, -1]
+    while True:
+        token = logits[:, -1].argmax(-1)
+        for row, t in zip(live.tolist(), token.tolist()):
+            answers[row].append(t)
+        left = left - 1
+        going = (token != eos) & (left > 0)
+        if not bool(going.any()):
+            return answers
+        if not bool(going.all()):  # rows that ended leave the batch, and their cache with them
+            keep = going.nonzero().squeeze(-1)
+            live, left, token, mask, last = live[keep], left[keep], token[keep], mask[keep], last[keep]
+            cache.batch_select_indices(keep)
+        mask = torch.cat([mask, mask.new_ones(len(live), 1)], -1)
+        last = last + 1
+        logits = model(input_ids=token.unsqueeze(-1), attention_mask=mask, position_ids=last.unsqueeze(-1),
+                       cache=cache, use_cache=True).logits
 
 
 def sample_probes(suite: Suite, per_name: int = 2) -> list:

@@ -1,0 +1,103 @@
+"""The fast scoring paths give what the plain ones give, on a real 2-layer SmolLM2: multiple-choice options read
+from their context's KV cache (choice.py) against one forward over each whole context + option row; the greedy
+decode that drops ended rows and groups prompts by length against one left-padded `generate()` batch cut at each
+row's limit; reference NLLs scored in length-sorted chunks against chunks in suite order. Same choices and texts,
+log-likelihoods within 1e-5 relative."""
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from forgetlab.core.tiers import get_tier
+from forgetlab.worker.engine.choice import encode_choices, option_logliks
+from forgetlab.worker.engine.encoding import IGNORE, encode, prompt_ids, trim
+from forgetlab.worker.engine.evaluate import greedy_rows, score
+from forgetlab.worker.engine.model import load
+
+
+@pytest.fixture(scope="module")
+def model_and_tokenizer(truncated):
+    return load(truncated)
+
+
+@pytest.fixture(scope="module")
+def probes():
+    return get_tier("smollm2").probe_suite().probes
+
+
+def plain_option_logliks(model, choices) -> torch.Tensor:
+    """Every option's summed log-likelihood from one forward over its whole row, one row at a time."""
+    batch, sums = choices.batch, []
+    with torch.inference_mode():
+        for r in range(len(batch)):
+            row = trim(batch.take(torch.tensor([r])))
+            logprobs = F.log_softmax(model(input_ids=row.input_ids).logits[0, :-1].float(), -1)
+            targets = row.labels[0, 1:]
+            mask = targets != IGNORE
+            sums.append(logprobs[mask.nonzero().squeeze(-1), targets[mask]].sum())
+    return torch.stack(sums)
+
+
+def test_options_from_the_context_cache_score_as_whole_rows(model_and_tokenizer, probes):
+    model, tokenizer = model_and_tokenizer
+    items = [p for p in probes if p.capability == "knowledge"][:40]  # contexts of several lengths
+    choices = encode_choices(tokenizer, items)
+    fast = torch.cat(option_logliks(model, choices))
+    plain = plain_option_logliks(model, choices)
+    assert torch.allclose(fast, plain, rtol=1e-5, atol=0)
+    assert [int(r.argmax()) for r in fast.split(choices.counts)] == [int(r.argmax()) for r in plain.split(choices.counts)]
+
+
+def plain_greedy(model, tokenizer, prompts, limits):
+    """The decode the engine used before: one left-padded generate() to the longest limit, each row cut at its own."""
+    encoded = prompt_ids(tokenizer, prompts)
+    width = max(map(len, encoded))
+    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+    ids = torch.tensor([[pad] * (width - len(e)) + e for e in encoded])
+    mask = torch.tensor([[0] * (width - len(e)) + [1] * len(e) for e in encoded])
+    cached, model.config.use_cache = model.config.use_cache, True
+    with torch.inference_mode():
+        out = model.generate(input_ids=ids, attention_mask=mask, max_new_tokens=max(limits), do_sample=False,
+                             pad_token_id=pad, eos_token_id=tokenizer.eos_token_id)
+    model.config.use_cache = cached
+    rows = []
+    for row, limit in zip(out[:, width:].tolist(), limits):
+        row = row[:limit]
+        cut = tokenizer.eos_token_id not in row
+        row = row if cut else row[: row.index(tokenizer.eos_token_id)]
+        rows.append((tokenizer.decode(row, skip_special_tokens=True).strip(), cut))
+    return rows
+
+
+def test_the_greedy_decode_gives_the_texts_of_one_generate_batch(model_and_tokenizer, probes, monkeypatch):
+    from forgetlab.worker.engine import evaluate as evaluate_module
+
+    model, tokenizer = model_and_tokenizer
+    picked = [p for name in ("instruction", "reasoning", "format", "safety", "support", "sql")
+              for p in [q for q in probes if q.capability == name][:5]]
+    prompts = [p.prompt for p in picked]
+    limits = [6 + 5 * (i % 4) for i in range(len(prompts))]  # rows that end early, late and at their limit
+    monkeypatch.setattr(evaluate_module, "DECODE_ROWS", 8)  # several batches, each of several rows
+    assert greedy_rows(model, tokenizer, prompts, max(limits), limits) == plain_greedy(model, tokenizer, prompts, limits)
+
+
+def plain_score(model, batch):
+    """score() as it was: chunks of SCORE_ROWS rows in the batch's own order."""
+    pieces = []
+    for i in range(0, len(batch), 16):
+        rows = trim(batch.take(torch.arange(i, min(i + 16, len(batch)))))
+        with torch.inference_mode():
+            logits = model(input_ids=rows.input_ids).logits[:, :-1].float()
+        targets = rows.labels[:, 1:]
+        mask = targets != IGNORE
+        nll = F.cross_entropy(logits.transpose(1, 2), targets.clamp(min=0), reduction="none") * mask
+        pieces.append(nll.sum(-1) / mask.sum(-1))
+    return torch.cat(pieces)
+
+
+def test_sorted_chunks_score_as_chunks_in_order(model_and_tokenizer, probes):
+    model, tokenizer = model_and_tokenizer
+    picked = [p for name in ("reasoning", "support", "format") for p in [q for q in probes if q.capability == name][:12]]
+    batch = encode(tokenizer, [(p.prompt, p.answer) for p in picked])
+    _, nll, _ = score(model, batch)
+    assert torch.allclose(nll, plain_score(model, batch), rtol=1e-5, atol=0)
