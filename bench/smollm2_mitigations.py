@@ -49,6 +49,9 @@ def report(rows: list[dict], seed: int) -> None:
         print(f"| {cap} | {base['baseline'][cap]:.3f} ({base['baseline_nll'][cap]:.2f}) | {' | '.join(cells)} |")
     tasks = [f"{runs[n]['task_accuracy']['final']:.3f}" for n in names]
     print(f"| task | {base['task_accuracy']['baseline']:.3f} | {' | '.join(tasks)} |")
+    for rate in ("refusal", "over_refusal", "format_rigidity"):  # a summary keeps these at the end only
+        cells = [f"{runs[n][rate]:.3f}" if runs[n][rate] is not None else "-" for n in names]
+        print(f"| {rate.replace('_', ' ')} (end) | | {' | '.join(cells)} |")
     seconds = [f"{runs[n]['seconds']:.0f}" for n in names]
     print(f"| seconds | | {' | '.join(seconds)} |")
 
