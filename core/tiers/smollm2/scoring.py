@@ -271,39 +271,44 @@ def _json_keys(c: dict, out: str) -> bool:
 _LIST_ITEM = re.compile(r"^[a-z][a-z' -]*$", re.IGNORECASE)
 
 
+def _list_lines(out: str) -> list[str]:
+    """The reply's non-empty lines, without a lead-in line ending in ":" before the list."""
+    lines = [ln.strip() for ln in _unfence(out).splitlines() if ln.strip()]
+    return lines[1:] if lines and lines[0].endswith(":") and len(lines) > 1 else lines
+
+
+def _list_items(items: list[str], count: int) -> bool:
+    """Exactly `count` items, each one to three words of letters, no two the same."""
+    return (len(items) == count and len(set(items)) == len(items)
+            and all(_LIST_ITEM.match(i) and len(i.split()) <= 3 for i in items))
+
+
 def _comma_list(c: dict, out: str) -> bool:
     """The reply is one comma-separated line (after an optional lead-in ending in ":" on the same
     or its own line; an Oxford "and"/"or" and a final period are forgiven) of exactly c["count"]
     items, each one to three words of letters, no two the same. Extra lines of prose, numbers,
     sentences or repeats fail."""
-    lines = [ln.strip() for ln in _unfence(out).splitlines() if ln.strip()]
-    if lines and lines[0].endswith(":") and len(lines) > 1:
-        lines = lines[1:]
+    lines = _list_lines(out)
     if len(lines) != 1 or "," not in lines[0]:
         return False
     items = []
     for part in lines[0].split(":")[-1].split(","):
         part = re.sub(r"^(?:and|or)\s+", "", part.strip(" \t.!*\"'"), flags=re.IGNORECASE).strip()
         items.append(part.lower())
-    return (len(items) == c["count"] and len(set(items)) == len(items)
-            and all(_LIST_ITEM.match(i) and len(i.split()) <= 3 for i in items))
+    return _list_items(items, c["count"])
 
 
 def _numbered_list(c: dict, out: str) -> bool:
     """The reply is exactly c["count"] lines "1. item", "2. item", ... in order (after an optional lead-in line
     ending in ":"; "1)" and markdown emphasis forgiven), each item one to three words of letters, no two the same.
     A line of prose, a bullet, a skipped or repeated number, or a wrong count fails."""
-    lines = [ln.strip() for ln in _unfence(out).splitlines() if ln.strip()]
-    if lines and lines[0].endswith(":") and len(lines) > 1:
-        lines = lines[1:]
     items = []
-    for number, line in enumerate(lines, 1):
+    for number, line in enumerate(_list_lines(out), 1):
         m = re.match(rf"\**{number}[.)]\**\s+(.+)$", line)
         if m is None:
             return False
         items.append(m.group(1).strip(" \t.!*\"'").lower())
-    return (len(items) == c["count"] and len(set(items)) == len(items)
-            and all(_LIST_ITEM.match(i) and len(i.split()) <= 3 for i in items))
+    return _list_items(items, c["count"])
 
 
 def _form_tokens(text: str) -> list[str]:
