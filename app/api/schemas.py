@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, ConfigDict, WithJsonSchema
+
+from forgetlab.core.scenario import Scenario
 
 
 def _aware(value: datetime | None) -> datetime | None:
@@ -15,6 +17,13 @@ def _aware(value: datetime | None) -> datetime | None:
 
 # Every datetime in a response carries its timezone (UTC).
 datetime = Annotated[datetime, AfterValidator(_aware)]
+
+
+# Scenario fields as a request states them (an assignment's `settings`, a sweep's `base`): the Scenario schema,
+# which has no required field and no other key. The routes read a plain mapping and core checks it, so a bad or
+# unknown field is named with where it sits ("settings: FIELD", "base: FIELD") beside the request's other bad parts.
+ScenarioFields = Annotated[dict[str, Any], WithJsonSchema(
+    {k: v for k, v in Scenario.model_json_schema().items() if k != "title"})]
 
 
 class FieldError(BaseModel):
