@@ -11,7 +11,7 @@ from forgetlab.core.scenario import Scenario
 
 
 def _aware(value: datetime | None) -> datetime | None:
-    """The store keeps naive UTC (core/store/models.py); the API says so: 2026-01-01T12:00:00Z-style offsets."""
+    """The store keeps naive UTC (core/store/models/base.py); the API says so: 2026-01-01T12:00:00Z-style offsets."""
     return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
 
 
