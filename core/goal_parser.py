@@ -56,7 +56,7 @@ MEASURES = {
     "worst_drop": "the largest drop at any point of the run",
 }
 QUANTIFIERS = {"all": "every capability", "any": "some capability"}
-AGGREGATES = {"mean": "the mean over the capabilities", "max": "the largest", "min": "the smallest"}
+AGGREGATES = {"mean": lambda xs: sum(xs) / len(xs), "max": max, "min": min}
 KEYWORDS = ("and", "or", "not")
 MAX_LENGTH = 500
 MAX_DEPTH = 16  # brackets and `not`s nested deeper than this are refused: the parser recurses per level

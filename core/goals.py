@@ -7,13 +7,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from .goal_parser import Compare, Not, Value, parse_condition, parse_value
+from .goal_parser import AGGREGATES, Compare, Not, Value, parse_condition, parse_value
 from .results import Summary
 
 OPERATORS = {"<": lambda a, b: a < b, "<=": lambda a, b: a <= b, ">": lambda a, b: a > b,
              ">=": lambda a, b: a >= b, "==": lambda a, b: math.isclose(a, b, abs_tol=1e-9),
              "!=": lambda a, b: not math.isclose(a, b, abs_tol=1e-9)}
-AGGREGATES = {"mean": lambda xs: sum(xs) / len(xs), "max": max, "min": min}  # goal_parser.AGGREGATES' names
 
 
 @dataclass(frozen=True)
