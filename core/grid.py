@@ -51,7 +51,8 @@ def expand(spec: dict[str, Any]) -> list[Scenario]:
             scenarios.append(parse({**base, **point}))
         except ScenarioError as e:
             where = ", ".join(f"{k}={v}" for k, v in point.items())
-            raise ScenarioError({_named(k, overrides, point): f"{v} (at {where})" for k, v in e.errors.items()}) from None
+            raise ScenarioError({_named(k, overrides, point): f"{v} (at {where})"
+                                 for k, v in e.errors.items()}) from None
     return scenarios
 
 

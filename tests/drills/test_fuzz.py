@@ -88,7 +88,8 @@ def _seed() -> None:
     made = client.post(f"/api/classes/{room['id']}/assignments", json={
         "title": "a", "settings": {"task_examples": 50, "epochs": 1}, "goal": "task >= 0"})
     assert made.status_code == 201, made.text
-    lesson = client.post(f"/api/classes/{room['id']}/lessons", json={"title": "l", "assignment_ids": [made.json()["id"]]})
+    lesson = client.post(f"/api/classes/{room['id']}/lessons",
+                         json={"title": "l", "assignment_ids": [made.json()["id"]]})
     assert lesson.status_code == 201, lesson.text
 
 
