@@ -7,7 +7,7 @@ swapped for ones that exist (PARENTS), so the routes under them (adding an assig
 run past their 404 on drawn bodies; test_the_fuzz_reached_real_parents checks that they did.
 The page routes, which the document does not describe, are fuzzed with
 Hypothesis below (test_form_routes_never_answer_a_server_error). Rate limits are off here (they
-have their own tests), or most requests would be a 429. Runs in about a minute on 2 cores (docs/reliability.md).
+have their own tests), or most requests would be a 429. Runs in about two minutes on 2 cores (docs/reliability.md).
 """
 
 from __future__ import annotations
