@@ -2,9 +2,10 @@
 invalid requests against the embedded lab (SQLite, the local instructor, no worker), and every answer must
 be a documented status with a body that matches its schema, and an undeclared method a 405 whose Allow lists
 the path's methods; a schema-valid request is accepted (except where CROSS_FIELD says why not); no 500, ever.
-The lab holds a class with an assignment and a lesson, and most drawn class, assignment and lesson ids are
-swapped for ones that exist (PARENTS), so the routes under them (adding an assignment, a lesson, a roster)
-run past their 404 on drawn bodies; test_the_fuzz_reached_real_parents checks that they did.
+The lab holds a class with an assignment and a lesson, and a sweep of two runs, and most drawn class, assignment,
+lesson, run and sweep ids are swapped for ones that exist (PARENTS), so the routes under them (adding an
+assignment, a lesson, a roster; labelling, sharing or asking a run) run past their 404 on drawn bodies;
+test_the_fuzz_reached_real_parents checks that they did.
 The page routes, which the document does not describe, are fuzzed with
 Hypothesis below (test_form_routes_never_answer_a_server_error). Rate limits are off here (they
 have their own tests), or most requests would be a 429. Runs in about two minutes on 2 cores (docs/reliability.md).
@@ -26,7 +27,7 @@ from schemathesis import checks
 
 from forgetlab.core.settings import Settings
 from forgetlab.core.store.db import migrate, session_factory
-from forgetlab.core.store.models import Assignment, Classroom, Lesson
+from forgetlab.core.store.models import Assignment, Classroom, Lesson, Run, Sweep
 
 EXAMPLES = int(os.environ.get("FORGETLAB_FUZZ_EXAMPLES", "40"))  # per operation and phase
 # The event stream of a queued run never ends while no worker runs it: its ids and cursors are tested
@@ -55,6 +56,11 @@ CROSS_FIELD = {
     ("POST", "/api/classes/{class_id}/roster"): "the csv's lines must hold valid user names and emails",
     ("POST", "/api/classes/{class_id}/lessons"): "assignment_ids must be the class's own assignments",
     ("POST", "/api/assignments/{assignment_id}/attempts/{attempt_id}/void"): "an attempt is voided once",
+    ("DELETE", "/api/runs/{run_id}"): "a queued or running run is cancelled before it is deleted",
+    ("PATCH", "/api/runs/{run_id}"): "each tag, lowercased and stripped, is 1 to 30 of a-z 0-9 _ . : -",
+    ("POST", "/api/runs/{run_id}/asks"): "a run's model is asked once the run has succeeded",
+    ("POST", "/api/external-runs/{run_id}/points"): "only an external run takes points",
+    ("POST", "/api/external-runs/{run_id}/end"): "only an external run is ended through the API",
 }
 SENT = {"requests": 0, "server_errors": 0}
 ANSWERS: Counter = Counter()  # (method, path, status) of every request sent
@@ -72,15 +78,16 @@ def _app():
 APP, SESSIONS = _app()
 schema = schemathesis.openapi.from_asgi("/openapi.json", APP).exclude(path=list(SKIP))
 
-# Drawn ids almost never name a stored row, so without this every route under a class, an assignment or a lesson
-# would answer 404 before reading its body. Three in four drawn ids (chosen by the drawn value's checksum, so a
+# Drawn ids almost never name a stored row, so without this every route under a class, an assignment, a lesson, a
+# run or a sweep would answer 404 before reading its body. Three in four drawn ids (chosen by the drawn value's checksum, so a
 # run repeats) become the id of a stored one; the rest stay as drawn (unknown ids, non-digits). The fuzz deletes
 # and recreates them, so the ids are looked up at each request, and the lab seeded again once none is left.
-PARENTS = {"class_id": Classroom, "assignment_id": Assignment, "lesson_id": Lesson}
+PARENTS = {"class_id": Classroom, "assignment_id": Assignment, "lesson_id": Lesson, "run_id": Run, "sweep_id": Sweep}
 
 
 def _seed() -> None:
-    """A class of the local instructor's with an assignment and a lesson of it (the API, as a user would)."""
+    """A class of the local instructor's with an assignment and a lesson of it, and a sweep of two queued runs
+    (the API, as a user would; no worker runs them)."""
     from fastapi.testclient import TestClient
 
     client = TestClient(APP)
@@ -91,6 +98,8 @@ def _seed() -> None:
     lesson = client.post(f"/api/classes/{room['id']}/lessons",
                          json={"title": "l", "assignment_ids": [made.json()["id"]]})
     assert lesson.status_code == 201, lesson.text
+    sweep = client.post("/api/sweeps", json={"base": {"task_examples": 50, "epochs": 1}, "grid": {"seed": [0, 1]}})
+    assert sweep.status_code == 201, sweep.text
 
 
 def _stored_id(model, drawn) -> int:
