@@ -95,3 +95,15 @@ def trim(batch: Batch) -> Batch:
     """Drop trailing columns that are padding in every row (batches sampled from a long pool)."""
     used = int((batch.labels != IGNORE).any(0).nonzero().max()) + 1
     return Batch(batch.input_ids[:, :used], batch.labels[:, :used], batch.answer_start)
+
+
+def concatenate(batches: list[Batch], pad_id: int) -> Batch:
+    """Several batches as one, in order, right-padded to the widest (padding is never a label, and under a causal
+    mask it changes no real position's logits): a group's members' rows (worker/engine/grouped.py)."""
+    width = max(b.input_ids.shape[1] for b in batches)
+
+    def pad(t: torch.Tensor, value: int) -> torch.Tensor:
+        return torch.nn.functional.pad(t, (0, width - t.shape[1]), value=value)
+
+    return Batch(torch.cat([pad(b.input_ids, pad_id) for b in batches]),
+                 torch.cat([pad(b.labels, IGNORE) for b in batches]), torch.cat([b.answer_start for b in batches]))

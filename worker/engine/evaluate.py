@@ -152,8 +152,11 @@ def nll_parts(split: torch.Tensor, nll: torch.Tensor) -> dict[str, float]:
             "content": content.mean().item() if len(content) else None, "end": split[:, 2].mean().item()}
 
 
-def evaluate(model, encoded: EncodedSuite, names: list[str] | None = None) -> dict:
-    """Accuracy and mean answer NLL per capability and task, format rigidity, refusal rates."""
+def evaluate(model, encoded: EncodedSuite, names: list[str] | None = None,
+             scores: dict[str, tuple[torch.Tensor, ...]] | None = None) -> dict:
+    """Accuracy and mean answer NLL per capability and task, format rigidity, refusal rates. `scores`: each
+    name's score() of this model, already computed (a group scores its members together,
+    worker/engine/grouped_eval.py); exact-match suites only."""
     suite = encoded.suite
     names = names or suite.capabilities + suite.tasks
     if suite.judge is not None:
@@ -163,7 +166,7 @@ def evaluate(model, encoded: EncodedSuite, names: list[str] | None = None) -> di
     result: dict = {"capabilities": {}, "tasks": {}, "items": {}}  # items: per probe [passed, nll], for the gate
     general_first: list[torch.Tensor] = []
     for name in names:
-        correct, nll, first = score(model, encoded.batches[name])
+        correct, nll, first = scores[name] if scores is not None else score(model, encoded.batches[name])
         kind = "capabilities" if name in suite.capabilities else "tasks"
         result[kind][name] = {"accuracy": correct.float().mean().item(), "nll": nll.mean().item()}
         if kind == "capabilities":

@@ -201,13 +201,19 @@ class Trainee:
         return next((reason for m in due if (reason := m.should_stop(point))), None)
 
     def measure_and_report(self, step: int, train_loss: float | None, last: bool = False,
-                           stop: str | None = None) -> tuple[Metrics, str | None]:
-        """Measure and report; a run's last point, stopped or not, is measured on the full suite."""
+                           stop: str | None = None, measured: tuple[float, dict] | None = None
+                           ) -> tuple[Metrics, str | None]:
+        """Measure and report; a run's last point, stopped or not, is measured on the full suite. `measured`:
+        this point's (validation loss, evaluate() result), where a group measured its members together
+        (worker/engine/grouped_eval.py); else measured here."""
         s, base, model, encoded = self.scenario, self.base, self.model, self.encoded
         eval_started = time.perf_counter()
         with self.runtime.autocast():
-            val_loss = validation_loss(model, self.val_data)
-            result = base.level if step == 0 else evaluate(model, base.full if last or stop else encoded)
+            if measured is not None:
+                val_loss, result = measured
+            else:
+                val_loss = validation_loss(model, self.val_data)
+                result = base.level if step == 0 else evaluate(model, base.full if last or stop else encoded)
             if last or stop:
                 self.final_result.update(result)
             measured = split_measure(result, s.task, self.prompts, self.holdout) if self.holdout else \
@@ -296,7 +302,11 @@ class Trainee:
 
     def update(self, loss: float) -> None:
         """After the backward: clip, step, and at an evaluation point (or a stop) measure and report."""
-        s = self.scenario
+        self.advance(loss)
+        self.report()
+
+    def advance(self, loss: float) -> None:
+        """`update()`'s first half: clip, step, and ask the mitigations whether to stop (and restore)."""
         torch.nn.utils.clip_grad_norm_(self.trainable, 1.0)
         self.optimizer.step()
         self.schedule.step()
@@ -305,13 +315,27 @@ class Trainee:
         step = self.step
         self.losses.append(loss)
         self.stopped = stopped = self.watch(step) if self.watchers else None
-        if stopped or step == s.total_steps:  # the end: a mitigation may put its best weights back
+        if stopped or step == self.scenario.total_steps:  # the end: a mitigation may put its best weights back
             self.restored = next((r for m in self.mitigations if (r := m.restore(self.model)) is not None), None)
             if stopped and self.restored is not None:
-                self.stopped = stopped = stopped + f"; restored the weights of step {self.restored}"
-        if is_eval_point(step, s) or stopped:
+                self.stopped = stopped + f"; restored the weights of step {self.restored}"
+
+    def due(self):
+        """The suite this step's evaluation point measures (the full one at the end or a stop), or None when
+        this step is no evaluation point. Asked after `advance()`."""
+        s, step = self.scenario, self.step
+        if not (is_eval_point(step, s) or self.stopped):
+            return None
+        return self.base.full if step == s.total_steps or self.stopped else self.encoded
+
+    def report(self, measured: tuple[float, dict] | None = None) -> None:
+        """`update()`'s second half: at an evaluation point measure (or take `measured`, as measure_and_report)
+        and report; then save the checkpoint that is due."""
+        s, step, stopped = self.scenario, self.step, self.stopped
+        if self.due() is not None:
             self.point, _ = self.measure_and_report(step, sum(self.losses) / len(self.losses),
-                                                    last=step == s.total_steps or bool(stopped), stop=stopped)
+                                                    last=step == s.total_steps or bool(stopped), stop=stopped,
+                                                    measured=measured)
             self.losses = []
             if stopped:
                 return

@@ -54,7 +54,14 @@ def differences(alone, grouped, path="") -> list[str]:
     return [] if alone == grouped else [f"{path}: {alone!r} != {grouped!r}"]
 
 
-def test_each_member_equals_its_lone_run():
+def test_each_member_equals_its_lone_run(monkeypatch):
+    """Also checks that the members' evaluation points were measured together (worker/engine/grouped_eval.py):
+    their figures are then those of the batched evaluation, compared with the lone runs' own."""
+    from forgetlab.worker.engine import grouped
+
+    together = []
+    monkeypatch.setattr(grouped, "measure_members",
+                        lambda *a, real=grouped.measure_members: together.append(real(*a)) or together[-1])
     scenarios = members_scenarios()
     cancelled = 6  # the last member is cancelled half-way through its 12 steps
 
@@ -75,6 +82,8 @@ def test_each_member_equals_its_lone_run():
     grouped[3].append({"cancelled": outcomes[3].cancelled.step})
 
     assert [o.summary is not None for o in outcomes] == [True, True, True, False]
+    assert max(map(len, together)) == 4  # every member at one point, in one batched evaluation
+    assert sum(map(len, together)) == sum(e.get("type") == "metrics" for events in grouped for e in events) - 4
     assert outcomes[0].summary.early_stopped and outcomes[0].summary.steps == 4  # it left; the others went on
     assert outcomes[1].summary.steps == 12
     assert alone[3][-1] == {"cancelled": cancelled} and alone[0][-1]["type"] == "finished"
