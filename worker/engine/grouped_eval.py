@@ -25,7 +25,7 @@ import torch
 
 from .encoding import IGNORE, Batch, concatenate, encode, prompt_ids
 from .evaluate import SHARED_PREFIX_MIN, _score_rows, as_samples, candidates, evaluate, known_outputs, sample_tokens
-from .kv_cache import shared_prefix
+from .kv_cache import decode_cache, shared_prefix
 from .train import Measured
 
 # The most logits (floats) one evaluation forward may hold: about 512 MB. The synthetic tier's 8 members score a
@@ -168,10 +168,9 @@ def samples_members(model, routing, tokenizer, asks: dict[int, tuple[list, list[
 @torch.inference_mode()
 def greedy_members(model, routing, tokenizer, requests: list[tuple[int, list[str], int]]) -> dict[int, list[str]]:
     """greedy() of each member's prompts, to its own number of new tokens, all members' rows in one left-padded
-    batch through the group's model: (member, prompts, new tokens) -> member's texts. Without a KV cache (each
-    step reads the whole sequence again, which keeps every row in its member's block): on the synthetic tier's
-    model (at most 32 positions) that costs less than a decode per member. The texts are greedy()'s: an answer
-    ends at its end-of-sequence token or its limit."""
+    batch through the group's model: (member, prompts, new tokens) -> member's texts. Every row stays in the batch
+    (in its member's block) until the last one ends; each step feeds the newest token through a KV cache, as
+    greedy() does. The texts are greedy()'s: an answer ends at its end-of-sequence token or its limit."""
     prompts = [p for _, texts, _ in requests for p in texts]
     limits = [limit for _, texts, limit in requests for _ in texts]
     encoded = prompt_ids(tokenizer, prompts)
@@ -183,18 +182,24 @@ def greedy_members(model, routing, tokenizer, requests: list[tuple[int, list[str
     # Positions count real tokens only, as generate() numbers a left-padded row (a pad's own is never read).
     positions = (mask.cumsum(-1) - 1).masked_fill(mask == 0, 1)
     routing.segments[:] = _segments([m for m, _, _ in requests], [len(texts) for _, texts, _ in requests])
+    cache = decode_cache(model, width + max(limits))
+    logits = model(input_ids=ids, attention_mask=mask, position_ids=positions, cache=cache, use_cache=True,
+                   logits_to_keep=1).logits
+    last = positions[:, -1]
     answers: list[list[int]] = [[] for _ in prompts]
     going = [limit > 0 for limit in limits]
-    while any(going):
-        logits = model(input_ids=ids, attention_mask=mask, position_ids=positions, logits_to_keep=1).logits
+    while True:
         token = logits[:, -1].argmax(-1)
         for row, t in enumerate(token.tolist()):
             if going[row]:
                 answers[row].append(t)
                 going[row] = t != eos and len(answers[row]) < limits[row]
-        ids = torch.cat([ids, token.unsqueeze(-1)], -1)
+        if not any(going):
+            break
         mask = torch.cat([mask, mask.new_ones(len(prompts), 1)], -1)
-        positions = torch.cat([positions, positions[:, -1:] + 1], -1)
+        last = last + 1
+        logits = model(input_ids=token.unsqueeze(-1), attention_mask=mask, position_ids=last.unsqueeze(-1),
+                       cache=cache, use_cache=True).logits
     texts = [tokenizer.decode(row[: row.index(eos)] if eos in row else row, skip_special_tokens=True).strip()
              for row in answers]
     out, start = {}, 0
