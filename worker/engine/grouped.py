@@ -5,7 +5,8 @@ replay, optimizer, schedule, penalties, evaluation points and events. The group 
 the backward: it concatenates the members' batches, runs a copy of the frozen base once, and every
 adapted linear layer applies each member's low-rank update to that member's rows (a bmm over the members where
 they match, a matmul pair per member where they do not; the design and the exactness tolerance are in
-docs/grouped-training.md). A member that ends leaves the group.
+docs/grouped-training.md). The members due at an evaluation point at one step are measured together through the
+group's model (worker/engine/grouped_eval.py). A member that ends leaves the group.
 """
 
 from __future__ import annotations
