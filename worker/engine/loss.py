@@ -1,0 +1,35 @@
+"""The answer loss of a causal LM, projecting onto the vocabulary only the positions whose next token is a label.
+
+A model's own loss (`model(input_ids, labels=labels).loss`) projects every position's hidden state onto the
+vocabulary, then ignores all but the answers' positions. SmolLM2's vocabulary is 49,152 words, so that projection
+is a fifth of each position's arithmetic, and most of a training row is its prompt (the chat template's system
+turn and the ticket). `answer_loss` runs the model's decoder, keeps the hidden states of the labelled positions
+and projects those alone: the same mean cross-entropy over the same tokens, to float rounding (the sums run over
+fewer terms in another order; tests/worker/engine/test_answer_loss.py compares the two paths, values and
+gradients).
+
+Models whose logits are not their output embedding applied to the decoder's last hidden state (a logit scale or
+soft cap) take their own loss: `answer_loss` projects that way for the model types in PLAIN_HEAD only.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+from .encoding import IGNORE
+
+# Model types whose causal LM computes logits = output_embeddings(decoder(input_ids).last_hidden_state).
+PLAIN_HEAD = {"llama"}
+
+
+def answer_loss(model, input_ids: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    """Mean cross-entropy of every label (a token other than IGNORE) given the tokens before it, as the
+    model's own causal LM loss computes it."""
+    if model.config.model_type not in PLAIN_HEAD:
+        return model(input_ids=input_ids, labels=labels).loss
+    targets = labels[:, 1:]
+    kept = targets != IGNORE
+    hidden = model.get_decoder()(input_ids=input_ids).last_hidden_state[:, :-1][kept]
+    logits = model.get_output_embeddings()(hidden).float()
+    return F.cross_entropy(logits, targets[kept])
