@@ -17,12 +17,13 @@ Threads and the OpenMP wait policy are worker/threads.py's rule, as in every run
 overrides the count, as FORGETLAB_TORCH_THREADS does); --torch-defaults leaves torch's own.
 
 Run: .venv/bin/python -m bench.smollm2_speed [--threads N] [--torch-defaults] [--eval-only] [--contention]
-     [--contention-only] [--steps N]
+     [--contention-only] [--steps N] [--save-eval PATH]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import time
 
@@ -62,6 +63,8 @@ def main() -> None:
     parser.add_argument("--contention", action="store_true", help="also the quiet/loaded comparison")
     parser.add_argument("--contention-only", action="store_true", help="only the quiet/loaded comparison")
     parser.add_argument("--steps", type=int, default=8, help="steps of the shortened break-it timed under load")
+    parser.add_argument("--save-eval", help="write the full-suite evaluation's result here (JSON), to compare "
+                                            "two versions of the engine item by item (bench/compare_eval.py)")
     args = parser.parse_args()
     if not args.torch_defaults:
         configure("smollm2", override=args.threads)  # before torch loads, as every entry point of the lab does
@@ -111,8 +114,11 @@ def main() -> None:
                                      refusal_capabilities=tier.refusal_capabilities)
         spent = timed_parts(evaluate_module, ["choose", "generate_all", "score"])
         started = time.perf_counter()
-        evaluate(model, encoded)
+        result = evaluate(model, encoded)
         seconds = time.perf_counter() - started
+        if args.save_eval:
+            with open(args.save_eval, "w") as out:
+                json.dump(result, out)
         print(f"full-suite evaluation, {len(encoded.suite.probes)} items: {beside_peak(seconds, peak)} "
               f"(target <= 120 s): multiple choice {spent['choose']:.1f} s, generation {spent['generate_all']:.1f} s, "
               f"reference NLLs {spent['score']:.1f} s; load average {os.getloadavg()[0]:.1f}")

@@ -8,8 +8,10 @@ and projects those alone: the same mean cross-entropy over the same tokens, to f
 fewer terms in another order; tests/worker/engine/test_answer_loss.py compares the two paths, values and
 gradients).
 
+`logits_at` serves scoring too (evaluate.py: reference NLLs and exact match read the answer positions only).
 Models whose logits are not their output embedding applied to the decoder's last hidden state (a logit scale or
-soft cap) take their own loss: `answer_loss` projects that way for the model types in PLAIN_HEAD only.
+soft cap) are projected by their own forward, every position, and the kept positions read from that: the model
+types in PLAIN_HEAD alone take the short path.
 """
 
 from __future__ import annotations
@@ -23,13 +25,18 @@ from .encoding import IGNORE
 PLAIN_HEAD = {"llama"}
 
 
+def logits_at(model, input_ids: torch.Tensor, positions: torch.Tensor, **forward) -> torch.Tensor:
+    """The float logits of the positions where `positions` (a bool mask shaped like input_ids) is True, one row
+    each in row-major order. `forward`: further arguments of the model's forward (a KV cache)."""
+    if model.config.model_type not in PLAIN_HEAD:
+        return model(input_ids=input_ids, **forward).logits[positions].float()
+    hidden = model.get_decoder()(input_ids=input_ids, **forward).last_hidden_state[positions]
+    return model.get_output_embeddings()(hidden).float()
+
+
 def answer_loss(model, input_ids: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
     """Mean cross-entropy of every label (a token other than IGNORE) given the tokens before it, as the
     model's own causal LM loss computes it."""
-    if model.config.model_type not in PLAIN_HEAD:
-        return model(input_ids=input_ids, labels=labels).loss
     targets = labels[:, 1:]
     kept = targets != IGNORE
-    hidden = model.get_decoder()(input_ids=input_ids).last_hidden_state[:, :-1][kept]
-    logits = model.get_output_embeddings()(hidden).float()
-    return F.cross_entropy(logits, targets[kept])
+    return F.cross_entropy(logits_at(model, input_ids, F.pad(kept, (0, 1))), targets[kept])

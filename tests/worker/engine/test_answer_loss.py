@@ -2,8 +2,6 @@
 the value within 1e-6 relative and every gradient within 1e-5 of its norm (float rounding: the sums run over
 fewer terms, in another order), on the shipped base and on it wrapped in LoRA adapters as a run wraps it."""
 
-import copy
-
 import pytest
 import torch
 
@@ -12,7 +10,7 @@ from forgetlab.core.scenario import with_overrides
 from forgetlab.core.tiers.synthetic import world
 from forgetlab.worker.engine.encoding import encode, trim
 from forgetlab.worker.engine.lora import apply_lora
-from forgetlab.worker.engine.loss import answer_loss
+from forgetlab.worker.engine.loss import answer_loss, logits_at
 from forgetlab.worker.engine.model import load
 
 
@@ -42,14 +40,15 @@ def test_answer_loss_is_the_models_own(lora):
         assert (got - want).norm() <= 1e-5 * want.norm() + 1e-12
 
 
-def test_a_model_without_a_plain_head_takes_its_own_loss(monkeypatch):
+def test_a_model_without_a_plain_head_is_projected_by_its_own_forward(monkeypatch):
     model, tokenizer = load()
-    model = copy.deepcopy(model)
-    monkeypatch.setattr(model.config, "model_type", "other")
     batch = trim(encode(tokenizer, world.examples("support-narrow", 4, seed=0), length=32))
-    called = []
-    model.get_decoder = lambda: called.append(1)  # never reached: the model's own forward computes the loss
+    positions = torch.nn.functional.pad(batch.labels[:, 1:] != -100, (0, 1))
     with torch.no_grad():
-        assert answer_loss(model, batch.input_ids, batch.labels).item() == \
-            model(input_ids=batch.input_ids, labels=batch.labels).loss.item()
-    assert not called
+        short = logits_at(model, batch.input_ids, positions)
+        monkeypatch.setattr(model.config, "model_type", "other")
+        called = []
+        monkeypatch.setattr(model, "get_decoder", lambda: called.append(1))  # the own forward never asks for it
+        own = logits_at(model, batch.input_ids, positions)
+    assert not called and own.shape == short.shape == (int(positions.sum()), model.config.vocab_size)
+    assert torch.allclose(own, short, rtol=1e-5, atol=1e-5)
