@@ -26,6 +26,7 @@ from forgetlab.core.tiers import Tier, get_tier
 
 from .checkpoint import Checkpoints
 from .encoding import IGNORE, Batch
+from .loss import answer_losses
 from .runtime import Runtime
 from .train import Trainee, _never
 from .weights import PEFT_PREFIX
@@ -161,7 +162,6 @@ def train_group(members: list[Member], *, runtime: Runtime | None = None) -> lis
         _attach(model, routing, index, run.model)
     model.train()
     pad_id = runs[0].tokenizer.pad_token_id if runs[0].tokenizer.pad_token_id is not None else 0
-    vocab = model.config.vocab_size
 
     outcomes = [Outcome() for _ in members]
     live = {index: run.batches() for index, run in enumerate(runs)}
@@ -185,11 +185,9 @@ def train_group(members: list[Member], *, runtime: Runtime | None = None) -> lis
             start += len(batch)
         input_ids, labels = _concatenate(list(batches.values()), pad_id)
         with runtime.autocast():
-            logits = model(input_ids=input_ids).logits
-            # `split`, not slices: the backward then builds the logits' gradient once, not once per member.
             sizes = [b - a for _, a, b in routing.segments]
-            losses = {index: model.loss_function(logits=part, labels=rows, vocab_size=vocab)
-                      for (index, _, _), part, rows in zip(routing.segments, logits.split(sizes), labels.split(sizes))}
+            losses = dict(zip((index for index, _, _ in routing.segments),
+                              answer_losses(model, input_ids, labels, sizes)))
             total = sum(runs[index].with_penalties(loss) for index, loss in losses.items())
         total.backward()
         for index, loss in losses.items():

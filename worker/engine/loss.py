@@ -37,6 +37,15 @@ def logits_at(model, input_ids: torch.Tensor, positions: torch.Tensor, **forward
 def answer_loss(model, input_ids: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
     """Mean cross-entropy of every label (a token other than IGNORE) given the tokens before it, as the
     model's own causal LM loss computes it."""
+    return answer_losses(model, input_ids, labels, [len(input_ids)])[0]
+
+
+def answer_losses(model, input_ids: torch.Tensor, labels: torch.Tensor, rows: list[int]) -> list[torch.Tensor]:
+    """answer_loss() of each stretch of `rows` consecutive rows (a group's members, worker/engine/grouped.py),
+    from one forward: a stretch's labelled positions are one stretch of the projected positions (`split`, not
+    slices: the backward then builds the logits' gradient once, not once per stretch)."""
     targets = labels[:, 1:]
     kept = targets != IGNORE
-    return F.cross_entropy(logits_at(model, input_ids, F.pad(kept, (0, 1))), targets[kept])
+    logits = logits_at(model, input_ids, F.pad(kept, (0, 1)))
+    counts = [int(part.sum()) for part in kept.split(rows)]
+    return [F.cross_entropy(part, goal) for part, goal in zip(logits.split(counts), targets[kept].split(counts))]

@@ -10,7 +10,7 @@ from forgetlab.core.scenario import with_overrides
 from forgetlab.core.tiers.synthetic import world
 from forgetlab.worker.engine.encoding import encode, trim
 from forgetlab.worker.engine.lora import apply_lora
-from forgetlab.worker.engine.loss import answer_loss, logits_at
+from forgetlab.worker.engine.loss import answer_loss, answer_losses, logits_at
 from forgetlab.worker.engine.model import load
 
 
@@ -52,3 +52,14 @@ def test_a_model_without_a_plain_head_is_projected_by_its_own_forward(monkeypatc
         own = logits_at(model, batch.input_ids, positions)
     assert not called and own.shape == short.shape == (int(positions.sum()), model.config.vocab_size)
     assert torch.allclose(own, short, rtol=1e-5, atol=1e-5)
+
+
+def test_each_stretch_of_rows_has_its_own_loss():
+    """A group's members (consecutive rows) each get the loss of their rows alone, from one forward."""
+    model, tokenizer = load()
+    batch = trim(encode(tokenizer, world.examples("support-narrow", 12, seed=1), length=32))
+    with torch.no_grad():
+        losses = answer_losses(model, batch.input_ids, batch.labels, [3, 5, 4])
+        alone = [answer_loss(model, batch.input_ids[a:b], batch.labels[a:b]) for a, b in [(0, 3), (3, 8), (8, 12)]]
+    assert [x.item() for x in losses] == pytest.approx([x.item() for x in alone], rel=1e-6)
+    assert len({round(x.item(), 6) for x in losses}) == 3
