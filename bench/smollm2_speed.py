@@ -16,7 +16,7 @@ the bench also prints each time scaled to the quiet peak in docs/benchmarks.md, 
 Threads and the OpenMP wait policy are worker/threads.py's rule, as in every run of the lab (--threads
 overrides the count, as FORGETLAB_TORCH_THREADS does); --torch-defaults leaves torch's own.
 
-Run: .venv/bin/python -m bench.smollm2_speed [--threads N] [--torch-defaults] [--eval-only] [--contention]
+Run: .venv/bin/python -m bench.smollm2_speed [--threads N] [--torch-defaults] [--eval-only] [--break-it-only] [--contention]
      [--contention-only] [--steps N] [--save-eval PATH]
 """
 
@@ -60,6 +60,7 @@ def main() -> None:
     parser.add_argument("--torch-defaults", action="store_true",
                         help="torch's own threads and OpenMP wait policy instead of worker/threads.py's rule")
     parser.add_argument("--eval-only", action="store_true", help="only the full-suite evaluation")
+    parser.add_argument("--break-it-only", action="store_true", help="only break-it and the bare step")
     parser.add_argument("--contention", action="store_true", help="also the quiet/loaded comparison")
     parser.add_argument("--contention-only", action="store_true", help="only the quiet/loaded comparison")
     parser.add_argument("--steps", type=int, default=8, help="steps of the shortened break-it timed under load")
@@ -108,7 +109,7 @@ def main() -> None:
         print(f"{tokens / summary.train_seconds:.0f} tokens/s; achieved {achieved / 1e9:.1f} GFLOP/s = "
               f"{achieved / peak:.0%} of the measured fp32 matmul peak ({peak / 1e9:.1f} GFLOP/s)")
 
-    if not args.contention_only:
+    if not args.contention_only and not args.break_it_only:
         model, tokenizer = load_model(tier.model())
         encoded = EncodedSuite.build(tier.probe_suite(), tokenizer, max_new_tokens=tier.generation_tokens,
                                      refusal_capabilities=tier.refusal_capabilities)
