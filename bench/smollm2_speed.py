@@ -16,13 +16,14 @@ the bench also prints each time scaled to the quiet peak in docs/benchmarks.md, 
 Threads and the OpenMP wait policy are worker/threads.py's rule, as in every run of the lab (--threads
 overrides the count, as FORGETLAB_TORCH_THREADS does); --torch-defaults leaves torch's own.
 
-Run: .venv/bin/python -m bench.smollm2_speed [--threads N] [--torch-defaults] [--eval-only] [--contention]
-     [--contention-only] [--steps N]
+Run: .venv/bin/python -m bench.smollm2_speed [--threads N] [--torch-defaults] [--eval-only] [--break-it-only] [--contention]
+     [--contention-only] [--steps N] [--save-eval PATH]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import time
 
@@ -59,9 +60,12 @@ def main() -> None:
     parser.add_argument("--torch-defaults", action="store_true",
                         help="torch's own threads and OpenMP wait policy instead of worker/threads.py's rule")
     parser.add_argument("--eval-only", action="store_true", help="only the full-suite evaluation")
+    parser.add_argument("--break-it-only", action="store_true", help="only break-it and the bare step")
     parser.add_argument("--contention", action="store_true", help="also the quiet/loaded comparison")
     parser.add_argument("--contention-only", action="store_true", help="only the quiet/loaded comparison")
     parser.add_argument("--steps", type=int, default=8, help="steps of the shortened break-it timed under load")
+    parser.add_argument("--save-eval", help="write the full-suite evaluation's result here (JSON), to compare "
+                                            "two versions of the engine item by item (bench/compare_eval.py)")
     args = parser.parse_args()
     if not args.torch_defaults:
         configure("smollm2", override=args.threads)  # before torch loads, as every entry point of the lab does
@@ -105,14 +109,17 @@ def main() -> None:
         print(f"{tokens / summary.train_seconds:.0f} tokens/s; achieved {achieved / 1e9:.1f} GFLOP/s = "
               f"{achieved / peak:.0%} of the measured fp32 matmul peak ({peak / 1e9:.1f} GFLOP/s)")
 
-    if not args.contention_only:
+    if not args.contention_only and not args.break_it_only:
         model, tokenizer = load_model(tier.model())
         encoded = EncodedSuite.build(tier.probe_suite(), tokenizer, max_new_tokens=tier.generation_tokens,
                                      refusal_capabilities=tier.refusal_capabilities)
         spent = timed_parts(evaluate_module, ["choose", "generate_all", "score"])
         started = time.perf_counter()
-        evaluate(model, encoded)
+        result = evaluate(model, encoded)
         seconds = time.perf_counter() - started
+        if args.save_eval:
+            with open(args.save_eval, "w") as out:
+                json.dump(result, out)
         print(f"full-suite evaluation, {len(encoded.suite.probes)} items: {beside_peak(seconds, peak)} "
               f"(target <= 120 s): multiple choice {spent['choose']:.1f} s, generation {spent['generate_all']:.1f} s, "
               f"reference NLLs {spent['score']:.1f} s; load average {os.getloadavg()[0]:.1f}")

@@ -23,6 +23,7 @@ from forgetlab.core.suites import GROUP as OWN_SUITE
 from .choice import ChoiceBatch, choose, encode_choices, is_choice
 from .encoding import IGNORE, Batch, encode, prompt_ids, trim
 from .kv_cache import decode_cache, kv_rows, shared_prefix
+from .loss import logits_at
 
 
 # The fewest new tokens any judged answer gets. Measured on the SmolLM2 base (docs/real-model.md): past
@@ -110,10 +111,7 @@ def score(model, batch: Batch, parts: bool = False) -> tuple[torch.Tensor, ...]:
 def _score_rows(model, batch: Batch, parts: bool) -> tuple[torch.Tensor, ...]:
     """score() of at most SCORE_ROWS rows, in one forward."""
     batch = trim(batch.to(model.device))
-    # Only positions from the earliest answer on are projected onto the vocabulary: with a 49k-word
-    # vocabulary the projection of the prompts was most of a real model's scoring time.
     start = int(batch.answer_start.min())  # the first position whose next token is an answer token is start-1
-    kept = batch.input_ids.shape[1] - start + 1
     # The tokens every row opens with (a chat template's system turn) are read once, and the rows continue from
     # their KV cache: under a causal mask, the same computation.
     shared = shared_prefix(batch.input_ids, start - 1)
@@ -124,13 +122,21 @@ def _score_rows(model, batch: Batch, parts: bool) -> tuple[torch.Tensor, ...]:
         cache = kv_rows(cache, torch.zeros(len(batch), dtype=torch.long, device=batch.input_ids.device))
     else:
         shared = 0
-    logits = model(input_ids=batch.input_ids[:, shared:], cache=cache, use_cache=cache is not None,
-                   logits_to_keep=kept).logits[:, :-1].float()
     targets = batch.labels[:, start:]
     mask = targets != IGNORE
-    preds = logits.argmax(-1)
+    # Only the positions whose next token is an answer token are projected onto the vocabulary (loss.py): with a
+    # 49k-word vocabulary the projection of the prompts was most of a real model's scoring time, and the padding
+    # after short answers and the other rows' longer prompts are not projected either.
+    positions = F.pad(mask, (start - 1 - shared, 1))
+    logits = logits_at(model, batch.input_ids[:, shared:], positions, cache=cache, use_cache=cache is not None)
+    preds = torch.full_like(targets, IGNORE)
+    preds[mask] = logits.argmax(-1)
+    nll = torch.zeros(targets.shape, device=logits.device)
+    # Laid out (1, vocabulary, positions) as the every-position scoring laid out its logits: cross_entropy then sums
+    # the 49k exponentials in the same order, and every NLL is what it was. (A (positions, vocabulary) layout sums
+    # them more exactly, within 2e-5 of float64 where this is up to 3e-4 low on SmolLM2: a change of results.)
+    nll[mask] = F.cross_entropy(logits.T.unsqueeze(0), targets[mask].unsqueeze(0), reduction="none")[0]
     correct = ((preds == targets) | ~mask).all(-1)
-    nll = F.cross_entropy(logits.transpose(1, 2), targets.clamp(min=0), reduction="none") * mask
     rows = torch.arange(len(batch), device=preds.device)
     first = preds[rows, batch.answer_start - start]
     if not parts:

@@ -28,6 +28,7 @@ from forgetlab.core.tiers import Tier, get_tier
 from .checkpoint import Checkpoints
 from .encoding import Batch, concatenate
 from .grouped_eval import measure_members
+from .loss import answer_losses
 from .runtime import Runtime
 from .train import Trainee, _never
 from .weights import PEFT_PREFIX
@@ -152,7 +153,6 @@ def train_group(members: list[Member], *, runtime: Runtime | None = None) -> lis
         _attach(model, routing, index, run.model)
     model.train()
     pad_id = runs[0].tokenizer.pad_token_id if runs[0].tokenizer.pad_token_id is not None else 0
-    vocab = model.config.vocab_size
 
     outcomes = [Outcome() for _ in members]
     live = {index: run.batches() for index, run in enumerate(runs)}
@@ -177,11 +177,9 @@ def train_group(members: list[Member], *, runtime: Runtime | None = None) -> lis
         joined = concatenate(list(batches.values()), pad_id)
         input_ids, labels = joined.input_ids, joined.labels
         with runtime.autocast():
-            logits = model(input_ids=input_ids).logits
-            # `split`, not slices: the backward then builds the logits' gradient once, not once per member.
             sizes = [b - a for _, a, b in routing.segments]
-            losses = {index: model.loss_function(logits=part, labels=rows, vocab_size=vocab)
-                      for (index, _, _), part, rows in zip(routing.segments, logits.split(sizes), labels.split(sizes))}
+            losses = dict(zip((index for index, _, _ in routing.segments),
+                              answer_losses(model, input_ids, labels, sizes)))
             total = sum(runs[index].with_penalties(loss) for index, loss in losses.items())
         total.backward()
         for index, loss in losses.items():  # each member's `update()`, its evaluation points measured together

@@ -27,6 +27,7 @@ from .encoding import IGNORE, Batch, concatenate, encode, prompt_ids
 from .evaluate import SHARED_PREFIX_MIN, _score_rows, as_samples, candidates, evaluate, known_outputs, sample_tokens
 from .kv_cache import decode_cache, shared_prefix
 from .train import Measured
+from .loss import answer_losses
 
 # The most logits (floats) one evaluation forward may hold: about 512 MB. The synthetic tier's 8 members score a
 # whole suite's name in one forward; a 49k-word vocabulary takes its rows in chunks, as score() does.
@@ -124,10 +125,9 @@ def validation_losses(model, routing, data: dict[int, Batch], pad_id: int) -> di
         chunk, members = members[:take], members[take:]
         routing.segments[:] = _segments(chunk, [len(data[m]) for m in chunk])
         joined = concatenate([data[m] for m in chunk], pad_id)
-        logits = model(input_ids=joined.input_ids).logits
         sizes = [len(data[m]) for m in chunk]
-        for index, part, labels in zip(chunk, logits.split(sizes), joined.labels.split(sizes)):
-            losses[index] = model.loss_function(logits=part, labels=labels, vocab_size=vocab).item()
+        for index, loss in zip(chunk, answer_losses(model, joined.input_ids, joined.labels, sizes)):
+            losses[index] = loss.item()
     return losses
 
 

@@ -30,6 +30,7 @@ from .checkpoint import Checkpoints
 from .encoding import Batch, encode, trim
 from .evaluate import evaluate, forgotten_probes, samples
 from .lora import apply_lora
+from .loss import answer_loss
 from .mitigations import Context, Mitigation, build
 from .model import parameter_count
 from .runtime import Runtime
@@ -77,7 +78,7 @@ def compose_batch(task_rows: Batch, mitigations: list[Mitigation], step: int) ->
 def validation_loss(model, data: Batch) -> float:
     was_training = model.training
     model.eval()
-    loss = model(input_ids=data.input_ids, labels=data.labels).loss.item()
+    loss = answer_loss(model, data.input_ids, data.labels).item()
     model.train(was_training)
     return loss
 
@@ -124,7 +125,7 @@ def fine_tune(scenario: Scenario, on_event: Callable | None = None, *, tier: Tie
                   full_points=full_points, checkpoints=checkpoints, holdout=holdout)
     for batch in run.batches():
         with run.runtime.autocast():
-            loss = run.model(input_ids=batch.input_ids, labels=batch.labels).loss
+            loss = answer_loss(run.model, batch.input_ids, batch.labels)
             total = run.with_penalties(loss)
         total.backward()
         run.update(loss.item())

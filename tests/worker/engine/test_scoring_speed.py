@@ -1,7 +1,8 @@
 """The fast scoring paths give what the plain ones give, on a real 2-layer SmolLM2: multiple-choice options read
 from their context's KV cache (choice.py) against one forward over each whole context + option row; the greedy
 decode that drops ended rows and groups prompts by length against one left-padded `generate()` batch cut at each
-row's limit; reference NLLs scored in length-sorted chunks against chunks in suite order. Same choices and texts,
+row's limit; reference NLLs scored in length-sorted chunks, projecting only answer positions onto the vocabulary,
+against chunks in suite order projecting every position. Same choices, texts, exact matches and first tokens,
 log-likelihoods within 1e-5 relative."""
 
 import pytest
@@ -82,7 +83,8 @@ def test_the_greedy_decode_gives_the_texts_of_one_generate_batch(model_and_token
 
 
 def plain_score(model, batch):
-    """score() as it was: chunks of SCORE_ROWS rows in the batch's own order."""
+    """score(batch, parts=True) as it was first written: chunks of SCORE_ROWS rows in the batch's own order, one
+    forward each over every position, every position projected onto the vocabulary."""
     pieces = []
     for i in range(0, len(batch), 16):
         rows = trim(batch.take(torch.arange(i, min(i + 16, len(batch)))))
@@ -90,14 +92,42 @@ def plain_score(model, batch):
             logits = model(input_ids=rows.input_ids).logits[:, :-1].float()
         targets = rows.labels[:, 1:]
         mask = targets != IGNORE
+        preds = logits.argmax(-1)
         nll = F.cross_entropy(logits.transpose(1, 2), targets.clamp(min=0), reduction="none") * mask
-        pieces.append(nll.sum(-1) / mask.sum(-1))
-    return torch.cat(pieces)
+        index = torch.arange(len(rows))
+        opening, end = rows.answer_start - 1, (mask * torch.arange(mask.shape[1])).argmax(-1)
+        count = mask.sum(-1) - 2
+        between = (nll.sum(-1) - nll[index, opening] - nll[index, end]) / count.clamp(min=1)
+        split = torch.stack([nll[index, opening], torch.where(count > 0, between, float("nan")), nll[index, end]], -1)
+        pieces.append((((preds == targets) | ~mask).all(-1), nll.sum(-1) / mask.sum(-1), preds[index, opening], split))
+    return tuple(torch.cat(column) for column in zip(*pieces))
 
 
 def test_sorted_chunks_score_as_chunks_in_order(model_and_tokenizer, probes):
+    """score() reads the shared system turn once, sorts rows into chunks and projects only the answer positions
+    onto the vocabulary: the same exact matches and first tokens, NLLs (whole and split) within 1e-5 relative."""
     model, tokenizer = model_and_tokenizer
-    picked = [p for name in ("reasoning", "support", "format") for p in [q for q in probes if q.capability == name][:12]]
+    picked = [p for name in ("reasoning", "support", "format", "safety") for p in
+              [q for q in probes if q.capability == name][:12]]
     batch = encode(tokenizer, [(p.prompt, p.answer) for p in picked])
-    _, nll, _ = score(model, batch)
-    assert torch.allclose(nll, plain_score(model, batch), rtol=1e-5, atol=0)
+    correct, nll, first, split = score(model, batch, parts=True)
+    want_correct, want_nll, want_first, want_split = plain_score(model, batch)
+    assert torch.equal(correct, want_correct) and torch.equal(first, want_first)
+    assert torch.allclose(nll, want_nll, rtol=1e-5, atol=0)
+    assert torch.allclose(split, want_split, rtol=1e-5, atol=0, equal_nan=True)
+
+
+def test_exact_match_scores_as_every_position_projected():
+    """The synthetic tier's exact match reads the same argmaxes: right answers, wrong ones and longer ones. Mean
+    NLLs within 1e-5 relative; the split's one-token parts within 1e-5 relative or 2e-6 nats."""
+    model, tokenizer = load()
+    pairs = [(p.prompt, p.answer) for p in get_tier("synthetic").probe_suite().probes[:40]]
+    pairs += [(prompt, answer + " " + answer) for prompt, answer in pairs[:8]]
+    batch = encode(tokenizer, pairs)
+    correct, nll, first, split = score(model, batch, parts=True)
+    want_correct, want_nll, want_first, want_split = plain_score(model, batch)
+    assert torch.equal(correct, want_correct) and torch.equal(first, want_first)
+    assert correct.any() and not correct.all()
+    assert torch.allclose(nll, want_nll, rtol=1e-5, atol=0)
+    # One token's NLL of a right answer is about 0.1 nats here, so its float rounding is 1e-5 of it: 2e-6 nats.
+    assert torch.allclose(split, want_split, rtol=1e-5, atol=2e-6, equal_nan=True)

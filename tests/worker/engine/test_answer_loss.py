@@ -1,0 +1,65 @@
+"""answer_loss (the vocabulary projection at labelled positions only) equals the model's own causal LM loss:
+the value within 1e-6 relative and every gradient within 1e-5 of its norm (float rounding: the sums run over
+fewer terms, in another order), on the shipped base and on it wrapped in LoRA adapters as a run wraps it."""
+
+import pytest
+import torch
+
+from forgetlab.core.presets import preset_scenario
+from forgetlab.core.scenario import with_overrides
+from forgetlab.core.tiers.synthetic import world
+from forgetlab.worker.engine.encoding import encode, trim
+from forgetlab.worker.engine.lora import apply_lora
+from forgetlab.worker.engine.loss import answer_loss, answer_losses, logits_at
+from forgetlab.worker.engine.model import load
+
+
+def gradients(model, loss: torch.Tensor) -> list[torch.Tensor]:
+    params = [p for p in model.parameters() if p.requires_grad]
+    grads = torch.autograd.grad(loss, params)
+    return list(grads)
+
+
+@pytest.mark.parametrize("lora", [False, True])
+def test_answer_loss_is_the_models_own(lora):
+    model, tokenizer = load()
+    if lora:
+        model = apply_lora(model, with_overrides(preset_scenario("break-it"), {"method": "lora"}))
+        torch.manual_seed(0)
+        for name, p in model.named_parameters():  # peft starts B at zero; give every adapter a gradient
+            if "lora_B" in name:
+                p.data.normal_(0, 0.02)
+    model.train()
+    batch = trim(encode(tokenizer, world.examples("support-narrow", 16, seed=0), length=32))
+    assert (batch.labels == -100).any()  # prompts are in the batch: positions the new path skips
+
+    own = model(input_ids=batch.input_ids, labels=batch.labels).loss
+    ours = answer_loss(model, batch.input_ids, batch.labels)
+    assert ours.item() == pytest.approx(own.item(), rel=1e-6)
+    for want, got in zip(gradients(model, own), gradients(model, ours)):
+        assert (got - want).norm() <= 1e-5 * want.norm() + 1e-12
+
+
+def test_a_model_without_a_plain_head_is_projected_by_its_own_forward(monkeypatch):
+    model, tokenizer = load()
+    batch = trim(encode(tokenizer, world.examples("support-narrow", 4, seed=0), length=32))
+    positions = torch.nn.functional.pad(batch.labels[:, 1:] != -100, (0, 1))
+    with torch.no_grad():
+        short = logits_at(model, batch.input_ids, positions)
+        monkeypatch.setattr(model.config, "model_type", "other")
+        called = []
+        monkeypatch.setattr(model, "get_decoder", lambda: called.append(1))  # the own forward never asks for it
+        own = logits_at(model, batch.input_ids, positions)
+    assert not called and own.shape == short.shape == (int(positions.sum()), model.config.vocab_size)
+    assert torch.allclose(own, short, rtol=1e-5, atol=1e-5)
+
+
+def test_each_stretch_of_rows_has_its_own_loss():
+    """A group's members (consecutive rows) each get the loss of their rows alone, from one forward."""
+    model, tokenizer = load()
+    batch = trim(encode(tokenizer, world.examples("support-narrow", 12, seed=1), length=32))
+    with torch.no_grad():
+        losses = answer_losses(model, batch.input_ids, batch.labels, [3, 5, 4])
+        alone = [answer_loss(model, batch.input_ids[a:b], batch.labels[a:b]) for a, b in [(0, 3), (3, 8), (8, 12)]]
+    assert [x.item() for x in losses] == pytest.approx([x.item() for x in alone], rel=1e-6)
+    assert len({round(x.item(), 6) for x in losses}) == 3

@@ -1,0 +1,51 @@
+"""The answer loss of a causal LM, projecting onto the vocabulary only the positions whose next token is a label.
+
+A model's own loss (`model(input_ids, labels=labels).loss`) projects every position's hidden state onto the
+vocabulary, then ignores all but the answers' positions. SmolLM2's vocabulary is 49,152 words, so that projection
+is a fifth of each position's arithmetic, and most of a training row is its prompt (the chat template's system
+turn and the ticket). `answer_loss` runs the model's decoder, keeps the hidden states of the labelled positions
+and projects those alone: the same mean cross-entropy over the same tokens, to float rounding (the sums run over
+fewer terms in another order; tests/worker/engine/test_answer_loss.py compares the two paths, values and
+gradients).
+
+`logits_at` serves scoring too (evaluate.py: reference NLLs and exact match read the answer positions only).
+Models whose logits are not their output embedding applied to the decoder's last hidden state (a logit scale or
+soft cap) are projected by their own forward, every position, and the kept positions read from that: the model
+types in PLAIN_HEAD alone take the short path.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+from .encoding import IGNORE
+
+# Model types whose causal LM computes logits = output_embeddings(decoder(input_ids).last_hidden_state).
+PLAIN_HEAD = {"llama"}
+
+
+def logits_at(model, input_ids: torch.Tensor, positions: torch.Tensor, **forward) -> torch.Tensor:
+    """The float logits of the positions where `positions` (a bool mask shaped like input_ids) is True, one row
+    each in row-major order. `forward`: further arguments of the model's forward (a KV cache)."""
+    if model.config.model_type not in PLAIN_HEAD:
+        return model(input_ids=input_ids, **forward).logits[positions].float()
+    hidden = model.get_decoder()(input_ids=input_ids, **forward).last_hidden_state[positions]
+    return model.get_output_embeddings()(hidden).float()
+
+
+def answer_loss(model, input_ids: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    """Mean cross-entropy of every label (a token other than IGNORE) given the tokens before it, as the
+    model's own causal LM loss computes it."""
+    return answer_losses(model, input_ids, labels, [len(input_ids)])[0]
+
+
+def answer_losses(model, input_ids: torch.Tensor, labels: torch.Tensor, rows: list[int]) -> list[torch.Tensor]:
+    """answer_loss() of each stretch of `rows` consecutive rows (a group's members, worker/engine/grouped.py),
+    from one forward: a stretch's labelled positions are one stretch of the projected positions (`split`, not
+    slices: the backward then builds the logits' gradient once, not once per stretch)."""
+    targets = labels[:, 1:]
+    kept = targets != IGNORE
+    logits = logits_at(model, input_ids, F.pad(kept, (0, 1)))
+    counts = [int(part.sum()) for part in kept.split(rows)]
+    return [F.cross_entropy(part, goal) for part, goal in zip(logits.split(counts), targets[kept].split(counts))]
