@@ -26,8 +26,8 @@ import torch
 from .encoding import IGNORE, Batch, concatenate, encode, prompt_ids
 from .evaluate import SHARED_PREFIX_MIN, _score_rows, as_samples, candidates, evaluate, known_outputs, sample_tokens
 from .kv_cache import decode_cache, shared_prefix
-from .train import Measured
 from .loss import answer_losses
+from .train import Measured
 
 # The most logits (floats) one evaluation forward may hold: about 512 MB. The synthetic tier's 8 members score a
 # whole suite's name in one forward; a 49k-word vocabulary takes its rows in chunks, as score() does.
