@@ -160,7 +160,7 @@ class Trainee:
         model = copy.deepcopy(self.base_model)
         self.seq_len = min(model.config.max_position_embeddings, tier.max_seq_len)
         self.mitigations = build(s, Context(model, self.tokenizer, snapshot(model), self.seq_len, s.seed, tier,
-                                            runtime.device))
+                                            base_model=self.base_model, device=runtime.device))
         for mitigation in self.mitigations:  # which weights train (freeze_layers), before LoRA and the optimizer
             mitigation.freeze(model)
         if s.method == "lora":
