@@ -32,7 +32,7 @@ from .lora import apply_lora
 from .mitigations import Context, Mitigation, build
 from .model import parameter_count
 from .runtime import Runtime
-from .weights import snapshot
+from .weights import views
 from .wise import wise_curve
 
 VALIDATION_EXAMPLES = 32
@@ -159,7 +159,7 @@ class Trainee:
         self.private = {n: private_flags(holdout, n, self.prompts[n]) for n in names} if holdout else {}
         model = copy.deepcopy(self.base_model)
         self.seq_len = min(model.config.max_position_embeddings, tier.max_seq_len)
-        self.mitigations = build(s, Context(model, self.tokenizer, snapshot(model), self.seq_len, s.seed, tier,
+        self.mitigations = build(s, Context(model, self.tokenizer, views(self.base_model), self.seq_len, s.seed, tier,
                                             base_model=self.base_model, device=runtime.device))
         for mitigation in self.mitigations:  # which weights train (freeze_layers), before LoRA and the optimizer
             mitigation.freeze(model)

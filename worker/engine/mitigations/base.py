@@ -38,7 +38,7 @@ class Context:
 
     model: torch.nn.Module  # the model that will train (a peft wrapper for LoRA)
     tokenizer: object
-    base_weights: dict[str, torch.Tensor]  # base parameters, keyed by base names
+    base_weights: dict[str, torch.Tensor]  # base parameters, keyed by base names (the base_model's, not copies)
     seq_len: int  # every pool is padded to this, so extra rows stack onto the batch
     seed: int
     tier: Tier  # every pool comes from the tier, never from a module global
