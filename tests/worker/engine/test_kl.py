@@ -92,3 +92,16 @@ def test_the_mitigation_holds_nothing_of_pool_by_positions_by_vocabulary(base):
     held = tensors(kl)
     assert kl.base is base[0]  # the untouched base, not a copy of its weights
     assert held and max(t.numel() for t in held) <= kl.pool.input_ids.numel()  # the pool's token ids at most
+
+
+def test_the_base_runs_in_float32_under_the_run_s_autocast(base):
+    """A GPU run trains under bf16 autocast; the targets stay the float32 ones the base computed before (here the
+    CPU's bf16 autocast stands in for the GPU's)."""
+    ctx = _context(base)
+    kl = KLToBase(ctx, strength=1.0, rows_per_step=8)
+    rows = kl.pool.take(torch.arange(8))
+    answer = rows.labels[:, 1:] != IGNORE
+    plain = kl.base_logp(rows, answer)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        cast = kl.base_logp(rows, answer)
+    assert cast.dtype == torch.float32 and torch.equal(cast, plain)
