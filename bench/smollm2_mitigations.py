@@ -1,10 +1,11 @@
 """Each SmolLM2 mitigation preset's end level against the base, per capability, on the CPU.
 
     python -m bench.smollm2_mitigations --out RESULTS.jsonl [--seed 0] [--workers 1]
+    python -m bench.smollm2_mitigations --out RESULTS.jsonl --presets smollm2-kl smollm2-ewc
     python -m bench.smollm2_mitigations --out RESULTS.jsonl --report
 
 Runs `smollm2-break-it` and every preset that adds one mitigation to it (seed 0 by default), appending each run's
-summary to RESULTS.jsonl as it finishes (a run already in the file is not run again), then prints a markdown
+summary to RESULTS.jsonl as it finishes (a run already in the file is not run again; `--presets` runs only those, in that order), then prints a markdown
 table: each capability's base level and each run's end level (accuracy, and the reference answers' NLL in nats),
 and the task. It shows whether a mitigation keeps a capability at its base, or ends above it (which would mean
 its data teaches what the suite measures: the general pool shares no answers with any suite, and a test checks
@@ -61,13 +62,15 @@ def main() -> None:
     parser.add_argument("--out", required=True)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--presets", nargs="+", choices=PRESETS, default=PRESETS,
+                        help="run only these presets, in this order (default: all, in the table's order)")
     parser.add_argument("--report", action="store_true", help="print the table from the file, train nothing")
     args = parser.parse_args()
     out = Path(args.out)
     rows = load_rows(out)
     if not args.report:
         done = {(r["preset"], r["seed"]) for r in rows}
-        jobs = [(n, args.seed) for n in PRESETS if (n, args.seed) not in done]
+        jobs = [(n, args.seed) for n in args.presets if (n, args.seed) not in done]
         rows = append_runs(run_one, jobs, out, args.workers,
                            lambda r: f"{r['preset']} seed {r['seed']}: task {r['summary']['task_accuracy']['final']:.3f} "
                                      f"({r['summary']['seconds']:.0f} s)")

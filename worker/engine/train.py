@@ -34,7 +34,7 @@ from .loss import answer_loss
 from .mitigations import Context, Mitigation, build
 from .model import parameter_count
 from .runtime import Runtime
-from .weights import snapshot
+from .weights import views
 from .wise import wise_curve
 
 VALIDATION_EXAMPLES = 32
@@ -171,8 +171,8 @@ class Trainee:
         self.private = {n: private_flags(holdout, n, self.prompts[n]) for n in names} if holdout else {}
         model = copy.deepcopy(self.base_model)
         self.seq_len = min(model.config.max_position_embeddings, tier.max_seq_len)
-        self.mitigations = build(s, Context(model, self.tokenizer, snapshot(model), self.seq_len, s.seed, tier,
-                                            runtime.device))
+        self.mitigations = build(s, Context(model, self.tokenizer, views(self.base_model), self.seq_len, s.seed, tier,
+                                            base_model=self.base_model, device=runtime.device))
         for mitigation in self.mitigations:  # which weights train (freeze_layers), before LoRA and the optimizer
             mitigation.freeze(model)
         if s.method == "lora":

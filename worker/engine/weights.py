@@ -27,6 +27,12 @@ def snapshot(model) -> dict[str, torch.Tensor]:
     return {name: p.detach().clone() for name, p in model.named_parameters()}
 
 
+def views(model) -> dict[str, torch.Tensor]:
+    """Every parameter detached but not copied, keyed by name: the weights of a model that is never trained
+    (the untouched base), at no memory cost (SmolLM2's copy would be 540 MB)."""
+    return {name: p.detach() for name, p in model.named_parameters()}
+
+
 def deltas(model, base: dict[str, torch.Tensor]) -> Iterator[tuple[str, torch.Tensor]]:
     """(base parameter name, Δ) for every weight that training can move; differentiable."""
     if _is_peft(model):

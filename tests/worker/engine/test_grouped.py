@@ -16,11 +16,12 @@ RELATIVE = 1e-4
 
 
 def members_scenarios():
-    """Four runs that differ in seed, learning rate, mix, rank and mitigation (one with EWC, one that stops
-    early: a validation loss must improve by 0.5 between checks, so it stops at its second check)."""
+    """Four runs that differ in seed, learning rate, mix, rank and mitigation (one with EWC, one with KL to the
+    base, one that stops early: a validation loss must improve by 0.5 between checks, so it stops at its second
+    check)."""
     return [parse({**SMALL, "seed": 0, "lr": 3e-3, "early_stopping": True, "patience": 1, "min_delta": 0.5,
                    "validate_every": 2}),
-            parse({**SMALL, "seed": 1, "lr": 1e-3, "mix_ratio": 0.25}),
+            parse({**SMALL, "seed": 1, "lr": 1e-3, "mix_ratio": 0.25, "kl_weight": 1.0}),
             parse({**SMALL, "seed": 2, "lr": 5e-3, "ewc_lambda": 50.0, "ewc_samples": 32, "lora_rank": 4}),
             parse({**SMALL, "seed": 3, "lr": 2e-3, "mix_ratio": 0.5, "replay_ratio": 0.125})]
 

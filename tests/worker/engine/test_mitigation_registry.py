@@ -54,7 +54,7 @@ def test_builders_return_nothing_when_off(base):
     from forgetlab.worker.engine.weights import snapshot
 
     model = copy.deepcopy(base[0])
-    ctx = Context(model, base[1], snapshot(model), 32, seed=0, tier=get_tier("synthetic"))
+    ctx = Context(model, base[1], snapshot(model), 32, seed=0, tier=get_tier("synthetic"), base_model=base[0])
     assert build(parse({}), ctx) == []
     names = [m.name for m in build(parse({"mix_ratio": 0.2, "kl_weight": 1.0, "l2sp_weight": 1.0,
                                           "freeze_layers": 1}), ctx)]

@@ -31,7 +31,7 @@ def dumped(events: list):
 
 def _context(base):
     model, tokenizer = copy.deepcopy(base[0]), base[1]
-    return Context(model, tokenizer, snapshot(model), 32, seed=0, tier=get_tier("synthetic"))
+    return Context(model, tokenizer, snapshot(model), 32, seed=0, tier=get_tier("synthetic"), base_model=base[0])
 
 
 def test_event_schema_and_summary():

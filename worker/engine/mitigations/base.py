@@ -16,8 +16,9 @@ None when the scenario leaves it off. Every hook but `freeze` only adds.
   the model and return the step they come from (early stopping restores its best check), else None.
 - `state()` / `load(state)`: what a training checkpoint keeps of the mitigation (its random draws' generator,
   early stopping's best check), so a resumed run continues it as if never stopped.
-A mitigation that needs the base model's outputs or weights computes them in `__init__`, once,
-before training starts. None of them reassigns the loop's state.
+A mitigation that needs the base model's weights or fixed outputs computes them in `__init__`, once, before
+training starts; one that needs the base's outputs on each step's rows (KL) asks `Context.base_model`, the
+untouched base, then. None of them reassigns the loop's state.
 """
 
 from __future__ import annotations
@@ -37,10 +38,13 @@ class Context:
 
     model: torch.nn.Module  # the model that will train (a peft wrapper for LoRA)
     tokenizer: object
-    base_weights: dict[str, torch.Tensor]  # base parameters, keyed by base names
+    base_weights: dict[str, torch.Tensor]  # base parameters, keyed by base names (the base_model's, not copies)
     seq_len: int  # every pool is padded to this, so extra rows stack onto the batch
     seed: int
     tier: Tier  # every pool comes from the tier, never from a module global
+    # The untouched base (`model` is a copy of it): read-only and shared by every run of the process, never
+    # trained; equal in every weight to `model` before the first update. In eval mode, on the model's device.
+    base_model: torch.nn.Module
     device: str = "cpu"  # pools and base outputs live where the model does
 
     def pool(self, pairs: list[tuple[str, str]], padded: bool = True) -> Batch:

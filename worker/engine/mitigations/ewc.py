@@ -48,7 +48,13 @@ class EWC(Mitigation):
         self.base = ctx.base_weights
 
     def penalty(self, model) -> torch.Tensor:
-        return sum((self.fisher[name] * d.pow(2)).sum() for name, d in deltas(model, self.base))
+        moved = list(deltas(model, self.base))
+        if len(self.fisher) > len(moved):
+            # The Fisher covers every weight (its mean-1 scale is over all of them), but only the weights training
+            # moves enter the penalty (LoRA: the adapted layers'); the rest is let go at the first step, so a
+            # SmolLM2 LoRA run keeps tens of MB of it, not 540 MB.
+            self.fisher = {name: self.fisher[name] for name, _ in moved}
+        return sum((self.fisher[name] * d.pow(2)).sum() for name, d in moved)
 
     def extra_loss(self, model) -> torch.Tensor:
         return 0.5 * self.strength * self.penalty(model)
