@@ -27,7 +27,7 @@ from forgetlab.core.grid import MAX_SWEEP_RUNS
 from forgetlab.core.presets import PRESETS
 from forgetlab.core.scenario import Scenario
 
-from .api.schemas import ErrorOut
+from .api.schemas import ErrorOut, ScenarioFields
 
 REF = "#/components/schemas/{model}"
 ERROR = {"application/json": {"schema": {"$ref": REF.format(model="ErrorOut")}}}
@@ -49,7 +49,8 @@ class SweepSpec(BaseModel):
 
     preset: str | None = Field(None, description="A preset's name (GET /api/presets) whose fields are the base",
                                json_schema_extra={"enum": list(PRESETS)})
-    base: dict[str, Any] | None = Field(None, description="Scenario fields over the preset's or the defaults")
+    base: ScenarioFields | None = Field(None, description="Scenario fields over the preset's or the defaults; any "
+                                                         "other key is refused, by name (`base: FIELD`)")
     grid: dict[str, list[Any]] = Field(description="{field: [values]} over scenario fields; every combination "
                                                    f"is one run, at most {MAX_SWEEP_RUNS}", min_length=1)
 

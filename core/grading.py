@@ -18,7 +18,8 @@ import math
 from dataclasses import dataclass
 from datetime import datetime
 
-from .goals import GoalError, check, fmt, parse_condition
+from .goal_parser import GoalError, parse_condition
+from .goals import check, fmt
 
 POLICIES = ("hard", "penalty", "none")
 ALL_OR_NOTHING = 100.0

@@ -3,7 +3,8 @@
 A grid is {"base": {fields...} or a preset name, "grid": {field: [values...]}}; every
 combination of the grid's values, laid over the base, is one run. The whole sweep is checked
 before anything is queued: an unknown field, a bad value or too many runs is an error that
-names the field, and no run starts.
+names the field, and no run starts. A field of `base` is named `base: FIELD`, as an assignment's
+settings are `settings: FIELD` (the API's schema for both is the scenario's fields).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ def expand(spec: dict[str, Any]) -> list[Scenario]:
     unknown = set(spec) - {"base", "preset", "grid"}
     if unknown:
         raise ScenarioError({k: "unknown key in a sweep (use base, preset, grid)" for k in sorted(unknown)})
-    base = _base(spec)
+    base, overrides = _base(spec)
     grid = spec.get("grid")
     if not isinstance(grid, dict) or not grid:
         raise ScenarioError({"grid": "give at least one field with a list of values, e.g. {lr: [1e-4, 1e-3]}"})
@@ -42,6 +43,7 @@ def expand(spec: dict[str, Any]) -> list[Scenario]:
     if count > MAX_SWEEP_RUNS:
         sizes = " x ".join(f"{len(v)} {k}" for k, v in axes.items())
         raise ScenarioError({"grid": f"{sizes} = {count} runs, over the limit of {MAX_SWEEP_RUNS}"})
+    _check_replaced(base, overrides, axes)
     scenarios = []
     for combo in itertools.product(*axes.values()):
         point = dict(zip(axes, combo))
@@ -49,11 +51,32 @@ def expand(spec: dict[str, Any]) -> list[Scenario]:
             scenarios.append(parse({**base, **point}))
         except ScenarioError as e:
             where = ", ".join(f"{k}={v}" for k, v in point.items())
-            raise ScenarioError({k: f"{v} (at {where})" for k, v in e.errors.items()}) from None
+            raise ScenarioError({_named(k, overrides, point): f"{v} (at {where})"
+                                 for k, v in e.errors.items()}) from None
     return scenarios
 
 
-def _base(spec: dict) -> dict:
+def _named(field: str, overrides: dict, point: dict) -> str:
+    """Where the bad value came from: `base: FIELD` when the base set it and this grid point did not."""
+    return f"base: {field}" if field in overrides and field not in point else field
+
+
+def _check_replaced(base: dict, overrides: dict, axes: dict) -> None:
+    """A base field the grid also sets is never used, but a bad one is still refused: checked with the rest of
+    the base, as it was written (every other base field is checked at each grid point)."""
+    replaced = overrides.keys() & axes.keys()
+    if not replaced:
+        return
+    try:
+        parse(base)
+    except ScenarioError as e:
+        bad = {f"base: {k}": v for k, v in e.errors.items() if k in replaced}
+        if bad:
+            raise ScenarioError(bad) from None
+
+
+def _base(spec: dict) -> tuple[dict, dict]:
+    """The scenario fields every grid point starts from, and those of them `base` set."""
     base = Scenario().model_dump()
     if "preset" in spec:
         if not isinstance(spec["preset"], str) or spec["preset"] not in PRESETS:
@@ -62,5 +85,8 @@ def _base(spec: dict) -> dict:
     overrides = spec.get("base") or {}
     if not isinstance(overrides, dict):
         raise ScenarioError({"base": "must be a mapping of scenario fields"})
-    return {**base, **overrides}
+    unknown = sorted(k for k in overrides if k not in Scenario.model_fields)
+    if unknown:
+        raise ScenarioError({f"base: {k}": "unknown field" for k in unknown})
+    return {**base, **overrides}, overrides
 

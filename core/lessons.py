@@ -1,7 +1,7 @@
 """Lessons: a sequence of assignments. The shipped presets make the first one, "Break it, then fix it".
 
 A lesson step is an assignment blueprint: a preset as the starting scenario, the template's rules,
-a goal in the goal language (core/goals.py) and instructions in Markdown. An instructor adds the
+a goal in the goal language (core/goal_parser.py) and instructions in Markdown. An instructor adds the
 starter lesson to a class in one action, which creates its assignments there; the presets
 themselves are read, never changed.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .assignments import Template, make_template
-from .goals import parse_condition, parse_value
+from .goal_parser import parse_condition, parse_value
 from .presets import PRESETS
 
 

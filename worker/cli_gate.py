@@ -34,7 +34,7 @@ def cmd_gate(args) -> None:
     except NotFound as e:
         raise UsageError(e.message) from None
     if args.user_suite:  # your own suites: gated beside the tier's capabilities, under their names
-        from .cli import user_suites
+        from .cli_run import user_suites
 
         tier = tier.with_suites({suite.name: suite.probes() for suite in user_suites(args.user_suite, tier)})
     if not 0.0 <= args.max_drop <= 1.0:

@@ -5,18 +5,20 @@ and assignments.py."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Request
-from pydantic import BaseModel, Field, WithJsonSchema
+from pydantic import BaseModel, Field
 
 from forgetlab.app.auth import CurrentUser, InstructorUser, MemberUser
 from forgetlab.app.deps import ClassDep, LessonDep, SessionDep, TaughtClassDep
 from forgetlab.app.http import invalid, public_base
 from forgetlab.app.services import assignments, roster
 from forgetlab.app.services import classes as class_service
-from forgetlab.core.scenario import Scenario, ScenarioError
+from forgetlab.core.scenario import ScenarioError
 from forgetlab.core.store import classes
+
+from .schemas import ScenarioFields
 
 router = APIRouter(tags=["classes"])
 ERRORS = {404: {"description": "Unknown class, or not one of yours"},
@@ -29,13 +31,6 @@ class ClassIn(BaseModel):
 
 class JoinIn(BaseModel):
     code: str = Field(min_length=4, max_length=32, description="The join code the instructor gave")
-
-
-# An assignment's `settings` as the document states them: the scenario's fields, each optional, and no other key
-# (the Scenario schema, which has no required field). The route reads a plain mapping and core checks it
-# (scenario_from), so a bad or unknown field is named ("settings: FIELD") beside the assignment's other bad parts.
-ScenarioFields = Annotated[dict[str, Any], WithJsonSchema(
-    {k: v for k, v in Scenario.model_json_schema().items() if k != "title"})]
 
 
 class AssignmentIn(BaseModel):

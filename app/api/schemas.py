@@ -5,16 +5,25 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, ConfigDict, WithJsonSchema
+
+from forgetlab.core.scenario import Scenario
 
 
 def _aware(value: datetime | None) -> datetime | None:
-    """The store keeps naive UTC (core/store/models.py); the API says so: 2026-01-01T12:00:00Z-style offsets."""
+    """The store keeps naive UTC (core/store/models/base.py); the API says so: 2026-01-01T12:00:00Z-style offsets."""
     return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
 
 
 # Every datetime in a response carries its timezone (UTC).
 datetime = Annotated[datetime, AfterValidator(_aware)]
+
+
+# Scenario fields as a request states them (an assignment's `settings`, a sweep's `base`): the Scenario schema,
+# which has no required field and no other key. The routes read a plain mapping and core checks it, so a bad or
+# unknown field is named with where it sits ("settings: FIELD", "base: FIELD") beside the request's other bad parts.
+ScenarioFields = Annotated[dict[str, Any], WithJsonSchema(
+    {k: v for k, v in Scenario.model_json_schema().items() if k != "title"})]
 
 
 class FieldError(BaseModel):

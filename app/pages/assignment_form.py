@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from forgetlab.core import goals
+from forgetlab.core import goal_parser
 from forgetlab.core.assignments import names, parse_ranges, parse_settings
 from forgetlab.core.goals import fmt
 from forgetlab.core.grading import GradingError, parse_points
@@ -29,7 +29,7 @@ FORM_DEFAULTS = {"title": "", "instructions": "", "preset": "break-it", "setting
 def form_context(room, values: dict, errors: dict, editing=None) -> dict:
     """What templates/assignment_form.html needs; `editing`: the assignment being edited (None: a new one)."""
     return {"room": room, "values": values, "errors": errors, "presets": list(PRESETS.values()),
-            "scalars": goals.SCALARS, "measures": goals.MEASURES, "editing": editing}
+            "scalars": goal_parser.SCALARS, "measures": goal_parser.MEASURES, "editing": editing}
 
 
 def posted_values(form) -> dict[str, str]:

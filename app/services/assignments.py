@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from forgetlab.core import goals, grading, holdout
+from forgetlab.core import goal_parser, grading, holdout
 from forgetlab.core.assignments import Template, make_template
 from forgetlab.core.presets import scenario_from
 from forgetlab.core.scenario import ScenarioError
@@ -71,8 +71,8 @@ def assignment_fields(session: Session, spec: dict[str, Any], room: Classroom) -
         template = _template(session, spec, accounts.get_user(session, user_id=room.instructor_id))
     except ScenarioError as e:
         errors.update(e.errors)
-    for field, parse in (("goal", goals.parse_condition), ("qualify", goals.parse_condition),
-                         ("score", goals.parse_value)):
+    for field, parse in (("goal", goal_parser.parse_condition), ("qualify", goal_parser.parse_condition),
+                         ("score", goal_parser.parse_value)):
         text = spec.get(field)
         if field == "goal" and not (text or "").strip():
             errors["goal"] = "write the goal as a condition, e.g. task >= 0.9 and all(drop) <= 0.10"
@@ -80,7 +80,7 @@ def assignment_fields(session: Session, spec: dict[str, Any], room: Classroom) -
         if text:
             try:
                 parse(text, field=field)
-            except goals.GoalError as e:
+            except goal_parser.GoalError as e:
                 errors[field] = e.message
     points, late = None, ("hard", None)
     try:

@@ -68,3 +68,20 @@ def test_an_assignments_settings_are_the_scenarios_fields_in_the_schema_as_in_th
     made = client.post(f"/api/classes/{room['id']}/assignments",
                        json={"title": "t", "settings": {"epochs": 2, "lrr": 1}, "goal": "task >= 0"})
     assert made.status_code == 422 and [e["field"] for e in made.json()["errors"]] == ["settings: lrr"]
+
+
+def test_a_sweeps_base_is_the_scenarios_fields_in_the_schema_as_in_the_code(client):
+    """`base` is documented as the assignment's settings are (one schema: the scenario's fields, none required,
+    no other key), and the code refuses an unknown or bad base field by its name."""
+    from forgetlab.core.scenario import Scenario
+
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+    base = next(s for s in schemas["SweepSpec"]["properties"]["base"]["anyOf"] if s.get("type") == "object")
+    settings = schemas["AssignmentIn"]["properties"]["settings"]
+    assert base == {k: v for k, v in settings.items() if k not in ("title", "description")}
+    assert set(base["properties"]) == set(Scenario.model_fields) and base["additionalProperties"] is False
+    unknown = client.post("/api/sweeps", json={"base": {"epochs": 1, "lrr": 1}, "grid": {"seed": [0]}})
+    assert unknown.status_code == 422 and [e["field"] for e in unknown.json()["errors"]] == ["base: lrr"]
+    bad = client.post("/api/sweeps", json={"base": {"epochs": "many"}, "grid": {"seed": [0]}})
+    assert bad.status_code == 422 and [e["field"] for e in bad.json()["errors"]] == ["base: epochs"]
+    assert client.get("/api/sweeps").json() == []

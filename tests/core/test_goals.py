@@ -2,7 +2,8 @@
 
 import pytest
 
-from forgetlab.core.goals import GoalError, check, parse_condition, parse_value, score
+from forgetlab.core.goal_parser import GoalError, parse_condition, parse_value
+from forgetlab.core.goals import check, score
 from forgetlab.core.results import Summary
 
 CAPS = ("instruction", "knowledge", "reasoning", "format", "safety")

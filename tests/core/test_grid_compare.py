@@ -26,11 +26,21 @@ def test_grid_expands_over_a_preset():
     ({"preset": "nope", "grid": {"lr": [1e-3]}}, "preset", "unknown preset"),
     ({"grid": {"lr": [1e-3]}, "extra": 1}, "extra", "unknown key"),
     ({"grid": {"lr": []}}, "lr", "at least one value"),
+    ({"base": {"lrr": 1e-3}, "grid": {"seed": [0]}}, "base: lrr", "unknown field"),
+    ({"base": {"epochs": 0}, "grid": {"seed": [0, 1]}}, "base: epochs", "(at seed=0)"),
+    ({"base": {"lr": "fast"}, "grid": {"lr": [1e-3]}}, "base: lr", "valid number"),
+    ({"base": {"lr": 5.0}, "grid": {"lr": [1e-3, 2.0]}}, "base: lr", "less than or equal"),
+    ({"base": {"epochs": 2}, "grid": {"lr": [1e-3, 5.0]}}, "lr", "at lr=5.0"),
 ])
 def test_bad_grids_name_the_problem(spec, field, words):
     with pytest.raises(ScenarioError) as err:
         expand(spec)
     assert words in err.value.errors[field]
+
+
+def test_a_base_field_the_grid_also_sets_is_replaced_when_good():
+    scenarios = expand({"base": {"lr": 1e-3, "epochs": 2}, "grid": {"lr": [1e-4, 2e-4]}})
+    assert [(s.lr, s.epochs) for s in scenarios] == [(1e-4, 2), (2e-4, 2)]
 
 
 def _run(run_id, gain, drops, task=None, **config):

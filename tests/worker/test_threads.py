@@ -64,14 +64,14 @@ def _args(**fields):
 
 
 def test_the_cli_commands_configure_before_they_import_the_engine(spy):
-    from forgetlab.worker import cli, cli_claims, cli_gate
+    from forgetlab.worker import cli_claims, cli_gate, cli_models, cli_run
 
     run = _args(config=None, preset="break-it", tier="smollm2", set=None, data=None, save=None, json=None, model=None,
                 user_suite=None)
     commands = [
-        (cli.cmd_run, run, {"tier": "smollm2"}),
-        (cli.cmd_eval, _args(tier="synthetic", model=None, suite=None, json=False), {"tier": "synthetic"}),
-        (cli.cmd_pretrain, _args(out=None, seed=0, steps=None), {"tier": "synthetic"}),
+        (cli_run.cmd_run, run, {"tier": "smollm2"}),
+        (cli_models.cmd_eval, _args(tier="synthetic", model=None, suite=None, json=False), {"tier": "synthetic"}),
+        (cli_models.cmd_pretrain, _args(out=None, seed=0, steps=None), {"tier": "synthetic"}),
         (cli_gate.cmd_gate, _args(base="synthetic", tier=None, candidate="x", suite=None, max_drop=0.05, json=None,
                                   seed=0, device=None, no_cache=False, max_nll_rise=None, junit=None,
                                   user_suite=None),

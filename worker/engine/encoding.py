@@ -48,6 +48,17 @@ def is_chat(tokenizer) -> bool:
     return bool(getattr(tokenizer, "chat_template", None))
 
 
+def text_ids(tokenizer, texts: list[str]) -> list[list[int]]:
+    """Token ids of texts, no special tokens added: what `tokenizer(texts, add_special_tokens=False)` gives, read
+    straight from the fast tokenizer's batch encoding. transformers' own call converts every text's encoding to a
+    dict of fields the engine never reads, which was most of a synthetic run's setup (it encodes its task data and
+    general pool, thousands of examples; docs/grouped-training.md)."""
+    backend = getattr(tokenizer, "backend_tokenizer", None)
+    if backend is None or backend.truncation is not None or backend.padding is not None:
+        return tokenizer(texts, add_special_tokens=False)["input_ids"]
+    return [encoding.ids for encoding in backend.encode_batch(texts, add_special_tokens=False)]
+
+
 def prompt_ids(tokenizer, prompts: list[str]) -> list[list[int]]:
     """Token ids of prompts as the model reads them: chat-formatted with the assistant's turn opened,
     or [bos] + the prompt."""
@@ -55,7 +66,7 @@ def prompt_ids(tokenizer, prompts: list[str]) -> list[list[int]]:
         chats = [[{"role": "user", "content": p}] for p in prompts]
         return list(tokenizer.apply_chat_template(chats, add_generation_prompt=True, tokenize=True)["input_ids"])
     bos = [tokenizer.bos_token_id] if tokenizer.bos_token_id is not None else []
-    return [bos + ids for ids in tokenizer(prompts, add_special_tokens=False)["input_ids"]]
+    return [bos + ids for ids in text_ids(tokenizer, prompts)]
 
 
 def token_lists(tokenizer, pairs: list[tuple[str, str]]) -> list[tuple[list[int], list[int]]]:
@@ -63,7 +74,7 @@ def token_lists(tokenizer, pairs: list[tuple[str, str]]) -> list[tuple[list[int]
     prompts = prompt_ids(tokenizer, [p for p, _ in pairs])
     # A word-level vocabulary joins words with spaces; a chat model's answer starts its own turn.
     lead = "" if is_chat(tokenizer) else " "
-    answers = tokenizer([lead + a for _, a in pairs], add_special_tokens=False)["input_ids"]
+    answers = text_ids(tokenizer, [lead + a for _, a in pairs])
     unk = tokenizer.unk_token_id if not is_chat(tokenizer) else None
     if unk is not None:
         unknown = sorted({w for (p, a) in pairs for w in (p + " " + a).split()
@@ -95,3 +106,15 @@ def trim(batch: Batch) -> Batch:
     """Drop trailing columns that are padding in every row (batches sampled from a long pool)."""
     used = int((batch.labels != IGNORE).any(0).nonzero().max()) + 1
     return Batch(batch.input_ids[:, :used], batch.labels[:, :used], batch.answer_start)
+
+
+def concatenate(batches: list[Batch], pad_id: int) -> Batch:
+    """Several batches as one, in order, right-padded to the widest (padding is never a label, and under a causal
+    mask it changes no real position's logits): a group's members' rows (worker/engine/grouped.py)."""
+    width = max(b.input_ids.shape[1] for b in batches)
+
+    def pad(t: torch.Tensor, value: int) -> torch.Tensor:
+        return torch.nn.functional.pad(t, (0, width - t.shape[1]), value=value)
+
+    return Batch(torch.cat([pad(b.input_ids, pad_id) for b in batches]),
+                 torch.cat([pad(b.labels, IGNORE) for b in batches]), torch.cat([b.answer_start for b in batches]))

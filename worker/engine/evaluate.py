@@ -152,8 +152,11 @@ def nll_parts(split: torch.Tensor, nll: torch.Tensor) -> dict[str, float]:
             "content": content.mean().item() if len(content) else None, "end": split[:, 2].mean().item()}
 
 
-def evaluate(model, encoded: EncodedSuite, names: list[str] | None = None) -> dict:
-    """Accuracy and mean answer NLL per capability and task, format rigidity, refusal rates."""
+def evaluate(model, encoded: EncodedSuite, names: list[str] | None = None,
+             scores: dict[str, tuple[torch.Tensor, ...]] | None = None) -> dict:
+    """Accuracy and mean answer NLL per capability and task, format rigidity, refusal rates. `scores`: each
+    name's score() of this model, already computed (a group scores its members together,
+    worker/engine/grouped_eval.py); exact-match suites only."""
     suite = encoded.suite
     names = names or suite.capabilities + suite.tasks
     if suite.judge is not None:
@@ -163,7 +166,7 @@ def evaluate(model, encoded: EncodedSuite, names: list[str] | None = None) -> di
     result: dict = {"capabilities": {}, "tasks": {}, "items": {}}  # items: per probe [passed, nll], for the gate
     general_first: list[torch.Tensor] = []
     for name in names:
-        correct, nll, first = score(model, encoded.batches[name])
+        correct, nll, first = scores[name] if scores is not None else score(model, encoded.batches[name])
         kind = "capabilities" if name in suite.capabilities else "tasks"
         result[kind][name] = {"accuracy": correct.float().mean().item(), "nll": nll.mean().item()}
         if kind == "capabilities":
@@ -367,22 +370,43 @@ def samples(model, tokenizer, probes: list, previous: list[str] | None = None, j
     greedy decoding would produce (see the module doc): one forward checks, per probe, the expected
     answer and the previous output (from the last evaluation point); only probes matching neither
     are decoded. Late in a run most outputs no longer change, and the samples cost one small forward.
+    A group checks and decodes its members' samples together through these same pieces
+    (worker/engine/grouped_eval.py).
     """
     if generated is not None and all(p.prompt in generated for p in probes):
         known = [generated[p.prompt] for p in probes]
     else:
         previous = previous or [p.answer for p in probes]
-        pairs = [(p.prompt, p.answer) for p in probes] + [(p.prompt, prev) for p, prev in zip(probes, previous)]
-        right = score(model, encode(tokenizer, pairs))[0].tolist()
-        n = len(probes)
-        known = [p.answer if right[i] else prev if right[n + i] else None
-                 for i, (p, prev) in enumerate(zip(probes, previous))]
+        right = score(model, encode(tokenizer, candidates(probes, previous)))[0].tolist()
+        known = known_outputs(probes, previous, right)
         todo = [p for p, k in zip(probes, known) if k is None]
         if todo:
-            # Room for the longest expected answer and a few tokens more: enough to show a wrong answer.
-            longest = max(len(tokenizer(" " + p.answer, add_special_tokens=False)["input_ids"]) for p in todo)
-            decoded = iter(greedy(model, tokenizer, [p.prompt for p in todo], max_new_tokens=longest + 4))
+            decoded = iter(greedy(model, tokenizer, [p.prompt for p in todo],
+                                  max_new_tokens=sample_tokens(tokenizer, todo)))
             known = [k if k is not None else next(decoded) for k in known]
+    return as_samples(probes, known, judge)
+
+
+def candidates(probes: list, previous: list[str]) -> list[tuple[str, str]]:
+    """The answers samples() checks under teacher forcing: each probe's expected one, then its previous output."""
+    return [(p.prompt, p.answer) for p in probes] + [(p.prompt, prev) for p, prev in zip(probes, previous)]
+
+
+def known_outputs(probes: list, previous: list[str], right: list[bool]) -> list[str | None]:
+    """Each probe's greedy output where a candidate is right (`right`: per candidate, in candidates()' order),
+    else None: that probe must be decoded."""
+    n = len(probes)
+    return [p.answer if right[i] else prev if right[n + i] else None for i, (p, prev) in enumerate(zip(probes, previous))]
+
+
+def sample_tokens(tokenizer, todo: list) -> int:
+    """New tokens a sample decode takes: room for the longest expected answer and a few tokens more, enough to
+    show a wrong answer."""
+    return max(len(tokenizer(" " + p.answer, add_special_tokens=False)["input_ids"]) for p in todo) + 4
+
+
+def as_samples(probes: list, outputs: list[str], judge=None) -> list[dict]:
+    """The samples as reported: each probe with its output and whether it is right."""
     return [{"capability": p.capability, "prompt": p.prompt, "expected": p.answer, "output": out,
              "correct": judge.check(p.check, out) if judge and p.check else out == p.answer}
-            for p, out in zip(probes, known)]
+            for p, out in zip(probes, outputs)]

@@ -5,7 +5,8 @@ replay, optimizer, schedule, penalties, evaluation points and events. The group 
 the backward: it concatenates the members' batches, runs a copy of the frozen base once, and every
 adapted linear layer applies each member's low-rank update to that member's rows (a bmm over the members where
 they match, a matmul pair per member where they do not; the design and the exactness tolerance are in
-docs/grouped-training.md). A member that ends leaves the group.
+docs/grouped-training.md). The members due at an evaluation point at one step are measured together through the
+group's model (worker/engine/grouped_eval.py). A member that ends leaves the group.
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ from forgetlab.core.scenario import Scenario
 from forgetlab.core.tiers import Tier, get_tier
 
 from .checkpoint import Checkpoints
-from .encoding import IGNORE, Batch
+from .encoding import Batch, concatenate
+from .grouped_eval import measure_members
 from .runtime import Runtime
 from .train import Trainee, _never
 from .weights import PEFT_PREFIX
@@ -132,17 +134,6 @@ def _attach(model: nn.Module, routing: Routing, member: int, peft_model: nn.Modu
             layer.adapters[member] = (module.lora_A[adapter], module.lora_B[adapter], module.scaling[adapter])
 
 
-def _concatenate(batches: list[Batch], pad_id: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """The members' batches as one, right-padded to the widest (padding is never a label, and under a causal
-    mask it changes no real position's logits)."""
-    width = max(b.input_ids.shape[1] for b in batches)
-
-    def pad(t: torch.Tensor, value: int) -> torch.Tensor:
-        return nn.functional.pad(t, (0, width - t.shape[1]), value=value)
-
-    return (torch.cat([pad(b.input_ids, pad_id) for b in batches]), torch.cat([pad(b.labels, IGNORE) for b in batches]))
-
-
 def train_group(members: list[Member], *, runtime: Runtime | None = None) -> list[Outcome]:
     """Train the members together; each reports its own events as `train()` would. Returns each member's
     outcome, in order. Every member must share `group_key` (the caller groups; a mismatch is refused)."""
@@ -183,7 +174,8 @@ def train_group(members: list[Member], *, runtime: Runtime | None = None) -> lis
         for index, batch in batches.items():
             routing.segments.append((index, start, start + len(batch)))
             start += len(batch)
-        input_ids, labels = _concatenate(list(batches.values()), pad_id)
+        joined = concatenate(list(batches.values()), pad_id)
+        input_ids, labels = joined.input_ids, joined.labels
         with runtime.autocast():
             logits = model(input_ids=input_ids).logits
             # `split`, not slices: the backward then builds the logits' gradient once, not once per member.
@@ -192,7 +184,10 @@ def train_group(members: list[Member], *, runtime: Runtime | None = None) -> lis
                       for (index, _, _), part, rows in zip(routing.segments, logits.split(sizes), labels.split(sizes))}
             total = sum(runs[index].with_penalties(loss) for index, loss in losses.items())
         total.backward()
-        for index, loss in losses.items():
-            runs[index].update(loss.item())
+        for index, loss in losses.items():  # each member's `update()`, its evaluation points measured together
+            runs[index].advance(loss.item())
+        measured = measure_members(model, routing, {index: runs[index] for index in losses}, pad_id)
+        for index in losses:
+            runs[index].report(measured.get(index))
     routing.segments.clear()
     return outcomes

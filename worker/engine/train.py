@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import math
 import time
+from dataclasses import dataclass
 from typing import Callable, Iterator
 
 import torch
@@ -130,6 +131,16 @@ def fine_tune(scenario: Scenario, on_event: Callable | None = None, *, tier: Tie
     return run.finish()
 
 
+@dataclass
+class Measured:
+    """One member's evaluation point, measured by its group together with the other members'
+    (worker/engine/grouped_eval.py): what `Trainee.measure_and_report` would otherwise measure itself."""
+
+    val_loss: float
+    result: dict  # evaluate()'s
+    samples: list[dict] | None = None  # samples()'s; None: the member takes its own
+
+
 class Trainee:
     """One run's training, step by step: everything a run keeps (its model, mitigations, optimizer, schedule,
     data order, curves) and the loop's pieces, so that a lone run (`fine_tune`) and a member of a group
@@ -201,35 +212,39 @@ class Trainee:
         return next((reason for m in due if (reason := m.should_stop(point))), None)
 
     def measure_and_report(self, step: int, train_loss: float | None, last: bool = False,
-                           stop: str | None = None) -> tuple[Metrics, str | None]:
-        """Measure and report; a run's last point, stopped or not, is measured on the full suite."""
-        s, base, model, encoded = self.scenario, self.base, self.model, self.encoded
+                           stop: str | None = None, measured: Measured | None = None) -> tuple[Metrics, str | None]:
+        """Measure and report; a run's last point, stopped or not, is measured on the full suite. `measured`:
+        this point's measurements where a group took them for its members together (worker/engine/grouped_eval.py);
+        else measured here."""
+        s, base, model = self.scenario, self.base, self.model
+        suite = base.full if last or stop else self.encoded
         eval_started = time.perf_counter()
         with self.runtime.autocast():
-            val_loss = validation_loss(model, self.val_data)
-            result = base.level if step == 0 else evaluate(model, base.full if last or stop else encoded)
+            if measured is not None:
+                val_loss, result = measured.val_loss, measured.result
+            else:
+                val_loss = validation_loss(model, self.val_data)
+                result = base.level if step == 0 else evaluate(model, suite)
             if last or stop:
                 self.final_result.update(result)
-            measured = split_measure(result, s.task, self.prompts, self.holdout) if self.holdout else \
+            figures = split_measure(result, s.task, self.prompts, self.holdout) if self.holdout else \
                 measure(result, s.task)
             point = Metrics(step=step, epoch=round(step / s.steps_per_epoch, 3), train_loss=train_loss,
                             val_loss=val_loss, lr=self.optimizer.param_groups[0]["lr"],
-                            seconds=round(time.perf_counter() - self.started, 3), **measured)
+                            seconds=round(time.perf_counter() - self.started, 3), **figures)
             self.table.append({c: v.accuracy for c, v in point.capabilities.items()})
             if point.private:
                 self.private_table.append({c: v.accuracy for c, v in point.private.capabilities.items()})
             self.emit(point)
-            # Each capability shows a probe it has forgotten, if any (base right, now wrong), else its fixed one.
-            shown = self.probes if step == 0 else forgotten_probes(self.probes, base.full if last or stop else encoded,
-                                                                   base.level.get("items", {}),
-                                                                   result.get("items", {}))
-            shown = [p for p in shown if not self.is_private(p)]  # a student sees no private probe
-            before = {o["prompt"]: o["output"] for o in self.last_samples}
-            previous = [before.get(p.prompt, p.answer) for p in shown]
-            kept = {p.prompt for p in shown}
-            now = [o for o in base.outputs if o["prompt"] in kept] if step == 0 else \
-                samples(model, self.tokenizer, shown, previous, judge=encoded.suite.judge,
-                        generated=result.get("outputs"))
+            shown, previous = self.shown(step, suite, result)
+            if measured is not None and measured.samples is not None:
+                now = measured.samples
+            elif step == 0:
+                kept = {p.prompt for p in shown}
+                now = [o for o in base.outputs if o["prompt"] in kept]
+            else:
+                now = samples(model, self.tokenizer, shown, previous, judge=suite.suite.judge,
+                              generated=result.get("outputs"))
         self.last_samples[:] = now
         # The base's answer: its sample, or for a swapped-in probe (which the base passed) its generation.
         base_said = {**base.level.get("outputs", {}), **{b["prompt"]: b["output"] for b in base.outputs}}
@@ -242,6 +257,17 @@ class Trainee:
             self.emit(EarlyStopped(step=step, reason=stop))
         self.timing["eval"] += time.perf_counter() - eval_started
         return point, stop
+
+    def shown(self, step: int, suite, result: dict) -> tuple[list, list[str]]:
+        """The probes whose outputs this point shows, and each one's output at the previous point (its expected
+        answer where it was not shown then). Each capability shows a probe it has forgotten, if any (base right,
+        now wrong), else its fixed one; never a private probe."""
+        base = self.base
+        shown = self.probes if step == 0 else forgotten_probes(self.probes, suite, base.level.get("items", {}),
+                                                               result.get("items", {}))
+        shown = [p for p in shown if not self.is_private(p)]  # a student sees no private probe
+        before = {o["prompt"]: o["output"] for o in self.last_samples}
+        return shown, [before.get(p.prompt, p.answer) for p in shown]
 
     def is_private(self, probe) -> bool:
         flags = self.private.get(probe.capability)
@@ -296,7 +322,11 @@ class Trainee:
 
     def update(self, loss: float) -> None:
         """After the backward: clip, step, and at an evaluation point (or a stop) measure and report."""
-        s = self.scenario
+        self.advance(loss)
+        self.report()
+
+    def advance(self, loss: float) -> None:
+        """`update()`'s first half: clip, step, and ask the mitigations whether to stop (and restore)."""
         torch.nn.utils.clip_grad_norm_(self.trainable, 1.0)
         self.optimizer.step()
         self.schedule.step()
@@ -305,13 +335,27 @@ class Trainee:
         step = self.step
         self.losses.append(loss)
         self.stopped = stopped = self.watch(step) if self.watchers else None
-        if stopped or step == s.total_steps:  # the end: a mitigation may put its best weights back
+        if stopped or step == self.scenario.total_steps:  # the end: a mitigation may put its best weights back
             self.restored = next((r for m in self.mitigations if (r := m.restore(self.model)) is not None), None)
             if stopped and self.restored is not None:
-                self.stopped = stopped = stopped + f"; restored the weights of step {self.restored}"
-        if is_eval_point(step, s) or stopped:
+                self.stopped = stopped + f"; restored the weights of step {self.restored}"
+
+    def due(self):
+        """The suite this step's evaluation point measures (the full one at the end or a stop), or None when
+        this step is no evaluation point. Asked after `advance()`."""
+        s, step = self.scenario, self.step
+        if not (is_eval_point(step, s) or self.stopped):
+            return None
+        return self.base.full if step == s.total_steps or self.stopped else self.encoded
+
+    def report(self, measured: Measured | None = None) -> None:
+        """`update()`'s second half: at an evaluation point measure (or take `measured`, as measure_and_report)
+        and report; then save the checkpoint that is due."""
+        s, step, stopped = self.scenario, self.step, self.stopped
+        if self.due() is not None:
             self.point, _ = self.measure_and_report(step, sum(self.losses) / len(self.losses),
-                                                    last=step == s.total_steps or bool(stopped), stop=stopped)
+                                                    last=step == s.total_steps or bool(stopped), stop=stopped,
+                                                    measured=measured)
             self.losses = []
             if stopped:
                 return

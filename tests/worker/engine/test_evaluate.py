@@ -47,3 +47,12 @@ def test_nll_split_adds_back_to_the_whole(base, encoded_suite):
         assert torch.isnan(split[:, 1]).equal(n == 2)
         parts = nll_parts(split, nll)
         assert parts["whole"] == nll.mean().item() and parts["end"] == split[:, 2].mean().item()
+
+
+def test_text_ids_are_the_tokenizers_own(base, encoded_suite):
+    """The engine's fast path to token ids gives what the tokenizer's own call gives (unknown words included)."""
+    from forgetlab.worker.engine.encoding import text_ids
+
+    _, tokenizer = base
+    texts = [f"{p.prompt} {p.answer}" for p in encoded_suite.suite.probes] + ["", "  spaced   words ", "zzqx unknown"]
+    assert text_ids(tokenizer, texts) == tokenizer(texts, add_special_tokens=False)["input_ids"]

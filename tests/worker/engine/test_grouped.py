@@ -55,7 +55,17 @@ def differences(alone, grouped, path="") -> list[str]:
     return [] if alone == grouped else [f"{path}: {alone!r} != {grouped!r}"]
 
 
-def test_each_member_equals_its_lone_run():
+def test_each_member_equals_its_lone_run(monkeypatch):
+    """Also checks that the members' evaluation points were measured together (worker/engine/grouped_eval.py),
+    their sample outputs decoded together: their figures and samples are then the batched evaluation's, compared
+    with the lone runs' own."""
+    from forgetlab.worker.engine import grouped, grouped_eval
+
+    together, decoded = [], []
+    monkeypatch.setattr(grouped, "measure_members",
+                        lambda *a, real=grouped.measure_members: together.append(real(*a)) or together[-1])
+    monkeypatch.setattr(grouped_eval, "greedy_members",
+                        lambda *a, real=grouped_eval.greedy_members: decoded.append(real(*a)) or decoded[-1])
     scenarios = members_scenarios()
     cancelled = 6  # the last member is cancelled half-way through its 12 steps
 
@@ -76,6 +86,9 @@ def test_each_member_equals_its_lone_run():
     grouped[3].append({"cancelled": outcomes[3].cancelled.step})
 
     assert [o.summary is not None for o in outcomes] == [True, True, True, False]
+    assert max(map(len, together)) == 4  # every member at one point, in one batched evaluation
+    assert max(map(len, decoded)) > 1  # some samples were decoded, for several members in one batch
+    assert sum(map(len, together)) == sum(e.get("type") == "metrics" for events in grouped for e in events) - 4
     assert outcomes[0].summary.early_stopped and outcomes[0].summary.steps == 4  # it left; the others went on
     assert outcomes[1].summary.steps == 12
     assert alone[3][-1] == {"cancelled": cancelled} and alone[0][-1]["type"] == "finished"
@@ -130,3 +143,43 @@ def test_a_member_resumes_from_its_checkpoint_in_a_new_group(tmp_path):
     found = differences(untimed(alone.model_dump(mode="json")), untimed(second[0].summary.model_dump(mode="json")))
     assert not found, found[:5]
     assert second[1].summary is not None  # the member beside it trained to its end
+
+
+def test_batched_evaluation_equals_each_members_own():
+    """The group's batched pieces against each member's own model, with adapters moved far apart (random B, so the
+    members answer differently): probe scores, validation losses and greedy decodes (worker/engine/grouped_eval.py)."""
+    import copy
+
+    import torch
+
+    from forgetlab.worker.engine import grouped, grouped_eval
+    from forgetlab.worker.engine.evaluate import greedy, score
+    from forgetlab.worker.engine.train import Trainee, validation_loss
+
+    runs = [Trainee(s) for s in members_scenarios()[1:]]  # ranks 2, 4 and 2: the stacked and per-member paths
+    routing = grouped.Routing()
+    model = copy.deepcopy(runs[0].base_model).requires_grad_(False).eval()
+    torch.manual_seed(0)
+    for index, run in enumerate(runs):
+        grouped._attach(model, routing, index, run.model)
+        with torch.no_grad():
+            for name, p in run.model.named_parameters():
+                if "lora_B" in name:
+                    p.normal_(0.0, 0.5)
+        run.model.eval()
+    members = list(range(len(runs)))
+    suite = runs[0].encoded
+    for name, batch in suite.batches.items():
+        together = grouped_eval.score_members(model, routing, members, batch)
+        for k, run in enumerate(runs):
+            correct, nll, first = score(run.model, batch)
+            assert torch.allclose(together[1][k], nll, rtol=RELATIVE), name
+            assert (together[0][k] == correct).all() and (together[2][k] == first).all(), name
+    losses = grouped_eval.validation_losses(model, routing, {i: r.val_data for i, r in enumerate(runs)}, 0)
+    for index, run in enumerate(runs):
+        assert math.isclose(losses[index], validation_loss(run.model, run.val_data), rel_tol=RELATIVE)
+    prompts = [p.prompt for p in suite.suite.probes[::7]]
+    texts = grouped_eval.greedy_members(model, routing, runs[0].tokenizer, [(i, prompts, 6) for i in members])
+    alone = [greedy(run.model, run.tokenizer, prompts, max_new_tokens=6) for run in runs]
+    assert [texts[i] for i in members] == alone
+    assert alone[0] != alone[1] and alone[1] != alone[2]  # the members really answer differently

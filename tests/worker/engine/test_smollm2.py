@@ -8,7 +8,7 @@ import pytest
 from forgetlab.core.scenario import parse
 from forgetlab.core.tiers import get_tier
 from forgetlab.core.tiers.smollm2 import weights
-from forgetlab.worker.engine.encoding import encode, prompt_ids
+from forgetlab.worker.engine.encoding import encode, prompt_ids, text_ids
 from forgetlab.worker.engine.model import ModelLoadError, load, load_model
 from forgetlab.worker.engine.train import train
 
@@ -28,6 +28,8 @@ def test_prompts_go_through_the_chat_template_and_answers_end_the_turn(truncated
     batch = encode(tokenizer, [("What is 2 + 2?", "4")])
     answer = batch.labels[0][batch.labels[0] != -100].tolist()
     assert answer == tokenizer("4", add_special_tokens=False)["input_ids"] + [tokenizer.eos_token_id]
+    texts = ["4", "Dear customer,\n\nwe are sorry.", "  naïve café — 3½ ✓", ""]
+    assert text_ids(tokenizer, texts) == tokenizer(texts, add_special_tokens=False)["input_ids"]
 
 
 def test_a_few_real_steps_learn_the_task_and_report_every_measure(small_tier):
