@@ -3,6 +3,7 @@
     python -m bench.smollm2_mitigations --out RESULTS.jsonl [--seed 0] [--workers 1]
     python -m bench.smollm2_mitigations --out RESULTS.jsonl --presets smollm2-kl smollm2-ewc
     python -m bench.smollm2_mitigations --out RESULTS.jsonl --report
+    python -m bench.smollm2_mitigations --out RESULTS.jsonl --store
 
 Runs `smollm2-break-it` and every preset that adds one mitigation to it (seed 0 by default), appending each run's
 summary to RESULTS.jsonl as it finishes (a run already in the file is not run again; `--presets` runs only those, in that order), then prints a markdown
@@ -10,6 +11,10 @@ table: each capability's base level and each run's end level (accuracy, and the 
 and the task. It shows whether a mitigation keeps a capability at its base, or ends above it (which would mean
 its data teaches what the suite measures: the general pool shares no answers with any suite, and a test checks
 that).
+
+`--store` trains nothing: it writes each preset's run of this seed and engine version from RESULTS.jsonl into
+core/smollm2_measured.json, which the presets' cards quote (core/preset_outcomes.py). Each row carries the
+engine version it was measured at.
 """
 
 from __future__ import annotations
@@ -31,9 +36,20 @@ def run_one(job: tuple[str, int]) -> dict:
     from forgetlab.core.scenario import with_overrides
     from forgetlab.worker.engine.train import train
 
+    from forgetlab.core.scenario import ENGINE_VERSION
+
     name, seed = job
     summary = train(with_overrides(preset_scenario(name), {"seed": seed}), lambda event: None)
-    return {"preset": name, "seed": seed, "summary": summary.model_dump(mode="json")}
+    return {"preset": name, "seed": seed, "engine_version": ENGINE_VERSION, "summary": summary.model_dump(mode="json")}
+
+
+def measured(rows: list[dict], seed: int, engine_version: int) -> dict:
+    """core/smollm2_measured.json's content: each preset's run of `seed` at `engine_version`, as its card quotes it."""
+    from forgetlab.core.preset_outcomes import smollm2_outcome
+
+    return {"engine_version": engine_version, "device": "cpu",
+            "presets": {r["preset"]: {"seed": seed, **smollm2_outcome(r["summary"])} for r in rows
+                        if r["seed"] == seed and r.get("engine_version") == engine_version}}
 
 
 def report(rows: list[dict], seed: int) -> None:
@@ -65,9 +81,21 @@ def main() -> None:
     parser.add_argument("--presets", nargs="+", choices=PRESETS, default=PRESETS,
                         help="run only these presets, in this order (default: all, in the table's order)")
     parser.add_argument("--report", action="store_true", help="print the table from the file, train nothing")
+    parser.add_argument("--store", action="store_true",
+                        help="write the file's runs into core/smollm2_measured.json for the cards, train nothing")
     args = parser.parse_args()
     out = Path(args.out)
     rows = load_rows(out)
+    if args.store:
+        import json
+
+        from forgetlab.core.preset_outcomes import SMOLLM2_MEASURED_PATH
+        from forgetlab.core.scenario import ENGINE_VERSION
+
+        stored = measured(rows, args.seed, ENGINE_VERSION)
+        SMOLLM2_MEASURED_PATH.write_text(json.dumps(stored, indent=1, sort_keys=True) + "\n")
+        print(f"{len(stored['presets'])} presets stored in {SMOLLM2_MEASURED_PATH}")
+        return
     if not args.report:
         done = {(r["preset"], r["seed"]) for r in rows}
         jobs = [(n, args.seed) for n in args.presets if (n, args.seed) not in done]

@@ -1,9 +1,15 @@
-"""What each synthetic preset promises (its declared outcome) and what the lab measured for it.
+"""What each synthetic preset promises (its declared outcome) and what the lab measured for each preset.
 
 A declaration is structured, so it is checked, never just hoped: `forgetlab presets --measure` runs every
 synthetic preset on 3 bases x 2 seeds and stores each run's outcome in core/presets_measured.json; a
 preset's card is its explanation, then its declaration in words, then the measured ranges (none while the
-file holds no runs). Torch-free: the web app shows the cards.
+file holds no runs).
+
+SmolLM2's presets promise nothing (one CPU run takes minutes to half an hour); their cards quote the one run
+per preset that `python -m bench.smollm2_mitigations --store` derived from the runs in
+docs/results/smollm2-mitigations-cpu.jsonl into core/smollm2_measured.json, and only while that file's engine
+version is the engine's: a card never quotes numbers the engine no longer gives. Torch-free: the web app shows
+the cards.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 MEASURED_PATH = Path(__file__).resolve().parent / "presets_measured.json"
+SMOLLM2_MEASURED_PATH = Path(__file__).resolve().parent / "smollm2_measured.json"
 MEASURE_UNITS = [(base, seed) for base in range(3) for seed in range(2)]  # (base_seed, seed)
 # The outcome of one run, as stored and as declarations read it.
 METRICS = ("task", "mean_drop", "worst_drop", "format_rigidity", "refusal_fall")
@@ -94,3 +101,30 @@ def measured_words(runs: list[dict]) -> str:
     parts = [f"{LABELS[m]} {r[m][0]:.2f}" + (f"-{r[m][1]:.2f}" if f"{r[m][0]:.2f}" != f"{r[m][1]:.2f}" else "")
              for m in shown]
     return f"In the lab's own runs ({len(runs)}: 3 bases × 2 seeds): " + ", ".join(parts) + "."
+
+
+def smollm2_outcome(summary: dict) -> dict:
+    """One SmolLM2 run's outcome as its card quotes it: outcome_of()'s figures, how many items per capability
+    its ends measured, and the least and most any capability's reference answers' NLL rose (nats): on 16
+    items one item is 0.06 of accuracy, so the NLL is the steadier reading."""
+    rises = [summary["final_nll"][c] - summary["baseline_nll"][c] for c in summary["baseline_nll"]]
+    return {**outcome_of(summary, None), "items": min(len(v) for v in summary["final_items"].values()),
+            "nll_rise_min": min(rises), "nll_rise_max": max(rises)}
+
+
+def load_smollm2_measured(engine_version: int) -> dict[str, dict]:
+    """Each measured SmolLM2 preset's stored run (see the module doc), or none when they are from another engine."""
+    stored = json.loads(SMOLLM2_MEASURED_PATH.read_text()) if SMOLLM2_MEASURED_PATH.exists() else {}
+    return stored.get("presets", {}) if stored.get("engine_version") == engine_version else {}
+
+
+def smollm2_words(run: dict | None) -> str:
+    """'Measured by the lab on a CPU (one run, seed 0, 16 items per capability): task 0.94, ...' or ''."""
+    if not run:
+        return ""
+    parts = [f"task {run['task']:.2f}", f"mean drop {run['mean_drop']:.2f}", f"worst drop {run['worst_drop']:.2f}",
+             f"the reference answers' NLL changed by {run['nll_rise_min']:+.2f} to {run['nll_rise_max']:+.2f} nats"]
+    if (run.get("format_rigidity") or 0) >= 0.05:
+        parts.append(f"{LABELS['format_rigidity']} {run['format_rigidity']:.2f}")
+    return (f"Measured by the lab on a CPU (one run, seed {run['seed']}, {run['items']} items per capability, so one "
+            f"item is {1 / run['items']:.2f} of accuracy): " + ", ".join(parts) + ".")

@@ -13,8 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from .preset_outcomes import Outcome, load_measured, measured_words
-from .scenario import Scenario, ScenarioError, parse, with_overrides
+from .preset_outcomes import Outcome, load_measured, load_smollm2_measured, measured_words, smollm2_words
+from .scenario import ENGINE_VERSION, Scenario, ScenarioError, parse, with_overrides
 from .tiers import DEFAULT_TIER, all_tiers, get_tier
 
 BREAK_IT = {"task": "support-narrow", "method": "full", "lr": 1e-3, "epochs": 5, "task_examples": 1000,
@@ -205,6 +205,11 @@ PRESETS.update({p.name: p for p in [
            "SmolLM2 break-it on SQL over a fixed table instead of support tickets: structured output, nearer to "
            "what the model already does.", _on_smollm2(task="sql")),
 ]})
+
+
+SMOLLM2_MEASURED = load_smollm2_measured(ENGINE_VERSION)
+PRESETS.update({name: replace(p, explanation=f"{p.explanation} {smollm2_words(SMOLLM2_MEASURED[name])}")
+                for name, p in PRESETS.items() if name in SMOLLM2_MEASURED})
 
 
 def measured_runs(scenario: Scenario) -> tuple[Preset, list[dict]] | None:
