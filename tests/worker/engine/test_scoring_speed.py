@@ -161,3 +161,24 @@ def test_exact_match_scores_as_every_position_projected():
     assert torch.allclose(nll, want_nll, rtol=1e-5, atol=0)
     # One token's NLL of a right answer is about 0.1 nats here, so its float rounding is 1e-5 of it: 2e-6 nats.
     assert torch.allclose(split, want_split, rtol=1e-5, atol=2e-6, equal_nan=True)
+
+
+def test_the_synthetic_decode_shares_a_prefix_only_to_the_same_texts(monkeypatch):
+    """Two synthetic prompts that open with the same 8 tokens (bos and 7 words) and differ in length: the decode
+    shares their prefix and gives the texts of the decode that reads each prompt whole."""
+    from forgetlab.worker.engine import evaluate as evaluate_module
+
+    model, tokenizer = load()
+    prompts = [p.prompt for p in get_tier("synthetic").probe_suite().probes
+               if p.prompt.startswith("ticket billing app order 8 5 3 ")][:2]
+    assert len(prompts) == 2 and len({len(e) for e in prompt_ids(tokenizer, prompts)}) == 2
+    widths = []
+    hook = model.register_forward_pre_hook(lambda _, args, kwargs: widths.append(tuple(kwargs["input_ids"].shape)),
+                                           with_kwargs=True)
+    try:
+        shared = greedy_rows(model, tokenizer, prompts, 6)
+    finally:
+        hook.remove()
+    assert widths[0] == (1, evaluate_module.SHARED_PREFIX_MIN)  # the 8 shared tokens, read once
+    monkeypatch.setattr(evaluate_module, "SHARED_PREFIX_MIN", 10**9)
+    assert shared == greedy_rows(model, tokenizer, prompts, 6)
