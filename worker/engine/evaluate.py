@@ -313,21 +313,19 @@ def _decode(model, tokenizer, encoded: list[list[int]], limits: list[int]) -> li
     token, which is kept.
 
     The tokens every prompt opens with (a chat template's system turn) are read once, as score() reads them, and
-    every row continues from their KV cache; the shorter prompts' padding then sits after that prefix instead of
-    before it. Under the attention mask, with positions counting real tokens only, every real token sees the same
-    tokens at the same positions as in the plain left-padded batch. The prefix is shared only when every row of
-    the batch opens with it and keeps a token of its own after it (its last prompt token gives the first new
-    token), and only when it is SHARED_PREFIX_MIN tokens or more. Rule, written before measuring: the texts are
-    those of the plain batch, token for token (tests/worker/engine/test_scoring_speed.py compares them)."""
+    every row continues from their KV cache, its padding after them instead of before; under the attention mask,
+    positions counting real tokens only, each real token sees what it saw in the plain left-padded batch. Shared
+    only when every row opens with them, keeps a token after them and there are SHARED_PREFIX_MIN or more. Rule,
+    written before measuring: the plain batch's texts, token for token (tests/worker/engine/test_scoring_speed.py)."""
     device, eos = model.device, tokenizer.eos_token_id
     pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else eos
     cache = decode_cache(model, max(map(len, encoded)) + max(limits))
-    most = min(map(len, encoded)) - 1
+    most = max(0, min(map(len, encoded)) - 1)  # every row keeps its last prompt token: it gives the first new one
     shared = shared_prefix(torch.tensor([e[:most] for e in encoded]), most)
     if shared >= SHARED_PREFIX_MIN:
         model(input_ids=torch.tensor([encoded[0][:shared]], device=device), cache=cache, use_cache=True,
               logits_to_keep=1)
-        cache.batch_select_indices(torch.zeros(len(encoded), dtype=torch.long, device=device))
+        cache.batch_select_indices(torch.zeros(len(encoded), dtype=torch.long, device=device))  # one copy per row
     else:
         shared = 0
     rest = [e[shared:] for e in encoded]
