@@ -310,15 +310,30 @@ def greedy_rows(model, tokenizer, prompts: list[str], max_new_tokens: int = 16,
 
 def _decode(model, tokenizer, encoded: list[list[int]], limits: list[int]) -> list[list[int]]:
     """Greedy new tokens of each prompt (left-padded into one batch), up to its limit or its end-of-sequence
-    token, which is kept."""
+    token, which is kept.
+
+    The tokens every prompt opens with (a chat template's system turn) are read once, as score() reads them, and
+    every row continues from their KV cache, its padding after them instead of before; under the attention mask,
+    positions counting real tokens only, each real token sees what it saw in the plain left-padded batch. Shared
+    only when every row opens with them, keeps a token after them and there are SHARED_PREFIX_MIN or more. Rule,
+    written before measuring: the plain batch's texts, token for token (tests/worker/engine/test_scoring_speed.py)."""
     device, eos = model.device, tokenizer.eos_token_id
     pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else eos
-    width = max(map(len, encoded))
-    ids = torch.tensor([[pad] * (width - len(e)) + e for e in encoded], device=device)
-    mask = torch.tensor([[0] * (width - len(e)) + [1] * len(e) for e in encoded], device=device)
+    cache = decode_cache(model, max(map(len, encoded)) + max(limits))
+    most = max(0, min(map(len, encoded)) - 1)  # every row keeps its last prompt token: it gives the first new one
+    shared = shared_prefix(torch.tensor([e[:most] for e in encoded]), most)
+    if shared >= SHARED_PREFIX_MIN:
+        model(input_ids=torch.tensor([encoded[0][:shared]], device=device), cache=cache, use_cache=True,
+              logits_to_keep=1)
+        cache.batch_select_indices(torch.zeros(len(encoded), dtype=torch.long, device=device))  # one copy per row
+    else:
+        shared = 0
+    rest = [e[shared:] for e in encoded]
+    width = max(map(len, rest))
+    ids = torch.tensor([[pad] * (width - len(r)) + r for r in rest], device=device)
+    mask = torch.tensor([[1] * shared + [0] * (width - len(r)) + [1] * len(r) for r in rest], device=device)
     # Positions count real tokens only, as generate() numbers a left-padded row (a pad's own is never read).
-    positions = (mask.cumsum(-1) - 1).masked_fill(mask == 0, 1)
-    cache = decode_cache(model, width + max(limits))
+    positions = (mask.cumsum(-1) - 1).masked_fill(mask == 0, 1)[:, shared:]
     logits = model(input_ids=ids, attention_mask=mask, position_ids=positions, cache=cache,
                    use_cache=True, logits_to_keep=1).logits
     answers: list[list[int]] = [[] for _ in encoded]

@@ -82,6 +82,36 @@ def test_the_greedy_decode_gives_the_texts_of_one_generate_batch(model_and_token
     assert greedy_rows(model, tokenizer, prompts, max(limits), limits) == plain_greedy(model, tokenizer, prompts, limits)
 
 
+def test_the_decode_reads_the_shared_prefix_once_to_the_same_texts(model_and_tokenizer, probes, monkeypatch):
+    """The decode reads the chat template's system turn once and continues every left-padded row from its cache:
+    the same texts, token for token, as the decode that reads every prompt whole (sharing switched off)."""
+    from forgetlab.worker.engine import evaluate as evaluate_module
+
+    model, tokenizer = model_and_tokenizer
+    picked = [p for name in ("instruction", "knowledge", "sql") for p in [q for q in probes if q.capability == name][:4]]
+    prompts = [p.prompt for p in picked]
+    monkeypatch.setattr(evaluate_module, "DECODE_ROWS", 6)  # rows of several prompt lengths in each batch
+    batches, real_decode = [], evaluate_module._decode
+
+    def spy(model, tokenizer, encoded, limits):
+        batches.append(encoded)
+        return real_decode(model, tokenizer, encoded, limits)
+
+    monkeypatch.setattr(evaluate_module, "_decode", spy)
+    widths = []  # (rows, positions) of every forward
+    hook = model.register_forward_pre_hook(lambda _, args, kwargs: widths.append(tuple(kwargs["input_ids"].shape)),
+                                           with_kwargs=True)
+    try:
+        shared = greedy_rows(model, tokenizer, prompts, 24)
+    finally:
+        hook.remove()
+    assert all(len({len(e) for e in rows}) > 1 for rows in batches)  # every batch is left-padded
+    prefixes = [w for w in widths if w[0] == 1 and w[1] >= evaluate_module.SHARED_PREFIX_MIN]
+    assert len(prefixes) == len(batches)  # each batch read its prefix once, in a forward of one row
+    monkeypatch.setattr(evaluate_module, "SHARED_PREFIX_MIN", 10**9)  # every prompt read whole, as before
+    assert shared == greedy_rows(model, tokenizer, prompts, 24)
+
+
 def plain_score(model, batch):
     """score(batch, parts=True) as it was first written: chunks of SCORE_ROWS rows in the batch's own order, one
     forward each over every position, every position projected onto the vocabulary."""
@@ -131,3 +161,24 @@ def test_exact_match_scores_as_every_position_projected():
     assert torch.allclose(nll, want_nll, rtol=1e-5, atol=0)
     # One token's NLL of a right answer is about 0.1 nats here, so its float rounding is 1e-5 of it: 2e-6 nats.
     assert torch.allclose(split, want_split, rtol=1e-5, atol=2e-6, equal_nan=True)
+
+
+def test_the_synthetic_decode_shares_a_prefix_only_to_the_same_texts(monkeypatch):
+    """Two synthetic prompts that open with the same 8 tokens (bos and 7 words) and differ in length: the decode
+    shares their prefix and gives the texts of the decode that reads each prompt whole."""
+    from forgetlab.worker.engine import evaluate as evaluate_module
+
+    model, tokenizer = load()
+    prompts = [p.prompt for p in get_tier("synthetic").probe_suite().probes
+               if p.prompt.startswith("ticket billing app order 8 5 3 ")][:2]
+    assert len(prompts) == 2 and len({len(e) for e in prompt_ids(tokenizer, prompts)}) == 2
+    widths = []
+    hook = model.register_forward_pre_hook(lambda _, args, kwargs: widths.append(tuple(kwargs["input_ids"].shape)),
+                                           with_kwargs=True)
+    try:
+        shared = greedy_rows(model, tokenizer, prompts, 6)
+    finally:
+        hook.remove()
+    assert widths[0] == (1, evaluate_module.SHARED_PREFIX_MIN)  # the 8 shared tokens, read once
+    monkeypatch.setattr(evaluate_module, "SHARED_PREFIX_MIN", 10**9)
+    assert shared == greedy_rows(model, tokenizer, prompts, 6)
