@@ -82,6 +82,17 @@ def test_the_greedy_decode_gives_the_texts_of_one_generate_batch(model_and_token
     assert greedy_rows(model, tokenizer, prompts, max(limits), limits) == plain_greedy(model, tokenizer, prompts, limits)
 
 
+def decode_with_widths(model, tokenizer, prompts, new_tokens):
+    """greedy_rows() of the prompts, and the (rows, positions) of every forward it ran."""
+    widths = []
+    hook = model.register_forward_pre_hook(lambda _, args, kwargs: widths.append(tuple(kwargs["input_ids"].shape)),
+                                           with_kwargs=True)
+    try:
+        return greedy_rows(model, tokenizer, prompts, new_tokens), widths
+    finally:
+        hook.remove()
+
+
 def test_the_decode_reads_the_shared_prefix_once_to_the_same_texts(model_and_tokenizer, probes, monkeypatch):
     """The decode reads the chat template's system turn once and continues every left-padded row from its cache:
     the same texts, token for token, as the decode that reads every prompt whole (sharing switched off)."""
@@ -98,13 +109,7 @@ def test_the_decode_reads_the_shared_prefix_once_to_the_same_texts(model_and_tok
         return real_decode(model, tokenizer, encoded, limits)
 
     monkeypatch.setattr(evaluate_module, "_decode", spy)
-    widths = []  # (rows, positions) of every forward
-    hook = model.register_forward_pre_hook(lambda _, args, kwargs: widths.append(tuple(kwargs["input_ids"].shape)),
-                                           with_kwargs=True)
-    try:
-        shared = greedy_rows(model, tokenizer, prompts, 24)
-    finally:
-        hook.remove()
+    shared, widths = decode_with_widths(model, tokenizer, prompts, 24)
     assert all(len({len(e) for e in rows}) > 1 for rows in batches)  # every batch is left-padded
     prefixes = [w for w in widths if w[0] == 1 and w[1] >= evaluate_module.SHARED_PREFIX_MIN]
     assert len(prefixes) == len(batches)  # each batch read its prefix once, in a forward of one row
@@ -172,13 +177,7 @@ def test_the_synthetic_decode_shares_a_prefix_only_to_the_same_texts(monkeypatch
     prompts = [p.prompt for p in get_tier("synthetic").probe_suite().probes
                if p.prompt.startswith("ticket billing app order 8 5 3 ")][:2]
     assert len(prompts) == 2 and len({len(e) for e in prompt_ids(tokenizer, prompts)}) == 2
-    widths = []
-    hook = model.register_forward_pre_hook(lambda _, args, kwargs: widths.append(tuple(kwargs["input_ids"].shape)),
-                                           with_kwargs=True)
-    try:
-        shared = greedy_rows(model, tokenizer, prompts, 6)
-    finally:
-        hook.remove()
+    shared, widths = decode_with_widths(model, tokenizer, prompts, 6)
     assert widths[0] == (1, evaluate_module.SHARED_PREFIX_MIN)  # the 8 shared tokens, read once
     monkeypatch.setattr(evaluate_module, "SHARED_PREFIX_MIN", 10**9)
     assert shared == greedy_rows(model, tokenizer, prompts, 6)
