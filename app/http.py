@@ -7,13 +7,16 @@ without an import circle.
 
 from __future__ import annotations
 
-from fastapi import Request
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
 from fastapi.responses import JSONResponse
-from starlette.datastructures import UploadFile
+from starlette.datastructures import FormData, UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
 from forgetlab.core import datasets
-from forgetlab.core.errors import Invalid
+from forgetlab.core.errors import DomainError, Invalid
 from forgetlab.core.tiers import all_tiers
 
 # The whole request may be the file plus multipart framing and a name; anything larger is refused unread.
@@ -87,3 +90,40 @@ async def read_upload(request: Request) -> tuple[bytes, str, str | None]:
         return data, name.strip(), tier
     finally:
         await form.close()
+
+
+# Reading a request's body is the one async step of a form or upload route. These dependencies do it on the
+# event loop, so the routes themselves are plain `def`s whose database work runs in the threadpool: a slow
+# write (SQLite waiting on a worker's lock) then stalls that request alone, never every page and stream.
+
+async def posted_form(request: Request) -> FormData:
+    """The posted form, parsed once (the CSRF guard reads the same cached parse)."""
+    return await request.form()
+
+
+FormDep = Annotated[FormData, Depends(posted_form)]
+
+
+@dataclass(frozen=True)
+class PostedUpload:
+    """An upload read by read_upload, or why it could not be (kept, not raised, so that each route answers the
+    failure in its own way: a page beside the file input, a JSON 4xx)."""
+    data: bytes = b""
+    name: str = ""
+    tier: str | None = None
+    error: DomainError | None = None
+
+    def read(self) -> tuple[bytes, str, str | None]:
+        if self.error is not None:
+            raise self.error
+        return self.data, self.name, self.tier
+
+
+async def posted_upload(request: Request) -> PostedUpload:
+    try:
+        return PostedUpload(*await read_upload(request))
+    except DomainError as e:
+        return PostedUpload(error=e)
+
+
+UploadDep = Annotated[PostedUpload, Depends(posted_upload)]

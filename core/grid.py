@@ -56,6 +56,13 @@ def expand(spec: dict[str, Any]) -> list[Scenario]:
     return scenarios
 
 
+def named_in(spec: dict, field: str) -> str:
+    """How an error about a field of the sweep `spec` names it: `base: FIELD` when its base set the field and
+    its grid does not (checks made after expansion, such as whether a dataset task is stored, use this)."""
+    base, grid = spec.get("base"), spec.get("grid")
+    return _named(field, base if isinstance(base, dict) else {}, grid if isinstance(grid, dict) else {})
+
+
 def _named(field: str, overrides: dict, point: dict) -> str:
     """Where the bad value came from: `base: FIELD` when the base set it and this grid point did not."""
     return f"base: {field}" if field in overrides and field not in point else field

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Query, Response
 from fastapi.responses import JSONResponse
 
 from forgetlab.app.auth import CurrentUser, MemberUser
 from forgetlab.app.deps import DatasetDep, SessionDep
-from forgetlab.app.http import error_body, invalid, read_upload
+from forgetlab.app.http import UploadDep, error_body, invalid
 from forgetlab.app.services import datasets as dataset_service
 from forgetlab.core import datasets
 from forgetlab.core.store import access
@@ -50,10 +50,10 @@ def rejected(e: datasets.DatasetError | datasets.TooLarge, where=datasets.where)
 
 @router.post("", status_code=201, response_model=DatasetCreated, responses=ERRORS, openapi_extra=UPLOAD,
              summary="Upload a JSONL dataset (200 with the same answer if you stored these pairs already)")
-async def create_dataset(request: Request, response: Response, session: SessionDep, user: MemberUser):
+def create_dataset(response: Response, session: SessionDep, user: MemberUser, upload: UploadDep):
     """Students and instructors."""
     try:
-        data, name, tier = await read_upload(request)  # TooLarge; Invalid (no file, a bad name): 422 naming it
+        data, name, tier = upload.read()  # TooLarge; Invalid (no file, a bad name): 422 naming it
         row, created = dataset_service.upload(session, data=data, name=name, owner=user, tier=tier)
     except (datasets.DatasetError, datasets.TooLarge) as e:
         return rejected(e)

@@ -6,7 +6,7 @@ and ends it (an instructor of their class may still read, cancel or delete it, a
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, Request, Response
+from fastapi import APIRouter, HTTPException, Query, Response
 
 from forgetlab.app.auth import CurrentUser, MemberUser
 from forgetlab.app.deps import SessionDep
-from forgetlab.app.http import read_upload
+from forgetlab.app.http import UploadDep
 from forgetlab.app.services import suites as suite_service
 from forgetlab.core import datasets, suites
 from forgetlab.core.store.suites import get_suite, list_suites
@@ -36,10 +36,10 @@ UPLOAD = {"requestBody": {"required": True, "content": {"multipart/form-data": {
 
 @router.post("", status_code=201, response_model=SuiteOut, responses=ERRORS, openapi_extra=UPLOAD,
              summary="Upload a capability suite (200 with the same answer if you stored it already)")
-async def create_suite(request: Request, response: Response, session: SessionDep, user: MemberUser):
+def create_suite(response: Response, session: SessionDep, user: MemberUser, upload: UploadDep):
     """Students and instructors."""
     try:
-        data, name, _ = await read_upload(request)  # TooLarge; Invalid (no file, a bad name): 422 naming it
+        data, name, _ = upload.read()  # TooLarge; Invalid (no file, a bad name): 422 naming it
         row, created = suite_service.upload(session, data=data, name=name, owner=user)
     except (suites.SuiteError, datasets.TooLarge) as e:
         return rejected(e, suites.where)

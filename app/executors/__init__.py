@@ -18,9 +18,6 @@ class Executor(Protocol):
     def submit(self, run_id: int, queue: str) -> None: ...  # may raise when the broker is down (app/services/outbox.py)
     def cancel(self, run_id: int) -> None: ...
     def submit_ask(self, ask_id: int, queue: str) -> None: ...  # a question to a run's model (worker/asking.py)
-    def position(self, run_id: int) -> int | None:
-        return None
-
     def backlog(self, queue: str) -> int | None: ...  # messages waiting in a queue; None: cannot tell
     def position(self, run_id: int) -> int | None: ...  # 1: next to start; None: not in its line, or cannot tell
     def probe(self) -> dict: ...  # {"ok": bool, ...}: what /api/health reports of the executor

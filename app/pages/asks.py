@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse
 
 from forgetlab.app.auth import CurrentUser, MemberUser
 from forgetlab.app.deps import RunDep, SessionDep
-from forgetlab.app.http import is_htmx
+from forgetlab.app.http import FormDep, is_htmx
 from forgetlab.core.errors import DomainError
 from forgetlab.core.store import asks
 
@@ -36,9 +36,9 @@ def asks_fragment(request: Request, run: RunDep, session: SessionDep, user: Curr
 
 
 @router.post("/runs/{run_id}/asks")
-async def ask_form(request: Request, run: RunDep, session: SessionDep, user: MemberUser):
+def ask_form(request: Request, run: RunDep, session: SessionDep, user: MemberUser, form: FormDep):
     """Students and instructors who may see the run: ask; a bad question comes back with its reason."""
-    prompt = str((await request.form()).get("prompt", ""))
+    prompt = str(form.get("prompt", ""))
     try:
         ask(session, state=request.app.state, run=run, prompt=prompt, owner=user)
     except DomainError as e:

@@ -15,6 +15,7 @@ from fastapi.responses import RedirectResponse
 
 from forgetlab.app.auth import CurrentUser, InstructorUser, MemberUser
 from forgetlab.app.deps import AssignmentDep, SessionDep, TaughtAssignmentDep
+from forgetlab.app.http import FormDep
 from forgetlab.app.services import assignments, attempts, queue
 from forgetlab.core.assignments import apply, describe, form_rules
 from forgetlab.core.errors import Invalid, NotFound
@@ -77,10 +78,10 @@ def assignment_page(request: Request, session: SessionDep, user: CurrentUser, as
 
 
 @router.post("/assignments/{assignment_id}/attempts")
-async def attempt_form(request: Request, session: SessionDep, user: MemberUser, assignment: AssignmentDep):
+def attempt_form(request: Request, session: SessionDep, user: MemberUser, assignment: AssignmentDep,
+                 form: FormDep):
     """The class's students (and its instructor, to try it): a changed locked or hidden field or a value out
     of range is refused with 422, naming the field beside it; over a quota or budget 429 says why."""
-    form = await request.form()
     items = [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
     data, errors = parse_items(items)
     if not errors:
@@ -105,31 +106,30 @@ def _attempt_key(attempt_id: str) -> int:
 
 
 @router.post("/assignments/{assignment_id}/attempts/{attempt_id}/void")
-async def void_form(request: Request, session: SessionDep, user: InstructorUser, assignment: TaughtAssignmentDep,
-                    attempt_id: str):
+def void_form(request: Request, session: SessionDep, user: InstructorUser, assignment: TaughtAssignmentDep,
+              attempt_id: str, form: FormDep):
     """The class's instructor only: void an attempt with a reason (it stays, no longer counts; logged)."""
     key = _attempt_key(attempt_id)
-    reason = str((await request.form()).get("reason", ""))
+    reason = str(form.get("reason", ""))
     attempts.void(session, state=request.app.state, assignment=assignment, attempt_id=key, actor=user, reason=reason)
     return RedirectResponse(f"/assignments/{assignment.id}/dashboard?notice=Attempt+voided", status_code=303)
 
 
 @router.post("/assignments/{assignment_id}/attempts/{attempt_id}/feedback")
-async def feedback_form(request: Request, session: SessionDep, user: InstructorUser, assignment: TaughtAssignmentDep,
-                        attempt_id: str):
+def feedback_form(request: Request, session: SessionDep, user: InstructorUser, assignment: TaughtAssignmentDep,
+                  attempt_id: str, form: FormDep):
     """The class's instructor only: leave (or clear) feedback on an attempt, Markdown shown escaped."""
     key = _attempt_key(attempt_id)
-    text = str((await request.form()).get("feedback", ""))
+    text = str(form.get("feedback", ""))
     attempts.give_feedback(session, assignment=assignment, attempt_id=key, actor=user, text=text)
     return RedirectResponse(f"/assignments/{assignment.id}/dashboard?notice=Feedback+saved#attempt-{key}",
                             status_code=303)
 
 
 @router.post("/assignments/{assignment_id}/extensions")
-async def extension_form(request: Request, session: SessionDep, user: InstructorUser,
-                         assignment: TaughtAssignmentDep):
+def extension_form(request: Request, session: SessionDep, user: InstructorUser,
+                   assignment: TaughtAssignmentDep, form: FormDep):
     """The class's instructor only: a student's own due date (empty date: take it back)."""
-    form = await request.form()
     due = str(form.get("due_at", "")).strip()
     try:
         when = datetime.fromisoformat(due) if due else None
@@ -149,10 +149,10 @@ def edit_assignment_page(request: Request, session: SessionDep, user: Instructor
 
 
 @router.post("/assignments/{assignment_id}/edit")
-async def edit_assignment_form(request: Request, session: SessionDep, user: InstructorUser,
-                               assignment: TaughtAssignmentDep):
+def edit_assignment_form(request: Request, session: SessionDep, user: InstructorUser,
+                         assignment: TaughtAssignmentDep, form: FormDep):
     """The class's instructor only: 422 with every bad part named beside its field, else the assignment."""
-    values = posted_values(await request.form())
+    values = posted_values(form)
     try:
         assignments.edit_assignment(session, assignment=assignment, spec=spec_from_form(values))
     except ScenarioError as e:

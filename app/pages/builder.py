@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse
 
 from forgetlab.app.auth import CurrentUser, MemberUser
 from forgetlab.app.deps import SessionDep
-from forgetlab.app.http import is_htmx
+from forgetlab.app.http import FormDep, is_htmx
 from forgetlab.app.middleware.limits import request_address
 from forgetlab.app.services import runs as run_service
 from forgetlab.core.ids import parse_id
@@ -50,9 +50,8 @@ def builder(request: Request, session: SessionDep, user: CurrentUser, preset: st
 
 
 @router.post("/runs")
-async def submit_form(request: Request, session: SessionDep, user: MemberUser):
+def submit_form(request: Request, session: SessionDep, user: MemberUser, form: FormDep):
     """Students and instructors; the run is theirs."""
-    form = await request.form()
     items = [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
     context = builder_context(request, items, session)
     if context["scenario"] is None:

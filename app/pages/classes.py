@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse
 
 from forgetlab.app.auth import CurrentUser, InstructorUser, MemberUser
 from forgetlab.app.deps import ClassDep, LessonDep, SessionDep, TaughtClassDep
-from forgetlab.app.http import public_base
+from forgetlab.app.http import FormDep, public_base
 from forgetlab.app.services import assignments, attempts, roster
 from forgetlab.app.services import classes as class_service
 from forgetlab.core.errors import DomainError, NotFound
@@ -33,10 +33,10 @@ def classes_page(request: Request, session: SessionDep, user: CurrentUser):
 
 
 @router.post("/classes")
-async def create_class_form(request: Request, session: SessionDep, user: InstructorUser):
+def create_class_form(request: Request, session: SessionDep, user: InstructorUser, form: FormDep):
     """Instructor only: create a class, then show it with its join code."""
     try:
-        room = class_service.create_class(session, name=str((await request.form()).get("name", "")), instructor=user)
+        room = class_service.create_class(session, name=str(form.get("name", "")), instructor=user)
     except DomainError as e:
         context = {"taught": classes.classes_taught(session, user_id=user.id), "joined": [], "user": user,
                    "error": e.message}
@@ -77,12 +77,11 @@ def cancel_queued_form(request: Request, session: SessionDep, user: InstructorUs
 
 
 @router.post("/classes/{class_id}/roster")
-async def roster_form(request: Request, session: SessionDep, user: InstructorUser, room: TaughtClassDep):
+def roster_form(request: Request, session: SessionDep, user: InstructorUser, room: TaughtClassDep, form: FormDep):
     """The class's instructor only: import students from a CSV (pasted or uploaded); the new accounts'
     set-password links are shown once, on the page this answers with."""
-    form = await request.form()
     upload = form.get("file")
-    text = (await upload.read()).decode("utf-8", "replace") if upload is not None and not isinstance(upload, str) \
+    text = upload.file.read().decode("utf-8", "replace") if upload is not None and not isinstance(upload, str) \
         else ""
     text = text or str(form.get("csv", ""))
     try:
@@ -109,9 +108,8 @@ def starter_lesson_form(session: SessionDep, user: InstructorUser, room: TaughtC
 
 
 @router.post("/classes/{class_id}/lessons")
-async def lesson_form(request: Request, session: SessionDep, user: InstructorUser, room: TaughtClassDep):
+def lesson_form(request: Request, session: SessionDep, user: InstructorUser, room: TaughtClassDep, form: FormDep):
     """The class's instructor only: publish the ticked assignments, in the class's order, as a lesson."""
-    form = await request.form()
     ids = [int(v) for v in form.getlist("assignment_ids") if isinstance(v, str) and v.isdigit()]
     try:
         lesson = class_service.make_lesson(session, room=room, title=str(form.get("title", "")), assignment_ids=ids,
@@ -123,11 +121,11 @@ async def lesson_form(request: Request, session: SessionDep, user: InstructorUse
 
 
 @router.post("/classes/{class_id}/edit")
-async def rename_class_form(request: Request, session: SessionDep, user: InstructorUser,
-                            room: TaughtClassDep):
+def rename_class_form(request: Request, session: SessionDep, user: InstructorUser,
+                      room: TaughtClassDep, form: FormDep):
     """The class's instructor only: rename the class (the join code stays)."""
     try:
-        class_service.rename_class(session, room=room, name=str((await request.form()).get("name", "")))
+        class_service.rename_class(session, room=room, name=str(form.get("name", "")))
     except DomainError as e:
         context = {**_class_context(request, session, room, user), "rename_error": e.message}
         return page(request, "class.html", context, status_code=422)
@@ -159,9 +157,9 @@ def join_link(request: Request, session: SessionDep, user: CurrentUser, code: st
 
 
 @router.post("/join")
-async def join_form(request: Request, session: SessionDep, user: MemberUser):
+def join_form(request: Request, session: SessionDep, user: MemberUser, form: FormDep):
     """Students (and instructors) join a class with its code; then its page opens."""
-    code = str((await request.form()).get("code", ""))
+    code = str(form.get("code", ""))
     try:
         room = class_service.join(session, code=code, user=user)
     except NotFound:
@@ -180,10 +178,10 @@ def new_assignment_page(request: Request, user: InstructorUser, room: TaughtClas
 
 
 @router.post("/classes/{class_id}/assignments")
-async def create_assignment_form(request: Request, session: SessionDep, user: InstructorUser,
-                                 room: TaughtClassDep):
+def create_assignment_form(request: Request, session: SessionDep, user: InstructorUser,
+                           room: TaughtClassDep, form: FormDep):
     """The class's instructor only: 422 with every bad part named beside its field, else the assignment."""
-    values = posted_values(await request.form())
+    values = posted_values(form)
     try:
         assignment = assignments.build_assignment(session, room=room, spec=spec_from_form(values))
     except ScenarioError as e:

@@ -8,7 +8,7 @@ from fastapi.responses import RedirectResponse
 
 from forgetlab.app.auth import CurrentUser
 from forgetlab.app.deps import ManagedRunDep, RunDep, SessionDep
-from forgetlab.app.http import is_htmx
+from forgetlab.app.http import FormDep, is_htmx
 from forgetlab.app.services import attempts, hidden, labels, queue
 from forgetlab.app.services import runs as run_service
 from forgetlab.core.errors import DomainError
@@ -122,9 +122,8 @@ def run_page(request: Request, run: RunDep, session: SessionDep, user: CurrentUs
 
 
 @router.post("/runs/{run_id}/share")
-async def share_form(request: Request, run: ManagedRunDep, session: SessionDep):
+def share_form(request: Request, run: ManagedRunDep, session: SessionDep, form: FormDep):
     """Share the run with everyone signed in, guests included, or stop: its owner or an instructor of their class."""
-    form = await request.form()
     runs.set_shared(session, run_id=run.id, shared=form.get("shared") == "true")
     return RedirectResponse(f"/runs/{run.id}", status_code=303)
 
@@ -139,9 +138,8 @@ def cancel_form(request: Request, run: ManagedRunDep, session: SessionDep, user:
 
 
 @router.post("/runs/{run_id}/labels")
-async def label_form(request: Request, run: ManagedRunDep, session: SessionDep, user: CurrentUser):
+def label_form(request: Request, run: ManagedRunDep, session: SessionDep, user: CurrentUser, form: FormDep):
     """Rename, tag and annotate a run: its owner, or an instructor of their class (ManagedRunDep)."""
-    form = await request.form()
     try:
         labels.label(session, run=run, name=form.get("name"), tags=form.get("tags"), note=form.get("note"))
     except DomainError as e:

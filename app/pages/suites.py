@@ -7,7 +7,7 @@ from fastapi.responses import RedirectResponse
 
 from forgetlab.app.auth import CurrentUser, MemberUser
 from forgetlab.app.deps import SessionDep
-from forgetlab.app.http import read_upload
+from forgetlab.app.http import UploadDep
 from forgetlab.app.services import suites as suite_service
 from forgetlab.core import suites
 from forgetlab.core.datasets import TooLarge
@@ -33,11 +33,11 @@ def suites_page(request: Request, session: SessionDep, user: CurrentUser):
 
 
 @router.post("/suites")
-async def upload_suite_form(request: Request, session: SessionDep, user: MemberUser):
+def upload_suite_form(request: Request, session: SessionDep, user: MemberUser, upload: UploadDep):
     """Students and instructors. Back to the list with the new suite, or the list with every bad line (422, 413);
     nothing is stored unless all is valid."""
     try:
-        data, name, _ = await read_upload(request)
+        data, name, _ = upload.read()
         row, _ = suite_service.upload(session, data=data, name=name, owner=user)
     except DomainError as e:  # TooLarge, SuiteError (per line), Invalid (no file, a bad name)
         upload = {"error": e.message, "lines": [(suites.where(err), err["reason"]) for err in getattr(e, "errors", [])]}

@@ -7,7 +7,7 @@ from fastapi.responses import RedirectResponse
 
 from forgetlab.app.auth import CurrentUser, MemberUser
 from forgetlab.app.deps import ManagedSweepDep, SessionDep, SweepDep
-from forgetlab.app.http import is_htmx
+from forgetlab.app.http import FormDep, is_htmx
 from forgetlab.app.middleware.limits import request_address
 from forgetlab.core.scenario import ScenarioError
 from forgetlab.core.store import access, sweeps
@@ -21,9 +21,8 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.post("/sweeps")
-async def submit_sweep_form(request: Request, session: SessionDep, user: MemberUser):
+def submit_sweep_form(request: Request, session: SessionDep, user: MemberUser, form: FormDep):
     """Students and instructors; the sweep and its new runs are theirs."""
-    form = await request.form()
     items = [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
     context = builder_context(request, items, session)
     sweep = context["sweep"]

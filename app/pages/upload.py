@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse
 
 from forgetlab.app.auth import MemberUser
 from forgetlab.app.deps import SessionDep
-from forgetlab.app.http import is_htmx, read_upload
+from forgetlab.app.http import UploadDep, is_htmx
 from forgetlab.app.services import datasets as dataset_service
 from forgetlab.core.datasets import TooLarge, where
 from forgetlab.core.errors import DomainError
@@ -21,7 +21,7 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.post("/datasets")
-async def upload_dataset_form(request: Request, session: SessionDep, user: MemberUser):
+def upload_dataset_form(request: Request, session: SessionDep, user: MemberUser, upload: UploadDep):
     """Students and instructors. htmx: the result (split sizes, or every bad line) goes beside the file input
     and the page's script picks the new task. Without JavaScript: back to the builder with the dataset as the
     task, or the builder with the errors. Nothing is stored unless all is valid."""
@@ -29,7 +29,7 @@ async def upload_dataset_form(request: Request, session: SessionDep, user: Membe
     # gets the whole builder, whose context the fragment alone does not have.
     fragment = is_htmx(request) and request.headers.get("HX-Target") == "dataset-result"
     try:
-        data, name, tier = await read_upload(request)
+        data, name, tier = upload.read()
         row, created = dataset_service.upload(session, data=data, name=name, owner=user, tier=tier)
     except DomainError as e:  # TooLarge, DatasetError (per line), Invalid (no file, a bad name)
         upload = {"error": e.message, "lines": [(where(err), err["reason"]) for err in getattr(e, "errors", [])]}

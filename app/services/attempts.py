@@ -128,7 +128,7 @@ class SeenAttempt:
         return getattr(self._attempt, name)
 
 
-def as_seen(session: Session, *, assignment: Assignment, viewer: User, rows) -> tuple[list, dict[int, Graded]]:
+def as_seen(session: Session, *, assignment: Assignment, viewer: User, rows) -> tuple[list, dict[int, grading.Graded]]:
     """The attempts (attempt_rows) and their grades as `viewer` may see them: as they are for the instructor and
     admins and without a held-out split; for a student, each attempt measured with one shows its verdict and
     grade on the public part until the final leaderboard opens, its own (private) after, and the public reason."""
@@ -220,7 +220,7 @@ def leaderboard(session: Session, *, assignment: Assignment, viewer: User, view:
     return anonymous(ranked, viewer.id)
 
 
-def graded(session: Session, *, assignment: Assignment, rows, private: bool = True) -> dict[int, Graded]:
+def graded(session: Session, *, assignment: Assignment, rows, private: bool = True) -> dict[int, grading.Graded]:
     """{attempt id: its grade} for the counted attempts: points per clause (core/grading.py), less the late
     penalty for the days after the student's due date; on a held-out split's private part (`private`), else on
     its public part."""

@@ -5,7 +5,8 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from forgetlab.core import quotas
-from forgetlab.core.grid import expand
+from forgetlab.core.grid import expand, named_in
+from forgetlab.core.scenario import ScenarioError
 from forgetlab.core.store import access, sweeps
 from forgetlab.core.store.models import Sweep, User
 
@@ -20,7 +21,10 @@ def submit_sweep(session: Session, *, state, spec: dict, owner: User, queue: str
     Runs are enqueued in grid order; the executor fans them out over its workers (embedded: as many
     processes as cores, one torch thread each; distributed: every Celery worker on the queue)."""
     scenarios = expand(spec)
-    check_datasets(session, scenarios, owner)
+    try:
+        check_datasets(session, scenarios, owner)
+    except ScenarioError as e:  # named as expand() names its own errors: `base: task` when the base set it
+        raise ScenarioError({named_in(spec, k): v for k, v in e.errors.items()}) from None
     limit = state.settings.max_active_runs
     peers = address_peers(session, state=state, owner=owner, address=address)  # runs.submit says why
     with quota_lock(session, owner=owner, limit=limit):  # the count and the sweep's runs: one critical section

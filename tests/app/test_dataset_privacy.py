@@ -62,7 +62,7 @@ def test_another_user_sees_only_the_name_on_a_shared_run_and_cannot_train_on_it(
         assert refused.json()["errors"][0]["field"] == "task" and "that you may use" in refused.json()["errors"][0]["reason"]
     sweep = client.post("/api/sweeps", json={"base": {**TINY, "task": task}, "grid": {"seed": [0, 1]}},
                         headers=users["bob"])
-    assert sweep.status_code == 422 and sweep.json()["errors"][0]["field"] == "task"
+    assert sweep.status_code == 422 and sweep.json()["errors"][0]["field"] == "base: task"  # the base named it
     form = client.post("/runs", data={**{k: str(v) for k, v in TINY.items()}, "task": task}, headers=users["bob"],
                        follow_redirects=False)
     assert form.status_code == 422 and "that you may use" in form.text

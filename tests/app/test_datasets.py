@@ -130,7 +130,7 @@ def test_words_outside_the_tier_are_refused_at_upload_or_at_submit_never_in_the_
     reason = {e["field"]: e["reason"] for e in r.json()["errors"]}["task"]
     assert "outside the synthetic tier's vocabulary: question, answer" in reason
     r = client.post("/api/sweeps", json={"base": {**TINY, "task": task}, "grid": {"seed": [0, 1]}})
-    assert r.status_code == 422 and [e["field"] for e in r.json()["errors"]] == ["task"]
+    assert r.status_code == 422 and [e["field"] for e in r.json()["errors"]] == ["base: task"]
     assert client.get("/api/runs").json()["runs"] == []
     builder = client.get(f"/?task={task}").text  # the builder says so as the task is picked, before Run
     assert "outside the synthetic tier&#39;s vocabulary: question, answer" in builder and "disabled>Run it" in builder

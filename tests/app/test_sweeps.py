@@ -67,6 +67,8 @@ def test_a_single_run_may_reuse_a_finished_one_on_request(client, sessions):
     ({"grid": {}}, "grid", "at least one field"),
     ({"preset": "nope", "grid": {"lr": [1e-3]}}, "preset", "unknown preset"),
     ({"base": {"epochs": 0}, "grid": {"lr": [1e-3]}}, "base: epochs", "allowed: 1 to 20"),
+    ({"base": {"task": "data:0123456789abcdef"}, "grid": {"lr": [1e-3]}}, "base: task", "no uploaded dataset"),
+    ({"grid": {"task": ["data:0123456789abcdef"]}}, "task", "no uploaded dataset"),
     ([1, 2], "body", "dictionary"),
 ])
 def test_bad_grids_are_a_422_naming_the_problem_and_queue_nothing(client, spec, field, words):
