@@ -1,6 +1,6 @@
 """Grouped training: each member of a group reports what the same run trained alone reports, within the
-tolerance docs/grouped-training.md states (float32 on CPU: losses and NLLs within 1e-4 relative; accuracies,
-outputs and steps equal)."""
+tolerance docs/grouped-training.md states (float32 on CPU: losses and NLLs within 1e-4 relative, a single
+probe's NLL within 1e-4 relative or 1e-4 nats; accuracies, outputs and steps equal)."""
 
 import math
 
@@ -13,6 +13,7 @@ from forgetlab.worker.engine.train import Cancelled, train
 SMALL = {"method": "lora", "task_examples": 64, "epochs": 2, "batch_size": 16, "eval_every": 2}
 TIMES = {"seconds", "setup_seconds", "eval_seconds", "train_seconds"}
 RELATIVE = 1e-4
+PROBE_NATS = 1e-4  # a single probe's NLL (summary's baseline_items, final_items): small NLLs move by nats, not shares
 
 
 def members_scenarios():
@@ -51,7 +52,8 @@ def differences(alone, grouped, path="") -> list[str]:
             return [f"{path}: {len(alone)} items != {len(grouped)}"]
         return [d for i, (a, g) in enumerate(zip(alone, grouped)) for d in differences(a, g, f"{path}[{i}]")]
     if isinstance(alone, float) and isinstance(grouped, float) and not path.endswith("accuracy"):
-        return [] if math.isclose(alone, grouped, rel_tol=RELATIVE, abs_tol=1e-7) else [f"{path}: {alone} != {grouped}"]
+        close = 1e-7 if "_items" not in path else PROBE_NATS
+        return [] if math.isclose(alone, grouped, rel_tol=RELATIVE, abs_tol=close) else [f"{path}: {alone} != {grouped}"]
     return [] if alone == grouped else [f"{path}: {alone!r} != {grouped!r}"]
 
 
