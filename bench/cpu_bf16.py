@@ -59,7 +59,7 @@ def eval_arm(model, encoded, runtime, label: str) -> dict:
         setattr(evaluate_module, name, timed(name))
     choice.option_logliks = keep_logliks
     before = load()
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     try:
         with runtime.autocast():
             result = evaluate_module.evaluate(model, encoded)
@@ -67,8 +67,9 @@ def eval_arm(model, encoded, runtime, label: str) -> dict:
         for name, fn in originals.items():
             setattr(evaluate_module, name, fn)
         choice.option_logliks = original_logliks
-    seconds = time.perf_counter() - started
-    print(f"[{label}] full-suite evaluation, {len(encoded.suite.probes)} items: {seconds:.1f} s: multiple choice "
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+    print(f"[{label}] full-suite evaluation, {len(encoded.suite.probes)} items: {seconds:.1f} s wall, {cpu:.1f} s "
+          f"of CPU time (a busy machine's share shows in their gap): multiple choice "
           f"{spent['choose']:.1f} s, generation {spent['generate_all']:.1f} s, reference NLLs {spent['score']:.1f} s "
           f"({before} at the start, {load()} at the end)", flush=True)
     return {"result": result, "seconds": seconds, "logliks": logliks}
@@ -155,8 +156,9 @@ def run_train(args, order: list[str]) -> None:
         summary = train(s, tier=tier, runtime=runtime)
         training = summary.seconds - summary.eval_seconds - summary.setup_seconds
         print(f"[{label}] smollm2-break-it seed 0: wall {summary.seconds:.1f} s, evaluation {summary.eval_seconds:.1f} s, "
-              f"setup {summary.setup_seconds:.1f} s, training {training:.1f} s ({before} at the start, {load()} at "
-              f"the end)", flush=True)
+              f"setup {summary.setup_seconds:.1f} s, training {training:.1f} s (the loop's own count: "
+              f"{summary.train_seconds:.1f} s); {summary.precision} ({before} at the start, {load()} at the end)",
+              flush=True)
         arms[label] = (summary, training)
     (a, ta), (b, tb) = arms["fp32"], arms["bf16"]
     ok_speed = ta / tb >= 1.3

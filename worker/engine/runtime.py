@@ -26,30 +26,43 @@ CPU_BF16_TRAINING = False  # the training rule's verdict (docs/real-model.md)
 CPU_BF16_EVALUATION = False  # the evaluation rule's verdict (docs/real-model.md)
 
 
+BF16_FLAGS = {"avx512_bf16", "amx_bf16"}  # x86 CPU flags of bf16 matmul instructions
+
+
 @functools.lru_cache(maxsize=1)
 def cpu_has_bf16() -> bool:
     """Whether this CPU has bf16 matmul units (AVX512-BF16 or AMX). Without them torch converts, and bf16
-    is about 8x slower than float32 (measured: docs/real-model.md). oneDNN's own check where torch has it,
-    else the kernel's CPU flags."""
+    is about 8x slower than float32 (measured: docs/real-model.md)."""
+    return has_bf16(_onednn_bf16(), cpu_flags())
+
+
+def has_bf16(onednn: bool | None, flags: set[str] | None) -> bool:
+    """oneDNN's own check (None: torch has none) says yes on any AVX-512 CPU, where it converts, slowly; so on
+    x86 the CPU's flags must also show bf16 instructions. Where there are no x86 flags to read (another
+    architecture), oneDNN's answer stands."""
+    if flags is None:
+        return bool(onednn)
+    return onednn is not False and bool(flags & BF16_FLAGS)
+
+
+def _onednn_bf16() -> bool | None:
     check = getattr(getattr(torch.ops, "mkldnn", None), "_is_mkldnn_bf16_supported", None)
-    if check is not None and torch.backends.mkldnn.is_available():
-        try:
-            return bool(check()) and _cpu_flags_allow()
-        except RuntimeError:
-            pass
-    return _cpu_flags_allow(required=True)
-
-
-def _cpu_flags_allow(required: bool = False) -> bool:
-    """The CPU flags avx512_bf16 or amx_bf16 (/proc/cpuinfo). oneDNN also says yes on plain AVX-512 (it
-    converts there, slowly), so its answer is kept only where the flags show real bf16 units; where the
-    flags cannot be read, oneDNN's answer stands unless `required`."""
+    if check is None or not torch.backends.mkldnn.is_available():
+        return None
     try:
-        with open("/proc/cpuinfo") as f:
-            flags = {flag for line in f if line.startswith("flags") for flag in line.split(":", 1)[1].split()}
+        return bool(check())
+    except RuntimeError:
+        return None
+
+
+def cpu_flags(path: str = "/proc/cpuinfo") -> set[str] | None:
+    """The x86 CPU flags the kernel lists, or None where there are none to read."""
+    try:
+        with open(path) as f:
+            lines = [line for line in f if line.startswith("flags")]
     except OSError:
-        return not required
-    return bool(flags & {"avx512_bf16", "amx_bf16"})
+        return None
+    return {flag for line in lines for flag in line.split(":", 1)[1].split()} if lines else None
 
 
 @dataclass(frozen=True)
@@ -97,6 +110,21 @@ class Runtime:
         if self.autocast_dtype is None or not (self.training if training else self.evaluation):
             return contextlib.nullcontext()
         return torch.autocast(self.device, dtype=self.autocast_dtype)
+
+    @property
+    def for_base_level(self) -> "Runtime":
+        """The runtime a run's base step-0 level is measured in (worker/engine/base_view.py): on the CPU the
+        run's own evaluation precision, so that a curve is one precision from its first point; on CUDA
+        float32, as the GPU path has always measured it."""
+        if self.device != "cpu" or not self.evaluation:
+            return Runtime(self.device)
+        return Runtime("cpu", self.autocast_dtype)  # only its evaluation autocast is used: one per-process cache entry
+
+    @property
+    def evaluation_precision(self) -> str:
+        """"float32" or the dtype evaluation autocasts to: what the base's cached level is keyed by."""
+        return "float32" if self.autocast_dtype is None or not self.evaluation else \
+            str(self.autocast_dtype).removeprefix("torch.")
 
     @property
     def precision(self) -> str:
