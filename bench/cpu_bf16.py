@@ -160,22 +160,34 @@ def run_train(args, order: list[str]) -> None:
               f"{summary.train_seconds:.1f} s); {summary.precision} ({before} at the start, {load()} at the end)",
               flush=True)
         arms[label] = (summary, training)
+        if args.save:
+            with open(f"{args.save}.{label}.json", "w") as out:
+                out.write(summary.model_dump_json())
+    if len(arms) < 2:  # one arm alone (--order bf16): compare its saved summary later (--compare)
+        return
     (a, ta), (b, tb) = arms["fp32"], arms["bf16"]
     ok_speed = ta / tb >= 1.3
-    print(f"training part: fp32 {ta:.1f} s, bf16 {tb:.1f} s: {ta / tb:.2f}x (rule (a): >= 1.3x)")
-    task = b.task_accuracy["final"] - a.task_accuracy["final"]
+    print(f"training part: fp32 {ta:.1f} s, bf16 {tb:.1f} s: {ta / tb:.2f}x (rule (a): >= 1.3x: "
+          f"{'holds' if ok_speed else 'FAILS'})")
+    compare_train(a, b)
+
+
+def compare_train(a, b) -> bool:
+    """The training rule's part (b), printed from two summaries (fp32, bf16); True when it holds."""
+    task = b.task_accuracy.final - a.task_accuracy.final
     ok = abs(task) <= 0.05
-    print(f"task final accuracy fp32 {a.task_accuracy['final']:.3f} bf16 {b.task_accuracy['final']:.3f} "
+    print(f"task final accuracy fp32 {a.task_accuracy.final:.3f} bf16 {b.task_accuracy.final:.3f} "
           f"({task:+.3f}; rule: within 0.05)")
-    for name, acc in a.final_accuracy.items():
-        d = b.final_accuracy[name] - acc
+    for name, acc in a.final.items():
+        d = b.final[name] - acc
         rel = (b.final_nll[name] - a.final_nll[name]) / a.final_nll[name]
         half = HALF_WIDTH.get(name)
         within = half is not None and abs(d) <= half and abs(rel) <= 0.05
         ok &= within
-        print(f"  {name:<12} accuracy fp32 {acc:.3f} bf16 {b.final_accuracy[name]:.3f} ({d:+.3f}; rule: within "
+        print(f"  {name:<12} accuracy fp32 {acc:.3f} bf16 {b.final[name]:.3f} ({d:+.3f}; rule: within "
               f"{half}) nll fp32 {a.final_nll[name]:.4f} bf16 {b.final_nll[name]:.4f} ({rel:+.2%}; rule: within 5%)")
-    print(f"training rule: (a) {'holds' if ok_speed else 'FAILS'}, (b) {'holds' if ok else 'FAILS'}")
+    print(f"training rule (b): {'holds' if ok else 'FAILS'}")
+    return ok
 
 
 def main() -> None:
@@ -184,8 +196,17 @@ def main() -> None:
     parser.add_argument("--train", action="store_true", help="the training rule: smollm2-break-it seed 0")
     parser.add_argument("--order", default="fp32,bf16", help="which arm runs first")
     parser.add_argument("--model", help="another base directory (a smoke run on the tests' 2-layer SmolLM2)")
+    parser.add_argument("--save", help="--train: write each arm's summary to SAVE.<arm>.json")
+    parser.add_argument("--compare", nargs=2, metavar=("FP32", "BF16"),
+                        help="--train's part (b) from two saved summaries (arms run apart, e.g. at once)")
     parser.add_argument("--head", type=int, help="--eval on the first N items of every suite only (a smoke run)")
     args = parser.parse_args()
+    if args.compare:
+        from forgetlab.core.results import Summary
+
+        a, b = (Summary.model_validate_json(open(path).read()) for path in args.compare)
+        compare_train(a, b)
+        return
     configure("smollm2")  # before torch loads, as every entry point of the lab does
     import torch
 
