@@ -14,7 +14,11 @@ and final mean reference NLL of each arm with their differences against the rule
 The load average is printed beside every figure. --model DIR and --head N run it on another base and on the
 first N items of every suite (the tests' 2-layer SmolLM2: a smoke run, not a measurement).
 
-Run: .venv/bin/python -m bench.cpu_bf16 --eval | --train [--order fp32,bf16] [--model DIR] [--head N]
+--train --order bf16 --save P (and --order fp32 --save P) runs one arm and keeps its summary; --compare
+P.fp32.json P.bf16.json prints part (b) from the two (the results docs/real-model.md compares came this way).
+
+Run: .venv/bin/python -m bench.cpu_bf16 --eval | --train [--order fp32,bf16] [--save P] [--model DIR] [--head N]
+     .venv/bin/python -m bench.cpu_bf16 --compare P.fp32.json P.bf16.json
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Where and how the engine computes: device and dtype, in one object passed to train().
 
 CPU is float32, exactly as the lab has always run (its threads: worker/threads.py), except where
-`Runtime.for_tier()` turns on bf16 autocast for a real model on a CPU with bf16 matmul units, for the
+`Runtime.cpu_for_tier()` turns on bf16 autocast for a real model on a CPU with bf16 matmul units, for the
 parts whose rule held (docs/real-model.md, "bf16 on a CPU with bf16 matmul units"; the setting
 FORGETLAB_CPU_BF16). CUDA puts the model, every batch, the suites and the mitigations' state on the GPU
 and runs forwards under bf16 autocast. Weights and optimizer state stay float32 everywhere. Nothing else
