@@ -22,8 +22,8 @@ from forgetlab.core.errors import RuntimeUnavailable
 # The tiers the CPU runs under bf16 autocast (with FORGETLAB_CPU_BF16=auto, on a CPU with bf16 units), and
 # which parts: the result of the rule in docs/real-model.md. The synthetic tier stays float32 (its pinned curves).
 CPU_BF16_TIERS = {"smollm2"}
-CPU_BF16_TRAINING = False  # the training rule's verdict (docs/real-model.md)
-CPU_BF16_EVALUATION = False  # the evaluation rule's verdict (docs/real-model.md)
+CPU_BF16_TRAINING = False  # the training rule failed (knowledge, reasoning moved; docs/real-model.md)
+CPU_BF16_EVALUATION = False  # the evaluation rule failed (47.5% same greedy texts; docs/real-model.md)
 
 
 BF16_FLAGS = {"avx512_bf16", "amx_bf16"}  # x86 CPU flags of bf16 matmul instructions
