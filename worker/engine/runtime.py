@@ -1,9 +1,9 @@
 """Where and how the engine computes: device and dtype, in one object passed to train().
 
-CPU is float32, exactly as the lab has always run (its threads: worker/threads.py), except where
-`Runtime.cpu_for_tier()` turns on bf16 autocast for a real model on a CPU with bf16 matmul units, for the
-parts whose rule held (docs/real-model.md, "bf16 on a CPU with bf16 matmul units"; the setting
-FORGETLAB_CPU_BF16). CUDA puts the model, every batch, the suites and the mitigations' state on the GPU
+CPU is float32, exactly as the lab has always run (its threads: worker/threads.py), unless the opt-in
+FORGETLAB_CPU_BF16=on has `Runtime.cpu_for_tier()` turn on bf16 autocast for a real model on a CPU with bf16
+matmul units (faster, and does not agree with float32 by the lab's rule: docs/real-model.md, "bf16 on a CPU
+with bf16 matmul units"). The bench runs the two parts apart (`evaluation`, `training`). CUDA puts the model, every batch, the suites and the mitigations' state on the GPU
 and runs forwards under bf16 autocast. Weights and optimizer state stay float32 everywhere. Nothing else
 in the engine asks which device or precision it is on: it moves tensors with `runtime.device` and opens
 `runtime.autocast()` (evaluation) or `runtime.autocast(training=True)` (the training step's forward).
@@ -19,11 +19,10 @@ import torch
 
 from forgetlab.core.errors import RuntimeUnavailable
 
-# The tiers the CPU runs under bf16 autocast (with FORGETLAB_CPU_BF16=auto, on a CPU with bf16 units), and
-# which parts: the result of the rule in docs/real-model.md. The synthetic tier stays float32 (its pinned curves).
+# The tiers FORGETLAB_CPU_BF16=on runs under bf16 autocast on a CPU with bf16 units. It is an opt-in: both of
+# the lab's rules failed on agreement (docs/real-model.md), so float32 is the default. The synthetic tier stays
+# float32 whatever the setting (its pinned curves; its tiny matmuls gain nothing).
 CPU_BF16_TIERS = {"smollm2"}
-CPU_BF16_TRAINING = False  # the training rule failed (knowledge, reasoning moved; docs/real-model.md)
-CPU_BF16_EVALUATION = False  # the evaluation rule failed (47.5% same greedy texts; docs/real-model.md)
 
 
 BF16_FLAGS = {"avx512_bf16", "amx_bf16"}  # x86 CPU flags of bf16 matmul instructions
@@ -86,16 +85,15 @@ class Runtime:
 
     @classmethod
     def cpu_for_tier(cls, tier: str, setting: str | None = None) -> "Runtime":
-        """The CPU runtime of a tier's runs: bf16 autocast for the parts whose rule held, on a tier that may use
-        it, where the CPU has bf16 units and the setting (FORGETLAB_CPU_BF16; `off`: float32) allows it."""
+        """The CPU runtime of a tier's runs: bf16 autocast in training and evaluation when the setting
+        (FORGETLAB_CPU_BF16) is `on`, the tier may use it and the CPU has bf16 units; else float32."""
         if setting is None:
             from forgetlab.core.settings import get_settings
 
             setting = get_settings().cpu_bf16
-        evaluation, training = CPU_BF16_EVALUATION, CPU_BF16_TRAINING
-        if setting == "off" or tier not in CPU_BF16_TIERS or not (evaluation or training) or not cpu_has_bf16():
+        if setting != "on" or tier not in CPU_BF16_TIERS or not cpu_has_bf16():
             return cls.cpu()
-        return cls("cpu", torch.bfloat16, evaluation=evaluation, training=training)
+        return cls("cpu", torch.bfloat16)
 
     @classmethod
     def for_queue(cls, queue: str, tier: str | None = None) -> "Runtime":

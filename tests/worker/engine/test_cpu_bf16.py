@@ -17,11 +17,11 @@ from forgetlab.worker.engine.train import train
 BF16 = Runtime("cpu", torch.bfloat16)
 
 
-def test_the_setting_reads_auto_or_off(monkeypatch):
-    assert Settings().cpu_bf16 == "auto"
-    monkeypatch.setenv("FORGETLAB_CPU_BF16", "off")
-    assert Settings().cpu_bf16 == "off"
+def test_the_setting_reads_off_or_on(monkeypatch):
+    assert Settings().cpu_bf16 == "off"  # both rules failed: float32 unless asked
     monkeypatch.setenv("FORGETLAB_CPU_BF16", "on")
+    assert Settings().cpu_bf16 == "on"
+    monkeypatch.setenv("FORGETLAB_CPU_BF16", "auto")
     with pytest.raises(ValueError):
         Settings()
 
@@ -41,40 +41,32 @@ def test_bf16_units_need_the_cpu_flags_not_only_onednn(tmp_path):
 
 
 @pytest.fixture
-def rule_held(monkeypatch):
-    """Both rules held and the CPU has bf16 units, whatever this machine's CPU and the measured verdicts."""
-    monkeypatch.setattr(runtime_module, "CPU_BF16_EVALUATION", True)
-    monkeypatch.setattr(runtime_module, "CPU_BF16_TRAINING", True)
+def bf16_units(monkeypatch):
+    """The CPU has bf16 units, whatever this machine's CPU."""
     monkeypatch.setattr(runtime_module, "cpu_has_bf16", lambda: True)
 
 
-def test_only_smollm2_on_auto_with_bf16_units_runs_in_bf16(rule_held, monkeypatch):
-    assert Runtime.cpu_for_tier("smollm2", "auto") == BF16
+def test_only_smollm2_with_on_and_bf16_units_runs_in_bf16(bf16_units, monkeypatch):
+    assert Runtime.cpu_for_tier("smollm2", "on") == BF16
     assert Runtime.cpu_for_tier("smollm2", "off") == Runtime.cpu()
-    assert Runtime.cpu_for_tier("synthetic", "auto") == Runtime.cpu()
+    assert Runtime.cpu_for_tier("synthetic", "on") == Runtime.cpu()
     assert Runtime.for_queue("cpu", "synthetic") == Runtime.cpu() and Runtime.for_queue("cpu") == Runtime.cpu()
     monkeypatch.setattr(runtime_module, "cpu_has_bf16", lambda: False)
-    assert Runtime.cpu_for_tier("smollm2", "auto") == Runtime.cpu()  # no bf16 units: float32, whatever the setting
+    assert Runtime.cpu_for_tier("smollm2", "on") == Runtime.cpu()  # no bf16 units: float32, whatever the setting
 
 
-def test_only_the_parts_whose_rule_held(rule_held, monkeypatch):
-    monkeypatch.setattr(runtime_module, "CPU_BF16_TRAINING", False)
-    evaluation_only = Runtime.cpu_for_tier("smollm2", "auto")
+def test_the_parts_apart_as_the_bench_runs_them():
+    evaluation_only = Runtime("cpu", torch.bfloat16, training=False)
     assert evaluation_only.precision == "bfloat16 autocast (evaluation only)"
     with evaluation_only.autocast():
         assert torch.is_autocast_enabled("cpu")
     with evaluation_only.autocast(training=True):
         assert not torch.is_autocast_enabled("cpu")
-    monkeypatch.setattr(runtime_module, "CPU_BF16_EVALUATION", False)
-    assert Runtime.cpu_for_tier("smollm2", "auto") == Runtime.cpu()  # neither held: nothing changes
-
-
-def test_the_measured_verdicts_are_what_auto_gives_on_this_cpu():
-    """What auto gives here follows the committed verdicts and this CPU, nothing else."""
-    got = Runtime.cpu_for_tier("smollm2", "auto")
-    held = runtime_module.CPU_BF16_EVALUATION or runtime_module.CPU_BF16_TRAINING
-    assert (got.autocast_dtype is not None) == (held and runtime_module.cpu_has_bf16())
     assert Runtime.cpu().precision == "float32" and BF16.precision == "bfloat16 autocast"
+
+
+def test_the_default_is_float32_on_every_cpu():
+    assert Runtime.cpu_for_tier("smollm2") == Runtime.cpu()
 
 
 def test_the_base_level_cache_keeps_precisions_apart(monkeypatch, tmp_path):
@@ -103,11 +95,18 @@ def test_the_base_level_cache_keeps_precisions_apart(monkeypatch, tmp_path):
         get_settings.cache_clear()
 
 
-def test_the_synthetic_tier_records_float32_whatever_the_setting(rule_held):
-    scenario = parse({"tier": "synthetic", "task": "support-narrow", "epochs": 1, "task_examples": 50,
-                      "batch_size": 16, "eval_every": 2})
-    summary = train(scenario)
-    assert summary.precision == "float32"
+def test_the_synthetic_tier_records_float32_whatever_the_setting(bf16_units, monkeypatch):
+    from forgetlab.core.settings import get_settings
+
+    monkeypatch.setenv("FORGETLAB_CPU_BF16", "on")
+    get_settings.cache_clear()
+    try:
+        assert Runtime.cpu_for_tier("smollm2") == BF16  # the setting is read: smollm2 would run in bf16
+        scenario = parse({"tier": "synthetic", "task": "support-narrow", "epochs": 1, "task_examples": 50,
+                          "batch_size": 16, "eval_every": 2})
+        assert train(scenario).precision == "float32"
+    finally:
+        get_settings.cache_clear()
 
 
 @pytest.fixture(scope="module")
