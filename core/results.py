@@ -180,6 +180,9 @@ class Summary(_Contract):
     setup_seconds: float
     eval_seconds: float
     train_seconds: float
+    # How the run computed (worker/engine/runtime.py): "float32", or e.g. "bfloat16 autocast (evaluation only)".
+    # Curves of different precisions agree only within the tolerances in docs/real-model.md. Older runs: float32.
+    precision: str = "float32"
 
 
 class Finished(_Contract):

@@ -54,6 +54,12 @@ class Settings(BaseSettings):
     # shares the usable cores between the runs at once). Set, it overrides that rule everywhere a run starts.
     torch_threads: int | None = Field(None, ge=1, le=64, description="CPU threads per run (default: the rule "
                                                                       "in worker/threads.py).")
+    # bf16 autocast on the CPU (docs/real-model.md, "bf16 on a CPU with bf16 matmul units"): failed the lab's
+    # agreement rule, so it is an opt-in for speed (on), never the default; off: float32 everywhere.
+    cpu_bf16: Literal["off", "on"] = Field("off", description="on: bf16 autocast, in training and evaluation, "
+                                                              "for the smollm2 tier where the CPU has bf16 "
+                                                              "matmul units (faster; does not agree with "
+                                                              "float32 by the lab's rule); off: float32.")
     # Grouped training (docs/grouped-training.md): a worker that takes a queued LoRA run also takes the compatible
     # queued runs (same tier, base and queue) and trains them as one group on one frozen base. Both modes.
     group_size: int = Field(8, ge=1, le=64, description="Most runs a worker trains as one group; 1 turns "

@@ -64,14 +64,18 @@ def cmd_eval(args) -> None:
     tier = _tier(args.tier)
     configure(tier.name)  # before torch loads (_tier is torch-free)
     from .engine.evaluate import evaluate
+    from .engine.runtime import Runtime
 
+    runtime = Runtime.cpu_for_tier(tier.name)  # the tier's CPU precision (FORGETLAB_CPU_BF16), as its runs use
     model, tokenizer = _load(args.model, tier)
     encoded = _suite(args.suite, tokenizer, tier)
-    if encoded.suite.judge is None:
-        evaluate(model, encoded)  # warm-up: the first forward allocates (a judged suite is slow enough)
-    started = time.perf_counter()
-    result = evaluate(model, encoded)
+    with runtime.autocast():
+        if encoded.suite.judge is None:
+            evaluate(model, encoded)  # warm-up: the first forward allocates (a judged suite is slow enough)
+        started = time.perf_counter()
+        result = evaluate(model, encoded)
     result["seconds"] = round(time.perf_counter() - started, 4)
+    result["precision"] = runtime.evaluation_precision
     if args.json:
         print(json.dumps(result, indent=2))
         return
@@ -90,7 +94,7 @@ def cmd_eval(args) -> None:
     for name, parts in result.get("nll_parts", {}).items():
         content = "-" if parts["content"] is None else f"{parts['content']:.3f}"
         print(f"nll[{name}]  first {parts['first']:.3f}  content {content}  end {parts['end']:.3f}")
-    print(f"evaluated in {result['seconds']:.3f} s")
+    print(f"evaluated in {result['seconds']:.3f} s ({result['precision']})")
 
 
 def cmd_pretrain(args) -> None:

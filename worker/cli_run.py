@@ -177,6 +177,8 @@ def print_summary(summary: dict, task: str) -> None:
         caps = " ".join(f"{c[:5]} {v:.2f}" for c, v in point["capabilities"].items())
         print(f"WiSE-FT alpha {point['alpha']:.2f}: task {point['task']:.2f} | {caps}")
     stop = " (early stopped)" if summary["early_stopped"] else ""
+    if summary.get("precision", "float32") != "float32":  # how it computed, where not float32 (runtime.py)
+        stop += f" in {summary['precision']}"
     print(f"{summary['steps']} steps in {summary['seconds']:.1f} s{stop}; mean forgetting "
           f"{sum(summary['forgetting'].values()) / len(summary['forgetting']):+.3f}")
 

@@ -100,12 +100,13 @@ MAX_SAVED_PARAMETERS = 20_000_000
 
 def _runtime(queue: str, tier: str, processes: int, settings: Settings):
     """Where this run computes: the gpu queue insists on CUDA (RuntimeUnavailable says why not). Its CPU
-    threads follow worker/threads.py's rule for its tier, beside `processes - 1` other runs."""
+    threads follow worker/threads.py's rule for its tier, beside `processes - 1` other runs; its CPU precision
+    `Runtime.cpu_for_tier`'s (FORGETLAB_CPU_BF16)."""
     from forgetlab.worker.engine.runtime import Runtime
     from forgetlab.worker.threads import configure
 
     configure(tier, processes=processes, device="cuda" if queue == "gpu" else "cpu", override=settings.torch_threads)
-    return Runtime.for_queue(queue)
+    return Runtime.for_queue(queue, tier)
 
 
 class Watchdog(threading.Thread):

@@ -21,6 +21,7 @@ from forgetlab.core.tiers import Tier
 
 from .evaluate import EncodedSuite, evaluate, sample_probes, samples
 from .model import load_model
+from .runtime import Runtime
 
 
 @dataclass(frozen=True)
@@ -38,8 +39,12 @@ class BaseView:
 
 
 @functools.lru_cache(maxsize=8)
-def base_view(tier: Tier, task: str, device: str = "cpu") -> BaseView:
-    """The tier's base on `device`, its suites encoded, and its step-0 measurements, for one task."""
+def base_view(tier: Tier, task: str, runtime: Runtime | str = "cpu") -> BaseView:
+    """The tier's base on the runtime's device (or a device's name: float32 there), its suites encoded, and its
+    step-0 measurements, for one task, measured under the runtime's evaluation autocast (a run passes
+    `Runtime.for_base_level`)."""
+    runtime = Runtime(runtime) if isinstance(runtime, str) else runtime
+    device = runtime.device
     model, tokenizer = load_model(tier.model())
     model.to(device)
     suite = tier.probe_suite().select(list(tier.capabilities) + [task])
@@ -50,21 +55,26 @@ def base_view(tier: Tier, task: str, device: str = "cpu") -> BaseView:
     run = EncodedSuite.build(suite.head(tier.run_probes), tokenizer, device, tier.generation_tokens,
                              refusal_capabilities=refusal)
     probes = sample_probes(run.suite, per_name=1)
-    level = cached_level(tier, full, device, lambda: evaluate(model, full))
-    base_samples = samples(model, tokenizer, probes, judge=suite.judge, generated=level.get("outputs"))
+    with runtime.autocast():
+        level = cached_level(tier, full, device, lambda: evaluate(model, full), runtime.evaluation_precision)
+        base_samples = samples(model, tokenizer, probes, judge=suite.judge, generated=level.get("outputs"))
     return BaseView(model, tokenizer, full, run, probes, base_samples, level)
 
 
-def cached_level(tier: Tier, full: EncodedSuite, device: str, measure_base: Callable[[], dict]) -> dict:
+def cached_level(tier: Tier, full: EncodedSuite, device: str, measure_base: Callable[[], dict],
+                 precision: str = "float32") -> dict:
     """The base's step-0 measurements. Judged suites cost a minute of generation on a CPU, so they are
     kept on disk, keyed by everything they depend on: the model's checksum, the probes, the device,
-    the engine version. Exact-match suites take a tenth of a second and are measured every time."""
+    the precision evaluation ran in (a bf16 level is never read for a float32 run, nor the reverse), the
+    engine version. Exact-match suites take a tenth of a second and are measured every time."""
     checksum = tier.model().checksum
     if full.suite.judge is None or not checksum:
         return measure_base()
     probes = [(p.prompt, p.answer, p.capability, p.group, p.check) for p in full.suite.probes]
-    key = hashlib.sha256(json.dumps([ENGINE_VERSION, tier.name, checksum, device, full.budgets, probes],
-                                    sort_keys=True).encode()).hexdigest()[:24]
+    keyed = [ENGINE_VERSION, tier.name, checksum, device, full.budgets, probes]
+    if precision != "float32":  # float32's key is the one it always had, so its kept levels stay valid
+        keyed.append(precision)
+    key = hashlib.sha256(json.dumps(keyed, sort_keys=True).encode()).hexdigest()[:24]
     path = get_settings().data_dir / "cache" / f"base-{tier.name}-{key}.json"
     try:
         level = json.loads(path.read_text())

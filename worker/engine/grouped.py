@@ -138,7 +138,7 @@ def _attach(model: nn.Module, routing: Routing, member: int, peft_model: nn.Modu
 def train_group(members: list[Member], *, runtime: Runtime | None = None) -> list[Outcome]:
     """Train the members together; each reports its own events as `train()` would. Returns each member's
     outcome, in order. Every member must share `group_key` (the caller groups; a mismatch is refused)."""
-    runtime = runtime or Runtime.cpu()
+    runtime = runtime or Runtime.cpu_for_tier(members[0].scenario.tier)  # the CPU's precision for the tier
     keys = {group_key(m.scenario, runtime.device) for m in members}
     if None in keys or len(keys) != 1:
         raise ValueError(f"these runs cannot train as one group: {sorted(map(str, keys))}")
@@ -176,7 +176,7 @@ def train_group(members: list[Member], *, runtime: Runtime | None = None) -> lis
             start += len(batch)
         joined = concatenate(list(batches.values()), pad_id)
         input_ids, labels = joined.input_ids, joined.labels
-        with runtime.autocast():
+        with runtime.autocast(training=True):
             sizes = [b - a for _, a, b in routing.segments]
             losses = dict(zip((index for index, _, _ in routing.segments),
                               answer_losses(model, input_ids, labels, sizes)))

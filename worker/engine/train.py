@@ -124,7 +124,7 @@ def fine_tune(scenario: Scenario, on_event: Callable | None = None, *, tier: Tie
     run = Trainee(scenario, on_event, tier=tier, runtime=runtime, should_cancel=should_cancel,
                   full_points=full_points, checkpoints=checkpoints, holdout=holdout)
     for batch in run.batches():
-        with run.runtime.autocast():
+        with run.runtime.autocast(training=True):
             loss = answer_loss(run.model, batch.input_ids, batch.labels)
             total = run.with_penalties(loss)
         total.backward()
@@ -156,12 +156,12 @@ class Trainee:
         self.emit = on_event or (lambda event: None)
         self.scenario = s = scenario
         self.tier = tier = (tier or get_tier(s.tier)).for_base(s.base_seed)  # the scenario's base: one of the tier's seeds
-        self.runtime = runtime = runtime or Runtime.cpu()
+        self.runtime = runtime = runtime or Runtime.cpu_for_tier(tier.name)  # the CPU's precision for this tier
         self.should_cancel, self.checkpoints = should_cancel, checkpoints
         torch.manual_seed(s.seed)
 
         # The base, and everything that must be measured on it before the first update.
-        self.base = base = base_view(tier, s.task, runtime.device)
+        self.base = base = base_view(tier, s.task, runtime.for_base_level)
         self.base_model, self.tokenizer, self.probes = base.model, base.tokenizer, base.probes
         self.encoded = base.full if full_points else base.run
         # The held-out split (core/holdout.py): each name's prompts in the whole suite, and which are private.
@@ -393,6 +393,7 @@ class Trainee:
             final_items=self.public(self.final_result.get("items")),
             private=self.private_summary(),
             seconds=round(time.perf_counter() - self.started, 3), setup_seconds=round(self.timing["setup"], 3),
-            eval_seconds=round(self.timing["eval"], 3), train_seconds=round(train_seconds, 3))
+            eval_seconds=round(self.timing["eval"], 3), train_seconds=round(train_seconds, 3),
+            precision=self.runtime.precision)
         self.emit(Finished(step=self.step, summary=summary))
         return summary, self.model, self.base_model

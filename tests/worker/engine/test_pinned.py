@@ -20,7 +20,11 @@ re-run the same way. The summary fields baseline_nll_parts and final_nll_parts (
 judged suites only) are null here.
 
 At engine version 7 the summary gained `private` (the held-out split's figures, null without a split): added
-as null here, nothing re-run; the synthetic tier's results did not change."""
+as null here, nothing re-run; the synthetic tier's results did not change.
+
+The summary gained `precision` (how the run computed, worker/engine/runtime.py): added as "float32" here, nothing
+re-run. The synthetic tier never runs under autocast on the CPU, whatever FORGETLAB_CPU_BF16 says; this test also
+pins that."""
 
 import json
 from pathlib import Path
