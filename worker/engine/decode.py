@@ -13,7 +13,7 @@ import torch
 
 from .encoding import prompt_ids
 from .kv_cache import SHARED_PREFIX_MIN, decode_cache, shared_prefix
-from .scoring import continued_scores
+from .scoring import continued_scores, in_order
 
 # The fewest new tokens any judged answer gets. Measured on the SmolLM2 base (docs/real-model.md): past
 # 64 tokens its pass rate rose by at most 0.02 on knowledge and reasoning, whose answers it words at length.
@@ -82,10 +82,7 @@ def greedy_scored(model, tokenizer, prompts: list[str], limits: list[int],
         cut = eos not in row
         row = row if cut else row[: row.index(eos)]
         out.append((tokenizer.decode(row, skip_special_tokens=True).strip(), cut))
-    if not references:
-        return out, None
-    back = torch.tensor(order).argsort()
-    return out, tuple(torch.cat(column)[back.to(column[0].device)] for column in zip(*pieces))
+    return out, in_order(pieces, order) if references else None
 
 
 def _decode(model, tokenizer, encoded: list[list[int]], limits: list[int],

@@ -32,11 +32,11 @@ def score(model, batch: Batch, parts: bool = False) -> tuple[torch.Tensor, ...]:
         order = sorted(range(len(batch)), key=lambda i: (int(batch.answer_start[i]), int(lengths[i])))
         pieces = [_score_rows(model, batch.take(torch.tensor(order[i: i + SCORE_ROWS])), parts)
                   for i in range(0, len(batch), SCORE_ROWS)]
-        return _in_order(pieces, order)
+        return in_order(pieces, order)
     return _score_rows(model, batch, parts)
 
 
-def _in_order(pieces: list[tuple[torch.Tensor, ...]], order: list[int]) -> tuple[torch.Tensor, ...]:
+def in_order(pieces: list[tuple[torch.Tensor, ...]], order: list[int]) -> tuple[torch.Tensor, ...]:
     """The columns of chunks scored in `order`, back in the rows' own order."""
     back = torch.tensor(order).argsort()
     return tuple(torch.cat(column)[back.to(column[0].device)] for column in zip(*pieces))
@@ -118,7 +118,7 @@ def continued_scores(model, cache, mask: torch.Tensor, last_position: torch.Tens
         logits = logits_at(model, ids, targets != IGNORE, cache=kv_rows(cache, rows, mask.shape[1] - 1),
                            attention_mask=keep, position_ids=at, use_cache=True)
         pieces.append(answer_columns(logits, targets, torch.zeros(len(rows), dtype=torch.long), True))
-    return _in_order(pieces, order)
+    return in_order(pieces, order)
 
 
 def nll_parts(split: torch.Tensor, nll: torch.Tensor) -> dict[str, float]:
