@@ -1,4 +1,4 @@
-"""What reading the chat template's shared system turn once saves the SmolLM2 greedy decode (evaluate._decode):
+"""What reading the chat template's shared system turn once saves the SmolLM2 greedy decode (decode._decode):
 the decode that shares it against the one that reads every prompt whole (SHARED_PREFIX_MIN set out of reach),
 alternating in one process, so a busy machine slows both alike.
 
@@ -30,7 +30,7 @@ def main() -> None:
     import torch
 
     from forgetlab.core.tiers import get_tier
-    from forgetlab.worker.engine import evaluate
+    from forgetlab.worker.engine import decode, evaluate
     from forgetlab.worker.engine.model import load_model
 
     tier = get_tier("smollm2")
@@ -39,12 +39,12 @@ def main() -> None:
     encoded = evaluate.EncodedSuite.build(suite, tokenizer, max_new_tokens=tier.generation_tokens)
     prompts = [p.prompt for p in encoded.probes("instruction")][: args.prompts]
     limit = encoded.budgets["instruction"]
-    sharing = evaluate.SHARED_PREFIX_MIN
+    sharing = decode.SHARED_PREFIX_MIN
 
     def decode(share: bool) -> tuple[float, list]:
-        evaluate.SHARED_PREFIX_MIN = sharing if share else 10**9
+        decode.SHARED_PREFIX_MIN = sharing if share else 10**9
         started = time.perf_counter()
-        texts = evaluate.greedy_rows(model, tokenizer, prompts, limit)
+        texts = decode.greedy_rows(model, tokenizer, prompts, limit)
         return time.perf_counter() - started, texts
 
     print(f"torch threads {torch.get_num_threads()}; load average {os.getloadavg()[0]:.2f}; "

@@ -31,7 +31,7 @@ from .tiers.smollm2 import scoring
 MIN_ITEMS = 4  # fewer, and a pass rate moves in steps too large to read
 MAX_ITEMS = 500  # each item is a generation at every evaluation point
 MAX_PROMPT = 2000  # characters
-MAX_REFERENCE = 1000  # a judged answer's budget is twice its reference's tokens (worker/engine/evaluate.py)
+MAX_REFERENCE = 1000  # a judged answer's budget is twice its reference's tokens (worker/engine/decode.py)
 MAX_OPTIONS = 10
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,39}")  # it names a capability: in charts, URLs and reports
 MAX_PER_RUN = 8

@@ -24,9 +24,10 @@ from collections import defaultdict
 import torch
 
 from .encoding import IGNORE, Batch, concatenate, encode, prompt_ids
-from .evaluate import SHARED_PREFIX_MIN, _score_rows, as_samples, candidates, evaluate, known_outputs, sample_tokens
-from .kv_cache import decode_cache, shared_prefix
+from .evaluate import as_samples, candidates, evaluate, known_outputs, sample_tokens
+from .kv_cache import SHARED_PREFIX_MIN, decode_cache, shared_prefix
 from .loss import answer_losses
+from .scoring import _score_rows
 from .train import Measured
 
 # The most logits (floats) one evaluation forward may hold: about 512 MB. The synthetic tier's 8 members score a

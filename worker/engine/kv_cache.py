@@ -13,9 +13,16 @@ from transformers import DynamicCache
 from transformers.cache_utils import DynamicLayer
 
 
-def kv_rows(cache: DynamicCache, index: torch.Tensor) -> DynamicCache:
-    """A new cache holding the rows `index` of `cache` (a row may repeat); `cache` stays as it was, to be read again."""
-    return DynamicCache(ddp_cache_data=[(keys[index], values[index]) for keys, values, *_ in cache])
+def kv_rows(cache: DynamicCache, index: torch.Tensor, length: int | None = None) -> DynamicCache:
+    """A new cache holding the rows `index` of `cache` (a row may repeat), and only its first `length` positions
+    where given; `cache` stays as it was, to be read again."""
+    return DynamicCache(ddp_cache_data=[(keys[index, :, :length], values[index, :, :length])
+                                        for keys, values, *_ in cache])
+
+
+# Fewer shared leading tokens are not worth a forward of their own (a word-level model's bos): scoring and the
+# decode read a prefix every row shares once only from this many tokens.
+SHARED_PREFIX_MIN = 8
 
 
 def shared_prefix(ids: torch.Tensor, most: int) -> int:

@@ -8,7 +8,7 @@ and projects those alone: the same mean cross-entropy over the same tokens, to f
 fewer terms in another order; tests/worker/engine/test_answer_loss.py compares the two paths, values and
 gradients).
 
-`logits_at` serves scoring too (evaluate.py: reference NLLs and exact match read the answer positions only).
+`logits_at` serves scoring too (scoring.py: reference NLLs and exact match read the answer positions only).
 Models whose logits are not their output embedding applied to the decoder's last hidden state (a logit scale or
 soft cap) are projected by their own forward, every position, and the kept positions read from that: the model
 types in PLAIN_HEAD alone take the short path.

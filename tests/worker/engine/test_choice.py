@@ -68,7 +68,7 @@ def test_a_choice_capability_is_scored_without_generating(model_and_tokenizer, k
     suite = Suite(knowledge[:8], judge=tier.probe_suite().judge)
     encoded = EncodedSuite.build(suite, tokenizer, max_new_tokens=8)
     assert set(encoded.choices) == {"knowledge"}
-    monkeypatch.setattr(evaluate_module, "greedy_rows", lambda *a, **k: pytest.fail("generated"))
+    monkeypatch.setattr(evaluate_module, "greedy_scored", lambda *a, **k: pytest.fail("generated"))
     result = evaluate(model, encoded)
     passed, picked = choose(model, encoded.choices["knowledge"])
     assert result["capabilities"]["knowledge"]["accuracy"] == sum(passed) / 8

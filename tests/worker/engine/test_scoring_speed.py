@@ -2,17 +2,20 @@
 from their context's KV cache (choice.py) against one forward over each whole context + option row; the greedy
 decode that drops ended rows and groups prompts by length against one left-padded `generate()` batch cut at each
 row's limit; reference NLLs scored in length-sorted chunks, projecting only answer positions onto the vocabulary,
-against chunks in suite order projecting every position. Same choices, texts, exact matches and first tokens,
-log-likelihoods within 1e-5 relative."""
+against chunks in suite order projecting every position; reference NLLs teacher-forced from the decode's KV cache
+of the prompts against score(). Same choices, texts, exact matches and first tokens, log-likelihoods within 1e-5
+relative."""
 
 import pytest
 import torch
 import torch.nn.functional as F
 
 from forgetlab.core.tiers import get_tier
+from forgetlab.worker.engine import decode as decode_module
 from forgetlab.worker.engine.choice import encode_choices, option_logliks
+from forgetlab.worker.engine.decode import greedy_rows, greedy_scored
 from forgetlab.worker.engine.encoding import IGNORE, encode, prompt_ids, trim
-from forgetlab.worker.engine.evaluate import greedy_rows, score
+from forgetlab.worker.engine.scoring import score
 from forgetlab.worker.engine.model import load
 
 
@@ -71,14 +74,12 @@ def plain_greedy(model, tokenizer, prompts, limits):
 
 
 def test_the_greedy_decode_gives_the_texts_of_one_generate_batch(model_and_tokenizer, probes, monkeypatch):
-    from forgetlab.worker.engine import evaluate as evaluate_module
-
     model, tokenizer = model_and_tokenizer
     picked = [p for name in ("instruction", "reasoning", "format", "safety", "support", "sql")
               for p in [q for q in probes if q.capability == name][:5]]
     prompts = [p.prompt for p in picked]
     limits = [6 + 5 * (i % 4) for i in range(len(prompts))]  # rows that end early, late and at their limit
-    monkeypatch.setattr(evaluate_module, "DECODE_ROWS", 8)  # several batches, each of several rows
+    monkeypatch.setattr(decode_module, "DECODE_ROWS", 8)  # several batches, each of several rows
     assert greedy_rows(model, tokenizer, prompts, max(limits), limits) == plain_greedy(model, tokenizer, prompts, limits)
 
 
@@ -96,24 +97,22 @@ def decode_with_widths(model, tokenizer, prompts, new_tokens):
 def test_the_decode_reads_the_shared_prefix_once_to_the_same_texts(model_and_tokenizer, probes, monkeypatch):
     """The decode reads the chat template's system turn once and continues every left-padded row from its cache:
     the same texts, token for token, as the decode that reads every prompt whole (sharing switched off)."""
-    from forgetlab.worker.engine import evaluate as evaluate_module
-
     model, tokenizer = model_and_tokenizer
     picked = [p for name in ("instruction", "knowledge", "sql") for p in [q for q in probes if q.capability == name][:4]]
     prompts = [p.prompt for p in picked]
-    monkeypatch.setattr(evaluate_module, "DECODE_ROWS", 6)  # rows of several prompt lengths in each batch
-    batches, real_decode = [], evaluate_module._decode
+    monkeypatch.setattr(decode_module, "DECODE_ROWS", 6)  # rows of several prompt lengths in each batch
+    batches, real_decode = [], decode_module._decode
 
-    def spy(model, tokenizer, encoded, limits):
+    def spy(model, tokenizer, encoded, limits, references=None):
         batches.append(encoded)
-        return real_decode(model, tokenizer, encoded, limits)
+        return real_decode(model, tokenizer, encoded, limits, references)
 
-    monkeypatch.setattr(evaluate_module, "_decode", spy)
+    monkeypatch.setattr(decode_module, "_decode", spy)
     shared, widths = decode_with_widths(model, tokenizer, prompts, 24)
     assert all(len({len(e) for e in rows}) > 1 for rows in batches)  # every batch is left-padded
-    prefixes = [w for w in widths if w[0] == 1 and w[1] >= evaluate_module.SHARED_PREFIX_MIN]
+    prefixes = [w for w in widths if w[0] == 1 and w[1] >= decode_module.SHARED_PREFIX_MIN]
     assert len(prefixes) == len(batches)  # each batch read its prefix once, in a forward of one row
-    monkeypatch.setattr(evaluate_module, "SHARED_PREFIX_MIN", 10**9)  # every prompt read whole, as before
+    monkeypatch.setattr(decode_module, "SHARED_PREFIX_MIN", 10**9)  # every prompt read whole, as before
     assert shared == greedy_rows(model, tokenizer, prompts, 24)
 
 
@@ -152,6 +151,26 @@ def test_sorted_chunks_score_as_chunks_in_order(model_and_tokenizer, probes):
     assert torch.allclose(split, want_split, rtol=1e-5, atol=0, equal_nan=True)
 
 
+def test_references_from_the_decode_cache_score_as_score(model_and_tokenizer, probes, monkeypatch):
+    """References teacher-forced from the decode's KV cache of their prompts (several decode batches, each of
+    several prompt lengths and several chunks of answers): the texts of the decode without references, token for
+    token, and score()'s exact matches, first tokens and NLLs (whole and split) within 1e-5 relative."""
+    model, tokenizer = model_and_tokenizer
+    picked = [p for name in ("instruction", "reasoning", "support", "format", "safety", "sql") for p in
+              [q for q in probes if q.capability == name][:7]]
+    monkeypatch.setattr(decode_module, "DECODE_ROWS", 20)  # 42 rows: three batches, of 16-row chunks and fewer
+    batch = encode(tokenizer, [(p.prompt, p.answer) for p in picked])
+    references = [labels[labels != IGNORE].tolist() for labels in batch.labels]
+    prompts = [p.prompt for p in picked]
+    limits = [4 + 3 * (i % 5) for i in range(len(picked))]
+    rows, (correct, nll, first, split) = greedy_scored(model, tokenizer, prompts, limits, references)
+    assert rows == greedy_rows(model, tokenizer, prompts, max(limits), limits)
+    want_correct, want_nll, want_first, want_split = score(model, batch, parts=True)
+    assert torch.equal(correct, want_correct) and torch.equal(first, want_first)
+    assert torch.allclose(nll, want_nll, rtol=1e-5, atol=0)
+    assert torch.allclose(split, want_split, rtol=1e-5, atol=0, equal_nan=True)
+
+
 def test_exact_match_scores_as_every_position_projected():
     """The synthetic tier's exact match reads the same argmaxes: right answers, wrong ones and longer ones. Mean
     NLLs within 1e-5 relative; the split's one-token parts within 1e-5 relative or 2e-6 nats."""
@@ -171,13 +190,11 @@ def test_exact_match_scores_as_every_position_projected():
 def test_the_synthetic_decode_shares_a_prefix_only_to_the_same_texts(monkeypatch):
     """Two synthetic prompts that open with the same 8 tokens (bos and 7 words) and differ in length: the decode
     shares their prefix and gives the texts of the decode that reads each prompt whole."""
-    from forgetlab.worker.engine import evaluate as evaluate_module
-
     model, tokenizer = load()
     prompts = [p.prompt for p in get_tier("synthetic").probe_suite().probes
                if p.prompt.startswith("ticket billing app order 8 5 3 ")][:2]
     assert len(prompts) == 2 and len({len(e) for e in prompt_ids(tokenizer, prompts)}) == 2
     shared, widths = decode_with_widths(model, tokenizer, prompts, 6)
-    assert widths[0] == (1, evaluate_module.SHARED_PREFIX_MIN)  # the 8 shared tokens, read once
-    monkeypatch.setattr(evaluate_module, "SHARED_PREFIX_MIN", 10**9)
+    assert widths[0] == (1, decode_module.SHARED_PREFIX_MIN)  # the 8 shared tokens, read once
+    monkeypatch.setattr(decode_module, "SHARED_PREFIX_MIN", 10**9)
     assert shared == greedy_rows(model, tokenizer, prompts, 6)
