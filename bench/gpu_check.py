@@ -39,7 +39,7 @@ def main() -> int:
         print("no CUDA GPU here: nothing to check")
         return 1
     print(f"GPU: {torch.cuda.get_device_name()}; torch {torch.__version__}")
-    cuda, cpu = Runtime.cuda(), Runtime.cpu(torch.get_num_threads())
+    cuda, cpu = Runtime.cuda(), Runtime.cpu()
     s = scenario()
     tier = get_tier(s.tier)
     started = time.perf_counter()

@@ -57,7 +57,7 @@ def _train(args: tuple[dict, str]) -> dict:
                           "capabilities": {c: [m.accuracy, m.nll] for c, m in event.capabilities.items()}})
 
     started = time.perf_counter()
-    runtime = Runtime.cuda() if device == "cuda" else Runtime.cpu(1)
+    runtime = Runtime.cuda() if device == "cuda" else Runtime.cpu()
     summary = train(scenario, on_event, runtime=runtime)
     return {"hash": scenario.canonical_hash(), "seed": scenario.seed, "config": config,
             "wall": round(time.perf_counter() - started, 1), "summary": summary.model_dump(mode="json"),
