@@ -52,7 +52,8 @@ def cmd_claims(args) -> None:
     bar = tqdm(total=runs_needed(seeds, args.tier, bases, only), desc="claims", unit="run")
     from forgetlab.core.settings import get_settings
 
-    cache = None if args.no_cache else get_settings().data_dir / "cache" / "claims"
+    cache = None if args.no_cache else get_settings().data_dir / "cache" / cache_name(
+        runtime or Runtime.cpu_for_tier(args.tier))
     rows = run_claims(seeds, on_run=lambda key, seed: bar.update(1), model_dir=args.model, tier=args.tier,
                       runtime=runtime, bases=bases, workers=workers, cache_dir=cache, only=only)
     bar.close()
@@ -81,3 +82,14 @@ def register(sub) -> None:
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.add_argument("--model", help="base model directory (default: the tier's base)")
     p.set_defaults(func=cmd_claims)
+
+
+def cache_name(runtime) -> str:
+    """The run cache's directory for runs computed by `runtime`: a run's result depends on where and how it
+    computed, not only on its scenario. CPU float32 keeps the directory it always had; any other device or
+    precision (CUDA's bf16, the CPU's bf16 opt-in) has its own."""
+    from .engine.runtime import Runtime
+
+    if runtime == Runtime.cpu():
+        return "claims"
+    return f"claims-{runtime.device}-{runtime.precision.replace(' ', '-')}"

@@ -14,7 +14,7 @@ from pathlib import Path
 from forgetlab.core.tiers import Tier
 
 from .encoding import is_chat, prompt_ids
-from .evaluate import greedy
+from .decode import greedy
 from .gate import GateError, load_base, load_candidate
 
 

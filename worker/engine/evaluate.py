@@ -19,10 +19,9 @@ from forgetlab.core.probes import Suite
 from forgetlab.core.suites import GROUP as OWN_SUITE
 
 from .choice import ChoiceBatch, choose, encode_choices, is_choice
-# The decode and scoring live in their own modules; callers of the engine import them from here as before.
-from .decode import BUDGET_FLOOR, budget, greedy, greedy_rows, greedy_scored  # noqa: F401
+from .decode import budget, greedy, greedy_scored
 from .encoding import IGNORE, Batch, encode
-from .scoring import nll_parts, score  # noqa: F401
+from .scoring import nll_parts, score
 
 
 @dataclass

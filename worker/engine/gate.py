@@ -74,7 +74,8 @@ from forgetlab.core.tiers import Tier
 
 from .artifacts import is_adapter_dir, read_manifest, weights_sha256
 from .encoding import VocabularyError
-from .evaluate import EncodedSuite, evaluate, greedy
+from .decode import greedy
+from .evaluate import EncodedSuite, evaluate
 from .model import ModelLoadError, load, load_model
 
 SCHEMA = "forgetlab.gate/1"

@@ -99,3 +99,11 @@ def test_preset_cards_are_written_from_their_values():
         assert f"lr {preset.scenario().lr:g}" in values, preset.name
     fix = PRESETS["fix-it"]
     assert f"learning rate {fix.scenario().lr:g}" in fix.explanation and "low for LoRA" not in fix.explanation
+
+
+def test_a_run_not_in_float32_says_so():
+    c = config("break-it")
+    plain = read_run(config=c, summary=summary({"knowledge": 0.3}), base={})
+    assert not any("float32" in line for line in plain["why"])
+    bf16 = read_run(config=c, summary={**summary({"knowledge": 0.3}), "precision": "bfloat16 autocast"}, base={})
+    assert bf16["why"][-1].startswith("It computed under bfloat16 autocast, not float32")

@@ -153,7 +153,8 @@ def test_bf16_scores_within_the_evaluation_rule_on_the_small_model(truncated):
     """Reference NLLs per capability within 1% relative, and the same option wherever float32's margin is
     at least 0.05 nats, on the real 2-layer SmolLM2's items."""
     from forgetlab.worker.engine.choice import encode_choices, option_logliks
-    from forgetlab.worker.engine.evaluate import EncodedSuite, score
+    from forgetlab.worker.engine.evaluate import EncodedSuite
+    from forgetlab.worker.engine.scoring import score
     from forgetlab.worker.engine.model import load
 
     model, tokenizer = load(truncated)
@@ -171,3 +172,12 @@ def test_bf16_scores_within_the_evaluation_rule_on_the_small_model(truncated):
         bf16 = option_logliks(model, choices)
     clear = [(a, b) for a, b in zip(fp32, bf16) if (lambda r: r[0] - r[1])(a.sort(descending=True).values) >= 0.05]
     assert clear and all(int(a.argmax()) == int(b.argmax()) for a, b in clear)
+
+
+def test_the_claims_run_cache_is_kept_apart_per_device_and_precision():
+    """A claim's cached run is read back only by runs that compute as it did; CPU float32 keeps its old directory."""
+    from forgetlab.worker.cli_claims import cache_name
+
+    assert cache_name(Runtime.cpu()) == "claims"
+    assert cache_name(BF16) == "claims-cpu-bfloat16-autocast"
+    assert cache_name(Runtime("cuda", torch.bfloat16)) == "claims-cuda-bfloat16-autocast"

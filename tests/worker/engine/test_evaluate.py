@@ -4,7 +4,9 @@ import copy
 
 import torch
 
-from forgetlab.worker.engine.evaluate import evaluate, greedy, samples, score
+from forgetlab.worker.engine.decode import greedy
+from forgetlab.worker.engine.evaluate import evaluate, samples
+from forgetlab.worker.engine.scoring import score
 
 
 def test_teacher_forced_exact_match_equals_greedy(base, encoded_suite):
@@ -35,7 +37,7 @@ def test_nll_split_adds_back_to_the_whole(base, encoded_suite):
     # first token + the tokens between + the end token is the whole answer's NLL, probe by probe;
     # the split is what tells a shifted answer format (first and end move) from lost content.
     from forgetlab.worker.engine.encoding import IGNORE
-    from forgetlab.worker.engine.evaluate import nll_parts
+    from forgetlab.worker.engine.scoring import nll_parts
 
     model, _ = base
     for name, batch in encoded_suite.batches.items():

@@ -155,7 +155,8 @@ def test_batched_evaluation_equals_each_members_own():
     import torch
 
     from forgetlab.worker.engine import grouped, grouped_eval
-    from forgetlab.worker.engine.evaluate import greedy, score
+    from forgetlab.worker.engine.decode import greedy
+    from forgetlab.worker.engine.scoring import score
     from forgetlab.worker.engine.train import Trainee, validation_loss
 
     runs = [Trainee(s) for s in members_scenarios()[1:]]  # ranks 2, 4 and 2: the stacked and per-member paths

@@ -81,7 +81,8 @@ def test_every_budget_fits_twice_the_longest_reference_and_the_floor(truncated):
     # A correct answer worded a little longer than the reference must end inside the budget, so the
     # budget never decides the score; the tier's cap must not cut below that.
     from forgetlab.worker.engine.encoding import IGNORE
-    from forgetlab.worker.engine.evaluate import BUDGET_FLOOR, EncodedSuite, budget
+    from forgetlab.worker.engine.decode import BUDGET_FLOOR, budget
+    from forgetlab.worker.engine.evaluate import EncodedSuite
 
     _, tokenizer = load(truncated)
     tier = get_tier("smollm2")
