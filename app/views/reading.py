@@ -267,5 +267,8 @@ def read_run(*, config: dict, summary: dict, base: dict[str, float], info: dict 
     if tries and lost:
         options = " or ".join(t["label"].removeprefix("Try ") for t in tries[:2])
         why[0] = f"{why[0].rstrip('.')}; try {options}."
+    if (precision := summary.get("precision", "float32")) != "float32":  # the GPU's, or the CPU's bf16 opt-in
+        why.append(f"It computed under {precision}, not float32, so its figures match a float32 run's of the "
+                   "same scenario and seed only roughly: compare it with runs that computed the same way.")
     return {"headline": title, "rows": rows, "lost": lost, "slipped": slipped, "kept": kept, "why": why,
             "tries": tries}
