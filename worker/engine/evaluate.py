@@ -71,16 +71,25 @@ class EncodedSuite:
 
 
 def evaluate(model, encoded: EncodedSuite, names: list[str] | None = None,
-             scores: dict[str, tuple[torch.Tensor, ...]] | None = None) -> dict:
-    """Accuracy and mean answer NLL per capability and task, format rigidity, refusal rates. `scores`: each
-    name's score() of this model, already computed (a group scores its members together,
-    worker/engine/grouped_eval.py); exact-match suites only."""
+             scores: dict[str, tuple[torch.Tensor, ...]] | None = None, generated: dict | None = None) -> dict:
+    """Accuracy and mean answer NLL per capability and task, format rigidity, refusal rates. Measured by a
+    group for its members together (worker/engine/grouped_eval.py): `scores`, each name's score() of this model
+    (exact-match suites); `generated`, its generate_all() (judged suites)."""
     suite = encoded.suite
     names = names or suite.capabilities + suite.tasks
-    if suite.judge is not None:
-        return evaluate_judged(model, encoded, names)
     was_training = model.training
-    model.eval()
+    model.eval()  # the reference NLLs too: a lone run's adapters may drop out in training mode
+    try:
+        if suite.judge is not None:
+            return evaluate_judged(model, encoded, names, generated)
+        return _evaluate_exact(model, encoded, names, scores)
+    finally:
+        model.train(was_training)
+
+
+def _evaluate_exact(model, encoded: EncodedSuite, names: list[str], scores: dict | None) -> dict:
+    """evaluate() for exact-match suites."""
+    suite = encoded.suite
     result: dict = {"capabilities": {}, "tasks": {}, "items": {}}  # items: per probe [passed, nll], for the gate
     general_first: list[torch.Tensor] = []
     for name in names:
@@ -102,25 +111,32 @@ def evaluate(model, encoded: EncodedSuite, names: list[str] | None = None,
         firsts = torch.cat(general_first)
         # Share of general answers that open with a task's template: the task's format leaking out.
         result["format_rigidity"] = {t: (firsts == i).float().mean().item() for t, i in encoded.template_ids.items()}
-    if was_training:
-        model.train()
     return result
 
 
-def evaluate_judged(model, encoded: EncodedSuite, names: list[str]) -> dict:
+def decoded_names(encoded: EncodedSuite, names: list[str]) -> list[str]:
+    """The names whose items a judged evaluation generates: all but those of multiple-choice items alone."""
+    choices = encoded.choices or {}
+    return [name for name in names if not (name in choices and is_choice(encoded.probes(name)))]
+
+
+def evaluate_judged(model, encoded: EncodedSuite, names: list[str], generated: dict | None = None) -> dict:
     """evaluate() for judged suites: pass rates of greedy generations, reference NLL, and the same
     refusal and rigidity measures read from the generated text. `outputs` keeps every generation
     (prompt -> text), so samples need not decode again; `truncated` is each name's share of answers its
     budget cut before the model ended them. `nll_parts` splits each capability's reference
     NLL (see nll_parts(); a judged suite's references are sentences, an exact-match suite's one word).
     Multiple-choice items (`encoded.choices`) pass when their right option is the most likely (choice.py); a
-    name of such items alone generates nothing, and its output is the option chosen."""
+    name of such items alone generates nothing, and its output is the option chosen. `generated`: the
+    decoded_names()' generate_all() of this model, where a group decoded it (evaluate())."""
     suite, judge = encoded.suite, encoded.suite.judge
     result: dict = {"capabilities": {}, "tasks": {}, "outputs": {}, "items": {}, "nll_parts": {}}
     general: list[str] = []
     choices = encoded.choices or {}
-    only_choices = [name for name in names if name in choices and is_choice(encoded.probes(name))]
-    generated = generate_all(model, encoded, [name for name in names if name not in only_choices])
+    decoded = decoded_names(encoded, names)
+    only_choices = [name for name in names if name not in decoded]
+    if generated is None:
+        generated = generate_all(model, encoded, decoded)
     result["truncated"] = {name: _share([cut for _, cut in rows]) for name, (rows, _) in generated.items()}
     for name in names:
         probes = encoded.probes(name)
@@ -168,17 +184,32 @@ def generate_all(model, encoded: EncodedSuite, names: list[str]) -> dict[str, tu
     steps, each of which reads every weight, more than by the batch's arithmetic: on an H200 one batch took a
     40-step run from 79 s to 26 s, and on 2 shared CPU cores 24 probes of six suites decoded in about half the
     time of one suite at a time, to the same texts."""
+    return generate_copies(model, encoded, names)[0]
+
+
+def generate_copies(model, encoded: EncodedSuite, names: list[str], routing=None,
+                    members: list[int] | None = None) -> list[dict[str, tuple[list[tuple[str, bool]], tuple]]]:
+    """generate_all() of each member of a group (`members`, through the group's `routing`:
+    worker/engine/grouped_eval.py), in order: every member's copy of the prompts decoded in the same batches,
+    each row through its own member's adapters. Without them, one model's: a list of one."""
     prompts = [p.prompt for name in names for p in encoded.probes(name)]
+    copies = members or [None]
     if not prompts:  # every name is multiple choice: nothing to decode
-        return {}
+        return [{} for _ in copies]
     limits = [encoded.budgets[name] for name in names for _ in encoded.probes(name)]
     references = [labels[labels != IGNORE].tolist() for name in names for labels in encoded.batches[name].labels]
-    rows, scored = greedy_scored(model, encoded.tokenizer, prompts, limits, references)
-    out, start = {}, 0
-    for name in names:
-        end = start + len(encoded.probes(name))
-        out[name] = (rows[start:end], tuple(column[start:end] for column in scored))
-        start = end
+    n = len(prompts)
+    rows, scored = greedy_scored(model, encoded.tokenizer, prompts * len(copies), limits * len(copies),
+                                 references * len(copies), routing,
+                                 [m for m in members for _ in prompts] if members else None)
+    out = []
+    for k in range(len(copies)):
+        split, start = {}, k * n
+        for name in names:
+            end = start + len(encoded.probes(name))
+            split[name] = (rows[start:end], tuple(column[start:end] for column in scored))
+            start = end
+        out.append(split)
     return out
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
+from itertools import groupby
 from typing import Callable
 
 import torch
@@ -68,6 +69,16 @@ class Routing:
     """Which rows of this step's batch belong to which member: (member, start, end), in row order."""
 
     segments: list[tuple[int, int, int]] = field(default_factory=list)
+
+    def route(self, members: list[int]) -> None:
+        """Point the next forward's rows at their members: `members` per row, in row order (each run of rows of
+        one member becomes one segment)."""
+        self.segments.clear()
+        start = 0
+        for member, rows in groupby(members):
+            end = start + len(list(rows))
+            self.segments.append((member, start, end))
+            start = end
 
 
 class GroupedLoRALinear(nn.Module):

@@ -10,10 +10,11 @@ must be decoded are decoded in one batch. Each member's figures are then assembl
 `samples()` pieces a lone run uses, from its own rows' scores. What this measures equals each member's own evaluation up to floating-point reduction order (the
 tolerance of docs/grouped-training.md; tests/worker/engine/test_grouped.py checks it).
 
-Exact-match suites only (the synthetic tier's). A judged suite (SmolLM2's) grades greedy generations, decoded
-through a KV cache whose rows leave the batch as they end, and reads its shared chat prefix from a one-row cache:
-its members are measured one by one, as a lone run measures itself. So is a suite whose probes would share a
-long prefix (a chat template), which score() reads once from a one-row forward.
+A judged suite (SmolLM2's) grades greedy generations: every member's copy of the prompts is decoded in the same
+batches, each row through its own member's adapters (evaluate.generate_copies(), decode.greedy_scored()), and
+the references are teacher-forced from that decode's cache as a lone run's are; each member then reads its own
+multiple-choice items and grades its own answers (`evaluate()`). An exact-match suite whose probes would share a
+long prefix (a chat template), which score() reads once from a one-row forward, is measured by each member itself.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from collections import defaultdict
 import torch
 
 from .encoding import IGNORE, Batch, concatenate, encode, prompt_ids
-from .evaluate import as_samples, candidates, evaluate, known_outputs, sample_tokens
+from .evaluate import as_samples, candidates, decoded_names, evaluate, generate_copies, known_outputs, sample_tokens
 from .kv_cache import SHARED_PREFIX_MIN, decode_cache, shared_prefix
 from .loss import answer_losses
 from .scoring import _score_rows
@@ -43,7 +44,7 @@ def measure_members(model, routing, runs: dict, pad_id: int) -> dict[int, Measur
     suites: dict[int, list[int]] = defaultdict(list)  # members due on one encoded suite (one task's), by identity
     for index, run in runs.items():
         suite = run.due()
-        if suite is not None and suite.suite.judge is None:
+        if suite is not None:
             suites[id(suite)].append(index)
     if not suites:
         return {}
@@ -54,6 +55,12 @@ def measure_members(model, routing, runs: dict, pad_id: int) -> dict[int, Measur
         with next(iter(runs.values())).runtime.autocast():
             for members in suites.values():
                 encoded = runs[members[0]].due()
+                if encoded.suite.judge is not None:
+                    names = encoded.suite.capabilities + encoded.suite.tasks
+                    generated = generate_copies(model, encoded, decoded_names(encoded, names), routing, members)
+                    for index, own in zip(members, generated):
+                        results[index] = evaluate(runs[index].model, encoded, generated=own)
+                    continue
                 scores = {name: score_members(model, routing, members, encoded.batches[name])
                           for name in encoded.suite.capabilities + encoded.suite.tasks}
                 if any(s is None for s in scores.values()):
@@ -62,7 +69,9 @@ def measure_members(model, routing, runs: dict, pad_id: int) -> dict[int, Measur
                     results[index] = evaluate(runs[index].model, encoded,
                                               scores={name: tuple(c[k] for c in s) for name, s in scores.items()})
             losses = validation_losses(model, routing, {i: runs[i].val_data for i in results}, pad_id)
-            shown = {i: runs[i].shown(runs[i].step, runs[i].due(), results[i]) for i in results}
+            # A judged suite's samples are its generations, which each member reads from its own result.
+            shown = {i: runs[i].shown(runs[i].step, runs[i].due(), results[i]) for i in results
+                     if runs[i].due().suite.judge is None}
             outputs = samples_members(model, routing, runs[next(iter(runs))].tokenizer, shown)
     finally:
         routing.segments.clear()
@@ -70,7 +79,7 @@ def measure_members(model, routing, runs: dict, pad_id: int) -> dict[int, Measur
     elapsed = time.perf_counter() - started
     for index in results:
         runs[index].timing["eval"] += elapsed
-    return {index: Measured(losses[index], results[index], outputs[index] if outputs is not None else None)
+    return {index: Measured(losses[index], results[index], outputs.get(index) if outputs is not None else None)
             for index in results}
 
 

@@ -93,16 +93,17 @@ def answer_columns(logits: torch.Tensor, targets: torch.Tensor, opening: torch.T
 
 
 def continued_scores(model, cache, mask: torch.Tensor, last_position: torch.Tensor, last_token: torch.Tensor,
-                     answers: list[list[int]]) -> tuple[torch.Tensor, ...]:
+                     answers: list[list[int]], route=None) -> tuple[torch.Tensor, ...]:
     """score(parts=True)'s columns of each row's answer (its tokens, end token included), after the prompt that
     `cache` holds: a batch's KV cache right after reading its prompts (the greedy decode's prefill), `mask` the
     attention mask of its positions, `last_position` the position of each row's last prompt token,
     `last_token` that token.
 
-    Rows go SCORE_ROWS at a time, shortest answers together. Each chunk copies its rows' cache less the last prompt
+    Rows go SCORE_ROWS at a time, shortest answers together (a group's batch, `route` (decode.Route): each
+    member's rows together, then by length, every forward's rows through their members' adapters). Each chunk copies its rows' cache less the last prompt
     position and reads that token again, then the answer: the positions score() projects (the last prompt token
     predicts the first answer token), laid out as score() lays them, and `cache` is left as it was for the decode."""
-    order = sorted(range(len(answers)), key=lambda i: len(answers[i]))
+    order = sorted(range(len(answers)), key=lambda i: (route.members[i] if route else 0, len(answers[i])))
     pieces = []
     for lo in range(0, len(order), SCORE_ROWS):
         rows = torch.tensor(order[lo: lo + SCORE_ROWS], device=mask.device)
@@ -115,6 +116,8 @@ def continued_scores(model, cache, mask: torch.Tensor, last_position: torch.Tens
         targets = torch.tensor([a + [IGNORE] * (width - len(a)) for a in chunk], device=mask.device)
         keep = torch.cat([mask[rows], mask.new_ones(len(rows), width - 1)], -1)
         at = last_position[rows].unsqueeze(-1) + torch.arange(width, device=mask.device)
+        if route:
+            route.rows(rows.tolist())
         logits = logits_at(model, ids, targets != IGNORE, cache=kv_rows(cache, rows, mask.shape[1] - 1),
                            attention_mask=keep, position_ids=at, use_cache=True)
         pieces.append(answer_columns(logits, targets, torch.zeros(len(rows), dtype=torch.long), True))

@@ -103,9 +103,9 @@ def test_the_decode_reads_the_shared_prefix_once_to_the_same_texts(model_and_tok
     monkeypatch.setattr(decode_module, "DECODE_ROWS", 6)  # rows of several prompt lengths in each batch
     batches, real_decode = [], decode_module._decode
 
-    def spy(model, tokenizer, encoded, limits, references=None):
+    def spy(model, tokenizer, encoded, limits, references=None, route=None):
         batches.append(encoded)
-        return real_decode(model, tokenizer, encoded, limits, references)
+        return real_decode(model, tokenizer, encoded, limits, references, route)
 
     monkeypatch.setattr(decode_module, "_decode", spy)
     shared, widths = decode_with_widths(model, tokenizer, prompts, 24)
