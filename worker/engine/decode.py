@@ -64,10 +64,11 @@ def greedy_scored(model, tokenizer, prompts: list[str], limits: list[int],
     for each of its members, one block of rows per member, so that the blocks stack into one matmul.
 
     Prompts are decoded in batches of DECODE_ROWS of one limit and similar length (sorted by both, so a batch's
-    left padding is small), each step feeding only the newest token through the KV cache; a row leaves its batch as
-    soon as it has ended (end-of-sequence) or reached its own limit, so no step computes an answer that is
-    already over. The texts are those of one left-padded batch decoding to the longest limit and cutting each
-    answer at its own (tests/worker/engine/test_scoring_speed.py compares them)."""
+    left padding is small), each step feeding only the newest token through the KV cache; a row ends at its
+    end-of-sequence token or its own limit, and ended rows leave the batch a quarter at a time (LEAVE_SHARE), so
+    few steps compute an answer that is already over. The texts are those of one left-padded batch decoding to
+    the longest limit and cutting each answer at its own (tests/worker/engine/test_scoring_speed.py compares
+    them)."""
     was_training = model.training
     model.eval()
     encoded = prompt_ids(tokenizer, prompts)
@@ -170,7 +171,8 @@ def _decode(model, tokenizer, encoded: list[list[int]], limits: list[int],
             return answers, scored
         if ended * LEAVE_SHARE >= len(going):  # rows that ended leave the batch, and their cache with them
             keep = going.nonzero().squeeze(-1)
-            live, left, token, mask, last, going = live[keep], left[keep], token[keep], mask[keep], last[keep], going[keep]
+            live, left, token, going = live[keep], left[keep], token[keep], going[keep]
+            mask, last = mask[keep], last[keep]
             cache.batch_select_indices(keep)
         mask = torch.cat([mask, mask.new_ones(len(live), 1)], -1)
         last = last + 1

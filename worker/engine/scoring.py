@@ -100,9 +100,10 @@ def continued_scores(model, cache, mask: torch.Tensor, last_position: torch.Tens
     `last_token` that token.
 
     Rows go SCORE_ROWS at a time, shortest answers together (a group's batch, `route` (decode.Route): each
-    member's rows together, then by length, every forward's rows through their members' adapters). Each chunk copies its rows' cache less the last prompt
-    position and reads that token again, then the answer: the positions score() projects (the last prompt token
-    predicts the first answer token), laid out as score() lays them, and `cache` is left as it was for the decode."""
+    member's rows together, then by length, every forward's rows through their members' adapters). Each chunk
+    copies its rows' cache less the last prompt position and reads that token again, then the answer: the
+    positions score() projects (the last prompt token predicts the first answer token), laid out as score() lays
+    them, and `cache` is left as it was for the decode."""
     order = sorted(range(len(answers)), key=lambda i: (route.members[i] if route else 0, len(answers[i])))
     pieces = []
     for lo in range(0, len(order), SCORE_ROWS):
