@@ -54,6 +54,19 @@ def bare_peft_step_seconds(s, device: str) -> float:
     return (time.perf_counter() - started) / len(batches)
 
 
+def generated_suite():
+    """SmolLM2's base model and tokenizer, its whole suite encoded, and the names whose items a judged evaluation
+    generates (every name but the multiple-choice one). Import after worker/threads.py's configure()."""
+    from forgetlab.worker.engine.choice import is_choice
+    from forgetlab.worker.engine.evaluate import EncodedSuite
+
+    tier = get_tier("smollm2")
+    model, tokenizer = load_model(tier.model())
+    encoded = EncodedSuite.build(tier.probe_suite(), tokenizer, max_new_tokens=tier.generation_tokens)
+    names = [n for n in encoded.suite.capabilities + encoded.suite.tasks if not is_choice(encoded.probes(n))]
+    return model, tokenizer, encoded, names
+
+
 def matmul_peak_flops(device: str, size: int = 2048, dtype=torch.float32) -> float:
     """The machine's measured matmul FLOP/s (the mean of 5 products after a warm-up)."""
     a, b = torch.randn(size, size, device=device, dtype=dtype), torch.randn(size, size, device=device, dtype=dtype)

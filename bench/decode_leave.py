@@ -33,16 +33,11 @@ def main() -> None:
     configure("smollm2", override=args.threads)
     import torch
 
-    from forgetlab.core.tiers import get_tier
     from forgetlab.worker.engine import decode
-    from forgetlab.worker.engine.choice import is_choice
-    from forgetlab.worker.engine.evaluate import EncodedSuite
-    from forgetlab.worker.engine.model import load_model
 
-    tier = get_tier("smollm2")
-    model, tokenizer = load_model(tier.model())
-    encoded = EncodedSuite.build(tier.probe_suite(), tokenizer, max_new_tokens=tier.generation_tokens)
-    names = [n for n in encoded.suite.capabilities + encoded.suite.tasks if not is_choice(encoded.probes(n))]
+    from ._smollm2 import generated_suite
+
+    model, tokenizer, encoded, names = generated_suite()
     probes = {n: encoded.probes(n)[: args.per_name or None] for n in names}
     prompts = [p.prompt for n in names for p in probes[n]]
     limits = [encoded.budgets[n] for n in names for _ in probes[n]]

@@ -3,8 +3,8 @@
 CPU is float32, exactly as the lab has always run (its threads: worker/threads.py), unless the opt-in
 FORGETLAB_CPU_BF16=on has `Runtime.cpu_for_tier()` turn on bf16 autocast for a real model on a CPU with bf16
 matmul units (faster, and does not agree with float32 by the lab's rule: docs/real-model.md, "bf16 on a CPU
-with bf16 matmul units"). The bench runs the two parts apart (`evaluation`, `training`). CUDA puts the model, every batch, the suites and the mitigations' state on the GPU
-and runs forwards under bf16 autocast. Weights and optimizer state stay float32 everywhere. Nothing else
+with bf16 matmul units"). The bench runs the two parts apart (`evaluation`, `training`). CUDA puts the model,
+every batch, the suites and the mitigations' state on the GPU and runs forwards under bf16 autocast. Weights and optimizer state stay float32 everywhere. Nothing else
 in the engine asks which device or precision it is on: it moves tensors with `runtime.device` and opens
 `runtime.autocast()` (evaluation) or `runtime.autocast(training=True)` (the training step's forward).
 """
@@ -121,18 +121,20 @@ class Runtime:
     @property
     def evaluation_precision(self) -> str:
         """"float32" or the dtype evaluation autocasts to: what the base's cached level is keyed by."""
-        return "float32" if self.autocast_dtype is None or not self.evaluation else \
-            str(self.autocast_dtype).removeprefix("torch.")
+        return "float32" if self.autocast_dtype is None or not self.evaluation else self._dtype_name
 
     @property
     def precision(self) -> str:
         """How this runtime computes, as a run records it: "float32", or the autocast dtype and where it applies."""
         if self.autocast_dtype is None or not (self.evaluation or self.training):
             return "float32"
-        dtype = str(self.autocast_dtype).removeprefix("torch.")
         if self.evaluation and self.training:
-            return f"{dtype} autocast"
-        return f"{dtype} autocast ({'evaluation' if self.evaluation else 'training'} only)"
+            return f"{self._dtype_name} autocast"
+        return f"{self._dtype_name} autocast ({'evaluation' if self.evaluation else 'training'} only)"
+
+    @property
+    def _dtype_name(self) -> str:
+        return str(self.autocast_dtype).removeprefix("torch.")
 
     def generator(self, seed: int) -> torch.Generator:
         """A seeded CPU generator: sampling order is drawn on the CPU on every device, so data order

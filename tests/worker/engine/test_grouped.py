@@ -147,19 +147,15 @@ def test_a_member_resumes_from_its_checkpoint_in_a_new_group(tmp_path):
     assert second[1].summary is not None  # the member beside it trained to its end
 
 
-def test_batched_evaluation_equals_each_members_own():
-    """The group's batched pieces against each member's own model, with adapters moved far apart (random B, so the
-    members answer differently): probe scores, validation losses and greedy decodes (worker/engine/grouped_eval.py)."""
+def group_apart(runs, spread: float):
+    """The group's model and routing over the runs' adapters, every adapter's B drawn at random (normal, std
+    `spread`, seeded) so that the members answer differently; every model in evaluation mode."""
     import copy
 
     import torch
 
-    from forgetlab.worker.engine import grouped, grouped_eval
-    from forgetlab.worker.engine.decode import greedy
-    from forgetlab.worker.engine.scoring import score
-    from forgetlab.worker.engine.train import Trainee, validation_loss
+    from forgetlab.worker.engine import grouped
 
-    runs = [Trainee(s) for s in members_scenarios()[1:]]  # ranks 2, 4 and 2: the stacked and per-member paths
     routing = grouped.Routing()
     model = copy.deepcopy(runs[0].base_model).requires_grad_(False).eval()
     torch.manual_seed(0)
@@ -168,8 +164,23 @@ def test_batched_evaluation_equals_each_members_own():
         with torch.no_grad():
             for name, p in run.model.named_parameters():
                 if "lora_B" in name:
-                    p.normal_(0.0, 0.5)
+                    p.normal_(0.0, spread)
         run.model.eval()
+    return model, routing
+
+
+def test_batched_evaluation_equals_each_members_own():
+    """The group's batched pieces against each member's own model, with adapters moved far apart (random B, so the
+    members answer differently): probe scores, validation losses and greedy decodes (worker/engine/grouped_eval.py)."""
+    import torch
+
+    from forgetlab.worker.engine import grouped_eval
+    from forgetlab.worker.engine.decode import greedy
+    from forgetlab.worker.engine.scoring import score
+    from forgetlab.worker.engine.train import Trainee, validation_loss
+
+    runs = [Trainee(s) for s in members_scenarios()[1:]]  # ranks 2, 4 and 2: the stacked and per-member paths
+    model, routing = group_apart(runs, 0.5)
     members = list(range(len(runs)))
     suite = runs[0].encoded
     for name, batch in suite.batches.items():

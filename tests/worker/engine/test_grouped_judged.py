@@ -3,19 +3,16 @@ through its own member's adapters, give what each member's own evaluation gives,
 docs/grouped-training.md (texts equal; NLLs within 1e-4 relative, a single probe's within 1e-4 nats). A real
 2-block SmolLM2 built from the shipped GGUF (tests/conftest.py's `truncated`)."""
 
-import copy
-
 import pytest
 import torch
 
 from forgetlab.core.scenario import parse
 from forgetlab.core.tiers import get_tier
-from forgetlab.worker.engine import grouped
 from forgetlab.worker.engine.evaluate import decoded_names, evaluate, generate_all, generate_copies
 from forgetlab.worker.engine.grouped import Member, train_group
 from forgetlab.worker.engine.train import Trainee, train
 
-from .test_grouped import RELATIVE, differences, untimed
+from .test_grouped import RELATIVE, differences, group_apart, untimed
 
 SMOL = {"tier": "smollm2", "task": "support", "method": "lora", "epochs": 1, "task_examples": 50, "batch_size": 8,
         "eval_every": 3}
@@ -33,15 +30,7 @@ def test_every_members_generations_and_references_equal_its_own(small_tier):
     members answer differently."""
     runs = [Trainee(parse({**SMOL, "seed": seed, "lora_rank": rank}), tier=small_tier)
             for seed, rank in ((0, 8), (1, 8), (2, 4))]
-    routing = grouped.Routing()
-    model = copy.deepcopy(runs[0].base_model).requires_grad_(False).eval()
-    torch.manual_seed(0)
-    for index, run in enumerate(runs):
-        grouped._attach(model, routing, index, run.model)
-        with torch.no_grad():
-            for name, p in run.model.named_parameters():
-                if "lora_B" in name:
-                    p.normal_(0.0, 0.05)
+    model, routing = group_apart(runs, 0.05)
     encoded = runs[0].encoded
     names = decoded_names(encoded, encoded.suite.capabilities + encoded.suite.tasks)
     assert "knowledge" not in names and "instruction" in names  # multiple choice alone is never decoded
