@@ -34,7 +34,7 @@ def submit_sweep(session: Session, *, state, spec: dict, owner: User, queue: str
                                  adding=len(scenarios))
         sweep, new = sweeps.create_sweep(session, spec=spec, scenarios=scenarios,
                                          queue=queue or state.settings.queue, preset_of=preset_of, reuse=reuse,
-                                         owner_id=owner.id, reuse_where=access.run_filter(owner))  # runs it sees
+                                         owner_id=owner.id, reuse_where=access.reusable_filter(owner))
     # Longest first: the last runs to start are then the short ones, so no core idles at the end
     # while one long run finishes alone (grid order is only how the sweep is shown).
     outbox.send(state, session, sorted(new, key=lambda r: -r.total_steps))

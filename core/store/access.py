@@ -104,8 +104,9 @@ def dataset_filter(user: User | None) -> ColumnElement[bool]:
 
 
 def reusable_filter(user: User | None) -> ColumnElement[bool]:
-    """The runs a new run of `user` may reuse (the run cache): visible ones that are no attempt's. An attempt is
-    a record of its own, and reusing it would tell its student which settings its hidden fields have."""
+    """The runs a new run or a sweep's point of `user` may reuse (the run cache): visible ones that are no
+    attempt's. An attempt is a record of its own, and reusing it would tell its student which settings its hidden
+    fields have (a sweep over a hidden field would mark the hidden value's point "reused")."""
     return and_(run_filter(user), Run.id.not_in(select(AssignmentAttempt.run_id)))
 
 

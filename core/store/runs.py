@@ -33,14 +33,16 @@ def create_run(session: Session, *, scenario: Scenario, queue: str, preset: str 
     return run
 
 
-def cached_runs(session: Session, *, hashes: list[str], where=None) -> dict[str, Run]:
-    """The newest succeeded run of each config hash: the run cache (same config and seed, same result).
+def cached_runs(session: Session, *, hashes: list[str], queue: str, where=None) -> dict[str, Run]:
+    """The newest succeeded run of each config hash on `queue`: the run cache (same config and seed, same result).
 
     Only succeeded runs count: a failed or cancelled run has no result, and a queued or running one may
-    still fail. `where` limits the cache to runs the caller may see (core/store/access.py)."""
+    still fail. Only runs of the same queue count: the gpu queue computes under bf16 autocast, the cpu queue in
+    float32, and their figures agree only within docs/real-model.md's tolerances, not exactly. `where` limits the
+    cache to runs the caller may see (core/store/access.py)."""
     if not hashes:
         return {}
-    query = select(Run).where(Run.config_hash.in_(set(hashes)), Run.status == "succeeded")
+    query = select(Run).where(Run.config_hash.in_(set(hashes)), Run.status == "succeeded", Run.queue == queue)
     rows = session.scalars((query.where(where) if where is not None else query).order_by(Run.id))
     return {run.config_hash: run for run in rows}  # ascending ids: the newest wins
 

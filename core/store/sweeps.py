@@ -41,7 +41,7 @@ def create_sweep(session: Session, *, spec: dict, scenarios: list[Scenario], que
     session.add(sweep)
     session.flush()
     hashes = [s.canonical_hash() for s in scenarios]
-    cached = runs.cached_runs(session, hashes=hashes, where=reuse_where) if reuse else {}
+    cached = runs.cached_runs(session, hashes=hashes, queue=queue, where=reuse_where) if reuse else {}
     fresh: dict[str, Run] = {}
     for position, (scenario, key) in enumerate(zip(scenarios, hashes)):
         run = cached.get(key)

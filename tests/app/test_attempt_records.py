@@ -154,6 +154,8 @@ def test_hidden_fields_stay_hidden_from_the_student_everywhere(client, users, se
     # the run cache would tell the hidden settings: an attempt's run is never reused
     scenario = client.get(f"/api/runs/{run_id}", headers=users["teach"]).json()["config"]
     assert client.post("/api/runs?reuse=true", json=scenario, headers=users["ann"]).status_code == 201
+    swept = client.post("/api/sweeps", json={"base": scenario, "grid": {"epochs": [1, 3]}}, headers=users["ann"]).json()
+    assert swept["reused"] == 0 and len(swept["new_runs"]) == 2  # nor by a sweep: epochs=1 would say "reused"
 
 
 def test_a_hidden_field_is_no_oracle(client, users, course):

@@ -60,6 +60,19 @@ def test_a_single_run_may_reuse_a_finished_one_on_request(client, sessions):
     assert client.post("/api/runs", json=TINY).json()["id"] != run_id  # by default a run always trains
 
 
+def test_the_cache_reuses_only_runs_of_the_same_queue(client, sessions):
+    """A gpu run computed under bf16 autocast: its figures are not the cpu queue's float32 ones."""
+    from forgetlab.core.store.models import Run
+
+    run_id = client.post("/api/runs", json=TINY).json()["id"]
+    finish(sessions, run_id)
+    with sessions() as session, session.begin():
+        session.get(Run, run_id).queue = "gpu"
+    assert client.post("/api/runs?reuse=true", json=TINY).status_code == 201
+    swept = client.post("/api/sweeps", json={"base": TINY, "grid": {"seed": [0]}}).json()
+    assert swept["reused"] == 0 and len(swept["new_runs"]) == 1
+
+
 @pytest.mark.parametrize("spec, field, words", [
     ({"grid": {"colour": [1, 2]}}, "colour", "unknown field"),
     ({"grid": {"seed": list(range(MAX_SWEEP_RUNS + 1))}}, "grid", f"49 runs, over the limit of {MAX_SWEEP_RUNS}"),

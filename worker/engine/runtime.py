@@ -111,12 +111,13 @@ class Runtime:
 
     @property
     def for_base_level(self) -> "Runtime":
-        """The runtime a run's base step-0 level is measured in (worker/engine/base_view.py): on the CPU the
-        run's own evaluation precision, so that a curve is one precision from its first point; on CUDA
-        float32, as the GPU path has always measured it."""
-        if self.device != "cpu" or not self.evaluation:
+        """The runtime a run's base step-0 level is measured in (worker/engine/base_view.py): the run's own
+        evaluation precision, on the CPU and on CUDA, so that a curve is one precision from its first point (a
+        float32 step 0 before bf16 points would count bf16's rounding as forgetting: 0.25 nats on reasoning's
+        NLL on the GPU, docs/real-model.md)."""
+        if not self.evaluation:
             return Runtime(self.device)
-        return Runtime("cpu", self.autocast_dtype)  # only its evaluation autocast is used: one per-process cache entry
+        return Runtime(self.device, self.autocast_dtype)  # only its evaluation autocast is used: one cache entry
 
     @property
     def evaluation_precision(self) -> str:

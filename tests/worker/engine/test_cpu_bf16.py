@@ -65,6 +65,16 @@ def test_the_parts_apart_as_the_bench_runs_them():
     assert Runtime.cpu().precision == "float32" and BF16.precision == "bfloat16 autocast"
 
 
+def test_the_base_level_is_measured_in_the_runs_own_evaluation_precision():
+    """Step 0 and every later point of a curve in one precision, on the CPU and on CUDA (no CUDA needed to check)."""
+    cuda = Runtime("cuda", torch.bfloat16)
+    assert cuda.for_base_level.evaluation_precision == "bfloat16" == BF16.for_base_level.evaluation_precision
+    assert Runtime.cpu().for_base_level.evaluation_precision == "float32"
+    assert Runtime("cuda", torch.bfloat16, evaluation=False).for_base_level == Runtime("cuda")
+    # one per-process base view per device and precision, whichever parts a run autocasts
+    assert Runtime("cpu", torch.bfloat16, training=False).for_base_level == BF16.for_base_level
+
+
 def test_the_default_is_float32_on_every_cpu():
     assert Runtime.cpu_for_tier("smollm2") == Runtime.cpu()
 
