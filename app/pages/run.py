@@ -54,6 +54,8 @@ def _run_context(session, run, user) -> dict:
     parent = runs.get_run(session, run_id=run.parent_id) if run.parent_id else None
     if parent is not None and not access.can_view_run(session, user, parent):
         parent = None  # made from a run this user may not see (since unshared, or another's)
+    if parent is not None:
+        parent = hidden.shown_run(session, user, parent)  # a follow-up of an attempt: its hidden settings stay so
     first = None if masked else \
         runs.first_runs(session, hashes=[run.config_hash], where=access.run_filter(user)).get(run.config_hash)
     samples = runs.latest_samples(session, run_id=run.id)
@@ -86,9 +88,12 @@ def _next_on_path(preset: str | None) -> dict | None:
 
 
 def _side_by_side(run, parent) -> dict:
-    """This run against the run its follow-up was made from: what changed, and each capability's result."""
+    """This run against the run its follow-up was made from: what changed, and each capability's result. A setting
+    the parent hides (an attempt's, app/services/hidden.py) is not compared: "epochs 1 → 3" would tell it."""
     mine, theirs = run.config, parent.config
-    changed = [(k, theirs.get(k), mine.get(k)) for k in mine if k != "version" and mine.get(k) != theirs.get(k)]
+    hidden_there = set(getattr(parent, "hidden", ()))
+    changed = [(k, theirs.get(k), mine.get(k)) for k in mine
+               if k != "version" and k not in hidden_there and mine.get(k) != theirs.get(k)]
     final = {r.id: (r.summary or {}).get("final", {}) for r in (run, parent)}
     caps = list(dict.fromkeys([*tier_of(mine).capabilities, *final[run.id]]))  # the tier's, then the run's own suites
     rows = [(c, final[parent.id].get(c), final[run.id].get(c)) for c in caps]

@@ -5,9 +5,12 @@ Tests that need runs to progress store events built from the engine's typed cont
 tests (tests/integration/test_contract.py) feed the real engine's events through the real path.
 """
 
+import json
+
 import pytest
 from fastapi.testclient import TestClient
 
+from forgetlab.core.artifacts import MANIFEST
 from forgetlab.core.results import Metrics, Summary
 from forgetlab.core.settings import Settings
 from forgetlab.core.store.db import migrate, session_factory
@@ -91,3 +94,14 @@ def finish(sessions, run_id: int, drop: float = 0.2, task: float = 1.0, status: 
         runs.claim(session, run_id=run_id, worker="test:1")
         runs.finish(session, run_id=run_id, status=status,
                     summary=summary(drop, task, wise) if status == "succeeded" else None)
+
+
+def saved_model(settings, run_id: int, *, for_run: int | None, scenario_hash: str | None = None) -> None:
+    """What the worker writes (worker/engine/artifacts.py): weights and a manifest naming the run."""
+    folder = settings.run_model_dir(run_id)
+    folder.mkdir(parents=True)
+    (folder / "adapter_model.safetensors").write_bytes(b"weights of run %d" % (for_run or 0))
+    manifest = {"format": 1, "kind": "adapter", "scenario_hash": scenario_hash}
+    if for_run is not None:
+        manifest["run_id"] = for_run
+    (folder / MANIFEST).write_text(json.dumps(manifest))

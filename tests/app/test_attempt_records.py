@@ -10,7 +10,7 @@ import pytest
 
 from forgetlab.core.store import accounts
 
-from .conftest import finish
+from .conftest import finish, saved_model
 
 SMALL = {"task_examples": 64, "epochs": 1, "lr": 0.001}
 BODY = {"title": "Keep it", "settings": SMALL, "locked": ["lr"], "hidden": ["epochs", "seed"],
@@ -129,7 +129,7 @@ def test_the_instructors_cancel_all_queued_voids_and_logs(client, users, course)
     assert "cancelled by the instructor" in client.get(f"/assignments/{aid}/dashboard", headers=users["teach"]).text
 
 
-def test_hidden_fields_stay_hidden_from_the_student_everywhere(client, users, sessions, course):
+def test_hidden_fields_stay_hidden_from_the_student_everywhere(client, users, sessions, settings, course):
     _, aid = course
     made = attempt(client, users, aid)
     finish(sessions, made["run_id"])
@@ -156,6 +156,29 @@ def test_hidden_fields_stay_hidden_from_the_student_everywhere(client, users, se
     assert client.post("/api/runs?reuse=true", json=scenario, headers=users["ann"]).status_code == 201
     swept = client.post("/api/sweeps", json={"base": scenario, "grid": {"epochs": [1, 3]}}, headers=users["ann"]).json()
     assert swept["reused"] == 0 and len(swept["new_runs"]) == 2  # nor by a sweep: epochs=1 would say "reused"
+    # the saved model's files name every setting (its manifest's scenario): the instructor's to download only
+    saved_model(settings, run_id, for_run=run_id)
+    refused = client.get(f"/api/runs/{run_id}/model", headers=users["ann"])
+    assert refused.status_code == 403 and "hides" in refused.json()["detail"]
+    assert client.get(f"/api/runs/{run_id}/model", headers=users["teach"]).status_code == 200
+
+
+def test_a_follow_up_of_an_attempt_does_not_compare_its_hidden_settings(client, users, sessions, course):
+    """The run page's "this run vs its parent" names what changed: never a setting the parent attempt hides."""
+    from forgetlab.core.store import runs
+
+    _, aid = course
+    made = attempt(client, users, aid)
+    finish(sessions, made["run_id"])
+    mine = client.post("/api/runs", json={**SMALL, "epochs": 3, "seed": 7, "lr": 0.003}, headers=users["ann"]).json()
+    finish(sessions, mine["id"])
+    with sessions() as session, session.begin():
+        runs.set_parent(session, run_id=mine["id"], parent_id=made["run_id"])
+    page = client.get(f"/runs/{mine['id']}", headers=users["ann"]).text
+    changed = re.search(r'<section class="parent-compare".*?</p>', page, re.S).group(0)
+    assert "<code>lr</code>" in changed and "epochs" not in changed and "seed" not in changed
+    teacher = client.get(f"/runs/{mine['id']}", headers=users["teach"]).text  # the instructor sees it whole
+    assert "<code>epochs</code>" in re.search(r'<section class="parent-compare".*?</p>', teacher, re.S).group(0)
 
 
 def test_a_hidden_field_is_no_oracle(client, users, course):

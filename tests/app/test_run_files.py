@@ -16,20 +16,9 @@ from forgetlab.core.artifacts import MANIFEST
 from forgetlab.core.store import runs
 from tests.accounts import login, make_user, same_site
 
-from .conftest import finish
+from .conftest import finish, saved_model
 
 TINY = {"task_examples": 50, "epochs": 1, "eval_every": 2}
-
-
-def saved_model(settings, run_id: int, *, for_run: int | None, scenario_hash: str | None = None) -> None:
-    """What the worker writes (worker/engine/artifacts.py): weights and a manifest naming the run."""
-    folder = settings.run_model_dir(run_id)
-    folder.mkdir(parents=True)
-    (folder / "adapter_model.safetensors").write_bytes(b"weights of run %d" % (for_run or 0))
-    manifest = {"format": 1, "kind": "adapter", "scenario_hash": scenario_hash}
-    if for_run is not None:
-        manifest["run_id"] = for_run
-    (folder / MANIFEST).write_text(json.dumps(manifest))
 
 
 def test_a_model_saved_for_another_run_is_never_served(client, settings, sessions):
