@@ -35,7 +35,7 @@ def _run_context(session, run, user) -> dict:
 
     An attempt's run: no cancel or delete (attempts are records), and for all but its class's instructor none of
     its hidden settings (app/services/hidden.py): not in the settings line, the builder link or the reading,
-    and no "repeat of" (that would tell which settings it has). An external run's config is its trainer's
+    and no "repeat of" (that would tell which settings it has), nor does another run's "repeat of" name it. An external run's config is its trainer's
     arguments, not a scenario: no builder link."""
     attempt = classes.attempt_of_run(session, run_id=run.id)
     # A held-out split's private part: for the class's instructor and admins only (app/services/attempts.py).
@@ -57,7 +57,7 @@ def _run_context(session, run, user) -> dict:
     if parent is not None:
         parent = hidden.shown_run(session, user, parent)  # a follow-up of an attempt: its hidden settings stay so
     first = None if masked else \
-        runs.first_runs(session, hashes=[run.config_hash], where=access.run_filter(user)).get(run.config_hash)
+        runs.first_runs(session, hashes=[run.config_hash], where=access.reusable_filter(user)).get(run.config_hash)
     samples = runs.latest_samples(session, run_id=run.id)
     tier = tier_of(run.config)
     task, task_label = _task_info(session, tier, run, scenario.task, user) if scenario else (None, None)

@@ -30,7 +30,8 @@ def runs_list(request: Request, session: SessionDep, user: CurrentUser):
     if chosen["sort"] not in runs.SORTS:
         chosen["sort"] = "newest"
     found = hidden.shown(session, user, runs.find_runs(session, **chosen, limit=100, where=access.run_filter(user)))
-    first = runs.first_runs(session, hashes=[r.config_hash for r in found], where=access.run_filter(user))
+    # never an attempt's run: "repeat of" it would tell its student the settings its assignment hides
+    first = runs.first_runs(session, hashes=[r.config_hash for r in found], where=access.reusable_filter(user))
     names = dataset_service.task_names(session, found, user)  # run id -> its data:<id>'s name
     rows = [{"run": run, "headline": headline(run.summary), "tags": runs.tags_of(run),
              "task": names.get(run.id, (None, None))[1],

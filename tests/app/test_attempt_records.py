@@ -181,6 +181,20 @@ def test_a_follow_up_of_an_attempt_does_not_compare_its_hidden_settings(client, 
     assert "<code>epochs</code>" in re.search(r'<section class="parent-compare".*?</p>', teacher, re.S).group(0)
 
 
+def test_no_run_says_it_repeats_an_attempt(client, users, sessions, course):
+    """A student's own run with the attempt's exact settings would otherwise read "repeat of #<attempt>"."""
+    _, aid = course
+    made = attempt(client, users, aid)
+    finish(sessions, made["run_id"])
+    same = client.post("/api/runs", json=SMALL, headers=users["ann"]).json()["id"]
+    with sessions() as session:
+        from forgetlab.core.store import runs
+
+        assert runs.get_run(session, run_id=same).config_hash == runs.get_run(session, run_id=made["run_id"]).config_hash
+    assert "repeat of" not in client.get(f"/runs/{same}", headers=users["ann"]).text
+    assert "repeat of" not in client.get("/runs", headers=users["ann"]).text
+
+
 def test_a_hidden_field_is_no_oracle(client, users, course):
     """The right and the wrong value of a hidden field get the same answer, on the page and the API."""
     _, aid = course
