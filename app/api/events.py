@@ -21,6 +21,7 @@ from forgetlab.app.auth import CurrentUser
 from forgetlab.app.deps import run_from_path
 from forgetlab.core.ids import MAX_ID, parse_id
 from forgetlab.core.live import End, Message, Point, Resync, SamplesReady, Status
+from forgetlab.app.services import hidden
 from forgetlab.core.store import runs
 
 router = APIRouter(prefix="/runs", tags=["runs"])
@@ -32,8 +33,11 @@ def sse(event: str, data: dict, event_id: int | None = None) -> str:
     return f"{head}event: {event}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n"
 
 
-def frame(message: Message) -> str:
-    """One live message as an SSE event; a point's id is its step."""
+def frame(message: Message, shown=None) -> str:
+    """One live message as an SSE event; a point's id is its step. `shown`: the run as its viewer sees it
+    (app/services/hidden.py), whose points go without the scalars that read back hidden settings."""
+    if isinstance(message, Point) and shown is not None:
+        message = Point(message.step, hidden.point_values(shown, message.values), message.prev)
     return sse(message.kind, message.event_data(), message.step if isinstance(message, Point) else None)
 
 
@@ -46,8 +50,8 @@ def _read(sessions, run_id: int, after: int):
 class Replay:
     """The DB side of one stream: remembers the last step sent and reads what came after it."""
 
-    def __init__(self, sessions, run_id: int, after: int):
-        self.sessions, self.run_id, self.last = sessions, run_id, after
+    def __init__(self, sessions, run_id: int, after: int, shown=None):
+        self.sessions, self.run_id, self.last, self.shown = sessions, run_id, after, shown
         self.status: Status | None = None
         self.samples_step: int | None = None
 
@@ -55,19 +59,20 @@ class Replay:
         """Every stored point after the last one sent, in step order; then `status` is the run's (read first)."""
         self.status, self.samples_step, points = await asyncio.to_thread(_read, self.sessions, self.run_id, self.last)
         for step, values in points:
-            yield frame(Point(step, values))
+            yield frame(Point(step, values), self.shown)
             self.last = step
 
 
-def _lookup(sessions, run_id: str, user) -> int:
+def _lookup(sessions, run_id: str, user):
+    """The run as `user` may see it (a masked attempt's run without its hidden settings), or 404."""
     with sessions() as session:
-        return run_from_path(run_id, session, user).id
+        return hidden.shown_run(session, user, run_from_path(run_id, session, user))
 
 
-async def stream(request: Request, run_id: int, after: int):
+async def stream(request: Request, run_id: int, after: int, shown=None):
     state = request.app.state
     sub = await state.hub.subscribe(run_id)  # before the replay, so nothing falls in between
-    replay = Replay(state.sessions, run_id, after)
+    replay = Replay(state.sessions, run_id, after, shown)
     try:
         yield "retry: 1000\n\n"
         async for event in replay.points():
@@ -101,7 +106,7 @@ async def stream(request: Request, run_id: int, after: int):
                 continue
             if isinstance(message, Point):
                 if message.step > replay.last:
-                    yield frame(message)
+                    yield frame(message, shown)
                     replay.last = message.step
             elif isinstance(message, SamplesReady):
                 yield frame(message)
@@ -126,11 +131,11 @@ async def events(request: Request, run_id: str, user: CurrentUser,
                  = None):
     """Anyone who may see the run (as RunDep checks it)."""
     # Not RunDep: a request-scoped session would hold a DB connection for the whole stream.
-    pk = await asyncio.to_thread(_lookup, request.app.state.sessions, run_id, user)
+    shown = await asyncio.to_thread(_lookup, request.app.state.sessions, run_id, user)
     start = after if after is not None else -1
     if last_event_id is not None:  # a step (an id), or -1; anything else is ignored, as browsers expect
         text = last_event_id.strip()
         step = -1 if text == "-1" else parse_id(text)
         start = step if step is not None else start
-    return StreamingResponse(stream(request, pk, start), media_type="text/event-stream",
+    return StreamingResponse(stream(request, shown.id, start, shown), media_type="text/event-stream",
                              headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})

@@ -2,7 +2,8 @@
 instructor (the student who made it included), in the API, the run and runs pages, comparisons and exports.
 
 Hidden means hidden: the config hash goes too (hashing guesses would find the values), and so does anything
-that tells which other run has the same settings ("repeat of", the reuse cache)."""
+that tells which other run has the same settings ("repeat of", the reuse cache), and the metric points' scalars
+that are settings rather than measurements (SETTING_SCALARS)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,9 @@ from forgetlab.core.store import access
 from forgetlab.core.store.models import Run, User
 
 HIDDEN_HASH = "hidden"
+# A metric point's scalars that read back settings: the step's learning rate, and the epoch (its rise per step is
+# the batch's task rows over task_examples, its last value the epochs). A masked run's points go without them.
+SETTING_SCALARS = frozenset({"lr", "epoch"})
 
 
 class MaskedRun:
@@ -40,3 +44,8 @@ def shown_run(session: Session, user: User | None, run: Run) -> Run | MaskedRun:
 
 def is_masked(run) -> bool:
     return isinstance(run, MaskedRun)
+
+
+def point_values(run, values: dict) -> dict:
+    """A metric point's values as the viewer of `run` (as shown()) may see them."""
+    return {k: v for k, v in values.items() if k not in SETTING_SCALARS} if is_masked(run) else values

@@ -22,6 +22,8 @@ from forgetlab.core.store import runs as run_data
 from forgetlab.core.store import sweeps
 from forgetlab.core.store.models import MetricPoint, Run
 
+from ..services import hidden
+
 TABLES = ("metrics", "summary")
 FORMATS = ("csv", "json")
 MAX_RUNS = 100  # an export by run ids; a sweep has at most 48 anyway
@@ -84,9 +86,16 @@ def _config_cell(value):
     return " ".join(value) if isinstance(value, list) else value
 
 
+def shown_points(session: Session, chosen: list) -> dict[int, list[tuple[int, dict[str, float]]]]:
+    """points() as each run's viewer may see them: a masked run's (app/services/hidden.py) without the scalars
+    that read back its settings."""
+    per_run = points(session, [r.id for r in chosen])
+    return {r.id: [(step, hidden.point_values(r, values)) for step, values in per_run[r.id]] for r in chosen}
+
+
 def tables(session: Session, chosen: list[Run]) -> dict[str, tuple[list[str], list[dict]]]:
     """{"metrics": (columns, rows), "summary": (columns, rows)} for CSV."""
-    per_run = points(session, [r.id for r in chosen])
+    per_run = shown_points(session, chosen)
     keys = sorted({k for pts in per_run.values() for _, values in pts for k in values})
     metric_rows = [{"run_id": r.id, "step": step, **values} for r in chosen for step, values in per_run[r.id]]
     summaries = {r.id: flat_summary(r.summary) for r in chosen}
@@ -113,7 +122,7 @@ def render(session: Session, chosen: list[Run], *, table: str, fmt: str) -> str:
     if fmt == "csv":
         return to_csv(*tables(session, chosen)[table])
     if table == "metrics":
-        per_run = points(session, [r.id for r in chosen])
+        per_run = shown_points(session, chosen)
         doc = [{"run_id": r.id, "points": [{"step": s, "values": v} for s, v in per_run[r.id]]} for r in chosen]
     else:
         doc = [{"run_id": r.id, "status": r.status, "config_hash": r.config_hash, "config": r.config,

@@ -10,6 +10,8 @@ import pytest
 
 from forgetlab.core.store import accounts
 
+from tests.sse import read_sse
+
 from .conftest import finish, saved_model
 
 SMALL = {"task_examples": 64, "epochs": 1, "lr": 0.001}
@@ -193,6 +195,22 @@ def test_no_run_says_it_repeats_an_attempt(client, users, sessions, course):
         assert runs.get_run(session, run_id=same).config_hash == runs.get_run(session, run_id=made["run_id"]).config_hash
     assert "repeat of" not in client.get(f"/runs/{same}", headers=users["ann"]).text
     assert "repeat of" not in client.get("/runs", headers=users["ann"]).text
+
+
+def test_an_attempts_curves_go_without_the_scalars_that_read_back_its_settings(client, users, sessions, course):
+    """A metric point's lr is the learning rate, and its epoch's last value the epochs: not for the student."""
+    _, aid = course
+    run_id = attempt(client, users, aid)["run_id"]
+    finish(sessions, run_id)
+    for who, shown in (("ann", False), ("teach", True)):
+        with client.stream("GET", f"/api/runs/{run_id}/events", headers=users[who]) as r:
+            points = [data["values"] for event, _, data in read_sse(r) if event == "point"]
+        assert len(points) == 3 and all(("lr" in v and "epoch" in v) is shown for v in points), who
+        assert all("cap.knowledge.accuracy" in v for v in points)
+        columns = client.get(f"/api/export/metrics.csv?runs={run_id}", headers=users[who]).text.splitlines()[0]
+        assert ("lr" in columns.split(",") and "epoch" in columns.split(",")) is shown, who
+        doc = client.get(f"/api/export/metrics.json?runs={run_id}", headers=users[who]).json()["runs"][0]
+        assert all(("lr" in p["values"]) is shown for p in doc["points"]), who
 
 
 def test_a_hidden_field_is_no_oracle(client, users, course):
