@@ -120,7 +120,8 @@ def _task_info(session, tier, run, task: str, user) -> tuple[TaskInfo, str]:
 def run_page(request: Request, run: RunDep, session: SessionDep, user: CurrentUser):
     """Anyone who may see the run (RunDep); its buttons only for who may use them (no cancel or delete for an
     attempt's run); a queued run says where it stands in the queue."""
-    context = {**_run_context(session, run, user), **ask_box(session, run, user),
+    # The run as this user sees it (an attempt's without its hidden settings) last, over ask_box's own `run`.
+    context = {**ask_box(session, run, user), **_run_context(session, run, user),
                "can_manage": access.can_manage_run(session, user, run),
                "standing": queue.standing(session, state=request.app.state, run=run)}
     return page(request, "run.html", context, blocks=("run_header", "samples", "summary"))

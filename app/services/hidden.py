@@ -16,6 +16,9 @@ HIDDEN_HASH = "hidden"
 # A metric point's scalars that read back settings: the step's learning rate, and the epoch (its rise per step is
 # the batch's task rows over task_examples, its last value the epochs). A masked run's points go without them.
 SETTING_SCALARS = frozenset({"lr", "epoch"})
+# The run's info that reads back settings: the parameter counts give the method and the LoRA rank, the saved
+# model's kind the method (and the model itself every setting: app/api/gate.py), a group only LoRA runs join.
+SETTING_INFO = frozenset({"parameters", "trainable", "model", "group"})
 
 
 class MaskedRun:
@@ -27,6 +30,7 @@ class MaskedRun:
         self.hidden = hidden
         self.config = {k: v for k, v in run.config.items() if k not in hidden}
         self.config_hash = HIDDEN_HASH
+        self.info = {k: v for k, v in (run.info or {}).items() if k not in SETTING_INFO} or None
 
     def __getattr__(self, name: str):
         return getattr(self._run, name)

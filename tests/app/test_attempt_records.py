@@ -213,6 +213,23 @@ def test_an_attempts_curves_go_without_the_scalars_that_read_back_its_settings(c
         assert all(("lr" in p["values"]) is shown for p in doc["points"]), who
 
 
+def test_an_attempts_info_goes_without_what_reads_back_its_settings(client, users, sessions, course):
+    """Trainable parameters give a LoRA rank, the saved model's kind the method: not for the student."""
+    from forgetlab.core.store import runs
+
+    _, aid = course
+    run_id = attempt(client, users, aid)["run_id"]
+    finish(sessions, run_id)
+    with sessions() as session:
+        runs.update_info(session, run_id=run_id, parameters=173056, trainable=1536, total_steps=2,
+                         model={"kind": "adapter", "url": f"/api/runs/{run_id}/model"}, group=[run_id, run_id + 1])
+    for who, shown in (("ann", False), ("teach", True)):
+        info = client.get(f"/api/runs/{run_id}", headers=users[who]).json()["info"]
+        assert info["total_steps"] == 2 and ("trainable" in info and "model" in info and "group" in info) is shown
+        page = client.get(f"/runs/{run_id}", headers=users[who]).text
+        assert ("trained in a group" in page) is shown, who  # and no model link (read from the same info)
+
+
 def test_a_hidden_field_is_no_oracle(client, users, course):
     """The right and the wrong value of a hidden field get the same answer, on the page and the API."""
     _, aid = course
