@@ -17,6 +17,7 @@ from forgetlab.app.middleware.limits import request_address
 from forgetlab.app.services import datasets as dataset_service
 from forgetlab.app.services import hidden, labels
 from forgetlab.app.services import runs as run_service
+from forgetlab.app.services import samples as sample_service
 from forgetlab.core.ids import MAX_ID
 from forgetlab.core.presets import scenario_from
 from forgetlab.core.scenario import Scenario
@@ -89,17 +90,20 @@ def named(session, user, found: list) -> list[RunOut]:
 
 @router.get("/{run_id}/metrics", response_model=Metrics, responses=ERRORS,
             summary="Metric points after a step, grouped by step")
-def get_metrics(run: RunDep, session: SessionDep, after: Annotated[int, Query(ge=-1, le=MAX_ID)] = -1):
+def get_metrics(run: RunDep, session: SessionDep, user: CurrentUser,
+                after: Annotated[int, Query(ge=-1, le=MAX_ID)] = -1):
     """Anyone who may see the run (RunDep: its owner, an instructor of their class, everyone if shared)."""
     points = runs.points_after(session, run_id=run.id, after=after)
-    return Metrics(run_id=run.id, points=[Point(step=s, values=v) for s, v in points])
+    shown = hidden.shown_run(session, user, run)  # an attempt's points without the scalars that read back settings
+    return Metrics(run_id=run.id, points=[Point(step=s, values=hidden.point_values(shown, v)) for s, v in points])
 
 
 @router.get("/{run_id}/samples", response_model=Samples, responses=ERRORS,
             summary="Latest sample outputs, base model vs now")
-def get_samples(run: RunDep, session: SessionDep):
-    """Anyone who may see the run (RunDep: its owner, an instructor of their class, everyone if shared)."""
-    latest = runs.latest_samples(session, run_id=run.id)
+def get_samples(run: RunDep, session: SessionDep, user: CurrentUser):
+    """Anyone who may see the run (RunDep: its owner, an instructor of their class, everyone if shared); an uploaded
+    dataset's or suite's probes only to who may use it (app/services/samples.py)."""
+    latest = sample_service.latest(session, run, user)  # an uploaded dataset's or suite's probes: who may use it
     return Samples(run_id=run.id, step=latest.step if latest else None, samples=latest.samples if latest else [])
 
 

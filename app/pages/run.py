@@ -19,6 +19,7 @@ from forgetlab.core.tiers import TaskInfo, tier_of
 from forgetlab.core.tiers.base import is_dataset_task
 
 from ..services import datasets as dataset_service
+from ..services import samples as sample_service
 from ..services import suites as suite_service
 
 from ..views.charts import run_live
@@ -41,6 +42,7 @@ def _run_context(session, run, user) -> dict:
     # A held-out split's private part: for the class's instructor and admins only (app/services/attempts.py).
     private = run.private_summary if attempt is not None and run.private_summary and attempts.sees_private(
         session, classes.get_assignment(session, assignment_id=attempt.assignment_id), user) else None
+    samples = sample_service.latest(session, run, user)  # read from the whole run: its task and suites
     run = hidden.shown_run(session, user, run)
     masked = hidden.is_masked(run)
     scenario = None if run.external else Scenario.model_validate(run.config)
@@ -58,7 +60,6 @@ def _run_context(session, run, user) -> dict:
         parent = hidden.shown_run(session, user, parent)  # a follow-up of an attempt: its hidden settings stay so
     first = None if masked else \
         runs.first_runs(session, hashes=[run.config_hash], where=access.reusable_filter(user)).get(run.config_hash)
-    samples = runs.latest_samples(session, run_id=run.id)
     tier = tier_of(run.config)
     task, task_label = _task_info(session, tier, run, scenario.task, user) if scenario else (None, None)
     capabilities = [c for c in suite_service.capabilities(session, [run.config])

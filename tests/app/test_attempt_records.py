@@ -211,6 +211,8 @@ def test_an_attempts_curves_go_without_the_scalars_that_read_back_its_settings(c
         assert ("lr" in columns.split(",") and "epoch" in columns.split(",")) is shown, who
         doc = client.get(f"/api/export/metrics.json?runs={run_id}", headers=users[who]).json()["runs"][0]
         assert all(("lr" in p["values"]) is shown for p in doc["points"]), who
+        listed = client.get(f"/api/runs/{run_id}/metrics", headers=users[who]).json()["points"]
+        assert len(listed) == 3 and all(("epoch" in p["values"]) is shown for p in listed), who
 
 
 def test_an_attempts_info_goes_without_what_reads_back_its_settings(client, users, sessions, course):

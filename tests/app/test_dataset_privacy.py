@@ -2,6 +2,7 @@
 another user sees only its name on a shared run, cannot train on it, learns nothing of it from the builder, and
 no error shows them its lines."""
 
+import html
 import json
 
 import pytest
@@ -68,6 +69,27 @@ def test_another_user_sees_only_the_name_on_a_shared_run_and_cannot_train_on_it(
     assert form.status_code == 422 and "that you may use" in form.text
     # The owner trains on it as before.
     assert client.post("/api/runs", json={**TINY, "task": task, "seed": 3}, headers=users["ada"]).status_code == 201
+
+
+def test_a_shared_runs_samples_show_its_datasets_probe_only_to_who_may_use_it(lab):
+    """A sample shows a probe whole: the dataset task's stays with its owner, the world's are everyone's."""
+    from forgetlab.core.store import runs
+
+    client, sessions, users = lab
+    task = upload(client, users["ada"])
+    run_id = client.post("/api/runs", json={**TINY, "task": task}, headers=users["ada"]).json()["id"]
+    finish(sessions, run_id)
+    shown = [{"capability": task, "prompt": SECRET, "expected": PAIRS[7][1], "base": "", "output": "", "correct": False},
+             {"capability": "knowledge", "prompt": "capital of france ?", "expected": "paris", "base": "paris",
+              "output": "paris", "correct": True}]
+    with sessions() as session:
+        runs.write_samples(session, run_id=run_id, step=10, samples=shown)
+    assert client.post(f"/api/runs/{run_id}/share", json={"shared": True}, headers=users["ada"]).status_code == 200
+    for who, sees in (("ada", True), ("bob", False)):
+        listed = client.get(f"/api/runs/{run_id}/samples", headers=users[who]).json()["samples"]
+        assert [s["capability"] for s in listed] == ([task] if sees else []) + ["knowledge"], who
+        page = client.get(f"/runs/{run_id}", headers=users[who]).text
+        assert (html.escape(SECRET) in page) is sees and "capital of france ?" in page, who
 
 
 def test_the_builder_shows_nothing_of_another_users_dataset(lab):
