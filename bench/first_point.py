@@ -103,19 +103,16 @@ def cold_start() -> float:
 def main() -> None:
     cold = cold_start()
     print(f"baseline, cold process (import torch + engine, load base): {cold:.3f} s: what the warm pool saves")
+    from forgetlab.app.pages.forms import scenario_query
+    from forgetlab.core.presets import preset_scenario
+    from forgetlab.core.scenario import with_overrides
+
     cases = {"break-it": ("?preset=break-it", {}),
              "break-it, a point every 2 steps": (None, {"eval_every": 2})}
     for name, (query, overrides) in cases.items():
         if query is None:
-            from forgetlab.app.pages.forms import scenario_query
-            from forgetlab.core.presets import preset_scenario
-            from forgetlab.core.scenario import with_overrides
-
             query = "?" + scenario_query(with_overrides(preset_scenario("break-it"), overrides))
         lab, no_torch = lab_latencies(query)
-        from forgetlab.core.presets import preset_scenario
-        from forgetlab.core.scenario import with_overrides
-
         sse = sse_latencies(with_overrides(preset_scenario("break-it"), overrides).model_dump(mode="json"))
         engine = engine_latencies(overrides)
         drawn = [r["drawn"] for r in lab]
