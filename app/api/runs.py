@@ -47,7 +47,8 @@ def create_run(request: Request, response: Response, session: SessionDep, user: 
     fields = dict(scenario)
     parsed: Scenario = scenario_from(fields.pop("preset", None), None, fields)
     # Off by default: a learner who presses Run wants to watch the curves move, not an old result.
-    cached = runs.cached_runs(session, hashes=[parsed.canonical_hash()], queue=queue or request.app.state.settings.queue,
+    cached = runs.cached_runs(session, hashes=[parsed.canonical_hash()],
+                              queue=queue or request.app.state.settings.queue,
                               where=access.reusable_filter(user)) if reuse else {}
     run = reused = next(iter(cached.values()), None)
     if reused is not None:

@@ -36,8 +36,8 @@ def _run_context(session, run, user) -> dict:
 
     An attempt's run: no cancel or delete (attempts are records), and for all but its class's instructor none of
     its hidden settings (app/services/hidden.py): not in the settings line, the builder link or the reading,
-    and no "repeat of" (that would tell which settings it has), nor does another run's "repeat of" name it. An external run's config is its trainer's
-    arguments, not a scenario: no builder link."""
+    and no "repeat of" (that would tell which settings it has), nor does another run's "repeat of" name it. An
+    external run's config is its trainer's arguments, not a scenario: no builder link."""
     attempt = classes.attempt_of_run(session, run_id=run.id)
     # A held-out split's private part: for the class's instructor and admins only (app/services/attempts.py).
     private = run.private_summary if attempt is not None and run.private_summary and attempts.sees_private(

@@ -79,7 +79,8 @@ def test_a_shared_runs_samples_show_its_datasets_probe_only_to_who_may_use_it(la
     task = upload(client, users["ada"])
     run_id = client.post("/api/runs", json={**TINY, "task": task}, headers=users["ada"]).json()["id"]
     finish(sessions, run_id)
-    shown = [{"capability": task, "prompt": SECRET, "expected": PAIRS[7][1], "base": "", "output": "", "correct": False},
+    shown = [{"capability": task, "prompt": SECRET, "expected": PAIRS[7][1], "base": "", "output": "",
+              "correct": False},
              {"capability": "knowledge", "prompt": "capital of france ?", "expected": "paris", "base": "paris",
               "output": "paris", "correct": True}]
     with sessions() as session:

@@ -5,7 +5,6 @@ import json
 import re
 from pathlib import Path
 
-import pytest
 from fastapi.testclient import TestClient
 
 from forgetlab.core.settings import Settings
