@@ -92,7 +92,7 @@ def _side_by_side(run, parent) -> dict:
     """This run against the run its follow-up was made from: what changed, and each capability's result. A setting
     the parent hides (an attempt's, app/services/hidden.py) is not compared: "epochs 1 → 3" would tell it."""
     mine, theirs = run.config, parent.config
-    hidden_there = set(getattr(parent, "hidden", ()))
+    hidden_there = set(parent.hidden) if hidden.is_masked(parent) else set()
     changed = [(k, theirs.get(k), mine.get(k)) for k in mine
                if k != "version" and k not in hidden_there and mine.get(k) != theirs.get(k)]
     final = {r.id: (r.summary or {}).get("final", {}) for r in (run, parent)}
