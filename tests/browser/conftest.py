@@ -34,9 +34,10 @@ def get_json(url: str) -> dict:
         return json.loads(r.read())
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def served_lab(tmp_path_factory):
-    """(base URL, server pid) of `forgetlab serve`, once a warm worker process is ready."""
+    """(base URL, server pid) of `forgetlab serve`, once a warm worker process is ready. One lab per test module:
+    runs a module leaves behind die with its lab instead of queuing ahead of the next module's."""
     port = free_port()
     data = tmp_path_factory.mktemp("served")
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
@@ -63,6 +64,22 @@ def served_lab(tmp_path_factory):
             proc.wait(timeout=15)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
+
+
+IDLE_WAIT = 300  # seconds an earlier test's runs in the same module may take to finish
+
+
+@pytest.fixture(autouse=True)
+def idle_lab(request):
+    """A test that uses the lab starts when the lab is idle, so that the waits it makes for its own runs do not
+    also pay for an earlier test's: nothing queued, nothing running."""
+    if "served_lab" not in request.fixturenames:
+        return
+    url, _ = request.getfixturevalue("served_lab")
+    deadline = time.monotonic() + IDLE_WAIT
+    while (busy := get_json(url + "api/health")["executor"])["pending"] or busy["running"]:
+        assert time.monotonic() < deadline, f"the lab was still busy after {IDLE_WAIT} s: {busy}"
+        time.sleep(0.5)
 
 
 @pytest.fixture(scope="session")
