@@ -11,10 +11,15 @@ from forgetlab.core.settings import Settings
 from forgetlab.core.tiers import get_tier
 from forgetlab.worker.engine import runtime as runtime_module
 from forgetlab.worker.engine.base_view import cached_level
-from forgetlab.worker.engine.runtime import Runtime, cpu_flags, has_bf16
+from forgetlab.worker.engine.runtime import Runtime, cpu_flags, cpu_has_bf16, has_bf16
 from forgetlab.worker.engine.train import train
 
 BF16 = Runtime("cpu", torch.bfloat16)
+# bf16 computation is tested where the lab would compute in bf16: on a CPU with bf16 units. Elsewhere the lab stays
+# float32 whatever the setting, and torch converts every bf16 matmul (about 8x slower than float32: the training
+# test below ran for over 12 minutes on an AVX2-only CPU).
+needs_bf16_units = pytest.mark.skipif(
+    not cpu_has_bf16(), reason="this CPU has no bf16 matmul units: the lab never computes in bf16 on it")
 
 
 def test_the_setting_reads_off_or_on(monkeypatch):
@@ -135,6 +140,7 @@ def curves(summary, events):
              for e in events if e.type == "metrics"], summary.final_nll, summary.task_accuracy)
 
 
+@needs_bf16_units
 def test_a_bf16_run_records_its_precision_and_is_reproducible(small_tier):
     runs = []
     for _ in range(2):
@@ -145,6 +151,7 @@ def test_a_bf16_run_records_its_precision_and_is_reproducible(small_tier):
     assert runs[0] == runs[1]  # same config, seed and CPU: the same curves, to the bit
 
 
+@needs_bf16_units
 def test_bf16_agrees_with_float32_within_the_rule_on_the_small_model(small_tier):
     """The 2-layer model's training in bf16 against float32, both evaluated in float32 (the training rule's
     shape): the task's accuracy within 0.05, each capability's mean reference NLL within 5% relative. Its
@@ -159,6 +166,7 @@ def test_bf16_agrees_with_float32_within_the_rule_on_the_small_model(small_tier)
         assert bf16.final_nll[name] == pytest.approx(nll, rel=0.05)
 
 
+@needs_bf16_units
 def test_bf16_scores_within_the_evaluation_rule_on_the_small_model(truncated):
     """Reference NLLs per capability within 1% relative, and the same option wherever float32's margin is
     at least 0.05 nats, on the real 2-layer SmolLM2's items."""
