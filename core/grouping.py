@@ -32,6 +32,17 @@ def scheduled_key(scenario: Scenario, queue: str | None) -> tuple | None:
     return group_key(scenario, device)
 
 
+def share(compatible: int, free: int, group_size: int, device: str) -> int:
+    """How many runs one worker process takes into its group: on the CPU, its share of the `compatible` queued runs
+    it sees (its own included) among the `free` worker processes that could train them now (itself included),
+    rounded up, since a group trains on its own process's threads and a process left idle is a core left idle;
+    on a GPU, where one process uses the whole device, all of them. Never more than `group_size`, never less than
+    its own run."""
+    if device == "cpu":
+        compatible = -(-compatible // max(1, free))
+    return max(1, min(group_size, compatible))
+
+
 def config_key(config: dict, queue: str | None = None) -> tuple | None:
     """`scheduled_key` of a stored run's config on its queue; None for a config that no longer parses (that run
     fails alone, with its reason, when it is taken)."""

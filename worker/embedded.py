@@ -77,14 +77,16 @@ def child_main(fd: int) -> None:
     warm_rest(conn, rest)
     while True:  # one job at a time, each started warm, until the parent closes our socket
         try:
-            job = conn.recv()  # a run id, or ("ask", ask id): a question to a run's model
+            # ("run", run id, the pool's processes free to train, this one included), or ("ask", ask id): a
+            # question to a run's model
+            job = conn.recv()
         except (EOFError, OSError, KeyboardInterrupt):  # the web process went away or retired us
             return
-        if isinstance(job, tuple):
+        if job[0] == "ask":
             ask_job(ask_id=job[1], settings=settings)
         else:
             # The parent learns which runs this job claimed (a group: the compatible queued runs it took too).
-            run_job(run_id=job, settings=settings, processes=max(1, settings.workers),
+            run_job(run_id=job[1], settings=settings, processes=max(1, settings.workers), free=job[2],
                     took=lambda run_ids: conn.send(("took", run_ids)))
         conn.send("done")
 

@@ -22,7 +22,7 @@ from typing import Callable
 from forgetlab.core import checkpoints
 from forgetlab.core.datasets import split
 from forgetlab.core.errors import Cancelled, RuntimeUnavailable
-from forgetlab.core.grouping import config_key, scheduled_key
+from forgetlab.core.grouping import config_key, device_of, scheduled_key, share
 from forgetlab.core.holdout import Holdout
 from forgetlab.core.live import Status, get_publisher
 from forgetlab.core.scenario import ScenarioError, parse
@@ -269,10 +269,11 @@ class Job:
                         private_summary=summary.get("private"))
 
 
-def gather(first: Job) -> list[Job]:
+def gather(first: Job, free: int = 1) -> list[Job]:
     """The queued runs that can train in one group with `first` (same queue and `scheduled_key`), claimed, in queue
-    order, up to group_size in all; waits at most group_wait_ms for more to be queued while the group is not full.
-    Nothing when `first` cannot group or grouping is off (group_size 1)."""
+    order, up to `share()` of them in all: on the CPU this process's share among the `free` worker processes. Waits
+    at most group_wait_ms for more to be queued while it has taken every compatible run it saw and has fewer than
+    group_size. Nothing when `first` cannot group or grouping is off (group_size 1)."""
     settings = first.settings
     key = scheduled_key(first.scenario, first.queue)
     if key is None or settings.group_size <= 1:
@@ -281,17 +282,16 @@ def gather(first: Job) -> list[Job]:
     deadline = time.monotonic() + settings.group_wait_ms / 1000
     while True:
         with first.sessions() as session:
-            waiting = [(run.id, run.config) for run in runs.runs_with_status(session, statuses=("queued",))
-                       if run.queue == first.queue]
-        for run_id, config in waiting:
-            if 1 + len(members) >= settings.group_size:
-                break
-            if config_key(config, first.queue) != key:
-                continue
-            job = Job.claim(run_id, settings, first.sessions, first.publisher)
+            compatible = [run.id for run in runs.runs_with_status(session, statuses=("queued",))
+                          if run.queue == first.queue and config_key(run.config, first.queue) == key]
+        limit = share(1 + len(members) + len(compatible), free, settings.group_size, device_of(first.queue))
+        left = list(compatible)
+        while left and 1 + len(members) < limit:
+            job = Job.claim(left.pop(0), settings, first.sessions, first.publisher)
             if job is not None and job.prepare() is None:  # else: taken by another worker, or ended failed
                 members.append(job)
-        if 1 + len(members) >= settings.group_size or time.monotonic() >= deadline:
+        # Runs left over are other processes' share (or beyond group_size): waiting would only delay this group.
+        if left or 1 + len(members) >= settings.group_size or time.monotonic() >= deadline:
             return members
         time.sleep(GATHER_POLL)
 
@@ -299,12 +299,14 @@ def gather(first: Job) -> list[Job]:
 GATHER_POLL = 0.05  # seconds between looks for more compatible queued runs while a group fills
 
 
-def run_job(*, run_id: int, settings: Settings | None = None, processes: int = 1,
+def run_job(*, run_id: int, settings: Settings | None = None, processes: int = 1, free: int | None = None,
             time_limit_error: type[BaseException] | tuple[type[BaseException], ...] = (),
             took: Callable[[list[int]], None] | None = None) -> str:
     """Run one queued run to a terminal status, with the compatible queued runs it gathers into a group
     (`gather`); returns the status of `run_id`, or "skipped" if it is not ours to run.
     `processes`: the runs this machine's worker runs at once (the pool's size), for the thread rule.
+    `free`: the worker processes free to train now, this one included (the embedded pool knows; None: `processes`,
+    since a Celery worker cannot see which of its siblings are busy), for the group's share.
     `time_limit_error`: what the caller's time limit raises inside the run (Celery's SoftTimeLimitExceeded,
     passed by worker/tasks.py; the embedded executor's children have none).
     `took`: told, once, the ids of the runs this call claimed ([] when none): the embedded executor's bookkeeping."""
@@ -316,7 +318,7 @@ def run_job(*, run_id: int, settings: Settings | None = None, processes: int = 1
         took([])
         return "skipped"
     ended = first.prepare()
-    group = [first] + (gather(first) if ended is None else [])
+    group = [first] + (gather(first, free or processes) if ended is None else [])
     took([job.run_id for job in group])
     if ended is not None:
         return ended

@@ -6,8 +6,9 @@ and says "ready" *before* any run exists, so a run starts in milliseconds. A chi
 at a time with its threads by worker/threads.py's rule (one per run when there is a worker per
 core), so N runs on N cores never oversubscribe them. It then takes the next run warm, which is what lets a sweep keep every core busy: a fresh
 process per run would spend seconds importing torch between runs. A child may take compatible queued
-runs with the one it is sent and train them as a group (worker/jobs.py; docs/grouped-training.md): it says
-which ("took"), and they leave this line. Cancelling a run that trains alone is still just kill, and a fresh
+runs with the one it is sent and train them as a group (worker/jobs.py; docs/grouped-training.md), on the CPU
+its share of them among the processes free when it is sent (the count goes with the run): it says which
+("took"), and they leave this line. Cancelling a run that trains alone is still just kill, and a fresh
 child replaces it; a group's member is stopped by its own job, and the group goes on. Parent and child talk over a socket pair wrapped as
 multiprocessing Connections; the child's end closing is how the parent learns it died. One
 monitor thread owns all process bookkeeping.
@@ -250,12 +251,13 @@ class LocalExecutor:
                 if self.settings.group_size > 1 and any(c.gathering for c in self.children):
                     return
                 run_id = self.pending.popleft()
+                free = self.settings.workers - running  # this child included: its group takes its share of the line
                 idle.run_id, idle.started = run_id, time.monotonic()
                 idle.group, idle.gathering = [run_id], True
                 idle.runs += 1
                 self._last_dispatch = idle.started
             try:
-                idle.conn.send(run_id)
+                idle.conn.send(("run", run_id, free))
             except OSError:
                 with self.lock:
                     self.pending.appendleft(run_id)

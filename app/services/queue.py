@@ -9,7 +9,9 @@ The wait (none yet without a finished run to time) is a stated simple model, not
 - every run alone takes the queue's typical time: the median over its last 20 finished runs, a run that trained
   in a group of n counted at its time divided by `group_slowdown(n)`;
 - the queue's queued runs, in the database's order (the outbox's), are taken as the workers take them (worker/jobs.py's `gather`): each run with
-  the compatible queued runs behind it (`config_key`), up to `group_size` in all; one that cannot group, alone;
+  the compatible queued runs behind it (`config_key`), as many as `share()` gives (core/grouping.py: on the CPU its
+  share among the workers still free, all of them at first and then one at a time, up to `group_size` in all);
+  one that cannot group, alone;
 - a group of n takes `group_slowdown(n)` times the typical time: n runs over the throughput ratio grouped / one
   by one measured on the CPU (docs/grouped-training.md), never less than one run;
 - the workers take those groups in turn, each the next when it is free; the wait is until this run's group ends.
@@ -26,7 +28,7 @@ from statistics import median
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from forgetlab.core.grouping import config_key
+from forgetlab.core.grouping import config_key, share
 from forgetlab.core.store.models import Run
 
 RECENT = 20
@@ -71,9 +73,10 @@ def typical_seconds(session: Session, *, queue: str) -> float | None:
     return median(times) if times else None
 
 
-def groups(queued: list[tuple[int, tuple | None]], size: int) -> list[list[int]]:
-    """The queued runs (id, group key), in queue order, as the workers take them: each run not yet taken with the
-    compatible runs behind it, up to `size` in all; a run that cannot group (key None), alone."""
+def groups(queued: list[tuple[int, tuple | None]], size: int, workers: int = 1) -> list[list[int]]:
+    """The queued runs (id, group key), in queue order, as `workers` workers take them: each run not yet taken with
+    the compatible runs behind it, as many as `share()` gives (the first groups formed while the other workers are
+    free, the rest one at a time), up to `size` in all; a run that cannot group (key None), alone."""
     taken: set[int] = set()
     out = []
     for index, (run_id, key) in enumerate(queued):
@@ -81,7 +84,9 @@ def groups(queued: list[tuple[int, tuple | None]], size: int) -> list[list[int]]
             continue
         group = [run_id]
         if key is not None:
-            group += [other for other, k in queued[index + 1:] if k == key and other not in taken][:size - 1]
+            behind = [other for other, k in queued[index + 1:] if k == key and other not in taken]
+            device = key[-1]  # group_key's last part
+            group += behind[:share(1 + len(behind), max(1, workers - len(out)), size, device) - 1]
         taken.update(group)
         out.append(group)
     return out
@@ -112,7 +117,8 @@ def standing(session: Session, *, state, run: Run) -> Standing | None:
     size = state.settings.group_size
     queued = [(run_id, config_key(config, run.queue) if size > 1 else None) for run_id, config in session.execute(
         select(Run.id, Run.config).where(Run.status == "queued", Run.queue == run.queue).order_by(Run.id)).all()]
-    taken = groups(queued, size)
+    workers = max(1, state.settings.workers)
+    taken = groups(queued, size, workers)
     mine = next(i for i, group in enumerate(taken) if run.id in group)
-    finished = ends([typical * group_slowdown(len(group)) for group in taken[:mine + 1]], max(1, state.settings.workers))
+    finished = ends([typical * group_slowdown(len(group)) for group in taken[:mine + 1]], workers)
     return Standing(position, int(round(finished[mine])))

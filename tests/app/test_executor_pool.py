@@ -83,7 +83,7 @@ def test_a_child_takes_the_next_run_warm_until_it_retires(pool):
     assert child.run_id is None and child in ex.children and not parent.closed  # idle and warm, not replaced
     ex.pending.append(8)
     ex._dispatch()
-    assert child.run_id == 8 and child_end.recv() == 8 and child.runs == 2
+    assert child.run_id == 8 and child_end.recv() == ("run", 8, 1) and child.runs == 2
     child.runs = RUNS_PER_CHILD
     child_end.send("done")
     ex._poll(child)
@@ -105,7 +105,7 @@ def test_a_child_that_took_a_group_holds_its_runs_and_a_member_cancel_kills_no_o
     ex.pending.extend([1, 2, 3, 4])
     ex._dispatch()
     assert first.run_id == 1 and first.gathering and second.run_id is None  # the second waits to see what it took
-    assert first_end.recv() == 1
+    assert first_end.recv() == ("run", 1, 2)  # both processes free: its share is half the line
     ex.cancel(1)  # while it gathers, it may hold other runs too: its job stops this one, the process lives
     assert killed == [] and ended == [(1, "cancelled")]
     ended.clear()
@@ -116,7 +116,7 @@ def test_a_child_that_took_a_group_holds_its_runs_and_a_member_cancel_kills_no_o
     ex.submit(2, "cpu")
     assert list(ex.pending) == [4]  # a member re-sent by the outbox is not queued again
     ex._dispatch()
-    assert second.run_id == 4 and second_end.recv() == 4
+    assert second.run_id == 4 and second_end.recv() == ("run", 4, 1)  # the first is busy
     ex.cancel(2)
     assert ended == [(2, "cancelled")] and killed == []  # its job stops it; the others go on
     first_end.send("done")

@@ -74,6 +74,10 @@ def test_groups_follow_the_workers_order_and_size():
     assert queue_groups(queued, 8) == [[1, 3, 5, 6], [2], [4]]
     assert queue_groups(queued, 2) == [[1, 3], [2], [4], [5, 6]]
     assert queue_groups(queued, 1) == [[1], [2], [3], [4], [5], [6]]
+    # Two workers on the CPU: the first group takes its share while the other worker is free, then one at a time.
+    assert queue_groups(queued, 8, 2) == [[1, 3], [2], [4], [5, 6]]
+    on_gpu = [(run_id, key and key[:2] + ("cuda",)) for run_id, key in queued]
+    assert queue_groups(on_gpu, 8, 2) == [[1, 3, 5, 6], [2], [4]]
     # Two workers, each taking the next job when free: without groups, the position over the workers, rounded up.
     assert ends([10.0] * 5, 2) == [10.0, 10.0, 20.0, 20.0, 30.0]
     assert ends([30.0, 10.0, 10.0, 10.0], 2) == [30.0, 10.0, 20.0, 30.0]

@@ -1,6 +1,6 @@
 """Which queued runs the workers gather into one group (core/grouping.py), by tier and queue."""
 
-from forgetlab.core.grouping import config_key, group_key, scheduled_key
+from forgetlab.core.grouping import config_key, group_key, scheduled_key, share
 from forgetlab.core.presets import preset_scenario
 from forgetlab.core.scenario import with_overrides
 
@@ -26,3 +26,11 @@ def test_a_stored_config_is_keyed_on_its_queue():
     assert config_key({"lr": "not a number"}) is None
     full = with_overrides(SYNTHETIC_LORA, {"method": "full"})
     assert scheduled_key(full, "gpu") is None
+
+
+def test_on_a_cpu_a_group_takes_its_share_of_the_free_processes():
+    assert share(8, 2, 8, "cpu") == 4  # a sweep of 8, two processes free: one group of 4 on each
+    assert share(4, 1, 8, "cpu") == 4  # the second process, the first busy: the rest
+    assert share(7, 2, 8, "cpu") == 4 and share(3, 4, 8, "cpu") == 1  # rounded up; never less than its own run
+    assert share(30, 2, 8, "cpu") == 8 and share(5, 0, 8, "cpu") == 5  # never more than the group size
+    assert share(8, 2, 8, "cuda") == 8 and share(30, 2, 8, "cuda") == 8  # one process uses a whole GPU

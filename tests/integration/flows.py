@@ -103,10 +103,11 @@ def check_ask(client) -> None:
 GROUPED = {**TINY, "method": "lora", "lr": 2.5e-3}  # an lr no other test uses: nothing cached
 
 
-def check_grouped_sweep(client, seeds: int, base: dict = GROUPED, cancel: int | None = None) -> list[dict]:
-    """A sweep of LoRA runs trains as one group on one worker (docs/grouped-training.md), and every run keeps its
-    own live stream of its own curve. `cancel`: the index of a member cancelled once it reached step 5; the
-    others go on. Returns the runs, in the sweep's order."""
+def check_grouped_sweep(client, seeds: int, base: dict = GROUPED, cancel: int | None = None,
+                        groups: int = 1) -> list[dict]:
+    """A sweep of LoRA runs trains as `groups` equal groups of consecutive runs, one per worker process
+    (docs/grouped-training.md), and every run keeps its own live stream of its own curve. `cancel`: the index of a
+    member cancelled once it reached step 5; the others go on. Returns the runs, in the sweep's order."""
     created = client.post("/api/sweeps", json={"base": base, "grid": {"seed": list(range(seeds))}}).json()
     ids = created["new_runs"]
     assert len(ids) == seeds
@@ -115,7 +116,8 @@ def check_grouped_sweep(client, seeds: int, base: dict = GROUPED, cancel: int | 
         client.post(f"/api/runs/{ids[cancel]}/cancel")
     wait_for(lambda: client.get(created["api"]).json()["finished"], 180, what="the grouped sweep to finish")
     runs = [run(client, run_id) for run_id in ids]
-    assert [r["info"].get("group") for r in runs] == [ids] * seeds  # one group, all of them
+    size = seeds // groups
+    assert [r["info"].get("group") for r in runs] == [ids[i // size * size:][:size] for i in range(seeds)]
     finals = []
     for index, r in enumerate(runs):
         with client.stream("GET", f"/api/runs/{r['id']}/events") as response:
@@ -124,7 +126,7 @@ def check_grouped_sweep(client, seeds: int, base: dict = GROUPED, cancel: int | 
         stored = client.get(f"/api/runs/{r['id']}/metrics").json()["points"]
         assert [i for i, _ in points] == [p["step"] for p in stored] and points[0][0] == 0
         assert events[-1][0] == "end"
-        assert f"trained in a group of {seeds}" in client.get(f"/runs/{r['id']}").text
+        assert f"trained in a group of {size}" in client.get(f"/runs/{r['id']}").text
         if index == cancel:
             assert r["status"] == "cancelled" and r["step"] < r["total_steps"]
         else:

@@ -1,8 +1,9 @@
 """Grouped scheduling in the embedded lab end to end: SQLite, two warm spawned worker processes, the real engine.
 
-A sweep's LoRA runs train as one group in one process (the other process does not race for them), each run
-streams its own curve, a member cancelled mid-group leaves it while the others finish with the results they
-would have had trained alone (the tolerances of tests/worker/engine/test_grouped.py)."""
+A sweep's LoRA runs train as two groups, one in each process (on the CPU a process takes its share of the
+compatible runs among the free ones; the two never race for a run), each run streams its own curve, a member
+cancelled mid-group leaves it while the others finish with the results they would have had trained alone (the
+tolerances of tests/worker/engine/test_grouped.py)."""
 
 import pytest
 from fastapi.testclient import TestClient
@@ -34,12 +35,12 @@ def lab(tmp_path_factory):
         yield client
 
 
-def test_a_sweep_of_eight_lora_runs_trains_as_one_group_and_a_cancelled_member_leaves_it(lab):
+def test_a_sweep_of_eight_lora_runs_trains_as_a_group_per_process_and_a_cancelled_member_leaves_it(lab):
     import torch
 
     from forgetlab.worker.engine.train import train
 
-    runs = check_grouped_sweep(lab, 8, base=LONGER, cancel=3)
+    runs = check_grouped_sweep(lab, 8, base=LONGER, cancel=3, groups=2)
     torch.set_num_threads(1)  # as the worker process trains a synthetic run
     for index, stored in enumerate(runs):
         if index == 3:
@@ -50,7 +51,8 @@ def test_a_sweep_of_eight_lora_runs_trains_as_one_group_and_a_cancelled_member_l
 
 
 def test_a_group_whose_process_dies_goes_back_in_line_whole(lab):
-    """A killed process's group: every member is retried (its second attempt), as one group again."""
+    """A killed process's group: every member is retried (its second attempt), as one group again, while the other
+    process's group goes on."""
     import os
     import signal
 
@@ -59,15 +61,16 @@ def test_a_group_whose_process_dies_goes_back_in_line_whole(lab):
 
     executor = lab.app.state.executor
     wait_for(lambda: executor.busy()["warm"] >= 1, 120, what="a warm worker process")
-    created = lab.post("/api/sweeps", json={"base": {**LONG, "method": "lora"}, "grid": {"seed": [0, 1, 2]}}).json()
+    created = lab.post("/api/sweeps", json={"base": {**LONG, "method": "lora"}, "grid": {"seed": [0, 1, 2, 3]}}).json()
     ids = created["new_runs"]
-    wait_for(lambda: all(run(lab, i)["step"] >= 5 for i in ids), 120, what="the group to reach step 5")
+    wait_for(lambda: all(run(lab, i)["step"] >= 5 for i in ids), 120, what="the groups to reach step 5")
     child = next(c for c in executor.children if c.run_id in ids)
-    assert sorted(child.group) == ids
+    group = sorted(child.group)
+    assert len(group) == 2 and set(group) < set(ids)  # its share: the other process trains the other two
     os.kill(child.process.pid, signal.SIGKILL)  # as the OOM killer would
-    wait_for(lambda: all(run(lab, i)["attempts"] == 2 and run(lab, i)["status"] == "running" for i in ids), 120,
+    wait_for(lambda: all(run(lab, i)["attempts"] == 2 and run(lab, i)["status"] == "running" for i in group), 120,
              what="every member's second attempt")
-    assert all(sorted(run(lab, i)["info"]["group"]) == ids for i in ids)
+    assert all(sorted(run(lab, i)["info"]["group"]) == group for i in group)
     for run_id in ids:
         lab.post(f"/api/runs/{run_id}/cancel")
     wait_for(lambda: all(run(lab, i)["status"] == "cancelled" for i in ids), 10, what="the members to stop")

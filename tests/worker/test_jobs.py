@@ -195,3 +195,22 @@ def test_grouping_off_trains_each_run_alone(settings, monkeypatch):
     took = []
     assert jobs.run_job(run_id=first, settings=settings, took=took.append) == "succeeded"
     assert took == [[first]] and load(settings, second)[0].status == "queued"
+
+
+def test_on_a_cpu_a_job_takes_its_share_of_the_queue_among_the_free_processes(settings, monkeypatch):
+    """Two processes free and 8 compatible runs: the first job takes 4 and leaves at once (no wait for runs that are
+    the other process's share); the next, alone free, takes the other 4. On the GPU queue one job takes them all."""
+    settings.group_size, settings.group_wait_ms = 8, 60_000  # a wait would show as a hung test
+    cpu = [make_run(settings, method="lora", seed=i) for i in range(8)]
+    gpu = [make_run(settings, queue="gpu", method="lora", seed=i) for i in range(8)]
+    trained = []
+
+    def train_group(members, runtime):
+        trained.append([m["run_id"] for m in members])
+        return [(FakeSummary(), None) for _ in members]
+
+    monkeypatch.setattr(jobs, "_group_engine", lambda: train_group)
+    assert jobs.run_job(run_id=cpu[0], settings=settings, processes=2, free=2) == "succeeded"
+    assert jobs.run_job(run_id=cpu[4], settings=settings, processes=2, free=1) == "succeeded"
+    assert jobs.run_job(run_id=gpu[0], settings=settings, processes=2, free=2) == "succeeded"
+    assert trained == [cpu[:4], cpu[4:], gpu]
