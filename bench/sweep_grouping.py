@@ -22,7 +22,7 @@ import time
 import httpx
 
 from bench._common import machine_baseline
-from bench._lab import get_json, served_lab
+from bench._lab import served_lab, warm
 
 SWEEP = {"base": {"method": "lora"}, "grid": {"lr": [1e-3, 3e-3], "mix_ratio": [0, 0.2], "seed": [0, 1]}}
 ARMS = {"alone": {"FORGETLAB_GROUP_SIZE": "1"}, "grouped": {}}
@@ -35,10 +35,7 @@ def load() -> str:
 def sweep_once(env: dict, workers: int) -> tuple[float, list[int]]:
     """(wall seconds, the sizes of the groups the sweep's runs trained in, largest first)."""
     with served_lab(env=env, workers=workers) as (url, _):
-        deadline = time.monotonic() + 120
-        while get_json(url + "api/health")["executor"]["warm"] < workers:
-            assert time.monotonic() < deadline, "the pool never warmed up"
-            time.sleep(0.2)
+        warm(url, workers)
         with httpx.Client(base_url=url, timeout=30) as client:
             started = time.perf_counter()
             created = client.post("api/sweeps", json=SWEEP, params={"reuse": False}).json()

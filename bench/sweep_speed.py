@@ -17,7 +17,7 @@ from datetime import datetime
 
 import httpx
 
-from bench._lab import get_json, served_lab
+from bench._lab import served_lab, warm
 from forgetlab.core.settings import usable_cores
 
 GRID = {"grid": {"method": ["full", "lora"], "lr": [1e-4, 1e-3, 3e-3], "mix_ratio": [0, 0.2]}}
@@ -39,13 +39,6 @@ def sweep_once(url: str) -> tuple[float, list[float], dict]:
                 durations.append((datetime.fromisoformat(run["finished_at"])
                                   - datetime.fromisoformat(run["started_at"])).total_seconds())
     return wall, durations, sweep
-
-
-def warm(url: str, count: int) -> None:
-    deadline = time.monotonic() + 120
-    while get_json(url + "api/health")["executor"]["warm"] < count:
-        assert time.monotonic() < deadline, "the pool never warmed up"
-        time.sleep(0.2)
 
 
 def main() -> None:
