@@ -10,11 +10,10 @@ go on. torch is imported inside `_engine()` and `_group_engine()` only, after an
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import logging
-import os
-import socket
 import threading
 import time
 from typing import Callable
@@ -36,6 +35,7 @@ from forgetlab.core.suites import probes_of
 from forgetlab.core.tiers import Tier, get_tier
 from forgetlab.core.tiers.base import DATASET_PREFIX, is_dataset_task
 
+from .pool import free_processes, gathering, worker_name
 from .recorder import Recorder, finite
 
 log = logging.getLogger(__name__)
@@ -181,10 +181,6 @@ def checkpoint_path(settings: Settings, run_id: int):
     return checkpoints.path(settings.data_dir, run_id)
 
 
-def worker_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
 class Job:
     """One run this worker claimed: its scenario and tier, where its events go (its recorder), its heartbeat and
     cancel flag (its watchdog), and how it ends in the database."""
@@ -305,23 +301,27 @@ def run_job(*, run_id: int, settings: Settings | None = None, processes: int = 1
     """Run one queued run to a terminal status, with the compatible queued runs it gathers into a group
     (`gather`); returns the status of `run_id`, or "skipped" if it is not ours to run.
     `processes`: the runs this machine's worker runs at once (the pool's size), for the thread rule.
-    `free`: the worker processes free to train now, this one included (the embedded pool knows; None: `processes`,
-    since a Celery worker cannot see which of its siblings are busy), for the group's share.
+    `free`: the worker processes free to train now, this one included, for the group's share: the embedded pool
+    knows and sends one run at a time while a child gathers; None (a Celery pool child) works both out
+    (worker/pool.py: the siblings training now, and a lock while it gathers).
     `time_limit_error`: what the caller's time limit raises inside the run (Celery's SoftTimeLimitExceeded,
     passed by worker/tasks.py; the embedded executor's children have none).
     `took`: told, once, the ids of the runs this call claimed ([] when none): the embedded executor's bookkeeping."""
     settings = settings or get_settings()
     sessions = session_factory(settings.sqlalchemy_url)
     took = took or (lambda run_ids: None)
-    first = Job.claim(run_id, settings, sessions, get_publisher(settings))
-    if first is None:
-        took([])
-        return "skipped"
-    ended = first.prepare()
-    group = [first] + (gather(first, free or processes) if ended is None else [])
+    pooled = free is None  # a Celery pool child: it counts its busy siblings, and gathers while they wait
+    with gathering(settings.data_dir) if pooled else contextlib.nullcontext():
+        first = Job.claim(run_id, settings, sessions, get_publisher(settings))
+        if first is None:
+            took([])
+            return "skipped"
+        ended = first.prepare()
+        if ended is not None:
+            took([run_id])
+            return ended
+        group = [first] + gather(first, free_processes(processes, sessions) if pooled else free)
     took([job.run_id for job in group])
-    if ended is not None:
-        return ended
     if len(group) == 1:
         return train_alone(first, processes, time_limit_error)
     return train_together(group, processes, time_limit_error)[0]

@@ -10,9 +10,11 @@ import sys
 import threading
 import time
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 
 ROOT = Path(__file__).resolve().parents[2]
 PG_ADMIN = os.environ.get("FORGETLAB_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
@@ -91,12 +93,12 @@ def service_env(pg_url: str, redis_url: str, **extra) -> dict:
 class Worker:
     """A `celery -A forgetlab.worker.celery_app worker` subprocess; `ready` is set when it says so."""
 
-    def __init__(self, env: dict, queue: str = "cpu"):
+    def __init__(self, env: dict, queue: str = "cpu", concurrency: int = 1):
         self.lines: list[str] = []
         self.ready = threading.Event()
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "forgetlab.worker.celery_app", "worker", "--queues", queue,
-             "--concurrency", "1", "--pool", "prefork", "--loglevel", "info", "--without-gossip",
+             "--concurrency", str(concurrency), "--pool", "prefork", "--loglevel", "info", "--without-gossip",
              "--without-mingle", "--hostname", f"test-{uuid.uuid4().hex[:6]}@%h"],
             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
         threading.Thread(target=self._read, daemon=True).start()
@@ -115,6 +117,20 @@ class Worker:
             except subprocess.TimeoutExpired:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait()
+
+
+@contextmanager
+def distributed_lab(pg_url: str, redis_url: str, pg_token: str):
+    """A client of the distributed web app (PostgreSQL, Celery over Redis), as the instructor of `pg_token`."""
+    from forgetlab.app.main import create_app
+    from forgetlab.core.settings import Settings
+
+    settings = Settings(database_url=pg_url, redis_url=redis_url, redis_prefix="fltest", heartbeat_timeout=4,
+                        reap_seconds=0.5, max_attempts=2)
+    with TestClient(create_app(settings)) as client:
+        assert client.get("/api/runs").status_code == 401  # distributed: login is always on
+        client.headers["Authorization"] = f"Bearer {pg_token}"
+        yield client
 
 
 @pytest.fixture(scope="module")

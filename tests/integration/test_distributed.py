@@ -6,11 +6,8 @@ import subprocess
 import sys
 
 import pytest
-from fastapi.testclient import TestClient
 
-from forgetlab.core.settings import Settings
-
-from .conftest import ROOT, service_env, wait_for
+from .conftest import ROOT, distributed_lab, service_env, wait_for
 from .flows import (
     check_ask,
     check_cancel,
@@ -24,13 +21,7 @@ from .flows import (
 
 @pytest.fixture(scope="module")
 def lab(pg_url, redis_url, celery_worker, pg_token):
-    from forgetlab.app.main import create_app
-
-    settings = Settings(database_url=pg_url, redis_url=redis_url, redis_prefix="fltest", heartbeat_timeout=4,
-                        reap_seconds=0.5, max_attempts=2)
-    with TestClient(create_app(settings)) as client:
-        assert client.get("/api/runs").status_code == 401  # distributed: login is always on
-        client.headers["Authorization"] = f"Bearer {pg_token}"
+    with distributed_lab(pg_url, redis_url, pg_token) as client:
         yield client
 
 
