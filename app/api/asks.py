@@ -1,7 +1,7 @@
 """Ask a run's model: one question to the run's base and to its fine-tuned model, answered by a worker.
 
-Who: students and instructors who may see the run ask (answering takes worker time, so guests read
-but do not ask); anyone who may see the run reads its questions and answers (RunDep). The web process
+Who: students and instructors who may see the run ask (answering takes worker time, so guests do not
+ask); each reads only the questions they asked and their answers (core/store/asks.py). The web process
 never loads a model: it stores the question and enqueues it, and the page polls for the answers."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from forgetlab.app.auth import MemberUser
+from forgetlab.app.auth import CurrentUser, MemberUser
 from forgetlab.app.deps import RunDep, SessionDep
 from forgetlab.app.services.asks import ask
 from forgetlab.core.store import asks
@@ -48,7 +48,7 @@ def create_ask(request: Request, run: RunDep, session: SessionDep, user: MemberU
 
 
 @router.get("/{run_id}/asks", response_model=list[AskOut], responses=ERRORS,
-            summary="The questions asked of a run's model, oldest first, with their answers")
-def list_asks(run: RunDep, session: SessionDep):
-    """Anyone who may see the run."""
-    return asks.list_asks(session, run_id=run.id)
+            summary="The questions you asked of a run's model, oldest first, with their answers")
+def list_asks(run: RunDep, session: SessionDep, user: CurrentUser):
+    """Anyone who may see the run: the questions they asked (a question is its asker's alone)."""
+    return asks.list_asks(session, run=run, viewer_id=user.id)

@@ -1,7 +1,7 @@
 """The run page's "ask the model" box: a question goes to a worker, the page polls for both answers.
 
-Who: anyone who may see the run reads the conversation (RunDep); students and instructors ask
-(MemberUser), since answering takes worker time. Thin over app/services/asks.py and core.store.asks."""
+Who: anyone who may see the run reads their own questions and answers (RunDep; a question is its asker's
+alone); students and instructors ask (MemberUser), since answering takes worker time. Thin over app/services/asks.py and core.store.asks."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ router = APIRouter(include_in_schema=False)
 
 def ask_box(session, run, user, *, prompt: str = "", error: str | None = None) -> dict:
     """What templates/asks.html needs: the run page includes the box with it."""
-    questions = asks.list_asks(session, run_id=run.id)
+    questions = asks.list_asks(session, run=run, viewer_id=user.id)
     return {"run": run, "asks": questions, "pending": any(q.status == "queued" for q in questions),
             # an external run's model is not in the lab: nothing to ask
             "can_ask": user.role != "guest" and run.status == "succeeded" and not run.external,
@@ -31,7 +31,7 @@ def ask_box(session, run, user, *, prompt: str = "", error: str | None = None) -
 
 @router.get("/runs/{run_id}/asks")
 def asks_fragment(request: Request, run: RunDep, session: SessionDep, user: CurrentUser):
-    """Anyone who may see the run: the questions so far; it polls itself while one waits for its answers."""
+    """Anyone who may see the run: their questions so far; it polls itself while one waits for its answers."""
     return page(request, "asks.html", ask_box(session, run, user))
 
 

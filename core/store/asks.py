@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from forgetlab.core.errors import Invalid
 
-from .models import Ask, utcnow
+from .models import Ask, Run, utcnow
 
 MAX_PROMPT_CHARS = 500  # a question, not a document: the answer is bounded by the tier's generation budget
 MAX_ASKS_PER_RUN = 50  # per asking user: the page keeps the conversation; this bounds what one person adds to a run
@@ -34,8 +34,14 @@ def get_ask(session: Session, *, ask_id: int) -> Ask | None:
     return session.get(Ask, ask_id)
 
 
-def list_asks(session: Session, *, run_id: int) -> list[Ask]:
-    return list(session.scalars(select(Ask).where(Ask.run_id == run_id).order_by(Ask.id)))
+def list_asks(session: Session, *, run: Run, viewer_id: int) -> list[Ask]:
+    """The questions `viewer_id` asked of the run's model, oldest first. A question is its asker's alone, as their
+    budget is: the viewers of a shared run (a class's, say) never read each other's. One whose asker was not
+    recorded (owner_id NULL) goes with the run, to its owner (to every viewer of a run with no owner)."""
+    mine = Ask.owner_id == viewer_id
+    if run.owner_id in (None, viewer_id):
+        mine = or_(mine, Ask.owner_id.is_(None))
+    return list(session.scalars(select(Ask).where(Ask.run_id == run.id, mine).order_by(Ask.id)))
 
 
 def pending_asks(session: Session) -> list[Ask]:

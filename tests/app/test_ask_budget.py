@@ -1,4 +1,5 @@
-"""The "ask the model" budget is each asker's own: the viewers of a shared run cannot spend its owner's."""
+"""Questions to a run's model are each asker's own: the viewers of a shared run read only the questions they
+asked, and cannot spend its owner's budget (or each other's)."""
 
 import pytest
 from fastapi.testclient import TestClient
@@ -42,3 +43,20 @@ def test_each_viewer_of_a_shared_run_has_their_own_budget(lab, monkeypatch):
     assert [ask("ada").status_code for _ in range(3)] == [202, 202, 202]  # the owner's budget is untouched
     assert ask("cy").status_code == 202
     assert ask("ada").status_code == 422
+
+
+def test_each_viewer_of_a_shared_run_reads_only_the_questions_they_asked(lab):
+    client, sessions, users = lab
+    run_id = client.post("/api/runs", json=TINY, headers=users["ada"]).json()["id"]
+    finish(sessions, run_id)
+    client.post(f"/api/runs/{run_id}/share", json={"shared": True}, headers=users["ada"])
+    for who in ("ada", "bob"):
+        asked = client.post(f"/api/runs/{run_id}/asks", json={"prompt": f"{who} wonders about 7 + 8"},
+                            headers=users[who])
+        assert asked.status_code == 202
+    for who, expected in (("ada", ["ada wonders about 7 + 8"]), ("bob", ["bob wonders about 7 + 8"]), ("cy", [])):
+        listed = client.get(f"/api/runs/{run_id}/asks", headers=users[who])
+        assert [q["prompt"] for q in listed.json()] == expected, who
+        for page in (f"/runs/{run_id}", f"/runs/{run_id}/asks"):
+            text = client.get(page, headers=users[who]).text
+            assert [name for name in ("ada", "bob") if f"{name} wonders" in text] == [w.split()[0] for w in expected]

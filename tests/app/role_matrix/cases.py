@@ -44,7 +44,7 @@ CASES = [
                                                 json={"prompt": "what is 2 + 2"}), OWN(202)),
     Case("POST", "/api/runs/{run_id}/asks", get(lambda lab: f"/api/runs/{lab.run(done=True, shared=True)}/asks",
                                                 json={"prompt": "what is 2 + 2"}),
-         expect(202, guest=403, other=202, instructor=202)),  # a guest reads a shared run's answers, never asks
+         expect(202, guest=403, other=202, instructor=202)),  # a guest sees a shared run, never asks it
     Case("GET", "/api/runs/{run_id}/asks", get(lambda lab: f"/api/runs/{lab.run(done=True)}/asks"), OWN(200)),
     Case("POST", "/api/sweeps", get("/api/sweeps", json={"base": TINY, "grid": {"seed": [0, 1]}}), members(201)),
     Case("GET", "/api/sweeps", get("/api/sweeps"), anyone_signed_in(200)),
