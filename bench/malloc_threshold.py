@@ -1,18 +1,19 @@
-"""A SmolLM2 run's peak resident memory and wall time with glibc's mmap threshold fixed at 128 KiB and left to
-glibc's default. glibc serves a block above that threshold with its own mapping, returned to the system when
-freed, but after the first such free it raises the threshold to the block's size (up to 32 MiB), so a run's
-activations and KV caches come from the heap from then on, and the heap keeps them. Fixing the threshold
-(`mallopt(M_MMAP_THRESHOLD)`) also turns the raising off. The lab does not do it: by the rule below it was not
-kept (docs/benchmarks.md, "glibc's allocator and a run's memory").
+"""A SmolLM2 run's peak resident memory and wall time with glibc's mmap threshold fixed, against glibc's default.
+glibc serves a block above that threshold with its own mapping, returned to the system when freed, but after the
+first such free it raises the threshold to the block's size (up to 32 MiB), so a run's activations and KV caches
+come from the heap from then on, and the heap keeps them. Fixing the threshold (`mallopt(M_MMAP_THRESHOLD)`)
+also turns the raising off. The lab does not do it: by the rules below no threshold measured was kept
+(docs/benchmarks.md, "glibc's allocator and a run's memory").
 
-Run: python -m bench.malloc_threshold [--rounds 2] [--steps 8] [--threads 2]
+Run: python -m bench.malloc_threshold [--rounds 2] [--steps 8] [--threads 2] [--thresholds 128 ...]
 Each run is a fresh process (peak resident memory is per process): smollm2-break-it's LoRA on the whole
 SmolLM2, shortened to one epoch of `8 * steps` tickets, its evaluations included (steps 0, 5 and the last), the
-two arms alternating. Prints each run's peak resident memory (ru_maxrss), wall and training time, the medians,
-their ratios, and whether the two arms' summaries are equal (the allocator cannot change a number), beside the
-machine's float32 matmul rate measured before each run.
-Rule, written before the first measured run: the threshold is kept if the median peak falls by at least 25%
-and the median wall rises by at most 5%, with equal summaries.
+arms alternating: glibc's default, then the threshold fixed at each of `--thresholds` (KiB; 128 by default).
+Prints each run's peak resident memory (ru_maxrss), wall and training time, the medians, each fixed arm's
+ratios to the default, and whether every arm's summaries are equal (the allocator cannot change a number),
+beside the machine's float32 matmul rate measured before each run.
+Rule, written before the first measured run: a threshold is kept if the median peak falls by at least 25%
+and the median wall rises by at most 5%, with equal summaries; of several kept, the lowest peak.
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ import subprocess
 import sys
 import time
 
-ARMS = ("default", "fixed")
 M_MMAP_THRESHOLD = -3  # mallopt's parameter number, from glibc's malloc.h
 
 
@@ -42,8 +42,8 @@ def fix_mmap_threshold(threshold: int = 128 * 1024) -> bool:
 
 
 def child(arm: str, steps: int, threads: int) -> None:
-    if arm == "fixed":
-        assert fix_mmap_threshold(), "not glibc: nothing to compare"
+    if arm != "default":  # "<KiB> KiB"
+        assert fix_mmap_threshold(int(arm.split()[0]) * 1024), "not glibc: nothing to compare"
     import torch
 
     torch.set_num_threads(threads)
@@ -68,31 +68,38 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--steps", type=int, default=8)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--child", choices=ARMS)
+    parser.add_argument("--thresholds", type=int, nargs="+", default=[128], help="fixed thresholds, KiB")
+    parser.add_argument("--child")
     args = parser.parse_args()
     if args.child:
         return child(args.child, args.steps, args.threads)
-    results = {arm: [] for arm in ARMS}
+    arms = ["default"] + [f"{kib} KiB" for kib in args.thresholds]
+    results = {arm: [] for arm in arms}
     for _ in range(args.rounds):
-        for arm in ARMS:
+        for arm in arms:
             out = subprocess.run([sys.executable, "-m", "bench.malloc_threshold", "--child", arm, "--steps",
                                   str(args.steps), "--threads", str(args.threads)],
                                  check=True, capture_output=True, text=True).stdout
             row = json.loads(out.strip().splitlines()[-1])
             results[arm].append(row)
-            print(f"  {arm:7s}: peak {row['peak_gb']:.2f} GB, wall {row['wall']:.1f} s (training {row['train']:.1f} s), "
-                  f"matmul {row['gflops']:.0f} GFLOP/s", flush=True)
+            print(f"  {arm:9s}: peak {row['peak_gb']:.2f} GB, wall {row['wall']:.1f} s "
+                  f"(training {row['train']:.1f} s), matmul {row['gflops']:.0f} GFLOP/s", flush=True)
     med = {arm: {k: statistics.median(r[k] for r in rows) for k in ("peak_gb", "wall", "train")}
            for arm, rows in results.items()}
     same = all(r["summary"] == results["default"][0]["summary"] for rows in results.values() for r in rows)
     print(f"SmolLM2 LoRA, {args.steps} steps with evaluations, {args.threads} threads, {args.rounds} rounds (medians):")
-    for arm in ARMS:
-        print(f"  {arm:7s}: peak {med[arm]['peak_gb']:.2f} GB, wall {med[arm]['wall']:.1f} s, "
+    for arm in arms:
+        print(f"  {arm:9s}: peak {med[arm]['peak_gb']:.2f} GB, wall {med[arm]['wall']:.1f} s, "
               f"training {med[arm]['train']:.1f} s")
-    peak, wall = med["fixed"]["peak_gb"] / med["default"]["peak_gb"], med["fixed"]["wall"] / med["default"]["wall"]
-    print(f"  fixed / default: peak {peak:.2f}x, wall {wall:.2f}x; summaries equal: {same}")
-    print(f"  rule (peak -25% or more, wall +5% at most, equal summaries): "
-          f"{'kept' if peak <= 0.75 and wall <= 1.05 and same else 'not kept'}")
+    kept = []
+    for arm in arms[1:]:
+        peak, wall = med[arm]["peak_gb"] / med["default"]["peak_gb"], med[arm]["wall"] / med["default"]["wall"]
+        print(f"  {arm} / default: peak {peak:.2f}x, wall {wall:.2f}x")
+        if peak <= 0.75 and wall <= 1.05 and same:
+            kept.append((med[arm]["peak_gb"], arm))
+    print(f"  summaries equal: {same}")
+    print(f"  rule (peak -25% or more, wall +5% at most, equal summaries; of several, the lowest peak): "
+          f"{'kept: ' + min(kept)[1] if kept else 'none kept'}")
 
 
 if __name__ == "__main__":
