@@ -211,6 +211,7 @@ def test_on_a_cpu_a_job_takes_its_share_of_the_queue_among_the_free_processes(se
 
     monkeypatch.setattr(jobs, "_group_engine", lambda: train_group)
     assert jobs.run_job(run_id=cpu[0], settings=settings, processes=2, free=2) == "succeeded"
+    settings.group_wait_ms = 0  # the next takes every compatible run left, then would wait for more to be queued
     assert jobs.run_job(run_id=cpu[4], settings=settings, processes=2, free=1) == "succeeded"
     assert jobs.run_job(run_id=gpu[0], settings=settings, processes=2, free=2) == "succeeded"
     assert trained == [cpu[:4], cpu[4:], gpu]
