@@ -1,7 +1,8 @@
 """The run page's "ask the model" box: a question goes to a worker, the page polls for both answers.
 
 Who: anyone who may see the run reads their own questions and answers (RunDep; a question is its asker's
-alone); students and instructors ask (MemberUser), since answering takes worker time. Thin over app/services/asks.py and core.store.asks."""
+alone); students and instructors ask (MemberUser), since answering takes worker time. Thin over
+app/services/asks.py and core.store.asks."""
 
 from __future__ import annotations
 
