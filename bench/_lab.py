@@ -70,19 +70,12 @@ def served_lab(env: dict | None = None, workers: int = 1, wait_warm: bool = True
                 os.killpg(proc.pid, signal.SIGKILL)
 
 
-def warm(url: str, count: int) -> None:
-    """Wait until `count` of the lab's worker processes are warm."""
-    deadline = time.monotonic() + 120
-    while get_json(url + "api/health")["executor"]["warm"] < count:
-        assert time.monotonic() < deadline, "the pool never warmed up"
-        time.sleep(0.2)
-
-
-def wait_warm(url: str, timeout: float = 120) -> None:
+def wait_warm(url: str, count: int = 1, timeout: float = 120) -> None:
+    """Wait until `count` of the lab's worker processes are warm and none is running a run."""
     deadline = time.monotonic() + timeout
-    while get_json(url + "api/health")["executor"]["warm"] < 1 or get_json(url + "api/health")["executor"]["running"]:
+    while (executor := get_json(url + "api/health")["executor"])["warm"] < count or executor["running"]:
         if time.monotonic() > deadline:
-            raise RuntimeError("no warm worker process")
+            raise RuntimeError(f"fewer than {count} warm worker processes")
         time.sleep(0.2)
 
 

@@ -22,7 +22,7 @@ import time
 import httpx
 
 from bench._common import machine_baseline
-from bench._lab import served_lab, warm
+from bench._lab import served_lab, wait_warm
 
 SWEEP = {"base": {"method": "lora"}, "grid": {"lr": [1e-3, 3e-3], "mix_ratio": [0, 0.2], "seed": [0, 1]}}
 ARMS = {"alone": {"FORGETLAB_GROUP_SIZE": "1"}, "grouped": {}}
@@ -35,7 +35,7 @@ def load() -> str:
 def sweep_once(env: dict, workers: int) -> tuple[float, list[int]]:
     """(wall seconds, the sizes of the groups the sweep's runs trained in, largest first)."""
     with served_lab(env=env, workers=workers) as (url, _):
-        warm(url, workers)
+        wait_warm(url, workers)
         with httpx.Client(base_url=url, timeout=30) as client:
             started = time.perf_counter()
             created = client.post("api/sweeps", json=SWEEP, params={"reuse": False}).json()

@@ -19,7 +19,7 @@ from datetime import datetime
 
 import httpx
 
-from bench._lab import served_lab, warm
+from bench._lab import served_lab, wait_warm
 from forgetlab.core.settings import usable_cores
 
 GRID = {"grid": {"method": ["full", "lora"], "lr": [1e-4, 1e-3, 3e-3], "mix_ratio": [0, 0.2]}}
@@ -48,7 +48,7 @@ def sweep_once(url: str) -> tuple[float, list[float], dict]:
 def main() -> None:
     cores = usable_cores()
     with served_lab(workers=cores) as (url, _):
-        warm(url, min(cores, 2))
+        wait_warm(url, min(cores, 2))
         wall, runs, sweep = sweep_once(url)
         again_wall, again_runs, again = sweep_once(url)
     with served_lab(workers=1) as (url, _):

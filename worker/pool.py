@@ -11,8 +11,8 @@ its own, so each child works both out for itself:
   so that two children never split one sweep between them at once (each would count the other busy and take the
   whole line).
 
-Both read Linux's /proc for the siblings; where it says nothing (another OS), a child counts its whole pool as
-free and takes no lock, as before.
+The siblings are read from Linux's /proc; where it does not list them (another OS), a child counts its whole
+pool as free, as before. The lock needs only the parent's pid.
 """
 
 from __future__ import annotations
@@ -58,9 +58,6 @@ def free_processes(processes: int, sessions) -> int:
 def gathering(data_dir: Path):
     """Held while this child claims its run and gathers its group: one child of the pool at a time. The lock is
     the parent's (a file named by its pid), released when the file closes, a killed child's too."""
-    if siblings() is None:
-        yield
-        return
     folder = Path(data_dir) / "locks"
     folder.mkdir(parents=True, exist_ok=True)
     with open(folder / f"gather-{socket.gethostname()}-{os.getppid()}.lock", "w") as lock:

@@ -133,14 +133,22 @@ def distributed_lab(pg_url: str, redis_url: str, pg_token: str):
         yield client
 
 
+@contextmanager
+def started_worker(env: dict, **options):
+    """A `Worker` (its options: queue, concurrency) once it says it is ready, stopped afterwards."""
+    worker = Worker(env, **options)
+    try:
+        if not worker.ready.wait(90):
+            pytest.fail("the Celery worker did not start:\n" + "".join(worker.lines[-40:]))
+        yield worker
+    finally:
+        worker.stop()
+
+
 @pytest.fixture(scope="module")
 def celery_worker(pg_url, redis_url):
-    worker = Worker(service_env(pg_url, redis_url))
-    if not worker.ready.wait(90):
-        worker.stop()
-        pytest.fail("the Celery worker did not start:\n" + "".join(worker.lines[-40:]))
-    yield worker
-    worker.stop()
+    with started_worker(service_env(pg_url, redis_url)) as worker:
+        yield worker
 
 
 def wait_for(predicate, timeout: float, interval: float = 0.05, what: str = "condition"):

@@ -19,7 +19,7 @@ from forgetlab.core.store import artifacts
 from forgetlab.core.store.db import session_factory
 from forgetlab.core.store.models import Run, RunArtifact
 
-from .conftest import ROOT, TINY, Worker, service_env, wait_for
+from .conftest import ROOT, TINY, service_env, started_worker, wait_for
 
 
 @pytest.fixture(scope="module")
@@ -32,18 +32,12 @@ def lab(pg_url, redis_url, pg_token, worker_dir, tmp_path_factory):
     """The web on one data directory, a Celery worker on another."""
     from forgetlab.app.main import create_app
 
-    worker = Worker(service_env(pg_url, redis_url, FORGETLAB_DATA_DIR=str(worker_dir)))
-    if not worker.ready.wait(90):
-        worker.stop()
-        pytest.fail("the Celery worker did not start:\n" + "".join(worker.lines[-40:]))
     web_dir = tmp_path_factory.mktemp("web-host")
     settings = Settings(data_dir=web_dir, database_url=pg_url, redis_url=redis_url, redis_prefix="fltest")
-    try:
-        with TestClient(create_app(settings)) as client:
-            client.headers["Authorization"] = f"Bearer {pg_token}"
-            yield client, settings, web_dir
-    finally:
-        worker.stop()
+    with started_worker(service_env(pg_url, redis_url, FORGETLAB_DATA_DIR=str(worker_dir))), \
+            TestClient(create_app(settings)) as client:
+        client.headers["Authorization"] = f"Bearer {pg_token}"
+        yield client, settings, web_dir
 
 
 def test_a_model_trained_on_another_host_downloads_from_the_database_and_gates(lab, worker_dir, tmp_path):

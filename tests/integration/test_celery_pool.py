@@ -10,7 +10,7 @@ import pytest
 
 from forgetlab.worker.pool import worker_name
 
-from .conftest import Worker, distributed_lab, service_env
+from .conftest import distributed_lab, service_env, started_worker
 from .flows import GROUPED, check_grouped_sweep
 
 POOLED = {**GROUPED, "lr": 2.4e-3}  # an lr no other test uses: nothing cached
@@ -18,12 +18,8 @@ POOLED = {**GROUPED, "lr": 2.4e-3}  # an lr no other test uses: nothing cached
 
 @pytest.fixture(scope="module")
 def pool_worker(pg_url, redis_url):
-    worker = Worker(service_env(pg_url, redis_url), concurrency=2)
-    if not worker.ready.wait(90):
-        worker.stop()
-        pytest.fail("the Celery worker did not start:\n" + "".join(worker.lines[-40:]))
-    yield worker
-    worker.stop()
+    with started_worker(service_env(pg_url, redis_url), concurrency=2) as worker:
+        yield worker
 
 
 @pytest.fixture(scope="module")
