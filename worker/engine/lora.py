@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from contextlib import contextmanager
 
 import torch
 
@@ -31,3 +32,32 @@ def targets(model, scenario: Scenario) -> list[str]:
     if all(module.weight.requires_grad for _, module in layers):
         return list(scenario.lora_targets)
     return [name for name, module in layers if module.weight.requires_grad]  # full names: peft matches them exactly
+
+
+@contextmanager
+def merged(model):
+    """Within it, `model` (a peft LoRA model; anything else is left alone) computes through merged weights: each
+    adapted projection's weight is a new tensor, the frozen weight plus its adapters' product, and the adapters are
+    off. One matrix product a projection instead of three, for an evaluation point (docs/benchmarks.md, "Evaluating
+    a LoRA run through merged weights"). On leaving, every frozen weight is the very tensor it was, so training
+    goes on from bit-identical weights."""
+    from peft import PeftModel
+    from peft.tuners.lora import Linear, LoraLayer
+
+    layers = [m for m in model.modules() if isinstance(m, LoraLayer)] if isinstance(model, PeftModel) else []
+    # Only plain LoRA on linear layers, unmerged: what apply_lora() builds; any other layer keeps its own path.
+    if not layers or not all(type(m) is Linear and not m.merged and not any(m.use_dora.values()) for m in layers):
+        yield
+        return
+    kept = []
+    try:
+        with torch.no_grad():
+            for m in layers:
+                weight = m.base_layer.weight
+                kept.append((weight, weight.data))
+                weight.data = weight.data + sum(m.get_delta_weight(a) for a in m.active_adapters)
+        with model.disable_adapter():
+            yield
+    finally:
+        for weight, data in kept:
+            weight.data = data

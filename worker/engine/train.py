@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import math
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
@@ -29,7 +30,7 @@ from .base_view import base_view
 from .checkpoint import Checkpoints
 from .encoding import Batch, encode, trim
 from .evaluate import evaluate, forgotten_probes, samples
-from .lora import apply_lora
+from .lora import apply_lora, merged
 from .loss import answer_loss
 from .mitigations import Context, Mitigation, build
 from .model import parameter_count
@@ -206,7 +207,7 @@ class Trainee:
         if not due:
             return None
         eval_started = time.perf_counter()
-        with self.runtime.autocast():
+        with self.runtime.autocast(), merged(self.model):
             val_loss = validation_loss(self.model, self.val_data)
         self.timing["eval"] += time.perf_counter() - eval_started
         point = {"step": step, "val_loss": val_loss, "model": self.model}
@@ -220,7 +221,8 @@ class Trainee:
         s, base, model = self.scenario, self.base, self.model
         suite = base.full if last or stop else self.encoded
         eval_started = time.perf_counter()
-        with self.runtime.autocast():
+        # A lone LoRA run measures through merged weights (lora.merged()); a group's measurements come in `measured`.
+        with self.runtime.autocast(), merged(model) if measured is None else nullcontext():
             if measured is not None:
                 val_loss, result = measured.val_loss, measured.result
             else:
