@@ -1,7 +1,8 @@
 """The base model a run fine-tunes, and everything measured on it before the first update (`BaseView`).
 
 Read-only and cached per process (`base_view`), so a warm worker loads and measures a base once, not
-per run; the step-0 measurements of judged suites are also kept on disk (`cached_level`).
+per run; the step-0 measurements of judged suites are also kept on disk (`cached_level`), and so is a run's
+step-0 validation loss, the base's on that run's validation examples (`cached_validation_loss`).
 """
 
 from __future__ import annotations
@@ -71,21 +72,40 @@ def cached_level(tier: Tier, full: EncodedSuite, device: str, measure_base: Call
     if full.suite.judge is None or not checksum:
         return measure_base()
     probes = [(p.prompt, p.answer, p.capability, p.group, p.check) for p in full.suite.probes]
-    keyed = [ENGINE_VERSION, tier.name, checksum, device, full.budgets, probes]
-    if precision != "float32":  # float32's key is the one it always had, so its kept levels stay valid
-        keyed.append(precision)
+    # A level kept before the task's per-probe results were (the held-out split's) is measured again.
+    return _kept(tier, [ENGINE_VERSION, tier.name, checksum, device, full.budgets, probes], precision, measure_base,
+                 lambda level: "task_items" in level or not level.get("tasks"))
+
+
+def cached_validation_loss(tier: Tier, full: EncodedSuite, pairs: list[tuple[str, str]], device: str,
+                           measure: Callable[[], float], precision: str = "float32") -> float:
+    """A run's step-0 validation loss: the base's, on the run's validation examples (a copy of the base, or
+    zero-initialised adapters on it, computes exactly the base's). Kept on disk where cached_level() keeps the
+    base's level (a real model's 32 validation examples took 7-14 s on 2 CPU cores), keyed also by the examples
+    themselves (a run's task and seed choose them)."""
+    checksum = tier.model().checksum
+    if full.suite.judge is None or not checksum:
+        return measure()
+    return _kept(tier, [ENGINE_VERSION, tier.name, checksum, device, "validation", pairs], precision, measure,
+                 lambda loss: isinstance(loss, float))
+
+
+def _kept(tier: Tier, keyed: list, precision: str, measure: Callable, valid: Callable[[object], bool]):
+    """`measure()`, kept in the data directory's cache under a hash of `keyed` (and the precision, but for
+    float32, whose key is the one it always had, so its kept values stay valid), read back while `valid`."""
+    if precision != "float32":
+        keyed = [*keyed, precision]
     key = hashlib.sha256(json.dumps(keyed, sort_keys=True).encode()).hexdigest()[:24]
     path = get_settings().data_dir / "cache" / f"base-{tier.name}-{key}.json"
     try:
-        level = json.loads(path.read_text())
-        # A level kept before the task's per-probe results were (the held-out split's) is measured again.
-        if "task_items" in level or not level.get("tasks"):
-            return level
+        value = json.loads(path.read_text())
+        if valid(value):
+            return value
     except (OSError, ValueError):
         pass
-    level = measure_base()
+    value = measure()
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(f".tmp{os.getpid()}")
-    tmp.write_text(json.dumps(level))
+    tmp.write_text(json.dumps(value))
     os.replace(tmp, path)  # atomic: two workers measuring at once both write a whole file
-    return level
+    return value

@@ -26,7 +26,7 @@ from forgetlab.core.results import (EarlyStopped, Finished, Measure, Metrics, Pr
 from forgetlab.core.scenario import Scenario
 from forgetlab.core.tiers import Tier, get_tier
 
-from .base_view import base_view
+from .base_view import base_view, cached_validation_loss
 from .checkpoint import Checkpoints
 from .encoding import Batch, encode, trim
 from .evaluate import evaluate, forgotten_probes, samples
@@ -182,8 +182,8 @@ class Trainee:
 
         task_data = encode(self.tokenizer, tier.task_examples(s.task, s.task_examples, s.seed), length=self.seq_len)
         self.task_data = task_data.to(runtime.device)
-        self.val_data = encode(self.tokenizer,
-                               tier.validation_examples(s.task, VALIDATION_EXAMPLES, s.seed)).to(runtime.device)
+        self.val_pairs = tier.validation_examples(s.task, VALIDATION_EXAMPLES, s.seed)
+        self.val_data = encode(self.tokenizer, self.val_pairs).to(runtime.device)
         self.trainable = [p for p in model.parameters() if p.requires_grad]
         self.optimizer = torch.optim.AdamW(self.trainable, lr=s.lr, weight_decay=0.0)
         self.schedule = torch.optim.lr_scheduler.LambdaLR(self.optimizer, lambda step: lr_factor(step, s))
@@ -225,9 +225,13 @@ class Trainee:
         with self.runtime.autocast(), merged(model) if measured is None else nullcontext():
             if measured is not None:
                 val_loss, result = measured.val_loss, measured.result
+            elif step == 0:  # the base's own figures: its kept level, and its validation loss kept beside it
+                val_loss = cached_validation_loss(self.tier, base.full, self.val_pairs, self.runtime.device,
+                                                  lambda: validation_loss(model, self.val_data),
+                                                  self.runtime.evaluation_precision)
+                result = base.level
             else:
-                val_loss = validation_loss(model, self.val_data)
-                result = base.level if step == 0 else evaluate(model, suite)
+                val_loss, result = validation_loss(model, self.val_data), evaluate(model, suite)
             if last or stop:
                 self.final_result.update(result)
             figures = split_measure(result, s.task, self.prompts, self.holdout) if self.holdout else \

@@ -91,3 +91,32 @@ def test_every_budget_fits_twice_the_longest_reference_and_the_floor(truncated):
         longest = int((batch.labels != IGNORE).sum(-1).max())
         assert encoded.budgets[name] == budget(longest) >= 2 * longest and budget(longest) >= BUDGET_FLOOR
     assert budget(3) == 64 and budget(69) == 138
+
+
+def test_a_runs_step_0_validation_loss_is_the_bases_kept_on_disk(small_tier, monkeypatch, tmp_path):
+    """Step 0's validation loss is the base's on the run's own validation examples: measured by a first run,
+    read back by the next with the same examples, measured again for other examples (another seed)."""
+    from forgetlab.core.settings import get_settings
+    from forgetlab.worker.engine import train as train_module
+
+    monkeypatch.setenv("FORGETLAB_DATA_DIR", str(tmp_path))
+    get_settings.cache_clear()
+    measured = []
+    monkeypatch.setattr(train_module, "validation_loss",
+                        lambda model, data, inner=train_module.validation_loss: measured.append(inner(model, data))
+                        or measured[-1])
+    try:
+        def first_val_loss(seed: int) -> tuple[float, int]:
+            measured.clear()
+            events = []
+            train(parse({"tier": "smollm2", "task": "support", "method": "lora", "epochs": 1, "task_examples": 50,
+                         "batch_size": 25, "eval_every": 2, "seed": seed}), events.append, tier=small_tier)
+            return [e for e in events if e.type == "metrics"][0].val_loss, len(measured)
+
+        loss, computed = first_val_loss(0)
+        assert computed == 2 and loss == measured[0]  # steps 0 and 2
+        assert first_val_loss(0) == (loss, 1)  # step 0's read back: only step 2's computed
+        other, computed = first_val_loss(1)
+        assert computed == 2 and other != loss
+    finally:
+        get_settings.cache_clear()
