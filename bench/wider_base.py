@@ -8,7 +8,7 @@ and the pretraining recipe otherwise unchanged.
 2. prints `forgetlab world --check --break-it`'s two tables measured on these bases (C1 and C2);
 3. as a first look that decides nothing, runs the Fix it preset on the bases x training seeds 0-4 and prints how
    many units learn (task >= 0.90) and keep (every drop <= 0.05), each unit's figures in a table;
-4. times one break-it on the first wide base against one on the shipped base 0, in this process.
+4. times one break-it on the first wide base against one on the shipped base 0 (in a process of its own).
 
 The shipped bases are untouched: the synthetic tier's base directories are pointed at DIR for this process and
 the processes it starts.

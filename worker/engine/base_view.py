@@ -68,12 +68,9 @@ def cached_level(tier: Tier, full: EncodedSuite, device: str, measure_base: Call
     kept on disk, keyed by everything they depend on: the model's checksum, the probes, the device,
     the precision evaluation ran in (a bf16 level is never read for a float32 run, nor the reverse), the
     engine version. Exact-match suites take a tenth of a second and are measured every time."""
-    checksum = tier.model().checksum
-    if full.suite.judge is None or not checksum:
-        return measure_base()
     probes = [(p.prompt, p.answer, p.capability, p.group, p.check) for p in full.suite.probes]
     # A level kept before the task's per-probe results were (the held-out split's) is measured again.
-    return _kept(tier, [ENGINE_VERSION, tier.name, checksum, device, full.budgets, probes], precision, measure_base,
+    return _kept(tier, full, device, precision, [full.budgets, probes], measure_base,
                  lambda level: "task_items" in level or not level.get("tasks"))
 
 
@@ -83,18 +80,19 @@ def cached_validation_loss(tier: Tier, full: EncodedSuite, pairs: list[tuple[str
     zero-initialised adapters on it, computes exactly the base's). Kept on disk where cached_level() keeps the
     base's level (a real model's 32 validation examples took 7-14 s on 2 CPU cores), keyed also by the examples
     themselves (a run's task and seed choose them)."""
+    return _kept(tier, full, device, precision, ["validation", pairs], measure, lambda loss: isinstance(loss, float))
+
+
+def _kept(tier: Tier, full: EncodedSuite, device: str, precision: str, keyed: list, measure: Callable,
+          valid: Callable[[object], bool]):
+    """`measure()`, kept in the data directory's cache for judged suites of a model with a checksum (else
+    measured every time), under a hash of the engine version, tier, checksum, device, `keyed` and the precision
+    (but for float32, whose key is the one it always had, so its kept values stay valid); read back while
+    `valid`."""
     checksum = tier.model().checksum
     if full.suite.judge is None or not checksum:
         return measure()
-    return _kept(tier, [ENGINE_VERSION, tier.name, checksum, device, "validation", pairs], precision, measure,
-                 lambda loss: isinstance(loss, float))
-
-
-def _kept(tier: Tier, keyed: list, precision: str, measure: Callable, valid: Callable[[object], bool]):
-    """`measure()`, kept in the data directory's cache under a hash of `keyed` (and the precision, but for
-    float32, whose key is the one it always had, so its kept values stay valid), read back while `valid`."""
-    if precision != "float32":
-        keyed = [*keyed, precision]
+    keyed = [ENGINE_VERSION, tier.name, checksum, device, *keyed] + ([precision] if precision != "float32" else [])
     key = hashlib.sha256(json.dumps(keyed, sort_keys=True).encode()).hexdigest()[:24]
     path = get_settings().data_dir / "cache" / f"base-{tier.name}-{key}.json"
     try:

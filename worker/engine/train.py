@@ -221,8 +221,9 @@ class Trainee:
         s, base, model = self.scenario, self.base, self.model
         suite = base.full if last or stop else self.encoded
         eval_started = time.perf_counter()
-        # A lone LoRA run measures through merged weights (lora.merged()); a group's measurements come in `measured`.
-        with self.runtime.autocast(), merged(model) if measured is None else nullcontext():
+        # A lone LoRA run measures through merged weights (lora.merged()); a group's measurements come in `measured`,
+        # and at step 0 the adapters are zero: nothing to merge.
+        with self.runtime.autocast(), merged(model) if measured is None and step else nullcontext():
             if measured is not None:
                 val_loss, result = measured.val_loss, measured.result
             elif step == 0:  # the base's own figures: its kept level, and its validation loss kept beside it
