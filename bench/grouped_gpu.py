@@ -51,6 +51,7 @@ def main() -> int:
     started = time.perf_counter()
     train(runs[0], tier=tier, runtime=runtime)
     alone = time.perf_counter() - started
+    print(f"  one run alone: wall {alone:.1f} s", flush=True)  # now: a group cut short still leaves this
 
     started = time.perf_counter()
     outcomes = train_group([Member(s, tier=tier) for s in runs], runtime=runtime)
@@ -63,9 +64,10 @@ def main() -> int:
     peak = matmul_peak_flops(args.device, 8192 if args.device == "cuda" else 1024,
                              torch.bfloat16 if args.device == "cuda" else torch.float32)
     print(f"{args.runs} SmolLM2 LoRA break-it runs ({args.layers or 'all'} layers) on {args.device}")
-    print(f"  one run alone: wall {alone:.1f} s")
     print(f"  {args.runs} as one group: wall {grouped:.1f} s = {grouped / alone:.2f}x one run's wall "
           f"(target for 32 on an H200: <= 3x)")
+    evaluation = sum(o.summary.eval_seconds for o in outcomes)
+    print(f"  of which the members' evaluations, one member at a time: {evaluation:.1f} s ({evaluation / grouped:.0%})")
     print(f"  the group's training FLOPs over its wall: {flops / grouped / 1e12:.2f} TFLOP/s = "
           f"{flops / grouped / peak:.2%} of the measured matmul peak ({peak / 1e12:.1f} TFLOP/s, "
           f"{'bf16' if args.device == 'cuda' else 'float32'})")

@@ -31,6 +31,19 @@ def shared_prefix(ids: torch.Tensor, most: int) -> int:
     return int(same.long().cumprod(0).sum())
 
 
+def prefix_cache(model, input_ids: torch.Tensor, most: int) -> tuple[int, DynamicCache | None]:
+    """Reads the leading tokens every row of `input_ids` shares (at most `most`) once, in a one-row forward, when
+    there are SHARED_PREFIX_MIN or more: their count and a cache holding them for every row, from which the rows
+    continue (under a causal mask, the same computation as reading each row whole). (0, None) otherwise. With
+    gradients on, each row's use of the prefix sends its gradient back through the one forward."""
+    shared = shared_prefix(input_ids, most)
+    if shared < SHARED_PREFIX_MIN:
+        return 0, None
+    cache = DynamicCache()
+    model(input_ids=input_ids[:1, :shared], cache=cache, use_cache=True, logits_to_keep=1)
+    return shared, kv_rows(cache, torch.zeros(len(input_ids), dtype=torch.long, device=input_ids.device))
+
+
 class _InPlaceLayer(DynamicLayer):
     """A DynamicLayer whose keys and values live in buffers of `capacity` positions: an update writes the new
     positions in place, and `keys`/`values` are views of the positions filled so far."""

@@ -20,6 +20,7 @@ import torch
 import torch.nn.functional as F
 
 from .encoding import IGNORE
+from .kv_cache import prefix_cache
 
 # Model types whose causal LM computes logits = output_embeddings(decoder(input_ids).last_hidden_state).
 PLAIN_HEAD = {"llama"}
@@ -43,9 +44,19 @@ def answer_loss(model, input_ids: torch.Tensor, labels: torch.Tensor) -> torch.T
 def answer_losses(model, input_ids: torch.Tensor, labels: torch.Tensor, rows: list[int]) -> list[torch.Tensor]:
     """answer_loss() of each stretch of `rows` consecutive rows (a group's members, worker/engine/grouped.py),
     from one forward: a stretch's labelled positions are one stretch of the projected positions (`split`, not
-    slices: the backward then builds the logits' gradient once, not once per stretch)."""
+    slices: the backward then builds the logits' gradient once, not once per stretch).
+
+    On the CPU, a lone batch (one stretch) reads the tokens all its rows open with (a chat template's system turn,
+    a fifth of a SmolLM2 training row) once, as scoring does (kv_cache.prefix_cache()), up to the first position
+    that predicts a label (docs/benchmarks.md, "Training reads the shared opening once"). Not on a GPU, where a
+    SmolLM2 step is bound by its kernel launches and the opening's own forward and backward would add more; nor
+    for a group, whose rows go through their own members' adapters, which one row cannot carry."""
     targets = labels[:, 1:]
     kept = targets != IGNORE
-    logits = logits_at(model, input_ids, F.pad(kept, (0, 1)))
+    positions = F.pad(kept, (0, 1))
+    shared, cache = 0, None
+    if len(rows) == 1 and input_ids.device.type == "cpu" and kept.any():
+        shared, cache = prefix_cache(model, input_ids, int(kept.any(0).long().argmax()))
+    logits = logits_at(model, input_ids[:, shared:], positions[:, shared:], cache=cache, use_cache=cache is not None)
     counts = [int(part.sum()) for part in kept.split(rows)]
     return [F.cross_entropy(part, goal) for part, goal in zip(logits.split(counts), targets[kept].split(counts))]

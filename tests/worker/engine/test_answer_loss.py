@@ -63,3 +63,42 @@ def test_each_stretch_of_rows_has_its_own_loss():
         alone = [answer_loss(model, batch.input_ids[a:b], batch.labels[a:b]) for a, b in [(0, 3), (3, 8), (8, 12)]]
     assert [x.item() for x in losses] == pytest.approx([x.item() for x in alone], rel=1e-6)
     assert len({round(x.item(), 6) for x in losses}) == 3
+
+
+def with_opening(batch, length: int = 10):
+    """The batch with the same `length` tokens (unlabelled) opening every row, as a chat template's system turn
+    opens every SmolLM2 row."""
+    opening = batch.input_ids[:1, :1].repeat(len(batch), length)
+    opening[:, 1:] = torch.arange(3, 3 + length - 1)
+    return (torch.cat([opening, batch.input_ids], 1),
+            torch.cat([torch.full_like(opening, -100), batch.labels], 1))
+
+
+@pytest.mark.parametrize("lora", [False, True])
+def test_a_shared_opening_is_read_once_with_the_same_loss_and_gradients(lora, monkeypatch):
+    from forgetlab.worker.engine import loss as loss_module
+
+    model, tokenizer = load()
+    if lora:
+        model = apply_lora(model, with_overrides(preset_scenario("break-it"), {"method": "lora"}))
+        torch.manual_seed(0)
+        for name, p in model.named_parameters():
+            if "lora_B" in name:
+                p.data.normal_(0, 0.02)
+    model.train()
+    input_ids, labels = with_opening(trim(encode(tokenizer, world.examples("support-narrow", 8, seed=0), length=32)))
+    read = []
+    real = loss_module.prefix_cache
+    monkeypatch.setattr(loss_module, "prefix_cache", lambda *a: read.append(real(*a)[0]) or real(*a))
+
+    own = model(input_ids=input_ids, labels=labels).loss
+    ours = answer_loss(model, input_ids, labels)
+    assert len(read) == 1 and read[0] >= 10  # read once: the opening and whatever the rows share after it
+    assert ours.item() == pytest.approx(own.item(), rel=1e-6)
+    for want, got in zip(gradients(model, own), gradients(model, ours)):
+        assert (got - want).norm() <= 1e-5 * want.norm() + 1e-12
+
+    read.clear()
+    with torch.no_grad():
+        answer_losses(model, input_ids, labels, [4, 4])
+    assert read == []  # a group's rows go through their own members' adapters: each row is read whole
