@@ -73,7 +73,9 @@ PRESETS: dict[str, Preset] = {p.name: p for p in [
            "task on every base and seed the search tried (15 of 15) and forgets far less than Break it, but it does "
            "not keep every capability within 5 points of the base: its largest drop was 0.08-0.23 on those 15 "
            "runs. On this world no setting of the levers searched (the article's, then freezing, a larger mix, replay, "
-           "distillation and a lower rate for longer) did both.", _FIX_IT,
+           "distillation and a lower rate for longer) did both, and none could: the same settings trained on general "
+           "data alone, no task at all, already moved some capability by more than 5 points on 7 of 15 runs.",
+           _FIX_IT,
            Outcome(task_min=0.9, forgets_less_than="break-it")),
     Preset("recipe", "The article's recipe",
            f"The article's recipe, literally: {_recipe_words(ARTICLE_RECIPE)} The claims table (claim 8) found "
