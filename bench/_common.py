@@ -119,3 +119,23 @@ def append_runs(run: Callable, jobs: list, out, workers: int, line: Callable[[di
             f.flush()
             print(line(row), flush=True)
     return load_rows(out)
+
+
+def resumable_main(jobs: list, job_of: Callable[[dict], object], run: Callable, line: Callable[[dict], str],
+                   report: Callable[[list[dict]], None]) -> None:
+    """The command line of a search that appends one line per run to --out: runs the jobs no line of the file
+    holds yet (`job_of(row)` is a line's job) in --workers processes, unless --report; then prints the report."""
+    import argparse
+    from pathlib import Path
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--report", action="store_true", help="only the report of the runs in --out")
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    out = Path(args.out)
+    rows = load_rows(out)
+    if not args.report:
+        done = {job_of(row) for row in rows}
+        rows = append_runs(run, [job for job in jobs if job not in done], out, args.workers, line)
+    report(rows)

@@ -10,11 +10,9 @@ qualifies (task >= 0.90 and mean drop in [0.35, 0.75] on every unit) is named.
 
 from __future__ import annotations
 
-import argparse
 import json
-from pathlib import Path
 
-from ._common import append_runs, load_rows
+from ._common import resumable_main
 
 CANDIDATES = [  # the protocol's order of least change
     {"lr": 1e-3, "schedule": "cosine", "warmup_steps": 0},
@@ -60,21 +58,10 @@ def report(rows: list[dict]) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--out", required=True)
-    parser.add_argument("--report", action="store_true")
-    parser.add_argument("--workers", type=int, default=2)
-    args = parser.parse_args()
-    out = Path(args.out)
-    rows = load_rows(out)
-    if not args.report:
-        done = {(json.dumps(r["config"], sort_keys=True), r["base_seed"], r["seed"]) for r in rows}
-        jobs = [(json.dumps(c, sort_keys=True), b, s) for c in CANDIDATES for b, s in UNITS]
-        jobs = [j for j in jobs if j not in done]
-        rows = append_runs(_run, jobs, out, args.workers,
-                           lambda row: f"{row['config']} base {row['base_seed']} seed {row['seed']}: "
-                                       f"task {row['task']:.3f} mean drop {row['mean_drop']:.3f}")
-    report(rows)
+    jobs = [(json.dumps(c, sort_keys=True), b, s) for c in CANDIDATES for b, s in UNITS]
+    resumable_main(jobs, lambda r: (json.dumps(r["config"], sort_keys=True), r["base_seed"], r["seed"]), _run,
+                   lambda row: f"{row['config']} base {row['base_seed']} seed {row['seed']}: "
+                               f"task {row['task']:.3f} mean drop {row['mean_drop']:.3f}", report)
 
 
 if __name__ == "__main__":

@@ -10,10 +10,7 @@ Run: python -m bench.general_only --out general-only.jsonl [--report]
 
 from __future__ import annotations
 
-import argparse
-from pathlib import Path
-
-from ._common import append_runs, load_rows
+from ._common import resumable_main
 from .fix_it_search import ALL_UNITS, F, KEEPS
 
 TASK = "data:" + "0" * 15 + "1"  # the stand-in task's name: the form of an uploaded dataset's
@@ -76,21 +73,10 @@ def report(rows: list[dict]) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--out", required=True)
-    parser.add_argument("--report", action="store_true")
-    parser.add_argument("--workers", type=int, default=2)
-    args = parser.parse_args()
-    out = Path(args.out)
-    rows = load_rows(out)
-    if not args.report:
-        done = {(r["base_seed"], r["seed"]) for r in rows}
-        jobs = [unit for unit in ALL_UNITS if unit not in done]
-        rows = append_runs(run_one, jobs, out, args.workers,
-                           lambda r: f"base {r['base_seed']} seed {r['seed']}: worst drop near step {r['near_step']} "
-                                     f"{max(r['near'].values()):.3f}, at the end {max(r['end'].values()):.3f} "
-                                     f"({r['seconds']:.0f} s)")
-    report(rows)
+    resumable_main(ALL_UNITS, lambda r: (r["base_seed"], r["seed"]), run_one,
+                   lambda r: f"base {r['base_seed']} seed {r['seed']}: worst drop near step {r['near_step']} "
+                             f"{max(r['near'].values()):.3f}, at the end {max(r['end'].values()):.3f} "
+                             f"({r['seconds']:.0f} s)", report)
 
 
 if __name__ == "__main__":
