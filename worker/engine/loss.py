@@ -37,25 +37,26 @@ def logits_at(model, input_ids: torch.Tensor, positions: torch.Tensor, **forward
 
 def answer_loss(model, input_ids: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
     """Mean cross-entropy of every label (a token other than IGNORE) given the tokens before it, as the
-    model's own causal LM loss computes it."""
-    return answer_losses(model, input_ids, labels, [len(input_ids)])[0]
+    model's own causal LM loss computes it, for one run's rows.
+
+    On the CPU the tokens all the rows open with (a chat template's system turn, a fifth of a SmolLM2 training
+    row) are read once, as scoring reads them (kv_cache.prefix_cache()), up to the first position that predicts a
+    label (docs/benchmarks.md, "Training reads the shared opening once"). Not on a GPU, where a SmolLM2 step is
+    bound by its kernel launches and the opening's own forward and backward would add more."""
+    return answer_losses(model, input_ids, labels, [len(input_ids)], one_run=True)[0]
 
 
-def answer_losses(model, input_ids: torch.Tensor, labels: torch.Tensor, rows: list[int]) -> list[torch.Tensor]:
+def answer_losses(model, input_ids: torch.Tensor, labels: torch.Tensor, rows: list[int],
+                  one_run: bool = False) -> list[torch.Tensor]:
     """answer_loss() of each stretch of `rows` consecutive rows (a group's members, worker/engine/grouped.py),
     from one forward: a stretch's labelled positions are one stretch of the projected positions (`split`, not
-    slices: the backward then builds the logits' gradient once, not once per stretch).
-
-    On the CPU, a lone batch (one stretch) reads the tokens all its rows open with (a chat template's system turn,
-    a fifth of a SmolLM2 training row) once, as scoring does (kv_cache.prefix_cache()), up to the first position
-    that predicts a label (docs/benchmarks.md, "Training reads the shared opening once"). Not on a GPU, where a
-    SmolLM2 step is bound by its kernel launches and the opening's own forward and backward would add more; nor
-    for a group, whose rows go through their own members' adapters, which one row cannot carry."""
+    slices: the backward then builds the logits' gradient once, not once per stretch). A group's rows go through
+    their own members' adapters, which the opening's one row cannot carry: only `one_run` reads it once."""
     targets = labels[:, 1:]
     kept = targets != IGNORE
     positions = F.pad(kept, (0, 1))
     shared, cache = 0, None
-    if len(rows) == 1 and input_ids.device.type == "cpu" and kept.any():
+    if one_run and input_ids.device.type == "cpu" and kept.any():
         shared, cache = prefix_cache(model, input_ids, int(kept.any(0).long().argmax()))
     logits = logits_at(model, input_ids[:, shared:], positions[:, shared:], cache=cache, use_cache=cache is not None)
     counts = [int(part.sum()) for part in kept.split(rows)]

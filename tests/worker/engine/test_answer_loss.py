@@ -101,4 +101,5 @@ def test_a_shared_opening_is_read_once_with_the_same_loss_and_gradients(lora, mo
     read.clear()
     with torch.no_grad():
         answer_losses(model, input_ids, labels, [4, 4])
+        answer_losses(model, input_ids, labels, [8])  # a group of one member left
     assert read == []  # a group's rows go through their own members' adapters: each row is read whole
