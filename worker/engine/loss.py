@@ -42,8 +42,16 @@ def answer_loss(model, input_ids: torch.Tensor, labels: torch.Tensor) -> torch.T
     On the CPU the tokens all the rows open with (a chat template's system turn, a fifth of a SmolLM2 training
     row) are read once, as scoring reads them (kv_cache.prefix_cache()), up to the first position that predicts a
     label (docs/benchmarks.md, "Training reads the shared opening once"). Not on a GPU, where a SmolLM2 step is
-    bound by its kernel launches and the opening's own forward and backward would add more."""
+    bound by its kernel launches and the opening's own forward and backward would add more; nor while dropout is
+    on (a LoRA dropout the user set), which would then draw one mask for the opening of every row."""
     return answer_losses(model, input_ids, labels, [len(input_ids)], one_run=True)[0]
+
+
+def _dropout_on(model) -> bool:
+    if not model.training:
+        return False
+    return (getattr(model.config, "attention_dropout", 0.0) or 0.0) > 0 or any(
+        isinstance(m, torch.nn.Dropout) and m.p > 0 for m in model.modules())
 
 
 def answer_losses(model, input_ids: torch.Tensor, labels: torch.Tensor, rows: list[int],
@@ -56,7 +64,7 @@ def answer_losses(model, input_ids: torch.Tensor, labels: torch.Tensor, rows: li
     kept = targets != IGNORE
     positions = F.pad(kept, (0, 1))
     shared, cache = 0, None
-    if one_run and input_ids.device.type == "cpu" and kept.any():
+    if one_run and input_ids.device.type == "cpu" and kept.any() and not _dropout_on(model):
         shared, cache = prefix_cache(model, input_ids, int(kept.any(0).long().argmax()))
     logits = logits_at(model, input_ids[:, shared:], positions[:, shared:], cache=cache, use_cache=cache is not None)
     counts = [int(part.sum()) for part in kept.split(rows)]

@@ -103,3 +103,22 @@ def test_a_shared_opening_is_read_once_with_the_same_loss_and_gradients(lora, mo
         answer_losses(model, input_ids, labels, [4, 4])
         answer_losses(model, input_ids, labels, [8])  # a group of one member left
     assert read == []  # a group's rows go through their own members' adapters: each row is read whole
+
+
+def test_with_dropout_on_every_row_is_read_whole(monkeypatch):
+    """A LoRA dropout would draw one mask for a shared opening: then the rows are read whole, as before."""
+    from forgetlab.worker.engine import loss as loss_module
+
+    model, tokenizer = load()
+    model = apply_lora(model, with_overrides(preset_scenario("break-it"), {"method": "lora", "lora_dropout": 0.1}))
+    input_ids, labels = with_opening(trim(encode(tokenizer, world.examples("support-narrow", 8, seed=0), length=32)))
+    read = []
+    real = loss_module.prefix_cache
+    monkeypatch.setattr(loss_module, "prefix_cache", lambda *a: read.append(1) or real(*a))
+    model.train()
+    answer_loss(model, input_ids, labels)
+    assert read == []
+    model.eval()  # dropout is off in evaluation: the validation loss reads the opening once
+    with torch.no_grad():
+        answer_loss(model, input_ids, labels)
+    assert read == [1]
