@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
-import statistics
 import time
 
 from forgetlab.worker.engine.claims import CLAIMS_BY_TIER, scenario_for
@@ -88,7 +87,20 @@ def run(seeds: int, workers: int, out: str, deadline: float, device: str) -> Non
     print(f"{done} runs in {time.perf_counter() - started:.1f} s", flush=True)
 
 
+def as_run(row: dict, task_slots: int) -> dict:
+    """A stored run as the claims' tests read it (worker/engine/claims.py's _run_one): its curve's points."""
+    curve = [{"step": p["step"], "task": p["task"], "val_loss": p["val_loss"],
+              "caps": {c: v[0] for c, v in p["capabilities"].items()},
+              "nll": {c: v[1] for c, v in p["capabilities"].items()}} for p in row["curve"]]
+    return {"summary": row["summary"], "curve": curve, "task_slots": task_slots}
+
+
 def judge(path: str) -> None:
+    """Every claim judged by the rule `forgetlab claims` uses (worker/engine/claims.py's judge(): each test over
+    the seeds whose runs are all in the file, its mean, 90% interval and verdict), from the runs' stored curves."""
+    from forgetlab.worker import claims_report
+    from forgetlab.worker.engine.claims import claim_runs, judge as judge_claim
+
     with open(path) as lines:
         rows = [json.loads(line) for line in lines]
     # Runs are matched by their configs, not by cache hashes: the hash covers the engine version, and a file
@@ -98,26 +110,23 @@ def judge(path: str) -> None:
     def key(config: dict) -> str:
         return json.dumps({f: config.get(f) for f in fields}, sort_keys=True)
 
-    by_config = {key(r["config"]): r["summary"] for r in rows}
+    by_config = {key(r["config"]): r for r in rows}
     seeds = sorted({r["seed"] for r in rows})
     print(f"{len(rows)} runs, seeds {seeds}")
+    judged = []
     for claim in CLAIMS_BY_TIER[TIER][0]:
-        per_seed = []
+        runs, units = {}, []
         for seed in seeds:
-            keys = {label: key(scenario_for(o, seed, TIER).model_dump(mode="json"))
-                    for label, o in claim.scenarios.items()}
-            if all(k in by_config for k in keys.values()):
-                effect, held, note = claim.judge({label: by_config[k] for label, k in keys.items()})
-                per_seed.append((seed, effect, held, note))
-        if not per_seed:
-            print(f"\nclaim {claim.number}: no seed complete")
-            continue
-        effects = [e for _, e, _, _ in per_seed]
-        spread = f", sd {statistics.stdev(effects):.3f}" if len(effects) > 1 else ""
-        print(f"\nclaim {claim.number}: {claim.text}\n  held on {sum(h for _, _, h, _ in per_seed)} of "
-              f"{len(per_seed)} seeds; mean effect {statistics.mean(effects):+.3f}{spread}")
-        for seed, effect, held, note in per_seed:
-            print(f"  seed {seed}: {effect:+.3f} {'held' if held else 'NOT held'}: {note}")
+            arms = claim_runs(claim, 0, seed, TIER)
+            stored = {k: by_config.get(key(s.model_dump(mode="json"))) for k, s, _ in arms.values()}
+            if all(stored.values()):
+                runs.update({k: as_run(stored[k], s.task_slots) for k, s, _ in arms.values()})
+                units.append((0, seed))
+        if units:
+            judged.append(judge_claim(claim, units, runs, TIER))
+        else:
+            print(f"claim {claim.number}: no seed complete")
+    print(claims_report.text(judged, len(seeds), 1))
 
 
 def main() -> None:

@@ -45,16 +45,6 @@ def nll_rise(run: dict, i: int = -1) -> float:
 PRIMARY = {"synthetic": (drop, nll_rise), "smollm2": (nll_rise, drop)}  # (judged, reported beside it)
 
 
-def from_summary(summary: dict) -> dict:
-    """A run as the tests read it, from a summary alone: a curve of its first and last points."""
-    def point(end: str, step: int) -> dict:
-        caps = summary["baseline" if end == "baseline" else "final"]
-        nll = summary.get(f"{end}_nll") or {c: float("nan") for c in caps}
-        return {"step": step, "task": summary["task_accuracy"][end], "caps": caps, "nll": nll,
-                "val_loss": float("nan")}
-    return {"summary": summary, "task_slots": 0, "curve": [point("baseline", 0), point("final", summary["steps"])]}
-
-
 def learnt_at(run: dict, level: float = LEARNED) -> int | None:
     """Index of the first checkpoint whose task accuracy reaches `level`; None if none does."""
     return next((i for i, p in enumerate(run["curve"]) if p["task"] >= level), None)

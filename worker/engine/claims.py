@@ -42,7 +42,6 @@ from .claim_effects import (
     at_end,
     bar,
     combine,
-    from_summary,
     learning_area,
     loss_tracks_forgetting,
     matched,
@@ -75,14 +74,6 @@ class Claim:
     scenarios: dict[str, dict]  # label -> overrides on the tier's break-it
     tests: list[Test] = field(default_factory=list)
     source: str = "the article"
-
-    def judge(self, summaries: dict[str, dict]) -> tuple[float, bool, str]:
-        """The old one-seed reading, for scripts written against it (bench/smollm2_claims.py): the first
-        test's effect on the runs' summaries alone (their first and last points), held when above 0.
-        The claims themselves are judged by `judge()` below, over units, from whole curves."""
-        tier = "smollm2" if self in SMOLLM2_CLAIMS else "synthetic"
-        effect, note = self.tests[0].effect({k: from_summary(v) for k, v in summaries.items()}, PRIMARY[tier][0])
-        return (float("nan") if effect is None else effect), effect is not None and effect > 0, note
 
 
 def _less(better: str, worse: str) -> list[Test]:

@@ -91,18 +91,6 @@ def test_every_claim_is_judged_from_its_runs(tier, claims):
     assert all(f"{c.number}. {c.text}" in claims_report.text(rows, 5, 1) for c in claims)
 
 
-def test_the_old_one_seed_reading_still_works_from_summaries():
-    """bench/smollm2_claims.py judges a seed's summaries with `claim.judge(summaries)`."""
-    def summary(rise: float) -> dict:
-        caps = {"a": 0.5, "b": 0.5}
-        return {"baseline": caps, "final": caps, "baseline_nll": {"a": 1.0, "b": 1.0},
-                "final_nll": {"a": 1.0 + rise, "b": 1.0 + rise}, "task_accuracy": {"baseline": 0.0, "final": 0.9},
-                "steps": 40}
-    mix = next(c for c in SMOLLM2_CLAIMS if c.number == 4)
-    effect, held, note = mix.judge({"0% mix": summary(0.5), "20% mix": summary(0.1)})
-    assert effect == pytest.approx(0.4) and held and "0% mix" in note
-
-
 def test_a_learning_run_is_the_arms_own_run_longer_and_ends_once_learnt():
     """Matched tests read learning runs: the arm's scenario with LEARN_EPOCHS, ended at the first point whose
     task accuracy reaches the level. Up to there its curve is the arm's own, bit for bit (real training)."""
@@ -149,3 +137,21 @@ def test_the_mix_curve_arms_differ_in_whole_rows_of_general_data_alone():
                                                  {"step": 20, "task": 0.9, "caps": {"a": 1.0 - d}}]}
             for label, d in runs.items()}
     assert [t.effect(fake, drop)[0] for t in claim.tests] == pytest.approx([0.3, 0.02])
+
+
+def test_the_smollm2_table_is_what_its_stored_runs_judge_to(capsys):
+    """docs/real-model.md's SmolLM2 claims table is today's rule applied to the stored runs, as
+    `python -m bench.smollm2_claims --judge docs/results/smollm2-claims-h200.jsonl` prints it."""
+    import re
+    from pathlib import Path
+
+    from bench.smollm2_claims import judge
+
+    root = Path(__file__).resolve().parents[3]
+    judge(str(root / "docs/results/smollm2-claims-h200.jsonl"))
+    printed = dict(re.findall(r"^(\d+)\. .*: (HOLDS|DOES NOT HOLD|INCONCLUSIVE|NOT MEASURABLE)$", capsys.readouterr().out,
+                              re.M))
+    page = (root / "docs/real-model.md").read_text()
+    section = page[page.index("## The claims on SmolLM2, five seeds"):page.index("What does not hold, and why")]
+    table = dict(re.findall(r"^\| (\d) \| .*\| \*\*(holds|does not hold|inconclusive)\*\*", section, re.M))
+    assert len(printed) == 9 and {n: v.lower() for n, v in printed.items()} == table
