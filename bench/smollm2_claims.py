@@ -3,8 +3,9 @@
 A 135M model leaves an H200 almost idle (0.2% of its bf16 peak in one run), so K processes sharing
 the GPU finish K runs in about the time of one. Every distinct scenario of the claims for seeds
 0..N-1 is trained (seed by seed, so a deadline leaves whole seeds), and each run's summary and curve
-are appended to a JSONL file the moment it finishes. The claims are then judged with the claims'
-own judges (worker/engine/claims.py), per seed, from the runs in the file.
+are appended to a JSONL file the moment it finishes. The claims are then judged by the rule `forgetlab claims`
+uses (judge() in worker/engine/claims.py: each test over the seeds whose runs are all in the file), from the runs'
+stored curves.
 
 Run (GPU):   python -m bench.smollm2_claims --seeds 5 --workers 12 --out runs.jsonl --deadline 300
 Judge again: python -m bench.smollm2_claims --judge runs.jsonl
