@@ -20,15 +20,10 @@ from forgetlab.worker.threads import configure
 
 
 def whole_rows_loss(model, input_ids, labels):
-    """The answer loss with every row read whole: the path before the shared opening."""
-    import torch.nn.functional as F
+    """The answer loss with every row read whole: the path a group's rows take."""
+    from forgetlab.worker.engine.loss import answer_losses
 
-    from forgetlab.worker.engine.encoding import IGNORE
-    from forgetlab.worker.engine.loss import logits_at
-
-    targets = labels[:, 1:]
-    kept = targets != IGNORE
-    return F.cross_entropy(logits_at(model, input_ids, F.pad(kept, (0, 1))), targets[kept])
+    return answer_losses(model, input_ids, labels, [len(input_ids)])[0]
 
 
 def step(model, params, loss_fn, batch) -> tuple[float, float, list]:

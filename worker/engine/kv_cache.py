@@ -31,12 +31,11 @@ def shared_prefix(ids: torch.Tensor, most: int) -> int:
     return int(same.long().cumprod(0).sum())
 
 
-def prefix_cache(model, input_ids: torch.Tensor, most: int) -> tuple[int, DynamicCache | None]:
-    """Reads the leading tokens every row of `input_ids` shares (at most `most`) once, in a one-row forward, when
-    there are SHARED_PREFIX_MIN or more: their count and a cache holding them for every row, from which the rows
-    continue (under a causal mask, the same computation as reading each row whole). (0, None) otherwise. With
-    gradients on, each row's use of the prefix sends its gradient back through the one forward."""
-    shared = shared_prefix(input_ids, most)
+def prefix_cache(model, input_ids: torch.Tensor, shared: int) -> tuple[int, DynamicCache | None]:
+    """Reads the `shared` leading tokens every row of `input_ids` opens with (shared_prefix()) once, in a one-row
+    forward, when there are SHARED_PREFIX_MIN or more: their count and a cache holding them for every row, from
+    which the rows continue (under a causal mask, the same computation as reading each row whole). (0, None)
+    otherwise. With gradients on, each row's use of the prefix sends its gradient back through the one forward."""
     if shared < SHARED_PREFIX_MIN:
         return 0, None
     cache = DynamicCache()

@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 
 from .encoding import IGNORE, Batch, trim
-from .kv_cache import kv_rows, prefix_cache
+from .kv_cache import kv_rows, prefix_cache, shared_prefix
 from .loss import logits_at
 
 SCORE_ROWS = 16  # rows per forward: a 49k-word vocabulary makes a long batch's logits hundreds of MB
@@ -47,7 +47,7 @@ def _score_rows(model, batch: Batch, parts: bool) -> tuple[torch.Tensor, ...]:
     start = int(batch.answer_start.min())  # the first position whose next token is an answer token is start-1
     # The tokens every row opens with (a chat template's system turn) are read once, and the rows continue from
     # their KV cache: under a causal mask, the same computation.
-    shared, cache = prefix_cache(model, batch.input_ids, start - 1)
+    shared, cache = prefix_cache(model, batch.input_ids, shared_prefix(batch.input_ids, start - 1))
     targets = batch.labels[:, start:]
     # Only the positions whose next token is an answer token are projected onto the vocabulary (loss.py): with a
     # 49k-word vocabulary the projection of the prompts was most of a real model's scoring time, and the padding

@@ -89,7 +89,13 @@ def test_a_shared_opening_is_read_once_with_the_same_loss_and_gradients(lora, mo
     input_ids, labels = with_opening(trim(encode(tokenizer, world.examples("support-narrow", 8, seed=0), length=32)))
     read = []
     real = loss_module.prefix_cache
-    monkeypatch.setattr(loss_module, "prefix_cache", lambda *a: read.append(real(*a)[0]) or real(*a))
+
+    def reading(*args):
+        shared, cache = real(*args)
+        read.append(shared)
+        return shared, cache
+
+    monkeypatch.setattr(loss_module, "prefix_cache", reading)
 
     own = model(input_ids=input_ids, labels=labels).loss
     ours = answer_loss(model, input_ids, labels)
