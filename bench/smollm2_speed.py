@@ -110,8 +110,9 @@ def main() -> None:
         achieved = flops / summary.train_seconds
         print(f"{tokens / summary.train_seconds:.0f} tokens/s; achieved {achieved / 1e9:.1f} GFLOP/s = "
               f"{achieved / peak:.0%} of the measured fp32 matmul peak ({peak / 1e9:.1f} GFLOP/s)")
-        # The floor no fp32 engine beats on this CPU: the training arithmetic alone at the matmul peak (the usual 4N
-        # a real token: a little above the loop's own, which projects only answer positions and reads the opening once).
+        # About the floor of any fp32 engine on this CPU: the training arithmetic alone at the matmul peak (the usual
+        # 4N a real token: a little above the loop's own, which projects only answer positions and reads the opening
+        # once).
         print(f"training's arithmetic: {tokens} real tokens ({tokens / summary.steps:.0f} a step), "
               f"{flops / 1e12:.1f} TFLOP = {flops / peak:.1f} s at the measured peak; the 150 s target leaves "
               f"{150 - flops / peak:.1f} s for evaluation and setup")
