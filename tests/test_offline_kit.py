@@ -42,7 +42,7 @@ def test_the_kit_installs_from_its_parts(tmp_path):
     assert carried == {SMALL: metadata.version(SMALL)} and parts >= 2
 
     checkout = tmp_path / "checkout"
-    for name in ["forgetlab", "core", "app", "worker", "integrations", "templates", "static", "migrations"]:
+    for name in ["forgetlab", "core", "app", "worker", "integrations", "templates", "static", "migrations", "bench"]:
         shutil.copytree(ROOT / name, checkout / name, ignore=shutil.ignore_patterns("__pycache__"))
     for name in ["setup.py", "pyproject.toml", "README.md"]:
         shutil.copy(ROOT / name, checkout / name)
@@ -51,12 +51,17 @@ def test_the_kit_installs_from_its_parts(tmp_path):
     first = tmp_path / "first"  # a transfer that carried only the first part
     first.mkdir()
     shutil.copy(kit / "part-00", first / "part-00")
-    run = lambda folder: subprocess.run(["bash", str(kit / "install.sh"), str(folder)], cwd=checkout, env=env,  # noqa: E731
-                                        capture_output=True, text=True, check=True).stdout
-    assert f"1 of {parts} parts" in run(first)
-    assert "installed" in run(kit)
+
+    def install(folder: Path) -> str:
+        return subprocess.run(["bash", str(kit / "install.sh"), str(folder)], cwd=checkout, env=env,
+                              capture_output=True, text=True, check=True).stdout
+
+    assert f"1 of {parts} parts" in install(first)
+    assert "installed" in install(kit)
     site = tmp_path / "site"
     assert (site / SMALL).is_dir() and (site / "forgetlab" / "core" / "tiers" / "synthetic").is_dir()
-    check = subprocess.run([sys.executable, "-c", "import immutabledict, forgetlab.core.tiers as t; print(t.__file__)"],
-                           env={**env, "PYTHONPATH": str(site)}, cwd=tmp_path, capture_output=True, text=True)
+    # As install.sh says to run a bench: from the checkout, whose own forgetlab/ must not hide the installed one.
+    code = "import immutabledict, bench, forgetlab.core.tiers as t; print(t.__file__)"
+    check = subprocess.run([sys.executable, "-c", code], cwd=checkout, capture_output=True, text=True,
+                           env={**env, "PYTHONPATH": f"{site}:{checkout}", "PYTHONSAFEPATH": "1"})
     assert check.stdout.startswith(str(site)), check.stderr

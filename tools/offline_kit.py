@@ -13,8 +13,8 @@ kit in one folder, from this environment (which has everything installed, same v
   them a few at a time);
 - `install.sh`, run from the lab's checkout on the target as `bash KIT/install.sh KIT`: it gathers the parts it is
   given into /tmp/forgetlab-kit (so they may come in several copies) and, once all are there, installs the wheels
-  and the checkout itself into /tmp/site. Then `export PYTHONPATH=/tmp/site` and run a bench
-  (`python -m bench.gpu_check`).
+  and the checkout itself into /tmp/site. Then, from the checkout, `export PYTHONPATH=/tmp/site:$PWD
+  PYTHONSAFEPATH=1` and run a bench (`python -m bench.gpu_check`).
 
 Run: python -m tools.offline_kit --out DIR [--python 3.12] [--have FREEZE] [--part-mib 40] [--no-model]
 """
@@ -167,7 +167,9 @@ rm -rf "$stash/wheels"
 cat $parts | tar x -C "$stash"
 python3 -m pip install -q --no-index --no-deps --no-compile --target "$site" "$stash"/wheels/*.whl
 python3 -m pip install -q --no-index --no-deps --no-build-isolation --target "$site" --upgrade .
-echo "kit: installed; now export PYTHONPATH=$site"
+# Python puts the current folder first on its path, where the checkout's own forgetlab/ (the namespace alone)
+# would hide the installed one: PYTHONSAFEPATH keeps it off, and the checkout comes after the site, for bench/.
+echo "kit: installed; now export PYTHONPATH=$site:$PWD PYTHONSAFEPATH=1 and run a bench from here"
 """
 
 
