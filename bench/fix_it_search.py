@@ -25,6 +25,11 @@ ALL_UNITS = [(b, s) for b in range(3) for s in range(5)]
 LEARNS, KEEPS = 0.90, 0.05
 
 
+def unit_of(row: dict) -> tuple[int, int]:
+    """A stored run's unit: (base seed, training seed)."""
+    return row["base_seed"], row["seed"]
+
+
 def lora(rank: int, lr: float, mix: float = 0.2, early: bool = True, ewc: float = 0.0) -> dict:
     config = {"method": "lora", "lora_rank": rank, "lora_alpha": 2 * rank, "lr": lr, "mix_ratio": mix}
     if early:
@@ -58,8 +63,8 @@ def score(rows: list[dict], units: list[tuple[int, int]]) -> dict[str, dict]:
     """Per configuration run on every one of `units`: learns everywhere, mean worst drop, units that keep."""
     by: dict[str, dict] = {}
     for r in rows:
-        if (r["base_seed"], r["seed"]) in units:
-            by.setdefault(key(r["config"]), {})[(r["base_seed"], r["seed"])] = r
+        if unit_of(r) in units:
+            by.setdefault(key(r["config"]), {})[unit_of(r)] = r
     table = {}
     for k, runs in by.items():
         if len(runs) < len(units):
@@ -131,7 +136,7 @@ def main() -> None:
     rows = load_rows(out)
     if args.stage:
         configs, units = stage_configs(args.stage, rows)
-        done = {(key(r["config"]), r["base_seed"], r["seed"]) for r in rows}
+        done = {(key(r["config"]), *unit_of(r)) for r in rows}
         bases = {int(b) for b in args.bases.split(",")} if args.bases else {b for b, _ in units}
         jobs = [(key(c), b, s) for c in configs for b, s in units if (key(c), b, s) not in done and b in bases]
         print(f"stage {args.stage}: {len(configs)} configurations, {len(jobs)} runs to do", flush=True)

@@ -11,7 +11,7 @@ Run: python -m bench.general_only --out general-only.jsonl [--report]
 from __future__ import annotations
 
 from ._common import resumable_main
-from .fix_it_search import ALL_UNITS, F, KEEPS
+from .fix_it_search import ALL_UNITS, F, KEEPS, unit_of
 
 TASK = "data:" + "0" * 15 + "1"  # the stand-in task's name: the form of an uploaded dataset's
 STOPPED_AT = 145  # the median step at which Fix it's own 15 runs stopped (docs/results/fix-it-search.jsonl)
@@ -61,7 +61,7 @@ def report(rows: list[dict]) -> None:
           "(capability) | mean drop |")
     print("|---|---|---|---|---|---|")
     over = 0
-    for r in sorted(rows, key=lambda r: (r["base_seed"], r["seed"])):
+    for r in sorted(rows, key=unit_of):
         cells = []
         for name in ("near", "end"):
             drops = r[name]
@@ -73,7 +73,7 @@ def report(rows: list[dict]) -> None:
 
 
 def main() -> None:
-    resumable_main(ALL_UNITS, lambda r: (r["base_seed"], r["seed"]), run_one,
+    resumable_main(ALL_UNITS, unit_of, run_one,
                    lambda r: f"base {r['base_seed']} seed {r['seed']}: worst drop near step {r['near_step']} "
                              f"{max(r['near'].values()):.3f}, at the end {max(r['end'].values()):.3f} "
                              f"({r['seconds']:.0f} s)", report)

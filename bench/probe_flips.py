@@ -11,7 +11,7 @@ Run: python -m bench.probe_flips --out probe-flips.jsonl [--report]
 from __future__ import annotations
 
 from ._common import resumable_main
-from .fix_it_search import ALL_UNITS
+from .fix_it_search import ALL_UNITS, unit_of
 from .general_only import CONFIG, STOPPED_AT, TASK, general_tier
 
 
@@ -63,7 +63,7 @@ def report(rows: list[dict]) -> None:
     print("| unit (base, seed) | Fix it's lost probes | the control's (step) | both |")
     print("|---|---|---|---|")
     total = both = expected = control = 0
-    for r in sorted(rows, key=lambda r: (r["base_seed"], r["seed"])):
+    for r in sorted(rows, key=unit_of):
         f, c = r["fix_it"], r["control"]
         shared = sum(len(set(f[k]) & set(c[k])) for k in f)
         n_f, n_c = sum(map(len, f.values())), sum(map(len, c.values()))
@@ -76,7 +76,7 @@ def report(rows: list[dict]) -> None:
 
 
 def main() -> None:
-    resumable_main(ALL_UNITS, lambda r: (r["base_seed"], r["seed"]), run_one,
+    resumable_main(ALL_UNITS, unit_of, run_one,
                    lambda r: f"base {r['base_seed']} seed {r['seed']}: Fix it lost "
                              f"{sum(map(len, r['fix_it'].values()))}, the control "
                              f"{sum(map(len, r['control'].values()))}", report)
